@@ -1,0 +1,27 @@
+// Benchmark runner: runs every bench module listed in BENCHES in order (`npm run bench`).
+import * as linalg from './linalg.bench';
+
+/** A bench module: a name and a `run` that prints its table and writes bench/results/<name>.json. */
+interface BenchModule {
+  name: string;
+  run: () => Promise<void>;
+}
+
+/** Add new bench modules here; an optional name filter on the command line selects a subset. */
+const BENCHES: BenchModule[] = [linalg];
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  for (const b of BENCHES) {
+    if (only.length > 0 && !only.includes(b.name)) continue;
+    const t0 = Date.now();
+    console.log(`== bench ${b.name}`);
+    await b.run();
+    console.log(`== bench ${b.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,8 @@
+// The autodiff layer: tape, primitives with their rules, VJP/JVP sweeps and the NTK operator.
+export { Tape } from './tape';
+export type { Var, Node } from './tape';
+export { rules } from './rules';
+export type { Prim } from './rules';
+export * as ops from './ops';
+export { vjp, jvp } from './sweeps';
+export { ntkMatvec, ntkDense, ntkTopEigenvalue, ntkTopEigenvalues, ntkDenseEigenvalues } from './ntk';

@@ -1,0 +1,144 @@
+// Forward constructors for the primitives: compute the value, check shapes, record the node.
+import { kernels } from '../linalg/kernels';
+import { sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
+import type { Var } from './tape';
+
+function requireSameShape(op: string, a: Var, b: Var): void {
+  if (!sameShape(a.value.shape, b.value.shape)) {
+    throw new Error(`${op}: shapes ${shapeString(a.value.shape)} and ${shapeString(b.value.shape)} differ`);
+  }
+}
+
+function map1(a: Tensor, f: (x: number) => number): Tensor {
+  const out = tensor(a.shape), x = a.data, y = out.data;
+  for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
+  return out;
+}
+
+function map2(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  const out = tensor(a.shape), x = a.data, y = b.data, z = out.data;
+  for (let i = 0; i < x.length; i++) z[i] = f(x[i], y[i]);
+  return out;
+}
+
+export function add(a: Var, b: Var): Var {
+  requireSameShape('add', a, b);
+  return a.tape.record('add', [a, b], map2(a.value, b.value, (x, y) => x + y), null);
+}
+
+export function sub(a: Var, b: Var): Var {
+  requireSameShape('sub', a, b);
+  return a.tape.record('sub', [a, b], map2(a.value, b.value, (x, y) => x - y), null);
+}
+
+/** Elementwise product. */
+export function mul(a: Var, b: Var): Var {
+  requireSameShape('mul', a, b);
+  return a.tape.record('mul', [a, b], map2(a.value, b.value, (x, y) => x * y), null);
+}
+
+export function neg(a: Var): Var {
+  return a.tape.record('neg', [a], map1(a.value, (x) => -x), null);
+}
+
+/** alpha·a for a constant alpha. */
+export function scale(a: Var, alpha: number): Var {
+  return a.tape.record('scale', [a], map1(a.value, (x) => alpha * x), { alpha });
+}
+
+/**
+ * op(A)·op(B) for 2-D A and B, where op transposes when the flag is set. No operand is copied:
+ * the transpose is a stride swap inside gemm.
+ */
+export function matmul(a: Var, b: Var, transA = false, transB = false): Var {
+  const sa = a.value.shape, sb = b.value.shape;
+  if (sa.length !== 2 || sb.length !== 2) throw new Error(`matmul: needs 2-D operands, got ${shapeString(sa)} and ${shapeString(sb)}`);
+  const M = transA ? sa[1] : sa[0], K = transA ? sa[0] : sa[1];
+  const Kb = transB ? sb[1] : sb[0], N = transB ? sb[0] : sb[1];
+  if (K !== Kb) throw new Error(`matmul: inner dimensions differ: op(A) is ${M}×${K}, op(B) is ${Kb}×${N}`);
+  const out = tensor([M, N]);
+  kernels.dgemm(transA, transB, M, N, K, 1, a.value.data, sa[1], 1, 0, b.value.data, sb[1], 1, 0, 0, out.data, N, 1, 0);
+  return a.tape.record('matmul', [a, b], out, { transA, transB, M, N, K });
+}
+
+/** x[i,j] + b[j]: a bias row broadcast over the rows of x. */
+export function addBias(x: Var, b: Var): Var {
+  const sx = x.value.shape, sb = b.value.shape;
+  if (sx.length !== 2 || sb.length !== 1 || sb[0] !== sx[1]) {
+    throw new Error(`addBias: needs x of shape (m, n) and b of shape (n,), got ${shapeString(sx)} and ${shapeString(sb)}`);
+  }
+  const out = tensor(sx), n = sx[1], X = x.value.data, B = b.value.data, Y = out.data;
+  for (let i = 0; i < Y.length; i++) Y[i] = X[i] + B[i % n];
+  return x.tape.record('addBias', [x, b], out, null);
+}
+
+/** Sum of all elements, in index order; a scalar of shape []. */
+export function sum(a: Var): Var {
+  let s = 0;
+  const x = a.value.data;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return a.tape.record('sum', [a], tensor([], Float64Array.of(s)), null);
+}
+
+/** Mean of all elements; a scalar of shape []. */
+export function mean(a: Var): Var {
+  let s = 0;
+  const x = a.value.data;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return a.tape.record('mean', [a], tensor([], Float64Array.of(s / x.length)), null);
+}
+
+/** Same data, new shape (no copy). */
+export function reshape(a: Var, shape: readonly number[]): Var {
+  if (sizeOf(shape) !== a.value.data.length) throw new Error(`reshape: cannot view ${shapeString(a.value.shape)} as ${shapeString(shape)}`);
+  return a.tape.record('reshape', [a], tensor(shape, a.value.data), null);
+}
+
+export function square(a: Var): Var {
+  return a.tape.record('square', [a], map1(a.value, (x) => x * x), null);
+}
+
+/** max(x, 0), recorded with its mask so both sweeps are a masked copy. */
+export function relu(a: Var): Var {
+  const x = a.value.data, mask = new Uint8Array(x.length);
+  const out = tensor(a.value.shape), y = out.data;
+  for (let i = 0; i < x.length; i++) if (x[i] > 0) { mask[i] = 1; y[i] = x[i]; }
+  return a.tape.record('relu', [a], out, { mask });
+}
+
+export function tanh(a: Var): Var {
+  return a.tape.record('tanh', [a], map1(a.value, Math.tanh), null);
+}
+
+export function exp(a: Var): Var {
+  return a.tape.record('exp', [a], map1(a.value, Math.exp), null);
+}
+
+export function log(a: Var): Var {
+  return a.tape.record('log', [a], map1(a.value, Math.log), null);
+}
+
+/** log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so it never overflows. */
+export function softplus(a: Var): Var {
+  return a.tape.record('softplus', [a], map1(a.value, (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))), null);
+}
+
+// ---- Composites: built from the primitives, never given rules of their own. ----
+
+/** log σ(x) = −softplus(−x). */
+export function logSigmoid(a: Var): Var {
+  return neg(softplus(neg(a)));
+}
+
+/** Dense layer: alpha · x Wᵀ + beta · b, with W stored [n_out, n_in] as in the paper's W_l. */
+export function dense(x: Var, W: Var, b: Var | null, alpha = 1, beta = 1): Var {
+  let h = matmul(x, W, false, true);
+  if (alpha !== 1) h = scale(h, alpha);
+  if (b === null || beta === 0) return h;
+  return addBias(h, beta === 1 ? b : scale(b, beta));
+}
+
+/** MSE over all m·k entries: 1/(2km) Σ (f − y)², the paper's normalization (SM A). */
+export function mseLoss(f: Var, y: Var): Var {
+  return scale(mean(square(sub(f, y))), 0.5);
+}

@@ -1,0 +1,61 @@
+// VJP (reverse sweep) and JVP (forward sweep) over one recorded tape, with the rules from rules.ts.
+import { rules, Prim, Rule } from './rules';
+import type { Node, Var } from './tape';
+
+function checkLength(what: string, got: number, want: number): void {
+  if (got !== want) throw new Error(`${what} has length ${got}, expected ${want}`);
+}
+
+/**
+ * Jᵀw: pulls the cotangent `w` of `output` back to every parameter of the tape (in `tape.params`
+ * order). Nodes recorded after `output` cannot influence it and are skipped.
+ *
+ * @example
+ * const grads = vjp(loss, Float64Array.of(1)); // gradient of a scalar loss
+ */
+export function vjp(output: Var, w: Float64Array): Float64Array[] {
+  const tape = output.tape;
+  checkLength('vjp cotangent', w.length, output.value.data.length);
+  const ct: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
+  ct[output.id] = w.slice();
+  const inputs = (node: Node) => node.inputs.map((i) => tape.values[i]);
+  for (let n = tape.nodes.length - 1; n >= 0; n--) {
+    const node = tape.nodes[n];
+    const g = ct[node.out];
+    if (node.out > output.id || g === null) continue;
+    const acc = (i: number): Float64Array | null => {
+      const id = node.inputs[i];
+      if (!tape.active[id]) return null;
+      return (ct[id] ??= new Float64Array(tape.values[id].data.length));
+    };
+    (rules[node.prim] as Rule<Prim>).vjp({ node, g, x: inputs(node), y: tape.values[node.out], acc });
+    // Cotangents of intermediates are dead once propagated; free them for the GC on wide nets.
+    if (node.out !== output.id) ct[node.out] = null;
+  }
+  return tape.params.map((id) => ct[id] ?? new Float64Array(tape.values[id].data.length));
+}
+
+/**
+ * J v: pushes parameter tangents `v` (one array per entry of `tape.params`) forward to `output`,
+ * over the nodes already on the tape; nothing is re-recorded.
+ *
+ * @example
+ * const jv = jvp(f, [du, dv]);
+ */
+export function jvp(output: Var, v: readonly Float64Array[]): Float64Array {
+  const tape = output.tape;
+  checkLength('jvp tangent list', v.length, tape.params.length);
+  const tan: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
+  tape.params.forEach((id, k) => {
+    checkLength(`jvp tangent ${k}`, v[k].length, tape.values[id].data.length);
+    tan[id] = v[k];
+  });
+  for (const node of tape.nodes) {
+    if (node.out > output.id) break;
+    if (!tape.active[node.out]) continue;
+    const t = node.inputs.map((i) => tan[i]);
+    const x = node.inputs.map((i) => tape.values[i]);
+    tan[node.out] = (rules[node.prim] as Rule<Prim>).jvp({ node, t, x, y: tape.values[node.out] });
+  }
+  return tan[output.id] ?? new Float64Array(output.value.data.length);
+}

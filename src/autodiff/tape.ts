@@ -1,0 +1,63 @@
+// The tape: leaves (parameters and constants) and the primitive nodes recorded by a forward pass.
+import { Tensor } from '../linalg/tensor';
+import type { Prim, SavedOf } from './rules';
+
+/** A recorded primitive application: `out = prim(inputs; saved)`. Ids index `tape.values`. */
+export interface Node<P extends Prim = Prim> {
+  readonly prim: P;
+  readonly inputs: readonly number[];
+  readonly out: number;
+  readonly saved: SavedOf<P>;
+}
+
+/** A value on a tape. Ops take and return Vars; the tape is reached through `v.tape`. */
+export interface Var {
+  readonly tape: Tape;
+  readonly id: number;
+  readonly value: Tensor;
+}
+
+/**
+ * One forward pass. Values get increasing ids, so a node only reads smaller ids and a sweep over
+ * `nodes` in order (JVP) or in reverse (VJP) visits everything in dependency order.
+ */
+export class Tape {
+  readonly values: Tensor[] = [];
+  readonly nodes: Node[] = [];
+  /** Ids of the leaves that are differentiated with respect to, in creation order. */
+  readonly params: number[] = [];
+  /** True where the value depends on a parameter (so its cotangent or tangent can be non-zero). */
+  readonly active: boolean[] = [];
+
+  /** A leaf that derivatives are taken with respect to. */
+  param(t: Tensor): Var {
+    const v = this.leaf(t, true);
+    this.params.push(v.id);
+    return v;
+  }
+
+  /** A leaf with zero derivative (data, labels). */
+  constant(t: Tensor): Var {
+    return this.leaf(t, false);
+  }
+
+  /** Records `out = prim(inputs)`; called by the op constructors in ops.ts. */
+  record<P extends Prim>(prim: P, inputs: readonly Var[], out: Tensor, saved: SavedOf<P>): Var {
+    const ids = inputs.map((v) => {
+      if (v.tape !== this) throw new Error(`${prim}: input comes from another tape`);
+      return v.id;
+    });
+    const id = this.values.length;
+    this.values.push(out);
+    this.active.push(ids.some((i) => this.active[i]));
+    this.nodes.push({ prim, inputs: ids, out: id, saved } as Node);
+    return { tape: this, id, value: out };
+  }
+
+  private leaf(t: Tensor, active: boolean): Var {
+    const id = this.values.length;
+    this.values.push(t);
+    this.active.push(active);
+    return { tape: this, id, value: t };
+  }
+}

@@ -1,0 +1,112 @@
+// Command-line option parsing and validation: every value is checked and a bad one is a one-line error.
+import { parseArgs } from 'util';
+import { ACTIVATIONS, MODEL_KINDS, PARAMETERIZATIONS, Activation, ModelKind, Parameterization } from '../models';
+import type { SetupOptions } from '../experiments';
+
+export type Options = Record<string, string | boolean | undefined>;
+
+/** Options every model-building command takes (the issue's "model options"). */
+export const MODEL_OPTIONS = {
+  model: { type: 'string' }, width: { type: 'string' }, depth: { type: 'string' }, act: { type: 'string' },
+  param: { type: 'string' }, 'sigma-w': { type: 'string' }, 'sigma-b': { type: 'string' }, outputs: { type: 'string' },
+  seed: { type: 'string' }, init: { type: 'string' }, data: { type: 'string' }, samples: { type: 'string' },
+  'input-dim': { type: 'string' }, 'data-seed': { type: 'string' },
+} as const;
+
+/** Options of training commands. */
+export const TRAIN_OPTIONS = {
+  steps: { type: 'string' }, momentum: { type: 'string' }, l2: { type: 'string' }, 'eig-every': { type: 'string' },
+  'max-loss': { type: 'string' }, converge: { type: 'string' }, out: { type: 'string' },
+} as const;
+
+type Spec = Record<string, { type: 'string' | 'boolean' }>;
+
+/** Parses argv against a spec; unknown options and stray positionals are errors. */
+export function parse(argv: string[], spec: Spec): Options {
+  try {
+    const { values } = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    return values as Options;
+  } catch (e) {
+    throw new Error((e as Error).message.split('\n')[0].replace(/\. To specify.*$/, ''));
+  }
+}
+
+function str(o: Options, key: string): string | undefined {
+  const v = o[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A finite number option, with bounds. */
+export function num(o: Options, key: string, def: number, min = -Infinity, minInclusive = true): number {
+  const s = str(o, key);
+  if (s === undefined) return def;
+  const v = s.trim() === '' ? NaN : Number(s);
+  const ok = Number.isFinite(v) && (minInclusive ? v >= min : v > min);
+  if (!ok) throw new Error(`--${key} must be a finite number ${minInclusive ? '≥' : '>'} ${min}, got '${s}'`);
+  return v;
+}
+
+/** An integer option ≥ min (undefined when absent and no default). */
+export function int(o: Options, key: string, def: number, min: number): number;
+export function int(o: Options, key: string, def: undefined, min: number): number | undefined;
+export function int(o: Options, key: string, def: number | undefined, min: number): number | undefined {
+  const s = str(o, key);
+  if (s === undefined) return def;
+  const v = s.trim() === '' ? NaN : Number(s);
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${key} must be an integer ≥ ${min}, got '${s}'`);
+  return v;
+}
+
+export function choice<T extends string>(o: Options, key: string, allowed: readonly T[], def: T): T {
+  const s = str(o, key);
+  if (s === undefined) return def;
+  if (!(allowed as readonly string[]).includes(s)) throw new Error(`--${key} must be one of ${allowed.join('|')}, got '${s}'`);
+  return s as T;
+}
+
+export function text(o: Options, key: string, def?: string): string | undefined {
+  const s = str(o, key);
+  if (s !== undefined && s.trim() === '') throw new Error(`--${key} needs a value`);
+  return s ?? def;
+}
+
+/** The model/data/init options shared by train, ntk and phase-sweep. */
+export function setupOptions(o: Options, defaultModel?: ModelKind): SetupOptions {
+  const model = choice<ModelKind>(o, 'model', MODEL_KINDS, defaultModel as ModelKind);
+  if (model === undefined) throw new Error(`--model is required (one of ${MODEL_KINDS.join('|')})`);
+  return {
+    model,
+    width: int(o, 'width', undefined, 1),
+    depth: int(o, 'depth', undefined, 1),
+    act: choice<Activation>(o, 'act', ACTIVATIONS, 'relu'),
+    param: choice<Parameterization>(o, 'param', PARAMETERIZATIONS, 'ntk'),
+    sigmaW: num(o, 'sigma-w', Math.SQRT2, 0),
+    sigmaB: num(o, 'sigma-b', 0, 0),
+    outputs: int(o, 'outputs', undefined, 1),
+    seed: seedOption(o, 'seed', 0),
+    init: text(o, 'init'),
+    data: text(o, 'data'),
+    samples: int(o, 'samples', 16, 1),
+    inputDim: int(o, 'input-dim', 8, 1),
+    dataSeed: seedOption(o, 'data-seed', 0),
+  };
+}
+
+/** A seed for numpy's RandomState: an integer in [0, 2^32 − 1]. */
+export function seedOption(o: Options, key: string, def: number): number {
+  const v = int(o, key, def, 0);
+  if (v > 0xffffffff) throw new Error(`--${key} must be an integer in [0, 4294967295], got '${str(o, key)}'`);
+  return v;
+}
+
+/** GD options shared by train and phase-sweep. */
+export function trainOptions(o: Options, defaults: { steps: number; eigEvery: number }) {
+  return {
+    steps: int(o, 'steps', defaults.steps, 0),
+    momentum: num(o, 'momentum', 0, 0),
+    l2: num(o, 'l2', 0, 0),
+    eigEvery: int(o, 'eig-every', defaults.eigEvery, 0),
+    maxLoss: num(o, 'max-loss', 1e12, 0, false),
+    convergeFraction: num(o, 'converge', 1e-8, 0, false),
+  };
+}

@@ -1,0 +1,109 @@
+// The `catapult` command line: train, ntk and phase-sweep; every error is one line and a non-zero exit.
+import * as path from 'path';
+import { ntkDenseEigenvalues, ntkTopEigenvalues } from '../autodiff';
+import { forwardPass } from '../models';
+import {
+  ensureDir, formatSweepTable, parseLr, parseLrGrid, phaseSweep, runTraining, saveParams, setup, writeRun, VERSION,
+} from '../experiments';
+import { MODEL_OPTIONS, TRAIN_OPTIONS, int, parse, setupOptions, text, trainOptions } from './args';
+import { progress } from './progress';
+
+const USAGE = `usage: catapult <command> [options]
+
+commands:
+  train        GD from one initialization; writes trajectory.csv/json and summary.json to --out
+  ntk          top-K eigenvalues of the empirical NTK at initialization (Lanczos)
+  phase-sweep  train every η of a grid from one initialization; prints the phase table (npm start)
+
+model options: --model warmup|linear|mlp --width N --depth L --act relu|tanh|identity
+  --param ntk|standard --sigma-w S --sigma-b S --outputs K --seed S (numpy RandomState)
+  --init params.npz --data data.npz (X m×d, Y m×k) --samples M --input-dim D --data-seed S
+training options: --lr η|Cx (C·2/λ0) --steps T --momentum γ --l2 c --eig-every K (0 = ends only)
+  --max-loss B (diverged above it, default 1e12) --converge F (converged at loss ≤ F·L0, default 1e-8)
+  --save-params out.npz --out DIR --quiet
+ntk options: --top K --dense (also form the full NTK and compare)
+phase-sweep options: --lrs a:b:step or a,b,c (e.g. 0.25x:2.25x:0.05x) --out DIR --steps T`;
+
+function train(argv: string[]): void {
+  const o = parse(argv, { ...MODEL_OPTIONS, ...TRAIN_OPTIONS, lr: { type: 'string' }, 'save-params': { type: 'string' }, quiet: { type: 'boolean' } });
+  if (o.help) return void console.log(USAGE);
+  const lrText = text(o, 'lr');
+  if (lrText === undefined) throw new Error('--lr is required (an absolute η, or a multiple of 2/λ0 such as 1.5x)');
+  const lr = parseLr(lrText);
+  const out = text(o, 'out', 'out/train')!;
+  const so = setupOptions(o);
+  const s = setup(so);
+  const to = trainOptions(o, { steps: 1000, eigEvery: 1 });
+  ensureDir(out);
+  const bar = progress('train', to.steps, o.quiet === true);
+  const { result, summary } = runTraining(s, { ...to, lr, onStep: (r) => bar.update(r.t) }, so.init ? null : so.seed);
+  bar.finish();
+  writeRun(out, result, summary);
+  const saveTo = text(o, 'save-params');
+  if (saveTo) saveParams(saveTo, s.model, result.params);
+  const verdict = result.diverged ? `diverged at step ${result.diverged.step} (${result.diverged.reason})` : summary.phase;
+  console.log(`λ0 = ${summary.lambda0}, η = ${summary.eta} (η·λ0 = ${summary.eta_lambda0}): ${verdict}; `
+    + `peak loss ${summary.peak_loss}, final loss ${summary.final_loss}, final λ = ${summary.final_lambda ?? '—'}`);
+  console.log(`wrote ${path.join(out, 'trajectory.csv')}, trajectory.json, summary.json`);
+}
+
+function ntk(argv: string[]): void {
+  const o = parse(argv, { ...MODEL_OPTIONS, top: { type: 'string' }, dense: { type: 'boolean' } });
+  if (o.help) return void console.log(USAGE);
+  const s = setup(setupOptions(o));
+  const top = int(o, 'top', 1, 1);
+  const { f } = forwardPass(s.model, s.init, s.data);
+  const r = ntkTopEigenvalues(f, top);
+  const dense = o.dense ? ntkDenseEigenvalues(f) : null;
+  console.log(`NTK of ${s.model.config.kind} (size ${f.value.data.length}), Lanczos: ${r.iterations} iterations, ${r.converged ? 'converged' : 'NOT converged'}`);
+  r.values.forEach((v, i) => {
+    const d = dense ? `  dense ${dense[i]}  rel. diff ${Math.abs(v - dense[i]) / Math.abs(dense[0])}` : '';
+    console.log(`λ${i + 1} = ${v}  (residual ${r.residuals[i].toExponential(2)})${d}`);
+  });
+}
+
+function sweep(argv: string[]): void {
+  const o = parse(argv, { ...MODEL_OPTIONS, ...TRAIN_OPTIONS, lrs: { type: 'string' }, quiet: { type: 'boolean' } });
+  if (o.help) return void console.log(USAGE);
+  const so = setupOptions(o, 'warmup');
+  const lrs = parseLrGrid(text(o, 'lrs', '0.25x:2.25x:0.05x')!);
+  const out = text(o, 'out', 'out/phase-sweep')!;
+  const s = setup(so);
+  const to = trainOptions(o, { steps: 3000, eigEvery: 1 });
+  ensureDir(out);
+  const bar = progress('phase-sweep', lrs.length, o.quiet === true);
+  bar.update(0);
+  const rows = phaseSweep(s, {
+    lrs, seed: so.init ? null : so.seed, outDir: out,
+    run: { ...to, stopAtConvergence: false },
+    onRun: (i, n, r) => bar.update(i, `η·λ0 = ${r.eta_lambda0.toFixed(3)}: ${r.phase}`),
+  });
+  bar.finish();
+  const c = s.model.config;
+  console.log(`${c.kind} model, width ${c.width}, ${s.data.source}; λ0 = ${rows[0]?.lambda0}, η_crit = 2/λ0 = ${2 / rows[0]?.lambda0}; ${to.steps} steps`);
+  console.log(formatSweepTable(rows));
+  console.log(`wrote ${path.join(out, 'sweep.csv')}, sweep.json and runs/*/ (trajectory and summary per η)`);
+}
+
+const COMMANDS: Record<string, (argv: string[]) => void> = { train, ntk, 'phase-sweep': sweep };
+
+/** Runs the CLI; returns the exit code. */
+export function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(USAGE);
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version') return void console.log(VERSION), 0;
+  const run = COMMANDS[cmd];
+  try {
+    if (!run) throw new Error(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    run(rest);
+    return 0;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`catapult: error: ${msg.split('\n')[0]}\n`);
+    if (process.env.CATAPULT_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,83 @@
+// One training run end to end: resolve η from λ0, train, and write trajectory.csv/json and summary.json.
+import * as path from 'path';
+import { lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
+import { LrSpec, formatLr, resolveLr } from './lr';
+import { Setup } from './setup';
+import { Row, toCsv, toJson, writeFileAtomic } from './output';
+import { VERSION } from './version';
+
+export type RunOptions = Omit<TrainOptions, 'lr'> & { lr: LrSpec };
+
+export interface RunSummary {
+  engine: string;
+  model: Model['config'];
+  data: string;
+  seed: number | null;
+  lr: string;
+  eta: number;
+  lambda0: number;
+  eta_lambda0: number;
+  eta_over_eta_crit: number;
+  /** What the paper predicts from η·λ0 (lazy < 2 < catapult < 4 < divergent) for the linear models. */
+  predicted_phase: string | null;
+  phase: TrainResult['phase'];
+  loss0: number;
+  peak_loss: number;
+  final_loss: number;
+  final_lambda: number | null;
+  final_lambda_eta: number | null;
+  steps_run: number;
+  converged_at: number | null;
+  diverged_at: number | null;
+  diverged_reason: string | null;
+}
+
+const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'param_norm'];
+
+function predictedPhase(model: Model, etaLambda: number): string | null {
+  if (model.config.kind === 'mlp') return null;
+  return etaLambda < 2 ? 'lazy' : etaLambda < 4 ? 'catapult' : 'divergent';
+}
+
+/** Trains from `s.init` at the resolved η; λ0 is measured by Lanczos before η is fixed. */
+export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda0 = lambdaAt(s.model, s.init, s.data)) {
+  const eta = resolveLr(o.lr, lambda0);
+  const result = train(s.model, s.init, s.data, { ...o, lr: eta });
+  const last = result.records[result.records.length - 1];
+  const summary: RunSummary = {
+    engine: VERSION,
+    model: s.model.config,
+    data: s.data.source,
+    seed,
+    lr: formatLr(o.lr),
+    eta,
+    lambda0,
+    eta_lambda0: eta * lambda0,
+    eta_over_eta_crit: (eta * lambda0) / 2,
+    predicted_phase: predictedPhase(s.model, eta * lambda0),
+    phase: result.phase,
+    loss0: result.loss0,
+    peak_loss: result.peakLoss,
+    final_loss: last.loss,
+    final_lambda: result.diverged ? null : result.finalLambda,
+    final_lambda_eta: result.diverged || result.finalLambda === null ? null : result.finalLambda * eta,
+    steps_run: last.t,
+    converged_at: result.convergedAt,
+    diverged_at: result.diverged?.step ?? null,
+    diverged_reason: result.diverged?.reason ?? null,
+  };
+  return { eta, result, summary };
+}
+
+/** Trajectory rows: t, physical time t·η, loss, λ_t (blank where not measured), ‖θ‖. */
+export function trajectoryRows(result: TrainResult, eta: number): Row[] {
+  return result.records.map((r) => ({ t: r.t, t_eta: r.t * eta, loss: r.loss, lambda: r.lambda, param_norm: r.paramNorm }));
+}
+
+/** Writes trajectory.csv, trajectory.json and summary.json into `dir`. */
+export function writeRun(dir: string, result: TrainResult, summary: RunSummary): void {
+  const rows = trajectoryRows(result, summary.eta);
+  writeFileAtomic(path.join(dir, 'trajectory.csv'), toCsv(TRAJECTORY_COLUMNS, rows));
+  writeFileAtomic(path.join(dir, 'trajectory.json'), toJson({ columns: TRAJECTORY_COLUMNS, rows: rows.map((r) => TRAJECTORY_COLUMNS.map((c) => r[c] ?? null)) }));
+  writeFileAtomic(path.join(dir, 'summary.json'), toJson(summary));
+}

@@ -1,0 +1,85 @@
+// Turns run options into a model, a data set and initial parameters (seeded, or read from an .npz file).
+import { Tensor, sameShape, shapeString } from '../linalg/tensor';
+import { readNpz, writeNpz } from '../linalg/npz';
+import {
+  Activation, Dataset, Model, ModelKind, Parameterization, gaussianData, initParams, makeModel, readDataNpz, warmupData,
+} from '../models';
+
+export interface SetupOptions {
+  model: ModelKind;
+  /** Width n; when omitted with `init`, taken from the file. */
+  width?: number;
+  depth?: number;
+  act: Activation;
+  param: Parameterization;
+  sigmaW: number;
+  sigmaB: number;
+  outputs?: number;
+  seed: number;
+  /** .npz with the initial parameters (names as in the model's specs). */
+  init?: string;
+  /** .npz with X (m×d) and Y (m×k); otherwise Gaussian data (linear, mlp) or the warmup point. */
+  data?: string;
+  samples: number;
+  inputDim: number;
+  dataSeed: number;
+}
+
+export interface Setup {
+  model: Model;
+  data: Dataset;
+  init: Tensor[];
+}
+
+/** Reads the shapes an init file implies (width, depth, outputs) when the options leave them open. */
+function shapesFromInit(kind: ModelKind, arrays: Map<string, Tensor>): { width?: number; depth?: number; outputs?: number } {
+  if (kind !== 'mlp') return { width: arrays.get('u')?.shape[0] };
+  let layers = 0;
+  while (arrays.has(`W${layers}`)) layers++;
+  if (layers < 2) return {};
+  return { width: arrays.get('W0')!.shape[0], depth: layers - 1, outputs: arrays.get(`W${layers - 1}`)!.shape[0] };
+}
+
+function loadData(o: SetupOptions): Dataset {
+  if (o.model === 'warmup') {
+    if (o.data) throw new Error('the warmup model trains on the single point x = 1, y = 0; it takes no --data');
+    return warmupData();
+  }
+  if (o.data) return readDataNpz(o.data);
+  return gaussianData(o.samples, o.inputDim, o.model === 'mlp' ? o.outputs ?? 1 : 1, o.dataSeed);
+}
+
+/** Builds everything a run needs, with one-line errors for any inconsistency. */
+export function setup(o: SetupOptions): Setup {
+  const data = loadData(o);
+  const arrays = o.init ? readNpz(o.init) : null;
+  const implied = arrays ? shapesFromInit(o.model, arrays) : {};
+  const pick = (given: number | undefined, fromFile: number | undefined, fallback: number) => given ?? fromFile ?? fallback;
+  const model = makeModel({
+    kind: o.model,
+    width: pick(o.width, implied.width, 1000),
+    depth: pick(o.depth, implied.depth, 1),
+    act: o.act, param: o.param, sigmaW: o.sigmaW, sigmaB: o.sigmaB,
+    outputs: pick(o.outputs, implied.outputs, data.Y.shape[1]),
+    inputDim: data.X.shape[1],
+  });
+  if (model.config.outputs !== data.Y.shape[1]) {
+    throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);
+  }
+  if (!arrays) return { model, data, init: initParams(model, o.seed) };
+  const init = model.specs.map((s) => {
+    const t = arrays.get(s.name);
+    if (!t) throw new Error(`${o.init}: missing array '${s.name}' (expected shape ${shapeString(s.shape)})`);
+    if (!sameShape(t.shape, s.shape)) throw new Error(`${o.init}: array '${s.name}' has shape ${shapeString(t.shape)}, expected ${shapeString(s.shape)}`);
+    if (!t.data.every(Number.isFinite)) throw new Error(`${o.init}: array '${s.name}' contains NaN or infinite values`);
+    return t;
+  });
+  const extra = [...arrays.keys()].filter((k) => !model.specs.some((s) => s.name === k));
+  if (extra.length > 0) throw new Error(`${o.init}: unexpected arrays for the ${o.model} model: ${extra.join(', ')}`);
+  return { model, data, init };
+}
+
+/** Writes parameters to an .npz under their spec names (loadable with numpy.load). */
+export function saveParams(path: string, model: Model, params: readonly Tensor[]): void {
+  writeNpz(path, new Map(model.specs.map((s, i) => [s.name, params[i]])));
+}

@@ -1,0 +1,52 @@
+// Training sets: the warmup point (x = 1, y = 0), seeded synthetic Gaussian data, or X/Y arrays from an .npz file.
+import { Tensor, tensor, shapeString } from '../linalg/tensor';
+import { RandomState } from '../linalg/rng';
+import { readNpz } from '../linalg/npz';
+
+/** Inputs X (m×d) and targets Y (m×k). */
+export interface Dataset {
+  X: Tensor;
+  Y: Tensor;
+  /** Where it came from, for summaries. */
+  source: string;
+}
+
+/** The warmup model's single sample x = 1 with label y = 0 (paper §2.1). */
+export function warmupData(): Dataset {
+  return { X: tensor([1, 1], Float64Array.of(1)), Y: tensor([1, 1], Float64Array.of(0)), source: 'warmup: x = 1, y = 0' };
+}
+
+/**
+ * m samples with x ~ N(0, I_d) and y ~ N(0, I_k), drawn from numpy's RandomState(seed) as
+ * `X = rs.standard_normal((m, d)); Y = rs.standard_normal((m, k))`.
+ */
+export function gaussianData(m: number, d: number, k: number, seed: number): Dataset {
+  for (const [v, what] of [[m, 'samples'], [d, 'input-dim'], [k, 'outputs']] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
+  }
+  const rng = new RandomState(seed);
+  const X = tensor([m, d], rng.standardNormalArray(m * d));
+  const Y = tensor([m, k], rng.standardNormalArray(m * k));
+  return { X, Y, source: `gaussian: m = ${m}, d = ${d}, k = ${k}, data seed ${seed}` };
+}
+
+/** Checks X is m×d and Y is m×k (a 1-D Y of length m is taken as m×1) with finite entries. */
+export function validateData(X: Tensor, Y: Tensor, source: string): Dataset {
+  if (X.shape.length !== 2) throw new Error(`${source}: X must be 2-D (m, d), got shape ${shapeString(X.shape)}`);
+  if (Y.shape.length === 1) Y = tensor([Y.shape[0], 1], Y.data);
+  if (Y.shape.length !== 2) throw new Error(`${source}: Y must be 2-D (m, k), got shape ${shapeString(Y.shape)}`);
+  if (Y.shape[0] !== X.shape[0]) throw new Error(`${source}: X has ${X.shape[0]} rows but Y has ${Y.shape[0]}`);
+  if (X.shape[0] === 0 || X.shape[1] === 0 || Y.shape[1] === 0) throw new Error(`${source}: X and Y must be non-empty`);
+  for (const [name, t] of [['X', X], ['Y', Y]] as const) {
+    if (!t.data.every(Number.isFinite)) throw new Error(`${source}: ${name} contains NaN or infinite values`);
+  }
+  return { X, Y, source };
+}
+
+/** Reads X (m×d) and Y (m×k) from an .npz file. */
+export function readDataNpz(path: string): Dataset {
+  const arrays = readNpz(path);
+  const X = arrays.get('X'), Y = arrays.get('Y');
+  if (!X || !Y) throw new Error(`${path}: needs arrays named X and Y, found ${[...arrays.keys()].join(', ') || 'none'}`);
+  return validateData(X, Y, path);
+}

@@ -1,0 +1,4 @@
+// The models layer: architectures, data sets and gradient-descent training.
+export * from './model';
+export * from './data';
+export * from './train';

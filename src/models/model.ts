@@ -1,0 +1,131 @@
+// The models of the paper's SM A (warmup, linear, mlp), defined by their parameters and a forward pass on the tape.
+import { Tensor, tensor } from '../linalg/tensor';
+import { RandomState } from '../linalg/rng';
+import { ops, Var } from '../autodiff';
+
+export type ModelKind = 'warmup' | 'linear' | 'mlp';
+export type Activation = 'relu' | 'tanh' | 'identity';
+export type Parameterization = 'ntk' | 'standard';
+
+export const MODEL_KINDS: readonly ModelKind[] = ['warmup', 'linear', 'mlp'];
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'identity'];
+export const PARAMETERIZATIONS: readonly Parameterization[] = ['ntk', 'standard'];
+
+/** Everything that fixes a model's architecture. `inputDim` comes from the data. */
+export interface ModelConfig {
+  kind: ModelKind;
+  width: number;
+  /** Hidden layers (mlp only). */
+  depth: number;
+  act: Activation;
+  param: Parameterization;
+  sigmaW: number;
+  sigmaB: number;
+  /** Outputs k (mlp only; warmup and linear have one). */
+  outputs: number;
+  inputDim: number;
+}
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** Standard deviation of the N(0, std²) initialization. */
+  std: number;
+}
+
+export interface Model {
+  readonly config: ModelConfig;
+  /** Parameters in initialization (draw) order. */
+  readonly specs: readonly ParamSpec[];
+  /** f on the inputs X (m×d), shape [m, k]. `params` follow `specs`. */
+  forward(params: readonly Var[], X: Var): Var;
+}
+
+/**
+ * Draws the parameters in `specs` order, each as one `standard_normal(size)` call on a single
+ * numpy-compatible RandomState(seed) stream, scaled by its std, so a numpy user can reproduce them.
+ */
+export function initParams(model: Model, seed: number): Tensor[] {
+  const rng = new RandomState(seed);
+  return model.specs.map((s) => {
+    const t = tensor(s.shape, rng.standardNormalArray(s.shape.reduce((a, b) => a * b, 1)));
+    if (s.std !== 1) for (let i = 0; i < t.data.length; i++) t.data[i] *= s.std;
+    return t;
+  });
+}
+
+/** f(x) = n^-1/2 vᵀ u x (paper eq. 3); the warmup model is the case d = 1, x = 1. */
+function linearForward(n: number, vectorU: boolean) {
+  return (params: readonly Var[], X: Var): Var => {
+    const [u, v] = params;
+    const uMat = vectorU ? ops.reshape(u, [n, 1]) : u;
+    const h = ops.matmul(X, uMat, false, true); // [m, n]: row α is u x_α
+    return ops.scale(ops.matmul(h, ops.reshape(v, [n, 1])), 1 / Math.sqrt(n));
+  };
+}
+
+function activation(act: Activation, h: Var): Var {
+  switch (act) {
+    case 'relu': return ops.relu(h);
+    case 'tanh': return ops.tanh(h);
+    case 'identity': return h;
+  }
+}
+
+/**
+ * Fully connected net with `depth` hidden layers. NTK parameterization: h_{l+1} = σ_w/√n_l · W_l a_l + σ_b b_l
+ * with W, b ~ N(0, 1); standard: h_{l+1} = W_l a_l + b_l with W ~ N(0, σ_w²/n_l), b ~ N(0, σ_b²).
+ */
+function mlpSpecs(c: ModelConfig): ParamSpec[] {
+  const sizes = [c.inputDim, ...new Array<number>(c.depth).fill(c.width), c.outputs];
+  const specs: ParamSpec[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const nIn = sizes[l], nOut = sizes[l + 1];
+    const std = c.param === 'ntk' ? { w: 1, b: 1 } : { w: c.sigmaW / Math.sqrt(nIn), b: c.sigmaB };
+    specs.push({ name: `W${l}`, shape: [nOut, nIn], std: std.w }, { name: `b${l}`, shape: [nOut], std: std.b });
+  }
+  return specs;
+}
+
+function mlpForward(c: ModelConfig, specs: readonly ParamSpec[]) {
+  return (params: readonly Var[], X: Var): Var => {
+    let a = X;
+    const layers = specs.length / 2;
+    for (let l = 0; l < layers; l++) {
+      const nIn = specs[2 * l].shape[1];
+      const [alpha, beta] = c.param === 'ntk' ? [c.sigmaW / Math.sqrt(nIn), c.sigmaB] : [1, 1];
+      const h = ops.dense(a, params[2 * l], params[2 * l + 1], alpha, beta);
+      a = l + 1 < layers ? activation(c.act, h) : h;
+    }
+    return a;
+  };
+}
+
+/** Builds a model from its configuration, validating it. */
+export function makeModel(c: ModelConfig): Model {
+  const positiveInt = (v: number, what: string) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
+  };
+  positiveInt(c.width, 'width');
+  positiveInt(c.inputDim, 'input dimension');
+  switch (c.kind) {
+    case 'warmup': {
+      if (c.inputDim !== 1) throw new Error('the warmup model has one input x = 1; it takes no --data');
+      const specs = [{ name: 'u', shape: [c.width], std: 1 }, { name: 'v', shape: [c.width], std: 1 }];
+      return { config: { ...c, outputs: 1 }, specs, forward: linearForward(c.width, true) };
+    }
+    case 'linear': {
+      const specs = [{ name: 'u', shape: [c.width, c.inputDim], std: 1 }, { name: 'v', shape: [c.width], std: 1 }];
+      return { config: { ...c, outputs: 1 }, specs, forward: linearForward(c.width, false) };
+    }
+    case 'mlp': {
+      positiveInt(c.depth, 'depth');
+      positiveInt(c.outputs, 'outputs');
+      for (const [v, what] of [[c.sigmaW, 'sigma-w'], [c.sigmaB, 'sigma-b']] as const) {
+        if (!Number.isFinite(v) || v < 0) throw new Error(`${what} must be a finite number ≥ 0, got ${v}`);
+      }
+      const specs = mlpSpecs(c);
+      return { config: c, specs, forward: mlpForward(c, specs) };
+    }
+  }
+}

@@ -1,0 +1,156 @@
+// Full-batch gradient descent on the MSE loss (optional momentum and L2), with λ_t by Lanczos and divergence detection.
+import { Tensor, clone } from '../linalg/tensor';
+import { kernels } from '../linalg/kernels';
+import { lanczosTop } from '../linalg/lanczos';
+import { Tape, Var, ops, vjp, ntkMatvec } from '../autodiff';
+import type { Model } from './model';
+import type { Dataset } from './data';
+
+export interface TrainOptions {
+  /** Learning rate η (absolute). */
+  lr: number;
+  steps: number;
+  /** Heavy-ball momentum γ: b ← γ b + ∇L, θ ← θ − η b. */
+  momentum: number;
+  /** L2 coefficient c: the loss gains (c/2)‖θ‖². */
+  l2: number;
+  /** Measure λ_t every this many steps (0 = only λ0 and the final λ). */
+  eigEvery: number;
+  /** A loss above this (or a non-finite one) ends the run as diverged. */
+  maxLoss: number;
+  /** The run has converged once loss ≤ convergeFraction · L0. */
+  convergeFraction: number;
+  /** Stop at convergence instead of running all steps. */
+  stopAtConvergence?: boolean;
+  /** Keep a copy of the outputs f (m×k, row-major) in every record. */
+  recordOutputs?: boolean;
+  /** Called after each recorded step (progress, streaming output). */
+  onStep?: (r: StepRecord) => void;
+}
+
+export interface StepRecord {
+  t: number;
+  loss: number;
+  /** ‖θ_t‖₂ over all parameters. */
+  paramNorm: number;
+  /** Top NTK eigenvalue at θ_t, where measured. */
+  lambda?: number;
+  /** f on the training set at θ_t (with `recordOutputs`). */
+  outputs?: Float64Array;
+}
+
+export type Phase = 'lazy' | 'catapult' | 'divergent' | 'unconverged';
+
+export interface TrainResult {
+  records: StepRecord[];
+  lambda0: number;
+  loss0: number;
+  peakLoss: number;
+  /** First step with loss ≤ convergeFraction · L0, or null. */
+  convergedAt: number | null;
+  /** Set when the run diverged: the step and why. */
+  diverged: { step: number; reason: string } | null;
+  /** The phase this run reached, judged from its trajectory (not from η·λ0). */
+  phase: Phase;
+  finalLambda: number | null;
+  params: Tensor[];
+}
+
+/** One forward pass: the tape, f (m×k) and the MSE loss. */
+export function forwardPass(model: Model, params: readonly Tensor[], data: Dataset): { tape: Tape; f: Var; loss: Var } {
+  const tape = new Tape();
+  const vars = params.map((p) => tape.param(p));
+  const f = model.forward(vars, tape.constant(data.X));
+  if (f.value.shape[1] !== data.Y.shape[1]) {
+    throw new Error(`the model has ${f.value.shape[1]} outputs but the targets Y have ${data.Y.shape[1]} columns`);
+  }
+  return { tape, f, loss: ops.mseLoss(f, tape.constant(data.Y)) };
+}
+
+/** Top NTK eigenvalue and eigenvector of the recorded f, warm-started from a previous eigenvector. */
+export function measureLambda(f: Var, start?: Float64Array): { lambda: number; vector: Float64Array } {
+  const r = lanczosTop(ntkMatvec(f), f.value.data.length, { k: 1, tol: 1e-12, start });
+  return { lambda: r.values[0], vector: r.vectors[0] };
+}
+
+/** The NTK's top eigenvalue at the given parameters. */
+export function lambdaAt(model: Model, params: readonly Tensor[], data: Dataset): number {
+  return measureLambda(forwardPass(model, params, data).f).lambda;
+}
+
+function paramNorm(params: readonly Tensor[]): number {
+  let s = 0;
+  for (const p of params) { const n = kernels.dnrm2(p.data.length, p.data, 1, 0); s += n * n; }
+  return Math.sqrt(s);
+}
+
+function validate(o: TrainOptions): void {
+  const check = (ok: boolean, msg: string) => { if (!ok) throw new Error(msg); };
+  check(Number.isFinite(o.lr) && o.lr > 0, `learning rate must be a finite number > 0, got ${o.lr}`);
+  check(Number.isInteger(o.steps) && o.steps >= 0, `steps must be an integer ≥ 0, got ${o.steps}`);
+  check(Number.isFinite(o.momentum) && o.momentum >= 0 && o.momentum < 1, `momentum must be in [0, 1), got ${o.momentum}`);
+  check(Number.isFinite(o.l2) && o.l2 >= 0, `l2 must be a finite number ≥ 0, got ${o.l2}`);
+  check(Number.isInteger(o.eigEvery) && o.eigEvery >= 0, `eig-every must be an integer ≥ 0, got ${o.eigEvery}`);
+  check(o.maxLoss > 0, `max-loss must be > 0, got ${o.maxLoss}`);
+  check(o.convergeFraction > 0 && o.convergeFraction < 1, `converge fraction must be in (0, 1), got ${o.convergeFraction}`);
+}
+
+/**
+ * Runs GD from `init` (not modified). Record t holds the loss and λ at θ_t, before update t; a run
+ * of S steps has S + 1 records unless it diverges or stops at convergence.
+ */
+export function train(model: Model, init: readonly Tensor[], data: Dataset, o: TrainOptions): TrainResult {
+  validate(o);
+  const params = init.map(clone);
+  const velocity = o.momentum > 0 ? params.map((p) => new Float64Array(p.data.length)) : null;
+  const records: StepRecord[] = [];
+  let lambda0 = NaN, loss0 = NaN, peakLoss = -Infinity, convergedAt: number | null = null;
+  let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
+
+  for (let t = 0; t <= o.steps; t++) {
+    const { f, loss } = forwardPass(model, params, data);
+    let L = loss.value.data[0];
+    if (o.l2 > 0) { const n = paramNorm(params); L += 0.5 * o.l2 * n * n; }
+    const rec: StepRecord = { t, loss: L, paramNorm: paramNorm(params) };
+    if (o.recordOutputs) rec.outputs = f.value.data.slice();
+    if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
+      diverged = { step: t, reason: Number.isFinite(L) ? `loss ${L} exceeded ${o.maxLoss}` : 'loss is not finite' };
+      records.push(rec);
+      o.onStep?.(rec);
+      break;
+    }
+    const last = t === o.steps;
+    if (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0)) {
+      const m = measureLambda(f, eigvec);
+      rec.lambda = finalLambda = m.lambda;
+      eigvec = m.vector;
+      if (t === 0) lambda0 = m.lambda;
+    }
+    if (t === 0) loss0 = L;
+    peakLoss = Math.max(peakLoss, L);
+    if (convergedAt === null && L <= o.convergeFraction * loss0) convergedAt = t;
+    records.push(rec);
+    o.onStep?.(rec);
+    if (last) break;
+    if (convergedAt !== null && o.stopAtConvergence) {
+      if (rec.lambda === undefined) { rec.lambda = finalLambda = measureLambda(f, eigvec).lambda; }
+      break;
+    }
+    const grads = vjp(loss, Float64Array.of(1));
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i].data, g = grads[i];
+      if (o.l2 > 0) kernels.daxpy(p.length, o.l2, p, 1, 0, g, 1, 0);
+      if (velocity) {
+        const b = velocity[i];
+        kernels.dscal(b.length, o.momentum, b, 1, 0);
+        kernels.daxpy(b.length, 1, g, 1, 0, b, 1, 0);
+        kernels.daxpy(p.length, -o.lr, b, 1, 0, p, 1, 0);
+      } else {
+        kernels.daxpy(p.length, -o.lr, g, 1, 0, p, 1, 0);
+      }
+    }
+  }
+  const phase: Phase = diverged ? 'divergent' : convergedAt === null ? 'unconverged'
+    : peakLoss > loss0 ? 'catapult' : 'lazy';
+  return { records, lambda0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, params };
+}

@@ -1,0 +1,79 @@
+// Bad input on the command line: each case is one line on stderr, a non-zero exit, and no stack trace.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { serializeNpz } from '../../src/linalg/npz';
+import { tensor } from '../../src/linalg/tensor';
+
+const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-cli-'));
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir });
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+/** Runs a bad command and checks: exit 2, exactly one stderr line, naming the problem. */
+function rejects(args: string[], pattern: RegExp): void {
+  const r = run(args);
+  assert.is(r.code, 2, `exit code for ${args.join(' ')}: ${r.stderr}`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.is(lines.length, 1, `one stderr line for ${args.join(' ')}, got:\n${r.stderr}`);
+  assert.ok(lines[0].startsWith('catapult: error: '), lines[0]);
+  assert.ok(pattern.test(lines[0]), `'${lines[0]}' should match ${pattern}`);
+  assert.not.ok(/\n\s+at /.test(r.stderr), 'no stack trace');
+}
+
+const u = tensor([4], Float64Array.of(1, 2, 3, 4));
+fs.writeFileSync(path.join(dir, 'good.npz'), serializeNpz({ u, v: u }));
+fs.writeFileSync(path.join(dir, 'wrong-shape.npz'), serializeNpz({ u, v: tensor([3], Float64Array.of(1, 2, 3)) }));
+fs.writeFileSync(path.join(dir, 'missing-v.npz'), serializeNpz({ u }));
+const whole = serializeNpz({ u, v: u });
+fs.writeFileSync(path.join(dir, 'truncated.npz'), whole.subarray(0, Math.floor(whole.length / 2)));
+
+const train = ['train', '--steps', '3', '--quiet', '--out', 'o'];
+
+test('unknown model', () => rejects([...train, '--model', 'resnet', '--lr', '1'], /--model must be one of warmup\|linear\|mlp/));
+test('unknown command', () => rejects(['fly'], /unknown command 'fly'/));
+test('unknown option', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--wdith', '3'], /wdith/));
+test('NaN learning rate', () => rejects([...train, '--model', 'warmup', '--lr', 'NaN'], /learning rate must be a number > 0/));
+test('negative learning rate', () => rejects([...train, '--model', 'warmup', '--lr=-0.5'], /learning rate must be a number > 0/));
+test('missing learning rate', () => rejects([...train, '--model', 'warmup'], /--lr is required/));
+test('width 0', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--width', '0'], /--width must be an integer ≥ 1/));
+test('negative width', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--width=-5'], /--width must be an integer ≥ 1/));
+test('fractional width', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--width', '2.5'], /--width must be an integer/));
+test('unknown activation', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--act', 'gelu'], /--act must be one of relu\|tanh\|identity/));
+test('momentum ≥ 1', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--momentum', '1'], /momentum must be in \[0, 1\)/));
+test('--init: missing file', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'nope.npz'], /nope\.npz/));
+test('--init: wrongly shaped array', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'wrong-shape.npz'], /'v' has shape \(3,\), expected \(4,\)/));
+test('--init: width disagrees with the file', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--width', '5', '--init', 'good.npz'], /'u' has shape \(4,\), expected \(5,\)/));
+test('--init: missing array', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'missing-v.npz'], /missing array 'v'/));
+test('--init: truncated .npz', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'truncated.npz'], /truncated\.npz/));
+test('--data with the warmup model', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--data', 'good.npz'], /takes no --data/));
+test('--data without X and Y', () => rejects([...train, '--model', 'linear', '--lr', '1', '--data', 'good.npz'], /needs arrays named X and Y/));
+test('empty lr grid', () => rejects(['phase-sweep', '--quiet', '--lrs', '', '--out', 'o'], /grid is empty|--lrs needs a value/));
+test('seed out of range', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--seed', '4294967296'], /--seed must be an integer in \[0, 4294967295\]/));
+
+test('a good run exits 0 and --init with a file infers the width', () => {
+  const r = run([...train, '--model', 'warmup', '--lr', '1.5x', '--init', 'good.npz']);
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(fs.existsSync(path.join(dir, 'o', 'summary.json')));
+  const s = JSON.parse(fs.readFileSync(path.join(dir, 'o', 'summary.json'), 'utf8'));
+  assert.is(s.model.width, 4);
+  // λ0 = (|u|² + |v|²)/n = 2·30/4 = 15; 1.5x means 1.5·2/λ0.
+  assert.ok(Math.abs(s.eta - 0.2) <= 1e-15, `η = ${s.eta}`);
+});
+
+test('a divergent run is a result: exit 0, "diverged at step t"', () => {
+  const r = run(['train', '--model', 'warmup', '--width', '100', '--lr', '2.5x', '--steps', '500', '--quiet', '--out', 'div']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /diverged at step \d+/);
+  const s = JSON.parse(fs.readFileSync(path.join(dir, 'div', 'summary.json'), 'utf8'));
+  assert.is(s.phase, 'divergent');
+});
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.run();

@@ -1,0 +1,199 @@
+// Tests for the .npz reader/writer: round trips, hand-built deflated/zip64 archives, and corrupt-archive rejections.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { parseNpz, serializeNpz, readNpz, writeNpz, crc32 } from '../../src/linalg/npz';
+import { serializeNpy } from '../../src/linalg/npy';
+import { tensor, Tensor } from '../../src/linalg/tensor';
+
+const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+function rejects(fn: () => unknown, pattern: RegExp): void {
+  try {
+    fn();
+  } catch (err) {
+    const message = (err as Error).message;
+    assert.not.ok(message.includes('\n'), `message spans lines: ${JSON.stringify(message)}`);
+    assert.match(message, pattern);
+    return;
+  }
+  assert.unreachable(`expected an error matching ${pattern}`);
+}
+
+interface ZipEntry { name: string; data: Buffer; method?: number; crc?: number; flags?: number }
+
+/**
+ * A minimal independent zip writer for tests. Like numpy's zipfile streaming, local headers carry zero sizes
+ * (flag bit 3) so the reader must trust the central directory; `zip64` moves sizes/offsets into zip64 extras
+ * and writes zip64 end records, as Python does for large archives.
+ */
+function buildZip(entries: ZipEntry[], zip64 = false): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf8');
+    const method = e.method ?? 0;
+    const payload = method === 8 ? zlib.deflateRawSync(e.data) : e.data;
+    const crc = e.crc ?? crc32(e.data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(zip64 ? 45 : 20, 4);
+    local.writeUInt16LE((e.flags ?? 0) | 0x08, 6);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(name.length, 26);
+    const descriptor = Buffer.alloc(16);
+    descriptor.writeUInt32LE(0x08074b50, 0);
+    descriptor.writeUInt32LE(crc, 4);
+    descriptor.writeUInt32LE(payload.length, 8);
+    descriptor.writeUInt32LE(e.data.length, 12);
+    const extra = Buffer.alloc(zip64 ? 28 : 0);
+    if (zip64) {
+      extra.writeUInt16LE(1, 0);
+      extra.writeUInt16LE(24, 2);
+      extra.writeBigUInt64LE(BigInt(e.data.length), 4);
+      extra.writeBigUInt64LE(BigInt(payload.length), 12);
+      extra.writeBigUInt64LE(BigInt(offset), 20);
+    }
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    local.copy(central, 6, 4, 12);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(zip64 ? 0xffffffff : payload.length, 20);
+    central.writeUInt32LE(zip64 ? 0xffffffff : e.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(extra.length, 30);
+    central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
+    locals.push(local, name, payload, descriptor);
+    centrals.push(central, name, extra);
+    offset += local.length + name.length + payload.length + descriptor.length;
+  }
+  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
+  const tail: Buffer[] = [];
+  if (zip64) {
+    const record = Buffer.alloc(56);
+    record.writeUInt32LE(0x06064b50, 0);
+    record.writeBigUInt64LE(44n, 4);
+    record.writeBigUInt64LE(BigInt(entries.length), 24);
+    record.writeBigUInt64LE(BigInt(entries.length), 32);
+    record.writeBigUInt64LE(BigInt(centralSize), 40);
+    record.writeBigUInt64LE(BigInt(offset), 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    locator.writeBigUInt64LE(BigInt(offset + centralSize), 8);
+    locator.writeUInt32LE(1, 16);
+    tail.push(record, locator);
+  }
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(zip64 ? 0xffff : entries.length, 8);
+  eocd.writeUInt16LE(zip64 ? 0xffff : entries.length, 10);
+  eocd.writeUInt32LE(zip64 ? 0xffffffff : centralSize, 12);
+  eocd.writeUInt32LE(zip64 ? 0xffffffff : offset, 16);
+  return Buffer.concat([...locals, ...centrals, ...tail, eocd]);
+}
+
+const X = tensor([2, 3], new Float64Array([1, -0, NaN, Infinity, 5e-324, -1 / 3]));
+const Y = tensor([], new Float64Array([42]));
+const Z = tensor([0, 4]);
+
+function assertSame(actual: Tensor | undefined, expected: Tensor): void {
+  assert.ok(actual, 'array present');
+  assert.equal(actual!.shape, expected.shape);
+  assert.ok(bytesOf(actual!.data).equals(bytesOf(expected.data)), 'bit-exact data');
+}
+
+test('crc32 matches the standard check value', () => {
+  assert.is(crc32(Buffer.from('123456789')), 0xcbf43926);
+  assert.is(crc32(Buffer.alloc(0)), 0);
+});
+
+test('serializeNpz → parseNpz round trip is bit-exact, ordered and deterministic', () => {
+  const bytes = serializeNpz(new Map([['X', X], ['Y', Y], ['empty', Z], ['naïve/ünïcode', Y]]));
+  assert.ok(bytes.equals(serializeNpz(new Map([['X', X], ['Y', Y], ['empty', Z], ['naïve/ünïcode', Y]]))), 'deterministic');
+  const back = parseNpz(bytes, 'a.npz');
+  assert.equal([...back.keys()], ['X', 'Y', 'empty', 'naïve/ünïcode']);
+  assertSame(back.get('X'), X);
+  assertSame(back.get('Y'), Y);
+  assertSame(back.get('empty'), Z);
+  assert.equal([...parseNpz(serializeNpz({ b: Y, a: X })).keys()], ['b', 'a'], 'record insertion order kept');
+  assert.is(parseNpz(serializeNpz({})).size, 0);
+});
+
+test('deflated entries (np.savez_compressed) and stored entries with data descriptors are read', () => {
+  const archive = buildZip([
+    { name: 'X.npy', data: serializeNpy(X), method: 8 },
+    { name: 'Y.npy', data: serializeNpy(Y), method: 0 },
+    { name: 'big.npy', data: serializeNpy(tensor([1000], new Float64Array(1000).fill(0.25))), method: 8 },
+  ]);
+  const back = parseNpz(archive, 'c.npz');
+  assertSame(back.get('X'), X);
+  assertSame(back.get('Y'), Y);
+  assert.is(back.get('big')!.data[999], 0.25);
+});
+
+test('zip64 central directory entries and end records are read', () => {
+  const back = parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X) }, { name: 'Y.npy', data: serializeNpy(Y), method: 8 }], true), 'z64.npz');
+  assertSame(back.get('X'), X);
+  assertSame(back.get('Y'), Y);
+});
+
+test('truncated archives are rejected at every cut point', () => {
+  for (const archive of [serializeNpz({ X, Y }), buildZip([{ name: 'X.npy', data: serializeNpy(X), method: 8 }], true)]) {
+    for (const cut of [1, 3, 4, 30, 100, Math.floor(archive.length / 2), archive.length - 23, archive.length - 22, archive.length - 1]) {
+      rejects(() => parseNpz(archive.subarray(0, cut), 'cut.npz'), /^cut\.npz: truncated zip archive/);
+    }
+  }
+});
+
+test('damaged contents are rejected: bad CRC, corrupt deflate stream, missing local header', () => {
+  const stored = serializeNpz({ X });
+  const flipped = Buffer.from(stored);
+  flipped[stored.indexOf('X.npy') + 5 + 130] ^= 0x01; // a byte inside X's float data
+  rejects(() => parseNpz(flipped, 'f.npz'), /^f\.npz: entry 'X\.npy': CRC-32 mismatch \(directory says 0x[0-9a-f]{8}, data has 0x[0-9a-f]{8}\)/);
+  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), crc: 0x12345678 }]), 'g.npz'), /entry 'X\.npy': CRC-32 mismatch \(directory says 0x12345678/);
+  const deflated = buildZip([{ name: 'X.npy', data: serializeNpy(X), method: 8 }]);
+  const garbled = Buffer.from(deflated);
+  garbled.fill(0xff, 40, 60);
+  rejects(() => parseNpz(garbled, 'd.npz'), /entry 'X\.npy': (corrupt deflate data|inflated to|CRC-32 mismatch)/);
+  const moved = Buffer.from(stored);
+  moved.writeUInt32LE(0, 0); // destroy the local header signature
+  rejects(() => parseNpz(moved, 'm.npz'), /entry 'X\.npy': local file header missing at offset 0/);
+});
+
+test('non-zip input and unsupported entries are rejected', () => {
+  rejects(() => parseNpz(Buffer.alloc(0), 'e.npz'), /^e\.npz: not a zip\/\.npz archive .*empty file/);
+  rejects(() => parseNpz(serializeNpy(X), 'x.npy'), /^x\.npy: not a zip\/\.npz archive \(expected a zip file starting with "PK", found/);
+  rejects(() => parseNpz(Buffer.from('hello world, this is plainly not a zip archive'), 't.npz'), /not a zip\/\.npz archive/);
+  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), method: 12 }]), 'b.npz'), /entry 'X\.npy' uses unsupported compression method 12 \(expected 0 = stored or 8 = deflated\)/);
+  rejects(() => parseNpz(buildZip([{ name: 'notes.txt', data: Buffer.from('hi') }]), 'n.npz'), /entry 'notes\.txt' is not an \.npy array/);
+  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), flags: 1 }]), 'p.npz'), /entry 'X\.npy' is encrypted/);
+  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X) }, { name: 'X.npy', data: serializeNpy(Y) }]), 'two.npz'), /entry 'X\.npy' appears twice/);
+  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: Buffer.from('not an npy payload') }]), 'q.npz'), /^q\.npz\[X\.npy\]: not an \.npy file/);
+});
+
+test('serializeNpz rejects bad names and bad tensors', () => {
+  rejects(() => serializeNpz({ '': X }), /^serializeNpz: array names must be non-empty strings/);
+  rejects(() => serializeNpz({ bad: { data: new Float64Array(2), shape: [3] } }), /^serializeNpy: data of length 2 does not fit shape \(3,\)$/);
+});
+
+test('readNpz/writeNpz use the file system with clear errors', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-npz-'));
+  try {
+    const file = path.join(dir, 'p.npz');
+    writeNpz(file, { X, Y });
+    const back = readNpz(file);
+    assertSame(back.get('X'), X);
+    assertSame(back.get('Y'), Y);
+    rejects(() => readNpz(path.join(dir, 'missing.npz')), /missing\.npz: no such file$/);
+    rejects(() => writeNpz(path.join(dir, 'nope', 'p.npz'), { X }), /p\.npz: cannot write \(directory does not exist\)$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();

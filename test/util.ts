@@ -1,0 +1,39 @@
+// Shared test helpers: seeded random tensors, inner products and relative errors.
+import { RandomState } from '../src/linalg/rng';
+import { Tensor, tensor } from '../src/linalg/tensor';
+
+/** A seeded standard-normal tensor. */
+export function randn(rng: RandomState, shape: number[]): Tensor {
+  return tensor(shape, rng.standardNormalArray(shape.reduce((a, b) => a * b, 1)));
+}
+
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** Σ_k <a_k, b_k> over lists of arrays (one per parameter). */
+export function dotList(a: readonly Float64Array[], b: readonly Float64Array[]): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += dot(a[k], b[k]);
+  return s;
+}
+
+/** |a − b| / max(|a|, |b|), 0 when both are 0. */
+export function relErr(a: number, b: number): number {
+  const d = Math.max(Math.abs(a), Math.abs(b));
+  return d === 0 ? 0 : Math.abs(a - b) / d;
+}
+
+/** max_i |a_i − b_i| / max_i |b_i|. */
+export function maxRelErr(a: Float64Array, b: Float64Array): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
+  return den === 0 ? num : num / den;
+}
+
+/** Asserts err ≤ tol with a message that names the quantity and both numbers. */
+export function within(err: number, tol: number, what: string): void {
+  if (!(err <= tol)) throw new Error(`${what}: error ${err.toExponential(3)} exceeds ${tol.toExponential(1)}`);
+}
