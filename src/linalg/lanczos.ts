@@ -28,7 +28,7 @@ const EPS = Math.pow(2, -52);
 const START_SEED = 0x9e3779b9;
 
 /** mulberry32: a 32-bit-state generator with exact integer arithmetic, so every platform gets the same stream. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

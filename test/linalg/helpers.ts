@@ -1,16 +1,8 @@
 // Test helpers for linalg: a seeded PRNG (mulberry32) and small dense-matrix utilities.
+import { mulberry32 } from '../../src/linalg/lanczos';
 
-/** mulberry32: deterministic uniform [0, 1) stream from a 32-bit seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: deterministic uniform [0, 1) stream from a 32-bit seed (the one Lanczos starts from). */
+export const rng = mulberry32;
 
 /** Standard normal samples by Box–Muller from a uniform stream. */
 export function gaussian(next: () => number): () => number {
