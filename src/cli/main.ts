@@ -3,9 +3,9 @@ import * as path from 'path';
 import { ntkDenseEigenvalues, ntkTopEigenvalues } from '../autodiff';
 import { forwardPass } from '../models';
 import {
-  ensureDir, formatSweepTable, parseLr, parseLrGrid, phaseSweep, runTraining, saveParams, setup, writeRun, VERSION,
+  ensureDir, figures, formatSweepTable, parseLr, parseLrGrid, phaseSweep, reproduce, runFigure, runTraining, saveParams, setup, writeRun, VERSION,
 } from '../experiments';
-import { MODEL_OPTIONS, TRAIN_OPTIONS, int, parse, setupOptions, text, trainOptions } from './args';
+import { MODEL_OPTIONS, TRAIN_OPTIONS, int, parse, seedOption, setupOptions, text, trainOptions } from './args';
 import { progress } from './progress';
 
 const USAGE = `usage: catapult <command> [options]
@@ -13,7 +13,9 @@ const USAGE = `usage: catapult <command> [options]
 commands:
   train        GD from one initialization; writes trajectory.csv/json and summary.json to --out
   ntk          top-K eigenvalues of the empirical NTK at initialization (Lanczos)
-  phase-sweep  train every η of a grid from one initialization; prints the phase table (npm start)
+  phase-sweep  train every η of a grid from one initialization; prints the phase table
+  figure ID    one experiment (${figures.FIGURES.map((f) => f.id).join(', ')}): data, SVG/PNG plots, report.md in --out
+  reproduce    every experiment into --out/<id>/, with --out/index.md linking all reports and plots (npm start)
 
 model options: --model warmup|linear|mlp --width N --depth L --act relu|tanh|identity
   --param ntk|standard --sigma-w S --sigma-b S --outputs K --seed S (numpy RandomState)
@@ -22,7 +24,9 @@ training options: --lr η|Cx (C·2/λ0) --steps T --momentum γ --l2 c --eig-eve
   --max-loss B (diverged above it, default 1e12) --converge F (converged at loss ≤ F·L0, default 1e-8)
   --save-params out.npz --out DIR --quiet
 ntk options: --top K --dense (also form the full NTK and compare)
-phase-sweep options: --lrs a:b:step or a,b,c (e.g. 0.25x:2.25x:0.05x) --out DIR --steps T`;
+phase-sweep options: --lrs a:b:step or a,b,c (e.g. 0.25x:2.25x:0.05x) --out DIR --steps T
+figure options: --out DIR --seed S --width N (overrides the figure's default width) --quiet
+reproduce options: --out DIR --seed S --only id,id,... --quiet`;
 
 function train(argv: string[]): void {
   const o = parse(argv, { ...MODEL_OPTIONS, ...TRAIN_OPTIONS, lr: { type: 'string' }, 'save-params': { type: 'string' }, quiet: { type: 'boolean' } });
@@ -85,10 +89,49 @@ function sweep(argv: string[]): void {
   console.log(`wrote ${path.join(out, 'sweep.csv')}, sweep.json and runs/*/ (trajectory and summary per η)`);
 }
 
-const COMMANDS: Record<string, (argv: string[]) => void> = { train, ntk, 'phase-sweep': sweep };
+function verdictLine(r: figures.FigureResult): string {
+  const ok = r.checks.filter((c) => c.pass).length;
+  return `${r.id}: ${ok}/${r.checks.length} checks agree with the paper (${r.seconds.toFixed(1)} s)`
+    + r.checks.filter((c) => !c.pass).map((c) => `\n  departs: ${c.quantity}: paper ${c.paper}; measured ${c.measured}`).join('');
+}
 
-/** Runs the CLI; returns the exit code. */
-export function main(argv: string[]): number {
+async function figure(argv: string[]): Promise<void> {
+  const [id, ...rest] = argv;
+  if (id === undefined || id.startsWith('-')) {
+    if (id === '--help' || id === '-h') return void console.log(USAGE);
+    throw new Error(`figure needs an id (${figures.FIGURES.map((f) => f.id).join(', ')})`);
+  }
+  const fig = figures.figureById(id);
+  const o = parse(rest, { out: { type: 'string' }, seed: { type: 'string' }, width: { type: 'string' }, quiet: { type: 'boolean' } });
+  if (o.help) return void console.log(USAGE);
+  const out = text(o, 'out', `out/${id}`)!;
+  const bar = progress(id, 1000, o.quiet === true);
+  const r = await runFigure(fig, out, seedOption(o, 'seed', 0), int(o, 'width', undefined, 1), (f, note) => bar.update(Math.round(1000 * f), note));
+  bar.finish();
+  console.log(verdictLine(r));
+  console.log(`wrote ${path.join(out, 'report.md')} and ${r.files.length + r.plots.length - 1} data and plot files`);
+}
+
+async function reproduceAll(argv: string[]): Promise<void> {
+  const o = parse(argv, { out: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, quiet: { type: 'boolean' } });
+  if (o.help) return void console.log(USAGE);
+  const out = text(o, 'out', 'out')!;
+  const only = text(o, 'only');
+  const ids = only === undefined ? undefined : only.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  ids?.forEach((id) => figures.figureById(id)); // unknown ids fail before anything runs
+  const bar = progress('reproduce', 1000, o.quiet === true);
+  bar.update(0);
+  const started = Date.now();
+  const results = await reproduce({ out, seed: seedOption(o, 'seed', 0), ids, onProgress: (f, note) => bar.update(Math.round(1000 * f), note) });
+  bar.finish();
+  for (const r of results) console.log(verdictLine(r));
+  console.log(`reproduce took ${((Date.now() - started) / 1000).toFixed(1)} s; open ${path.join(out, 'index.md')}`);
+}
+
+const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = { train, ntk, 'phase-sweep': sweep, figure, reproduce: reproduceAll };
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
@@ -98,7 +141,7 @@ export function main(argv: string[]): number {
   const run = COMMANDS[cmd];
   try {
     if (!run) throw new Error(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    run(rest);
+    await run(rest);
     return 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

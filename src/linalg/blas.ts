@@ -149,6 +149,17 @@ export function dnrm2(N: number, x: Float64Array, strideX: number, offsetX: numb
   let ix = offsetX;
   let i = 0;
   if (N <= 0) return 0.0;
+  // Fast path: when every entry is 0 or in [TSML, TBIG], Blue's algorithm reduces to sqrt of the
+  // plain in-order sum of squares, so this returns the same bits; otherwise fall through.
+  for (; i < N; i++, ix += strideX) {
+    ax = Math.abs(x[ix]);
+    if (!(ax <= TBIG && (ax >= TSML || ax === 0))) break;
+    amed += ax * ax;
+  }
+  if (i === N) return Math.sqrt(amed);
+  amed = 0.0;
+  ix = offsetX;
+  i = 0;
   for (; i < N; i++) {
     ax = Math.abs(x[ix]);
     ix += strideX;

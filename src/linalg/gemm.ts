@@ -138,6 +138,56 @@ function scaleC(M: number, N: number, beta: number, C: Float64Array, s1: number,
 }
 
 /**
+ * C += alpha·op(A)·op(B) for M < 4 or N < 4 (op strides already resolved). Each C[i,j] accumulates
+ * (alpha·A[i,k])·B[k,j] in ascending k, the order of `dgemmNaive`, so results agree bitwise.
+ */
+function dgemmThin(
+  M: number, N: number, K: number, alpha: number,
+  A: Float64Array, saI: number, saK: number, oa: number,
+  B: Float64Array, sbK: number, sbJ: number, ob: number,
+  C: Float64Array, s1: number, s2: number, oc: number,
+): void {
+  let i = 0, j = 0, k = 0;
+  let ia = 0, ib = 0, ic = 0;
+  let a = 0.0, c = 0.0;
+  if (N < NR && K < NR) {
+    // Few columns and a short k (outer-product-like): sweep each column of C once per k.
+    for (j = 0; j < N; j++) {
+      for (k = 0; k < K; k++) {
+        a = B[ob + k * sbK + j * sbJ];
+        ia = oa + k * saK;
+        ic = oc + j * s2;
+        for (i = 0; i < M; i++, ia += saI, ic += s1) C[ic] += (alpha * A[ia]) * a;
+      }
+    }
+    return;
+  }
+  if (N < NR) {
+    // Few columns: one dot product per C entry.
+    for (i = 0; i < M; i++) {
+      for (j = 0; j < N; j++) {
+        ic = oc + i * s1 + j * s2;
+        c = C[ic];
+        ia = oa + i * saI;
+        ib = ob + j * sbJ;
+        for (k = 0; k < K; k++, ia += saK, ib += sbK) c += (alpha * A[ia]) * B[ib];
+        C[ic] = c;
+      }
+    }
+    return;
+  }
+  // Few rows: sweep each row of C once per k (axpy form), streaming along the rows of op(B).
+  for (i = 0; i < M; i++) {
+    for (k = 0; k < K; k++) {
+      a = alpha * A[oa + i * saI + k * saK];
+      ib = ob + k * sbK;
+      ic = oc + i * s1;
+      for (j = 0; j < N; j++, ib += sbJ, ic += s2) C[ic] += a * B[ib];
+    }
+  }
+}
+
+/**
  * General matrix multiply `C = alpha·op(A)·op(B) + beta·C` (stdlib `dgemm.ndarray` convention, boolean
  * transposes). C is M×N, op(A) M×K, op(B) K×N; `A[offsetA + i·strideA1 + j·strideA2]` addresses A as stored
  * (K×M when transA). Transposes swap strides; beta = 0 overwrites C; alpha = 0 or K = 0 leaves A, B unread.
@@ -165,6 +215,9 @@ export function dgemm(
   if (M <= 0 || N <= 0) return;
   scaleC(M, N, beta, C, strideC1, strideC2, offsetC);
   if (alpha === 0 || K <= 0) return;
+  // Thin products (a row or column vector side) would run mostly padded 4×4 tiles; a plain loop
+  // in the same k order is both faster there and bitwise the same.
+  if (M < MR || N < NR) return dgemmThin(M, N, K, alpha, A, saI, saK, offsetA, B, sbK, sbJ, offsetB, C, strideC1, strideC2, offsetC);
   for (jc = 0; jc < N; jc += NC) {
     nb = N - jc < NC ? N - jc : NC;
     for (pc = 0; pc < K; pc += KC) {

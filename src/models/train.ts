@@ -24,6 +24,10 @@ export interface TrainOptions {
   stopAtConvergence?: boolean;
   /** Keep a copy of the outputs f (m×k, row-major) in every record. */
   recordOutputs?: boolean;
+  /** Keep a copy of the parameters θ_t in every record (for trajectory plots; costs memory). */
+  recordParams?: boolean;
+  /** Ends the run after this record when it returns true (e.g. once the loss first rises). */
+  stopWhen?: (r: StepRecord, previous: StepRecord | undefined) => boolean;
   /** Called after each recorded step (progress, streaming output). */
   onStep?: (r: StepRecord) => void;
 }
@@ -37,6 +41,8 @@ export interface StepRecord {
   lambda?: number;
   /** f on the training set at θ_t (with `recordOutputs`). */
   outputs?: Float64Array;
+  /** θ_t (with `recordParams`). */
+  params?: Float64Array[];
 }
 
 export type Phase = 'lazy' | 'catapult' | 'divergent' | 'unconverged';
@@ -113,6 +119,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
     if (o.l2 > 0) { const n = paramNorm(params); L += 0.5 * o.l2 * n * n; }
     const rec: StepRecord = { t, loss: L, paramNorm: paramNorm(params) };
     if (o.recordOutputs) rec.outputs = f.value.data.slice();
+    if (o.recordParams) rec.params = params.map((p) => p.data.slice());
     if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
       diverged = { step: t, reason: Number.isFinite(L) ? `loss ${L} exceeded ${o.maxLoss}` : 'loss is not finite' };
       records.push(rec);
@@ -132,7 +139,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
     records.push(rec);
     o.onStep?.(rec);
     if (last) break;
-    if (convergedAt !== null && o.stopAtConvergence) {
+    if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
       if (rec.lambda === undefined) { rec.lambda = finalLambda = measureLambda(f, eigvec).lambda; }
       break;
     }

@@ -57,6 +57,26 @@ test('--data without X and Y', () => rejects([...train, '--model', 'linear', '--
 test('empty lr grid', () => rejects(['phase-sweep', '--quiet', '--lrs', '', '--out', 'o'], /grid is empty|--lrs needs a value/));
 test('seed out of range', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--seed', '4294967296'], /--seed must be an integer in \[0, 4294967295\]/));
 
+test('figure without an id', () => rejects(['figure'], /figure needs an id \(fig2, figS1/));
+test('unknown figure', () => rejects(['figure', 'fig99', '--out', 'o'], /unknown figure 'fig99'/));
+test('figure with a negative width', () => rejects(['figure', 'figS1', '--width=-3', '--out', 'o'], /--width must be an integer ≥ 1/));
+test('reproduce with an unknown id', () => rejects(['reproduce', '--only', 'fig2,nope', '--out', 'o'], /unknown figure 'nope'/));
+test('figure output directory that cannot be created', () => rejects(['figure', 'figS1', '--quiet', '--out', 'good.npz/sub'], /cannot create output directory/));
+
+test('reproduce --only figS1 writes the report, data, plots and an index.md whose links all exist', () => {
+  const r = run(['reproduce', '--only', 'figS1', '--quiet', '--out', 'rep']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /figS1: 5\/5 checks agree with the paper/);
+  const index = fs.readFileSync(path.join(dir, 'rep', 'index.md'), 'utf8');
+  const links = [...index.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
+  assert.ok(links.includes('figS1/report.md') && links.some((l) => l.endsWith('.svg')) && links.some((l) => l.endsWith('.csv')), index);
+  for (const l of links) assert.ok(fs.existsSync(path.join(dir, 'rep', l)), `index.md links to a missing ${l}`);
+  const report = fs.readFileSync(path.join(dir, 'rep', 'figS1', 'report.md'), 'utf8');
+  assert.match(report, /## Paper vs measured/);
+  for (const l of [...report.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1])) assert.ok(fs.existsSync(path.join(dir, 'rep', 'figS1', l)), `report links to a missing ${l}`);
+  assert.ok(fs.readFileSync(path.join(dir, 'rep', 'figS1', 'figS1b_catapult.svg'), 'utf8').startsWith('<svg'));
+});
+
 test('a good run exits 0 and --init with a file infers the width', () => {
   const r = run([...train, '--model', 'warmup', '--lr', '1.5x', '--init', 'good.npz']);
   assert.is(r.code, 0, r.stderr);
