@@ -107,7 +107,7 @@ export const boundaries: Figure = {
     report.text(`Both models at n = ${o.n}, seed ${o.seed}; λ0 by Lanczos. A trial at η·λ0 = c runs GD for at most ${o.steps} steps. `
       + '**η_crit** is where the loss stops falling monotonically: a trial counts as above it when the loss ever rises from one step to the next before '
       + 'converging (loss ≤ 1e-8·L0). **η_max** is where GD diverges (loss above 1e12 or not finite) within the budget. '
-      + `Bisection starts from [1, 3] and [3, 6] (η·λ0), checks that each end is on the right side, and stops at a relative bracket width of ${o.relTol}.`);
+      + `Bisection for η_crit starts from η·λ0 ∈ [1, 3]; for η_max from the first stable-to-divergent step of the scan below. Each checks that its ends lie on either side and stops at a relative bracket width of ${o.relTol}.`);
     report.heading('Brackets (η·λ0)').table(['model', 'λ0', 'η_crit·λ0', 'η_max·λ0 = c_act', 'last stable on the scan', 'bisection runs'],
       res.map((r) => [r.model, r.lambda0, `[${fmt(r.crit.below, 6)}, ${fmt(r.crit.above, 6)}]`, `[${fmt(r.max.below, 6)}, ${fmt(r.max.above, 6)}]`, r.lastStable, r.crit.evaluations + r.max.evaluations]));
     report.text(`Divergence is not assumed to switch on at one η: each model is first scanned on η·λ0 ∈ [${o.scan[0]}, ${o.scan[o.scan.length - 1]}] `
