@@ -1,5 +1,6 @@
 // Shared test helpers: seeded random tensors, inner products and relative errors.
 import { RandomState } from '../src/linalg/rng';
+import * as assert from 'uvu/assert';
 import { Tensor, tensor } from '../src/linalg/tensor';
 
 /** A seeded standard-normal tensor. */
@@ -36,4 +37,17 @@ export function maxRelErr(a: Float64Array, b: Float64Array): number {
 /** Asserts err ≤ tol with a message that names the quantity and both numbers. */
 export function within(err: number, tol: number, what: string): void {
   if (!(err <= tol)) throw new Error(`${what}: error ${err.toExponential(3)} exceeds ${tol.toExponential(1)}`);
+}
+
+/** Asserts that fn throws a one-line message matching `pattern` (the CLI prints only the first line). */
+export function rejects(fn: () => unknown, pattern: RegExp): void {
+  try {
+    fn();
+  } catch (err) {
+    const message = (err as Error).message;
+    assert.not.ok(message.includes('\n'), `message spans lines: ${JSON.stringify(message)}`);
+    assert.match(message, pattern);
+    return;
+  }
+  assert.unreachable(`expected an error matching ${pattern}`);
 }

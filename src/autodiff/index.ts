@@ -4,5 +4,5 @@ export type { Var, Node } from './tape';
 export { rules } from './rules';
 export type { Prim } from './rules';
 export * as ops from './ops';
-export { vjp, jvp } from './sweeps';
+export { vjp, jvp, sweepCounts } from './sweeps';
 export { ntkMatvec, ntkDense, ntkTopEigenvalue, ntkTopEigenvalues, ntkDenseEigenvalues } from './ntk';

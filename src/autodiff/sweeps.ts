@@ -2,6 +2,12 @@
 import { rules, Prim, Rule } from './rules';
 import type { Node, Var } from './tape';
 
+/**
+ * How many sweeps have run since the process started (or the last reset). Tests use it to prove a
+ * method costs one VJP and one JVP per step and never forms a Jacobian (which takes m·k sweeps).
+ */
+export const sweepCounts = { vjp: 0, jvp: 0 };
+
 function checkLength(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what} has length ${got}, expected ${want}`);
 }
@@ -16,6 +22,7 @@ function checkLength(what: string, got: number, want: number): void {
 export function vjp(output: Var, w: Float64Array): Float64Array[] {
   const tape = output.tape;
   checkLength('vjp cotangent', w.length, output.value.data.length);
+  sweepCounts.vjp++;
   const ct: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
   ct[output.id] = w.slice();
   const inputs = (node: Node) => node.inputs.map((i) => tape.values[i]);
@@ -45,6 +52,7 @@ export function vjp(output: Var, w: Float64Array): Float64Array[] {
 export function jvp(output: Var, v: readonly Float64Array[]): Float64Array {
   const tape = output.tape;
   checkLength('jvp tangent list', v.length, tape.params.length);
+  sweepCounts.jvp++;
   const tan: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
   tape.params.forEach((id, k) => {
     checkLength(`jvp tangent ${k}`, v[k].length, tape.values[id].data.length);

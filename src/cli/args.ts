@@ -10,7 +10,8 @@ export const MODEL_OPTIONS = {
   model: { type: 'string' }, width: { type: 'string' }, depth: { type: 'string' }, act: { type: 'string' },
   param: { type: 'string' }, 'sigma-w': { type: 'string' }, 'sigma-b': { type: 'string' }, outputs: { type: 'string' },
   seed: { type: 'string' }, init: { type: 'string' }, data: { type: 'string' }, samples: { type: 'string' },
-  'input-dim': { type: 'string' }, 'data-seed': { type: 'string' },
+  'input-dim': { type: 'string' }, 'data-seed': { type: 'string' }, dataset: { type: 'string' }, 'train-size': { type: 'string' },
+  'test-size': { type: 'string' }, classes: { type: 'string' },
 } as const;
 
 /** Options of training commands. */
@@ -70,10 +71,34 @@ export function text(o: Options, key: string, def?: string): string | undefined 
   return s ?? def;
 }
 
+/** `--classes 0,1,…`: distinct non-negative integer labels. */
+function classList(o: Options): number[] | undefined {
+  const s = text(o, 'classes');
+  if (s === undefined) return undefined;
+  const classes = s.split(',').map((c) => (c.trim() === '' ? NaN : Number(c)));
+  const bad = classes.findIndex((c, i) => !Number.isInteger(c) || c < 0 || classes.indexOf(c) !== i);
+  if (bad >= 0) throw new Error(`--classes must be distinct non-negative integer labels separated by commas (e.g. 0,1), got '${s}'`);
+  return classes;
+}
+
+/** With --dataset, the Gaussian-data options do not apply (and the subset options need it). */
+function checkDataOptions(o: Options, dataset: string | undefined): void {
+  const given = (key: string) => o[key] !== undefined;
+  if (dataset === undefined) {
+    const stray = ['train-size', 'test-size', 'classes'].find(given);
+    if (stray) throw new Error(`--${stray} needs --dataset`);
+    return;
+  }
+  if (given('samples')) throw new Error('--samples sizes the Gaussian data; with --dataset use --train-size');
+  if (given('input-dim') && dataset !== 'synthetic') throw new Error(`--input-dim sizes Gaussian or synthetic data; ${dataset} fixes the input dimension`);
+}
+
 /** The model/data/init options shared by train, ntk and phase-sweep. */
 export function setupOptions(o: Options, defaultModel?: ModelKind): SetupOptions {
   const model = choice<ModelKind>(o, 'model', MODEL_KINDS, defaultModel as ModelKind);
   if (model === undefined) throw new Error(`--model is required (one of ${MODEL_KINDS.join('|')})`);
+  const dataset = text(o, 'dataset');
+  checkDataOptions(o, dataset);
   return {
     model,
     width: int(o, 'width', undefined, 1),
@@ -87,8 +112,12 @@ export function setupOptions(o: Options, defaultModel?: ModelKind): SetupOptions
     init: text(o, 'init'),
     data: text(o, 'data'),
     samples: int(o, 'samples', 16, 1),
-    inputDim: int(o, 'input-dim', 8, 1),
+    inputDim: int(o, 'input-dim', dataset === 'synthetic' ? 20 : 8, 1),
     dataSeed: seedOption(o, 'data-seed', 0),
+    dataset,
+    trainSize: int(o, 'train-size', undefined, 1),
+    testSize: int(o, 'test-size', undefined, 0),
+    classes: classList(o),
   };
 }
 

@@ -5,7 +5,7 @@ import { forwardPass } from '../models';
 import {
   ensureDir, figures, formatSweepTable, parseLr, parseLrGrid, phaseSweep, reproduce, runFigure, runTraining, saveParams, setup, writeRun, VERSION,
 } from '../experiments';
-import { MODEL_OPTIONS, TRAIN_OPTIONS, int, parse, seedOption, setupOptions, text, trainOptions } from './args';
+import { MODEL_OPTIONS, TRAIN_OPTIONS, choice, int, parse, seedOption, setupOptions, text, trainOptions } from './args';
 import { progress } from './progress';
 
 const USAGE = `usage: catapult <command> [options]
@@ -20,13 +20,15 @@ commands:
 model options: --model warmup|linear|mlp --width N --depth L --act relu|tanh|identity
   --param ntk|standard --sigma-w S --sigma-b S --outputs K --seed S (numpy RandomState)
   --init params.npz --data data.npz (X m×d, Y m×k) --samples M --input-dim D --data-seed S
+  --dataset fashion-mnist|mnist:DIR|npz:FILE|synthetic (balanced subsets, one-hot targets, seeded by --data-seed)
+  --train-size N (default 512) --test-size N (default 1000; defaults round down to a multiple of the classes) --classes 0,1,...
 training options: --lr η|Cx (C·2/λ0) --steps T --momentum γ --l2 c --eig-every K (0 = ends only)
   --max-loss B (diverged above it, default 1e12) --converge F (converged at loss ≤ F·L0, default 1e-8)
   --save-params out.npz --out DIR --quiet
 ntk options: --top K --dense (also form the full NTK and compare)
 phase-sweep options: --lrs a:b:step or a,b,c (e.g. 0.25x:2.25x:0.05x) --out DIR --steps T
-figure options: --out DIR --seed S --width N (overrides the figure's default width) --quiet
-reproduce options: --out DIR --seed S --only id,id,... --quiet`;
+figure options: --out DIR --seed S --width N (overrides the figure's default width) --full (paper sizes) --quiet
+reproduce options: --out DIR --seed S --suite linear|nonlinear --only id,id,... --full (paper sizes) --quiet`;
 
 function train(argv: string[]): void {
   const o = parse(argv, { ...MODEL_OPTIONS, ...TRAIN_OPTIONS, lr: { type: 'string' }, 'save-params': { type: 'string' }, quiet: { type: 'boolean' } });
@@ -102,18 +104,18 @@ async function figure(argv: string[]): Promise<void> {
     throw new Error(`figure needs an id (${figures.FIGURES.map((f) => f.id).join(', ')})`);
   }
   const fig = figures.figureById(id);
-  const o = parse(rest, { out: { type: 'string' }, seed: { type: 'string' }, width: { type: 'string' }, quiet: { type: 'boolean' } });
+  const o = parse(rest, { out: { type: 'string' }, seed: { type: 'string' }, width: { type: 'string' }, full: { type: 'boolean' }, quiet: { type: 'boolean' } });
   if (o.help) return void console.log(USAGE);
   const out = text(o, 'out', `out/${id}`)!;
   const bar = progress(id, 1000, o.quiet === true);
-  const r = await runFigure(fig, out, seedOption(o, 'seed', 0), int(o, 'width', undefined, 1), (f, note) => bar.update(Math.round(1000 * f), note));
+  const r = await runFigure(fig, out, seedOption(o, 'seed', 0), int(o, 'width', undefined, 1), (f, note) => bar.update(Math.round(1000 * f), note), o.full === true);
   bar.finish();
   console.log(verdictLine(r));
   console.log(`wrote ${path.join(out, 'report.md')} and ${r.files.length + r.plots.length - 1} data and plot files`);
 }
 
 async function reproduceAll(argv: string[]): Promise<void> {
-  const o = parse(argv, { out: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, quiet: { type: 'boolean' } });
+  const o = parse(argv, { out: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, suite: { type: 'string' }, full: { type: 'boolean' }, quiet: { type: 'boolean' } });
   if (o.help) return void console.log(USAGE);
   const out = text(o, 'out', 'out')!;
   const only = text(o, 'only');
@@ -122,7 +124,8 @@ async function reproduceAll(argv: string[]): Promise<void> {
   const bar = progress('reproduce', 1000, o.quiet === true);
   bar.update(0);
   const started = Date.now();
-  const results = await reproduce({ out, seed: seedOption(o, 'seed', 0), ids, onProgress: (f, note) => bar.update(Math.round(1000 * f), note) });
+  const suite = choice(o, 'suite', Object.keys(figures.SUITES) as figures.Suite[], 'linear');
+  const results = await reproduce({ out, seed: seedOption(o, 'seed', 0), ids, suite, full: o.full === true, onProgress: (f, note) => bar.update(Math.round(1000 * f), note) });
   bar.finish();
   for (const r of results) console.log(verdictLine(r));
   console.log(`reproduce took ${((Date.now() - started) / 1000).toFixed(1)} s; open ${path.join(out, 'index.md')}`);

@@ -1,29 +1,33 @@
 // `catapult reproduce`: runs every linear-model experiment into DIR/<id>/ and keeps DIR/index.md current after each one.
 import * as path from 'path';
-import { FIGURES, Figure, FigureResult, figureById } from './figures';
+import { Figure, FigureResult, SUITES, Suite, figureById } from './figures';
 import { ensureDir, toJson, writeFileAtomic } from './output';
 import { VERSION } from './version';
 
 export interface ReproduceOptions {
   out: string;
   seed: number;
-  /** Experiment ids to run (default: all, in order). */
+  /** Which suite (default: linear). */
+  suite?: Suite;
+  /** Experiment ids to run (default: the whole suite, in order). */
   ids?: string[];
+  /** Paper sizes instead of the CI-friendly defaults. */
+  full?: boolean;
   /** Overall progress in [0, 1] and what is running. */
   onProgress?: (fraction: number, note: string) => void;
 }
 
 /** Runs one experiment into `out` (created if needed). */
-export async function runFigure(fig: Figure, out: string, seed: number, width?: number, onProgress: (f: number, note: string) => void = () => {}): Promise<FigureResult> {
+export async function runFigure(fig: Figure, out: string, seed: number, width?: number, onProgress: (f: number, note: string) => void = () => {}, full = false): Promise<FigureResult> {
   if (width !== undefined && !(Number.isInteger(width) && width >= 1)) throw new Error(`width must be a positive integer, got ${width}`);
   ensureDir(out);
-  return fig.run({ out, seed, width, progress: (f, note) => onProgress(f, note ?? '') });
+  return fig.run({ out, seed, width, full, progress: (f, note) => onProgress(f, note ?? '') });
 }
 
 /** index.md: one line per experiment with its verdict counts, then links to each report and plot. */
-export function indexMarkdown(results: readonly FigureResult[], pending: readonly string[], seed: number): string {
+export function indexMarkdown(results: readonly FigureResult[], pending: readonly string[], seed: number, suite: Suite = 'linear'): string {
   const lines = [
-    '# catapult: the linear-model experiments of Lewkowycz et al. (2020)', '',
+    `# catapult: the ${suite === 'linear' ? 'linear-model' : 'nonlinear-network'} experiments of Lewkowycz et al. (2020)`, '',
     `Engine ${VERSION}, seed ${seed}. Each report puts the paper's predictions beside the measured values.`, '',
     '| experiment | agrees | departs | time | report |', '|---|---|---|---|---|',
     ...results.map((r) => {
@@ -44,18 +48,19 @@ export function indexMarkdown(results: readonly FigureResult[], pending: readonl
 
 /** Runs the experiments in order; index.md and results.json are rewritten after each one, so an interruption loses nothing finished. */
 export async function reproduce(o: ReproduceOptions): Promise<FigureResult[]> {
-  const figs = (o.ids ?? FIGURES.map((f) => f.id)).map(figureById);
+  const suite = o.suite ?? 'linear';
+  const figs = (o.ids ?? SUITES[suite].map((f) => f.id)).map(figureById);
   ensureDir(o.out);
   const total = figs.reduce((a, f) => a + f.weight, 0);
   const results: FigureResult[] = [];
   let before = 0;
   for (const fig of figs) {
-    const r = await runFigure(fig, path.join(o.out, fig.id), o.seed, undefined, (f, note) => o.onProgress?.((before + f * fig.weight) / total, `${fig.id}: ${note}`));
+    const r = await runFigure(fig, path.join(o.out, fig.id), o.seed, undefined, (f, note) => o.onProgress?.((before + f * fig.weight) / total, `${fig.id}: ${note}`), o.full);
     results.push(r);
     before += fig.weight;
     const pending = figs.slice(results.length).map((f) => f.id);
-    writeFileAtomic(path.join(o.out, 'index.md'), indexMarkdown(results, pending, o.seed));
-    writeFileAtomic(path.join(o.out, 'results.json'), toJson({ engine: VERSION, seed: o.seed, results }));
+    writeFileAtomic(path.join(o.out, 'index.md'), indexMarkdown(results, pending, o.seed, suite));
+    writeFileAtomic(path.join(o.out, 'results.json'), toJson({ engine: VERSION, seed: o.seed, suite, full: o.full === true, results }));
   }
   o.onProgress?.(1, 'done');
   return results;

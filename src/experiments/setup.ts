@@ -2,7 +2,7 @@
 import { Tensor, sameShape, shapeString } from '../linalg/tensor';
 import { readNpz, writeNpz } from '../linalg/npz';
 import {
-  Activation, Dataset, Model, ModelKind, Parameterization, gaussianData, initParams, makeModel, readDataNpz, warmupData,
+  Activation, Dataset, Model, ModelKind, Parameterization, gaussianData, initParams, loadClassification, makeModel, readDataNpz, warmupData,
 } from '../models';
 
 export interface SetupOptions {
@@ -21,13 +21,24 @@ export interface SetupOptions {
   /** .npz with X (m×d) and Y (m×k); otherwise Gaussian data (linear, mlp) or the warmup point. */
   data?: string;
   samples: number;
+  /** Input dimension of the Gaussian data, and of the `synthetic` data set. */
   inputDim: number;
+  /** Seeds the Gaussian data, and the subset selection of `dataset`. */
   dataSeed: number;
+  /** A classification data set (`fashion-mnist`, `mnist:DIR`, `npz:FILE`, `synthetic`; see loadClassification). */
+  dataset?: string;
+  /** Balanced train and test subset sizes; default 512 and 1000, rounded down to a multiple of the class count. */
+  trainSize?: number;
+  testSize?: number;
+  /** The classes to keep (default all). */
+  classes?: number[];
 }
 
 export interface Setup {
   model: Model;
   data: Dataset;
+  /** The held-out subset, when the data come from `dataset`. */
+  test?: Dataset;
   init: Tensor[];
 }
 
@@ -40,18 +51,30 @@ function shapesFromInit(kind: ModelKind, arrays: Map<string, Tensor>): { width?:
   return { width: arrays.get('W0')!.shape[0], depth: layers - 1, outputs: arrays.get(`W${layers - 1}`)!.shape[0] };
 }
 
-function loadData(o: SetupOptions): Dataset {
+function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
+  if (o.dataset !== undefined) {
+    if (o.data) throw new Error('--data and --dataset both give the training data; use one of them');
+    if (o.model === 'warmup') throw new Error('the warmup model trains on the single point x = 1, y = 0; it takes no --dataset');
+    const synthetic = o.dataset === 'synthetic';
+    const c = loadClassification(o.dataset, {
+      trainSize: o.trainSize, testSize: o.testSize, classes: o.classes, seed: o.dataSeed, inputDim: synthetic ? o.inputDim : undefined,
+    });
+    if (o.model === 'linear' && c.classes.length > 1) {
+      throw new Error(`the linear model has one output but --dataset gives ${c.classes.length} one-hot target columns (use --model mlp)`);
+    }
+    return { data: c.train, test: c.test };
+  }
   if (o.model === 'warmup') {
     if (o.data) throw new Error('the warmup model trains on the single point x = 1, y = 0; it takes no --data');
-    return warmupData();
+    return { data: warmupData() };
   }
-  if (o.data) return readDataNpz(o.data);
-  return gaussianData(o.samples, o.inputDim, o.model === 'mlp' ? o.outputs ?? 1 : 1, o.dataSeed);
+  if (o.data) return { data: readDataNpz(o.data) };
+  return { data: gaussianData(o.samples, o.inputDim, o.model === 'mlp' ? o.outputs ?? 1 : 1, o.dataSeed) };
 }
 
 /** Builds everything a run needs, with one-line errors for any inconsistency. */
 export function setup(o: SetupOptions): Setup {
-  const data = loadData(o);
+  const { data, test } = loadData(o);
   const arrays = o.init ? readNpz(o.init) : null;
   const implied = arrays ? shapesFromInit(o.model, arrays) : {};
   const pick = (given: number | undefined, fromFile: number | undefined, fallback: number) => given ?? fromFile ?? fallback;
@@ -66,7 +89,7 @@ export function setup(o: SetupOptions): Setup {
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);
   }
-  if (!arrays) return { model, data, init: initParams(model, o.seed) };
+  if (!arrays) return { model, data, test, init: initParams(model, o.seed) };
   const init = model.specs.map((s) => {
     const t = arrays.get(s.name);
     if (!t) throw new Error(`${o.init}: missing array '${s.name}' (expected shape ${shapeString(s.shape)})`);
@@ -76,7 +99,7 @@ export function setup(o: SetupOptions): Setup {
   });
   const extra = [...arrays.keys()].filter((k) => !model.specs.some((s) => s.name === k));
   if (extra.length > 0) throw new Error(`${o.init}: unexpected arrays for the ${o.model} model: ${extra.join(', ')}`);
-  return { model, data, init };
+  return { model, data, test, init };
 }
 
 /** Writes parameters to an .npz under their spec names (loadable with numpy.load). */

@@ -212,6 +212,42 @@ export class RandomState {
   }
 
   /**
+   * Uniform integer in [0, max] by numpy's legacy `rk_interval`: mask the raw output to the smallest
+   * all-ones bit pattern ≥ max and reject values above max (max < 2^32).
+   *
+   * @example
+   * new RandomState(0).randomInterval(9); // 5
+   */
+  randomInterval(max: number): number {
+    if (!Number.isInteger(max) || max < 0 || max > 0xffffffff) throw new Error(`RandomState: randomInterval bound must be an integer in [0, 2^32-1], found ${max}`);
+    if (max === 0) return 0;
+    let mask = max;
+    mask |= mask >>> 1; mask |= mask >>> 2; mask |= mask >>> 4; mask |= mask >>> 8; mask |= mask >>> 16;
+    mask >>>= 0;
+    let v: number;
+    do v = (this.nextUint32() & mask) >>> 0; while (v > max);
+    return v;
+  }
+
+  /**
+   * A random permutation of 0 … n−1, equal to numpy's legacy `rs.permutation(n)` (Fisher–Yates from the
+   * end, j = randomInterval(i)).
+   *
+   * @example
+   * new RandomState(0).permutation(5); // Int32Array [2, 0, 1, 3, 4], as np.random.RandomState(0).permutation(5)
+   */
+  permutation(n: number): Int32Array {
+    if (!Number.isSafeInteger(n) || n < 0 || n > 0x7fffffff) throw new Error(`RandomState: permutation length must be a non-negative integer, found ${n}`);
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.randomInterval(i);
+      const t = p[i]; p[i] = p[j]; p[j] = t;
+    }
+    return p;
+  }
+
+  /**
    * `n` standard normal draws, equal to numpy's `rs.standard_normal(n)` (sharing the cached variate across calls).
    *
    * @example

@@ -1,4 +1,7 @@
 // The models layer: architectures, data sets and gradient-descent training.
 export * from './model';
 export * from './data';
+export * from './datasets';
 export * from './train';
+export * from './evaluate';
+export * from './linearized';

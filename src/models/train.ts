@@ -1,5 +1,6 @@
 // Full-batch gradient descent on the MSE loss (optional momentum and L2), with λ_t by Lanczos and divergence detection.
-import { Tensor, clone } from '../linalg/tensor';
+import { Tensor, clone, tensor } from '../linalg/tensor';
+import { RandomState } from '../linalg/rng';
 import { kernels } from '../linalg/kernels';
 import { lanczosTop } from '../linalg/lanczos';
 import { Tape, Var, ops, vjp, ntkMatvec } from '../autodiff';
@@ -16,12 +17,20 @@ export interface TrainOptions {
   l2: number;
   /** Measure λ_t every this many steps (0 = only λ0 and the final λ). */
   eigEvery: number;
+  /** False skips λ altogether, even at the ends (trial runs that only ask whether GD diverges). */
+  measureLambda?: boolean;
   /** A loss above this (or a non-finite one) ends the run as diverged. */
   maxLoss: number;
   /** The run has converged once loss ≤ convergeFraction · L0. */
   convergeFraction: number;
   /** Stop at convergence instead of running all steps. */
   stopAtConvergence?: boolean;
+  /** Minibatch size for SGD (default: the whole training set, i.e. full-batch GD). */
+  batchSize?: number;
+  /** Seed of the minibatch order (numpy-compatible RandomState permutations, one per epoch). */
+  batchSeed?: number;
+  /** Measure λ on this data instead of the step's batch (a fixed subset keeps λ_t comparable across SGD steps). */
+  lambdaData?: Dataset;
   /** Keep a copy of the outputs f (m×k, row-major) in every record. */
   recordOutputs?: boolean;
   /** Keep a copy of the parameters θ_t in every record (for trajectory plots; costs memory). */
@@ -73,6 +82,33 @@ export function forwardPass(model: Model, params: readonly Tensor[], data: Datas
   return { tape, f, loss: ops.mseLoss(f, tape.constant(data.Y)) };
 }
 
+/** The rows `idx` of a data set (copies). */
+export function subset(data: Dataset, idx: ArrayLike<number>, source = data.source): Dataset {
+  const [d, k] = [data.X.shape[1], data.Y.shape[1]];
+  const X = new Float64Array(idx.length * d), Y = new Float64Array(idx.length * k);
+  for (let i = 0; i < idx.length; i++) {
+    X.set(data.X.data.subarray(idx[i] * d, (idx[i] + 1) * d), i * d);
+    Y.set(data.Y.data.subarray(idx[i] * k, (idx[i] + 1) * k), i * k);
+  }
+  return { X: tensor([idx.length, d], X), Y: tensor([idx.length, k], Y), source };
+}
+
+/**
+ * Minibatches for SGD: each epoch is a fresh `RandomState(seed).permutation(m)` (numpy-compatible), cut
+ * into consecutive batches of `size`; a remainder smaller than `size` is dropped, so every batch is full.
+ */
+function batchSampler(data: Dataset, size: number, seed: number): () => Dataset {
+  const m = data.X.shape[0];
+  if (!Number.isInteger(size) || size < 1 || size > m) throw new Error(`batch size must be an integer in [1, ${m}], got ${size}`);
+  const rng = new RandomState(seed);
+  let order = rng.permutation(m), pos = 0;
+  return () => {
+    if (pos + size > m) { order = rng.permutation(m); pos = 0; }
+    pos += size;
+    return subset(data, order.subarray(pos - size, pos));
+  };
+}
+
 /** Top NTK eigenvalue and eigenvector of the recorded f, warm-started from a previous eigenvector. */
 export function measureLambda(f: Var, start?: Float64Array): { lambda: number; vector: Float64Array } {
   const r = lanczosTop(ntkMatvec(f), f.value.data.length, { k: 1, tol: 1e-12, start });
@@ -102,7 +138,7 @@ function validate(o: TrainOptions): void {
 }
 
 /**
- * Runs GD from `init` (not modified). Record t holds the loss and λ at θ_t, before update t; a run
+ * Runs GD from `init` (not modified), or minibatch SGD with `batchSize` (the recorded loss is then the batch's). Record t holds the loss and λ at θ_t, before update t; a run
  * of S steps has S + 1 records unless it diverges or stops at convergence.
  */
 export function train(model: Model, init: readonly Tensor[], data: Dataset, o: TrainOptions): TrainResult {
@@ -113,8 +149,10 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
   let lambda0 = NaN, loss0 = NaN, peakLoss = -Infinity, convergedAt: number | null = null;
   let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
 
+  const nextBatch = o.batchSize !== undefined && o.batchSize < data.X.shape[0] ? batchSampler(data, o.batchSize, o.batchSeed ?? 0) : () => data;
+
   for (let t = 0; t <= o.steps; t++) {
-    const { f, loss } = forwardPass(model, params, data);
+    const { f, loss } = forwardPass(model, params, nextBatch());
     let L = loss.value.data[0];
     if (o.l2 > 0) { const n = paramNorm(params); L += 0.5 * o.l2 * n * n; }
     const rec: StepRecord = { t, loss: L, paramNorm: paramNorm(params) };
@@ -127,8 +165,8 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
       break;
     }
     const last = t === o.steps;
-    if (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0)) {
-      const m = measureLambda(f, eigvec);
+    if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
+      const m = measureLambda(o.lambdaData ? forwardPass(model, params, o.lambdaData).f : f, eigvec);
       rec.lambda = finalLambda = m.lambda;
       eigvec = m.vector;
       if (t === 0) lambda0 = m.lambda;
@@ -140,7 +178,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
     o.onStep?.(rec);
     if (last) break;
     if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
-      if (rec.lambda === undefined) { rec.lambda = finalLambda = measureLambda(f, eigvec).lambda; }
+      if (rec.lambda === undefined && o.measureLambda !== false) rec.lambda = finalLambda = measureLambda(o.lambdaData ? forwardPass(model, params, o.lambdaData).f : f, eigvec).lambda;
       break;
     }
     const grads = vjp(loss, Float64Array.of(1));

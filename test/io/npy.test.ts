@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseNpy, serializeNpy, readNpy, writeNpy } from '../../src/linalg/npy';
 import { tensor, Tensor } from '../../src/linalg/tensor';
+import { rejects } from '../util';
 
 /** Builds an .npy file the way numpy lays it out, from a header dict literal and raw data bytes. */
 function buildNpy(dict: string, data: Buffer | Uint8Array, major = 1): Buffer {
@@ -21,19 +22,6 @@ function buildNpy(dict: string, data: Buffer | Uint8Array, major = 1): Buffer {
 
 const dict = (descr: string, shape: string, fortran = 'False') => `{'descr': '${descr}', 'fortran_order': ${fortran}, 'shape': ${shape}, }`;
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-/** Asserts that fn throws a one-line message matching `pattern`. */
-function rejects(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    const message = (err as Error).message;
-    assert.not.ok(message.includes('\n'), `message spans lines: ${JSON.stringify(message)}`);
-    assert.match(message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 const specials = [-0, 0, NaN, Infinity, -Infinity, 5e-324, 2.2250738585072014e-308 / 3, 1.7976931348623157e308, -1 / 3, Math.PI];
 

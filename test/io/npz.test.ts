@@ -8,20 +8,9 @@ import * as zlib from 'zlib';
 import { parseNpz, serializeNpz, readNpz, writeNpz, crc32 } from '../../src/linalg/npz';
 import { serializeNpy } from '../../src/linalg/npy';
 import { tensor, Tensor } from '../../src/linalg/tensor';
+import { rejects } from '../util';
 
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-function rejects(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    const message = (err as Error).message;
-    assert.not.ok(message.includes('\n'), `message spans lines: ${JSON.stringify(message)}`);
-    assert.match(message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 interface ZipEntry { name: string; data: Buffer; method?: number; crc?: number; flags?: number }
 

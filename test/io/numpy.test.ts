@@ -45,6 +45,10 @@ for s in ${JSON.stringify(SEEDS)}:
   first = r.standard_normal(${NORMALS_PER_CALL})
   second = r.standard_normal(${NORMALS_PER_CALL})
   open(d + '/norm_%d.bin' % s, 'wb').write(np.concatenate([first, second]).tobytes())
+for s in ${JSON.stringify(SEEDS)}:
+  r = np.random.RandomState(s)
+  perms = np.concatenate([r.permutation(n) for n in (1, 2, 10, 1000, 70000)])
+  open(d + '/perm_%d.bin' % s, 'wb').write(perms.astype('<i4').tobytes())
 x = np.random.RandomState(3).random_sample(200000)
 open(d + '/logx.bin', 'wb').write(x.tobytes())
 open(d + '/logy.bin', 'wb').write(np.array([math.log(v) for v in x]).tobytes())
@@ -138,6 +142,17 @@ if (!hasNumpy) {
       const uniforms = read64(path.join(dir, `uni_${seed}.bin`));
       const rs2 = new RandomState(seed);
       for (let i = 0; i < UNIFORMS; i++) assert.ok(Object.is(rs2.randomDouble(), uniforms[i]), `seed ${seed} double ${i}`);
+    }
+  });
+
+  test('RandomState.permutation equals numpy\'s legacy permutation (successive calls of n = 1, 2, 10, 1000, 70000)', () => {
+    for (const seed of SEEDS) {
+      const bytes = fs.readFileSync(path.join(dir, `perm_${seed}.bin`));
+      const expected = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+      const rs = new RandomState(seed);
+      const actual = Int32Array.from([1, 2, 10, 1000, 70000].flatMap((n) => Array.from(rs.permutation(n))));
+      assert.is(actual.length, expected.length);
+      for (let i = 0; i < actual.length; i++) if (actual[i] !== expected[i]) assert.unreachable(`seed ${seed}: entry ${i} is ${actual[i]}, numpy ${expected[i]}`);
     }
   });
 

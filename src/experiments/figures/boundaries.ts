@@ -1,4 +1,5 @@
 // Phase boundaries by bisection: η_crit (the loss stops falling monotonically) and η_max (GD diverges), in units of 1/λ0.
+import type { TrainOptions } from '../../models';
 import { Bracket, bisect } from '../bisect';
 import { Report, fmt } from '../report';
 import { linspace } from '../stats';
@@ -43,34 +44,53 @@ export interface ModelBoundaries {
 export function lossRises(inst: Instance, etaLambda0: number, steps: number): boolean {
   let rose = false;
   gd(inst, etaLambda0 / inst.lambda0, {
-    steps, eigEvery: 0, stopAtConvergence: true,
+    steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true,
     stopWhen: (r, prev) => (rose = prev !== undefined && !(r.loss <= prev.loss)),
   });
   return rose;
 }
 
-/** Does GD diverge (loss > 1e12 or non-finite) within the budget? */
-export function diverges(inst: Instance, etaLambda0: number, steps: number): boolean {
-  return gd(inst, etaLambda0 / inst.lambda0, { steps, eigEvery: 0, stopAtConvergence: true }).diverged !== null;
+/** Does GD (or SGD, through `extra`) diverge (loss > 1e12 or non-finite) within the budget? */
+export function diverges(inst: Instance, etaLambda0: number, steps: number, extra: Partial<TrainOptions> = {}): boolean {
+  return gd(inst, etaLambda0 / inst.lambda0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true, ...extra }).diverged !== null;
+}
+
+/** A scan of η·λ0 for divergence, then bisection of its first stable-to-divergent step. */
+export interface DivergenceEdge {
+  scan: { etaLambda0: number; diverged: boolean }[];
+  /** Bracket of the first edge in η·λ0. */
+  edge: Bracket;
+  /** The largest scanned η·λ0 that did not diverge (above the edge, it marks stable islands). */
+  lastStable: number;
+}
+
+/**
+ * Divergence need not switch on at a single η, so scan `grid` first, then bisect only the first edge.
+ * `trial(c)` runs at η·λ0 = c and says whether it diverged.
+ */
+export function divergenceEdge(grid: readonly number[], trial: (c: number) => boolean, relTol: number, what: string): DivergenceEdge {
+  const scan = grid.map((c) => ({ etaLambda0: c, diverged: trial(c) }));
+  const first = scan.findIndex((p) => p.diverged);
+  if (first < 1) throw new Error(`${what}: the divergence scan over η·λ0 ∈ [${grid[0]}, ${grid[grid.length - 1]}] has no stable-to-divergent edge`);
+  const edge = bisect(trial, scan[first - 1].etaLambda0, scan[first].etaLambda0, relTol, what);
+  const stable = scan.filter((p) => !p.diverged);
+  return { scan, edge, lastStable: stable[stable.length - 1].etaLambda0 };
 }
 
 function scanPoint(inst: Instance, c: number, steps: number): ScanPoint {
-  const r = gd(inst, c / inst.lambda0, { steps, eigEvery: 0, stopAtConvergence: true });
+  const r = gd(inst, c / inst.lambda0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true });
   return { etaLambda0: c, diverged: r.diverged !== null, step: r.diverged?.step ?? r.convergedAt };
 }
 
 export function boundariesOf(name: string, inst: Instance, o: BoundariesOptions, progress: (note: string) => void = () => {}): ModelBoundaries {
   progress(`${name}: η_crit`);
   const crit = bisect((c) => lossRises(inst, c, o.steps), 1, 3, o.relTol, `${name} η_crit·λ0`);
-  progress(`${name}: divergence scan`);
-  // Divergence need not switch on at a single η: scan first, then bisect the first edge only.
+  progress(`${name}: divergence scan and η_max`);
+  // The scan keeps each run's step of convergence or divergence for the plot; the edge search reuses its outcomes.
   const scan = o.scan.map((c) => scanPoint(inst, c, o.steps));
-  const first = scan.findIndex((p) => p.diverged);
-  if (first < 1) throw new Error(`${name}: the divergence scan over η·λ0 ∈ [${o.scan[0]}, ${o.scan[o.scan.length - 1]}] has no stable-to-divergent edge`);
-  progress(`${name}: η_max`);
-  const max = bisect((c) => diverges(inst, c, o.steps), scan[first - 1].etaLambda0, scan[first].etaLambda0, o.relTol, `${name} η_max·λ0`);
-  const stable = scan.filter((p) => !p.diverged);
-  return { model: name, lambda0: inst.lambda0, crit, max, scan, lastStable: stable[stable.length - 1].etaLambda0 };
+  const known = new Map(scan.map((p) => [p.etaLambda0, p.diverged]));
+  const e = divergenceEdge(o.scan, (c) => known.get(c) ?? diverges(inst, c, o.steps), o.relTol, `${name} η_max·λ0`);
+  return { model: name, lambda0: inst.lambda0, crit, max: e.edge, scan, lastStable: e.lastStable };
 }
 
 export function computeBoundaries(o: BoundariesOptions, progress: (f: number, note?: string) => void = () => {}): ModelBoundaries[] {

@@ -1,6 +1,6 @@
 // What every figure shares: its context and result, model setups, a GD call with defaults, and file writers.
 import * as path from 'path';
-import { Dataset, Model, TrainOptions, TrainResult, gaussianData, initParams, lambdaAt, makeModel, train, warmupData } from '../../models';
+import { Activation, Dataset, Model, Parameterization, TrainOptions, TrainResult, gaussianData, initParams, lambdaAt, makeModel, train, warmupData } from '../../models';
 import type { Tensor } from '../../linalg/tensor';
 import { Row, toCsv, toJson, writeFileAtomic } from '../output';
 import { Check, Report } from '../report';
@@ -12,6 +12,8 @@ export interface FigureContext {
   seed: number;
   /** Overrides the figure's default width n. */
   width?: number;
+  /** Run at the paper's sizes instead of the CI-friendly defaults (nonlinear suite). */
+  full?: boolean;
   /** Fraction of the figure's work done so far, in [0, 1]. */
   progress: (fraction: number, note?: string) => void;
 }
@@ -40,11 +42,25 @@ export interface Instance {
   data: Dataset;
   init: Tensor[];
   lambda0: number;
+  /** Where λ is measured, when not on all of `data` (a fixed subset for large training sets). */
+  lambdaData?: Dataset;
 }
 
-function instance(model: Model, data: Dataset, seed: number): Instance {
+function instance(model: Model, data: Dataset, seed: number, lambdaData?: Dataset): Instance {
   const init = initParams(model, seed);
-  return { model, data, init, lambda0: lambdaAt(model, init, data) };
+  return { model, data, init, lambda0: lambdaAt(model, init, lambdaData ?? data), lambdaData };
+}
+
+/** A fully connected net (NTK parameterization unless `param` says otherwise) on `data`; λ on `lambdaData` if given. */
+export function mlpInstance(
+  c: { width: number; depth: number; act: Activation; sigmaW?: number; sigmaB?: number; param?: Parameterization },
+  data: Dataset, seed: number, lambdaData?: Dataset,
+): Instance {
+  const model = makeModel({
+    kind: 'mlp', width: c.width, depth: c.depth, act: c.act, param: c.param ?? 'ntk', sigmaW: c.sigmaW ?? Math.SQRT2, sigmaB: c.sigmaB ?? 0,
+    outputs: data.Y.shape[1], inputDim: data.X.shape[1],
+  });
+  return instance(model, data, seed, lambdaData);
 }
 
 /** The warmup model of §2.1 (f = n^-1/2 vᵀu on x = 1, y = 0) at width n. */
@@ -62,7 +78,7 @@ export function linearInstance(n: number, m: number, d: number, seed: number, da
 /** Full-batch GD from the instance's initialization; η is absolute. */
 export function gd(inst: Instance, eta: number, o: Partial<TrainOptions> & { steps: number }): TrainResult {
   return train(inst.model, inst.init, inst.data, {
-    lr: eta, momentum: 0, l2: 0, eigEvery: 1, maxLoss: 1e12, convergeFraction: 1e-8, ...o,
+    lr: eta, momentum: 0, l2: 0, eigEvery: 1, maxLoss: 1e12, convergeFraction: 1e-8, lambdaData: inst.lambdaData, ...o,
   });
 }
 

@@ -87,7 +87,7 @@ export function computeFig2(o: Fig2Options, progress: (f: number, note?: string)
 }
 
 /** The first grid η that diverged, and the last one below it that did not. */
-export function divergenceEdge(sweep: readonly LambdaAt25[]): { lastStable: number; firstDiverged: number } | null {
+export function gridDivergenceEdge(sweep: readonly LambdaAt25[]): { lastStable: number; firstDiverged: number } | null {
   const i = sweep.findIndex((s) => s.diverged);
   if (i <= 0) return null;
   return { lastStable: sweep[i - 1].etaLambda0, firstDiverged: sweep[i].etaLambda0 };
@@ -109,7 +109,7 @@ export const fig2: Figure = {
       { lambda0: lam0, n: o.n, seed: o.seed }));
 
     const report = new Report(`Fig. 2: the warmup model at n = ${o.n}`);
-    const edge = divergenceEdge(d.sweep);
+    const edge = gridDivergenceEdge(d.sweep);
     const cat = d.trajectories.filter((t) => t.etaLambda0 > 2 && t.etaLambda0 < 4);
     const div = d.trajectories.filter((t) => t.etaLambda0 > 4);
     const lazyDrift = Math.max(...d.sweep.filter((s) => s.etaLambda0 <= 1.8 && s.lambdaT !== null).map((s) => Math.abs(s.lambdaT! / lam0 - 1)));

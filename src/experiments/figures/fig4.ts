@@ -1,0 +1,201 @@
+// Figs. 4 and 6: a 1-hidden-layer ReLU net on 512 images, full-batch GD — test accuracy against η, and models linearized at steps 0 and 10.
+import { Tensor, tensor } from '../../linalg/tensor';
+import { Dataset, evaluate, linearize, linearOutputs, classification, loadClassification, trainLinearized } from '../../models';
+import { Report, fmt } from '../report';
+import { Series } from '../plot';
+import { Figure, FigureContext, Instance, addPlot, etaLabel, finishFigure, gd, mlpInstance, writeTable } from './common';
+
+export interface Fig4Options {
+  width: number;
+  trainSize: number;
+  testSize: number;
+  /** Average-pool the 28×28 images by this factor (1 = none) to cut the first layer's cost in CI-size runs. */
+  pool: number;
+  seed: number;
+  grid: number[];
+  /** Each run stops at train accuracy 1, or after max(minSteps, physTime/η) steps capped at maxSteps. */
+  physTime: number;
+  minSteps: number;
+  maxSteps: number;
+  /** Steps after which the second linearized model is formed (the paper's 10). */
+  linearizeAt: number;
+}
+
+export const FIG4_DEFAULTS: Fig4Options = {
+  width: 256, trainSize: 500, testSize: 1000, pool: 4, seed: 0, grid: [0.5, 1, 2, 3, 4, 6, 8, 10, 12, 14],
+  physTime: 10000, minSteps: 0, maxSteps: 2000, linearizeAt: 10,
+};
+/** The paper's sizes: 512 images at full resolution; the width is not given in SM A, 2048 as in Fig. 3. */
+export const FIG4_FULL: Partial<Fig4Options> = { width: 2048, trainSize: 510, testSize: 10000, pool: 1, physTime: 700000, maxSteps: 100000 };
+
+export interface Fig4Point {
+  etaLambda0: number;
+  eta: number;
+  diverged: boolean;
+  steps: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  /** Test accuracy of the models linearized at step 0 and at `linearizeAt` (fig6; null when not run or diverged). */
+  lin0: number | null;
+  linT: number | null;
+}
+
+export interface Fig4Data { lambda0: number; points: Fig4Point[]; source: string; inputDim: number }
+
+/** k×k average pooling of square images stored as rows, then one scalar rescale to unit std over the training rows. */
+export function poolImages(train: Dataset, test: Dataset, k: number): [Dataset, Dataset] {
+  if (k === 1) return [train, test];
+  const side = Math.round(Math.sqrt(train.X.shape[1]));
+  if (side * side !== train.X.shape[1] || side % k !== 0) throw new Error(`cannot pool ${train.X.shape[1]} inputs as a square image by ${k}`);
+  const s = side / k;
+  const pool = (d: Dataset): Dataset => {
+    const m = d.X.shape[0], out = new Float64Array(m * s * s);
+    for (let i = 0; i < m; i++) for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
+      out[i * s * s + Math.floor(r / k) * s + Math.floor(c / k)] += d.X.data[i * side * side + r * side + c] / (k * k);
+    }
+    return { X: tensor([m, s * s], out), Y: d.Y, source: `${d.source}, ${k}×${k}-pooled` };
+  };
+  const [a, b] = [pool(train), pool(test)];
+  let ss = 0;
+  for (const v of a.X.data) ss += v * v;
+  const scale = 1 / Math.sqrt(ss / a.X.data.length);
+  for (const d of [a, b]) for (let i = 0; i < d.X.data.length; i++) d.X.data[i] *= scale;
+  return [a, b];
+}
+
+function linearizedAccuracy(inst: Instance, theta: readonly Tensor[], test: Dataset, eta: number, steps: number): number | null {
+  const lin = linearize(inst.model, theta, inst.data);
+  const r = trainLinearized(lin, { lr: eta, steps, stopAccuracy: 1 });
+  if (r.diverged) return null;
+  const out = linearOutputs(linearize(inst.model, theta, test), r.delta);
+  return classification(out, test.Y.data, test.Y.shape[0], test.Y.shape[1]).accuracy;
+}
+
+const memo = new Map<string, Fig4Data>();
+
+/** Runs the sweep once per option set; fig6 (withLinearized) reuses nothing from fig4 but its own cache. */
+export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: (f: number, note?: string) => void = () => {}): Fig4Data {
+  const key = JSON.stringify({ o, withLinearized });
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const c = loadClassification('fashion-mnist', { trainSize: o.trainSize, testSize: o.testSize, seed: o.seed });
+  const [train, test] = poolImages(c.train, c.test, o.pool);
+  const inst = mlpInstance({ width: o.width, depth: 1, act: 'relu' }, train, o.seed);
+  const points = o.grid.map((etaLambda0, i): Fig4Point => {
+    progress(i / o.grid.length, etaLabel(etaLambda0));
+    const eta = etaLambda0 / inst.lambda0;
+    const steps = Math.min(o.maxSteps, Math.max(o.minSteps, Math.ceil(o.physTime / eta)));
+    const [m, k] = train.Y.shape;
+    const r = gd(inst, eta, {
+      steps, eigEvery: 0, recordOutputs: true,
+      stopWhen: (rec) => classification(rec.outputs!, train.Y.data, m, k).accuracy === 1,
+    });
+    const last = r.records[r.records.length - 1];
+    const p: Fig4Point = {
+      etaLambda0, eta, diverged: r.diverged !== null, steps: last.t,
+      trainAccuracy: r.diverged ? NaN : classification(last.outputs!, train.Y.data, m, k).accuracy,
+      testAccuracy: r.diverged ? NaN : evaluate(inst.model, r.params, test).accuracy, lin0: null, linT: null,
+    };
+    r.records.length = 0; // the recorded outputs are large; only the last was needed
+    if (withLinearized && !p.diverged) {
+      p.lin0 = linearizedAccuracy(inst, inst.init, test, eta, steps);
+      const early = gd(inst, eta, { steps: o.linearizeAt, eigEvery: 0 });
+      p.linT = early.diverged ? null : linearizedAccuracy(inst, early.params, test, eta, steps - o.linearizeAt);
+    }
+    return p;
+  });
+  const data = { lambda0: inst.lambda0, points, source: c.source, inputDim: train.X.shape[1] };
+  memo.set(key, data);
+  return data;
+}
+
+function options(ctx: FigureContext): Fig4Options {
+  return { ...FIG4_DEFAULTS, ...(ctx.full ? FIG4_FULL : {}), seed: ctx.seed, ...(ctx.width ? { width: ctx.width } : {}) };
+}
+
+function setupText(o: Fig4Options, d: Fig4Data, full: boolean): string {
+  return `One hidden ReLU layer of width ${o.width}, NTK parameterization, σ_w = √2, σ_b = 0, MSE on one-hot targets, full-batch GD on a balanced `
+    + `${o.trainSize}-image subset of fashion-mnist (${d.source}; ${d.inputDim} inputs${o.pool > 1 ? `, after ${o.pool}×${o.pool} average pooling rescaled to unit std` : ''}), `
+    + `test accuracy on ${o.testSize} balanced test images. λ0 = ${d.lambda0} on the training set (Lanczos), η_crit = 2/λ0 = ${fmt(2 / d.lambda0)}. `
+    + `Each run stops at training accuracy 1, or at physical time t·η = ${o.physTime} (at most ${o.maxSteps} steps), so runs are compared at equal physical time; `
+    + 'the paper trains to accuracy 1 or 700k physical steps (MNIST, 512 images), which is out of reach of a CI-size run. '
+    + (full ? 'Paper-size options (`--full`).' : 'CI-friendly defaults; `--full` runs width 2048 on full-resolution images.');
+}
+
+function accuracyRows(d: Fig4Data) {
+  return d.points.map((p) => ({ eta_lambda0: p.etaLambda0, eta: p.eta, diverged: String(p.diverged), steps: p.steps, train_accuracy: p.trainAccuracy, test_accuracy: p.testAccuracy, lin0_test_accuracy: p.lin0, lin10_test_accuracy: p.linT }));
+}
+const COLUMNS = ['eta_lambda0', 'eta', 'diverged', 'steps', 'train_accuracy', 'test_accuracy', 'lin0_test_accuracy', 'lin10_test_accuracy'];
+
+export const fig4: Figure = {
+  id: 'fig4',
+  title: 'Fig. 4: test accuracy against the learning rate',
+  weight: 3,
+  async run(ctx: FigureContext) {
+    const started = Date.now();
+    const o = options(ctx);
+    const d = computeFig4(o, false, (f, note) => ctx.progress(0.95 * f, note));
+    const files = writeTable(ctx.out, 'accuracy', COLUMNS, accuracyRows(d), { lambda0: d.lambda0, ...o });
+    const report = new Report(`Fig. 4: test accuracy against η, 1 hidden ReLU layer (width ${o.width})`);
+    const ok = d.points.filter((p) => !p.diverged);
+    const best = ok.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
+    const bestLazy = Math.max(...ok.filter((p) => p.etaLambda0 < 2).map((p) => p.testAccuracy));
+    report.check({ quantity: 'η of the best test accuracy', paper: 'above η_crit = 2/λ0, close to η_max ≈ 12/λ0',
+      measured: `η·λ0 = ${fmt(best.etaLambda0)} (test accuracy ${fmt(best.testAccuracy)}; best lazy run ${fmt(bestLazy)})`, pass: best.etaLambda0 > 2 });
+    const unfinished = ok.filter((p) => p.trainAccuracy < 1);
+    report.check({ quantity: 'every run trained to training accuracy 1', paper: 'yes (or 700k physical steps)',
+      measured: unfinished.length ? `${unfinished.length} of ${ok.length} runs stopped at the step cap, with training accuracy ${fmt(Math.min(...unfinished.map((p) => p.trainAccuracy)))}–${fmt(Math.max(...unfinished.map((p) => p.trainAccuracy)))}` : 'all did',
+      pass: unfinished.length === 0 });
+    report.text(setupText(o, d, ctx.full === true));
+    ctx.progress(0.95, 'plots');
+    const plots = await addPlot(report, ctx.out, 'fig4_accuracy', {
+      kind: 'line', title: 'test accuracy against η', xLabel: 'learning rate η', yLabel: 'accuracy', xLog: true,
+      series: [
+        { name: 'test accuracy', x: ok.map((p) => p.eta), y: ok.map((p) => p.testAccuracy), points: true },
+        { name: 'training accuracy at the end', x: ok.map((p) => p.eta), y: ok.map((p) => p.trainAccuracy), points: true, dashed: true },
+      ],
+      vlines: [{ at: 2 / d.lambda0, label: 'η_crit = 2/λ0' }, { at: 12 / d.lambda0, label: '12/λ0' }],
+      bands: d.points.some((p) => p.diverged) ? [{ from: Math.min(...d.points.filter((p) => p.diverged).map((p) => p.eta)), to: Infinity, label: 'diverged' }] : [],
+    }, 'Test accuracy (and the training accuracy reached) against η (log axis), with η_crit and 12/λ0 marked.');
+    report.heading('Runs').table(['η·λ0', 'steps', 'train acc.', 'test acc.'], d.points.map((p) => [p.etaLambda0, p.steps, p.diverged ? 'diverged' : p.trainAccuracy, p.diverged ? '—' : p.testAccuracy]));
+    return finishFigure(ctx, fig4, report, files, plots, started);
+  },
+};
+
+export const fig6: Figure = {
+  id: 'fig6',
+  title: 'Fig. 6: linearized models after the catapult',
+  weight: 6,
+  async run(ctx: FigureContext) {
+    const started = Date.now();
+    const o = options(ctx);
+    const d = computeFig4(o, true, (f, note) => ctx.progress(0.95 * f, note));
+    const files = writeTable(ctx.out, 'accuracy', COLUMNS, accuracyRows(d), { lambda0: d.lambda0, ...o });
+    const report = new Report(`Fig. 6: the network and its linearizations at steps 0 and ${o.linearizeAt}`);
+    const cat = d.points.filter((p) => !p.diverged && p.etaLambda0 > 2 && p.etaLambda0 <= 4 && p.linT !== null);
+    const gapT = Math.max(...cat.map((p) => Math.abs(p.linT! - p.testAccuracy)));
+    const gap0 = Math.max(...cat.map((p) => (p.lin0 === null ? 1 : Math.abs(p.lin0 - p.testAccuracy))));
+    report.check({ quantity: `|test acc. of the model linearized at step ${o.linearizeAt} − network|, 2 < η·λ0 ≤ 4`, paper: 'tracks the network (small)',
+      measured: `max ${fmt(gapT)} over ${cat.length} η; linearized at step 0: max ${fmt(gap0)}`, pass: cat.length > 0 && gapT <= gap0 });
+    const lin0Div = d.points.filter((p) => !p.diverged && p.lin0 === null).map((p) => p.etaLambda0);
+    report.check({ quantity: 'the model linearized at step 0 above η_crit', paper: 'diverges (it is a linear model: η < 2/λ0)',
+      measured: lin0Div.length ? `diverged at η·λ0 = ${lin0Div.map((x) => fmt(x)).join(', ')}` : 'never diverged', pass: lin0Div.every((x) => x > 2) && lin0Div.length > 0 });
+    report.text(setupText(o, d, ctx.full === true));
+    report.text(`The linearized models f_lin(θ) = f(θ_t0) + J(θ_t0)(θ − θ_t0) are trained by full-batch GD at the same η through the engine's JVP (outputs) and VJP `
+      + '(gradient J(θ_t0)ᵀ(f_lin − y)/(km)), one of each per step, on the tape recorded at θ_t0; J is never formed. Test predictions use a second tape at θ_t0 on the test inputs.');
+    ctx.progress(0.95, 'plots');
+    const ok = d.points.filter((p) => !p.diverged);
+    const line = (name: string, pick: (p: Fig4Point) => number | null): Series => {
+      const pts = ok.filter((p) => pick(p) !== null);
+      return { name, x: pts.map((p) => p.eta), y: pts.map((p) => pick(p)!), points: true };
+    };
+    const plots = await addPlot(report, ctx.out, 'fig6_linearized', {
+      kind: 'line', title: 'test accuracy: network and linearized models', xLabel: 'learning rate η', yLabel: 'test accuracy', xLog: true,
+      series: [line('network', (p) => p.testAccuracy), line('linearized at step 0', (p) => p.lin0), line(`linearized at step ${o.linearizeAt}`, (p) => p.linT)],
+      vlines: [{ at: 2 / d.lambda0, label: '2/λ0' }, { at: 4 / d.lambda0, label: '4/λ0' }, { at: 12 / d.lambda0, label: '12/λ0' }],
+    }, `Test accuracy against η for the network and for its linearizations at steps 0 and ${o.linearizeAt} (missing points diverged).`);
+    report.heading('Runs').table(['η·λ0', 'network', 'linearized at 0', `linearized at ${o.linearizeAt}`],
+      d.points.map((p) => [p.etaLambda0, p.diverged ? 'diverged' : p.testAccuracy, p.lin0 ?? 'diverged', p.linT ?? 'diverged']));
+    return finishFigure(ctx, fig6, report, files, plots, started);
+  },
+};

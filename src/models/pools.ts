@@ -1,0 +1,146 @@
+// Labelled example pools that classification subsets are drawn from: MNIST-format directories (IDX, cached) and .npz files.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Tensor, shapeString } from '../linalg/tensor';
+import { readNpz } from '../linalg/npz';
+import { fsErrorMessage } from '../linalg/npy';
+import { IdxFile, idxValues, readIdxFile } from '../linalg/idx';
+
+/** Where Debian's dataset-fashion-mnist package puts the data. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** The four files of an MNIST-format directory, each stored raw or with `.gz` appended. */
+export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
+
+/** One stored split: n = labels.length examples of dimension d. */
+export interface Pool {
+  labels: Int32Array;
+  d: number;
+  /** Copies example i's inputs (pixels/255 for images, X as stored otherwise) to out[offset … offset + d). */
+  fill(i: number, out: Float64Array, offset: number): void;
+  source: string;
+}
+
+/** A data set's splits; `test` is null when the test part must be split off the training pool. */
+export interface Pools { train: Pool; test: Pool | null; source: string; pixels: boolean }
+
+// Parsed IDX files by absolute path, kept while the file's size and mtime are unchanged: decompressing
+// Fashion-MNIST's training images takes ~0.3 s, and experiments load the same data many times.
+const idxCache = new Map<string, { size: number; mtimeMs: number; file: IdxFile }>();
+
+function cachedIdx(file: string): IdxFile {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    throw new Error(fsErrorMessage(file, err, 'read'));
+  }
+  const key = path.resolve(file);
+  const hit = idxCache.get(key);
+  if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs) return hit.file;
+  const parsed = readIdxFile(file);
+  idxCache.set(key, { size: stat.size, mtimeMs: stat.mtimeMs, file: parsed });
+  return parsed;
+}
+
+/** Checks that every label is a non-negative integer (IDX and .npz store them as any numeric type). */
+function classLabels(values: Float64Array, source: string): Int32Array {
+  const labels = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) throw new Error(`${source}: label ${i} is ${v}, not a non-negative integer class`);
+    labels[i] = v;
+  }
+  return labels;
+}
+
+function idxPool(imagesPath: string, labelsPath: string, source: string): Pool {
+  const images = cachedIdx(imagesPath);
+  const labelFile = cachedIdx(labelsPath);
+  const n = images.shape[0];
+  if (images.shape.length < 2) throw new Error(`${imagesPath}: images must have shape (n, …) with at least 2 dimensions, found ${shapeString(images.shape)}`);
+  if (labelFile.shape.length !== 1 || labelFile.shape[0] !== n) {
+    throw new Error(`${labelsPath}: expected one label per image, shape (${n},), found ${shapeString(labelFile.shape)}`);
+  }
+  const d = images.shape.slice(1).reduce((a, b) => a * b, 1);
+  return {
+    labels: classLabels(idxValues(labelFile), labelsPath),
+    d,
+    fill(i, out, offset) {
+      // Pixels are ubyte in every MNIST-format set: read them in place rather than converting a row first.
+      const row = images.type === 'ubyte' ? images.body.subarray(i * d, (i + 1) * d) : idxValues(images, i * d, d);
+      for (let j = 0; j < d; j++) out[offset + j] = row[j] / 255;
+    },
+    source,
+  };
+}
+
+/**
+ * The train and t10k splits of an MNIST-format directory (MNIST, Fashion-MNIST, KMNIST, …).
+ *
+ * @example
+ * const { train, test } = mnistPools(FASHION_MNIST_DIR, 'fashion-mnist');
+ * train!.labels.length; // 60000
+ */
+export function mnistPools(dir: string, name: string): Pools {
+  const files = MNIST_FILES.map((base) => {
+    const found = [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    if (found) return found;
+    if (name === 'fashion-mnist') throw new Error(`fashion-mnist not found in ${dir} (install it with: apt-get install -y dataset-fashion-mnist)`);
+    throw new Error(`${path.join(dir, base)}: no such file (nor ${base}.gz); ${name} needs ${MNIST_FILES.join(', ')} in ${dir}, each raw or .gz`);
+  });
+  const train = idxPool(files[0], files[1], `${name} train split`);
+  const test = idxPool(files[2], files[3], `${name} test split`);
+  if (test.d !== train.d) throw new Error(`${files[2]}: test images have ${test.d} values each but training images have ${train.d}`);
+  return { train, test, source: `${name} (${dir})`, pixels: true };
+}
+
+/** A pool from X (m×d) and integer `labels` (m) or one-hot Y (m×k), under the given array names. */
+function arrayPool(arrays: Map<string, Tensor>, file: string, xName: string, labelsName: string, yName: string): Pool {
+  const X = arrays.get(xName)!;
+  const where = `${file}: ${xName}`;
+  if (X.shape.length !== 2 || X.shape[0] === 0 || X.shape[1] === 0) throw new Error(`${where} must be a non-empty 2-D array (m, d), found shape ${shapeString(X.shape)}`);
+  if (!X.data.every(Number.isFinite)) throw new Error(`${where} contains NaN or infinite values`);
+  const [m, d] = X.shape;
+  const rawLabels = arrays.get(labelsName), Y = arrays.get(yName);
+  let labels: Int32Array;
+  if (rawLabels) {
+    if (rawLabels.shape.length !== 1 || rawLabels.shape[0] !== m) throw new Error(`${file}: ${labelsName} must have shape (${m},) like the rows of ${xName}, found ${shapeString(rawLabels.shape)}`);
+    labels = classLabels(rawLabels.data, `${file}: ${labelsName}`);
+  } else if (Y) {
+    if (Y.shape.length !== 2 || Y.shape[0] !== m) throw new Error(`${file}: ${yName} must have shape (${m}, k) like the rows of ${xName}, found ${shapeString(Y.shape)}`);
+    const k = Y.shape[1];
+    labels = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      const row = Y.data.subarray(i * k, (i + 1) * k);
+      const hot = row.indexOf(1);
+      if (hot < 0 || !row.every((v, j) => v === (j === hot ? 1 : 0))) {
+        throw new Error(`${file}: ${yName} row ${i} is not one-hot (expected a single 1 and zeros; or give integer class labels as '${labelsName}')`);
+      }
+      labels[i] = hot;
+    }
+  } else {
+    throw new Error(`${file}: needs integer class labels '${labelsName}' (m,) or one-hot '${yName}' (m, k) beside ${xName}, found ${[...arrays.keys()].join(', ')}`);
+  }
+  return { labels, d, fill: (i, out, offset) => out.set(X.data.subarray(i * d, (i + 1) * d), offset), source: `npz:${file} (${xName})` };
+}
+
+/**
+ * The pools of an .npz file: X with `labels` or one-hot Y, and a test split when X_test (with labels_test or
+ * Y_test) is present.
+ *
+ * @example
+ * const { train, test } = npzPools('data.npz'); // test is null without X_test
+ */
+export function npzPools(file: string): Pools {
+  const arrays = readNpz(file);
+  if (!arrays.has('X')) throw new Error(`${file}: needs an array X (m, d) with labels (m,) or one-hot Y (m, k), found ${[...arrays.keys()].join(', ') || 'none'}`);
+  const train = arrayPool(arrays, file, 'X', 'labels', 'Y');
+  const hasTestLabels = arrays.has('labels_test') || arrays.has('Y_test');
+  if (arrays.has('X_test') !== hasTestLabels) {
+    throw new Error(`${file}: a test split needs both X_test and labels_test (or Y_test), found only ${arrays.has('X_test') ? 'X_test' : 'its labels'}`);
+  }
+  const test = arrays.has('X_test') ? arrayPool(arrays, file, 'X_test', 'labels_test', 'Y_test') : null;
+  if (test && test.d !== train.d) throw new Error(`${file}: X_test has ${test.d} columns but X has ${train.d}`);
+  return { train, test, source: `npz:${file}`, pixels: false };
+}

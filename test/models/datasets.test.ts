@@ -1,0 +1,200 @@
+// Tests for the classification data sets: the real Fashion-MNIST, balanced interleaved subsets, standardization, synthetic and .npz sources, and errors.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Classification, Dataset, FASHION_MNIST_DIR, loadClassification, parseDatasetSpec } from '../../src/models';
+import { idxValues, readIdx, readIdxFile } from '../../src/linalg/idx';
+import { writeNpz } from '../../src/linalg/npz';
+import { RandomState } from '../../src/linalg/rng';
+import { tensor } from '../../src/linalg/tensor';
+import { rejects } from '../util';
+
+/** The class column of each one-hot row, checking every row has a single 1 and zeros elsewhere. */
+function hotColumns(d: Dataset): number[] {
+  const [m, k] = d.Y.shape;
+  return Array.from({ length: m }, (_, i) => {
+    const row = Array.from(d.Y.data.subarray(i * k, (i + 1) * k));
+    assert.is(row.reduce((a, b) => a + b, 0), 1, `row ${i} sums to 1`);
+    assert.ok(row.every((v) => v === 0 || v === 1), `row ${i} is 0/1`);
+    return row.indexOf(1);
+  });
+}
+
+/** Checks the interleaved order: row i belongs to class column i mod k. */
+function assertInterleaved(d: Dataset, k: number): void {
+  hotColumns(d).forEach((c, i) => assert.is(c, i % k, `row ${i} class column`));
+}
+
+/** Kahan–Babuška sum: a plain sum of 10^5+ terms would itself be off by more than the 1e-12 being checked. */
+function sum(values: Iterable<number>): number {
+  let s = 0, c = 0;
+  for (const v of values) {
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return s + c;
+}
+
+function meanStd(a: Float64Array): { mean: number; std: number } {
+  const mean = sum(a) / a.length;
+  return { mean, std: Math.sqrt(sum(Array.from(a, (v) => (v - mean) ** 2)) / a.length) };
+}
+
+const sameData = (a: Classification, b: Classification) =>
+  Buffer.from(a.train.X.data.buffer).equals(Buffer.from(b.train.X.data.buffer)) && Buffer.from(a.test.X.data.buffer).equals(Buffer.from(b.test.X.data.buffer));
+
+test('the real Fashion-MNIST: 60000 training and 10000 test images of 28×28, 6000 of each class 0–9', () => {
+  const images = readIdxFile(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+  assert.equal(images.shape, [60000, 28, 28]);
+  const labels = readIdx(path.join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz')).data;
+  assert.is(labels.length, 60000);
+  const counts = new Array<number>(10).fill(0);
+  for (const c of labels) counts[c]++;
+  assert.equal(counts, new Array(10).fill(6000));
+  assert.equal(readIdxFile(path.join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')).shape, [10000, 28, 28]);
+  assert.is(readIdx(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz')).data.length, 10000);
+});
+
+test('all classes: balanced, interleaved, one-hot, standardized train inputs with mean 0 and std 1', () => {
+  const c = loadClassification('fashion-mnist', { trainSize: 1000, testSize: 500, seed: 0 });
+  assert.equal(c.classes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(c.train.X.shape, [1000, 784]);
+  assert.equal(c.train.Y.shape, [1000, 10]);
+  assert.equal(c.test.X.shape, [500, 784]);
+  assertInterleaved(c.train, 10);
+  assertInterleaved(c.test, 10);
+  const { mean, std } = meanStd(c.train.X.data);
+  assert.ok(Math.abs(mean) <= 1e-12, `mean ${mean}`);
+  assert.ok(Math.abs(std - 1) <= 1e-12, `std ${std}`);
+  // The test set uses the training subset's mean and std: undoing them gives pixel/255 values in [0, 1].
+  const s = c.standardization;
+  for (const v of c.test.X.data.subarray(0, 5000)) {
+    const pixel = (v * s.std + s.mean) * 255;
+    assert.ok(Math.abs(pixel - Math.round(pixel)) < 1e-9 && pixel > -1e-9 && pixel < 255 + 1e-9, `pixel ${pixel}`);
+  }
+});
+
+test('classes [3, 1]: k = 2 in the given order, and the documented numpy recipe picks the same examples', () => {
+  const c = loadClassification('fashion-mnist', { trainSize: 64, testSize: 20, classes: [3, 1], seed: 7 });
+  assert.equal(c.classes, [3, 1]);
+  assert.equal(c.train.Y.shape, [64, 2]);
+  assert.equal(c.test.Y.shape, [20, 2]);
+  assertInterleaved(c.train, 2);
+  // numpy: rs = RandomState(7); per class c in [3, 1]: idx = flatnonzero(labels == c); idx[rs.permutation(len(idx))[:32]],
+  // interleaved; then the same for the test split (10 per class); x = pixels/255 standardized by x.mean(), x.std().
+  const firstTrain = [33077, 39533, 54677, 27106];
+  const firstTest = [439, 4926, 339, 1955];
+  assert.ok(Math.abs(c.standardization.mean - 0.25230295243097234) <= 1e-16, `mean ${c.standardization.mean}`);
+  assert.ok(Math.abs(c.standardization.std - 0.35467683432459207) <= 1e-16, `std ${c.standardization.std}`);
+  const { mean, std } = c.standardization;
+  for (const [split, file, indices] of [[c.train, 'train', firstTrain], [c.test, 't10k', firstTest]] as const) {
+    const images = readIdxFile(path.join(FASHION_MNIST_DIR, `${file}-images-idx3-ubyte.gz`));
+    indices.forEach((image, row) => {
+      const expected = Array.from(idxValues(images, image * 784, 784), (p) => (p / 255 - mean) / std);
+      assert.equal(Array.from(split.X.data.subarray(row * 784, (row + 1) * 784)), expected, `${file} row ${row} is image ${image}`);
+    });
+  }
+});
+
+test('the same seed gives identical subsets, another seed different ones; test sets do not depend on trainSize', () => {
+  const opts = { trainSize: 40, testSize: 20, classes: [0, 1], seed: 3 };
+  const a = loadClassification('fashion-mnist', opts);
+  const b = loadClassification('fashion-mnist', opts);
+  assert.ok(sameData(a, b));
+  assert.not.ok(sameData(a, loadClassification('fashion-mnist', { ...opts, seed: 4 })));
+  // Each class's whole index list is permuted whatever is kept, so the test subset is fixed by the seed alone
+  // (its standardization follows the training subset, so compare it undone).
+  const c = loadClassification('fashion-mnist', { ...opts, trainSize: 100 });
+  const raw = (x: Classification) => Array.from(x.test.X.data, (v) => Math.round((v * x.standardization.std + x.standardization.mean) * 255));
+  assert.equal(raw(c), raw(a));
+});
+
+test('synthetic: deterministic, balanced, interleaved, and equal to the documented numpy recipe', () => {
+  const opts = { trainSize: 40, testSize: 20, classes: [2, 5], seed: 3, inputDim: 6 };
+  const a = loadClassification('synthetic', opts);
+  assert.ok(sameData(a, loadClassification('synthetic', opts)));
+  assert.not.ok(sameData(a, loadClassification('synthetic', { ...opts, seed: 4 })));
+  assert.equal(a.train.X.shape, [40, 6]);
+  assert.equal(a.test.X.shape, [20, 6]);
+  assertInterleaved(a.train, 2);
+  assertInterleaved(a.test, 2);
+  assert.equal(a.standardization, { mean: 0, std: 1 });
+  // numpy: rs = RandomState(3); W1 = rs.standard_normal((12, 6)) / sqrt(6); W2 = rs.standard_normal((10, 12)) / sqrt(12);
+  // X = rs.standard_normal((N, 6)); H = maximum(X @ W1.T, 0) - norm(W1, axis=1) / sqrt(2π); y = argmax(H @ W2.T, 1):
+  // class 2 first at rows 14, 17, 30 and class 5 at rows 2, 7, 9.
+  const rs = new RandomState(3);
+  rs.standardNormalArray(12 * 6 + 10 * 12);
+  const X = rs.standardNormalArray(30 * 6);
+  const row = (i: number) => Array.from(X.subarray(6 * i, 6 * i + 6));
+  assert.equal(Array.from(a.train.X.data.subarray(0, 24)), [...row(14), ...row(2), ...row(17), ...row(7)]);
+  assert.is(a.train.X.data[0], 0.904528486758732);
+  // Default sizes (512 and 1000) round down to multiples of the 10 classes.
+  const all = loadClassification('synthetic', { seed: 0 });
+  assert.equal(all.train.X.shape, [510, 20]);
+  assert.equal(all.test.X.shape, [1000, 20]);
+  assertInterleaved(all.train, 10);
+});
+
+test('npz: X with integer labels or one-hot Y, a stored test split or one split off', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-datasets-'));
+  try {
+    const m = 30, d = 3;
+    const X = tensor([m, d], Float64Array.from({ length: m * d }, (_, i) => i)); // row i is [3i, 3i+1, 3i+2]
+    const labels = tensor([m], Float64Array.from({ length: m }, (_, i) => [4, 7, 9][i % 3]));
+    const file = path.join(dir, 'd.npz');
+    writeNpz(file, { X, labels });
+    const c = loadClassification(`npz:${file}`, { trainSize: 12, testSize: 6, seed: 1 });
+    assert.equal(c.classes, [4, 7, 9]);
+    assert.equal(c.standardization, { mean: 0, std: 1 });
+    assertInterleaved(c.train, 3);
+    const rowsOf = (ds: Dataset) => Array.from({ length: ds.X.shape[0] }, (_, i) => ds.X.data[i * d] / 3);
+    const train = rowsOf(c.train), test = rowsOf(c.test);
+    // Inputs as stored, labels consistent with the rows, and the split-off test part disjoint from training.
+    train.forEach((r, i) => assert.is([4, 7, 9][r % 3], c.classes[i % 3]));
+    test.forEach((r, i) => assert.is([4, 7, 9][r % 3], c.classes[i % 3]));
+    assert.is(new Set([...train, ...test]).size, 18);
+    // One-hot Y gives the same classes (its columns 0, 1, 2) and X_test/labels_test become the test set.
+    const Y = tensor([m, 3], Float64Array.from({ length: m * 3 }, (_, j) => (Math.floor(j / 3) % 3 === j % 3 ? 1 : 0)));
+    const X_test = tensor([6, d], Float64Array.from({ length: 6 * d }, (_, i) => -i));
+    writeNpz(file, { X, Y, X_test, labels_test: tensor([6], Float64Array.of(0, 1, 2, 0, 1, 2)) });
+    const h = loadClassification(`npz:${file}`, { trainSize: 12, testSize: 6, classes: [1, 0, 2], seed: 1 });
+    assert.equal(h.classes, [1, 0, 2]);
+    assert.equal(rowsOf(h.train).map((r) => r % 3), [1, 0, 2, 1, 0, 2, 1, 0, 2, 1, 0, 2]);
+    assert.equal(rowsOf(h.test).map((r) => Math.abs(r) % 3), [1, 0, 2, 1, 0, 2]); // X_test row r is −[3r, 3r+1, 3r+2], label r mod 3
+    writeNpz(file, { X, Y: tensor([m, 3], new Float64Array(m * 3).fill(0.5)) });
+    rejects(() => loadClassification(`npz:${file}`, { seed: 0 }), /d\.npz: Y row 0 is not one-hot/);
+    writeNpz(file, { X });
+    rejects(() => loadClassification(`npz:${file}`, { seed: 0 }), /d\.npz: needs integer class labels 'labels' \(m,\) or one-hot 'Y'/);
+    writeNpz(file, { X, labels, X_test });
+    rejects(() => loadClassification(`npz:${file}`, { seed: 0 }), /needs both X_test and labels_test/);
+    writeNpz(file, { X, labels: tensor([m], new Float64Array(m).fill(1.5)) });
+    rejects(() => loadClassification(`npz:${file}`, { seed: 0 }), /label 0 is 1\.5, not a non-negative integer class/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad specs and sizes are one-line errors', () => {
+  assert.equal(parseDatasetSpec('mnist:/data/m'), { kind: 'mnist', dir: '/data/m' });
+  assert.equal(parseDatasetSpec('npz:a.npz'), { kind: 'npz', file: 'a.npz' });
+  rejects(() => parseDatasetSpec('cifar'), /^unknown data set 'cifar' \(expected fashion-mnist, mnist:DIR, npz:FILE or synthetic\)$/);
+  rejects(() => parseDatasetSpec('npz:'), /needs a file after 'npz:'/);
+  rejects(() => loadClassification('mnist:/nonexistent', { seed: 0 }), /^\/nonexistent\/train-images-idx3-ubyte: no such file \(nor train-images-idx3-ubyte\.gz\)/);
+  rejects(() => loadClassification({ kind: 'fashion-mnist', dir: '/nonexistent' }, { seed: 0 }),
+    /^fashion-mnist not found in \/nonexistent \(install it with: apt-get install -y dataset-fashion-mnist\)$/);
+  rejects(() => loadClassification('fashion-mnist', { trainSize: 101, testSize: 100, seed: 0 }), /^train-size 101 must be a positive multiple of the number of classes \(10\)/);
+  rejects(() => loadClassification('fashion-mnist', { trainSize: 100, testSize: 15, classes: [0, 1], seed: 0 }), /^test-size 15 must be a multiple of the number of classes \(2\)/);
+  rejects(() => loadClassification('fashion-mnist', { trainSize: 12002, testSize: 0, classes: [0, 1], seed: 0 }),
+    /^fashion-mnist train split: class 0 has 6000 examples, fewer than the 6001 asked for/);
+  rejects(() => loadClassification('fashion-mnist', { trainSize: 20, testSize: 2002, classes: [0, 1], seed: 0 }), /^fashion-mnist test split: class 0 has 1000 examples/);
+  rejects(() => loadClassification('fashion-mnist', { classes: [0, 10], seed: 0 }), /no examples of class 10 \(its classes are 0,1,2,3,4,5,6,7,8,9\)/);
+  rejects(() => loadClassification('fashion-mnist', { classes: [1, 1], seed: 0 }), /classes: 1 appears twice/);
+  rejects(() => loadClassification('fashion-mnist', { inputDim: 5, seed: 0 }), /apply to the synthetic data set only/);
+  rejects(() => loadClassification('synthetic', { inputDim: 2, classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], trainSize: 10, testSize: 0, seed: 0 }),
+    /^synthetic: the teacher gave class \d only \d+ of the 1 examples needed in \d+ draws/);
+});
+
+test.run();
