@@ -115,7 +115,7 @@ function options(ctx: FigureContext): Fig4Options {
 
 function setupText(o: Fig4Options, d: Fig4Data, full: boolean): string {
   return `One hidden ReLU layer of width ${o.width}, NTK parameterization, σ_w = √2, σ_b = 0, MSE on one-hot targets, full-batch GD on a balanced `
-    + `${o.trainSize}-image subset of fashion-mnist (${d.source}; ${d.inputDim} inputs${o.pool > 1 ? `, after ${o.pool}×${o.pool} average pooling rescaled to unit std` : ''}), `
+    + `${o.trainSize}-image subset of ${d.source} (${d.inputDim} inputs${o.pool > 1 ? `, after ${o.pool}×${o.pool} average pooling rescaled to unit std` : ''}), `
     + `test accuracy on ${o.testSize} balanced test images. λ0 = ${d.lambda0} on the training set (Lanczos), η_crit = 2/λ0 = ${fmt(2 / d.lambda0)}. `
     + `Each run stops at training accuracy 1, or at physical time t·η = ${o.physTime} (at most ${o.maxSteps} steps), so runs are compared at equal physical time; `
     + 'the paper trains to accuracy 1 or 700k physical steps (MNIST, 512 images), which is out of reach of a CI-size run. '

@@ -64,7 +64,7 @@ export const figS13c: Figure = {
     const rose = ok.filter((r) => r.peakLoss > r.loss0).length;
     report.check({ quantity: 'these runs are in the catapult phase', paper: 'the loss rises before it converges', measured: `${rose} of ${ok.length} runs rose above L0`, pass: rose === ok.length && ok.length > 0 });
     report.text(`${o.depth} hidden ReLU layer(s), NTK parameterization (σ_w = √2, σ_b = 0), full-batch GD at η = ${o.etaLambda0}/λ0 (λ0 measured per width) on ${o.perClass} `
-      + `images of each of the classes ${o.classes.join(' and ')} of fashion-mnist (${d.source}${o.pool > 1 ? `, ${o.pool}×${o.pool}-pooled` : ''}), one-hot targets. Θ is the dense `
+      + `images of each of the classes ${o.classes.join(' and ')} of ${d.source}${o.pool > 1 ? ` (${o.pool}×${o.pool}-pooled)` : ''}, one-hot targets. Θ is the dense `
       + `empirical NTK on the training set (from VJP rows), compared in Frobenius norm. The paper uses 2-class MNIST with 100 images per class.`);
     ctx.progress(0.9, 'plots');
     const plots = await addPlot(report, ctx.out, 'figS13c_kernel_change', {
