@@ -48,6 +48,8 @@ export interface LinearizedRun {
  * J(θ0)ᵀ(f_lin − y)/(km)) over the θ0 tape, so J itself is never formed.
  */
 export function trainLinearized(lin: Linearization, o: { lr: number; steps: number; maxLoss?: number; stopAccuracy?: number }): LinearizedRun {
+  if (!(Number.isFinite(o.lr) && o.lr > 0)) throw new Error(`learning rate must be a finite number > 0, got ${o.lr}`);
+  if (!(Number.isInteger(o.steps) && o.steps >= 0)) throw new Error(`steps must be an integer ≥ 0, got ${o.steps}`);
   const tape = lin.f.tape;
   const delta = tape.params.map((id) => new Float64Array(tape.values[id].data.length));
   const Y = lin.data.Y.data, [m, k] = lin.data.Y.shape;

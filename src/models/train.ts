@@ -65,7 +65,7 @@ export interface TrainResult {
   convergedAt: number | null;
   /** Set when the run diverged: the step and why. */
   diverged: { step: number; reason: string } | null;
-  /** The phase this run reached, judged from its trajectory (not from η·λ0). */
+  /** The phase this run reached, judged from its trajectory (not from η·λ0); under SGD the losses are minibatch losses, so it is only indicative. */
   phase: Phase;
   finalLambda: number | null;
   params: Tensor[];
@@ -100,6 +100,7 @@ export function subset(data: Dataset, idx: ArrayLike<number>, source = data.sour
 function batchSampler(data: Dataset, size: number, seed: number): () => Dataset {
   const m = data.X.shape[0];
   if (!Number.isInteger(size) || size < 1 || size > m) throw new Error(`batch size must be an integer in [1, ${m}], got ${size}`);
+  if (size === m) return () => data; // full batch: keep the rows in order, so the result is bitwise that of GD
   const rng = new RandomState(seed);
   let order = rng.permutation(m), pos = 0;
   return () => {
@@ -149,7 +150,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
   let lambda0 = NaN, loss0 = NaN, peakLoss = -Infinity, convergedAt: number | null = null;
   let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
 
-  const nextBatch = o.batchSize !== undefined && o.batchSize < data.X.shape[0] ? batchSampler(data, o.batchSize, o.batchSeed ?? 0) : () => data;
+  const nextBatch = o.batchSize === undefined ? () => data : batchSampler(data, o.batchSize, o.batchSeed ?? 0);
 
   for (let t = 0; t <= o.steps; t++) {
     const { f, loss } = forwardPass(model, params, nextBatch());
@@ -159,7 +160,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
     if (o.recordOutputs) rec.outputs = f.value.data.slice();
     if (o.recordParams) rec.params = params.map((p) => p.data.slice());
     if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
-      diverged = { step: t, reason: Number.isFinite(L) ? `loss ${L} exceeded ${o.maxLoss}` : 'loss is not finite' };
+      diverged = { step: t, reason: !Number.isFinite(L) ? 'loss is not finite' : L > o.maxLoss ? `loss ${L} exceeded ${o.maxLoss}` : 'parameter norm is not finite' };
       records.push(rec);
       o.onStep?.(rec);
       break;
