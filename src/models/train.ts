@@ -93,6 +93,11 @@ export function subset(data: Dataset, idx: ArrayLike<number>, source = data.sour
   return { X: tensor([idx.length, d], X), Y: tensor([idx.length, k], Y), source };
 }
 
+/** The first `k` rows (class-balanced for the interleaved subsets of `loadClassification`). */
+export function firstRows(data: Dataset, k: number): Dataset {
+  return subset(data, Array.from({ length: k }, (_, i) => i), `${data.source} (first ${k})`);
+}
+
 /**
  * Minibatches for SGD: each epoch is a fresh `RandomState(seed).permutation(m)` (numpy-compatible), cut
  * into consecutive batches of `size`; a remainder smaller than `size` is dropped, so every batch is full.
@@ -151,6 +156,8 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
   let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
 
   const nextBatch = o.batchSize === undefined ? () => data : batchSampler(data, o.batchSize, o.batchSeed ?? 0);
+  // λ of the step's outputs f, or of a fixed subset when `lambdaData` is given; warm-started from the last eigenvector.
+  const lambdaOf = (f: Var) => measureLambda(o.lambdaData ? forwardPass(model, params, o.lambdaData).f : f, eigvec);
 
   for (let t = 0; t <= o.steps; t++) {
     const { f, loss } = forwardPass(model, params, nextBatch());
@@ -167,7 +174,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
     }
     const last = t === o.steps;
     if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
-      const m = measureLambda(o.lambdaData ? forwardPass(model, params, o.lambdaData).f : f, eigvec);
+      const m = lambdaOf(f);
       rec.lambda = finalLambda = m.lambda;
       eigvec = m.vector;
       if (t === 0) lambda0 = m.lambda;
@@ -179,7 +186,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
     o.onStep?.(rec);
     if (last) break;
     if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
-      if (rec.lambda === undefined && o.measureLambda !== false) rec.lambda = finalLambda = measureLambda(o.lambdaData ? forwardPass(model, params, o.lambdaData).f : f, eigvec).lambda;
+      if (rec.lambda === undefined && o.measureLambda !== false) rec.lambda = finalLambda = lambdaOf(f).lambda;
       break;
     }
     const grads = vjp(loss, Float64Array.of(1));

@@ -1,14 +1,14 @@
 // Small-size checks of the nonlinear experiments figS7, figS8 and figS10: what the paper predicts, at widths that run in seconds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadClassification, parseDatasetSpec, subset } from '../../src/models';
+import { firstRows, loadClassification, parseDatasetSpec } from '../../src/models';
 import { figures } from '../../src/experiments';
 
 const { computeFigS7, FIGS7_DEFAULTS, computeFigS10, FIGS10_DEFAULTS, gd, mlpInstance } = figures;
 
 test('identity net, momentum 0.9 at η = 1.5·(2/λ0): loss ≤ 1e-6·L0 within 200 steps (linear-model limit 2(1+γ)/λ0 = 3.8/λ0)', () => {
   const { train } = loadClassification(parseDatasetSpec('fashion-mnist'), { trainSize: 100, testSize: 0, seed: 0 });
-  const inst = mlpInstance({ width: 128, depth: 2, act: 'identity' }, subset(train, Array.from({ length: 20 }, (_, i) => i)), 0);
+  const inst = mlpInstance({ width: 128, depth: 2, act: 'identity' }, firstRows(train, 20), 0);
   // η·λ0 = 3 is above GD's limit 2 but below 2(1+γ) = 3.8, where every mode of a linear model contracts (by √γ per step at the top).
   const r = gd(inst, 3 / inst.lambda0, { steps: 200, eigEvery: 0, momentum: 0.9, convergeFraction: 1e-6, stopAtConvergence: true });
   assert.is(r.diverged, null);

@@ -1,6 +1,8 @@
 // What every figure shares: its context and result, model setups, a GD call with defaults, and file writers.
 import * as path from 'path';
-import { Activation, Dataset, Model, Parameterization, TrainOptions, TrainResult, gaussianData, initParams, lambdaAt, makeModel, train, warmupData } from '../../models';
+import {
+  Activation, Dataset, Model, Parameterization, TrainOptions, TrainResult, firstRows, gaussianData, initParams, lambdaAt, loadClassification, makeModel, train, warmupData,
+} from '../../models';
 import type { Tensor } from '../../linalg/tensor';
 import { Row, toCsv, toJson, writeFileAtomic } from '../output';
 import { Check, Report } from '../report';
@@ -73,6 +75,15 @@ export function warmupInstance(n: number, seed: number): Instance {
 export function linearInstance(n: number, m: number, d: number, seed: number, dataSeed: number): Instance {
   const model = makeModel({ kind: 'linear', width: n, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: d });
   return instance(model, gaussianData(m, d, 1, dataSeed), seed);
+}
+
+/**
+ * A balanced fashion-mnist training subset and its first `lambdaSamples` rows, where λ is measured (the subset is
+ * class-interleaved, so those rows are balanced too).
+ */
+export function fashionSubsets(o: { trainSize: number; lambdaSamples: number; seed: number }): { train: Dataset; lambdaData: Dataset; source: string } {
+  const c = loadClassification('fashion-mnist', { trainSize: o.trainSize, testSize: 0, seed: o.seed });
+  return { train: c.train, lambdaData: firstRows(c.train, o.lambdaSamples), source: c.source };
 }
 
 /** Full-batch GD from the instance's initialization; η is absolute. */

@@ -71,7 +71,7 @@ function lambdaAt25(inst: Instance, etaLambda0: number, classifySteps: number): 
   let divergedAt = r.diverged?.step ?? null;
   if (divergedAt === null) {
     // Continue from θ_T: some runs just above 4/λ0 blow up only after t = 25/η.
-    const more = gd({ ...inst, init: r.params }, eta, { steps: classifySteps, eigEvery: 0, stopAtConvergence: true });
+    const more = gd({ ...inst, init: r.params }, eta, { steps: classifySteps, eigEvery: 0, measureLambda: false, stopAtConvergence: true });
     if (more.diverged) divergedAt = T + more.diverged.step;
   }
   const rT = r.records[r.records.length - 1];

@@ -1,9 +1,8 @@
 // Fig. 3 (a–c): a 3-hidden-layer ReLU net trained with SGD on fashion-mnist — early loss and λ_t, λ at t·η = 250 against η, and c_act by depth.
-import { Dataset, loadClassification, subset } from '../../models';
 import { Report, fmt } from '../report';
 import { Series } from '../plot';
 import { DivergenceEdge, divergenceEdge } from './boundaries';
-import { Figure, FigureContext, Instance, addPlot, etaLabel, finishFigure, gd, mlpInstance, writeTable } from './common';
+import { Figure, FigureContext, Instance, addPlot, etaLabel, fashionSubsets, finishFigure, gd, mlpInstance, writeTable } from './common';
 
 export interface Fig3Options {
   width: number;
@@ -54,12 +53,6 @@ export function sgdDiverges(inst: Instance, c: number, o: Pick<Fig3Options, 'bat
   const eta = c / inst.lambda0;
   const steps = Math.max(o.minSteps, Math.ceil(o.physTime / eta));
   return gd(inst, eta, { steps, eigEvery: 0, measureLambda: false, batchSize: o.batch, batchSeed: o.seed }).diverged !== null;
-}
-
-export function fashionSubsets(o: { trainSize: number; lambdaSamples: number; seed: number }): { train: Dataset; lambdaData: Dataset; source: string } {
-  const c = loadClassification('fashion-mnist', { trainSize: o.trainSize, testSize: 10 * 10, seed: o.seed });
-  // The subset is class-interleaved, so its first rows are balanced across classes.
-  return { train: c.train, lambdaData: subset(c.train, Array.from({ length: o.lambdaSamples }, (_, i) => i)), source: c.source };
 }
 
 export function computeFig3(o: Fig3Options, progress: (f: number, note?: string) => void = () => {}): Fig3Data {

@@ -1,6 +1,6 @@
 // Figs. 4 and 6: a 1-hidden-layer ReLU net on 512 images, full-batch GD — test accuracy against η, and models linearized at steps 0 and 10.
 import { Tensor, tensor } from '../../linalg/tensor';
-import { Dataset, evaluate, linearize, linearOutputs, classification, loadClassification, trainLinearized } from '../../models';
+import { Dataset, Linearization, evaluate, linearize, linearOutputs, classification, loadClassification, trainLinearized } from '../../models';
 import { Report, fmt } from '../report';
 import { Series } from '../plot';
 import { Figure, FigureContext, Instance, addPlot, etaLabel, finishFigure, gd, mlpInstance, writeTable } from './common';
@@ -61,51 +61,70 @@ export function poolImages(train: Dataset, test: Dataset, k: number): [Dataset, 
   return [a, b];
 }
 
-function linearizedAccuracy(inst: Instance, theta: readonly Tensor[], test: Dataset, eta: number, steps: number): number | null {
-  const lin = linearize(inst.model, theta, inst.data);
-  const r = trainLinearized(lin, { lr: eta, steps, stopAccuracy: 1 });
-  if (r.diverged) return null;
-  const out = linearOutputs(linearize(inst.model, theta, test), r.delta);
-  return classification(out, test.Y.data, test.Y.shape[0], test.Y.shape[1]).accuracy;
+/** Tapes at θ_t0 on the training and the test inputs: the first trains f_lin, the second predicts with it. */
+function linearizations(inst: Instance, theta: readonly Tensor[], test: Dataset): [Linearization, Linearization] {
+  return [linearize(inst.model, theta, inst.data), linearize(inst.model, theta, test)];
 }
 
-const memo = new Map<string, Fig4Data>();
+function linearizedAccuracy([onTrain, onTest]: [Linearization, Linearization], eta: number, steps: number): number | null {
+  const r = trainLinearized(onTrain, { lr: eta, steps, stopAccuracy: 1 });
+  if (r.diverged) return null;
+  const out = linearOutputs(onTest, r.delta);
+  return classification(out, onTest.data.Y.data, onTest.data.Y.shape[0], onTest.data.Y.shape[1]).accuracy;
+}
 
-/** Runs the sweep once per option set; fig6 (withLinearized) reuses nothing from fig4 but its own cache. */
-export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: (f: number, note?: string) => void = () => {}): Fig4Data {
-  const key = JSON.stringify({ o, withLinearized });
-  const hit = memo.get(key);
+interface Sweep { inst: Instance; test: Dataset; points: Fig4Point[]; source: string }
+const sweeps = new Map<string, Sweep>();
+
+/** The network's runs over the η grid, once per option set (fig4 and fig6 share them within one process). */
+function networkSweep(o: Fig4Options, progress: (f: number, note?: string) => void): Sweep {
+  const key = JSON.stringify(o);
+  const hit = sweeps.get(key);
   if (hit) return hit;
   const c = loadClassification('fashion-mnist', { trainSize: o.trainSize, testSize: o.testSize, seed: o.seed });
   const [train, test] = poolImages(c.train, c.test, o.pool);
   const inst = mlpInstance({ width: o.width, depth: 1, act: 'relu' }, train, o.seed);
+  const [m, k] = train.Y.shape;
   const points = o.grid.map((etaLambda0, i): Fig4Point => {
     progress(i / o.grid.length, etaLabel(etaLambda0));
     const eta = etaLambda0 / inst.lambda0;
-    const steps = Math.ceil(o.physTime / eta);
-    const [m, k] = train.Y.shape;
     const r = gd(inst, eta, {
-      steps, eigEvery: 0, recordOutputs: true,
+      steps: Math.ceil(o.physTime / eta), eigEvery: 0, measureLambda: false, recordOutputs: true,
       // Only the newest outputs are needed: drop the previous step's, or a long run keeps m·k doubles per step.
       stopWhen: (rec, prev) => { if (prev) delete prev.outputs; return classification(rec.outputs!, train.Y.data, m, k).accuracy === 1; },
     });
     const last = r.records[r.records.length - 1];
-    const p: Fig4Point = {
+    return {
       etaLambda0, eta, diverged: r.diverged !== null, steps: last.t,
       trainAccuracy: r.diverged ? NaN : classification(last.outputs!, train.Y.data, m, k).accuracy,
       testAccuracy: r.diverged ? NaN : evaluate(inst.model, r.params, test).accuracy, lin0: null, linT: null,
     };
-    r.records.length = 0; // the recorded outputs are large; only the last was needed
-    if (withLinearized && !p.diverged) {
-      p.lin0 = linearizedAccuracy(inst, inst.init, test, eta, steps);
-      const early = gd(inst, eta, { steps: o.linearizeAt, eigEvery: 0 });
-      p.linT = early.diverged ? null : linearizedAccuracy(inst, early.params, test, eta, steps - o.linearizeAt);
-    }
-    return p;
   });
-  const data = { lambda0: inst.lambda0, points, source: c.source, inputDim: train.X.shape[1] };
-  memo.set(key, data);
-  return data;
+  const sweep = { inst, test, points, source: c.source };
+  sweeps.set(key, sweep);
+  return sweep;
+}
+
+/** fig4's sweep; with `withLinearized` (fig6) also the test accuracies of the models linearized at step 0 and at `linearizeAt`. */
+export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: (f: number, note?: string) => void = () => {}): Fig4Data {
+  const share = withLinearized ? 0.4 : 1;
+  const { inst, test, points: network, source } = networkSweep(o, (f, note) => progress(share * f, note));
+  let points = network;
+  if (withLinearized) {
+    const atInit = linearizations(inst, inst.init, test);
+    points = network.map((p, i) => {
+      progress(share + (1 - share) * (i / network.length), `linearized, ${etaLabel(p.etaLambda0)}`);
+      if (p.diverged) return p;
+      const steps = Math.ceil(o.physTime / p.eta); // the network's budget
+      const early = gd(inst, p.eta, { steps: o.linearizeAt, eigEvery: 0, measureLambda: false });
+      return {
+        ...p,
+        lin0: linearizedAccuracy(atInit, p.eta, steps),
+        linT: early.diverged ? null : linearizedAccuracy(linearizations(inst, early.params, test), p.eta, steps - o.linearizeAt),
+      };
+    });
+  }
+  return { lambda0: inst.lambda0, points, source, inputDim: inst.data.X.shape[1] };
 }
 
 function options(ctx: FigureContext): Fig4Options {

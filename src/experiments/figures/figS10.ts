@@ -1,9 +1,8 @@
 // Fig. S10: a two-hidden-layer tanh net trained with SGD on Fashion-MNIST — λ_t at early times, λ at fixed physical time against η, and c_act.
-import { Dataset, loadClassification, parseDatasetSpec, subset } from '../../models';
 import { Bracket } from '../bisect';
 import { Report, fmt } from '../report';
 import { Series } from '../plot';
-import { Figure, FigureContext, Instance, RunSeries, addPlot, etaLabel, finishFigure, gd, mlpInstance, writeTable, writeTrajectories } from './common';
+import { Figure, FigureContext, Instance, RunSeries, addPlot, etaLabel, fashionSubsets, finishFigure, gd, mlpInstance, writeTable, writeTrajectories } from './common';
 import { divergenceEdge, diverges } from './boundaries';
 
 export interface FigS10Options {
@@ -65,8 +64,7 @@ const stepsFor = (c: number, horizon: number) => Math.ceil(horizon / c); // t·�
 
 /** The tanh net of SM A (Fig. S10): two hidden layers, NTK parameterization, LeCun σ_w = 1, σ_b = 0. */
 export function figS10Instance(o: FigS10Options): Instance {
-  const { train } = loadClassification(parseDatasetSpec('fashion-mnist'), { trainSize: o.trainSize, testSize: 0, seed: o.seed });
-  const lambdaData: Dataset = subset(train, Array.from({ length: o.lambdaSamples }, (_, i) => i), `${train.source} (first ${o.lambdaSamples})`);
+  const { train, lambdaData } = fashionSubsets(o);
   return mlpInstance({ width: o.width, depth: 2, act: 'tanh', sigmaW: 1, sigmaB: 0 }, train, o.seed, lambdaData);
 }
 

@@ -33,8 +33,8 @@ export function computeFigS13c(o: FigS13cOptions, progress: (f: number, note?: s
     progress(i / o.widths.length, `width ${width}`);
     const inst = mlpInstance({ width, depth: o.depth, act: 'relu' }, train, o.seed);
     const eta = o.etaLambda0 / inst.lambda0;
-    const a = gd(inst, eta, { steps: o.from, eigEvery: 0 });
-    const b = a.diverged ? a : gd({ ...inst, init: a.params }, eta, { steps: o.to - o.from, eigEvery: 0 });
+    const a = gd(inst, eta, { steps: o.from, eigEvery: 0, measureLambda: false });
+    const b = a.diverged ? a : gd({ ...inst, init: a.params }, eta, { steps: o.to - o.from, eigEvery: 0, measureLambda: false });
     if (a.diverged || b.diverged) return { width, lambda0: inst.lambda0, change: NaN, peakLoss: Infinity, loss0: a.loss0, diverged: true };
     const t1 = ntkDense(forwardPass(inst.model, a.params, train).f), t2 = ntkDense(forwardPass(inst.model, b.params, train).f);
     const diff = t2.map((v, j) => v - t1[j]);

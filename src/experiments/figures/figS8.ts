@@ -1,9 +1,9 @@
 // Fig. S8: heavy-ball momentum γ = 0.9 — λ_t/λ0 at η = 1/λ0 for relu, tanh and identity nets, and where the identity net stops converging (vs 2(1+γ)/λ0).
-import { Activation, Dataset, loadClassification, parseDatasetSpec, subset } from '../../models';
+import { Activation, firstRows } from '../../models';
 import { Bracket } from '../bisect';
 import { Report, fmt } from '../report';
 import { Series } from '../plot';
-import { Figure, FigureContext, Instance, addPlot, finishFigure, gd, mlpInstance, writeTable } from './common';
+import { Figure, FigureContext, Instance, addPlot, fashionSubsets, finishFigure, gd, mlpInstance, writeTable } from './common';
 import { divergenceEdge, diverges } from './boundaries';
 
 export interface FigS8Options {
@@ -73,9 +73,7 @@ function linearRun(inst: Instance, gamma: number, o: FigS8Options): S8Linear['mo
 
 export function computeFigS8(o: FigS8Options, progress: (f: number, note?: string) => void = () => {}): FigS8Data {
   progress(0, 'data');
-  const { train } = loadClassification(parseDatasetSpec('fashion-mnist'), { trainSize: o.trainSize, testSize: 0, seed: o.seed });
-  const first = (k: number): Dataset => subset(train, Array.from({ length: k }, (_, i) => i), `${train.source} (first ${k})`);
-  const lambdaData = first(o.lambdaSamples);
+  const { train, lambdaData } = fashionSubsets(o);
   const curves: S8Curve[] = [];
   FIGS8_ACTIVATIONS.forEach((act, i) => {
     const inst = mlpInstance({ width: o.width, depth: 2, act, sigmaW: Math.SQRT2, sigmaB: 0 }, train, o.seed, lambdaData);
@@ -85,7 +83,7 @@ export function computeFigS8(o: FigS8Options, progress: (f: number, note?: strin
     }
   });
   progress(0.6, '(b) identity net with momentum');
-  const inst = mlpInstance({ width: o.width, depth: 2, act: 'identity', sigmaW: Math.SQRT2, sigmaB: 0 }, first(o.linearSamples), o.seed);
+  const inst = mlpInstance({ width: o.width, depth: 2, act: 'identity', sigmaW: Math.SQRT2, sigmaB: 0 }, firstRows(train, o.linearSamples), o.seed);
   const momentum = linearRun(inst, o.gamma, o), plain = linearRun(inst, 0, o);
   progress(0.7, '(b) divergence scan and bisection');
   const trial = { momentum: o.gamma, convergeFraction: o.convergeFraction }; // `diverges` skips λ

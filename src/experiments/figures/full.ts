@@ -93,7 +93,7 @@ const maxDiff = (x: Float64Array, y: Float64Array) => x.reduce((a, v, i) => Math
 /** Runs GD for `steps` and compares every step with (S3)–(S4), both iterated from t = 0 and one step at a time. */
 export function exactUpdateCheck(inst: Instance, etaLambda0: number, steps: number): ExactCheck {
   const eta = etaLambda0 / inst.lambda0;
-  const r = gd(inst, eta, { steps, eigEvery: 0, recordParams: true, convergeFraction: 1e-300 });
+  const r = gd(inst, eta, { steps, eigEvery: 0, measureLambda: false, recordParams: true, convergeFraction: 1e-300 });
   const { m, d } = { m: inst.data.X.shape[0], d: inst.data.X.shape[1] };
   const n = inst.model.config.width, X = inst.data.X.data, y = inst.data.Y.data;
   const states = r.records.map((rec) => engineState(inst, rec.params!.map((p, i) => ({ data: p, shape: inst.init[i].shape }))));

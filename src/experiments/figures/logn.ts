@@ -54,7 +54,7 @@ export function durations(inst: Instance, o: LognOptions): Durations {
   const last = a.records[a.records.length - 1];
   if (!(last.lambda! * eta < 2)) throw fail('λ·η did not fall below 2');
   if (o.catapultOnly) return { catapult: last.t, peak: NaN, converge: NaN };
-  const b = gd(inst, eta, { steps: o.maxSteps, eigEvery: 0, stopAtConvergence: true, convergeFraction: o.fraction, maxLoss: 1e300 });
+  const b = gd(inst, eta, { steps: o.maxSteps, eigEvery: 0, measureLambda: false, stopAtConvergence: true, convergeFraction: o.fraction, maxLoss: 1e300 });
   if (b.convergedAt === null) throw fail('the loss did not converge');
   let peak = 0;
   b.records.forEach((r, t) => { if (r.loss > b.records[peak].loss) peak = t; });
