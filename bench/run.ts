@@ -1,5 +1,7 @@
 // Benchmark runner: runs every bench module listed in BENCHES in order (`npm run bench`).
-import * as linalg from './linalg.bench';
+import * as kernels from './kernels.bench';
+import * as training from './training.bench';
+import * as scaling from './scaling.bench';
 
 /** A bench module: a name and a `run` that prints its table and writes bench/results/<name>.json. */
 interface BenchModule {
@@ -8,7 +10,7 @@ interface BenchModule {
 }
 
 /** Add new bench modules here; an optional name filter on the command line selects a subset. */
-const BENCHES: BenchModule[] = [linalg];
+const BENCHES: BenchModule[] = [kernels, training, scaling];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -1,4 +1,5 @@
 // The empirical NTK Θ = J Jᵀ/(k·m) of a recorded output f (m×k): matrix-free matvec, dense form, top eigenvalues.
+import { freeF64 } from '../linalg/backend';
 import { lanczosTop } from '../linalg/lanczos';
 import { symmetricEigen } from '../linalg/eigen';
 import { jvp, vjp } from './sweeps';
@@ -14,8 +15,11 @@ export const DENSE_NTK_LIMIT = 5000;
 export function ntkMatvec(f: Var): (w: Float64Array, out: Float64Array) => void {
   const scale = 1 / f.value.data.length;
   return (w, out) => {
-    const jv = jvp(f, vjp(f, w));
+    const g = vjp(f, w);
+    const jv = jvp(f, g);
     for (let i = 0; i < out.length; i++) out[i] = jv[i] * scale;
+    // Both are this matvec's own temporaries; Lanczos calls it hundreds of times per λ.
+    for (const x of new Set([...g, jv])) freeF64(x);
   };
 }
 
@@ -41,6 +45,7 @@ export function ntkDense(f: Var): Float64Array {
       theta[a * N + b] = theta[b * N + a] = s / N;
     }
   }
+  for (const r of rows) r.forEach(freeF64);
   return theta;
 }
 

@@ -1,6 +1,6 @@
 // Forward constructors for the primitives: compute the value, check shapes, record the node.
 import { kernels } from '../linalg/kernels';
-import { sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
+import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
 import type { Var } from './tape';
 
 function requireSameShape(op: string, a: Var, b: Var): void {
@@ -10,13 +10,13 @@ function requireSameShape(op: string, a: Var, b: Var): void {
 }
 
 function map1(a: Tensor, f: (x: number) => number): Tensor {
-  const out = tensor(a.shape), x = a.data, y = out.data;
+  const out = kernelTensor(a.shape, false), x = a.data, y = out.data;
   for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
   return out;
 }
 
 function map2(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-  const out = tensor(a.shape), x = a.data, y = b.data, z = out.data;
+  const out = kernelTensor(a.shape, false), x = a.data, y = b.data, z = out.data;
   for (let i = 0; i < x.length; i++) z[i] = f(x[i], y[i]);
   return out;
 }
@@ -56,7 +56,7 @@ export function matmul(a: Var, b: Var, transA = false, transB = false): Var {
   const M = transA ? sa[1] : sa[0], K = transA ? sa[0] : sa[1];
   const Kb = transB ? sb[1] : sb[0], N = transB ? sb[0] : sb[1];
   if (K !== Kb) throw new Error(`matmul: inner dimensions differ: op(A) is ${M}×${K}, op(B) is ${Kb}×${N}`);
-  const out = tensor([M, N]);
+  const out = kernelTensor([M, N], false); // gemm with beta = 0 writes every entry
   kernels.dgemm(transA, transB, M, N, K, 1, a.value.data, sa[1], 1, 0, b.value.data, sb[1], 1, 0, 0, out.data, N, 1, 0);
   return a.tape.record('matmul', [a, b], out, { transA, transB, M, N, K });
 }
@@ -67,7 +67,7 @@ export function addBias(x: Var, b: Var): Var {
   if (sx.length !== 2 || sb.length !== 1 || sb[0] !== sx[1]) {
     throw new Error(`addBias: needs x of shape (m, n) and b of shape (n,), got ${shapeString(sx)} and ${shapeString(sb)}`);
   }
-  const out = tensor(sx), n = sx[1], X = x.value.data, B = b.value.data, Y = out.data;
+  const out = kernelTensor(sx, false), n = sx[1], X = x.value.data, B = b.value.data, Y = out.data;
   for (let i = 0; i < Y.length; i++) Y[i] = X[i] + B[i % n];
   return x.tape.record('addBias', [x, b], out, null);
 }
@@ -101,7 +101,7 @@ export function square(a: Var): Var {
 /** max(x, 0), recorded with its mask so both sweeps are a masked copy. */
 export function relu(a: Var): Var {
   const x = a.value.data, mask = new Uint8Array(x.length);
-  const out = tensor(a.value.shape), y = out.data;
+  const out = kernelTensor(a.value.shape), y = out.data;
   for (let i = 0; i < x.length; i++) if (x[i] > 0) { mask[i] = 1; y[i] = x[i]; }
   return a.tape.record('relu', [a], out, { mask });
 }

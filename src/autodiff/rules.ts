@@ -1,6 +1,7 @@
 // The primitive set and its one rule table: every primitive defines both a vjp and a jvp rule.
 import { kernels } from '../linalg/kernels';
-import { Tensor } from '../linalg/tensor';
+import { allocF64, freeF64 } from '../linalg/backend';
+import { copyF64, Tensor } from '../linalg/tensor';
 import type { Node } from './tape';
 
 /** What each primitive keeps from its forward pass (beyond input and output values). */
@@ -65,7 +66,7 @@ function addProduct(acc: Float64Array | null, g: Float64Array, w: Float64Array):
 /** t ⊙ w, or null when the tangent is zero. */
 function product(t: Float64Array | null, w: Float64Array): Float64Array | null {
   if (t === null) return null;
-  const out = new Float64Array(t.length);
+  const out = allocF64(t.length);
   for (let i = 0; i < t.length; i++) out[i] = t[i] * w[i];
   return out;
 }
@@ -73,22 +74,22 @@ function product(t: Float64Array | null, w: Float64Array): Float64Array | null {
 /** alpha·t, or null when the tangent is zero. */
 function scaled(t: Float64Array | null, alpha: number): Float64Array | null {
   if (t === null) return null;
-  const out = new Float64Array(t.length);
+  const out = allocF64(t.length);
   for (let i = 0; i < t.length; i++) out[i] = alpha * t[i];
   return out;
 }
 
 /** a + beta·b with either side possibly zero (null). */
 function combine(a: Float64Array | null, b: Float64Array | null, beta: number): Float64Array | null {
-  if (b === null) return a === null ? null : a.slice();
-  const out = a === null ? new Float64Array(b.length) : a.slice();
+  if (b === null) return a === null ? null : copyF64(a);
+  const out = a === null ? allocF64(b.length) : copyF64(a);
   for (let i = 0; i < b.length; i++) out[i] += beta * b[i];
   return out;
 }
 
 /** Elementwise derivative dy/dx of a unary primitive, from its saved input x and output y. */
 function unaryDerivative(prim: 'square' | 'tanh' | 'exp' | 'log' | 'softplus', x: Float64Array, y: Float64Array): Float64Array {
-  const d = new Float64Array(x.length);
+  const d = allocF64(x.length);
   for (let i = 0; i < x.length; i++) {
     switch (prim) {
       case 'square': d[i] = 2 * x[i]; break;
@@ -105,8 +106,17 @@ function unaryDerivative(prim: 'square' | 'tanh' | 'exp' | 'log' | 'softplus', x
 /** The rules for an elementwise unary primitive, from its derivative. */
 function unaryRule<P extends 'square' | 'tanh' | 'exp' | 'log' | 'softplus'>(prim: P): Rule<P> {
   return {
-    vjp: (c) => addProduct(c.acc(0), c.g, unaryDerivative(prim, c.x[0].data, c.y.data)),
-    jvp: (c) => product(c.t[0], unaryDerivative(prim, c.x[0].data, c.y.data)),
+    vjp: (c) => {
+      const d = unaryDerivative(prim, c.x[0].data, c.y.data);
+      addProduct(c.acc(0), c.g, d);
+      freeF64(d);
+    },
+    jvp: (c) => {
+      if (c.t[0] === null) return null;
+      const d = unaryDerivative(prim, c.x[0].data, c.y.data), out = product(c.t[0], d);
+      freeF64(d);
+      return out;
+    },
   };
 }
 
@@ -154,7 +164,7 @@ export const rules: { [P in Prim]: Rule<P> } = {
       const [tA, tB] = c.t;
       if (tA === null && tB === null) return null;
       const lda = transA ? M : K, ldb = transB ? K : N;
-      const out = new Float64Array(M * N);
+      const out = allocF64(M * N);
       if (tA !== null) kernels.dgemm(transA, transB, M, N, K, 1, tA, lda, 1, 0, c.x[1].data, ldb, 1, 0, 0, out, N, 1, 0);
       if (tB !== null) kernels.dgemm(transA, transB, M, N, K, 1, c.x[0].data, lda, 1, 0, tB, ldb, 1, 0, 1, out, N, 1, 0);
       return out;
@@ -171,9 +181,9 @@ export const rules: { [P in Prim]: Rule<P> } = {
     },
     jvp: (c) => {
       const [tx, tb] = c.t;
-      if (tb === null) return tx === null ? null : tx.slice();
+      if (tb === null) return tx === null ? null : copyF64(tx);
       const n = tb.length, m = c.y.data.length / n;
-      const out = tx === null ? new Float64Array(m * n) : tx.slice();
+      const out = tx === null ? allocF64(m * n) : copyF64(tx);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] += tb[j];
       return out;
     },
@@ -193,7 +203,7 @@ export const rules: { [P in Prim]: Rule<P> } = {
   square: unaryRule('square'),
   relu: {
     vjp: (c) => { const a = c.acc(0), m = c.node.saved.mask; if (a !== null) for (let i = 0; i < a.length; i++) if (m[i]) a[i] += c.g[i]; },
-    jvp: (c) => { const t = c.t[0], m = c.node.saved.mask; if (t === null) return null; const o = new Float64Array(t.length); for (let i = 0; i < t.length; i++) o[i] = m[i] ? t[i] : 0; return o; },
+    jvp: (c) => { const t = c.t[0], m = c.node.saved.mask; if (t === null) return null; const o = allocF64(t.length); for (let i = 0; i < t.length; i++) o[i] = m[i] ? t[i] : 0; return o; },
   },
   tanh: unaryRule('tanh'),
   exp: unaryRule('exp'),

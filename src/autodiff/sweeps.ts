@@ -1,4 +1,6 @@
 // VJP (reverse sweep) and JVP (forward sweep) over one recorded tape, with the rules from rules.ts.
+import { allocF64, freeF64 } from '../linalg/backend';
+import { copyF64 } from '../linalg/tensor';
 import { rules, Prim, Rule } from './rules';
 import type { Node, Var } from './tape';
 
@@ -24,7 +26,7 @@ export function vjp(output: Var, w: Float64Array): Float64Array[] {
   checkLength('vjp cotangent', w.length, output.value.data.length);
   sweepCounts.vjp++;
   const ct: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
-  ct[output.id] = w.slice();
+  ct[output.id] = copyF64(w);
   const inputs = (node: Node) => node.inputs.map((i) => tape.values[i]);
   for (let n = tape.nodes.length - 1; n >= 0; n--) {
     const node = tape.nodes[n];
@@ -33,13 +35,14 @@ export function vjp(output: Var, w: Float64Array): Float64Array[] {
     const acc = (i: number): Float64Array | null => {
       const id = node.inputs[i];
       if (!tape.active[id]) return null;
-      return (ct[id] ??= new Float64Array(tape.values[id].data.length));
+      return (ct[id] ??= allocF64(tape.values[id].data.length));
     };
     (rules[node.prim] as Rule<Prim>).vjp({ node, g, x: inputs(node), y: tape.values[node.out], acc });
-    // Cotangents of intermediates are dead once propagated; free them for the GC on wide nets.
-    if (node.out !== output.id) ct[node.out] = null;
+    // A cotangent is dead once propagated (the sweep made it and nothing else holds it): reuse its memory.
+    freeF64(g);
+    ct[node.out] = null;
   }
-  return tape.params.map((id) => ct[id] ?? new Float64Array(tape.values[id].data.length));
+  return tape.params.map((id) => ct[id] ?? allocF64(tape.values[id].data.length));
 }
 
 /**
@@ -58,12 +61,18 @@ export function jvp(output: Var, v: readonly Float64Array[]): Float64Array {
     checkLength(`jvp tangent ${k}`, v[k].length, tape.values[id].data.length);
     tan[id] = v[k];
   });
+  // Tangents the rules made (not the caller's v, not a rule passing its input through, as reshape does).
+  const made = new Set<Float64Array>();
   for (const node of tape.nodes) {
     if (node.out > output.id) break;
     if (!tape.active[node.out]) continue;
     const t = node.inputs.map((i) => tan[i]);
     const x = node.inputs.map((i) => tape.values[i]);
-    tan[node.out] = (rules[node.prim] as Rule<Prim>).jvp({ node, t, x, y: tape.values[node.out] });
+    const out = (rules[node.prim] as Rule<Prim>).jvp({ node, t, x, y: tape.values[node.out] });
+    if (out !== null && !t.includes(out)) made.add(out);
+    tan[node.out] = out;
   }
-  return tan[output.id] ?? new Float64Array(output.value.data.length);
+  const result = tan[output.id] ?? allocF64(output.value.data.length);
+  for (const m of made) if (m !== result) freeF64(m);
+  return result;
 }

@@ -1,4 +1,5 @@
 // The tape: leaves (parameters and constants) and the primitive nodes recorded by a forward pass.
+import { freeF64 } from '../linalg/backend';
 import { Tensor } from '../linalg/tensor';
 import type { Prim, SavedOf } from './rules';
 
@@ -52,6 +53,21 @@ export class Tape {
     this.active.push(ids.some((i) => this.active[i]));
     this.nodes.push({ prim, inputs: ids, out: id, saved } as Node);
     return { tape: this, id, value: out };
+  }
+
+  /**
+   * Returns the memory of every recorded output (not the leaves, which belong to the caller) for
+   * reuse. Training calls it when a step is over; the tape and its Vars must not be used afterwards.
+   */
+  dispose(): void {
+    const recorded = new Set(this.nodes.map((n) => n.out));
+    const leaves = new Set<Float64Array>();
+    const outs = new Set<Float64Array>();
+    this.values.forEach((v, id) => (recorded.has(id) ? outs : leaves).add(v.data));
+    // reshape outputs share their input's data, which may be a leaf.
+    for (const d of outs) if (!leaves.has(d)) freeF64(d);
+    this.values.length = 0;
+    this.nodes.length = 0;
   }
 
   private leaf(t: Tensor, active: boolean): Var {

@@ -11,8 +11,11 @@ export const MODEL_OPTIONS = {
   param: { type: 'string' }, 'sigma-w': { type: 'string' }, 'sigma-b': { type: 'string' }, outputs: { type: 'string' },
   seed: { type: 'string' }, init: { type: 'string' }, data: { type: 'string' }, samples: { type: 'string' },
   'input-dim': { type: 'string' }, 'data-seed': { type: 'string' }, dataset: { type: 'string' }, 'train-size': { type: 'string' },
-  'test-size': { type: 'string' }, classes: { type: 'string' },
+  'test-size': { type: 'string' }, classes: { type: 'string' }, rng: { type: 'string' },
 } as const;
+
+/** The initialization generators: only numpy's legacy RandomState (MT19937 + polar Box–Muller). */
+export const RNGS = ['numpy'] as const;
 
 /** Options of training commands. */
 export const TRAIN_OPTIONS = {
@@ -24,9 +27,14 @@ type Spec = Record<string, { type: 'string' | 'boolean' }>;
 
 /** Parses argv against a spec; unknown options and stray positionals are errors. */
 export function parse(argv: string[], spec: Spec): Options {
+  return parseWithPositionals(argv, spec, false).options;
+}
+
+/** Like parse, also returning the positional arguments (directories of merge and plot). */
+export function parseWithPositionals(argv: string[], spec: Spec, allowPositionals = true): { options: Options; positionals: string[] } {
   try {
-    const { values } = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    return values as Options;
+    const { values, positionals } = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
+    return { options: values as Options, positionals };
   } catch (e) {
     throw new Error((e as Error).message.split('\n')[0].replace(/\. To specify.*$/, ''));
   }
@@ -99,6 +107,7 @@ export function setupOptions(o: Options, defaultModel?: ModelKind): SetupOptions
   if (model === undefined) throw new Error(`--model is required (one of ${MODEL_KINDS.join('|')})`);
   const dataset = text(o, 'dataset');
   checkDataOptions(o, dataset);
+  choice(o, 'rng', RNGS, 'numpy');
   return {
     model,
     width: int(o, 'width', undefined, 1),
@@ -138,4 +147,25 @@ export function trainOptions(o: Options, defaults: { steps: number; eigEvery: nu
     maxLoss: num(o, 'max-loss', 1e12, 0, false),
     convergeFraction: num(o, 'converge', 1e-8, 0, false),
   };
+}
+
+/** A comma-separated list of integers ≥ min (e.g. `--widths 250,500,1000`); distinct, at least one. */
+export function intList(o: Options, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number[] | undefined {
+  const s = text(o, key);
+  if (s === undefined) return undefined;
+  const xs = s.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  const bad = xs.findIndex((x, i) => !Number.isInteger(x) || x < min || x > max || xs.indexOf(x) !== i);
+  if (bad >= 0) throw new Error(`--${key} must be distinct integers in [${min}, ${max}] separated by commas, got '${s}'`);
+  return xs;
+}
+
+/** `--shard i/N`: the i-th (0 … N−1) of N slices of a sweep's grid. */
+export function shardOption(o: Options): { index: number; count: number } | undefined {
+  const s = text(o, 'shard');
+  if (s === undefined) return undefined;
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(s);
+  if (m === null) throw new Error(`--shard must be i/N (e.g. 0/8, for SLURM_ARRAY_TASK_ID/array size), got '${s}'`);
+  const [index, count] = [Number(m[1]), Number(m[2])];
+  if (count < 1 || index >= count) throw new Error(`--shard ${s} is out of range: need 0 ≤ i < N and N ≥ 1`);
+  return { index, count };
 }

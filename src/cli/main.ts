@@ -1,4 +1,4 @@
-// The `catapult` command line: train, ntk and phase-sweep; every error is one line and a non-zero exit.
+// The `catapult` command line: training runs, experiments, golden files and sweeps; every error is one line and a non-zero exit.
 import * as path from 'path';
 import { ntkDenseEigenvalues, ntkTopEigenvalues } from '../autodiff';
 import { forwardPass } from '../models';
@@ -7,6 +7,9 @@ import {
 } from '../experiments';
 import { MODEL_OPTIONS, TRAIN_OPTIONS, choice, int, parse, seedOption, setupOptions, text, trainOptions } from './args';
 import { progress } from './progress';
+import { ORACLE_USAGE, check, oracle } from './oracle';
+import { SWEEP_USAGE, merge, plot, sweep as sweepGrid } from './sweep';
+import { takeBackendOptions } from './backend';
 
 const USAGE = `usage: catapult <command> [options]
 
@@ -16,19 +19,29 @@ commands:
   phase-sweep  train every η of a grid from one initialization; prints the phase table
   figure ID    one experiment (${figures.FIGURES.map((f) => f.id).join(', ')}): data, SVG/PNG plots, report.md in --out
   reproduce    every experiment into --out/<id>/, with --out/index.md linking all reports and plots (npm start)
+  oracle       one GD run recorded step by step as a golden file (.json or .npz) for other implementations to test against
+  check        rerun a golden file (--golden FILE --tol X); exit 1 when a field deviates beyond the tolerance
+  sweep        widths × seeds × learning rates on worker threads into --out/results.jsonl (resumable, --shard i/N)
+  merge        combine sweep shards: catapult merge DIR... --out DIR
+  plot         phase diagram of a sweep: catapult plot DIR
 
 model options: --model warmup|linear|mlp --width N --depth L --act relu|tanh|identity
   --param ntk|standard --sigma-w S --sigma-b S --outputs K --seed S (numpy RandomState)
   --init params.npz --data data.npz (X m×d, Y m×k) --samples M --input-dim D --data-seed S
   --dataset fashion-mnist|mnist:DIR|npz:FILE|synthetic (balanced subsets, one-hot targets, seeded by --data-seed)
   --train-size N (default 512) --test-size N (default 1000; defaults round down to a multiple of the classes) --classes 0,1,...
+  --rng numpy (the only generator: numpy.random.RandomState(seed), see README)
 training options: --lr η|Cx (C·2/λ0) --steps T --momentum γ --l2 c --eig-every K (0 = ends only)
   --max-loss B (diverged above it, default 1e12) --converge F (converged at loss ≤ F·L0, default 1e-8)
   --save-params out.npz --out DIR --quiet
 ntk options: --top K --dense (also form the full NTK and compare)
 phase-sweep options: --lrs a:b:step or a,b,c (e.g. 0.25x:2.25x:0.05x) --out DIR --steps T
 figure options: --out DIR --seed S --width N (overrides the figure's default width) --full (paper sizes) --quiet
-reproduce options: --out DIR --seed S --suite linear|nonlinear --only id,id,... --full (paper sizes) --quiet`;
+reproduce options: --out DIR --seed S --suite linear|nonlinear --only id,id,... --full (paper sizes) --quiet
+${ORACLE_USAGE}
+${SWEEP_USAGE}
+global options (any command): --backend wasm|js (default wasm; env CATAPULT_BACKEND)
+  --threads 1|2 (kernel threads, default 2; env CATAPULT_THREADS)`;
 
 function train(argv: string[]): void {
   const o = parse(argv, { ...MODEL_OPTIONS, ...TRAIN_OPTIONS, lr: { type: 'string' }, 'save-params': { type: 'string' }, quiet: { type: 'boolean' } });
@@ -131,11 +144,20 @@ async function reproduceAll(argv: string[]): Promise<void> {
   console.log(`reproduce took ${((Date.now() - started) / 1000).toFixed(1)} s; open ${path.join(out, 'index.md')}`);
 }
 
-const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = { train, ntk, 'phase-sweep': sweep, figure, reproduce: reproduceAll };
+/** A command returns nothing (exit 0) or its exit code (check: 1 when the golden file is not reproduced). */
+const COMMANDS: Record<string, (argv: string[]) => void | number | Promise<void | number>> = {
+  train, ntk, 'phase-sweep': sweep, figure, reproduce: reproduceAll, oracle, check, sweep: sweepGrid, merge, plot,
+};
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  let cmd: string | undefined, rest: string[];
+  try {
+    [cmd, ...rest] = await takeBackendOptions(argv);
+  } catch (e) {
+    process.stderr.write(`catapult: error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
     return cmd === undefined ? 2 : 0;
@@ -144,8 +166,8 @@ export async function main(argv: string[]): Promise<number> {
   const run = COMMANDS[cmd];
   try {
     if (!run) throw new Error(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    await run(rest);
-    return 0;
+    const code = await run(rest);
+    return typeof code === 'number' ? code : 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`catapult: error: ${msg.split('\n')[0]}\n`);

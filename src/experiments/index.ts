@@ -12,3 +12,6 @@ export * from './theory';
 export * from './plot';
 export * from './reproduce';
 export * as figures from './figures';
+export * from './golden';
+export * from './sweep';
+export * from './sweepPlot';

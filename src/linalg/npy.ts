@@ -231,10 +231,10 @@ export function parseNpy(buf: Buffer, name = 'array'): Tensor {
   return { data, shape };
 }
 
-/** The header bytes `np.save` writes for a C-ordered '<f8' array of this shape. */
-function npyHeader(shape: readonly number[]): Buffer {
+/** The header bytes `np.save` writes for a C-ordered array of this dtype and shape. */
+function npyHeader(shape: readonly number[], descr = '<f8'): Buffer {
   const shapeRepr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let dict = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shapeRepr}, }`;
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeRepr}, }`;
   if (shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
   // Like numpy: version 1.0 unless the header length no longer fits its uint16 field.
   for (const major of [1, 2]) {
@@ -278,6 +278,18 @@ export function serializeNpy(t: Tensor): Buffer {
     for (let i = 0; i < count; i++) out.writeDoubleLE(t.data[i], header.length + 8 * i);
   }
   return out;
+}
+
+/**
+ * Serializes raw bytes as a 1-D `|u1` `.npy` array (as `np.save` writes `np.frombuffer(b, np.uint8)`), for
+ * text such as JSON metadata inside an .npz; numpy reads it back with `bytes(a)`.
+ *
+ * @example
+ * serializeNpyBytes(Buffer.from('{"schema_version": 1}'));
+ */
+export function serializeNpyBytes(bytes: Uint8Array): Buffer {
+  const header = npyHeader([bytes.length], '|u1');
+  return Buffer.concat([header, bytes]);
 }
 
 /**

@@ -192,14 +192,14 @@ export function parseNpz(buf: Buffer, path = 'archive.npz'): Map<string, Tensor>
 
 /**
  * Serializes named tensors into an uncompressed `.npz` archive that `np.load` reads like one from `np.savez`.
- * Entries are `<name>.npy` in insertion order, dated 1980-01-01 00:00 so identical input gives identical bytes.
+ * A Buffer value is taken as an already serialized `.npy` entry (e.g. from `serializeNpyBytes`). Entries are `<name>.npy` in insertion order, dated 1980-01-01 00:00 so identical input gives identical bytes.
  * Archives needing zip64 (any offset or size ≥ 4 GiB, or > 65535 arrays) are rejected.
  *
  * @example
  * const bytes = serializeNpz({ W: w, b: bias });
  * fs.writeFileSync('params.npz', bytes);
  */
-export function serializeNpz(arrays: Map<string, Tensor> | Record<string, Tensor>): Buffer {
+export function serializeNpz(arrays: Map<string, Tensor | Buffer> | Record<string, Tensor | Buffer>): Buffer {
   const entries = arrays instanceof Map ? [...arrays.entries()] : Object.entries(arrays);
   if (entries.length > 0xffff) throw new Error(`serializeNpz: ${entries.length} arrays exceed the 65535 entries of a non-zip64 archive`);
   const localParts: Buffer[] = [];
@@ -209,7 +209,7 @@ export function serializeNpz(arrays: Map<string, Tensor> | Record<string, Tensor
     if (typeof key !== 'string' || key === '') throw new Error(`serializeNpz: array names must be non-empty strings, found ${JSON.stringify(key)}`);
     const name = Buffer.from(key + '.npy', 'utf8');
     if (name.length > 0xffff) throw new Error(`serializeNpz: array name '${key.slice(0, 40)}…' is longer than a zip entry name may be`);
-    const npy = serializeNpy(t);
+    const npy = Buffer.isBuffer(t) ? t : serializeNpy(t);
     if (offset + 30 + name.length + npy.length > 0xfffffffe) throw new Error(`serializeNpz: array '${key}' would put the archive past 4 GiB, which needs zip64 (not supported); save it separately with writeNpy`);
     const crc = crc32(npy);
     // Python's zipfile marks non-ASCII names as UTF-8 the same way.
@@ -273,7 +273,7 @@ export function readNpz(path: string): Map<string, Tensor> {
  * @example
  * writeNpz('out/params.npz', new Map([['W', w], ['b', b]]));
  */
-export function writeNpz(path: string, arrays: Map<string, Tensor> | Record<string, Tensor>): void {
+export function writeNpz(path: string, arrays: Map<string, Tensor | Buffer> | Record<string, Tensor | Buffer>): void {
   const bytes = serializeNpz(arrays);
   try {
     fs.writeFileSync(path, bytes);

@@ -1,5 +1,6 @@
 // Float64 tensors: a contiguous row-major Float64Array with a shape (the fast path), plus ndarray interop.
 import ndarray from 'ndarray';
+import { allocF64 } from './backend';
 
 /** A dense row-major float64 tensor. `data.length` always equals the product of `shape`. */
 export interface Tensor {
@@ -36,9 +37,21 @@ export function tensor(shape: readonly number[], data?: Float64Array): Tensor {
   return { data, shape: shape.slice() };
 }
 
-/** Same shape, copied data. */
+/** A copy of `x` in kernel memory, to be freed by its owner with `freeF64` (`slice()` would land in JS memory). */
+export function copyF64(x: Float64Array): Float64Array {
+  const out = allocF64(x.length);
+  out.set(x);
+  return out;
+}
+
+/** Same shape, copied data (in JS memory). */
 export function clone(t: Tensor): Tensor {
   return { data: t.data.slice(), shape: t.shape.slice() };
+}
+
+/** A tensor of recorded values in kernel memory: the tape owns it and `Tape.dispose` frees it. */
+export function kernelTensor(shape: readonly number[], zero = true): Tensor {
+  return tensor(shape, allocF64(sizeOf(shape), zero));
 }
 
 /** True when two shapes are equal. */

@@ -37,7 +37,9 @@ export function classification(f: Float64Array, Y: Float64Array, m: number, k: n
 
 /** Loss, accuracy and margin of the model at `params` on `data`. */
 export function evaluate(model: Model, params: readonly Tensor[], data: Dataset): Evaluation {
-  const { f, loss } = forwardPass(model, params, data);
+  const { tape, f, loss } = forwardPass(model, params, data);
   const [m, k] = f.value.shape;
-  return { loss: loss.value.data[0], ...classification(f.value.data, data.Y.data, m, k) };
+  const result = { loss: loss.value.data[0], ...classification(f.value.data, data.Y.data, m, k) };
+  tape.dispose();
+  return result;
 }

@@ -1,5 +1,6 @@
 // The model linearized at θ0: f_lin(θ) = f(θ0) + J(θ0)(θ − θ0), evaluated and trained through the engine's JVP and VJP, never by forming J.
 import type { Tensor } from '../linalg/tensor';
+import { freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { jvp, vjp, Var } from '../autodiff';
 import type { Model } from './model';
@@ -28,9 +29,10 @@ export function linearize(model: Model, theta0: readonly Tensor[], data: Dataset
  * const out = linearOutputs(lin, delta); // delta[i] = θ_i − θ0_i, one array per parameter
  */
 export function linearOutputs(lin: Linearization, delta: readonly Float64Array[]): Float64Array {
-  const jv = jvp(lin.f, delta);
-  for (let i = 0; i < jv.length; i++) jv[i] += lin.f0[i];
-  return jv;
+  const jv = jvp(lin.f, delta), out = new Float64Array(jv.length);
+  for (let i = 0; i < jv.length; i++) out[i] = jv[i] + lin.f0[i];
+  freeF64(jv);
+  return out;
 }
 
 export interface LinearizedRun {
@@ -67,6 +69,7 @@ export function trainLinearized(lin: Linearization, o: { lr: number; steps: numb
     if (o.stopAccuracy !== undefined && classification(out, Y, m, k).accuracy >= o.stopAccuracy) break;
     const g = vjp(lin.f, r);
     for (let p = 0; p < delta.length; p++) kernels.daxpy(delta[p].length, -o.lr, g[p], 1, 0, delta[p], 1, 0);
+    g.forEach(freeF64);
   }
   return { losses, delta, diverged: null, steps: losses.length - 1 };
 }

@@ -1,6 +1,7 @@
 // Full-batch gradient descent on the MSE loss (optional momentum and L2), with λ_t by Lanczos and divergence detection.
-import { Tensor, clone, tensor } from '../linalg/tensor';
+import { Tensor, clone, copyF64, tensor } from '../linalg/tensor';
 import { RandomState } from '../linalg/rng';
+import { allocF64, freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { lanczosTop } from '../linalg/lanczos';
 import { Tape, Var, ops, vjp, ntkMatvec } from '../autodiff';
@@ -35,6 +36,8 @@ export interface TrainOptions {
   recordOutputs?: boolean;
   /** Keep a copy of the parameters θ_t in every record (for trajectory plots; costs memory). */
   recordParams?: boolean;
+  /** With `recordParams`, keep θ_t only when t is a multiple of this (default 1), so long runs stay in memory. */
+  recordParamsEvery?: number;
   /** Ends the run after this record when it returns true (e.g. once the loss first rises). */
   stopWhen?: (r: StepRecord, previous: StepRecord | undefined) => boolean;
   /** Called after each recorded step (progress, streaming output). */
@@ -116,14 +119,17 @@ function batchSampler(data: Dataset, size: number, seed: number): () => Dataset 
 }
 
 /** Top NTK eigenvalue and eigenvector of the recorded f, warm-started from a previous eigenvector. */
-export function measureLambda(f: Var, start?: Float64Array): { lambda: number; vector: Float64Array } {
+export function measureLambda(f: Var, start?: Float64Array): { lambda: number; vector: Float64Array; iterations: number } {
   const r = lanczosTop(ntkMatvec(f), f.value.data.length, { k: 1, tol: 1e-12, start });
-  return { lambda: r.values[0], vector: r.vectors[0] };
+  return { lambda: r.values[0], vector: r.vectors[0], iterations: r.iterations };
 }
 
 /** The NTK's top eigenvalue at the given parameters. */
 export function lambdaAt(model: Model, params: readonly Tensor[], data: Dataset): number {
-  return measureLambda(forwardPass(model, params, data).f).lambda;
+  const { tape, f } = forwardPass(model, params, data);
+  const lambda = measureLambda(f).lambda;
+  tape.dispose();
+  return lambda;
 }
 
 function paramNorm(params: readonly Tensor[]): number {
@@ -139,6 +145,7 @@ function validate(o: TrainOptions): void {
   check(Number.isFinite(o.momentum) && o.momentum >= 0 && o.momentum < 1, `momentum must be in [0, 1), got ${o.momentum}`);
   check(Number.isFinite(o.l2) && o.l2 >= 0, `l2 must be a finite number ≥ 0, got ${o.l2}`);
   check(Number.isInteger(o.eigEvery) && o.eigEvery >= 0, `eig-every must be an integer ≥ 0, got ${o.eigEvery}`);
+  check(o.recordParamsEvery === undefined || (Number.isInteger(o.recordParamsEvery) && o.recordParamsEvery >= 1), `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`);
   check(o.maxLoss > 0, `max-loss must be > 0, got ${o.maxLoss}`);
   check(o.convergeFraction > 0 && o.convergeFraction < 1, `converge fraction must be in (0, 1), got ${o.convergeFraction}`);
 }
@@ -149,61 +156,76 @@ function validate(o: TrainOptions): void {
  */
 export function train(model: Model, init: readonly Tensor[], data: Dataset, o: TrainOptions): TrainResult {
   validate(o);
-  const params = init.map(clone);
-  const velocity = o.momentum > 0 ? params.map((p) => new Float64Array(p.data.length)) : null;
+  // Parameters live in kernel memory while training (no staging per gemm) and go back in JS memory.
+  const params = init.map((p) => tensor(p.shape, copyF64(p.data)));
+  const velocity = o.momentum > 0 ? params.map((p) => allocF64(p.data.length)) : null;
   const records: StepRecord[] = [];
   let lambda0 = NaN, loss0 = NaN, peakLoss = -Infinity, convergedAt: number | null = null;
   let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
 
   const nextBatch = o.batchSize === undefined ? () => data : batchSampler(data, o.batchSize, o.batchSeed ?? 0);
   // λ of the step's outputs f, or of a fixed subset when `lambdaData` is given; warm-started from the last eigenvector.
-  const lambdaOf = (f: Var) => measureLambda(o.lambdaData ? forwardPass(model, params, o.lambdaData).f : f, eigvec);
+  const lambdaOf = (f: Var) => {
+    if (!o.lambdaData) return measureLambda(f, eigvec);
+    const pass = forwardPass(model, params, o.lambdaData), m = measureLambda(pass.f, eigvec);
+    pass.tape.dispose();
+    return m;
+  };
 
   for (let t = 0; t <= o.steps; t++) {
-    const { f, loss } = forwardPass(model, params, nextBatch());
-    let L = loss.value.data[0];
-    if (o.l2 > 0) { const n = paramNorm(params); L += 0.5 * o.l2 * n * n; }
-    const rec: StepRecord = { t, loss: L, paramNorm: paramNorm(params) };
-    if (o.recordOutputs) rec.outputs = f.value.data.slice();
-    if (o.recordParams) rec.params = params.map((p) => p.data.slice());
-    if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
-      diverged = { step: t, reason: !Number.isFinite(L) ? 'loss is not finite' : L > o.maxLoss ? `loss ${L} exceeded ${o.maxLoss}` : 'parameter norm is not finite' };
+    const { tape, f, loss } = forwardPass(model, params, nextBatch());
+    // The step's activations and gradients go back to the heap when the step ends, whichever way it ends.
+    try {
+      let L = loss.value.data[0];
+      if (o.l2 > 0) { const n = paramNorm(params); L += 0.5 * o.l2 * n * n; }
+      const rec: StepRecord = { t, loss: L, paramNorm: paramNorm(params) };
+      if (o.recordOutputs) rec.outputs = f.value.data.slice();
+      if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => p.data.slice());
+      if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
+        diverged = { step: t, reason: !Number.isFinite(L) ? 'loss is not finite' : L > o.maxLoss ? `loss ${L} exceeded ${o.maxLoss}` : 'parameter norm is not finite' };
+        records.push(rec);
+        o.onStep?.(rec);
+        break;
+      }
+      const last = t === o.steps;
+      if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
+        const m = lambdaOf(f);
+        rec.lambda = finalLambda = m.lambda;
+        eigvec = m.vector;
+        if (t === 0) lambda0 = m.lambda;
+      }
+      if (t === 0) loss0 = L;
+      peakLoss = Math.max(peakLoss, L);
+      if (convergedAt === null && L <= o.convergeFraction * loss0) convergedAt = t;
       records.push(rec);
       o.onStep?.(rec);
-      break;
-    }
-    const last = t === o.steps;
-    if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
-      const m = lambdaOf(f);
-      rec.lambda = finalLambda = m.lambda;
-      eigvec = m.vector;
-      if (t === 0) lambda0 = m.lambda;
-    }
-    if (t === 0) loss0 = L;
-    peakLoss = Math.max(peakLoss, L);
-    if (convergedAt === null && L <= o.convergeFraction * loss0) convergedAt = t;
-    records.push(rec);
-    o.onStep?.(rec);
-    if (last) break;
-    if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
-      if (rec.lambda === undefined && o.measureLambda !== false) rec.lambda = finalLambda = lambdaOf(f).lambda;
-      break;
-    }
-    const grads = vjp(loss, Float64Array.of(1));
-    for (let i = 0; i < params.length; i++) {
-      const p = params[i].data, g = grads[i];
-      if (o.l2 > 0) kernels.daxpy(p.length, o.l2, p, 1, 0, g, 1, 0);
-      if (velocity) {
-        const b = velocity[i];
-        kernels.dscal(b.length, o.momentum, b, 1, 0);
-        kernels.daxpy(b.length, 1, g, 1, 0, b, 1, 0);
-        kernels.daxpy(p.length, -o.lr, b, 1, 0, p, 1, 0);
-      } else {
-        kernels.daxpy(p.length, -o.lr, g, 1, 0, p, 1, 0);
+      if (last) break;
+      if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
+        if (rec.lambda === undefined && o.measureLambda !== false) rec.lambda = finalLambda = lambdaOf(f).lambda;
+        break;
       }
+      const grads = vjp(loss, Float64Array.of(1));
+      for (let i = 0; i < params.length; i++) {
+        const p = params[i].data, g = grads[i];
+        if (o.l2 > 0) kernels.daxpy(p.length, o.l2, p, 1, 0, g, 1, 0);
+        if (velocity) {
+          const b = velocity[i];
+          kernels.dscal(b.length, o.momentum, b, 1, 0);
+          kernels.daxpy(b.length, 1, g, 1, 0, b, 1, 0);
+          kernels.daxpy(p.length, -o.lr, b, 1, 0, p, 1, 0);
+        } else {
+          kernels.daxpy(p.length, -o.lr, g, 1, 0, p, 1, 0);
+        }
+        freeF64(g);
+      }
+    } finally {
+      tape.dispose();
     }
   }
+  const kept = params.map(clone);
+  params.forEach((p) => freeF64(p.data));
+  velocity?.forEach(freeF64);
   const phase: Phase = diverged ? 'divergent' : convergedAt === null ? 'unconverged'
     : peakLoss > loss0 ? 'catapult' : 'lazy';
-  return { records, lambda0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, params };
+  return { records, lambda0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, params: kept };
 }

@@ -1,0 +1,91 @@
+// Kernel bench: gemm (naive JS, tiled JS, wasm on 1 and 2 threads, numpy on 1 and 2) and memory-bound gemv/dot/axpy.
+import { activeRuntime, backendInfo, useBackend } from '../src/linalg/backend';
+import * as blas from '../src/linalg/blas';
+import { dgemm as jsGemm, dgemmNaive } from '../src/linalg/gemm';
+import { kernels } from '../src/linalg/kernels';
+import { best, fill, fmt, numpy, once, pick, table, withBackend, writeResults } from './harness';
+
+export const name = 'kernels';
+
+const GEMM_SIZES = [256, 512, 1024, 2048];
+let sink = 0;
+
+/** A zeroed array in the wasm heap (where the engine's tensors live), falling back to JS memory. */
+function heapArray(n: number): Float64Array {
+  return activeRuntime()?.heap.alloc(n) ?? new Float64Array(n);
+}
+
+function free(...xs: Float64Array[]): void {
+  for (const x of xs) activeRuntime()?.heap.freeView(x);
+}
+
+function gemmRows(): object[] {
+  const np1 = numpy(GEMM_SIZES.map((n) => ({ kind: 'gemm', n })), 1);
+  const np2 = numpy(GEMM_SIZES.map((n) => ({ kind: 'gemm', n })), 2);
+  if (np1.error) console.log(`  numpy columns skipped: ${np1.error}`);
+  const rows = [];
+  for (const n of GEMM_SIZES) {
+    const flops = 2 * n * n * n, gf = (s: number) => flops / s / 1e9;
+    useBackend('wasm', 2);
+    const A = fill(heapArray(n * n), 1), B = fill(heapArray(n * n), 2), C = heapArray(n * n);
+    const call = (f: typeof jsGemm) => () => f(false, false, n, n, n, 1, A, n, 1, 0, B, n, 1, 0, 0, C, n, 1, 0);
+    const slow = n >= 1024;
+    const naive = gf(n >= 2048 ? once(call(dgemmNaive)) : best(call(dgemmNaive), slow ? 2 : 1, 1));
+    const tiled = gf(best(call(jsGemm), slow ? 3 : 1.5, 3));
+    const wasm1 = gf(withBackend('wasm', 1, () => best(call(kernels.dgemm), 2, 5)));
+    const wasm2 = gf(withBackend('wasm', 2, () => best(call(kernels.dgemm), 2, 5)));
+    const simd2 = gf(withBackend('wasm-simd', 2, () => best(call(kernels.dgemm), 2, 5)));
+    free(A, B, C);
+    const n1 = pick(np1, { kind: 'gemm', n })?.gflops, n2 = pick(np2, { kind: 'gemm', n })?.gflops;
+    rows.push({ n, naive, tiled, wasm1, wasm2, simd2, numpy1: n1 ?? null, numpy2: n2 ?? null,
+      wasm2OverNumpy2: n2 ? wasm2 / n2 : null, wasm1OverNumpy1: n1 ? wasm1 / n1 : null, wasm2OverTiled: wasm2 / tiled, wasm2OverNaive: wasm2 / naive, speedup2: wasm2 / wasm1 });
+    console.log(`  gemm ${n}: wasm ${fmt(wasm1, 1)} / ${fmt(wasm2, 1)} GFLOP/s on 1 / 2 threads, numpy ${fmt(n1, 1)} / ${fmt(n2, 1)}`);
+  }
+  return rows;
+}
+
+interface MemCase { kind: 'gemv' | 'dot' | 'axpy'; n: number }
+
+function memoryBoundRows(): object[] {
+  const cases: MemCase[] = [{ kind: 'gemv', n: 2048 }, { kind: 'gemv', n: 16000 }, { kind: 'dot', n: 16000 }, { kind: 'dot', n: 1e6 }, { kind: 'axpy', n: 16000 }, { kind: 'axpy', n: 1e6 }];
+  const np1 = numpy(cases, 1);
+  const rows = [];
+  for (const c of cases) {
+    useBackend('wasm', 1);
+    const n = c.n;
+    const flops = c.kind === 'gemv' ? 2 * n * n : 2 * n, gf = (s: number) => flops / s / 1e9;
+    // gemv at 16000 is a 2 GiB matrix: it lives once, in the wasm heap, and the JS kernel reads the same array.
+    const A = c.kind === 'gemv' ? fill(heapArray(n * n), 3) : new Float64Array(0);
+    const x = fill(heapArray(n), 4), y = fill(heapArray(n), 5);
+    const time = (js: boolean) => {
+      const k = js ? blas : kernels;
+      const t = c.kind === 'gemv' ? 2 : 1;
+      if (c.kind === 'gemv') return best(() => k.dgemv(false, n, n, 1, A, n, 1, 0, x, 1, 0, 0, y, 1, 0), t, 3);
+      if (c.kind === 'dot') return best(() => { sink += k.ddot(n, x, 1, 0, y, 1, 0); }, t);
+      return best(() => k.daxpy(n, 1e-9, x, 1, 0, y, 1, 0), t);
+    };
+    const js = gf(time(true));
+    const wasm1 = gf(time(false));
+    const wasm2 = c.kind === 'gemv' ? gf(withBackend('wasm', 2, () => time(false))) : null;
+    free(A, x, y);
+    const np = pick(np1, { kind: c.kind, n: c.n });
+    rows.push({ ...c, js, wasm1, wasm2, numpy1: np?.gflops ?? null, numpyImpl: np?.impl, wasm1OverNumpy1: np?.gflops ? wasm1 / np.gflops : null });
+    console.log(`  ${c.kind} ${n}: wasm ${fmt(wasm1)} GFLOP/s, js ${fmt(js)}, numpy ${fmt(np?.gflops)}`);
+  }
+  return rows;
+}
+
+/** Runs both parts, prints the tables and writes bench/results/kernels.json. */
+export async function run(): Promise<void> {
+  const before = backendInfo();
+  const gemm = gemmRows() as Array<Record<string, number>>;
+  const mem = memoryBoundRows() as Array<Record<string, number | string>>;
+  useBackend(before.name, before.threads);
+  console.log('\ngemm, GFLOP/s (best call; operands in the wasm heap, 1 thread = 1T)');
+  table(['n', 'naive JS', 'tiled JS', 'wasm 1T', 'wasm 2T', 'wasm-simd 2T', 'numpy 1T', 'numpy 2T', 'wasm/numpy 2T', 'wasm/tiled', 'wasm/naive', '2T speed-up'],
+    gemm.map((r) => [String(r.n), fmt(r.naive), fmt(r.tiled), fmt(r.wasm1, 1), fmt(r.wasm2, 1), fmt(r.simd2, 1), fmt(r.numpy1, 1), fmt(r.numpy2, 1), fmt(r.wasm2OverNumpy2, 3), fmt(r.wasm2OverTiled, 1), fmt(r.wasm2OverNaive, 1), fmt(r.speedup2)]));
+  console.log('\nmemory-bound kernels, GFLOP/s (1 thread unless marked)');
+  table(['kernel', 'n', 'js', 'wasm 1T', 'wasm 2T', 'numpy 1T', 'wasm/numpy'],
+    mem.map((r) => [String(r.kind), String(r.n), fmt(r.js as number), fmt(r.wasm1 as number), fmt(r.wasm2 as number | null), fmt(r.numpy1 as number | null), fmt(r.wasm1OverNumpy1 as number | null, 3)]));
+  writeResults('kernels', { gemm, memoryBound: mem, sink });
+}

@@ -1,0 +1,77 @@
+// End-to-end bench: an MLP training step with one NTK matvec, and warmup-model GD at n = 16000, each against numpy.
+import { freeF64, activeRuntime, backendInfo, useBackend } from '../src/linalg/backend';
+import { copyF64, Tensor, tensor } from '../src/linalg/tensor';
+import { ntkMatvec, vjp } from '../src/autodiff';
+import { stagingCounts } from '../src/linalg/wasm/kernels';
+import { forwardPass, lambdaAt, train } from '../src/models';
+import { setup, Setup } from '../src/experiments';
+import { best, fmt, numpy, once, pick, table, writeResults } from './harness';
+
+export const name = 'training';
+
+const MLP = { width: 2048, depth: 3, batch: 512, inputDim: 784, outputs: 1 };
+const WARMUP_N = 16000;
+const WARMUP_STEPS = 500;
+
+/** Parameters copied into kernel memory, as `train` holds them. */
+function kernelParams(s: Setup): Tensor[] {
+  return s.init.map((p) => tensor(p.shape, copyF64(p.data)));
+}
+
+/** One step: forward, the loss gradient (VJP), and one NTK matvec Θw (a VJP and a JVP) — the bench's unit of work. */
+function mlpStep(s: Setup, params: Tensor[], w: Float64Array, out: Float64Array): void {
+  const { tape, f, loss } = forwardPass(s.model, params, s.data);
+  vjp(loss, Float64Array.of(1)).forEach(freeF64);
+  ntkMatvec(f)(w, out);
+  tape.dispose();
+}
+
+function mlpBench(np: ReturnType<typeof numpy>): Record<string, unknown> {
+  const s = setup({ model: 'mlp', width: MLP.width, depth: MLP.depth, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, outputs: MLP.outputs,
+    seed: 0, samples: MLP.batch, inputDim: MLP.inputDim, dataSeed: 0 });
+  const w = new Float64Array(MLP.batch * MLP.outputs).fill(1), out = new Float64Array(w.length);
+  const paramBytes = s.init.reduce((a, p) => a + p.data.length * 8, 0);
+  const params = kernelParams(s);
+  mlpStep(s, params, w, out); // warm-up: JIT, heap free lists, worker start
+  const heap = activeRuntime()?.heap;
+  heap?.resetPeak();
+  const live0 = heap?.live ?? 0, staged0 = stagingCounts.bytes;
+  const wasm = best(() => mlpStep(s, params, w, out), 10, 3);
+  const peakExtra = (heap?.peak ?? 0) - live0;
+  const stagedPerStep = (stagingCounts.bytes - staged0);
+  params.forEach((p) => freeF64(p.data));
+  const before = backendInfo();
+  useBackend('js');
+  const js = once(() => mlpStep(s, s.init.map((p) => tensor(p.shape, p.data)), w, out));
+  useBackend(before.name, before.threads);
+  const n2 = pick(np, { kind: 'mlp_step', width: MLP.width })?.seconds ?? null;
+  return { ...MLP, wasmSeconds: wasm, jsSeconds: js, numpy2Seconds: n2, wasmOverNumpyTime: n2 ? wasm / n2 : null, paramBytes,
+    stepPeakBytesBeyondParams: peakExtra, stepPeakOverParams: peakExtra / paramBytes, stagedBytesPerCall: stagedPerStep };
+}
+
+function warmupBench(np: ReturnType<typeof numpy>, lr: number): Record<string, unknown> {
+  const s = setup({ model: 'warmup', width: WARMUP_N, act: 'relu', param: 'ntk', sigmaW: 1, sigmaB: 0, seed: 0, samples: 1, inputDim: 1, dataSeed: 0 });
+  const run = () => train(s.model, s.init, s.data, { lr, steps: WARMUP_STEPS, momentum: 0, l2: 0, eigEvery: 0, maxLoss: 1e12, convergeFraction: 1e-300, measureLambda: false });
+  run();
+  const perStep = once(run, 5) / WARMUP_STEPS;
+  const n = pick(np, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null;
+  return { n: WARMUP_N, steps: WARMUP_STEPS, lr, secondsPerStep: perStep, stepsPerSecond: 1 / perStep, numpyStepsPerSecond: n ? 1 / n : null, speedOverNumpy: n ? n / perStep : null };
+}
+
+/** Runs both, prints a table and writes bench/results/training.json. */
+export async function run(): Promise<void> {
+  const s = setup({ model: 'warmup', width: WARMUP_N, act: 'relu', param: 'ntk', sigmaW: 1, sigmaB: 0, seed: 0, samples: 1, inputDim: 1, dataSeed: 0 });
+  const lr = 1 / lambdaAt(s.model, s.init, s.data); // η·λ0 = 1: lazy, so every timed step is finite
+  const np = numpy([{ kind: 'mlp_step', ...MLP }], 2, 3);
+  const npw = numpy([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
+  if (np.error) console.log(`  numpy columns skipped: ${np.error}`);
+  const mlp = mlpBench(np);
+  const warm = warmupBench(npw, lr);
+  const info = backendInfo();
+  console.log(`\nMLP step (width ${MLP.width}, ${MLP.depth} hidden ReLU layers, batch ${MLP.batch}×${MLP.inputDim}): forward + gradient + one NTK matvec; ${info.flavor} on ${info.threads} threads, numpy on 2`);
+  table(['', 'wasm s', 'js s', 'numpy s', 'wasm/numpy time', 'peak/param bytes'],
+    [['mlp step', fmt(mlp.wasmSeconds as number, 3), fmt(mlp.jsSeconds as number, 2), fmt(mlp.numpy2Seconds as number | null, 3), fmt(mlp.wasmOverNumpyTime as number | null), fmt(mlp.stepPeakOverParams as number)]]);
+  console.log(`\nwarmup-model GD at n = ${WARMUP_N} (train(), ${WARMUP_STEPS} steps, no λ)`);
+  table(['', 'steps/s', 'numpy steps/s', 'ratio'], [['warmup GD', fmt(warm.stepsPerSecond as number, 0), fmt(warm.numpyStepsPerSecond as number | null, 0), fmt(warm.speedOverNumpy as number | null, 3)]]);
+  writeResults('training', { mlp, warmup: warm, numpy: { version: np.numpy, blas: np.blas } });
+}

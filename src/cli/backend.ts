@@ -1,0 +1,36 @@
+// The global --backend and --threads options: taken out of argv (anywhere) before the command parses the rest.
+import { BACKENDS, BackendName, useBackend } from '../linalg/backend';
+
+/**
+ * Removes `--backend NAME` / `--threads N` (also `--opt=value`) from argv and applies them over the
+ * CATAPULT_BACKEND / CATAPULT_THREADS defaults; returns the remaining arguments.
+ *
+ * @example
+ * const rest = await takeBackendOptions(['train', '--backend', 'js', '--lr', '1']); // ['train', '--lr', '1']
+ */
+export async function takeBackendOptions(argv: string[]): Promise<string[]> {
+  const rest: string[] = [];
+  let backend: string | undefined, threads: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const m = /^--(backend|threads)(?:=(.*))?$/.exec(a);
+    if (m === null) {
+      rest.push(a);
+      continue;
+    }
+    const value = m[2] ?? argv[++i];
+    if (value === undefined || value.startsWith('--')) throw new Error(`--${m[1]} needs a value`);
+    if (m[1] === 'backend') backend = value;
+    else threads = value;
+  }
+  if (backend === undefined && threads === undefined) return rest;
+  const name = (backend ?? process.env.CATAPULT_BACKEND ?? 'wasm') as BackendName;
+  if (!BACKENDS.includes(name)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}, got '${name}'`);
+  let n: number | undefined;
+  if (threads !== undefined) {
+    n = Number(threads);
+    if (!/^\d+$/.test(threads) || n < 1) throw new Error(`--threads must be a positive integer, got '${threads}'`);
+  }
+  useBackend(name, n);
+  return rest;
+}

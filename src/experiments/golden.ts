@@ -1,0 +1,385 @@
+// Golden trajectories (schema `catapult-golden` v1): one GD run recorded step by step, written as JSON or .npz, and rechecked.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Tensor, sameShape, shapeString, tensor } from '../linalg/tensor';
+import { parseNpz, writeNpz } from '../linalg/npz';
+import { fsErrorMessage, serializeNpyBytes } from '../linalg/npy';
+import { backendInfo } from '../linalg/backend';
+import { Model, ModelConfig, StepRecord, initParams, lambdaAt, makeModel, train } from '../models';
+import { LrSpec, formatLr, resolveLr } from './lr';
+import { SetupOptions, Setup, setup } from './setup';
+import { writeFileAtomic } from './output';
+import { VERSION } from './version';
+
+export const GOLDEN_SCHEMA = 'catapult-golden';
+export const GOLDEN_SCHEMA_VERSION = 1;
+
+/** Everything in a golden file except its arrays (the JSON header of the .npz form). */
+export interface GoldenMeta {
+  schema: typeof GOLDEN_SCHEMA;
+  schema_version: number;
+  engine: string;
+  /** Kernel backend that made the file; results do not depend on the thread count. */
+  backend: { name: string; flavor: string };
+  config: {
+    model: ModelConfig;
+    /** `{rng: 'numpy', seed}`: RandomState(seed) draws; `{file}`: read from --init. */
+    init: { rng: 'numpy'; seed: number } | { file: string };
+    /** The setup options, so `check` can regenerate the initialization and the data. */
+    setup: SetupOptions;
+    data_source: string;
+    lr: string;
+    eta: number;
+    lambda0: number;
+    steps: number;
+    momentum: number;
+    l2: number;
+    eig_every: number;
+    max_loss: number;
+    converge: number;
+    /** θ_t is stored for t = 0, K, 2K, …; 0 = never (the initial parameters are always stored separately). */
+    params_every: number;
+  };
+  param_names: string[];
+  param_shapes: number[][];
+  /** SHA-256 (hex) of the float64 little-endian C-order bytes: the parameters in order; X then Y. */
+  sha256: { init: string; data: string };
+  result: { steps_run: number; diverged: { step: number; reason: string } | null; converged_at: number | null; phase: string };
+}
+
+/** A golden trajectory in memory. Per-step arrays have steps_run + 1 entries; NaN where a value is absent. */
+export interface Golden {
+  meta: GoldenMeta;
+  init: Tensor[];
+  data: { X: Tensor; Y: Tensor };
+  loss: Float64Array;
+  /** λ_t, NaN where not measured. */
+  lambda: Float64Array;
+  paramNorm: Float64Array;
+  /** f on the training set, shape [steps_run + 1, m, k]. */
+  f: Tensor;
+  /** Steps whose θ_t is stored, and per parameter a tensor [saves, ...shape]. */
+  params: { t: number[]; values: Tensor[] };
+}
+
+export interface OracleOptions {
+  lr: LrSpec;
+  steps: number;
+  momentum: number;
+  l2: number;
+  eigEvery: number;
+  maxLoss: number;
+  convergeFraction: number;
+  paramsEvery: number;
+}
+
+/**
+ * SHA-256 of tensors' float64 little-endian bytes, concatenated in order. In numpy:
+ * `hashlib.sha256(b''.join(np.ascontiguousarray(a, '<f8').tobytes() for a in arrays)).hexdigest()`.
+ *
+ * @example
+ * sha256Tensors([u, v]); // '9f86d0…'
+ */
+export function sha256Tensors(ts: readonly Tensor[]): string {
+  const h = crypto.createHash('sha256');
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  for (const t of ts) {
+    if (le) h.update(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    else { const b = Buffer.alloc(8 * t.data.length); t.data.forEach((x, i) => b.writeDoubleLE(x, 8 * i)); h.update(b); }
+  }
+  return h.digest('hex');
+}
+
+function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(rows.length * size);
+  rows.forEach((r, i) => out.set(r, i * size));
+  return tensor([rows.length, ...shape], out);
+}
+
+/**
+ * Runs GD from `s` and records the golden trajectory (loss, f, λ_t every `eigEvery` steps, θ every `paramsEvery`).
+ *
+ * @example
+ * const g = makeGolden(setup(so), so, { lr: parseLr('1.5x'), steps: 100, momentum: 0, l2: 0, eigEvery: 1,
+ *   maxLoss: 1e12, convergeFraction: 1e-8, paramsEvery: 0 });
+ * writeGolden('golden.json', g);
+ */
+export function makeGolden(s: Setup, so: SetupOptions, o: OracleOptions): Golden {
+  const lambda0 = lambdaAt(s.model, s.init, s.data);
+  const eta = resolveLr(o.lr, lambda0);
+  const r = trainGolden(s.model, s.init, s.data, eta, o);
+  const m = s.data.X.shape[0], k = s.model.config.outputs;
+  const b = backendInfo();
+  const meta: GoldenMeta = {
+    schema: GOLDEN_SCHEMA,
+    schema_version: GOLDEN_SCHEMA_VERSION,
+    engine: VERSION,
+    backend: { name: b.name, flavor: b.flavor },
+    config: {
+      model: s.model.config,
+      init: so.init ? { file: so.init } : { rng: 'numpy', seed: so.seed },
+      setup: so,
+      data_source: s.data.source,
+      lr: formatLr(o.lr), eta, lambda0,
+      steps: o.steps, momentum: o.momentum, l2: o.l2, eig_every: o.eigEvery, max_loss: o.maxLoss, converge: o.convergeFraction,
+      params_every: o.paramsEvery,
+    },
+    param_names: s.model.specs.map((p) => p.name),
+    param_shapes: s.model.specs.map((p) => [...p.shape]),
+    sha256: { init: sha256Tensors(s.init), data: sha256Tensors([s.data.X, s.data.Y]) },
+    result: { steps_run: r.records.length - 1, diverged: r.diverged, converged_at: r.convergedAt, phase: r.phase },
+  };
+  return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k) };
+}
+
+function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: OracleOptions) {
+  return train(model, init, data, {
+    lr: eta, steps: o.steps, momentum: o.momentum, l2: o.l2, eigEvery: o.eigEvery, maxLoss: o.maxLoss, convergeFraction: o.convergeFraction,
+    recordOutputs: true, recordParams: o.paramsEvery > 0, recordParamsEvery: o.paramsEvery > 0 ? o.paramsEvery : undefined,
+  });
+}
+
+function trajectoryArrays(model: Model, records: readonly StepRecord[], m: number, k: number): Omit<Golden, 'meta' | 'init' | 'data'> {
+  const saved = records.filter((r) => r.params !== undefined);
+  return {
+    loss: Float64Array.from(records, (r) => r.loss),
+    lambda: Float64Array.from(records, (r) => r.lambda ?? NaN),
+    paramNorm: Float64Array.from(records, (r) => r.paramNorm),
+    f: stack(records.map((r) => r.outputs!), [m, k]),
+    params: { t: saved.map((r) => r.t), values: model.specs.map((p, i) => stack(saved.map((r) => r.params![i]), p.shape)) },
+  };
+}
+
+// ---- files ----
+
+/** A tensor as nested lists (what np.array turns back into the same array); non-finite values become null. */
+function nested(t: Tensor): unknown {
+  const fin = (x: number) => (Number.isFinite(x) ? x : null);
+  const rec = (axis: number, offset: number): unknown => {
+    if (axis === t.shape.length) return fin(t.data[offset]);
+    const stride = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: t.shape[axis] }, (_, i) => rec(axis + 1, offset + i * stride));
+  };
+  return rec(0, 0);
+}
+
+function fromNested(value: unknown, shape: readonly number[], what: string): Tensor {
+  const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
+  let pos = 0;
+  const rec = (v: unknown, axis: number): void => {
+    if (axis === shape.length) {
+      if (v !== null && typeof v !== 'number') throw new Error(`${what}: expected a number or null, found ${JSON.stringify(v)?.slice(0, 40)}`);
+      out[pos++] = v === null ? NaN : v;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[axis]) throw new Error(`${what}: expected shape ${shapeString(shape)}`);
+    for (const x of v) rec(x, axis + 1);
+  };
+  rec(value, 0);
+  return tensor(shape, out);
+}
+
+const vec = (a: Float64Array) => tensor([a.length], a);
+
+/**
+ * Writes a golden file: `.json` (one object, arrays as nested lists, non-finite values as null) or `.npz`
+ * (the metadata as a uint8 JSON array `meta`, the rest as float64 arrays). See README "Golden trajectories".
+ *
+ * @example
+ * writeGolden('golden.npz', g); // np.load('golden.npz')['loss']
+ */
+export function writeGolden(file: string, g: Golden): void {
+  const ext = path.extname(file).toLowerCase();
+  const names = g.meta.param_names;
+  if (ext === '.json') {
+    const obj = {
+      ...g.meta,
+      t: Array.from({ length: g.loss.length }, (_, i) => i),
+      loss: nested(vec(g.loss)), lambda: nested(vec(g.lambda)), param_norm: nested(vec(g.paramNorm)), f: nested(g.f),
+      params: { t: g.params.t, ...Object.fromEntries(names.map((n, i) => [n, nested(g.params.values[i])])) },
+      init: Object.fromEntries(names.map((n, i) => [n, nested(g.init[i])])),
+      data: { X: nested(g.data.X), Y: nested(g.data.Y) },
+    };
+    writeFileAtomic(file, JSON.stringify(obj) + '\n');
+  } else if (ext === '.npz') {
+    const arrays = new Map<string, Tensor | Buffer>([
+      ['meta', serializeNpyBytes(Buffer.from(JSON.stringify(g.meta), 'utf8'))],
+      ['t', vec(Float64Array.from({ length: g.loss.length }, (_, i) => i))],
+      ['loss', vec(g.loss)], ['lambda', vec(g.lambda)], ['param_norm', vec(g.paramNorm)], ['f', g.f],
+      ['params_t', vec(Float64Array.from(g.params.t))],
+      ...names.map((n, i) => [`params_${n}`, g.params.values[i]] as [string, Tensor]),
+      ...names.map((n, i) => [`init_${n}`, g.init[i]] as [string, Tensor]),
+      ['data_X', g.data.X], ['data_Y', g.data.Y],
+    ]);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeNpz(tmp, arrays);
+    fs.renameSync(tmp, file);
+  } else {
+    throw new Error(`--out must end in .json or .npz, got '${file}'`);
+  }
+}
+
+/** Checks the schema name and version before anything else is read. */
+function checkMeta(meta: unknown, file: string): GoldenMeta {
+  const m = meta as Partial<GoldenMeta> | null;
+  if (m === null || typeof m !== 'object' || m.schema !== GOLDEN_SCHEMA) throw new Error(`${file}: not a catapult golden file (no "schema": "${GOLDEN_SCHEMA}")`);
+  if (m.schema_version !== GOLDEN_SCHEMA_VERSION) {
+    throw new Error(`${file}: golden schema version ${JSON.stringify(m.schema_version)} is not supported (this catapult reads version ${GOLDEN_SCHEMA_VERSION}); regenerate it with \`catapult oracle\``);
+  }
+  const keys = ['schema', 'schema_version', 'engine', 'backend', 'config', 'param_names', 'param_shapes', 'sha256', 'result'] as const;
+  for (const key of keys) if (m[key] === undefined) throw new Error(`${file}: golden file lacks the field '${key}'`);
+  return Object.fromEntries(keys.map((k) => [k, m[k]])) as unknown as GoldenMeta; // the metadata only, not the JSON form's arrays
+}
+
+/**
+ * Reads a golden file (.json or .npz), rejecting other schemas and versions with a one-line error.
+ *
+ * @example
+ * const g = readGolden('golden.json'); g.meta.config.eta;
+ */
+export function readGolden(file: string): Golden {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(fsErrorMessage(file, err, 'read'));
+  }
+  if (buf.subarray(0, 2).toString('latin1') === 'PK' || path.extname(file).toLowerCase() === '.npz') return goldenFromNpz(buf, file);
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); was the file cut short?`);
+  }
+  const meta = checkMeta(obj, file);
+  const steps = meta.result.steps_run + 1, m = (obj.data as { Y?: unknown[] } | undefined)?.Y?.length ?? 0, k = meta.config.model.outputs;
+  const get = (v: unknown, shape: number[], what: string) => fromNested(v, shape, `${file}: ${what}`);
+  const params = (obj.params ?? {}) as Record<string, unknown>;
+  const saves = Array.isArray(params.t) ? (params.t as number[]) : [];
+  const initObj = (obj.init ?? {}) as Record<string, unknown>, dataObj = (obj.data ?? {}) as Record<string, unknown>;
+  const d = meta.config.model.inputDim;
+  return {
+    meta,
+    init: meta.param_names.map((n, i) => get(initObj[n], meta.param_shapes[i], `init.${n}`)),
+    data: { X: get(dataObj.X, [m, d], 'data.X'), Y: get(dataObj.Y, [m, k], 'data.Y') },
+    loss: get(obj.loss, [steps], 'loss').data,
+    lambda: get(obj.lambda, [steps], 'lambda').data,
+    paramNorm: get(obj.param_norm, [steps], 'param_norm').data,
+    f: get(obj.f, [steps, m, k], 'f'),
+    params: { t: saves, values: meta.param_names.map((n, i) => get(params[n], [saves.length, ...meta.param_shapes[i]], `params.${n}`)) },
+  };
+}
+
+function goldenFromNpz(buf: Buffer, file: string): Golden {
+  const a = parseNpz(buf, file);
+  const metaBytes = a.get('meta');
+  if (!metaBytes) throw new Error(`${file}: not a catapult golden file (no 'meta' array)`);
+  let metaObj: unknown;
+  try {
+    metaObj = JSON.parse(Buffer.from(metaBytes.data).toString('utf8'));
+  } catch {
+    throw new Error(`${file}: the 'meta' array is not JSON text`);
+  }
+  const meta = checkMeta(metaObj, file);
+  const steps = meta.result.steps_run + 1;
+  const need = (name: string, shape?: readonly number[]): Tensor => {
+    const t = a.get(name);
+    if (!t) throw new Error(`${file}: missing array '${name}'`);
+    if (shape && !sameShape(t.shape, shape)) throw new Error(`${file}: array '${name}' has shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`);
+    return t;
+  };
+  const X = need('data_X'), Y = need('data_Y');
+  const saves = Array.from(need('params_t').data);
+  return {
+    meta,
+    init: meta.param_names.map((n, i) => need(`init_${n}`, meta.param_shapes[i])),
+    data: { X, Y },
+    loss: need('loss', [steps]).data, lambda: need('lambda', [steps]).data, paramNorm: need('param_norm', [steps]).data,
+    f: need('f', [steps, Y.shape[0], Y.shape[1]]),
+    params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
+  };
+}
+
+// ---- check ----
+
+export interface Deviation {
+  field: string;
+  /** max |rerun − golden| over the field. */
+  maxAbs: number;
+  /** maxAbs / max |golden| (the field's scale); Infinity when finiteness differs or an exact field differs. */
+  maxRel: number;
+  ok: boolean;
+}
+
+/** Deviation of `a` from golden `g`: entries non-finite in both count as equal. */
+export function deviation(field: string, a: ArrayLike<number>, g: ArrayLike<number>, tol: number): Deviation {
+  let maxAbs = 0, scale = 0, mismatch = a.length !== g.length;
+  for (let i = 0; i < Math.min(a.length, g.length); i++) {
+    const fa = Number.isFinite(a[i]), fg = Number.isFinite(g[i]);
+    if (!fa && !fg) continue;
+    if (fa !== fg) { mismatch = true; continue; }
+    maxAbs = Math.max(maxAbs, Math.abs(a[i] - g[i]));
+    scale = Math.max(scale, Math.abs(g[i]));
+  }
+  const maxRel = mismatch ? Infinity : maxAbs === 0 ? 0 : maxAbs / scale;
+  return { field, maxAbs: mismatch ? Infinity : maxAbs, maxRel, ok: maxRel <= tol };
+}
+
+export interface CheckReport {
+  deviations: Deviation[];
+  notes: string[];
+  ok: boolean;
+}
+
+/**
+ * Reruns a golden file from its stored initialization and data at its η, and compares every field.
+ * The stored inputs are verified against their SHA-256; where the options allow, the initialization
+ * (RandomState) and data are regenerated and compared too.
+ *
+ * @example
+ * const r = checkGolden(readGolden('golden.json'), 1e-9);
+ * if (!r.ok) process.exitCode = 1;
+ */
+export function checkGolden(g: Golden, tol: number): CheckReport {
+  const meta = g.meta, c = meta.config;
+  const notes: string[] = [];
+  if (sha256Tensors(g.init) !== meta.sha256.init) throw new Error('the golden file\'s initial parameters do not match its sha256.init; the file is corrupt');
+  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data) throw new Error('the golden file\'s data do not match its sha256.data; the file is corrupt');
+  const model = makeModel(c.model);
+  const b = backendInfo();
+  if (b.name !== meta.backend.name || b.flavor !== meta.backend.flavor) {
+    notes.push(`golden made on backend ${meta.backend.name} (${meta.backend.flavor}), rerun on ${b.name} (${b.flavor}): kernel rounding differs (FMA), so expect ~1e-15 relative deviations, amplified in the catapult phase`);
+  }
+  const devs: Deviation[] = [];
+  try {
+    const s = setup({ ...c.setup, init: undefined, width: c.model.width, depth: c.model.depth, outputs: c.model.outputs });
+    devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), concat([g.data.X, g.data.Y]), tol));
+    if ('rng' in c.init) devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), concat(g.init), tol));
+  } catch (e) {
+    notes.push(`inputs not regenerated (${(e as Error).message}); the stored ones are used`);
+  }
+  const data = { X: g.data.X, Y: g.data.Y, source: c.data_source };
+  devs.push(deviation('lambda0', [lambdaAt(model, g.init, data)], [c.lambda0], tol));
+  const r = trainGolden(model, g.init, data, c.eta, {
+    lr: { value: c.eta, unit: 'abs' }, steps: c.steps, momentum: c.momentum, l2: c.l2, eigEvery: c.eig_every, maxLoss: c.max_loss,
+    convergeFraction: c.converge, paramsEvery: c.params_every,
+  });
+  const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs);
+  const exact = (field: string, a: number | null, b: number | null) => devs.push({ field, maxAbs: a === b ? 0 : Infinity, maxRel: a === b ? 0 : Infinity, ok: a === b });
+  exact('steps_run', r.records.length - 1, meta.result.steps_run);
+  exact('diverged_at', r.diverged?.step ?? null, meta.result.diverged?.step ?? null);
+  exact('converged_at', r.convergedAt, meta.result.converged_at);
+  devs.push(deviation('loss', mine.loss, g.loss, tol), deviation('f', mine.f.data, g.f.data, tol), deviation('lambda', mine.lambda, g.lambda, tol),
+    deviation('param_norm', mine.paramNorm, g.paramNorm, tol));
+  if (g.params.t.length > 0) meta.param_names.forEach((n, i) => devs.push(deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol)));
+  return { deviations: devs, notes, ok: devs.every((d) => d.ok) };
+}
+
+function concat(ts: readonly Tensor[]): Float64Array {
+  const out = new Float64Array(ts.reduce((a, t) => a + t.data.length, 0));
+  let o = 0;
+  for (const t of ts) { out.set(t.data, o); o += t.data.length; }
+  return out;
+}

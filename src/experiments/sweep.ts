@@ -1,0 +1,352 @@
+// Parallel, resumable, shardable sweeps over widths × seeds × learning rates; results stream to DIR/results.jsonl.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { backendInfo } from '../linalg/backend';
+import { fsErrorMessage } from '../linalg/npy';
+import { ensureDir, toJson, writeFileAtomic } from './output';
+import { VERSION } from './version';
+import { formatLr, parseLr } from './lr';
+import { GridPoint, SweepConfig, SweepResult, gridPoints, runKey } from './sweepRun';
+
+export * from './sweepRun';
+
+export const SWEEP_SCHEMA = 'catapult-sweep';
+export const SWEEP_SCHEMA_VERSION = 1;
+export const RESULTS_FILE = 'results.jsonl';
+export const HEADER_FILE = 'sweep.json';
+
+export interface Shard { index: number; count: number }
+
+/** DIR/sweep.json: what the results in DIR/results.jsonl were computed with. */
+export interface SweepHeader {
+  schema: typeof SWEEP_SCHEMA;
+  schema_version: number;
+  engine: string;
+  /** Kernel backend flavor: a resume or merge across flavors would mix FMA and non-FMA rounding. */
+  backend: string;
+  config: SweepConfig;
+  /** The slice of the grid this directory holds; null for the whole grid (or a merge). */
+  shard: Shard | null;
+}
+
+export interface RunSweepOptions {
+  config: SweepConfig;
+  /** Output directory; rerunning with the same config and shard resumes it. */
+  out: string;
+  /** Worker threads (default 1); each runs its kernels single-threaded. */
+  workers?: number;
+  /** Run only the grid points with index % count === index. */
+  shard?: Shard;
+  /** After the resume scan (last undefined) and after every finished run. */
+  onProgress?: (done: number, total: number, last?: SweepResult) => void;
+}
+
+export interface RunSweepResult {
+  /** This shard's results in grid order (resumed ones included). */
+  results: SweepResult[];
+  /** Runs computed now, and runs found finished in DIR. */
+  ran: number;
+  resumed: number;
+  /** Wall time of this call in seconds. */
+  seconds: number;
+  file: string;
+}
+
+const WORKER_FILE = path.join(__dirname, 'sweepWorker.js');
+
+/** The grid points of one shard (strided, so slow and fast learning rates spread evenly). */
+export function shardPoints(points: readonly GridPoint[], shard?: Shard): GridPoint[] {
+  return shard ? points.filter((p) => p.index % shard.count === shard.index) : [...points];
+}
+
+function header(config: SweepConfig, shard: Shard | null): SweepHeader {
+  const b = backendInfo();
+  return { schema: SWEEP_SCHEMA, schema_version: SWEEP_SCHEMA_VERSION, engine: VERSION, backend: b.flavor, config, shard };
+}
+
+/** The first path at which two JSON values differ, e.g. "config.train.steps: 300 vs 500". */
+function firstDifference(a: unknown, b: unknown, at = ''): string | null {
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
+      if (d) return d;
+    }
+    return null;
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? null : `${at}: ${JSON.stringify(a)?.slice(0, 60)} vs ${JSON.stringify(b)?.slice(0, 60)}`;
+}
+
+/** Reads and checks DIR/sweep.json. */
+export function readHeader(dir: string): SweepHeader {
+  const file = path.join(dir, HEADER_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir}: not a sweep directory (no ${HEADER_FILE})` : fsErrorMessage(file, e, 'read'));
+  }
+  let h: Partial<SweepHeader>;
+  try {
+    h = JSON.parse(text);
+  } catch {
+    throw new Error(`${file}: not valid JSON`);
+  }
+  if (h.schema !== SWEEP_SCHEMA) throw new Error(`${file}: not a catapult sweep header`);
+  if (h.schema_version !== SWEEP_SCHEMA_VERSION) throw new Error(`${file}: sweep schema version ${JSON.stringify(h.schema_version)} is not supported (this catapult reads version ${SWEEP_SCHEMA_VERSION})`);
+  return h as SweepHeader;
+}
+
+/** Writes DIR/sweep.json, or checks that the one there describes the same sweep (so a resume never mixes two). */
+function claimHeader(dir: string, h: SweepHeader): void {
+  if (!fs.existsSync(path.join(dir, HEADER_FILE))) return void writeFileAtomic(path.join(dir, HEADER_FILE), toJson(h));
+  const d = firstDifference(readHeader(dir), h);
+  if (d) throw new Error(`${dir} holds a different sweep (${d}, stored vs now); use another --out, or the same options to resume`);
+}
+
+/**
+ * Reads results.jsonl. A last line without its newline is a write cut short by a kill: it is dropped (and, with
+ * `repair`, cut off the file). Any other unreadable line is an error, since appends never leave one.
+ */
+export function readResults(file: string, repair = false): { results: SweepResult[]; tornBytes: number } {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { results: [], tornBytes: 0 };
+    throw new Error(fsErrorMessage(file, e, 'read'));
+  }
+  const end = buf.lastIndexOf(0x0a) + 1;
+  const tornBytes = buf.length - end;
+  if (tornBytes > 0 && repair) fs.truncateSync(file, end);
+  const lines = buf.subarray(0, end).toString('utf8').split('\n').slice(0, -1);
+  const results = lines.map((line, i) => {
+    let r: SweepResult;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      throw new Error(`${file}: line ${i + 1} is not valid JSON; the file was edited or corrupted`);
+    }
+    if (typeof r !== 'object' || r === null || typeof r.width !== 'number' || typeof r.seed !== 'number' || typeof r.lr !== 'string') {
+      throw new Error(`${file}: line ${i + 1} is not a sweep result`);
+    }
+    return r;
+  });
+  return { results, tornBytes };
+}
+
+/** Adds results to `into` by key: identical duplicates are dropped, conflicting ones are an error. */
+function collect(into: Map<string, { r: SweepResult; line: string; from: string }>, results: readonly SweepResult[], from: string): number {
+  let duplicates = 0;
+  for (const r of results) {
+    const key = runKey(r), line = JSON.stringify(r), seen = into.get(key);
+    if (seen === undefined) into.set(key, { r, line, from });
+    else if (seen.line === line) duplicates++;
+    else throw new Error(`conflicting results for ${key} in ${seen.from} and ${from} (${firstDifference(seen.r, r)})`);
+  }
+  return duplicates;
+}
+
+/** Claims DIR for this process; a lock left by a dead process on this host is taken over. */
+function lock(dir: string): () => void {
+  const file = path.join(dir, 'sweep.lock');
+  const me = JSON.stringify({ host: os.hostname(), pid: process.pid });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, me, { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(fsErrorMessage(file, e, 'write'));
+    }
+    let owner: { host?: string; pid?: number } = {};
+    try { owner = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* a lock being written: treat as held */ }
+    const alive = owner.host !== os.hostname() || typeof owner.pid !== 'number' || pidAlive(owner.pid);
+    if (alive) throw new Error(`${dir} is in use by another sweep (${owner.host ?? '?'} pid ${owner.pid ?? '?'}); if that process is gone, delete ${file}`);
+    fs.rmSync(file, { force: true });
+  }
+  throw new Error(`${dir}: could not take ${file}`);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Runs `todo` on `n` worker threads; `onResult` is called in the main thread as each run finishes. */
+function runPool(config: SweepConfig, todo: readonly GridPoint[], n: number, onResult: (r: SweepResult) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let next = 0, active = 0, settled = false;
+    const workers: Worker[] = [];
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      void Promise.all(workers.map((w) => w.terminate())).then(() => (err ? reject(err) : resolve()));
+    };
+    const feed = (w: Worker) => {
+      if (next < todo.length) { active++; w.postMessage(todo[next++]); } else if (active === 0) settle();
+    };
+    // Kernels single-threaded in each worker, and the parent's backend, so every run computes the same bits.
+    const env = { ...process.env, CATAPULT_THREADS: '1', CATAPULT_BACKEND: backendInfo().name };
+    for (let i = 0; i < Math.min(n, todo.length); i++) {
+      const w = new Worker(WORKER_FILE, { workerData: { config }, env });
+      workers.push(w);
+      w.on('message', (m: { ok: true; result: SweepResult } | { ok: false; message: string }) => {
+        active--;
+        if (!m.ok) return settle(new Error(m.message));
+        try {
+          onResult(m.result);
+        } catch (e) {
+          return settle(e as Error);
+        }
+        feed(w);
+      });
+      w.on('error', (e) => settle(new Error(`sweep worker failed: ${e.message.split('\n')[0]}`)));
+      w.on('exit', (code) => { if (code !== 0) settle(new Error(`sweep worker exited with code ${code}`)); });
+      feed(w);
+    }
+  });
+}
+
+/** Checks a programmatic config as strictly as the CLI does; learning rates come back in canonical form ('0.50x' → '0.5x'). */
+export function validateSweepConfig(c: SweepConfig): SweepConfig {
+  const list = <T>(xs: readonly T[], what: string, ok: (x: T) => boolean) => {
+    if (!Array.isArray(xs) || xs.length === 0) throw new Error(`the ${what} list is empty`);
+    const bad = xs.find((x) => !ok(x));
+    if (bad !== undefined) throw new Error(`bad ${what.replace(/s$/, '')} ${JSON.stringify(bad)}`);
+    if (new Set(xs).size !== xs.length) throw new Error(`the ${what} list has duplicates`);
+  };
+  list(c.grid.widths, 'widths', (w) => Number.isInteger(w) && w >= 1);
+  list(c.grid.seeds, 'seeds', (s) => Number.isInteger(s) && s >= 0 && s <= 0xffffffff);
+  list(c.grid.lrs, 'learning rates', (l) => typeof l === 'string');
+  const lrs = c.grid.lrs.map((l) => formatLr(parseLr(l)));
+  list(lrs, 'learning rates', () => true);
+  const t = c.train;
+  if (!Number.isInteger(t.steps) || t.steps < 1) throw new Error(`steps must be an integer ≥ 1, got ${t.steps}`);
+  if (!(Number.isFinite(t.time) && t.time > 0)) throw new Error(`time must be a finite number > 0, got ${t.time}`);
+  if ((c.setup as { init?: string }).init !== undefined) throw new Error('a sweep draws each initialization from its seed; --init is not supported');
+  return { ...c, grid: { ...c.grid, lrs } };
+}
+
+/**
+ * Runs (or resumes) a sweep into `out`: DIR/sweep.json holds the configuration, DIR/results.jsonl one JSON
+ * line per finished run, appended with one write and an fsync each, so a kill loses at most the runs in
+ * progress. When every run of the shard is done, results.jsonl is rewritten in grid order, so its bytes do
+ * not depend on the number of workers. Resolves to this shard's results.
+ *
+ * @example
+ * const { results, seconds } = await runSweep({
+ *   config: { setup: { model: 'warmup', act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, samples: 16, inputDim: 8, dataSeed: 0 },
+ *     grid: { widths: [1000], seeds: [0], lrs: ['0.5x', '1.5x'] },
+ *     train: { steps: 500, momentum: 0, l2: 0, maxLoss: 1e12, convergeFraction: 1e-8, time: 25 } },
+ *   out: 'out/sweep', workers: 2 });
+ */
+export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
+  const started = Date.now();
+  o = { ...o, config: validateSweepConfig(o.config) };
+  const workers = o.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be an integer ≥ 1, got ${workers}`);
+  if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
+    throw new Error(`shard ${o.shard.index}/${o.shard.count} is out of range (index 0 … count − 1)`);
+  }
+  ensureDir(o.out);
+  const release = lock(o.out);
+  try {
+    claimHeader(o.out, header(o.config, o.shard ?? null));
+    const file = path.join(o.out, RESULTS_FILE);
+    const mine = shardPoints(gridPoints(o.config), o.shard);
+    const wanted = new Set(mine.map(runKey));
+    const done = new Map<string, { r: SweepResult; line: string; from: string }>();
+    const old = readResults(file, true).results;
+    const stray = old.find((r) => !wanted.has(runKey(r)));
+    if (stray) throw new Error(`${file} holds a run outside this sweep's grid (${runKey(stray)})`);
+    collect(done, old, file);
+    const resumed = done.size;
+    const todo = mine.filter((p) => !done.has(runKey(p)));
+    o.onProgress?.(done.size, mine.length);
+    if (todo.length > 0) {
+      const fd = fs.openSync(file, 'a');
+      try {
+        await runPool(o.config, todo, workers, (r) => {
+          const line = JSON.stringify(r);
+          // One write of the whole line, then fsync: a kill leaves at most a torn last line, which a resume cuts off.
+          fs.appendFileSync(fd, Buffer.from(line + '\n', 'utf8'));
+          fs.fsyncSync(fd);
+          done.set(runKey(r), { r, line, from: file });
+          o.onProgress?.(done.size, mine.length, r);
+        });
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    const results = mine.map((p) => done.get(runKey(p))!.r);
+    writeFileAtomic(file, results.map((r) => JSON.stringify(r) + '\n').join(''));
+    return { results, ran: todo.length, resumed, seconds: (Date.now() - started) / 1000, file };
+  } finally {
+    release();
+  }
+}
+
+export interface MergeSummary {
+  /** Runs in the full grid, runs present after the merge, and identical duplicates dropped. */
+  total: number;
+  present: number;
+  duplicates: number;
+  /** Results lost to a torn last line in an input (not repaired there; rerun that shard to redo them). */
+  torn: number;
+  file: string;
+}
+
+/**
+ * Merges sweep directories of the same sweep (shards, or partial copies) into `out`: identical duplicates
+ * are dropped, conflicting ones are an error, and results already in `out` are kept. The grid order is kept.
+ *
+ * @example
+ * mergeSweeps(['out/shard-0', 'out/shard-1'], 'out/sweep'); // { total: 81, present: 81, … }
+ */
+export function mergeSweeps(dirs: readonly string[], out: string): MergeSummary {
+  if (dirs.length === 0) throw new Error('merge needs at least one sweep directory');
+  const headers = dirs.map(readHeader);
+  const base = { ...headers[0], shard: null };
+  headers.forEach((h, i) => {
+    const d = firstDifference({ ...h, shard: null }, base);
+    if (d) throw new Error(`${dirs[i]} is a different sweep from ${dirs[0]} (${d})`);
+  });
+  const done = new Map<string, { r: SweepResult; line: string; from: string }>();
+  let duplicates = 0, torn = 0;
+  const outIsSweep = fs.existsSync(path.join(out, HEADER_FILE));
+  if (outIsSweep) {
+    const d = firstDifference({ ...readHeader(out), shard: null }, base);
+    if (d) throw new Error(`${out} holds a different sweep (${d}); merge into another --out`);
+  }
+  for (const dir of outIsSweep && !dirs.includes(out) ? [...dirs, out] : dirs) {
+    const { results, tornBytes } = readResults(path.join(dir, RESULTS_FILE));
+    if (tornBytes > 0) torn++;
+    duplicates += collect(done, results, dir);
+  }
+  const grid = gridPoints(base.config);
+  const keys = new Set(grid.map(runKey));
+  const stray = [...done.keys()].find((k) => !keys.has(k));
+  if (stray) throw new Error(`a result lies outside the sweep's grid (${stray})`);
+  ensureDir(out);
+  writeFileAtomic(path.join(out, HEADER_FILE), toJson(base));
+  const file = path.join(out, RESULTS_FILE);
+  const present = grid.filter((p) => done.has(runKey(p)));
+  writeFileAtomic(file, present.map((p) => done.get(runKey(p))!.line + '\n').join(''));
+  return { total: grid.length, present: present.length, duplicates, torn, file };
+}
+
+/**
+ * Reads a sweep directory: its header and results (grid order as stored).
+ *
+ * @example
+ * const { header, results } = loadSweep('out/sweep');
+ */
+export function loadSweep(dir: string): { header: SweepHeader; results: SweepResult[] } {
+  return { header: readHeader(dir), results: readResults(path.join(dir, RESULTS_FILE)).results };
+}

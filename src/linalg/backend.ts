@@ -1,0 +1,97 @@
+// Picks the kernel backend (wasm SIMD on T threads, or plain JS) and where new float64 buffers live.
+import * as os from 'os';
+import { jsKernels, setBackend } from './kernels';
+import { WasmRuntime } from './wasm/runtime';
+import { wasmKernels } from './wasm/kernels';
+
+/** `wasm`: relaxed-SIMD FMA where Node supports it, else plain SIMD; `wasm-simd`: plain SIMD, bitwise equal to `js`. */
+export type BackendName = 'wasm' | 'wasm-simd' | 'js';
+export const BACKENDS: readonly BackendName[] = ['wasm', 'wasm-simd', 'js'];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** 'fma', 'simd' or 'js': what actually runs. */
+  flavor: 'fma' | 'simd' | 'js';
+  threads: number;
+}
+
+let runtime: WasmRuntime | null = null;
+let info: BackendInfo = { name: 'js', flavor: 'js', threads: 1 };
+
+/** Kernel threads when nothing says otherwise: both cores of the target machines, never more than the host has. */
+export function defaultThreads(): number {
+  return Math.min(2, os.availableParallelism());
+}
+
+/**
+ * Switches every kernel call (and every new tensor buffer) to `name` with `threads` threads.
+ * A wasm runtime is built once per flavor and kept; buffers already allocated stay valid.
+ *
+ * @example
+ * useBackend('wasm', 2); // SIMD kernels on two threads
+ */
+export function useBackend(name: BackendName, threads = defaultThreads()): BackendInfo {
+  if (!BACKENDS.includes(name)) throw new Error(`unknown backend '${name}' (choose ${BACKENDS.join(', ')})`);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+  if (name === 'js') {
+    setBackend(jsKernels);
+    runtime = null;
+    info = { name, flavor: 'js', threads: 1 };
+    return info;
+  }
+  const flavor = name === 'wasm-simd' ? 'simd' : 'auto';
+  const rt = wasmRuntime(flavor, threads);
+  rt.setThreads(threads);
+  setBackend(wasmKernels(rt));
+  runtime = rt;
+  info = { name, flavor: rt.flavor, threads };
+  return info;
+}
+
+const runtimes = new Map<string, WasmRuntime>();
+function wasmRuntime(flavor: 'simd' | 'auto', threads: number): WasmRuntime {
+  let rt = runtimes.get(flavor);
+  if (rt === undefined) {
+    rt = new WasmRuntime(flavor, Math.max(threads, os.availableParallelism(), 2));
+    runtimes.set(flavor, rt);
+  }
+  return rt;
+}
+
+/** What runs now. */
+export function backendInfo(): BackendInfo {
+  return { ...info };
+}
+
+/** The active wasm runtime, or null on the js backend (bench and tests reach the heap through it). */
+export function activeRuntime(): WasmRuntime | null {
+  return runtime;
+}
+
+/**
+ * A float64 buffer of n elements (zeroed unless `zero` is false: for outputs written in full) where the active kernels read it without a copy: the wasm
+ * heap on the wasm backend (JS memory if that is full), ordinary memory on the js backend.
+ */
+export function allocF64(n: number, zero = true): Float64Array {
+  return runtime?.heap.alloc(n, zero) ?? new Float64Array(n);
+}
+
+/** Hands a buffer from `allocF64` back for reuse; it must not be read or written afterwards. */
+export function freeF64(a: Float64Array): void {
+  runtime?.heap.freeView(a);
+  for (const rt of runtimes.values()) if (rt !== runtime) rt.heap.freeView(a);
+}
+
+/** Applies CATAPULT_BACKEND / CATAPULT_THREADS (default: wasm on two threads); falls back to js with a warning. */
+function applyEnvironment(): void {
+  const name = (process.env.CATAPULT_BACKEND ?? 'wasm') as BackendName;
+  const t = process.env.CATAPULT_THREADS;
+  const threads = t === undefined || t === '' ? defaultThreads() : Number(t);
+  try {
+    useBackend(name, threads);
+  } catch (e) {
+    process.stderr.write(`catapult: warning: backend ${name} unavailable (${e instanceof Error ? e.message : e}); using js\n`);
+    useBackend('js');
+  }
+}
+applyEnvironment();

@@ -1,0 +1,82 @@
+// Golden trajectories: JSON and .npz hold the same bits, a rerun reproduces them, a perturbation is caught, and numpy agrees.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { Golden, SetupOptions, checkGolden, makeGolden, parseLr, readGolden, setup, writeGolden } from '../../src/experiments';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-golden-'));
+const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
+const EXAMPLE = path.resolve(__dirname, '../../../examples/check_golden.py');
+
+const base: SetupOptions = { model: 'warmup', act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, seed: 0, samples: 16, inputDim: 8, dataSeed: 0 };
+const train = { momentum: 0, l2: 0, eigEvery: 1, maxLoss: 1e12, convergeFraction: 1e-8 };
+
+function golden(so: SetupOptions, lr: string, steps: number, paramsEvery: number): Golden {
+  return makeGolden(setup(so), so, { ...train, lr: parseLr(lr), steps, paramsEvery });
+}
+
+function sameBits(a: Golden, b: Golden): void {
+  assert.equal(a.meta, b.meta);
+  const arrays = (g: Golden) => [g.loss, g.lambda, g.paramNorm, g.f.data, g.data.X.data, g.data.Y.data, ...g.init.map((t) => t.data), ...g.params.values.map((t) => t.data)];
+  arrays(a).forEach((x, i) => assert.ok(Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(arrays(b)[i].buffer, arrays(b)[i].byteOffset, arrays(b)[i].byteLength)), `array ${i}`));
+  assert.equal(a.params.t, b.params.t);
+}
+
+const warm = golden({ ...base, width: 500 }, '1.5x', 120, 40);
+writeGolden(path.join(dir, 'warm.json'), warm);
+writeGolden(path.join(dir, 'warm.npz'), warm);
+
+test('JSON and .npz golden files read back bit for bit (null/NaN where λ is not measured)', () => {
+  sameBits(readGolden(path.join(dir, 'warm.json')), warm);
+  sameBits(readGolden(path.join(dir, 'warm.npz')), warm);
+  assert.is(warm.meta.result.phase, 'catapult');
+  assert.equal(warm.params.t, [0, 40, 80, 120]);
+  assert.is(warm.f.shape.join(), '121,1,1');
+});
+
+test('check: a rerun on the same backend is bit-identical in every field, for warmup and an mlp with biases', () => {
+  const r = checkGolden(readGolden(path.join(dir, 'warm.json')), 0);
+  assert.ok(r.ok && r.deviations.every((d) => d.maxAbs === 0), JSON.stringify(r.deviations));
+  assert.ok(r.deviations.some((d) => d.field === 'init (RandomState regenerated)'));
+  const mlp = golden({ ...base, model: 'mlp', width: 16, depth: 2, outputs: 2, samples: 6, inputDim: 3, param: 'standard', sigmaB: 0.5 }, '1.2x', 15, 5);
+  writeGolden(path.join(dir, 'mlp.npz'), mlp);
+  const m = checkGolden(readGolden(path.join(dir, 'mlp.npz')), 0);
+  assert.ok(m.ok && m.deviations.every((d) => d.maxAbs === 0), JSON.stringify(m.deviations.filter((d) => d.maxAbs !== 0)));
+  assert.equal(m.deviations.filter((d) => d.field.startsWith('params.')).map((d) => d.field), ['params.W0', 'params.b0', 'params.W1', 'params.b1', 'params.W2', 'params.b2']);
+});
+
+test('check: a perturbed loss is reported per field and `catapult check` exits 1', () => {
+  const g = JSON.parse(fs.readFileSync(path.join(dir, 'warm.json'), 'utf8'));
+  g.loss[10] *= 1 + 1e-6;
+  fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(g));
+  const r = checkGolden(readGolden(path.join(dir, 'bad.json')), 1e-9);
+  assert.equal(r.deviations.filter((d) => !d.ok).map((d) => d.field), ['loss']);
+  const cli = spawnSync(process.execPath, [BIN, 'check', '--golden', 'bad.json', '--tol', '1e-9'], { cwd: dir, encoding: 'utf8' });
+  assert.is(cli.status, 1, cli.stderr);
+  assert.match(cli.stdout, /loss +\S+ +\S+ +BEYOND TOLERANCE/);
+  assert.match(cli.stderr, /^catapult: check failed: loss [0-9.e-]+ beyond --tol 1e-9\n$/);
+  const loose = spawnSync(process.execPath, [BIN, 'check', '--golden', 'bad.json', '--tol', '1e-3'], { cwd: dir, encoding: 'utf8' });
+  assert.is(loose.status, 0, loose.stderr);
+});
+
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+if (!hasNumpy) {
+  console.log('  skipped: examples/check_golden.py needs python3 with numpy');
+  test('numpy example (skipped: python3 with numpy not found)', () => {});
+} else {
+  test('examples/check_golden.py: an independent numpy warmup model matches the golden file (JSON and .npz)', () => {
+    for (const f of ['warm.json', 'warm.npz']) {
+      const r = spawnSync('python3', [EXAMPLE, path.join(dir, f), '--tol', '1e-12'], { encoding: 'utf8' });
+      assert.is(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /: ok \(120 steps/);
+    }
+    const bad = spawnSync('python3', [EXAMPLE, path.join(dir, 'bad.json')], { encoding: 'utf8' });
+    assert.is(bad.status, 1, 'the example rejects the perturbed file');
+  });
+}
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.run();

@@ -1,0 +1,200 @@
+// The wasm backend against the JS reference: every gemm case of the engine's gemm tests, level-1/2 kernels, threads, heap, build.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { activeRuntime, backendInfo, BackendName, useBackend } from '../../src/linalg/backend';
+import * as blas from '../../src/linalg/blas';
+import { dgemm } from '../../src/linalg/gemm';
+import { kernels } from '../../src/linalg/kernels';
+import { stagingCounts } from '../../src/linalg/wasm/kernels';
+import { wasmPath } from '../../src/linalg/wasm/runtime';
+import { LAYOUTS, randomArray, rng, storeMatrix, transpose } from './helpers';
+
+/** wasm (FMA) against js: one rounding per product apart, measured against the rounding-error scale. */
+const TOL = 1e-13;
+const next = rng(7);
+const ALPHA_BETA: Array<[number, number]> = [[1, 0], [1, 1], [-0.5, 2], [1.25, 0], [2, -1]];
+const TRANS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+const before = backendInfo();
+
+interface GemmCase { tA: boolean; tB: boolean; M: number; N: number; K: number; alpha: number; beta: number; n: number }
+
+/** The gemm tests' case list: all transposes, odd sizes, 5 layouts, 5 alpha/beta pairs, plus multi-block and thread-splitting sizes. */
+function gemmCases(): GemmCase[] {
+  const sizes = [1, 3, 7, 17, 33, 65, 130];
+  const out: GemmCase[] = [];
+  let n = 0;
+  for (const [tA, tB] of TRANS) {
+    for (const M of sizes) for (const N of sizes) for (const K of sizes) {
+      n++;
+      if (M * N * K > 7 * 17 * 33 && n % 5 !== 0) continue;
+      const [alpha, beta] = ALPHA_BETA[n % ALPHA_BETA.length];
+      out.push({ tA, tB, M, N, K, alpha, beta, n });
+    }
+    // Across K, M and N blocks, and shapes the thread split cuts by rows, by columns, and thin.
+    for (const [M, N, K] of [[300, 257, 260], [70, 1030, 40], [1, 3000, 700], [3000, 2, 400], [9, 900, 300]]) {
+      n++;
+      out.push({ tA, tB, M, N, K, alpha: 1.5, beta: 0.5, n });
+    }
+  }
+  return out;
+}
+
+/** Runs one case on the active kernels; returns C as stored, and the error scale per stored entry. */
+function runGemm(c: GemmCase, fn: typeof dgemm = kernels.dgemm): { C: Float64Array; scale: Float64Array } {
+  const { tA, tB, M, N, K, alpha, beta, n } = c;
+  const local = rng(1000 + n);
+  const opA = randomArray(M * K, local), opB = randomArray(K * N, local), C0 = randomArray(M * N, local);
+  const A = storeMatrix(tA ? K : M, tA ? M : K, tA ? transpose(M, K, opA) : opA, LAYOUTS[n % 5]);
+  const B = storeMatrix(tB ? N : K, tB ? K : N, tB ? transpose(K, N, opB) : opB, LAYOUTS[(n + 2) % 5]);
+  const Cs = storeMatrix(M, N, C0, LAYOUTS[(n + 4) % 5]);
+  fn(tA, tB, M, N, K, alpha, A.buf, A.s1, A.s2, A.off, B.buf, B.s1, B.s2, B.off, beta, Cs.buf, Cs.s1, Cs.s2, Cs.off);
+  const scale = new Float64Array(Cs.buf.length).fill(1);
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let mag = 0;
+    for (let k = 0; k < K; k++) mag += Math.abs(opA[i * K + k] * opB[k * N + j]);
+    scale[Cs.off + i * Cs.s1 + j * Cs.s2] = Math.abs(beta * C0[i * N + j]) + Math.abs(alpha) * mag || 1;
+  }
+  return { C: Cs.buf, scale };
+}
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+function on<T>(name: BackendName, threads: number, f: () => T): T {
+  useBackend(name, threads);
+  try {
+    return f();
+  } finally {
+    useBackend(before.name, before.threads);
+  }
+}
+
+test('wasm gemm agrees with js to 1e-13 on every gemm-test case; wasm-simd is bitwise js', () => {
+  let worst = 0, cases = 0;
+  for (const c of gemmCases()) {
+    const ref = runGemm(c, dgemm);
+    const fma = on('wasm', 2, () => runGemm(c));
+    const simd = on('wasm-simd', 2, () => runGemm(c));
+    for (let i = 0; i < ref.C.length; i++) {
+      if (Number.isNaN(ref.C[i])) continue; // padding of the strided layouts
+      worst = Math.max(worst, Math.abs(fma.C[i] - ref.C[i]) / ref.scale[i]);
+    }
+    assert.ok(sameBits(simd.C, ref.C), `wasm-simd differs from js in bits: ${JSON.stringify(c)}`);
+    cases++;
+  }
+  assert.ok(worst <= TOL, `worst wasm/js relative error ${worst} over ${cases} cases`);
+  assert.ok(cases > 200, `only ${cases} cases ran`);
+});
+
+test('1 and 2 threads give bitwise the same gemm (rows, columns and thin splits)', () => {
+  for (const name of ['wasm', 'wasm-simd'] as const) {
+    for (const c of gemmCases().filter((x) => 2 * x.M * x.N * x.K >= 1 << 21)) {
+      const one = on(name, 1, () => runGemm(c)).C, two = on(name, 2, () => runGemm(c)).C;
+      assert.ok(sameBits(one, two), `${name}: 1 and 2 threads differ: ${JSON.stringify(c)}`);
+    }
+  }
+});
+
+test('operands in wasm memory are used in place (no staging) with the same bits as staged JS arrays', () => {
+  useBackend('wasm', 2);
+  const heap = activeRuntime()!.heap;
+  const M = 130, N = 70, K = 90;
+  const A = randomArray(M * K, next), B = randomArray(K * N, next);
+  const hA = heap.alloc(M * K)!, hB = heap.alloc(K * N)!, hC = heap.alloc(M * N)!;
+  hA.set(A);
+  hB.set(B);
+  const jC = new Float64Array(M * N);
+  const staged0 = stagingCounts.arrays;
+  kernels.dgemm(false, true, M, N, K, 1, hA, K, 1, 0, hB, K, 1, 0, 0, hC, N, 1, 0);
+  assert.is(stagingCounts.arrays, staged0, 'heap operands were staged');
+  kernels.dgemm(false, true, M, N, K, 1, A, K, 1, 0, B, K, 1, 0, 0, jC, N, 1, 0);
+  assert.is(stagingCounts.arrays, staged0 + 3, 'JS operands were not staged');
+  assert.ok(sameBits(hC, jC));
+  [hA, hB, hC].forEach((x) => heap.freeView(x));
+  useBackend(before.name, before.threads);
+});
+
+test('ddot, daxpy, dscal and dgemv: wasm-simd bitwise js, wasm within 1e-13, over strides and offsets', () => {
+  const N = 5001; // above the size below which the JS kernels run
+  const strides: Array<[number, number]> = [[1, 1], [2, 1], [1, -3], [-2, 2]];
+  for (const [sx, sy] of strides) {
+    const x = randomArray(N * 3 + 7, next), y = randomArray(N * 3 + 7, next);
+    const ox = sx < 0 ? (N - 1) * -sx + 2 : 2, oy = sy < 0 ? (N - 1) * -sy + 1 : 1;
+    const ref = blas.ddot(N, x, sx, ox, y, sy, oy);
+    assert.ok(Object.is(on('wasm-simd', 1, () => kernels.ddot(N, x, sx, ox, y, sy, oy)), ref), `ddot simd bits (${sx}, ${sy})`);
+    const fma = on('wasm', 1, () => kernels.ddot(N, x, sx, ox, y, sy, oy));
+    let mag = 0;
+    for (let i = 0; i < N; i++) mag += Math.abs(x[ox + i * sx] * y[oy + i * sy]);
+    assert.ok(Math.abs(fma - ref) <= TOL * mag, `ddot fma (${sx}, ${sy})`);
+    const yj = y.slice(), ys = y.slice(), yf = y.slice();
+    blas.daxpy(N, -0.75, x, sx, ox, yj, sy, oy);
+    on('wasm-simd', 1, () => kernels.daxpy(N, -0.75, x, sx, ox, ys, sy, oy));
+    on('wasm', 1, () => kernels.daxpy(N, -0.75, x, sx, ox, yf, sy, oy));
+    assert.ok(sameBits(ys, yj), `daxpy simd bits (${sx}, ${sy})`);
+    for (let i = 0; i < yf.length; i++) assert.ok(Math.abs(yf[i] - yj[i]) <= TOL * (Math.abs(y[i]) + 0.75 * 1), 'daxpy fma');
+    const xs = x.slice(), xj = x.slice();
+    blas.dscal(N, 1.5, xj, sx, ox);
+    on('wasm', 1, () => kernels.dscal(N, 1.5, xs, sx, ox));
+    assert.ok(sameBits(xs, xj), `dscal bits (${sx})`);
+  }
+  for (const trans of [false, true]) for (const [M, N2] of [[137, 253], [12000, 3], [4, 9000]]) {
+    for (const layout of LAYOUTS) {
+      const A = storeMatrix(M, N2, randomArray(M * N2, next), layout);
+      const nx = trans ? M : N2, ny = trans ? N2 : M;
+      const x = randomArray(nx, next), y0 = randomArray(ny, next);
+      const yj = y0.slice(), ys = y0.slice(), yf = y0.slice();
+      blas.dgemv(trans, M, N2, 1.25, A.buf, A.s1, A.s2, A.off, x, 1, 0, 0.5, yj, 1, 0);
+      on('wasm-simd', 2, () => kernels.dgemv(trans, M, N2, 1.25, A.buf, A.s1, A.s2, A.off, x, 1, 0, 0.5, ys, 1, 0));
+      on('wasm', 2, () => kernels.dgemv(trans, M, N2, 1.25, A.buf, A.s1, A.s2, A.off, x, 1, 0, 0.5, yf, 1, 0));
+      assert.ok(sameBits(ys, yj), `dgemv simd bits trans=${trans} ${M}×${N2} ${layout}`);
+      for (let i = 0; i < ny; i++) assert.ok(Math.abs(yf[i] - yj[i]) <= TOL * (1 + Math.abs(yj[i])) * nx, `dgemv fma ${layout}`);
+    }
+  }
+});
+
+test('the heap reuses freed blocks: a block freed and asked for again comes back at the same address', () => {
+  useBackend('wasm', 1);
+  const heap = activeRuntime()!.heap;
+  const a = heap.alloc(1000)!;
+  a.fill(3);
+  const at = a.byteOffset, claimed = heap.claimed;
+  heap.freeView(a);
+  const b = heap.alloc(1000)!;
+  assert.is(b.byteOffset, at);
+  assert.is(heap.claimed, claimed, 'the bump pointer moved for a size on the free list');
+  assert.ok(b.every((v) => v === 0), 'a reused block is zeroed');
+  heap.freeView(b);
+  heap.freeView(b); // a second free is a no-op, never a double entry
+  assert.is(heap.alloc(1000)!.byteOffset, at);
+  assert.is.not(heap.alloc(1000)!.byteOffset, at);
+  useBackend(before.name, before.threads);
+});
+
+test('--backend and --threads (and their environment variables) are validated', () => {
+  assert.throws(() => useBackend('gpu' as BackendName), /unknown backend 'gpu'/);
+  assert.throws(() => useBackend('wasm', 0), /threads must be a positive integer/);
+  assert.throws(() => useBackend('wasm', 1.5), /threads must be a positive integer/);
+  useBackend(before.name, before.threads);
+});
+
+test('the wasm build is reproducible: rebuilding from the source gives the same bytes', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-wasm-'));
+  try {
+    execFileSync(process.execPath, [path.join(__dirname, '..', '..', '..', 'scripts', 'build-wasm.js'), dir], { stdio: 'pipe' });
+    for (const flavor of ['fma', 'simd'] as const) {
+      const built = fs.readFileSync(path.join(dir, `kernels-${flavor}.wasm`));
+      assert.ok(built.equals(fs.readFileSync(wasmPath(flavor))), `${flavor}: rebuilt bytes differ from dist/wasm`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
