@@ -2,30 +2,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import { serializeNpz } from '../../src/linalg/npz';
 import { tensor } from '../../src/linalg/tensor';
+import { scratch } from './helpers';
 
-const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-cli-'));
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir });
-  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
-}
-
-/** Runs a bad command and checks: exit 2, exactly one stderr line, naming the problem. */
-function rejects(args: string[], pattern: RegExp): void {
-  const r = run(args);
-  assert.is(r.code, 2, `exit code for ${args.join(' ')}: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.is(lines.length, 1, `one stderr line for ${args.join(' ')}, got:\n${r.stderr}`);
-  assert.ok(lines[0].startsWith('catapult: error: '), lines[0]);
-  assert.ok(pattern.test(lines[0]), `'${lines[0]}' should match ${pattern}`);
-  assert.not.ok(/\n\s+at /.test(r.stderr), 'no stack trace');
-}
+const { dir, run, rejects, cleanup } = scratch('catapult-cli-');
 
 const u = tensor([4], Float64Array.of(1, 2, 3, 4));
 fs.writeFileSync(path.join(dir, 'good.npz'), serializeNpz({ u, v: u }));
@@ -113,5 +95,5 @@ test('a divergent run is a result: exit 0, "diverged at step t"', () => {
   assert.is(s.phase, 'divergent');
 });
 
-test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.after(cleanup);
 test.run();
