@@ -1,4 +1,5 @@
 // Shared test helpers: seeded random tensors, inner products and relative errors.
+import { spawnSync } from 'child_process';
 import { RandomState } from '../src/linalg/rng';
 import * as assert from 'uvu/assert';
 import { Tensor, tensor } from '../src/linalg/tensor';
@@ -51,3 +52,13 @@ export function rejects(fn: () => unknown, pattern: RegExp): void {
   }
   assert.unreachable(`expected an error matching ${pattern}`);
 }
+
+/** Distance in units in the last place between two finite doubles of the same sign. */
+export function ulpDistance(a: number, b: number): number {
+  const bits = new BigInt64Array(new Float64Array([a, b]).buffer);
+  const d = bits[0] - bits[1];
+  return Number(d < 0n ? -d : d);
+}
+
+/** True when python3 with numpy is on this machine (the numpy interop tests skip, saying so, otherwise). */
+export const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;

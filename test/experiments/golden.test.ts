@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
+import { hasNumpy } from '../util';
 import { Golden, SetupOptions, checkGolden, makeGolden, parseLr, readGolden, setup, writeGolden } from '../../src/experiments';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-golden-'));
@@ -62,7 +63,6 @@ test('check: a perturbed loss is reported per field and `catapult check` exits 1
   assert.is(loose.status, 0, loose.stderr);
 });
 
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 if (!hasNumpy) {
   console.log('  skipped: examples/check_golden.py needs python3 with numpy');
   test('numpy example (skipped: python3 with numpy not found)', () => {});

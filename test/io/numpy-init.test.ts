@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { ModelConfig, initParams, makeModel } from '../../src/models';
+import { hasNumpy, ulpDistance } from '../util';
 
 /** Each case: a model and seed; the python below draws `rs.standard_normal(shape) * std` per parameter in specs order. */
 const CASES: { name: string; config: ModelConfig; seed: number }[] = [
@@ -44,13 +45,6 @@ for c in cases:
 open(sys.argv[2], 'wb').write(np.concatenate(out).astype('<f8').tobytes())
 `;
 
-function ulps(a: number, b: number): number {
-  const bits = new BigInt64Array(new Float64Array([a, b]).buffer);
-  const d = bits[0] - bits[1];
-  return Number(d < 0n ? -d : d);
-}
-
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 if (!hasNumpy) {
   console.log('  skipped: python3 with numpy not found (init vs numpy.random.RandomState)');
   test('init vs numpy (skipped: python3 with numpy not found)', () => {});
@@ -70,7 +64,7 @@ if (!hasNumpy) {
         for (const p of ours) for (const x of p.data) {
           const y = numpy[offset++];
           if (Object.is(x, y)) same++;
-          else max = Math.max(max, ulps(x, y));
+          else max = Math.max(max, ulpDistance(x, y));
         }
         const size = ours.reduce((a, p) => a + p.data.length, 0);
         console.log(`  ${c.name}: ${same === size ? 'bit-exact' : `${size - same} of ${size} differ, max ${max} ulp`}`);

@@ -9,6 +9,7 @@ import { readNpz, writeNpz } from '../../src/linalg/npz';
 import { readNpy, writeNpy } from '../../src/linalg/npy';
 import { RandomState, correctlyRoundedLog } from '../../src/linalg/rng';
 import { tensor, Tensor } from '../../src/linalg/tensor';
+import { hasNumpy, ulpDistance } from '../util';
 
 const SEEDS = [0, 1, 42, 2 ** 32 - 1];
 const NORMALS_PER_CALL = 100001; // odd, so the cached second variate crosses the call boundary
@@ -84,15 +85,6 @@ const read64 = (file: string) => {
   return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-/** Distance in units in the last place between two finite doubles of the same sign. */
-function ulpDistance(a: number, b: number): number {
-  const bits = new BigInt64Array(new Float64Array([a, b]).buffer);
-  const d = bits[0] - bits[1];
-  return Number(d < 0n ? -d : d);
-}
-
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
 if (!hasNumpy) {
   console.log('skipped: python3 with numpy not found');
