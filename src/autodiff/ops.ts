@@ -123,6 +123,25 @@ export function softplus(a: Var): Var {
   return a.tape.record('softplus', [a], map1(a.value, (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))), null);
 }
 
+/**
+ * Row-wise log Σ_j exp(x_ij) of a 2-D x (m×k), shape [m]. Each row is shifted by its maximum first, so no
+ * exponent is positive: finite for any finite logits (±1e3 included).
+ */
+export function logSumExp(a: Var): Var {
+  const s = a.value.shape;
+  if (s.length !== 2) throw new Error(`logSumExp: needs a 2-D (m, k) input, got ${shapeString(s)}`);
+  const [m, k] = s, x = a.value.data, out = kernelTensor([m], false), y = out.data;
+  let i = 0, j = 0, max = 0.0, acc = 0.0;
+  for (i = 0; i < m; i++) {
+    max = -Infinity;
+    for (j = 0; j < k; j++) if (x[i * k + j] > max) max = x[i * k + j];
+    acc = 0;
+    for (j = 0; j < k; j++) acc += Math.exp(x[i * k + j] - max);
+    y[i] = max + Math.log(acc);
+  }
+  return a.tape.record('logSumExp', [a], out, { k });
+}
+
 // ---- Composites: built from the primitives, never given rules of their own. ----
 
 /** log σ(x) = −softplus(−x). */
@@ -138,7 +157,41 @@ export function dense(x: Var, W: Var, b: Var | null, alpha = 1, beta = 1): Var {
   return addBias(h, beta === 1 ? b : scale(b, beta));
 }
 
+/**
+ * Per-row normalization without gain or bias (layer norm): (x_i − mean_i)/√(var_i + eps) over the n entries
+ * of each row of x (m×n). Composed from primitives: the row mean and variance are products with constant
+ * ones, and 1/√· is exp(−½ log ·). With eps = 0 the result is invariant to scaling x, which is what makes a
+ * network scale-invariant in the weights before it.
+ */
+export function layerNorm(x: Var, eps = 0): Var {
+  const s = x.value.shape;
+  if (s.length !== 2) throw new Error(`layerNorm: needs a 2-D (m, n) input, got ${shapeString(s)}`);
+  const [m, n] = s, tape = x.tape;
+  const ones = (rows: number, cols: number, value: number) => tape.constant(tensor([rows, cols], new Float64Array(rows * cols).fill(value)));
+  const meanCol = ones(n, 1, 1 / n), row = ones(1, n, 1);
+  const centred = sub(x, matmul(matmul(x, meanCol), row));
+  let variance = matmul(square(centred), meanCol); // [m, 1]
+  if (eps > 0) variance = add(variance, ones(m, 1, eps));
+  const invStd = exp(scale(log(variance), -0.5));
+  return mul(centred, matmul(invStd, row));
+}
+
 /** MSE over all m·k entries: 1/(2km) Σ (f − y)², the paper's normalization (SM A). */
 export function mseLoss(f: Var, y: Var): Var {
   return scale(mean(square(sub(f, y))), 0.5);
+}
+
+/** Binary logistic loss 1/m Σ log(1 + e^(−y·f)) for f (m×1) and labels y = ±1, through the overflow-free softplus. */
+export function logisticLoss(f: Var, y: Var): Var {
+  requireSameShape('logisticLoss', f, y);
+  return mean(softplus(neg(mul(y, f))));
+}
+
+/**
+ * Softmax cross-entropy 1/m Σ_i (logΣ_j e^(f_ij) − Σ_j y_ij f_ij) for logits f (m×k) and target rows y that
+ * sum to one (one-hot labels), with the stable log-sum-exp.
+ */
+export function crossEntropyLoss(f: Var, y: Var): Var {
+  requireSameShape('crossEntropyLoss', f, y);
+  return scale(sub(sum(logSumExp(f)), sum(mul(y, f))), 1 / f.value.shape[0]);
 }

@@ -25,6 +25,8 @@ export interface SavedByPrim {
   exp: null;
   log: null;
   softplus: null;
+  /** Row-wise log Σ_j exp(x_ij) of a 2-D x (m×k), out of shape [m]; k is the row length. */
+  logSumExp: { k: number };
 }
 export type Prim = keyof SavedByPrim;
 export type SavedOf<P extends Prim> = SavedByPrim[P];
@@ -46,10 +48,29 @@ export interface JvpCtx<P extends Prim> {
   y: Tensor;
 }
 
+/**
+ * Forward-over-reverse context: the derivative of the vjp rule along the input tangents `t`, at the
+ * fixed cotangent `g`, added into `acc(i)` (the tangent of input i's cotangent). The other half of the
+ * cotangent's tangent, the vjp rule applied to ġ, is the sweep's job, so linear primitives add nothing.
+ */
+export interface VjpTangentCtx<P extends Prim> {
+  node: Node<P>;
+  g: Float64Array;
+  t: readonly (Float64Array | null)[];
+  x: readonly Tensor[];
+  y: Tensor;
+  acc(i: number): Float64Array | null;
+}
+
 export interface Rule<P extends Prim> {
   vjp(c: VjpCtx<P>): void;
   jvp(c: JvpCtx<P>): Float64Array | null;
+  /** d/dε of vjp(g; x + εt): zero for primitives that are linear in their inputs. */
+  vjpTangent(c: VjpTangentCtx<P>): void;
 }
+
+/** The vjp rule of a linear primitive does not depend on its inputs: no second-order term. */
+const linear = (): void => {};
 
 /** acc += alpha·g, elementwise. */
 function addScaled(acc: Float64Array | null, alpha: number, g: Float64Array): void {
@@ -87,24 +108,30 @@ function combine(a: Float64Array | null, b: Float64Array | null, beta: number): 
   return out;
 }
 
-/** Elementwise derivative dy/dx of a unary primitive, from its saved input x and output y. */
-function unaryDerivative(prim: 'square' | 'tanh' | 'exp' | 'log' | 'softplus', x: Float64Array, y: Float64Array): Float64Array {
+type Unary = 'square' | 'tanh' | 'exp' | 'log' | 'softplus';
+
+/** Elementwise first (order 1) or second (order 2) derivative of a unary primitive, from its input x and output y. */
+function unaryDerivative(prim: Unary, x: Float64Array, y: Float64Array, order: 1 | 2 = 1): Float64Array {
   const d = allocF64(x.length);
+  let e = 0.0;
   for (let i = 0; i < x.length; i++) {
     switch (prim) {
-      case 'square': d[i] = 2 * x[i]; break;
-      case 'tanh': d[i] = 1 - y[i] * y[i]; break;
+      case 'square': d[i] = order === 1 ? 2 * x[i] : 2; break;
+      case 'tanh': d[i] = order === 1 ? 1 - y[i] * y[i] : -2 * y[i] * (1 - y[i] * y[i]); break;
       case 'exp': d[i] = y[i]; break;
-      case 'log': d[i] = 1 / x[i]; break;
-      // softplus' = sigmoid, written to never overflow: exp of a non-positive number only.
-      case 'softplus': { const e = Math.exp(-Math.abs(x[i])); d[i] = x[i] >= 0 ? 1 / (1 + e) : e / (1 + e); break; }
+      case 'log': d[i] = order === 1 ? 1 / x[i] : -1 / (x[i] * x[i]); break;
+      // softplus' = σ and softplus'' = σ(1 − σ) = e/(1 + e)² with e = exp(−|x|) ≤ 1: never overflows.
+      case 'softplus':
+        e = Math.exp(-Math.abs(x[i]));
+        d[i] = order === 2 ? e / ((1 + e) * (1 + e)) : x[i] >= 0 ? 1 / (1 + e) : e / (1 + e);
+        break;
     }
   }
   return d;
 }
 
-/** The rules for an elementwise unary primitive, from its derivative. */
-function unaryRule<P extends 'square' | 'tanh' | 'exp' | 'log' | 'softplus'>(prim: P): Rule<P> {
+/** The rules for an elementwise unary primitive, from its first and second derivatives. */
+function unaryRule<P extends Unary>(prim: P): Rule<P> {
   return {
     vjp: (c) => {
       const d = unaryDerivative(prim, c.x[0].data, c.y.data);
@@ -117,48 +144,76 @@ function unaryRule<P extends 'square' | 'tanh' | 'exp' | 'log' | 'softplus'>(pri
       freeF64(d);
       return out;
     },
+    // acc += g ⊙ f'(x) differentiates to g ⊙ f''(x) ⊙ t.
+    vjpTangent: (c) => {
+      const a = c.acc(0), t = c.t[0];
+      if (a === null || t === null) return;
+      const d = unaryDerivative(prim, c.x[0].data, c.y.data, 2);
+      for (let i = 0; i < a.length; i++) a[i] += c.g[i] * d[i] * t[i];
+      freeF64(d);
+    },
   };
+}
+
+/**
+ * The cotangents of out = op(A)·op(B) added into gA and gB (either may be null). Forward-over-reverse
+ * calls it again with a tangent in place of A or B, since each cotangent is bilinear in (g, other operand).
+ */
+function matmulVjp(s: SavedByPrim['matmul'], g: Float64Array, A: Float64Array, B: Float64Array, gA: Float64Array | null, gB: Float64Array | null): void {
+  const { transA, transB, M, N, K } = s;
+  const lda = transA ? M : K, ldb = transB ? K : N;
+  if (gA !== null) {
+    // op(A)ᵀ-shaped result: dA = g·op(B)ᵀ (A stored M×K) or op(B)·gᵀ (A stored K×M).
+    if (!transA) kernels.dgemm(false, !transB, M, K, N, 1, g, N, 1, 0, B, ldb, 1, 0, 1, gA, K, 1, 0);
+    else kernels.dgemm(transB, true, K, M, N, 1, B, ldb, 1, 0, g, N, 1, 0, 1, gA, M, 1, 0);
+  }
+  if (gB !== null) {
+    // dB = op(A)ᵀ·g (B stored K×N) or gᵀ·op(A) (B stored N×K).
+    if (!transB) kernels.dgemm(!transA, false, K, N, M, 1, A, lda, 1, 0, g, N, 1, 0, 1, gB, N, 1, 0);
+    else kernels.dgemm(true, transA, N, K, M, 1, g, N, 1, 0, A, lda, 1, 0, 1, gB, K, 1, 0);
+  }
+}
+
+/** p_ij = exp(x_ij − y_i): the row-wise softmax of x, from logSumExp's output y (every exponent ≤ 0). */
+function softmaxRows(x: Float64Array, y: Float64Array, k: number): Float64Array {
+  const p = allocF64(x.length);
+  for (let i = 0; i < x.length; i++) p[i] = Math.exp(x[i] - y[(i / k) | 0]);
+  return p;
 }
 
 export const rules: { [P in Prim]: Rule<P> } = {
   add: {
     vjp: (c) => { addScaled(c.acc(0), 1, c.g); addScaled(c.acc(1), 1, c.g); },
     jvp: (c) => combine(c.t[0], c.t[1], 1),
+    vjpTangent: linear,
   },
   sub: {
     vjp: (c) => { addScaled(c.acc(0), 1, c.g); addScaled(c.acc(1), -1, c.g); },
     jvp: (c) => combine(c.t[0], c.t[1], -1),
+    vjpTangent: linear,
   },
   mul: {
     vjp: (c) => { addProduct(c.acc(0), c.g, c.x[1].data); addProduct(c.acc(1), c.g, c.x[0].data); },
     jvp: (c) => combine(product(c.t[0], c.x[1].data), product(c.t[1], c.x[0].data), 1),
+    // acc0 += g ⊙ x1 moves by g ⊙ t1, and acc1 by g ⊙ t0.
+    vjpTangent: (c) => {
+      if (c.t[1] !== null) addProduct(c.acc(0), c.g, c.t[1]);
+      if (c.t[0] !== null) addProduct(c.acc(1), c.g, c.t[0]);
+    },
   },
   neg: {
     vjp: (c) => addScaled(c.acc(0), -1, c.g),
     jvp: (c) => scaled(c.t[0], -1),
+    vjpTangent: linear,
   },
   scale: {
     vjp: (c) => addScaled(c.acc(0), c.node.saved.alpha, c.g),
     jvp: (c) => scaled(c.t[0], c.node.saved.alpha),
+    vjpTangent: linear,
   },
   matmul: {
     // Both cotangents are gemms with beta = 1 into the accumulators; transposes are stride swaps.
-    vjp: (c) => {
-      const { transA, transB, M, N, K } = c.node.saved;
-      const A = c.x[0].data, B = c.x[1].data, g = c.g;
-      const gA = c.acc(0), gB = c.acc(1);
-      const lda = transA ? M : K, ldb = transB ? K : N;
-      if (gA !== null) {
-        // op(A)ᵀ-shaped result: dA = g·op(B)ᵀ (A stored M×K) or op(B)·gᵀ (A stored K×M).
-        if (!transA) kernels.dgemm(false, !transB, M, K, N, 1, g, N, 1, 0, B, ldb, 1, 0, 1, gA, K, 1, 0);
-        else kernels.dgemm(transB, true, K, M, N, 1, B, ldb, 1, 0, g, N, 1, 0, 1, gA, M, 1, 0);
-      }
-      if (gB !== null) {
-        // dB = op(A)ᵀ·g (B stored K×N) or gᵀ·op(A) (B stored N×K).
-        if (!transB) kernels.dgemm(!transA, false, K, N, M, 1, A, lda, 1, 0, g, N, 1, 0, 1, gB, N, 1, 0);
-        else kernels.dgemm(true, transA, N, K, M, 1, g, N, 1, 0, A, lda, 1, 0, 1, gB, K, 1, 0);
-      }
-    },
+    vjp: (c) => matmulVjp(c.node.saved, c.g, c.x[0].data, c.x[1].data, c.acc(0), c.acc(1)),
     jvp: (c) => {
       const { transA, transB, M, N, K } = c.node.saved;
       const [tA, tB] = c.t;
@@ -168,6 +223,12 @@ export const rules: { [P in Prim]: Rule<P> } = {
       if (tA !== null) kernels.dgemm(transA, transB, M, N, K, 1, tA, lda, 1, 0, c.x[1].data, ldb, 1, 0, 0, out, N, 1, 0);
       if (tB !== null) kernels.dgemm(transA, transB, M, N, K, 1, c.x[0].data, lda, 1, 0, tB, ldb, 1, 0, 1, out, N, 1, 0);
       return out;
+    },
+    // dA = g·op(B)ᵀ moves by g·op(Ḃ)ᵀ, and dB = op(A)ᵀ·g by op(Ȧ)ᵀ·g.
+    vjpTangent: (c) => {
+      const [tA, tB] = c.t, A = c.x[0].data, B = c.x[1].data;
+      if (tB !== null) matmulVjp(c.node.saved, c.g, A, tB, c.acc(0), null);
+      if (tA !== null) matmulVjp(c.node.saved, c.g, tA, B, null, c.acc(1));
     },
   },
   addBias: {
@@ -187,26 +248,63 @@ export const rules: { [P in Prim]: Rule<P> } = {
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] += tb[j];
       return out;
     },
+    vjpTangent: linear,
   },
   sum: {
     vjp: (c) => { const a = c.acc(0); if (a !== null) for (let i = 0; i < a.length; i++) a[i] += c.g[0]; },
     jvp: (c) => { const t = c.t[0]; if (t === null) return null; let s = 0; for (let i = 0; i < t.length; i++) s += t[i]; return Float64Array.of(s); },
+    vjpTangent: linear,
   },
   mean: {
     vjp: (c) => { const a = c.acc(0); if (a !== null) { const w = c.g[0] / a.length; for (let i = 0; i < a.length; i++) a[i] += w; } },
     jvp: (c) => { const t = c.t[0]; if (t === null) return null; let s = 0; for (let i = 0; i < t.length; i++) s += t[i]; return Float64Array.of(s / t.length); },
+    vjpTangent: linear,
   },
   reshape: {
     vjp: (c) => addScaled(c.acc(0), 1, c.g),
     jvp: (c) => c.t[0],
+    vjpTangent: linear,
   },
   square: unaryRule('square'),
   relu: {
     vjp: (c) => { const a = c.acc(0), m = c.node.saved.mask; if (a !== null) for (let i = 0; i < a.length; i++) if (m[i]) a[i] += c.g[i]; },
     jvp: (c) => { const t = c.t[0], m = c.node.saved.mask; if (t === null) return null; const o = allocF64(t.length); for (let i = 0; i < t.length; i++) o[i] = m[i] ? t[i] : 0; return o; },
+    // The mask is locally constant (ReLU'' = 0 away from the kink, which has measure zero).
+    vjpTangent: linear,
   },
   tanh: unaryRule('tanh'),
   exp: unaryRule('exp'),
   log: unaryRule('log'),
   softplus: unaryRule('softplus'),
+  logSumExp: {
+    // ∂/∂x_ij = p_ij, the row's softmax.
+    vjp: (c) => {
+      const a = c.acc(0);
+      if (a === null) return;
+      const p = softmaxRows(c.x[0].data, c.y.data, c.node.saved.k);
+      for (let i = 0; i < a.length; i++) a[i] += c.g[(i / c.node.saved.k) | 0] * p[i];
+      freeF64(p);
+    },
+    jvp: (c) => {
+      const t = c.t[0], k = c.node.saved.k;
+      if (t === null) return null;
+      const p = softmaxRows(c.x[0].data, c.y.data, k), out = allocF64(c.y.data.length);
+      for (let i = 0; i < t.length; i++) out[(i / k) | 0] += p[i] * t[i];
+      freeF64(p);
+      return out;
+    },
+    // g_i p_ij moves by g_i p_ij (t_ij − Σ_l p_il t_il): the softmax Jacobian diag(p) − p pᵀ.
+    vjpTangent: (c) => {
+      const a = c.acc(0), t = c.t[0], k = c.node.saved.k;
+      if (a === null || t === null) return;
+      const p = softmaxRows(c.x[0].data, c.y.data, k);
+      let i = 0, j = 0, pt = 0.0;
+      for (i = 0; i < c.y.data.length; i++) {
+        pt = 0;
+        for (j = 0; j < k; j++) pt += p[i * k + j] * t[i * k + j];
+        for (j = 0; j < k; j++) a[i * k + j] += c.g[i] * p[i * k + j] * (t[i * k + j] - pt);
+      }
+      freeF64(p);
+    },
+  },
 };

@@ -8,7 +8,7 @@ import type { Node, Var } from './tape';
  * How many sweeps have run since the process started (or the last reset). Tests use it to prove a
  * method costs one VJP and one JVP per step and never forms a Jacobian (which takes m·k sweeps).
  */
-export const sweepCounts = { vjp: 0, jvp: 0 };
+export const sweepCounts = { vjp: 0, jvp: 0, hvp: 0 };
 
 function checkLength(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what} has length ${got}, expected ${want}`);
@@ -46,22 +46,18 @@ export function vjp(output: Var, w: Float64Array): Float64Array[] {
 }
 
 /**
- * J v: pushes parameter tangents `v` (one array per entry of `tape.params`) forward to `output`,
- * over the nodes already on the tape; nothing is re-recorded.
- *
- * @example
- * const jv = jvp(f, [du, dv]);
+ * The tangent of every value up to `output` for parameter tangents `v`, by one forward sweep with the jvp
+ * rules. `made` lists the arrays the rules allocated (not the caller's v, nor an input a rule passed through,
+ * as reshape does), which the caller frees.
  */
-export function jvp(output: Var, v: readonly Float64Array[]): Float64Array {
+function forwardTangents(output: Var, v: readonly Float64Array[]): { tan: (Float64Array | null)[]; made: Set<Float64Array> } {
   const tape = output.tape;
   checkLength('jvp tangent list', v.length, tape.params.length);
-  sweepCounts.jvp++;
   const tan: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
   tape.params.forEach((id, k) => {
     checkLength(`jvp tangent ${k}`, v[k].length, tape.values[id].data.length);
     tan[id] = v[k];
   });
-  // Tangents the rules made (not the caller's v, not a rule passing its input through, as reshape does).
   const made = new Set<Float64Array>();
   for (const node of tape.nodes) {
     if (node.out > output.id) break;
@@ -72,7 +68,61 @@ export function jvp(output: Var, v: readonly Float64Array[]): Float64Array {
     if (out !== null && !t.includes(out)) made.add(out);
     tan[node.out] = out;
   }
+  return { tan, made };
+}
+
+/**
+ * J v: pushes parameter tangents `v` (one array per entry of `tape.params`) forward to `output`,
+ * over the nodes already on the tape; nothing is re-recorded.
+ *
+ * @example
+ * const jv = jvp(f, [du, dv]);
+ */
+export function jvp(output: Var, v: readonly Float64Array[]): Float64Array {
+  sweepCounts.jvp++;
+  const { tan, made } = forwardTangents(output, v);
   const result = tan[output.id] ?? allocF64(output.value.data.length);
   for (const m of made) if (m !== result) freeF64(m);
   return result;
+}
+
+/**
+ * Forward-over-reverse: the gradient ∇L and the Hessian-vector product H v of a scalar `loss`, exactly
+ * (no finite differences). One forward sweep gives every value's tangent along v; one reverse sweep then
+ * carries each cotangent g together with its tangent ġ, where ġ gets the vjp rule applied to ġ plus each
+ * rule's `vjpTangent` (its own derivative along the input tangents).
+ *
+ * @example
+ * const { grad, hv } = hvp(loss, [du, dv]);
+ */
+export function hvp(loss: Var, v: readonly Float64Array[]): { grad: Float64Array[]; hv: Float64Array[] } {
+  const tape = loss.tape;
+  checkLength('hvp output (a scalar loss)', loss.value.data.length, 1);
+  sweepCounts.hvp++;
+  const { tan, made } = forwardTangents(loss, v);
+  const ct: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
+  const ctDot: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
+  ct[loss.id] = Float64Array.of(1);
+  const accumulator = (node: Node, store: (Float64Array | null)[]) => (i: number): Float64Array | null => {
+    const id = node.inputs[i];
+    if (!tape.active[id]) return null;
+    return (store[id] ??= allocF64(tape.values[id].data.length));
+  };
+  for (let n = tape.nodes.length - 1; n >= 0; n--) {
+    const node = tape.nodes[n];
+    const g = ct[node.out], gDot = ctDot[node.out];
+    if (node.out > loss.id || g === null) continue;
+    const rule = rules[node.prim] as Rule<Prim>;
+    const x = node.inputs.map((i) => tape.values[i]), y = tape.values[node.out];
+    rule.vjp({ node, g, x, y, acc: accumulator(node, ct) });
+    if (gDot !== null) rule.vjp({ node, g: gDot, x, y, acc: accumulator(node, ctDot) });
+    const t = node.inputs.map((i) => tan[i]);
+    if (t.some((ti) => ti !== null)) rule.vjpTangent({ node, g, t, x, y, acc: accumulator(node, ctDot) });
+    if (node.out !== loss.id) freeF64(g);
+    if (gDot !== null) freeF64(gDot);
+    ct[node.out] = ctDot[node.out] = null;
+  }
+  for (const m of made) freeF64(m);
+  const zeros = (id: number) => allocF64(tape.values[id].data.length);
+  return { grad: tape.params.map((id) => ct[id] ?? zeros(id)), hv: tape.params.map((id) => ctDot[id] ?? zeros(id)) };
 }

@@ -1,6 +1,6 @@
 // Command-line option parsing and validation: every value is checked and a bad one is a one-line error.
 import { parseArgs } from 'util';
-import { ACTIVATIONS, MODEL_KINDS, PARAMETERIZATIONS, Activation, ModelKind, Parameterization } from '../models';
+import { ACTIVATIONS, LOSSES, MODEL_KINDS, PARAMETERIZATIONS, Activation, LossKind, ModelKind, Parameterization } from '../models';
 import type { SetupOptions } from '../experiments';
 
 export type Options = Record<string, string | boolean | undefined>;
@@ -11,7 +11,7 @@ export const MODEL_OPTIONS = {
   param: { type: 'string' }, 'sigma-w': { type: 'string' }, 'sigma-b': { type: 'string' }, outputs: { type: 'string' },
   seed: { type: 'string' }, init: { type: 'string' }, data: { type: 'string' }, samples: { type: 'string' },
   'input-dim': { type: 'string' }, 'data-seed': { type: 'string' }, dataset: { type: 'string' }, 'train-size': { type: 'string' },
-  'test-size': { type: 'string' }, classes: { type: 'string' }, rng: { type: 'string' },
+  'test-size': { type: 'string' }, classes: { type: 'string' }, rng: { type: 'string' }, loss: { type: 'string' },
 } as const;
 
 /** The initialization generators: only numpy's legacy RandomState (MT19937 + polar Box–Muller). */
@@ -20,7 +20,7 @@ export const RNGS = ['numpy'] as const;
 /** Options of training commands. */
 export const TRAIN_OPTIONS = {
   steps: { type: 'string' }, momentum: { type: 'string' }, l2: { type: 'string' }, 'eig-every': { type: 'string' },
-  'max-loss': { type: 'string' }, converge: { type: 'string' }, out: { type: 'string' },
+  'max-loss': { type: 'string' }, converge: { type: 'string' }, out: { type: 'string' }, track: { type: 'string' },
 } as const;
 
 type Spec = Record<string, { type: 'string' | 'boolean' }>;
@@ -127,6 +127,7 @@ export function setupOptions(o: Options, defaultModel?: ModelKind): SetupOptions
     trainSize: int(o, 'train-size', undefined, 1),
     testSize: int(o, 'test-size', undefined, 0),
     classes: classList(o),
+    loss: choice<LossKind>(o, 'loss', LOSSES, 'mse'),
   };
 }
 
@@ -146,6 +147,8 @@ export function trainOptions(o: Options, defaults: { steps: number; eigEvery: nu
     eigEvery: int(o, 'eig-every', defaults.eigEvery, 0),
     maxLoss: num(o, 'max-loss', 1e12, 0, false),
     convergeFraction: num(o, 'converge', 1e-8, 0, false),
+    // `--track hessian`: the loss Hessian's top eigenvalue beside λ (the NTK's) wherever λ is measured.
+    trackHessian: choice(o, 'track', ['hessian', 'ntk'] as const, 'ntk') === 'hessian',
   };
 }
 

@@ -1,6 +1,8 @@
 // The `catapult` command line: training runs, experiments, golden files and sweeps; every error is one line and a non-zero exit.
 import * as path from 'path';
-import { ntkDenseEigenvalues, ntkTopEigenvalues } from '../autodiff';
+import { gaussNewtonMatvec, hessianDense, hessianTopEigenvalues, ntkDenseEigenvalues, ntkTopEigenvalues, parameterCount } from '../autodiff';
+import { symmetricEigen } from '../linalg/eigen';
+import { lanczosTop } from '../linalg/lanczos';
 import { forwardPass } from '../models';
 import {
   ensureDir, figures, formatSweepTable, parseLr, parseLrGrid, phaseSweep, reproduce, runFigure, runTraining, saveParams, setup, writeRun, VERSION,
@@ -11,13 +13,16 @@ import { ORACLE_USAGE, check, oracle } from './oracle';
 import { SWEEP_USAGE, merge, plot, sweep as sweepGrid } from './sweep';
 import { takeBackendOptions } from './backend';
 
+const ALL_IDS = Object.values(figures.SUITES).flatMap((s) => s.map((f) => f.id)).join(', ');
+
 const USAGE = `usage: catapult <command> [options]
 
 commands:
   train        GD from one initialization; writes trajectory.csv/json and summary.json to --out
   ntk          top-K eigenvalues of the empirical NTK at initialization (Lanczos)
+  hessian      top-K eigenvalues of the loss Hessian at initialization (Lanczos on exact forward-over-reverse HVPs)
   phase-sweep  train every η of a grid from one initialization; prints the phase table
-  figure ID    one experiment (${figures.FIGURES.map((f) => f.id).join(', ')}): data, SVG/PNG plots, report.md in --out
+  figure ID    one experiment (${ALL_IDS}): data, SVG/PNG plots, report.md in --out
   reproduce    every experiment into --out/<id>/, with --out/index.md linking all reports and plots (npm start)
   oracle       one GD run recorded step by step as a golden file (.json or .npz) for other implementations to test against
   check        rerun a golden file (--golden FILE --tol X); exit 1 when a field deviates beyond the tolerance
@@ -31,13 +36,16 @@ model options: --model warmup|linear|mlp --width N --depth L --act relu|tanh|ide
   --dataset fashion-mnist|mnist:DIR|npz:FILE|synthetic (balanced subsets, one-hot targets, seeded by --data-seed)
   --train-size N (default 512) --test-size N (default 1000; defaults round down to a multiple of the classes) --classes 0,1,...
   --rng numpy (the only generator: numpy.random.RandomState(seed), see README)
-training options: --lr η|Cx (C·2/λ0) --steps T --momentum γ --l2 c --eig-every K (0 = ends only)
+  --loss mse|logistic|ce (default mse; logistic turns 2-class one-hot targets into ±1 labels)
+training options: --lr η|Cx (C·2/λ0; for logistic and ce, C·2/λ_H0 with λ_H0 the loss Hessian's top eigenvalue)
+  --steps T --momentum γ --l2 c --eig-every K (0 = ends only) --track ntk|hessian (hessian: also the Hessian's top eigenvalue)
   --max-loss B (diverged above it, default 1e12) --converge F (converged at loss ≤ F·L0, default 1e-8)
   --save-params out.npz --out DIR --quiet
 ntk options: --top K --dense (also form the full NTK and compare)
+hessian options: --top K --dense (also form the Hessian from one HVP per column and compare)
 phase-sweep options: --lrs a:b:step or a,b,c (e.g. 0.25x:2.25x:0.05x) --out DIR --steps T
 figure options: --out DIR --seed S --width N (overrides the figure's default width) --full (paper sizes) --quiet
-reproduce options: --out DIR --seed S --suite linear|nonlinear --only id,id,... --full (paper sizes) --quiet
+reproduce options: --out DIR --seed S --suite linear|nonlinear|followups --only id,id,... --full (paper sizes) --quiet
 ${ORACLE_USAGE}
 ${SWEEP_USAGE}
 global options (any command): --backend wasm|js (default wasm; env CATAPULT_BACKEND)
@@ -60,6 +68,7 @@ function train(argv: string[]): void {
   writeRun(out, result, summary);
   const saveTo = text(o, 'save-params');
   if (saveTo) saveParams(saveTo, s.model, result.params);
+  if (summary.hessian0 !== null) console.log(`loss Hessian top eigenvalue: ${summary.hessian0} at step 0, ${summary.final_hessian ?? '—'} at the end`);
   const verdict = result.diverged ? `diverged at step ${result.diverged.step} (${result.diverged.reason})` : summary.phase;
   console.log(`λ0 = ${summary.lambda0}, η = ${summary.eta} (η·λ0 = ${summary.eta_lambda0}): ${verdict}; `
     + `peak loss ${summary.peak_loss}, final loss ${summary.final_loss}, final λ = ${summary.final_lambda ?? '—'}`);
@@ -79,6 +88,29 @@ function ntk(argv: string[]): void {
     const d = dense ? `  dense ${dense[i]}  rel. diff ${Math.abs(v - dense[i]) / Math.abs(dense[0])}` : '';
     console.log(`λ${i + 1} = ${v}  (residual ${r.residuals[i].toExponential(2)})${d}`);
   });
+}
+
+function hessian(argv: string[]): void {
+  const o = parse(argv, { ...MODEL_OPTIONS, top: { type: 'string' }, dense: { type: 'boolean' } });
+  if (o.help) return void console.log(USAGE);
+  const s = setup(setupOptions(o));
+  const top = int(o, 'top', 1, 1);
+  const { f, loss } = forwardPass(s.model, s.init, s.data);
+  const P = parameterCount(loss), kind = s.model.config.loss ?? 'mse';
+  const r = hessianTopEigenvalues(loss, top);
+  const dense = o.dense ? symmetricEigen(P, hessianDense(loss), false).values.slice().reverse() : null;
+  console.log(`${kind} loss Hessian of ${s.model.config.kind} (${P} parameters), Lanczos: ${r.iterations} iterations, ${r.converged ? 'converged' : 'NOT converged'}`);
+  r.values.forEach((v, i) => {
+    const d = dense ? `  dense ${dense[i]}  rel. diff ${Math.abs(v - dense[i]) / Math.abs(dense[0])}` : '';
+    console.log(`λ_H${i + 1} = ${v}  (residual ${r.residuals[i].toExponential(2)})${d}`);
+  });
+  const lambda = ntkTopEigenvalues(f).values[0];
+  if (kind === 'mse') {
+    const gn = lanczosTop(gaussNewtonMatvec(f), P, { k: 1, tol: 1e-12 }).values[0];
+    console.log(`Gauss–Newton part JᵀJ/(km): top eigenvalue ${gn}; NTK λ0 = ${lambda} (rel. diff ${(Math.abs(gn - lambda) / lambda).toExponential(2)})`);
+  } else {
+    console.log(`NTK λ0 = ${lambda} (for ${kind} loss, GD stability is set by the Hessian: η_crit = 2/λ_H1 = ${2 / r.values[0]})`);
+  }
 }
 
 function sweep(argv: string[]): void {
@@ -114,7 +146,7 @@ async function figure(argv: string[]): Promise<void> {
   const [id, ...rest] = argv;
   if (id === undefined || id.startsWith('-')) {
     if (id === '--help' || id === '-h') return void console.log(USAGE);
-    throw new Error(`figure needs an id (${figures.FIGURES.map((f) => f.id).join(', ')})`);
+    throw new Error(`figure needs an id (${ALL_IDS})`);
   }
   const fig = figures.figureById(id);
   const o = parse(rest, { out: { type: 'string' }, seed: { type: 'string' }, width: { type: 'string' }, full: { type: 'boolean' }, quiet: { type: 'boolean' } });
@@ -146,7 +178,7 @@ async function reproduceAll(argv: string[]): Promise<void> {
 
 /** A command returns nothing (exit 0) or its exit code (check: 1 when the golden file is not reproduced). */
 const COMMANDS: Record<string, (argv: string[]) => void | number | Promise<void | number>> = {
-  train, ntk, 'phase-sweep': sweep, figure, reproduce: reproduceAll, oracle, check, sweep: sweepGrid, merge, plot,
+  train, ntk, hessian, 'phase-sweep': sweep, figure, reproduce: reproduceAll, oracle, check, sweep: sweepGrid, merge, plot,
 };
 
 /** Runs the CLI; resolves to the exit code. */

@@ -1,6 +1,6 @@
 // One training run end to end: resolve η from λ0, train, and write trajectory.csv/json and summary.json.
 import * as path from 'path';
-import { lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
+import { hessianAt, lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
 import { LrSpec, formatLr, resolveLr } from './lr';
 import { Setup } from './setup';
 import { Row, toCsv, toJson, writeFileAtomic } from './output';
@@ -15,7 +15,13 @@ export interface RunSummary {
   seed: number | null;
   lr: string;
   eta: number;
+  loss: string;
+  /** Which curvature a relative η (`Cx` = C·2/curvature) refers to: the NTK's λ0 for MSE, the loss Hessian's top eigenvalue otherwise. */
+  lr_reference: 'ntk' | 'hessian';
   lambda0: number;
+  /** Top eigenvalue of the loss Hessian at θ_0 (with --track hessian, or when it sets η). */
+  hessian0: number | null;
+  final_hessian: number | null;
   eta_lambda0: number;
   eta_over_eta_crit: number;
   /** What the paper predicts from η·λ0 (lazy < 2 < catapult < 4 < divergent) for the linear models. */
@@ -32,16 +38,23 @@ export interface RunSummary {
   diverged_reason: string | null;
 }
 
-const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'param_norm'];
+const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'hessian', 'param_norm'];
 
 function predictedPhase(model: Model, etaLambda: number): string | null {
   if (model.config.kind === 'mlp') return null;
   return etaLambda < 2 ? 'lazy' : etaLambda < 4 ? 'catapult' : 'divergent';
 }
 
-/** Trains from `s.init` at the resolved η; λ0 is measured by Lanczos before η is fixed. */
+/**
+ * Trains from `s.init` at the resolved η. λ0 is measured by Lanczos before η is fixed; for the logistic and
+ * cross-entropy losses a relative η refers to the loss Hessian's top eigenvalue instead, since the NTK alone
+ * does not set the stability of GD on them.
+ */
 export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda0 = lambdaAt(s.model, s.init, s.data)) {
-  const eta = resolveLr(o.lr, lambda0);
+  const loss = s.model.config.loss ?? 'mse';
+  const reference = loss === 'mse' ? 'ntk' : 'hessian';
+  const hessian0 = reference === 'hessian' && o.lr.unit === 'crit' ? hessianAt(s.model, s.init, s.data) : null;
+  const eta = resolveLr(o.lr, hessian0 ?? lambda0);
   const result = train(s.model, s.init, s.data, { ...o, lr: eta });
   const last = result.records[result.records.length - 1];
   const summary: RunSummary = {
@@ -51,7 +64,11 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
     seed,
     lr: formatLr(o.lr),
     eta,
+    loss,
+    lr_reference: reference,
     lambda0,
+    hessian0: Number.isFinite(result.hessian0) ? result.hessian0 : hessian0,
+    final_hessian: result.diverged ? null : result.finalHessian,
     eta_lambda0: eta * lambda0,
     eta_over_eta_crit: (eta * lambda0) / 2,
     predicted_phase: predictedPhase(s.model, eta * lambda0),
@@ -71,7 +88,7 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
 
 /** Trajectory rows: t, physical time t·η, loss, λ_t (blank where not measured), ‖θ‖. */
 export function trajectoryRows(result: TrainResult, eta: number): Row[] {
-  return result.records.map((r) => ({ t: r.t, t_eta: r.t * eta, loss: r.loss, lambda: r.lambda, param_norm: r.paramNorm }));
+  return result.records.map((r) => ({ t: r.t, t_eta: r.t * eta, loss: r.loss, lambda: r.lambda, hessian: r.hessian, param_norm: r.paramNorm }));
 }
 
 /** Writes trajectory.csv, trajectory.json and summary.json into `dir`. */

@@ -2,7 +2,8 @@
 import { Tensor, sameShape, shapeString } from '../linalg/tensor';
 import { readNpz, writeNpz } from '../linalg/npz';
 import {
-  Activation, Dataset, Model, ModelKind, Parameterization, gaussianData, initParams, loadClassification, makeModel, readDataNpz, warmupData,
+  Activation, Dataset, LossKind, Model, ModelKind, Parameterization, binaryLabels, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
+  validateTargets, warmupData,
 } from '../models';
 
 export interface SetupOptions {
@@ -32,6 +33,8 @@ export interface SetupOptions {
   testSize?: number;
   /** The classes to keep (default all). */
   classes?: number[];
+  /** The training loss (default mse). Logistic turns 2-class one-hot targets into ±1 labels. */
+  loss?: LossKind;
 }
 
 export interface Setup {
@@ -74,7 +77,13 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
 
 /** Builds everything a run needs, with one-line errors for any inconsistency. */
 export function setup(o: SetupOptions): Setup {
-  const { data, test } = loadData(o);
+  const loss = o.loss ?? 'mse';
+  let { data, test } = loadData(o);
+  if (loss === 'logistic') {
+    data = binaryLabels(data);
+    test = test && binaryLabels(test);
+  }
+  validateTargets(loss, data);
   const arrays = o.init ? readNpz(o.init) : null;
   const implied = arrays ? shapesFromInit(o.model, arrays) : {};
   const pick = (given: number | undefined, fromFile: number | undefined, fallback: number) => given ?? fromFile ?? fallback;
@@ -85,6 +94,7 @@ export function setup(o: SetupOptions): Setup {
     act: o.act, param: o.param, sigmaW: o.sigmaW, sigmaB: o.sigmaB,
     outputs: pick(o.outputs, implied.outputs, data.Y.shape[1]),
     inputDim: data.X.shape[1],
+    loss,
   });
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);

@@ -1,26 +1,41 @@
-// Classification metrics of a model on a data set: MSE loss, accuracy (argmax of f against argmax of Y) and margins.
+// Classification metrics of a model on a data set: its loss, accuracy and margins (multi-class one-hot, or binary ±1 labels).
 import type { Tensor } from '../linalg/tensor';
 import type { Model } from './model';
 import type { Dataset } from './data';
 import { forwardPass } from './train';
 
-export interface Evaluation {
-  loss: number;
-  /** Fraction of rows where argmax f equals argmax Y (ties: the first index). */
+export interface Metrics {
+  /** Fraction of rows classified correctly: argmax f = argmax Y (ties: the first index), or sign f = y for ±1 labels. */
   accuracy: number;
-  /** Mean over rows of f[true class] − max over other classes of f (negative: misclassified). */
+  /** Mean over rows of the margin: f[true class] − max over other classes of f, or y·f for ±1 labels (negative: misclassified). */
   meanMargin: number;
+  /** The smallest margin over the rows (positive iff every row is classified correctly). */
+  minMargin: number;
+}
+
+export interface Evaluation extends Metrics {
+  /** The model's own loss (MSE, logistic or cross-entropy). */
+  loss: number;
 }
 
 /**
- * Accuracy and margin of outputs f (m×k, row-major) against one-hot targets Y (m×k).
+ * Accuracy and margins of outputs f (m×k, row-major) against one-hot targets Y (m×k), or, when k = 1,
+ * against labels y = ±1.
  *
  * @example
  * classification(Float64Array.of(0.9, 0.1, 0.2, 0.7), Float64Array.of(1, 0, 0, 1), 2, 2); // accuracy 1
  */
-export function classification(f: Float64Array, Y: Float64Array, m: number, k: number): { accuracy: number; meanMargin: number } {
-  if (k < 2) throw new Error(`accuracy needs at least 2 output classes, got ${k}`);
-  let correct = 0, margin = 0;
+export function classification(f: Float64Array, Y: Float64Array, m: number, k: number): Metrics {
+  let correct = 0, margin = 0, minMargin = Infinity;
+  if (k === 1) {
+    for (let i = 0; i < m; i++) {
+      const yf = Y[i] * f[i];
+      if (yf > 0) correct++;
+      margin += yf;
+      minMargin = Math.min(minMargin, yf);
+    }
+    return { accuracy: correct / m, meanMargin: margin / m, minMargin };
+  }
   for (let i = 0; i < m; i++) {
     let fa = 0, ya = 0;
     for (let j = 1; j < k; j++) {
@@ -31,8 +46,9 @@ export function classification(f: Float64Array, Y: Float64Array, m: number, k: n
     let other = -Infinity;
     for (let j = 0; j < k; j++) if (j !== ya && f[i * k + j] > other) other = f[i * k + j];
     margin += f[i * k + ya] - other;
+    minMargin = Math.min(minMargin, f[i * k + ya] - other);
   }
-  return { accuracy: correct / m, meanMargin: margin / m };
+  return { accuracy: correct / m, meanMargin: margin / m, minMargin };
 }
 
 /** Loss, accuracy and margin of the model at `params` on `data`. */

@@ -5,3 +5,4 @@ export * from './datasets';
 export * from './train';
 export * from './evaluate';
 export * from './linearized';
+export * from './loss';

@@ -2,6 +2,7 @@
 import { Tensor, tensor } from '../linalg/tensor';
 import { RandomState } from '../linalg/rng';
 import { ops, Var } from '../autodiff';
+import { LOSSES, LossKind } from './loss';
 
 export type ModelKind = 'warmup' | 'linear' | 'mlp';
 export type Activation = 'relu' | 'tanh' | 'identity';
@@ -24,6 +25,14 @@ export interface ModelConfig {
   /** Outputs k (mlp only; warmup and linear have one). */
   outputs: number;
   inputDim: number;
+  /** The training loss (default MSE, the paper's). */
+  loss?: LossKind;
+  /** mlp only: σ_w of the readout layer (default sigmaW), e.g. 1 for a LeCun readout under He-initialized hidden layers. */
+  readoutSigmaW?: number;
+  /** mlp only: false drops every bias (deep linear nets); default true. */
+  bias?: boolean;
+  /** mlp only: 'layer' normalizes each hidden pre-activation row (ops.layerNorm, no gain or bias) before the activation. */
+  norm?: 'none' | 'layer';
 }
 
 export interface ParamSpec {
@@ -81,21 +90,25 @@ function mlpSpecs(c: ModelConfig): ParamSpec[] {
   const specs: ParamSpec[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
     const nIn = sizes[l], nOut = sizes[l + 1];
-    const std = c.param === 'ntk' ? { w: 1, b: 1 } : { w: c.sigmaW / Math.sqrt(nIn), b: c.sigmaB };
-    specs.push({ name: `W${l}`, shape: [nOut, nIn], std: std.w }, { name: `b${l}`, shape: [nOut], std: std.b });
+    const sigmaW = l + 2 === sizes.length ? c.readoutSigmaW ?? c.sigmaW : c.sigmaW;
+    const std = c.param === 'ntk' ? { w: 1, b: 1 } : { w: sigmaW / Math.sqrt(nIn), b: c.sigmaB };
+    specs.push({ name: `W${l}`, shape: [nOut, nIn], std: std.w });
+    if (c.bias !== false) specs.push({ name: `b${l}`, shape: [nOut], std: std.b });
   }
   return specs;
 }
 
 function mlpForward(c: ModelConfig, specs: readonly ParamSpec[]) {
+  const perLayer = c.bias === false ? 1 : 2;
   return (params: readonly Var[], X: Var): Var => {
     let a = X;
-    const layers = specs.length / 2;
+    const layers = specs.length / perLayer;
     for (let l = 0; l < layers; l++) {
-      const nIn = specs[2 * l].shape[1];
-      const [alpha, beta] = c.param === 'ntk' ? [c.sigmaW / Math.sqrt(nIn), c.sigmaB] : [1, 1];
-      const h = ops.dense(a, params[2 * l], params[2 * l + 1], alpha, beta);
-      a = l + 1 < layers ? activation(c.act, h) : h;
+      const nIn = specs[perLayer * l].shape[1];
+      const sigmaW = l + 1 === layers ? c.readoutSigmaW ?? c.sigmaW : c.sigmaW;
+      const [alpha, beta] = c.param === 'ntk' ? [sigmaW / Math.sqrt(nIn), c.sigmaB] : [1, 1];
+      const h = ops.dense(a, params[perLayer * l], perLayer === 2 ? params[2 * l + 1] : null, alpha, beta);
+      a = l + 1 < layers ? activation(c.act, c.norm === 'layer' ? ops.layerNorm(h) : h) : h;
     }
     return a;
   };
@@ -108,6 +121,7 @@ export function makeModel(c: ModelConfig): Model {
   };
   positiveInt(c.width, 'width');
   positiveInt(c.inputDim, 'input dimension');
+  if (c.loss !== undefined && !LOSSES.includes(c.loss)) throw new Error(`loss must be one of ${LOSSES.join('|')}, got '${c.loss}'`);
   switch (c.kind) {
     case 'warmup': {
       if (c.inputDim !== 1) throw new Error('the warmup model has one input x = 1; it takes no --data');
@@ -121,7 +135,7 @@ export function makeModel(c: ModelConfig): Model {
     case 'mlp': {
       positiveInt(c.depth, 'depth');
       positiveInt(c.outputs, 'outputs');
-      for (const [v, what] of [[c.sigmaW, 'sigma-w'], [c.sigmaB, 'sigma-b']] as const) {
+      for (const [v, what] of [[c.sigmaW, 'sigma-w'], [c.sigmaB, 'sigma-b'], [c.readoutSigmaW ?? 1, 'readout sigma-w']] as const) {
         if (!Number.isFinite(v) || v < 0) throw new Error(`${what} must be a finite number ≥ 0, got ${v}`);
       }
       const specs = mlpSpecs(c);

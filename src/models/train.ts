@@ -4,8 +4,9 @@ import { RandomState } from '../linalg/rng';
 import { allocF64, freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { lanczosTop } from '../linalg/lanczos';
-import { Tape, Var, ops, vjp, ntkMatvec } from '../autodiff';
+import { Tape, Var, vjp, ntkMatvec, hessianTopEigenvalues } from '../autodiff';
 import type { Model } from './model';
+import { lossOf } from './loss';
 import type { Dataset } from './data';
 
 export interface TrainOptions {
@@ -20,6 +21,8 @@ export interface TrainOptions {
   eigEvery: number;
   /** False skips λ altogether, even at the ends (trial runs that only ask whether GD diverges). */
   measureLambda?: boolean;
+  /** Also measure the top eigenvalue of the loss Hessian (by Lanczos on exact HVPs) wherever λ is measured. */
+  trackHessian?: boolean;
   /** A loss above this (or a non-finite one) ends the run as diverged. */
   maxLoss: number;
   /** The run has converged once loss ≤ convergeFraction · L0. */
@@ -51,6 +54,8 @@ export interface StepRecord {
   paramNorm: number;
   /** Top NTK eigenvalue at θ_t, where measured. */
   lambda?: number;
+  /** Top eigenvalue of the loss Hessian at θ_t (with `trackHessian`), where measured. */
+  hessian?: number;
   /** f on the training set at θ_t (with `recordOutputs`). */
   outputs?: Float64Array;
   /** θ_t (with `recordParams`). */
@@ -71,10 +76,13 @@ export interface TrainResult {
   /** The phase this run reached, judged from its trajectory (not from η·λ0); under SGD the losses are minibatch losses, so it is only indicative. */
   phase: Phase;
   finalLambda: number | null;
+  /** Top Hessian eigenvalue at θ_0 and at the last measured step (with `trackHessian`; NaN and null otherwise). */
+  hessian0: number;
+  finalHessian: number | null;
   params: Tensor[];
 }
 
-/** One forward pass: the tape, f (m×k) and the MSE loss. */
+/** One forward pass: the tape, f (m×k) and the model's loss (MSE unless `config.loss` says otherwise). */
 export function forwardPass(model: Model, params: readonly Tensor[], data: Dataset): { tape: Tape; f: Var; loss: Var } {
   const tape = new Tape();
   const vars = params.map((p) => tape.param(p));
@@ -82,7 +90,7 @@ export function forwardPass(model: Model, params: readonly Tensor[], data: Datas
   if (f.value.shape[1] !== data.Y.shape[1]) {
     throw new Error(`the model has ${f.value.shape[1]} outputs but the targets Y have ${data.Y.shape[1]} columns`);
   }
-  return { tape, f, loss: ops.mseLoss(f, tape.constant(data.Y)) };
+  return { tape, f, loss: lossOf(model.config.loss ?? 'mse', f, tape.constant(data.Y)) };
 }
 
 /** The rows `idx` of a data set (copies). */
@@ -124,6 +132,20 @@ export function measureLambda(f: Var, start?: Float64Array): { lambda: number; v
   return { lambda: r.values[0], vector: r.vectors[0], iterations: r.iterations };
 }
 
+/** Top eigenvalue (algebraically largest) and eigenvector of the loss Hessian, warm-started like λ. */
+export function measureHessian(loss: Var, start?: Float64Array): { value: number; vector: Float64Array; iterations: number } {
+  const r = hessianTopEigenvalues(loss, 1, 1e-10, start);
+  return { value: r.values[0], vector: r.vectors[0], iterations: r.iterations };
+}
+
+/** The top eigenvalue of the loss Hessian at the given parameters. */
+export function hessianAt(model: Model, params: readonly Tensor[], data: Dataset): number {
+  const { tape, loss } = forwardPass(model, params, data);
+  const value = measureHessian(loss).value;
+  tape.dispose();
+  return value;
+}
+
 /** The NTK's top eigenvalue at the given parameters. */
 export function lambdaAt(model: Model, params: readonly Tensor[], data: Dataset): number {
   const { tape, f } = forwardPass(model, params, data);
@@ -162,6 +184,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
   const records: StepRecord[] = [];
   let lambda0 = NaN, loss0 = NaN, peakLoss = -Infinity, convergedAt: number | null = null;
   let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
+  let hessian0 = NaN, finalHessian: number | null = null, hessvec: Float64Array | undefined;
 
   const nextBatch = o.batchSize === undefined ? () => data : batchSampler(data, o.batchSize, o.batchSeed ?? 0);
   // λ of the step's outputs f, or of a fixed subset when `lambdaData` is given; warm-started from the last eigenvector.
@@ -170,6 +193,23 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
     const pass = forwardPass(model, params, o.lambdaData), m = measureLambda(pass.f, eigvec);
     pass.tape.dispose();
     return m;
+  };
+  // The Hessian's top eigenvalue, on the same data as λ and warm-started the same way.
+  const hessianOf = (loss: Var) => {
+    if (!o.lambdaData) return measureHessian(loss, hessvec);
+    const pass = forwardPass(model, params, o.lambdaData), m = measureHessian(pass.loss, hessvec);
+    pass.tape.dispose();
+    return m;
+  };
+  const measure = (rec: StepRecord, f: Var, loss: Var) => {
+    const m = lambdaOf(f);
+    rec.lambda = finalLambda = m.lambda;
+    eigvec = m.vector;
+    if (o.trackHessian) {
+      const h = hessianOf(loss);
+      rec.hessian = finalHessian = h.value;
+      hessvec = h.vector;
+    }
   };
 
   for (let t = 0; t <= o.steps; t++) {
@@ -189,10 +229,8 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
       }
       const last = t === o.steps;
       if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
-        const m = lambdaOf(f);
-        rec.lambda = finalLambda = m.lambda;
-        eigvec = m.vector;
-        if (t === 0) lambda0 = m.lambda;
+        measure(rec, f, loss);
+        if (t === 0) { lambda0 = rec.lambda!; hessian0 = rec.hessian ?? NaN; }
       }
       if (t === 0) loss0 = L;
       peakLoss = Math.max(peakLoss, L);
@@ -201,7 +239,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
       o.onStep?.(rec);
       if (last) break;
       if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
-        if (rec.lambda === undefined && o.measureLambda !== false) rec.lambda = finalLambda = lambdaOf(f).lambda;
+        if (rec.lambda === undefined && o.measureLambda !== false) measure(rec, f, loss);
         break;
       }
       const grads = vjp(loss, Float64Array.of(1));
@@ -227,5 +265,5 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
   velocity?.forEach(freeF64);
   const phase: Phase = diverged ? 'divergent' : convergedAt === null ? 'unconverged'
     : peakLoss > loss0 ? 'catapult' : 'lazy';
-  return { records, lambda0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, params: kept };
+  return { records, lambda0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, hessian0, finalHessian, params: kept };
 }

@@ -5,12 +5,11 @@ import { Tensor, tensor } from '../../src/linalg/tensor';
 import { Tape, Var, ops, jvp, vjp, rules, Prim } from '../../src/autodiff';
 import { forwardPass, initParams, makeModel, gaussianData } from '../../src/models';
 import { dot, dotList, maxRelErr, randn, relErr, within } from '../util';
+import { Build, primitiveCases } from './cases';
 
 const ADJOINT_TOL = 1e-12;
 const FD_TOL = 1e-7;
 const FD_STEP = 1e-5;
-
-type Build = (p: Var[]) => Var;
 
 /** Checks J from vjp and jvp agree (<w,Jv> = <Jᵀw,v>) and Jv matches central differences. */
 function check(name: string, inputs: Tensor[], build: Build, rng: RandomState): { adjoint: number; fd: number } {
@@ -39,34 +38,7 @@ function check(name: string, inputs: Tensor[], build: Build, rng: RandomState): 
 }
 
 const rng = new RandomState(7);
-const A = () => randn(rng, [3, 4]);
-const positive = () => tensor([3, 4], rng.standardNormalArray(12).map((x) => 0.5 + Math.abs(x)));
-// Entries kept away from 0 so relu's kink is never within the finite-difference step.
-const awayFromZero = () => tensor([3, 4], rng.standardNormalArray(12).map((x) => (x >= 0 ? 0.1 + x : x - 0.1)));
-
-const cases: { [P in Prim]: [Tensor[], Build][] } = {
-  add: [[[A(), A()], ([a, b]) => ops.add(a, b)]],
-  sub: [[[A(), A()], ([a, b]) => ops.sub(a, b)]],
-  mul: [[[A(), A()], ([a, b]) => ops.mul(a, b)]],
-  neg: [[[A()], ([a]) => ops.neg(a)]],
-  scale: [[[A()], ([a]) => ops.scale(a, -2.5)]],
-  matmul: [
-    [[randn(rng, [3, 4]), randn(rng, [4, 5])], ([a, b]) => ops.matmul(a, b, false, false)],
-    [[randn(rng, [4, 3]), randn(rng, [4, 5])], ([a, b]) => ops.matmul(a, b, true, false)],
-    [[randn(rng, [3, 4]), randn(rng, [5, 4])], ([a, b]) => ops.matmul(a, b, false, true)],
-    [[randn(rng, [4, 3]), randn(rng, [5, 4])], ([a, b]) => ops.matmul(a, b, true, true)],
-  ],
-  addBias: [[[A(), randn(rng, [4])], ([x, b]) => ops.addBias(x, b)]],
-  sum: [[[A()], ([a]) => ops.sum(a)]],
-  mean: [[[A()], ([a]) => ops.mean(a)]],
-  reshape: [[[A()], ([a]) => ops.scale(ops.reshape(a, [2, 6]), 1.5)]],
-  square: [[[A()], ([a]) => ops.square(a)]],
-  relu: [[[awayFromZero()], ([a]) => ops.relu(a)]],
-  tanh: [[[A()], ([a]) => ops.tanh(a)]],
-  exp: [[[A()], ([a]) => ops.exp(a)]],
-  log: [[[positive()], ([a]) => ops.log(a)]],
-  softplus: [[[tensor([3, 4], rng.standardNormalArray(12).map((x) => 8 * x))], ([a]) => ops.softplus(a)]],
-};
+const cases = primitiveCases(rng);
 
 test('the case table covers every primitive of the rule table', () => {
   const missing = (Object.keys(rules) as Prim[]).filter((p) => !(p in cases));
@@ -79,10 +51,15 @@ for (const prim of Object.keys(cases) as Prim[]) {
   });
 }
 
-test('composites: log-sigmoid, dense layer, MSE loss', () => {
+test('composites: log-sigmoid, dense layer, layer norm, MSE, logistic and cross-entropy losses', () => {
+  const A = () => randn(rng, [3, 4]);
+  const labels = tensor([3, 1], Float64Array.of(1, -1, 1)), oneHot = tensor([3, 4], Float64Array.of(0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1));
   check('logSigmoid', [A()], ([a]) => ops.logSigmoid(a), rng);
   check('dense', [randn(rng, [5, 4]), randn(rng, [3, 4]), randn(rng, [3])], ([x, W, b]) => ops.dense(x, W, b, 0.7, 0.3), rng);
+  check('layerNorm', [A()], ([a]) => ops.layerNorm(a), rng);
   check('mse', [A(), A()], ([f, y]) => ops.mseLoss(f, y), rng);
+  check('logistic', [randn(rng, [3, 1])], ([f]) => ops.logisticLoss(f, f.tape.constant(labels)), rng);
+  check('cross-entropy', [A()], ([f]) => ops.crossEntropyLoss(f, f.tape.constant(oneHot)), rng);
 });
 
 for (const act of ['relu', 'tanh'] as const) {

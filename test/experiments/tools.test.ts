@@ -1,7 +1,7 @@
 // Experiment tools: line fits, grids, bisection, the exact-update equations and the report writer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LinearModelState, Report, bisect, linearFit, linearModelStep, logspace, median, powerLawFit, warmupStep } from '../../src/experiments';
+import { LinearModelState, Report, bisect, linearFit, linearModelStep, logspace, median, powerLawFit, slopeInterval, studentTQuantile, warmupStep } from '../../src/experiments';
 import { relErr } from '../util';
 
 test('linearFit recovers an exact line and R² = 1; noise lowers R²', () => {
@@ -17,6 +17,21 @@ test('powerLawFit recovers an exponent; logspace hits its ends; median', () => {
   assert.is(x[0], 1e-3); assert.is(x[8], 0.2);
   assert.ok(Math.abs(powerLawFit(x, y).slope + 1.3) <= 1e-12);
   assert.is(median([3, 1, 2]), 2); assert.is(median([4, 1, 3, 2]), 2.5);
+});
+
+test('Student-t quantiles match scipy.stats.t.ppf to 1e-14; the slope interval covers the true slope of a noisy line', () => {
+  // Reference values: scipy 1.x, t.ppf(p, dof).
+  const ref: [number, number, number][] = [
+    [0.975, 1, 12.706204736174694], [0.975, 2, 4.302652729749462], [0.975, 3, 3.1824463052837078],
+    [0.975, 4, 2.7764451051977934], [0.975, 10, 2.228138851986274], [0.995, 7, 3.4994832973504924], [0.9, 30, 1.3104150253913955],
+  ];
+  for (const [p, dof, want] of ref) assert.ok(relErr(studentTQuantile(p, dof), want) <= 1e-14, `t(${p}, ${dof})`);
+  assert.ok(relErr(studentTQuantile(0.025, 5), -studentTQuantile(0.975, 5)) === 0);
+  assert.throws(() => studentTQuantile(1, 3), /level must be in/);
+  const x = [1, 2, 3, 4, 5, 6], y = [2.1, 3.9, 6.2, 7.8, 10.1, 12.0]; // ≈ 2x
+  const ci = slopeInterval(linearFit(x, y))!;
+  assert.ok(ci[0] < 2 && 2 < ci[1] && ci[1] - ci[0] < 0.5, `interval ${ci}`);
+  assert.is(slopeInterval(linearFit([1, 2], [3, 4])), null);
 });
 
 test('bisect narrows to the requested relative width and rejects a bracket without the boundary', () => {

@@ -1,0 +1,41 @@
+// One case (inputs and a builder) per primitive of the rule table, shared by the adjoint and Hessian tests.
+import { RandomState } from '../../src/linalg/rng';
+import { Tensor, tensor } from '../../src/linalg/tensor';
+import { ops, Prim, Var } from '../../src/autodiff';
+import { randn } from '../util';
+
+export type Build = (p: Var[]) => Var;
+
+/** Inputs for every primitive, drawn from `rng`; typed over Prim, so a new primitive without a case does not compile. */
+export function primitiveCases(rng: RandomState): { [P in Prim]: [Tensor[], Build][] } {
+  const A = () => randn(rng, [3, 4]);
+  const positive = () => tensor([3, 4], rng.standardNormalArray(12).map((x) => 0.5 + Math.abs(x)));
+  // Entries kept away from 0 so relu's kink is never within the finite-difference step.
+  const awayFromZero = () => tensor([3, 4], rng.standardNormalArray(12).map((x) => (x >= 0 ? 0.1 + x : x - 0.1)));
+
+  const cases: { [P in Prim]: [Tensor[], Build][] } = {
+    add: [[[A(), A()], ([a, b]) => ops.add(a, b)]],
+    sub: [[[A(), A()], ([a, b]) => ops.sub(a, b)]],
+    mul: [[[A(), A()], ([a, b]) => ops.mul(a, b)]],
+    neg: [[[A()], ([a]) => ops.neg(a)]],
+    scale: [[[A()], ([a]) => ops.scale(a, -2.5)]],
+    matmul: [
+      [[randn(rng, [3, 4]), randn(rng, [4, 5])], ([a, b]) => ops.matmul(a, b, false, false)],
+      [[randn(rng, [4, 3]), randn(rng, [4, 5])], ([a, b]) => ops.matmul(a, b, true, false)],
+      [[randn(rng, [3, 4]), randn(rng, [5, 4])], ([a, b]) => ops.matmul(a, b, false, true)],
+      [[randn(rng, [4, 3]), randn(rng, [5, 4])], ([a, b]) => ops.matmul(a, b, true, true)],
+    ],
+    addBias: [[[A(), randn(rng, [4])], ([x, b]) => ops.addBias(x, b)]],
+    sum: [[[A()], ([a]) => ops.sum(a)]],
+    mean: [[[A()], ([a]) => ops.mean(a)]],
+    reshape: [[[A()], ([a]) => ops.scale(ops.reshape(a, [2, 6]), 1.5)]],
+    square: [[[A()], ([a]) => ops.square(a)]],
+    relu: [[[awayFromZero()], ([a]) => ops.relu(a)]],
+    tanh: [[[A()], ([a]) => ops.tanh(a)]],
+    exp: [[[A()], ([a]) => ops.exp(a)]],
+    log: [[[positive()], ([a]) => ops.log(a)]],
+    softplus: [[[tensor([3, 4], rng.standardNormalArray(12).map((x) => 8 * x))], ([a]) => ops.softplus(a)]],
+    logSumExp: [[[tensor([3, 4], rng.standardNormalArray(12).map((x) => 4 * x))], ([a]) => ops.logSumExp(a)]],
+  };
+  return cases;
+}
