@@ -68,7 +68,10 @@ function train(argv: string[]): void {
   writeRun(out, result, summary);
   const saveTo = text(o, 'save-params');
   if (saveTo) saveParams(saveTo, s.model, result.params);
-  if (summary.hessian0 !== null) console.log(`loss Hessian top eigenvalue: ${summary.hessian0} at step 0, ${summary.final_hessian ?? '—'} at the end`);
+  if (summary.hessian0 !== null) {
+    const rel = summary.lr_reference === 'hessian' ? ` (η·λ_H0 = ${summary.eta * summary.hessian0}, which sets η for the ${summary.loss} loss)` : '';
+    console.log(`loss Hessian top eigenvalue λ_H: ${summary.hessian0} at step 0${rel}, ${summary.final_hessian ?? '—'} at the end`);
+  }
   const verdict = result.diverged ? `diverged at step ${result.diverged.step} (${result.diverged.reason})` : summary.phase;
   console.log(`λ0 = ${summary.lambda0}, η = ${summary.eta} (η·λ0 = ${summary.eta_lambda0}): ${verdict}; `
     + `peak loss ${summary.peak_loss}, final loss ${summary.final_loss}, final λ = ${summary.final_lambda ?? '—'}`);

@@ -8,7 +8,7 @@ import { symmetricEigen } from '../../src/linalg/eigen';
 import {
   Tape, Var, ops, vjp, hvp, gaussNewtonMatvec, hessianDense, hessianMatvec, hessianTopEigenvalue, ntkTopEigenvalue, parameterCount,
 } from '../../src/autodiff';
-import { LossKind, binaryLabels, lossOf, forwardPass, gaussianData, initParams, loadClassification, makeModel, Model, Dataset } from '../../src/models';
+import { LossKind, binaryLabels, lossOf, hessianAt, train, forwardPass, gaussianData, initParams, loadClassification, makeModel, Model, Dataset } from '../../src/models';
 import { dot, dotList, maxRelErr, relErr, within } from '../util';
 import { Build, primitiveCases } from './cases';
 
@@ -130,6 +130,20 @@ test(`MSE: H v − G v equals the residual term Σ_a r_a ∇²f_a v/(km), to ${G
   within(relErr(gn, ntkTopEigenvalue(f, 1e-13)), 1e-10, 'top eigenvalue of JᵀJ/(km) vs the NTK JJᵀ/(km)');
   // And G is what the NTK test already pins down: <v, G v> = ‖J v‖²/(km) ≥ 0.
   within(Math.max(0, -dot(v, gv)), 0, 'G is positive semi-definite along v');
+});
+
+test('train --track hessian: every recorded Hessian eigenvalue is that of θ_t, warm start or not (1e-9)', () => {
+  const n = smallNet('ce', 'tanh');
+  const r = train(n.model, n.init, n.data, {
+    lr: 0.5, steps: 4, momentum: 0, l2: 0, eigEvery: 2, maxLoss: 1e12, convergeFraction: 1e-8, trackHessian: true, recordParams: true,
+  });
+  const measured = r.records.filter((x) => x.hessian !== undefined);
+  if (measured.length !== 3) throw new Error(`expected the Hessian at steps 0, 2 and 4, got ${measured.map((x) => x.t)}`);
+  for (const rec of measured) {
+    const params = rec.params!.map((p, i) => tensor(n.init[i].shape, p));
+    within(relErr(rec.hessian!, hessianAt(n.model, params, n.data)), 1e-9, `step ${rec.t}`);
+  }
+  within(relErr(r.hessian0, measured[0].hessian!), 0, 'hessian0');
 });
 
 test('logistic loss at logits ±1e3: exact loss, gradient and curvature, all finite', () => {
