@@ -2,6 +2,7 @@
 import * as kernels from './kernels.bench';
 import * as training from './training.bench';
 import * as scaling from './scaling.bench';
+import * as hessian from './hessian.bench';
 
 /** A bench module: a name and a `run` that prints its table and writes bench/results/<name>.json. */
 interface BenchModule {
@@ -10,7 +11,7 @@ interface BenchModule {
 }
 
 /** Add new bench modules here; an optional name filter on the command line selects a subset. */
-const BENCHES: BenchModule[] = [kernels, training, scaling];
+const BENCHES: BenchModule[] = [kernels, training, scaling, hessian];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -7,6 +7,12 @@ import type { Var } from './tape';
 /** Largest parameter count for which the dense Hessian may be formed (it costs one HVP per column). */
 export const DENSE_HESSIAN_LIMIT = 4000;
 
+/**
+ * Memory for the Lanczos basis in parameter space (one P-vector per iteration, kept for full
+ * reorthogonalization): it caps the iterations, so a 4M-parameter net gets 32 and reports whether that converged.
+ */
+export const HESSIAN_BASIS_BYTES = 2 ** 30;
+
 /** Total parameter count of a tape: the length of the flattened vectors the operators below act on. */
 export function parameterCount(v: Var): number {
   return v.tape.params.reduce((s, id) => s + v.tape.values[id].data.length, 0);
@@ -92,7 +98,9 @@ export interface HessianSpectrum {
  * const sharpness = hessianTopEigenvalues(loss).values[0];
  */
 export function hessianTopEigenvalues(loss: Var, k = 1, tol = 1e-10, start?: Float64Array): HessianSpectrum {
-  const r = lanczosTop(hessianMatvec(loss), parameterCount(loss), { k, tol, start });
+  const P = parameterCount(loss);
+  const maxIter = Math.max(k + 1, Math.min(300, Math.floor(HESSIAN_BASIS_BYTES / (8 * P))));
+  const r = lanczosTop(hessianMatvec(loss), P, { k, tol, start, maxIter });
   return { values: r.values, residuals: r.residuals, vectors: r.vectors, iterations: r.iterations, converged: r.converged };
 }
 

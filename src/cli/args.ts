@@ -148,7 +148,7 @@ export function trainOptions(o: Options, defaults: { steps: number; eigEvery: nu
     maxLoss: num(o, 'max-loss', 1e12, 0, false),
     convergeFraction: num(o, 'converge', 1e-8, 0, false),
     // `--track hessian`: the loss Hessian's top eigenvalue beside λ (the NTK's) wherever λ is measured.
-    trackHessian: choice(o, 'track', ['hessian', 'ntk'] as const, 'ntk') === 'hessian',
+    trackHessian: choice(o, 'track', ['ntk', 'hessian'] as const, 'ntk') === 'hessian',
   };
 }
 

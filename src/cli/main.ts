@@ -7,7 +7,7 @@ import { forwardPass } from '../models';
 import {
   ensureDir, figures, formatSweepTable, parseLr, parseLrGrid, phaseSweep, reproduce, runFigure, runTraining, saveParams, setup, writeRun, VERSION,
 } from '../experiments';
-import { MODEL_OPTIONS, TRAIN_OPTIONS, choice, int, parse, seedOption, setupOptions, text, trainOptions } from './args';
+import { MODEL_OPTIONS, TRAIN_OPTIONS, choice, int, intList, parse, seedOption, setupOptions, text, trainOptions } from './args';
 import { progress } from './progress';
 import { ORACLE_USAGE, check, oracle } from './oracle';
 import { SWEEP_USAGE, merge, plot, sweep as sweepGrid } from './sweep';
@@ -45,6 +45,7 @@ ntk options: --top K --dense (also form the full NTK and compare)
 hessian options: --top K --dense (also form the Hessian from one HVP per column and compare)
 phase-sweep options: --lrs a:b:step or a,b,c (e.g. 0.25x:2.25x:0.05x) --out DIR --steps T
 figure options: --out DIR --seed S --width N (overrides the figure's default width) --full (paper sizes) --quiet
+  --widths a,b,c (figures that sweep widths: haas, figS13c)
 reproduce options: --out DIR --seed S --suite linear|nonlinear|followups --only id,id,... --full (paper sizes) --quiet
 ${ORACLE_USAGE}
 ${SWEEP_USAGE}
@@ -152,11 +153,12 @@ async function figure(argv: string[]): Promise<void> {
     throw new Error(`figure needs an id (${ALL_IDS})`);
   }
   const fig = figures.figureById(id);
-  const o = parse(rest, { out: { type: 'string' }, seed: { type: 'string' }, width: { type: 'string' }, full: { type: 'boolean' }, quiet: { type: 'boolean' } });
+  const o = parse(rest, { out: { type: 'string' }, seed: { type: 'string' }, width: { type: 'string' }, widths: { type: 'string' }, full: { type: 'boolean' }, quiet: { type: 'boolean' } });
   if (o.help) return void console.log(USAGE);
   const out = text(o, 'out', `out/${id}`)!;
   const bar = progress(id, 1000, o.quiet === true);
-  const r = await runFigure(fig, out, seedOption(o, 'seed', 0), int(o, 'width', undefined, 1), (f, note) => bar.update(Math.round(1000 * f), note), o.full === true);
+  const r = await runFigure(fig, out, seedOption(o, 'seed', 0), int(o, 'width', undefined, 1), (f, note) => bar.update(Math.round(1000 * f), note), o.full === true,
+    intList(o, 'widths', 1));
   bar.finish();
   console.log(verdictLine(r));
   console.log(`wrote ${path.join(out, 'report.md')} and ${r.files.length + r.plots.length - 1} data and plot files`);

@@ -17,17 +17,28 @@ export interface ReproduceOptions {
   onProgress?: (fraction: number, note: string) => void;
 }
 
-/** Runs one experiment into `out` (created if needed). */
-export async function runFigure(fig: Figure, out: string, seed: number, width?: number, onProgress: (f: number, note: string) => void = () => {}, full = false): Promise<FigureResult> {
+/** Runs one experiment into `out` (created if needed). `widths` is for the figures that sweep widths (`sweepsWidths`). */
+export async function runFigure(
+  fig: Figure, out: string, seed: number, width?: number, onProgress: (f: number, note: string) => void = () => {}, full = false, widths?: number[],
+): Promise<FigureResult> {
   if (width !== undefined && !(Number.isInteger(width) && width >= 1)) throw new Error(`width must be a positive integer, got ${width}`);
+  if (fig.sweepsWidths && width !== undefined) throw new Error(`${fig.id} sweeps widths; give them with --widths a,b,c instead of --width`);
+  if (!fig.sweepsWidths && widths !== undefined) throw new Error(`${fig.id} runs at one width; --widths applies to the width-sweeping figures only (use --width)`);
+  if (widths !== undefined && widths.length < 2) throw new Error(`--widths needs at least two widths to fit an exponent, got ${widths.join(',')}`);
   ensureDir(out);
-  return fig.run({ out, seed, width, full, progress: (f, note) => onProgress(f, note ?? '') });
+  return fig.run({ out, seed, width, widths, full, progress: (f, note) => onProgress(f, note ?? '') });
 }
+
+const SUITE_TITLES: Record<Suite, string> = {
+  linear: 'the linear-model experiments of Lewkowycz et al. (2020)',
+  nonlinear: 'the nonlinear-network experiments of Lewkowycz et al. (2020)',
+  followups: 'the follow-up studies (Huang et al., Haas et al., Sadrtdinov et al.)',
+};
 
 /** index.md: one line per experiment with its verdict counts, then links to each report and plot. */
 export function indexMarkdown(results: readonly FigureResult[], pending: readonly string[], seed: number, suite: Suite = 'linear'): string {
   const lines = [
-    `# catapult: the ${suite === 'linear' ? 'linear-model' : 'nonlinear-network'} experiments of Lewkowycz et al. (2020)`, '',
+    `# catapult: ${SUITE_TITLES[suite]}`, '',
     `Engine ${VERSION}, seed ${seed}. Each report puts the paper's predictions beside the measured values.`, '',
     '| experiment | agrees | departs | time | report |', '|---|---|---|---|---|',
     ...results.map((r) => {

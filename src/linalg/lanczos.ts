@@ -1,5 +1,6 @@
 // Lanczos with full reorthogonalization for the top-k eigenpairs of a symmetric operator given as a matvec.
 import { kernels } from './kernels';
+import { allocF64, freeF64 } from './backend';
 import { tridiagonalEigen, tridiagonalQL } from './eigen';
 
 /** Options of `lanczosTop`. */
@@ -106,10 +107,23 @@ export function lanczosTop(matvec: (x: Float64Array, y: Float64Array) => void, n
   if (!(tol >= 0)) throw new Error(`lanczosTop: tol = ${tol} must be non-negative`);
   const kk = Math.min(k, n);
   const maxIter = Math.min(n, Math.max(opts.maxIter ?? Math.min(n, 300), kk));
-  const Q = new Float64Array(maxIter * n); // Lanczos basis, one row per vector
+  // The basis and the work vector live in kernel memory when there is room: reorthogonalizing against a
+  // basis in JS memory would copy all of it into the wasm heap at every step.
+  const Q = allocF64(maxIter * n); // Lanczos basis, one row per vector
+  const w = allocF64(n);
+  try {
+    return lanczosIterate(matvec, n, kk, tol, maxIter, Q, w, opts.start);
+  } finally {
+    freeF64(Q);
+    freeF64(w);
+  }
+}
+
+/** The iteration of `lanczosTop` on its allocated basis Q (maxIter × n) and work vector w. */
+function lanczosIterate(matvec: (x: Float64Array, y: Float64Array) => void, n: number, kk: number, tol: number, maxIter: number,
+  Q: Float64Array, w: Float64Array, start: Float64Array | undefined): LanczosResult {
   const alpha = new Float64Array(maxIter);
   const beta = new Float64Array(maxIter); // beta[j] couples q_j and q_{j+1}; 0 marks a restart
-  const w = new Float64Array(n);
   const h = new Float64Array(maxIter);
   const dT = new Float64Array(maxIter); // scratch for the per-step tridiagonal solve
   const eT = new Float64Array(maxIter);
@@ -122,9 +136,9 @@ export function lanczosTop(matvec: (x: Float64Array, y: Float64Array) => void, n
   let i = 0;
 
   // q_0 = start / ‖start‖.
-  if (opts.start !== undefined) {
-    if (opts.start.length !== n) throw new Error(`lanczosTop: start has length ${opts.start.length}, expected ${n}`);
-    for (i = 0; i < n; i++) w[i] = opts.start[i];
+  if (start !== undefined) {
+    if (start.length !== n) throw new Error(`lanczosTop: start has length ${start.length}, expected ${n}`);
+    for (i = 0; i < n; i++) w[i] = start[i];
   } else {
     fillRandom(n, w, next);
   }

@@ -56,6 +56,9 @@ test('seed out of range', () => rejects([...train, '--model', 'warmup', '--lr', 
 test('figure without an id', () => rejects(['figure'], /figure needs an id \(fig2, figS1/));
 test('unknown figure', () => rejects(['figure', 'fig99', '--out', 'o'], /unknown figure 'fig99'/));
 test('figure with a negative width', () => rejects(['figure', 'figS1', '--width=-3', '--out', 'o'], /--width must be an integer ≥ 1/));
+test('a width-sweeping figure given one --width', () => rejects(['figure', 'haas', '--width', '512', '--out', 'o'], /haas sweeps widths; give them with --widths/));
+test('--widths for a one-width figure', () => rejects(['figure', 'fig2', '--widths', '100,200', '--out', 'o'], /fig2 runs at one width/));
+test('--widths with one width', () => rejects(['figure', 'haas', '--widths', '256', '--out', 'o'], /at least two widths/));
 test('reproduce with an unknown id', () => rejects(['reproduce', '--only', 'fig2,nope', '--out', 'o'], /unknown figure 'nope'/));
 test('figure output directory that cannot be created', () => rejects(['figure', 'figS1', '--quiet', '--out', 'good.npz/sub'], /cannot create output directory/));
 

@@ -1,7 +1,7 @@
 // Haas et al. at CI sizes: η_max(n) by bisection for MSE and cross-entropy, exponents with confidence intervals.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HAAS_DEFAULTS, computeHaas, constantLoss, featureUpdates } from '../../src/experiments/figures';
+import { HAAS_DEFAULTS, HAAS_SMALL, computeHaas, constantLoss, featureUpdates } from '../../src/experiments/figures';
 import { initParams, makeModel } from '../../src/models';
 import { tensor } from '../../src/linalg/tensor';
 import { RandomState } from '../../src/linalg/rng';
@@ -16,7 +16,7 @@ test('featureUpdates: ‖ΔW a‖/‖W a‖ per layer is 0 without change and ex
 });
 
 test('η_max(n) at widths 64–256, 3 seeds: the MSE exponent is more negative than the cross-entropy one, both with 95% intervals', () => {
-  const o = { ...HAAS_DEFAULTS, widths: [64, 128, 256], seeds: [0, 1, 2] };
+  const o = { ...HAAS_DEFAULTS, ...HAAS_SMALL };
   const d = computeHaas(o);
   const mse = d.fits.find((f) => f.loss === 'mse')!, ce = d.fits.find((f) => f.loss === 'ce')!;
   for (const f of [mse, ce]) {

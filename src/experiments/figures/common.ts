@@ -14,6 +14,8 @@ export interface FigureContext {
   seed: number;
   /** Overrides the figure's default width n. */
   width?: number;
+  /** Overrides the widths of a figure that sweeps them (`sweepsWidths`). */
+  widths?: number[];
   /** Run at the paper's sizes instead of the CI-friendly defaults (nonlinear suite). */
   full?: boolean;
   /** Fraction of the figure's work done so far, in [0, 1]. */
@@ -35,6 +37,8 @@ export interface Figure {
   title: string;
   /** Rough share of a full `reproduce` run, for its progress bar. */
   weight: number;
+  /** The figure sweeps widths: it takes `--widths a,b,c` rather than `--width N`. */
+  sweepsWidths?: boolean;
   run(ctx: FigureContext): Promise<FigureResult>;
 }
 

@@ -48,9 +48,10 @@ export const figS13c: Figure = {
   id: 'figS13c',
   title: 'Fig. S13c: the kernel stops moving after the catapult, more so when wider',
   weight: 3,
+  sweepsWidths: true,
   async run(ctx: FigureContext) {
     const started = Date.now();
-    const o: FigS13cOptions = { ...FIGS13C_DEFAULTS, ...(ctx.full ? FIGS13C_FULL : {}), seed: ctx.seed };
+    const o: FigS13cOptions = { ...FIGS13C_DEFAULTS, ...(ctx.full ? FIGS13C_FULL : {}), seed: ctx.seed, ...(ctx.widths ? { widths: ctx.widths } : {}) };
     const d = computeFigS13c(o, (f, note) => ctx.progress(0.9 * f, note));
     const files = writeTable(ctx.out, 'kernel_change', ['width', 'lambda0', 'change', 'loss0', 'peak_loss', 'diverged'],
       d.runs.map((r) => ({ width: r.width, lambda0: r.lambda0, change: r.change, loss0: r.loss0, peak_loss: r.peakLoss, diverged: String(r.diverged) })), { ...o });

@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { Tensor } from '../../linalg/tensor';
 import { kernels } from '../../linalg/kernels';
-import { Dataset, LossKind, Model, evaluate, forwardPass, initParams, loadClassification, makeModel, train } from '../../models';
+import { Dataset, LossKind, Model, evaluate, firstRows, forwardPass, hessianAt, initParams, lambdaAt, loadClassification, makeModel, train } from '../../models';
 import { Report, fmt } from '../report';
 import { LineFit, powerLawFit, slopeInterval } from '../stats';
 import { toJson, writeFileAtomic } from '../output';
@@ -27,13 +27,20 @@ export interface HaasOptions {
   refine: number;
   /** A run is stable when it never blows up and its final training loss is below this fraction of the best constant predictor's. */
   stableFraction: number;
+  /** λ0 (NTK) and λ_H0 (loss Hessian) at initialization are measured on this many training rows. */
+  curvatureSamples: number;
+  /** λ_H0 is skipped above this many parameters (its Lanczos basis lives in parameter space). */
+  hessianMaxParams: number;
 }
 
+/** The issue's widths, 256 … 8192, one seed: hours of CPU here (8192 alone is about an hour per loss). */
 export const HAAS_DEFAULTS: HaasOptions = {
-  widths: [64, 128, 256, 512], losses: ['mse', 'ce'], trainSize: 1500, batch: 64, steps: 200, pool: 4, seeds: [0, 1, 2],
-  etaStart: 1 / 64, refine: 5, stableFraction: 0.8,
+  widths: [256, 512, 1024, 2048, 4096, 8192], losses: ['mse', 'ce'], trainSize: 1500, batch: 64, steps: 200, pool: 4, seeds: [0],
+  etaStart: 1 / 64, refine: 5, stableFraction: 0.8, curvatureSamples: 256, hessianMaxParams: 2 ** 22,
 };
-export const HAAS_FULL: Partial<HaasOptions> = { widths: [256, 512, 1024, 2048, 4096, 8192, 16384], pool: 1, seeds: [0, 1] };
+export const HAAS_FULL: Partial<HaasOptions> = { widths: [256, 512, 1024, 2048, 4096, 8192, 16384], seeds: [0, 1, 2] };
+/** CI sizes (the test): widths 64–256, three seeds, a few minutes in all. */
+export const HAAS_SMALL: Partial<HaasOptions> = { widths: [64, 128, 256], seeds: [0, 1, 2] };
 
 /** The loss of the best constant prediction on balanced one-hot data with k classes: the yardstick of "learned something". */
 export function constantLoss(loss: LossKind, k: number): number {
@@ -53,6 +60,9 @@ export interface EtaMax {
   nonMonotone: boolean;
   trials: Trial[];
   loss0: number;
+  /** At initialization, on the first `curvatureSamples` rows: the NTK's top eigenvalue and the loss Hessian's (null above `hessianMaxParams`). */
+  lambda0: number;
+  hessian0: number | null;
   /** At η_max: final training loss and accuracy, RMS and max |logit|, and ‖ΔW_l a_l‖/‖W_l a_l‖ per layer. */
   finalLoss: number;
   accuracy: number;
@@ -105,8 +115,12 @@ export function featureUpdates(model: Model, init: readonly Tensor[], final: rea
   });
 }
 
-/** η_max for one loss, width and seed: an upward ×2 scan from `etaStart`, then bisection in log η. */
-export function findEtaMax(loss: LossKind, width: number, seed: number, data: Dataset, o: HaasOptions): EtaMax {
+/**
+ * η_max for one loss, width and seed: a ×2 scan up from `start` (default `etaStart`) to the first unstable η,
+ * then `refine` bisections in log η. A start that is already unstable because the loss blew up scans down
+ * instead; one that merely failed to learn falls back to the scan from `etaStart`.
+ */
+export function findEtaMax(loss: LossKind, width: number, seed: number, data: Dataset, o: HaasOptions, start = o.etaStart): EtaMax {
   const model = haasModel(width, loss, data), init = initParams(model, seed), loss0 = evaluate(model, init, data).loss;
   const trials: Trial[] = [];
   const kept = new Map<number, Tensor[]>();
@@ -117,8 +131,18 @@ export function findEtaMax(loss: LossKind, width: number, seed: number, data: Da
     return t.stable;
   };
   let lo = NaN, hi = NaN;
-  for (let eta = o.etaStart; eta <= 1024; eta *= 2) {
-    if (run(eta)) lo = eta; else if (Number.isFinite(lo)) { hi = eta; break; } else if (trials[trials.length - 1].blewUpAt !== null) break;
+  const scanUp = (from: number) => {
+    for (let eta = from; eta <= 1024; eta *= 2) {
+      if (run(eta)) lo = eta; else if (Number.isFinite(lo)) { hi = eta; break; } else if (trials[trials.length - 1].blewUpAt !== null) break;
+    }
+  };
+  scanUp(start);
+  if (!Number.isFinite(lo) && start !== o.etaStart && trials[0].blewUpAt !== null) {
+    // The previous width's η_max/2 already blows up here: halve until a run is stable.
+    hi = start;
+    for (let eta = start / 2; eta >= o.etaStart && !Number.isFinite(lo); eta /= 2) { if (run(eta)) lo = eta; else hi = eta; }
+  } else if (!Number.isFinite(lo) && start !== o.etaStart) {
+    scanUp(o.etaStart);
   }
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     throw new Error(`haas: no stable-to-unstable bracket for ${loss}, width ${width}, seed ${seed} from η = ${o.etaStart} (trials: ${trials.map((t) => `${fmt(t.eta)}:${t.stable ? 'stable' : 'unstable'}`).join(', ')})`);
@@ -135,8 +159,11 @@ export function findEtaMax(loss: LossKind, width: number, seed: number, data: Da
   let ss = 0, max = 0;
   for (const v of logits) { ss += v * v; max = Math.max(max, Math.abs(v)); }
   tape.dispose();
+  const probe = firstRows(data, Math.min(o.curvatureSamples, data.X.shape[0]));
+  const P = init.reduce((a, p) => a + p.data.length, 0);
   return {
     loss, width, seed, etaMax: lo, etaUnstable: hi, nonMonotone, trials, loss0,
+    lambda0: lambdaAt(model, init, probe), hessian0: P <= o.hessianMaxParams ? hessianAt(model, init, probe) : null,
     finalLoss: ev.loss, accuracy: ev.accuracy, logitRms: Math.sqrt(ss / logits.length), logitMax: max,
     featureUpdate: featureUpdates(model, init, final, data.X),
   };
@@ -161,14 +188,19 @@ export function haasData(o: HaasOptions): { train: Dataset; source: string } {
 /** Every (loss, width, seed) in turn; `onResult` sees each as it finishes (the figure writes it out at once). */
 export function computeHaas(o: HaasOptions, progress: (f: number, note?: string) => void = () => {}, onResult: (r: EtaMax) => void = () => {}): HaasData {
   const { train: data, source } = haasData(o);
-  const jobs = o.losses.flatMap((loss) => o.widths.flatMap((width) => o.seeds.map((seed) => ({ loss, width, seed }))));
+  const widths = [...o.widths].sort((a, b) => a - b);
+  const jobs = o.losses.flatMap((loss) => widths.flatMap((width) => o.seeds.map((seed) => ({ loss, width, seed }))));
   // Cost grows with the width (about n² per step for the hidden layer), so progress is weighted by it.
   const cost = (w: number) => w * (data.X.shape[1] + w);
   const total = jobs.reduce((s, j) => s + cost(j.width), 0);
   let done = 0;
+  const previous = new Map<string, number>();
   const results = jobs.map((j) => {
     progress(done / total, `${j.loss}, width ${j.width}, seed ${j.seed}`);
-    const r = findEtaMax(j.loss, j.width, j.seed, data, o);
+    // Widths run in increasing order and η_max falls with n, so half the last η_max is a close stable start.
+    const key = `${j.loss}/${j.seed}`, last = previous.get(key);
+    const r = findEtaMax(j.loss, j.width, j.seed, data, o, last === undefined ? o.etaStart : Math.max(o.etaStart, last / 2));
+    previous.set(key, r.etaMax);
     done += cost(j.width);
     onResult(r);
     return r;
@@ -176,10 +208,11 @@ export function computeHaas(o: HaasOptions, progress: (f: number, note?: string)
   return { results, fits: fitExponents(results, o.losses), source, inputDim: data.X.shape[1] };
 }
 
-const ROW_COLUMNS = ['loss', 'width', 'seed', 'eta_max', 'eta_unstable', 'non_monotone', 'loss0', 'final_loss', 'accuracy', 'logit_rms', 'logit_max', 'feature_update_1', 'feature_update_2', 'feature_update_3', 'trials'];
+const ROW_COLUMNS = ['loss', 'width', 'seed', 'eta_max', 'eta_unstable', 'non_monotone', 'lambda0', 'eta_max_lambda0', 'hessian0', 'eta_max_hessian0', 'loss0', 'final_loss', 'accuracy', 'logit_rms', 'logit_max', 'feature_update_1', 'feature_update_2', 'feature_update_3', 'trials'];
 
 const row = (r: EtaMax) => ({
   loss: r.loss, width: r.width, seed: r.seed, eta_max: r.etaMax, eta_unstable: r.etaUnstable, non_monotone: String(r.nonMonotone),
+  lambda0: r.lambda0, eta_max_lambda0: r.etaMax * r.lambda0, hessian0: r.hessian0, eta_max_hessian0: r.hessian0 === null ? null : r.etaMax * r.hessian0,
   loss0: r.loss0, final_loss: r.finalLoss, accuracy: r.accuracy, logit_rms: r.logitRms, logit_max: r.logitMax,
   feature_update_1: r.featureUpdate[0], feature_update_2: r.featureUpdate[1], feature_update_3: r.featureUpdate[2], trials: r.trials.length,
 });
@@ -209,6 +242,14 @@ function checks(report: Report, d: HaasData, o: HaasOptions): void {
       measured: `RMS logit ~ n^${fmt(logit.slope, 3)}; final loss ≤ ${fmt(Math.max(...ceRuns.map((r) => r.finalLoss)))} (ln 10 = ${fmt(Math.log(10))})`,
       pass: logit.slope > 0 && lossBounded });
   }
+  const mseRuns = d.results.filter((r) => r.loss === 'mse');
+  if (mseRuns.length >= 2) {
+    const products = mseRuns.map((r) => r.etaMax * r.lambda0);
+    const trend = powerLawFit(mseRuns.map((r) => r.width), products);
+    report.check({ quantity: 'MSE: η_max·λ0 (λ0 the NTK top eigenvalue at init) against width', paper: 'a constant (Lewkowycz et al.: ≈ 12 for ReLU nets), which makes η_max ~ 1/λ0 ~ 1/n',
+      measured: `${fmt(Math.min(...products), 3)} … ${fmt(Math.max(...products), 3)}, power of n ${fmt(trend.slope, 3)}; λ0 ~ n^${fmt(powerLawFit(mseRuns.map((r) => r.width), mseRuns.map((r) => r.lambda0)).slope, 3)}`,
+      pass: Math.abs(trend.slope) < 0.15 });
+  }
   for (const loss of o.losses) {
     const rs = d.results.filter((r) => r.loss === loss);
     if (rs.length < 2) continue;
@@ -223,9 +264,10 @@ export const haas: Figure = {
   id: 'haas',
   title: 'Haas et al.: maximal stable learning rate against width, MSE vs cross-entropy',
   weight: 6,
+  sweepsWidths: true,
   async run(ctx: FigureContext) {
     const started = Date.now();
-    const o: HaasOptions = { ...HAAS_DEFAULTS, ...(ctx.full ? HAAS_FULL : {}), ...(ctx.width ? { widths: [ctx.width] } : {}) };
+    const o: HaasOptions = { ...HAAS_DEFAULTS, ...(ctx.full ? HAAS_FULL : {}), ...(ctx.widths ? { widths: ctx.widths } : {}) };
     o.seeds = o.seeds.map((s) => s + ctx.seed);
     const done: EtaMax[] = [];
     // Each finished (loss, width, seed) is written at once, so an interrupted run keeps it.
@@ -244,8 +286,11 @@ export const haas: Figure = {
       + `(${fmt(constantLoss('mse', 10))} for MSE, ln 10 for cross-entropy). η_max is the largest stable η found by a ×2 scan from ${o.etaStart} and ${o.refine} `
       + `bisections in log η (bracket ratio ${fmt(2 ** (1 / 2 ** o.refine), 4)}). Exponents are least-squares slopes of log η_max against log n over every (width, seed), `
       + 'with 95% Student-t intervals. The paper uses CIFAR-10, MNIST and generated data, widths up to 16384, SGD and Adam; this is fashion-mnist with SGD only.');
-    report.table(['loss', 'width', 'seed', 'η_max', 'final loss', 'accuracy', 'RMS logit', 'ΔW a / W a (1, 2, 3)'],
-      d.results.map((r) => [r.loss, r.width, r.seed, r.etaMax, r.finalLoss, r.accuracy, r.logitRms, r.featureUpdate.map((v) => fmt(v, 3)).join(', ')]));
+    report.table(['loss', 'width', 'seed', 'η_max', 'λ0 (NTK)', 'η_max·λ0', 'η_max·λ_H0', 'final loss', 'accuracy', 'RMS logit', 'ΔW a / W a (1, 2, 3)'],
+      d.results.map((r) => [r.loss, r.width, r.seed, r.etaMax, r.lambda0, r.etaMax * r.lambda0, r.hessian0 === null ? '—' : r.etaMax * r.hessian0,
+        r.finalLoss, r.accuracy, r.logitRms, r.featureUpdate.map((v) => fmt(v, 3)).join(', ')]));
+    report.text(`λ0 is the top eigenvalue of the empirical NTK JJᵀ/(km) and λ_H0 that of the loss Hessian (Lanczos on exact HVPs), both at initialization on the first ${o.curvatureSamples} training rows; `
+      + `λ_H0 is left out above ${o.hessianMaxParams} parameters, where its Lanczos basis would not fit in memory.`);
     ctx.progress(0.95, 'plots');
     const byLoss = (f: (r: EtaMax) => number, suffix = ''): Series[] => o.losses.map((loss) => {
       const rs = d.results.filter((r) => r.loss === loss);
@@ -259,6 +304,12 @@ export const haas: Figure = {
         kind: 'line', title: 'maximal stable learning rate', xLabel: 'width n', yLabel: 'η_max', xLog: true, yLog: true,
         series: [...byLoss((r) => r.etaMax), ...fitLines],
       }, 'η_max against width (log–log) with the fitted power laws.'),
+      ...await addPlot(report, ctx.out, 'haas_eta_lambda', {
+        kind: 'line', title: 'η_max in units of the initial curvature', xLabel: 'width n', yLabel: 'η_max · curvature at init', xLog: true, yLog: true,
+        series: [...byLoss((r) => r.etaMax * r.lambda0, ' · λ0 (NTK)'),
+          ...byLoss((r) => (r.hessian0 === null ? NaN : r.etaMax * r.hessian0), ' · λ_H0 (Hessian)').map((x) => ({ ...x, dashed: true }))],
+        hlines: [{ at: 2, label: 'η = 2/curvature' }],
+      }, 'η_max times the top NTK eigenvalue (solid) and the top loss-Hessian eigenvalue (dashed) at initialization, against width.'),
       ...await addPlot(report, ctx.out, 'haas_logits', {
         kind: 'line', title: 'logits and loss at η_max', xLabel: 'width n', yLabel: 'value at the end of training', xLog: true, yLog: true,
         series: [...byLoss((r) => r.logitRms, ' RMS logit'), ...byLoss((r) => r.finalLoss, ' final loss')],

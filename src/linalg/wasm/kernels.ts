@@ -41,8 +41,11 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
   function stage(x: Float64Array, R: number, C: number, s1: number, s2: number, offset: number, copyIn: boolean): Staged {
     if (rt.heap.owns(x)) return { ptr: x.byteOffset + offset * 8, done: () => undefined };
     const [lo, hi] = span(R, C, s1, s2, offset);
-    const buf = rt.heap.alloc(hi - lo, false);
-    if (buf === null) throw new Error(`wasm memory is full (4 GiB): cannot stage ${((hi - lo) * 8 / 2 ** 20).toFixed(0)} MiB; use --backend js`);
+    // Staging blocks come in power-of-two sizes: the heap reuses freed blocks of one exact size only, and a caller
+    // whose operands grow a little each call (Lanczos's basis in JS memory) would otherwise claim a new block every time.
+    const block = rt.heap.alloc(2 ** Math.ceil(Math.log2(Math.max(hi - lo, 1))), false);
+    if (block === null) throw new Error(`wasm memory is full (4 GiB): cannot stage ${((hi - lo) * 8 / 2 ** 20).toFixed(0)} MiB; use --backend js`);
+    const buf = block.subarray(0, hi - lo);
     if (copyIn) buf.set(x.subarray(lo, hi));
     stagingCounts.arrays++;
     stagingCounts.bytes += (hi - lo) * 8 * (copyIn ? 1 : 0);
@@ -53,7 +56,7 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
           x.set(buf, lo);
           stagingCounts.bytes += (hi - lo) * 8;
         }
-        rt.heap.freeView(buf);
+        rt.heap.freeView(block);
       },
     };
   }
