@@ -76,6 +76,9 @@ function train(argv: string[]): void {
   const verdict = result.diverged ? `diverged at step ${result.diverged.step} (${result.diverged.reason})` : summary.phase;
   console.log(`λ0 = ${summary.lambda0}, η = ${summary.eta} (η·λ0 = ${summary.eta_lambda0}): ${verdict}; `
     + `peak loss ${summary.peak_loss}, final loss ${summary.final_loss}, final λ = ${summary.final_lambda ?? '—'}`);
+  for (const [what, m] of [['train', summary.train_metrics], ['test', summary.test_metrics]] as const) {
+    if (m) console.log(`${what}: loss ${m.loss}, accuracy ${m.accuracy}, mean margin ${m.meanMargin}, min margin ${m.minMargin}`);
+  }
   console.log(`wrote ${path.join(out, 'trajectory.csv')}, trajectory.json, summary.json`);
 }
 

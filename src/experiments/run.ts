@@ -1,6 +1,6 @@
 // One training run end to end: resolve η from λ0, train, and write trajectory.csv/json and summary.json.
 import * as path from 'path';
-import { hessianAt, lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
+import { Dataset, Evaluation, evaluate, hessianAt, lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
 import { LrSpec, formatLr, resolveLr } from './lr';
 import { Setup } from './setup';
 import { Row, toCsv, toJson, writeFileAtomic } from './output';
@@ -32,6 +32,9 @@ export interface RunSummary {
   final_loss: number;
   final_lambda: number | null;
   final_lambda_eta: number | null;
+  /** Loss, accuracy and margins of the final parameters on the training and test sets (classification only: not for MSE on real-valued targets). */
+  train_metrics: Evaluation | null;
+  test_metrics: Evaluation | null;
   steps_run: number;
   converged_at: number | null;
   diverged_at: number | null;
@@ -78,12 +81,22 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
     final_loss: last.loss,
     final_lambda: result.diverged ? null : result.finalLambda,
     final_lambda_eta: result.diverged || result.finalLambda === null ? null : result.finalLambda * eta,
+    train_metrics: result.diverged ? null : classificationMetrics(s.model, result, s.data),
+    test_metrics: result.diverged || !s.test || s.test.X.shape[0] === 0 ? null : classificationMetrics(s.model, result, s.test),
     steps_run: last.t,
     converged_at: result.convergedAt,
     diverged_at: result.diverged?.step ?? null,
     diverged_reason: result.diverged?.reason ?? null,
   };
   return { eta, result, summary };
+}
+
+/** Accuracy and margins where the targets are classes: ±1 labels (logistic) or one-hot rows; null for real-valued targets. */
+function classificationMetrics(model: Model, result: TrainResult, data: Dataset): Evaluation | null {
+  const Y = data.Y.data, k = data.Y.shape[1];
+  const classes = k === 1 ? Y.every((v) => v === 1 || v === -1)
+    : Y.every((v) => v === 0 || v === 1) && Array.from({ length: data.Y.shape[0] }, (_, i) => Y.subarray(i * k, (i + 1) * k).reduce((a, b) => a + b, 0)).every((s) => s === 1);
+  return classes ? evaluate(model, result.params, data) : null;
 }
 
 /** Trajectory rows: t, physical time t·η, loss, λ_t (blank where not measured), ‖θ‖. */

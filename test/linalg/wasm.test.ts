@@ -177,6 +177,22 @@ test('the heap reuses freed blocks: a block freed and asked for again comes back
   useBackend(before.name, before.threads);
 });
 
+test('operands that grow by a little each call (a JS-memory basis) stage into power-of-two blocks: the heap stops growing', () => {
+  useBackend('wasm', 1);
+  const heap = activeRuntime()!.heap;
+  const n = 5000, rows = 40, Q = new Float64Array(rows * n).fill(0.5), y = new Float64Array(rows), x = new Float64Array(n).fill(1);
+  const project = (j: number) => kernels.dgemv(false, j, n, 1, Q, n, 1, 0, x, 1, 0, 0, y, 1, 0);
+  const start = heap.claimed;
+  for (let j = 1; j <= rows; j++) project(j); // j·n grows every call, like Lanczos's reorthogonalization
+  const claimed = heap.claimed;
+  // Without size classes this pass alone would claim Σ_j j·n·8 bytes (33 MB); with them, about twice the largest (3.2 MB).
+  assert.ok(claimed - start < 10e6, `the first pass claimed ${claimed - start} bytes`);
+  for (let j = 1; j <= rows; j++) project(j);
+  assert.is(heap.claimed, claimed, 'a second pass over the same sizes claimed new memory');
+  assert.ok(y.every((v) => v === 0.5 * n), 'the products are right');
+  useBackend(before.name, before.threads);
+});
+
 test('--backend and --threads (and their environment variables) are validated', () => {
   assert.throws(() => useBackend('gpu' as BackendName), /unknown backend 'gpu'/);
   assert.throws(() => useBackend('wasm', 0), /threads must be a positive integer/);
