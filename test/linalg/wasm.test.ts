@@ -10,6 +10,7 @@ import * as blas from '../../src/linalg/blas';
 import { dgemm } from '../../src/linalg/gemm';
 import { kernels } from '../../src/linalg/kernels';
 import { stagingCounts } from '../../src/linalg/wasm/kernels';
+import { Heap } from '../../src/linalg/wasm/heap';
 import { wasmPath } from '../../src/linalg/wasm/runtime';
 import { LAYOUTS, randomArray, rng, storeMatrix, transpose } from './helpers';
 
@@ -191,6 +192,25 @@ test('operands that grow by a little each call (a JS-memory basis) stage into po
   assert.is(heap.claimed, claimed, 'a second pass over the same sizes claimed new memory');
   assert.ok(y.every((v) => v === 0.5 * n), 'the products are right');
   useBackend(before.name, before.threads);
+});
+
+test('a full heap hands out the smallest free block that is large enough, and takes it back whole', () => {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true }); // 4 pages = 256 KiB; shared, as the runtime's (views survive growth)
+  const heap = new Heap(memory, 0, 4);
+  const big = heap.alloc(16384)!, mid = heap.alloc(8192)!, rest = heap.alloc(8192)!; // 128 + 64 + 64 KiB: all of it
+  assert.ok(rest !== null && heap.alloc(8) === null, 'the address space is full');
+  const bigAt = big.byteOffset, midAt = mid.byteOffset;
+  heap.freeView(big);
+  heap.freeView(mid);
+  const a = heap.alloc(5000)!; // 40 KiB: the 64 KiB block is the smallest free one that fits
+  assert.is(a.byteOffset, midAt);
+  assert.is(a.length, 5000);
+  const b = heap.alloc(12000)!; // 96 KiB: only the 128 KiB block fits
+  assert.is(b.byteOffset, bigAt);
+  assert.is(heap.alloc(100), null, 'nothing free is left');
+  heap.freeView(a);
+  assert.is(heap.alloc(8192)!.byteOffset, midAt, 'the block went back to its own size list, whole');
+  assert.is(heap.claimed, 4 * 65536);
 });
 
 test('--backend and --threads (and their environment variables) are validated', () => {

@@ -1,4 +1,5 @@
 // Haas et al. (2025): the maximal stable learning rate of SP ReLU MLPs against width, MSE (~n^-1) vs cross-entropy (~n^-1/2).
+import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor } from '../../linalg/tensor';
 import { kernels } from '../../linalg/kernels';
@@ -185,8 +186,13 @@ export function haasData(o: HaasOptions): { train: Dataset; source: string } {
   return { train, source: train.source };
 }
 
-/** Every (loss, width, seed) in turn; `onResult` sees each as it finishes (the figure writes it out at once). */
-export function computeHaas(o: HaasOptions, progress: (f: number, note?: string) => void = () => {}, onResult: (r: EtaMax) => void = () => {}): HaasData {
+/**
+ * Every (loss, width, seed) in turn; `onResult` sees each as it finishes (the figure writes it out at once).
+ * Results in `finished` (from an interrupted run with the same options) are taken as they are.
+ */
+export function computeHaas(
+  o: HaasOptions, progress: (f: number, note?: string) => void = () => {}, onResult: (r: EtaMax) => void = () => {}, finished: readonly EtaMax[] = [],
+): HaasData {
   const { train: data, source } = haasData(o);
   const widths = [...o.widths].sort((a, b) => a - b);
   const jobs = o.losses.flatMap((loss) => widths.flatMap((width) => o.seeds.map((seed) => ({ loss, width, seed }))));
@@ -199,7 +205,8 @@ export function computeHaas(o: HaasOptions, progress: (f: number, note?: string)
     progress(done / total, `${j.loss}, width ${j.width}, seed ${j.seed}`);
     // Widths run in increasing order and η_max falls with n, so half the last η_max is a close stable start.
     const key = `${j.loss}/${j.seed}`, last = previous.get(key);
-    const r = findEtaMax(j.loss, j.width, j.seed, data, o, last === undefined ? o.etaStart : Math.max(o.etaStart, last / 2));
+    const r = finished.find((f) => f.loss === j.loss && f.width === j.width && f.seed === j.seed)
+      ?? findEtaMax(j.loss, j.width, j.seed, data, o, last === undefined ? o.etaStart : Math.max(o.etaStart, last / 2));
     previous.set(key, r.etaMax);
     done += cost(j.width);
     onResult(r);
@@ -260,6 +267,21 @@ function checks(report: Report, d: HaasData, o: HaasOptions): void {
   }
 }
 
+const PARTIAL_FILE = 'eta_max.partial.json';
+
+/** The results of an earlier run into the same directory whose options match `o` in everything but the widths and seeds. */
+function resumable(file: string, o: HaasOptions): EtaMax[] {
+  if (!fs.existsSync(file)) return [];
+  let saved: { options: HaasOptions; results: EtaMax[] };
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return []; // a torn or foreign file: start afresh (it is rewritten as results come in)
+  }
+  const rest = (x: HaasOptions) => JSON.stringify({ ...x, widths: null, seeds: null });
+  return saved?.options && rest(saved.options) === rest(o) && Array.isArray(saved.results) ? saved.results : [];
+}
+
 export const haas: Figure = {
   id: 'haas',
   title: 'Haas et al.: maximal stable learning rate against width, MSE vs cross-entropy',
@@ -269,17 +291,22 @@ export const haas: Figure = {
     const started = Date.now();
     const o: HaasOptions = { ...HAAS_DEFAULTS, ...(ctx.full ? HAAS_FULL : {}), ...(ctx.widths ? { widths: ctx.widths } : {}) };
     o.seeds = o.seeds.map((s) => s + ctx.seed);
+    const partial = path.join(ctx.out, PARTIAL_FILE);
+    const resumed = resumable(partial, o);
     const done: EtaMax[] = [];
-    // Each finished (loss, width, seed) is written at once, so an interrupted run keeps it.
+    // Each finished (loss, width, seed) is written at once, so an interrupted run keeps it, and a rerun into the same
+    // directory with the same options (widths and seeds may differ) takes it from there.
     const d = computeHaas(o, (f, note) => ctx.progress(0.95 * f, note), (r) => {
       done.push(r);
-      writeFileAtomic(path.join(ctx.out, 'eta_max.partial.json'), toJson({ options: o, results: done }));
-    });
+      writeFileAtomic(partial, toJson({ options: o, results: done }));
+    }, resumed);
     const files = writeTable(ctx.out, 'eta_max', ROW_COLUMNS, d.results.map(row), { ...o, data: d.source });
     writeFileAtomic(path.join(ctx.out, 'trials.json'), toJson(d.results.map((r) => ({ loss: r.loss, width: r.width, seed: r.seed, trials: r.trials }))));
     files.push('trials.json');
     const report = new Report('Haas et al. (2025): maximal stable learning rate under standard width scaling');
     checks(report, d, o);
+    const reused = d.results.filter((r) => resumed.includes(r)).length;
+    if (reused > 0) report.text(`${reused} of the ${d.results.length} (loss, width, seed) results were taken from ${PARTIAL_FILE} of an earlier, interrupted run with the same options.`);
     report.text(`MLP ${d.inputDim} → n → n → 10, ReLU, standard parameterization with He initialization `
       + `(hidden weights N(0, 2/fan_in), readout N(0, 1/fan_in), biases 0), one global η, plain SGD with batch ${o.batch} for ${o.steps} steps on ${d.source}. `
       + `A run is **stable** when its loss never exceeds 10⁸·L0 and its final full-training-set loss is below ${o.stableFraction} × the best constant predictor's `

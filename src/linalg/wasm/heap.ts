@@ -7,7 +7,8 @@ const PAGE = 65536;
 /**
  * Allocates Float64Array views of the shared memory, so kernels take them by address without a copy.
  * Training allocates the same sizes every step, so freed blocks go to a free list per exact size and
- * are reused as they are; the bump pointer only moves for sizes not seen before.
+ * are reused as they are; the bump pointer only moves for sizes not seen before. Once the 4 GiB are
+ * claimed, a request takes the smallest larger free block whole.
  *
  * Blocks are freed only explicitly (`freeView`: the sweeps, `Tape.dispose` and `train` do it). Freeing
  * when the GC collects a view would be unsafe: a `subarray` of the block can outlive the view it came
@@ -47,28 +48,44 @@ export class Heap {
    */
   alloc(n: number, zero = true): Float64Array | null {
     const bytes = Math.max(ALIGN, Math.ceil((n * 8) / ALIGN) * ALIGN);
-    let ptr = this.free.get(bytes)?.pop();
+    let ptr = this.free.get(bytes)?.pop(), size = bytes;
     if (ptr === undefined) {
-      ptr = this.top;
-      const end = ptr + bytes;
+      const end = this.top + bytes;
       const have = this.memory.buffer.byteLength;
       if (end > have) {
         const pages = Math.ceil((end - have) / PAGE);
-        if (have / PAGE + pages > this.maxPages) return null;
-        // Grow by at least a quarter, so a growing working set does not grow the memory every call.
-        this.memory.grow(Math.min(this.maxPages - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 4))));
-        this.buffers.add(this.memory.buffer);
+        if (have / PAGE + pages > this.maxPages) {
+          // The address space is full: hand out the smallest free block that is large enough, whole. Without
+          // this, blocks freed by an earlier phase of a run (other widths, a Lanczos basis) could never be used again.
+          const fit = this.smallestFreeAtLeast(bytes);
+          if (fit === null) return null;
+          [ptr, size] = fit;
+        } else {
+          // Grow by at least a quarter, so a growing working set does not grow the memory every call.
+          this.memory.grow(Math.min(this.maxPages - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 4))));
+          this.buffers.add(this.memory.buffer);
+        }
       }
-      this.top = end;
+      if (ptr === undefined) {
+        ptr = this.top;
+        this.top = end;
+      }
     }
-    this.sizeOf.set(ptr, bytes);
-    this.live += bytes;
+    this.sizeOf.set(ptr, size);
+    this.live += size;
     if (this.live > this.peak) this.peak = this.live;
     const view = new Float64Array(this.memory.buffer, ptr, n);
     // V8 may hand out a fresh SharedArrayBuffer object for the same memory, so remember each view's.
     this.buffers.add(view.buffer);
     if (zero) view.fill(0);
     return view;
+  }
+
+  /** Takes the smallest free block of at least `bytes` off its list: [address, its size], or null. */
+  private smallestFreeAtLeast(bytes: number): [number, number] | null {
+    let best = Infinity;
+    for (const [size, list] of this.free) if (size >= bytes && size < best && list.length > 0) best = size;
+    return best === Infinity ? null : [this.free.get(best)!.pop()!, best];
   }
 
   /** Returns a view's block to its free list now; the view must not be used afterwards. */
