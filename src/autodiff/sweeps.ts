@@ -118,7 +118,7 @@ export function hvp(loss: Var, v: readonly Float64Array[]): { grad: Float64Array
     if (gDot !== null) rule.vjp({ node, g: gDot, x, y, acc: accumulator(node, ctDot) });
     const t = node.inputs.map((i) => tan[i]);
     if (t.some((ti) => ti !== null)) rule.vjpTangent({ node, g, t, x, y, acc: accumulator(node, ctDot) });
-    if (node.out !== loss.id) freeF64(g);
+    freeF64(g);
     if (gDot !== null) freeF64(gDot);
     ct[node.out] = ctDot[node.out] = null;
   }

@@ -124,11 +124,13 @@ export function featureUpdates(model: Model, init: readonly Tensor[], final: rea
 export function findEtaMax(loss: LossKind, width: number, seed: number, data: Dataset, o: HaasOptions, start = o.etaStart): EtaMax {
   const model = haasModel(width, loss, data), init = initParams(model, seed), loss0 = evaluate(model, init, data).loss;
   const trials: Trial[] = [];
-  const kept = new Map<number, Tensor[]>();
+  // Only the largest stable η's parameters are kept (at width 8192 one set is 0.5 GB): the search never
+  // accepts a stable η below its current lower end, so that run is the one at η_max.
+  const best: { eta: number; params: Tensor[] | null } = { eta: -Infinity, params: null };
   const run = (eta: number) => {
     const { t, params } = trial(model, init, loss0, data, eta, o, seed);
     trials.push(t);
-    if (params && t.stable) kept.set(eta, params);
+    if (params && t.stable && eta > best.eta) Object.assign(best, { eta, params });
     return t.stable;
   };
   let lo = NaN, hi = NaN;
@@ -153,7 +155,8 @@ export function findEtaMax(loss: LossKind, width: number, seed: number, data: Da
     if (run(mid)) lo = mid; else hi = mid;
   }
   const nonMonotone = trials.some((t) => t.stable && t.eta > hi);
-  const final = kept.get(lo)!;
+  if (best.params === null || best.eta !== lo) throw new Error(`haas: internal: the kept run is not the one at η_max = ${lo}`);
+  const final = best.params;
   const ev = evaluate(model, final, data);
   const { tape, f } = forwardPass(model, final, data);
   const logits = f.value.data;
