@@ -1,7 +1,10 @@
 // Haas et al. at CI sizes: η_max(n) by bisection for MSE and cross-entropy, exponents with confidence intervals.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HAAS_DEFAULTS, HAAS_SMALL, computeHaas, constantLoss, featureUpdates } from '../../src/experiments/figures';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { HAAS_DEFAULTS, HAAS_SMALL, computeHaas, constantLoss, featureUpdates, haas } from '../../src/experiments/figures';
 import { initParams, makeModel } from '../../src/models';
 import { tensor } from '../../src/linalg/tensor';
 import { RandomState } from '../../src/linalg/rng';
@@ -31,6 +34,23 @@ test('η_max(n) at widths 64–256, 3 seeds: the MSE exponent is more negative t
     // η_max is bracketed to within a factor 2^(1/32) by a stable run below and an unstable one above.
     assert.ok(r.etaMax < r.etaUnstable && r.etaUnstable / r.etaMax <= 2 ** (1 / 32) * (1 + 1e-12), `${r.loss} n=${r.width}: bracket`);
     assert.ok(r.finalLoss < o.stableFraction * constantLoss(r.loss, 10), `${r.loss} n=${r.width}: the run at η_max learned`);
+  }
+});
+
+test('an interrupted haas run resumes from eta_max.partial.json and ends with the same table', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-haas-'));
+  try {
+    const ctx = { out: dir, seed: 0, widths: [32, 64], progress: () => {} };
+    await haas.run(ctx);
+    const table = fs.readFileSync(path.join(dir, 'eta_max.csv'), 'utf8');
+    // Keep only the MSE half, as if the run had stopped there; the rerun must redo exactly the cross-entropy half.
+    const partial = path.join(dir, 'eta_max.partial.json'), saved = JSON.parse(fs.readFileSync(partial, 'utf8'));
+    fs.writeFileSync(partial, JSON.stringify({ ...saved, results: saved.results.filter((r: { loss: string }) => r.loss === 'mse') }));
+    await haas.run(ctx);
+    assert.match(fs.readFileSync(path.join(dir, 'report.md'), 'utf8'), /2 of the 4 \(loss, width, seed\) results were taken from eta_max\.partial\.json/);
+    assert.is(fs.readFileSync(path.join(dir, 'eta_max.csv'), 'utf8'), table);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

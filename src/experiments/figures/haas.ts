@@ -296,11 +296,12 @@ export const haas: Figure = {
     o.seeds = o.seeds.map((s) => s + ctx.seed);
     const partial = path.join(ctx.out, PARTIAL_FILE);
     const resumed = resumable(partial, o);
-    const done: EtaMax[] = [];
     // Each finished (loss, width, seed) is written at once, so an interrupted run keeps it, and a rerun into the same
-    // directory with the same options (widths and seeds may differ) takes it from there.
+    // directory with the same options (widths and seeds may differ) takes it from there. Resumed results stay in the
+    // file from the start, whatever order this run reaches them in.
+    const done: EtaMax[] = [...resumed];
     const d = computeHaas(o, (f, note) => ctx.progress(0.95 * f, note), (r) => {
-      done.push(r);
+      if (!done.includes(r)) done.push(r);
       writeFileAtomic(partial, toJson({ options: o, results: done }));
     }, resumed);
     const files = writeTable(ctx.out, 'eta_max', ROW_COLUMNS, d.results.map(row), { ...o, data: d.source });
