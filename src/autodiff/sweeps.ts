@@ -2,7 +2,7 @@
 import { allocF64, freeF64 } from '../linalg/backend';
 import { copyF64 } from '../linalg/tensor';
 import { rules, Prim, Rule } from './rules';
-import type { Node, Var } from './tape';
+import type { Node, Tape, Var } from './tape';
 
 /**
  * How many sweeps have run since the process started (or the last reset). Tests use it to prove a
@@ -12,6 +12,18 @@ export const sweepCounts = { vjp: 0, jvp: 0, hvp: 0 };
 
 function checkLength(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what} has length ${got}, expected ${want}`);
+}
+
+/**
+ * The `acc(i)` of a rule context: input i's entry in `store` (allocated zeroed on first use), or null when
+ * the input is inactive and so has no cotangent. The reverse sweeps of `vjp` and `hvp` share it.
+ */
+function accumulator(tape: Tape, node: Node, store: (Float64Array | null)[]) {
+  return (i: number): Float64Array | null => {
+    const id = node.inputs[i];
+    if (!tape.active[id]) return null;
+    return (store[id] ??= allocF64(tape.values[id].data.length));
+  };
 }
 
 /**
@@ -32,12 +44,7 @@ export function vjp(output: Var, w: Float64Array): Float64Array[] {
     const node = tape.nodes[n];
     const g = ct[node.out];
     if (node.out > output.id || g === null) continue;
-    const acc = (i: number): Float64Array | null => {
-      const id = node.inputs[i];
-      if (!tape.active[id]) return null;
-      return (ct[id] ??= allocF64(tape.values[id].data.length));
-    };
-    (rules[node.prim] as Rule<Prim>).vjp({ node, g, x: inputs(node), y: tape.values[node.out], acc });
+    (rules[node.prim] as Rule<Prim>).vjp({ node, g, x: inputs(node), y: tape.values[node.out], acc: accumulator(tape, node, ct) });
     // A cotangent is dead once propagated (the sweep made it and nothing else holds it): reuse its memory.
     freeF64(g);
     ct[node.out] = null;
@@ -103,21 +110,16 @@ export function hvp(loss: Var, v: readonly Float64Array[]): { grad: Float64Array
   const ct: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
   const ctDot: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
   ct[loss.id] = Float64Array.of(1);
-  const accumulator = (node: Node, store: (Float64Array | null)[]) => (i: number): Float64Array | null => {
-    const id = node.inputs[i];
-    if (!tape.active[id]) return null;
-    return (store[id] ??= allocF64(tape.values[id].data.length));
-  };
   for (let n = tape.nodes.length - 1; n >= 0; n--) {
     const node = tape.nodes[n];
     const g = ct[node.out], gDot = ctDot[node.out];
     if (node.out > loss.id || g === null) continue;
     const rule = rules[node.prim] as Rule<Prim>;
     const x = node.inputs.map((i) => tape.values[i]), y = tape.values[node.out];
-    rule.vjp({ node, g, x, y, acc: accumulator(node, ct) });
-    if (gDot !== null) rule.vjp({ node, g: gDot, x, y, acc: accumulator(node, ctDot) });
+    rule.vjp({ node, g, x, y, acc: accumulator(tape, node, ct) });
+    if (gDot !== null) rule.vjp({ node, g: gDot, x, y, acc: accumulator(tape, node, ctDot) });
     const t = node.inputs.map((i) => tan[i]);
-    if (t.some((ti) => ti !== null)) rule.vjpTangent({ node, g, t, x, y, acc: accumulator(node, ctDot) });
+    if (t.some((ti) => ti !== null)) rule.vjpTangent({ node, g, t, x, y, acc: accumulator(tape, node, ctDot) });
     freeF64(g);
     if (gDot !== null) freeF64(gDot);
     ct[node.out] = ctDot[node.out] = null;

@@ -187,28 +187,21 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
   let hessian0 = NaN, finalHessian: number | null = null, hessvec: Float64Array | undefined;
 
   const nextBatch = o.batchSize === undefined ? () => data : batchSampler(data, o.batchSize, o.batchSeed ?? 0);
-  // λ of the step's outputs f, or of a fixed subset when `lambdaData` is given; warm-started from the last eigenvector.
-  const lambdaOf = (f: Var) => {
-    if (!o.lambdaData) return measureLambda(f, eigvec);
-    const pass = forwardPass(model, params, o.lambdaData), m = measureLambda(pass.f, eigvec);
-    pass.tape.dispose();
-    return m;
-  };
-  // The Hessian's top eigenvalue, on the same data as λ and warm-started the same way.
-  const hessianOf = (loss: Var) => {
-    if (!o.lambdaData) return measureHessian(loss, hessvec);
-    const pass = forwardPass(model, params, o.lambdaData), m = measureHessian(pass.loss, hessvec);
-    pass.tape.dispose();
-    return m;
-  };
+  // λ (and the Hessian's top eigenvalue) of the step's outputs and loss, or of one pass over a fixed subset when
+  // `lambdaData` is given; each warm-started from its last eigenvector.
   const measure = (rec: StepRecord, f: Var, loss: Var) => {
-    const m = lambdaOf(f);
-    rec.lambda = finalLambda = m.lambda;
-    eigvec = m.vector;
-    if (o.trackHessian) {
-      const h = hessianOf(loss);
-      rec.hessian = finalHessian = h.value;
-      hessvec = h.vector;
+    const pass = o.lambdaData ? forwardPass(model, params, o.lambdaData) : null;
+    try {
+      const m = measureLambda(pass?.f ?? f, eigvec);
+      rec.lambda = finalLambda = m.lambda;
+      eigvec = m.vector;
+      if (o.trackHessian) {
+        const h = measureHessian(pass?.loss ?? loss, hessvec);
+        rec.hessian = finalHessian = h.value;
+        hessvec = h.vector;
+      }
+    } finally {
+      pass?.tape.dispose();
     }
   };
 

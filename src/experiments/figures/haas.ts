@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor } from '../../linalg/tensor';
 import { kernels } from '../../linalg/kernels';
-import { Dataset, LossKind, Model, evaluate, firstRows, forwardPass, hessianAt, initParams, lambdaAt, loadClassification, makeModel, train } from '../../models';
+import { Dataset, LossKind, Model, classification, evaluate, firstRows, forwardPass, hessianAt, initParams, lambdaAt, loadClassification, makeModel, train } from '../../models';
 import { Report, fmt } from '../report';
 import { LineFit, powerLawFit, slopeInterval } from '../stats';
 import { toJson, writeFileAtomic } from '../output';
@@ -157,9 +157,10 @@ export function findEtaMax(loss: LossKind, width: number, seed: number, data: Da
   const nonMonotone = trials.some((t) => t.stable && t.eta > hi);
   if (best.params === null || best.eta !== lo) throw new Error(`haas: internal: the kept run is not the one at η_max = ${lo}`);
   const final = best.params;
-  const ev = evaluate(model, final, data);
-  const { tape, f } = forwardPass(model, final, data);
-  const logits = f.value.data;
+  // One pass at η_max gives the loss, the accuracy and the logits.
+  const { tape, f, loss: finalLoss } = forwardPass(model, final, data);
+  const logits = f.value.data, [m, k] = f.value.shape;
+  const ev = { loss: finalLoss.value.data[0], accuracy: classification(logits, data.Y.data, m, k).accuracy };
   let ss = 0, max = 0;
   for (const v of logits) { ss += v * v; max = Math.max(max, Math.abs(v)); }
   tape.dispose();
