@@ -1,6 +1,6 @@
 // Shared test helpers: seeded random tensors, inner products and relative errors.
 import { spawnSync } from 'child_process';
-import { RandomState } from '../src/linalg/rng';
+import { RandomState } from '../src/random/randomState';
 import * as assert from 'uvu/assert';
 import { Tensor, tensor } from '../src/linalg/tensor';
 

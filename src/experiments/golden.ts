@@ -1,15 +1,14 @@
 // Golden trajectories (schema `catapult-golden` v1): one GD run recorded step by step, written as JSON or .npz, and rechecked.
 import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor, sameShape, shapeString, tensor } from '../linalg/tensor';
-import { parseNpz, writeNpz } from '../linalg/npz';
-import { fsErrorMessage, serializeNpyBytes } from '../linalg/npy';
+import { parseNpz, serializeNpz } from '../io/npz';
+import { serializeNpyBytes } from '../io/npy';
+import { readFileOrThrow, writeFileAtomic } from '../io/files';
 import { backendInfo } from '../linalg/backend';
 import { Model, ModelConfig, StepRecord, initParams, lambdaAt, makeModel, train } from '../models';
 import { LrSpec, formatLr, resolveLr } from './lr';
 import { SetupOptions, Setup, setup } from './setup';
-import { writeFileAtomic } from './output';
 import { VERSION } from './version';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
@@ -213,9 +212,7 @@ export function writeGolden(file: string, g: Golden): void {
       ...names.map((n, i) => [`init_${n}`, g.init[i]] as [string, Tensor]),
       ['data_X', g.data.X], ['data_Y', g.data.Y],
     ]);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeNpz(tmp, arrays);
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, serializeNpz(arrays));
   } else {
     throw new Error(`--out must end in .json or .npz, got '${file}'`);
   }
@@ -240,12 +237,7 @@ function checkMeta(meta: unknown, file: string): GoldenMeta {
  * const g = readGolden('golden.json'); g.meta.config.eta;
  */
 export function readGolden(file: string): Golden {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (err) {
-    throw new Error(fsErrorMessage(file, err, 'read'));
-  }
+  const buf = readFileOrThrow(file);
   if (buf.subarray(0, 2).toString('latin1') === 'PK' || path.extname(file).toLowerCase() === '.npz') return goldenFromNpz(buf, file);
   let obj: Record<string, unknown>;
   try {

@@ -3,7 +3,7 @@ export * from './setup';
 export * from './lr';
 export * from './run';
 export * from './phaseSweep';
-export * from './output';
+export * from '../io/output';
 export { VERSION } from './version';
 export * from './report';
 export * from './stats';

@@ -4,7 +4,7 @@ import { lambdaAt } from '../models';
 import { LrSpec, formatLr } from './lr';
 import { RunOptions, RunSummary, runTraining, writeRun } from './run';
 import { Setup } from './setup';
-import { Row, toCsv, toJson, writeFileAtomic } from './output';
+import { Row, toCsv, toJson, writeFileAtomic } from '../io/output';
 
 export const SWEEP_COLUMNS = [
   'lr', 'eta', 'eta_lambda0', 'predicted_phase', 'phase', 'loss0', 'peak_loss', 'final_loss',

@@ -2,7 +2,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from './output';
+import { writeFileAtomic } from '../io/output';
 
 export interface Series {
   /** Legend entry; unique within a plot. */

@@ -1,7 +1,7 @@
 // `catapult reproduce`: runs every linear-model experiment into DIR/<id>/ and keeps DIR/index.md current after each one.
 import * as path from 'path';
 import { Figure, FigureResult, SUITES, Suite, figureById } from './figures';
-import { ensureDir, toJson, writeFileAtomic } from './output';
+import { ensureDir, toJson, writeFileAtomic } from '../io/output';
 import { VERSION } from './version';
 
 export interface ReproduceOptions {

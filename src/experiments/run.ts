@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Dataset, Evaluation, evaluate, hessianAt, lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
 import { LrSpec, formatLr, resolveLr } from './lr';
 import { Setup } from './setup';
-import { Row, toCsv, toJson, writeFileAtomic } from './output';
+import { Row, toCsv, toJson, writeFileAtomic } from '../io/output';
 import { VERSION } from './version';
 
 export type RunOptions = Omit<TrainOptions, 'lr'> & { lr: LrSpec };

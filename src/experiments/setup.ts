@@ -1,6 +1,6 @@
 // Turns run options into a model, a data set and initial parameters (seeded, or read from an .npz file).
 import { Tensor, sameShape, shapeString } from '../linalg/tensor';
-import { readNpz, writeNpz } from '../linalg/npz';
+import { readNpz, writeNpz } from '../io/npz';
 import {
   Activation, Dataset, LossKind, Model, ModelKind, Parameterization, binaryLabels, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
   validateTargets, warmupData,

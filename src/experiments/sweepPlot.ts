@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { median } from './stats';
 import { Band, Series, writePlot } from './plot';
-import { toCsv, writeFileAtomic } from './output';
+import { toCsv, writeFileAtomic } from '../io/output';
 import { loadSweep } from './sweep';
 import { SweepResult } from './sweepRun';
 

@@ -1,5 +1,6 @@
 // Lanczos with full reorthogonalization for the top-k eigenpairs of a symmetric operator given as a matvec.
 import { kernels } from './kernels';
+import { mulberry32 } from '../random/mulberry32';
 import { allocF64, freeF64 } from './backend';
 import { tridiagonalEigen, tridiagonalQL } from './eigen';
 
@@ -27,18 +28,6 @@ export interface LanczosResult {
 const EPS = Math.pow(2, -52);
 /** Seed of the default start vector (and of restart vectors after an invariant subspace is found). */
 const START_SEED = 0x9e3779b9;
-
-/** mulberry32: a 32-bit-state generator with exact integer arithmetic, so every platform gets the same stream. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fills x[0..n) with u − 0.5, u uniform in [0, 1) from `next`. */
 function fillRandom(n: number, x: Float64Array, next: () => number): void {

@@ -1,7 +1,7 @@
 // Training sets: the warmup point (x = 1, y = 0), seeded synthetic Gaussian data, or X/Y arrays from an .npz file.
 import { Tensor, tensor, shapeString } from '../linalg/tensor';
-import { RandomState } from '../linalg/rng';
-import { readNpz } from '../linalg/npz';
+import { RandomState } from '../random/randomState';
+import { readNpz } from '../io/npz';
 
 /** Inputs X (m×d) and targets Y (m×k). */
 export interface Dataset {

@@ -1,6 +1,6 @@
 // Classification data sets (Fashion-MNIST, MNIST-format directories, .npz, a synthetic teacher) as balanced, seeded, standardized subsets.
 import { tensor } from '../linalg/tensor';
-import { RandomState } from '../linalg/rng';
+import { RandomState } from '../random/randomState';
 import { Dataset } from './data';
 import { FASHION_MNIST_DIR, Pool, Pools, mnistPools, npzPools } from './pools';
 import { teacherDraw } from './teacher';

@@ -1,6 +1,6 @@
 // The models of the paper's SM A (warmup, linear, mlp), defined by their parameters and a forward pass on the tape.
 import { Tensor, tensor } from '../linalg/tensor';
-import { RandomState } from '../linalg/rng';
+import { RandomState } from '../random/randomState';
 import { ops, Var } from '../autodiff';
 import { LOSSES, LossKind } from './loss';
 

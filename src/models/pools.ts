@@ -2,9 +2,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor, shapeString } from '../linalg/tensor';
-import { readNpz } from '../linalg/npz';
-import { fsErrorMessage } from '../linalg/npy';
-import { IdxFile, idxValues, readIdxFile } from '../linalg/idx';
+import { readNpz } from '../io/npz';
+import { fsErrorMessage } from '../io/files';
+import { IdxFile, idxValues, readIdxFile } from '../io/idx';
 
 /** Where Debian's dataset-fashion-mnist package puts the data. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';

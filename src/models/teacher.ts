@@ -1,5 +1,5 @@
 // The synthetic classification task: Gaussian inputs labelled by a random one-hidden-layer (centered) ReLU teacher network.
-import { RandomState } from '../linalg/rng';
+import { RandomState } from '../random/randomState';
 import { Pool } from './pools';
 
 export interface TeacherOptions {

@@ -1,6 +1,6 @@
 // Full-batch gradient descent on the MSE loss (optional momentum and L2), with λ_t by Lanczos and divergence detection.
 import { Tensor, clone, copyF64, tensor } from '../linalg/tensor';
-import { RandomState } from '../linalg/rng';
+import { RandomState } from '../random/randomState';
 import { allocF64, freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { lanczosTop } from '../linalg/lanczos';

@@ -1,6 +1,6 @@
 // Adjoint (<w, Jv> = <Jᵀw, v>) and central finite-difference checks for every primitive and for depth-3 MLPs.
 import { test } from 'uvu';
-import { RandomState } from '../../src/linalg/rng';
+import { RandomState } from '../../src/random/randomState';
 import { Tensor, tensor } from '../../src/linalg/tensor';
 import { Tape, Var, ops, jvp, vjp, rules, Prim } from '../../src/autodiff';
 import { forwardPass, initParams, makeModel, gaussianData } from '../../src/models';

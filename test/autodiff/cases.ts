@@ -1,5 +1,5 @@
 // One case (inputs and a builder) per primitive of the rule table, shared by the adjoint and Hessian tests.
-import { RandomState } from '../../src/linalg/rng';
+import { RandomState } from '../../src/random/randomState';
 import { Tensor, tensor } from '../../src/linalg/tensor';
 import { ops, Prim, Var } from '../../src/autodiff';
 import { randn } from '../util';

@@ -1,7 +1,7 @@
 // Exact Hessian-vector products (forward-over-reverse) against finite differences of gradients, symmetry,
 // the MSE Gauss–Newton split, and the logistic and cross-entropy losses at logits of ±1e3.
 import { test } from 'uvu';
-import { RandomState } from '../../src/linalg/rng';
+import { RandomState } from '../../src/random/randomState';
 import { Tensor, tensor } from '../../src/linalg/tensor';
 import { lanczosTop } from '../../src/linalg/lanczos';
 import { symmetricEigen } from '../../src/linalg/eigen';

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
-import { serializeNpz } from '../../src/linalg/npz';
+import { serializeNpz } from '../../src/io/npz';
 import { tensor } from '../../src/linalg/tensor';
 import { npyBytes, scratch } from './helpers';
 

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { HAAS_DEFAULTS, HAAS_SMALL, computeHaas, constantLoss, featureUpdates, haas } from '../../src/experiments/figures';
 import { initParams, makeModel } from '../../src/models';
 import { tensor } from '../../src/linalg/tensor';
-import { RandomState } from '../../src/linalg/rng';
+import { RandomState } from '../../src/random/randomState';
 import { within } from '../util';
 
 test('featureUpdates: ‖ΔW a‖/‖W a‖ per layer is 0 without change and exactly s for W → (1 + s)W', () => {

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { sweepCounts } from '../../src/autodiff';
 import { evaluate, forwardPass, linearize, linearOutputs, loadClassification, trainLinearized } from '../../src/models';
 import { figures } from '../../src/experiments';
-import { RandomState } from '../../src/linalg/rng';
+import { RandomState } from '../../src/random/randomState';
 import { tensor } from '../../src/linalg/tensor';
 
 // Small real data: 2 classes of fashion-mnist (T-shirt/top, trouser), 4×4-pooled to 49 inputs.

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { decodeIdx, idxValues, parseIdx, readIdx, readIdxFile } from '../../src/linalg/idx';
+import { decodeIdx, idxValues, parseIdx, readIdx, readIdxFile } from '../../src/io/idx';
 import { rejects } from '../util';
 
 /** An IDX file: magic 00 00, the type code, the dimension count, big-endian uint32 dimensions, then the body. */

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseNpy, serializeNpy, readNpy, writeNpy } from '../../src/linalg/npy';
+import { parseNpy, serializeNpy, readNpy, writeNpy } from '../../src/io/npy';
 import { tensor, Tensor } from '../../src/linalg/tensor';
 import { rejects } from '../util';
 

@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { parseNpz, serializeNpz, readNpz, writeNpz, crc32 } from '../../src/linalg/npz';
-import { serializeNpy } from '../../src/linalg/npy';
+import { parseNpz, serializeNpz, readNpz, writeNpz, crc32 } from '../../src/io/npz';
+import { serializeNpy } from '../../src/io/npy';
 import { tensor, Tensor } from '../../src/linalg/tensor';
 import { rejects } from '../util';
 

@@ -5,9 +5,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { readNpz, writeNpz } from '../../src/linalg/npz';
-import { readNpy, writeNpy } from '../../src/linalg/npy';
-import { RandomState, correctlyRoundedLog } from '../../src/linalg/rng';
+import { readNpz, writeNpz } from '../../src/io/npz';
+import { readNpy, writeNpy } from '../../src/io/npy';
+import { RandomState, correctlyRoundedLog } from '../../src/random/randomState';
 import { tensor, Tensor } from '../../src/linalg/tensor';
 import { hasNumpy, ulpDistance } from '../util';
 

@@ -1,5 +1,5 @@
 // Test helpers for linalg: a seeded PRNG (mulberry32) and small dense-matrix utilities.
-import { mulberry32 } from '../../src/linalg/lanczos';
+import { mulberry32 } from '../../src/random/mulberry32';
 
 /** mulberry32: deterministic uniform [0, 1) stream from a 32-bit seed (the one Lanczos starts from). */
 export const rng = mulberry32;

@@ -5,9 +5,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Classification, Dataset, FASHION_MNIST_DIR, loadClassification, parseDatasetSpec } from '../../src/models';
-import { idxValues, readIdx, readIdxFile } from '../../src/linalg/idx';
-import { writeNpz } from '../../src/linalg/npz';
-import { RandomState } from '../../src/linalg/rng';
+import { idxValues, readIdx, readIdxFile } from '../../src/io/idx';
+import { writeNpz } from '../../src/io/npz';
+import { RandomState } from '../../src/random/randomState';
 import { tensor } from '../../src/linalg/tensor';
 import { rejects } from '../util';
 

@@ -4,7 +4,7 @@ import {
   Activation, Dataset, Model, Parameterization, TrainOptions, TrainResult, firstRows, gaussianData, initParams, lambdaAt, loadClassification, makeModel, train, warmupData,
 } from '../../models';
 import type { Tensor } from '../../linalg/tensor';
-import { Row, toCsv, toJson, writeFileAtomic } from '../output';
+import { Row, toCsv, toJson, writeFileAtomic } from '../../io/output';
 import { Check, Report } from '../report';
 import { Plot, writePlot } from '../plot';
 

@@ -1,6 +1,6 @@
 // Fig. S1: the warmup model's loss surface at n = 500 in the 2-D subspace u = a·r + b·s, v = a·r − b·s, with GD paths.
 import { Tensor, tensor } from '../../linalg/tensor';
-import { RandomState } from '../../linalg/rng';
+import { RandomState } from '../../random/randomState';
 import { forwardPass, lambdaAt } from '../../models';
 import { Report, fmt } from '../report';
 import { linspace } from '../stats';

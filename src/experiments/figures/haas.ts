@@ -6,7 +6,7 @@ import { kernels } from '../../linalg/kernels';
 import { Dataset, LossKind, Model, classification, evaluate, firstRows, forwardPass, hessianAt, initParams, lambdaAt, loadClassification, makeModel, train } from '../../models';
 import { Report, fmt } from '../report';
 import { LineFit, powerLawFit, slopeInterval } from '../stats';
-import { toJson, writeFileAtomic } from '../output';
+import { toJson, writeFileAtomic } from '../../io/output';
 import { Series } from '../plot';
 import { Figure, FigureContext, addPlot, finishFigure, writeTable } from './common';
 import { poolImages } from './fig4';

@@ -1,7 +1,7 @@
 // Huang, Du, Xu & Liu: deep linear nets (2–4 layers) with logistic loss on degenerate, separable and non-separable data — the catapult window and the flatness it finds.
 import type { Tensor } from '../../linalg/tensor';
 import { tensor } from '../../linalg/tensor';
-import { RandomState } from '../../linalg/rng';
+import { RandomState } from '../../random/randomState';
 import { Dataset, Model, evaluate, hessianAt, initParams, lambdaAt, makeModel, train, validateTargets } from '../../models';
 import { Bracket, bisect } from '../bisect';
 import { Report, fmt } from '../report';

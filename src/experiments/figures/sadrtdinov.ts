@@ -1,6 +1,6 @@
 // Sadrtdinov et al. (2024): which initial learning rate of a scale-invariant net on the sphere gives the best model after fine-tuning or SWA.
 import { Tensor, copyF64, tensor } from '../../linalg/tensor';
-import { RandomState } from '../../linalg/rng';
+import { RandomState } from '../../random/randomState';
 import { freeF64 } from '../../linalg/backend';
 import { kernels } from '../../linalg/kernels';
 import { vjp } from '../../autodiff';

@@ -1,6 +1,7 @@
 // NumPy `.npy` reader (format 1.0/2.0/3.0, numeric dtypes → float64) and byte-exact `np.save`-style float64 writer.
 import * as fs from 'fs';
-import { Tensor, shapeString } from './tensor';
+import { Tensor, shapeString } from '../linalg/tensor';
+import { fsErrorMessage, readFileOrThrow } from './files';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // "\x93NUMPY"
 const ARRAY_ALIGN = 64; // numpy pads magic+length+header to a multiple of this so the data is aligned
@@ -293,34 +294,13 @@ export function serializeNpyBytes(bytes: Uint8Array): Buffer {
 }
 
 /**
- * Turns an fs error into the one-line `<path>: reason` form the CLI prints (shared with npz.ts).
- *
- * @example
- * try { fs.readFileSync(p); } catch (err) { throw new Error(fsErrorMessage(p, err, 'read')); }
- */
-export function fsErrorMessage(path: string, err: unknown, action: 'read' | 'write'): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return action === 'read' ? `${path}: no such file` : `${path}: cannot write (directory does not exist)`;
-  if (code === 'EISDIR') return `${path}: is a directory`;
-  if (code === 'EACCES' || code === 'EPERM') return `${path}: permission denied`;
-  if (code === 'ERR_FS_FILE_TOO_LARGE') return `${path}: file is too large to read into memory`;
-  return `${path}: cannot ${action} (${code ?? (err as Error).message})`;
-}
-
-/**
  * Reads an `.npy` file into a float64 tensor (see {@link parseNpy} for accepted dtypes).
  *
  * @example
  * const x = readNpy('data/x.npy');
  */
 export function readNpy(path: string): Tensor {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(path);
-  } catch (err) {
-    throw new Error(fsErrorMessage(path, err, 'read'));
-  }
-  return parseNpy(buf, path);
+  return parseNpy(readFileOrThrow(path), path);
 }
 
 /**

@@ -1,8 +1,7 @@
 // IDX (the MNIST file format) reader: any element type to float64, raw or gzipped, with one-line errors for malformed files.
-import * as fs from 'fs';
 import * as zlib from 'zlib';
-import { shapeString } from './tensor';
-import { fsErrorMessage } from './npy';
+import { shapeString } from '../linalg/tensor';
+import { readFileOrThrow } from './files';
 
 /** The IDX element types: the third header byte, the type's name and its size in bytes (all big-endian). */
 const ELEMENT_TYPES = {
@@ -120,13 +119,7 @@ export function parseIdx(bytes: Uint8Array, source: string): { shape: number[]; 
  * const images = readIdxFile('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');
  */
 export function readIdxFile(path: string): IdxFile {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (err) {
-    throw new Error(fsErrorMessage(path, err, 'read'));
-  }
-  return decodeIdx(bytes, path);
+  return decodeIdx(readFileOrThrow(path), path);
 }
 
 /**

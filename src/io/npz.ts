@@ -1,8 +1,9 @@
 // NumPy `.npz` archives: a zip reader (stored/deflated, zip64, CRC-checked) and a deterministic stored writer like `np.savez`.
 import * as fs from 'fs';
 import * as zlib from 'zlib';
-import { Tensor } from './tensor';
-import { parseNpy, serializeNpy, fsErrorMessage } from './npy';
+import { Tensor } from '../linalg/tensor';
+import { parseNpy, serializeNpy } from './npy';
+import { fsErrorMessage, readFileOrThrow } from './files';
 
 const LOCAL_HEADER_SIG = 0x04034b50;
 const CENTRAL_HEADER_SIG = 0x02014b50;
@@ -258,13 +259,7 @@ export function serializeNpz(arrays: Map<string, Tensor | Buffer> | Record<strin
  * const { X, Y } = Object.fromEntries(readNpz('data/train.npz'));
  */
 export function readNpz(path: string): Map<string, Tensor> {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(path);
-  } catch (err) {
-    throw new Error(fsErrorMessage(path, err, 'read'));
-  }
-  return parseNpz(buf, path);
+  return parseNpz(readFileOrThrow(path), path);
 }
 
 /**

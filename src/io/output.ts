@@ -1,6 +1,6 @@
-// Result files: CSV and JSON with full round-trip precision, written atomically (temp file, then rename).
+// Result files: CSV and JSON with full round-trip precision (written with files.ts's writeFileAtomic).
 import * as fs from 'fs';
-import * as path from 'path';
+export { writeFileAtomic } from './files';
 
 /** A number as text that parses back to the same double (JS's shortest round-trip form); numpy-style nan/inf. */
 export function formatNumber(x: number | null | undefined): string {
@@ -14,14 +14,6 @@ export function formatNumber(x: number | null | undefined): string {
 /** JSON where non-finite numbers become null (JSON has no NaN); finite ones keep every bit. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
-}
-
-/** Writes a file so that readers never see it half-written. */
-export function writeFileAtomic(file: string, content: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
 }
 
 export type Row = Record<string, number | string | null | undefined>;
