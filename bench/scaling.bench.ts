@@ -6,7 +6,7 @@ import { activeRuntime, freeF64 } from '../src/linalg/backend';
 import { copyF64, tensor } from '../src/linalg/tensor';
 import { kernels } from '../src/linalg/kernels';
 import { vjp } from '../src/autodiff';
-import { forwardPass, measureLambda } from '../src/models';
+import { forwardPass, ntkTop } from '../src/models';
 import { powerLawFit, runSweep, setup } from '../src/experiments';
 import { best, fmt, once, table, writeResults } from './harness';
 
@@ -33,7 +33,7 @@ function measure(model: 'linear' | 'mlp', n: number): Point {
   let iterations = 0;
   const lambda = () => {
     const { tape, f } = forwardPass(s.model, params, s.data);
-    iterations = measureLambda(f).iterations;
+    iterations = ntkTop(f).iterations;
     tape.dispose();
   };
   step();

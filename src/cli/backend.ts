@@ -1,9 +1,9 @@
 // The global --backend and --threads options: taken out of argv (anywhere) before the command parses the rest.
-import { BACKENDS, BackendName, useBackend } from '../linalg/backend';
+import { BACKENDS, BackendName, initBackend, useBackend } from '../linalg/backend';
 
 /**
  * Removes `--backend NAME` / `--threads N` (also `--opt=value`) from argv and applies them over the
- * CATAPULT_BACKEND / CATAPULT_THREADS defaults; returns the remaining arguments.
+ * CATAPULT_BACKEND / CATAPULT_THREADS defaults (which apply alone when neither is given); returns the remaining arguments.
  *
  * @example
  * const rest = await takeBackendOptions(['train', '--backend', 'js', '--lr', '1']); // ['train', '--lr', '1']
@@ -23,7 +23,7 @@ export async function takeBackendOptions(argv: string[]): Promise<string[]> {
     if (m[1] === 'backend') backend = value;
     else threads = value;
   }
-  if (backend === undefined && threads === undefined) return rest;
+  if (backend === undefined && threads === undefined) return initBackend(), rest;
   const name = (backend ?? process.env.CATAPULT_BACKEND ?? 'wasm') as BackendName;
   if (!BACKENDS.includes(name)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}, got '${name}'`);
   let n: number | undefined;

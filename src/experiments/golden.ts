@@ -6,9 +6,10 @@ import { parseNpz, serializeNpz } from '../io/npz';
 import { serializeNpyBytes } from '../io/npy';
 import { readFileOrThrow, writeFileAtomic } from '../io/files';
 import { backendInfo } from '../linalg/backend';
-import { Model, ModelConfig, StepRecord, initParams, lambdaAt, makeModel, train } from '../models';
+import { Model, ModelConfig, StepRecord, TRAIN_OPTIONS, Values, fromSaved, initParams, int, lambdaAt, makeModel, omit, savedFields, train, withDefaults } from '../models';
 import { LrSpec, formatLr, resolveLr } from './lr';
-import { SetupOptions, Setup, setup } from './setup';
+import { Setup, setup } from './setup';
+import { SETUP_OPTIONS, SetupInput } from './setupOptions';
 import { VERSION } from './version';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
@@ -21,25 +22,7 @@ export interface GoldenMeta {
   engine: string;
   /** Kernel backend that made the file; results do not depend on the thread count. */
   backend: { name: string; flavor: string };
-  config: {
-    model: ModelConfig;
-    /** `{rng: 'numpy', seed}`: RandomState(seed) draws; `{file}`: read from --init. */
-    init: { rng: 'numpy'; seed: number } | { file: string };
-    /** The setup options, so `check` can regenerate the initialization and the data. */
-    setup: SetupOptions;
-    data_source: string;
-    lr: string;
-    eta: number;
-    lambda0: number;
-    steps: number;
-    momentum: number;
-    l2: number;
-    eig_every: number;
-    max_loss: number;
-    converge: number;
-    /** θ_t is stored for t = 0, K, 2K, …; 0 = never (the initial parameters are always stored separately). */
-    params_every: number;
-  };
+  config: GoldenConfig;
   param_names: string[];
   param_shapes: number[][];
   /** SHA-256 (hex) of the float64 little-endian C-order bytes: the parameters in order; X then Y. */
@@ -62,15 +45,33 @@ export interface Golden {
   params: { t: number[]; values: Tensor[] };
 }
 
-export interface OracleOptions {
-  lr: LrSpec;
-  steps: number;
-  momentum: number;
-  l2: number;
-  eigEvery: number;
-  maxLoss: number;
-  convergeFraction: number;
-  paramsEvery: number;
+/**
+ * The options a golden run records, under their saved names (config.steps, config.eig_every, …): the training
+ * options (λ is the NTK's; `--track` is not recorded, so oracle refuses it) and how often θ_t is stored.
+ */
+export const ORACLE_OPTIONS = {
+  ...omit(TRAIN_OPTIONS, 'trackHessian'),
+  paramsEvery: int({
+    flag: 'params-every', arg: 'K', help: 'store θ_t every K steps (0 = the initial parameters only)', min: 0, default: 0, saved: 'params_every',
+  }),
+} as const;
+
+/** A golden run: η as given (absolute or Cx) and the recorded options. */
+export type OracleOptions = { lr: LrSpec } & Values<typeof ORACLE_OPTIONS>;
+
+/** The config of a golden file: the run's inputs, then every ORACLE_OPTIONS value under its saved name. */
+export interface GoldenConfig {
+  model: ModelConfig;
+  /** `{rng: 'numpy', seed}`: RandomState(seed) draws; `{file}`: read from --init. */
+  init: { rng: 'numpy'; seed: number } | { file: string };
+  /** The setup options, so `check` can regenerate the initialization and the data. */
+  setup: SetupInput;
+  data_source: string;
+  lr: string;
+  eta: number;
+  lambda0: number;
+  /** steps, momentum, l2, eig_every, max_loss, converge, params_every (θ_t stored for t = 0, K, 2K, …; 0 = never). */
+  [saved: string]: unknown;
 }
 
 /**
@@ -105,10 +106,11 @@ function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor 
  *   maxLoss: 1e12, convergeFraction: 1e-8, paramsEvery: 0 });
  * writeGolden('golden.json', g);
  */
-export function makeGolden(s: Setup, so: SetupOptions, o: OracleOptions): Golden {
+export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
   const lambda0 = lambdaAt(s.model, s.init, s.data);
   const eta = resolveLr(o.lr, lambda0);
-  const r = trainGolden(s.model, s.init, s.data, eta, o);
+  const { lr: _lr, ...recorded } = o;
+  const r = trainGolden(s.model, s.init, s.data, eta, recorded);
   const m = s.data.X.shape[0], k = s.model.config.outputs;
   const b = backendInfo();
   const meta: GoldenMeta = {
@@ -118,12 +120,11 @@ export function makeGolden(s: Setup, so: SetupOptions, o: OracleOptions): Golden
     backend: { name: b.name, flavor: b.flavor },
     config: {
       model: s.model.config,
-      init: so.init ? { file: so.init } : { rng: 'numpy', seed: so.seed },
+      init: so.init ? { file: so.init } : { rng: 'numpy', seed: withDefaults(SETUP_OPTIONS, so).seed },
       setup: so,
       data_source: s.data.source,
       lr: formatLr(o.lr), eta, lambda0,
-      steps: o.steps, momentum: o.momentum, l2: o.l2, eig_every: o.eigEvery, max_loss: o.maxLoss, converge: o.convergeFraction,
-      params_every: o.paramsEvery,
+      ...savedFields(ORACLE_OPTIONS, o),
     },
     param_names: s.model.specs.map((p) => p.name),
     param_shapes: s.model.specs.map((p) => [...p.shape]),
@@ -133,10 +134,10 @@ export function makeGolden(s: Setup, so: SetupOptions, o: OracleOptions): Golden
   return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k) };
 }
 
-function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: OracleOptions) {
+function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: Values<typeof ORACLE_OPTIONS>) {
+  const { paramsEvery, ...settings } = o;
   return train(model, init, data, {
-    lr: eta, steps: o.steps, momentum: o.momentum, l2: o.l2, eigEvery: o.eigEvery, maxLoss: o.maxLoss, convergeFraction: o.convergeFraction,
-    recordOutputs: true, recordParams: o.paramsEvery > 0, recordParamsEvery: o.paramsEvery > 0 ? o.paramsEvery : undefined,
+    ...settings, lr: eta, recordOutputs: true, recordParams: paramsEvery > 0, recordParamsEvery: paramsEvery > 0 ? paramsEvery : undefined,
   });
 }
 
@@ -354,10 +355,7 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
   }
   const data = { X: g.data.X, Y: g.data.Y, source: c.data_source };
   devs.push(deviation('lambda0', [lambdaAt(model, g.init, data)], [c.lambda0], tol));
-  const r = trainGolden(model, g.init, data, c.eta, {
-    lr: { value: c.eta, unit: 'abs' }, steps: c.steps, momentum: c.momentum, l2: c.l2, eigEvery: c.eig_every, maxLoss: c.max_loss,
-    convergeFraction: c.converge, paramsEvery: c.params_every,
-  });
+  const r = trainGolden(model, g.init, data, c.eta, withDefaults(ORACLE_OPTIONS, fromSaved(ORACLE_OPTIONS, c)));
   const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs);
   const exact = (field: string, a: number | null, b: number | null) => devs.push({ field, maxAbs: a === b ? 0 : Infinity, maxRel: a === b ? 0 : Infinity, ok: a === b });
   exact('steps_run', r.records.length - 1, meta.result.steps_run);

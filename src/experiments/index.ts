@@ -1,5 +1,6 @@
 // The experiments layer: run setup, single training runs, learning-rate sweeps and result files.
 export * from './setup';
+export * from './setupOptions';
 export * from './lr';
 export * from './run';
 export * from './phaseSweep';

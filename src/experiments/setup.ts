@@ -1,41 +1,12 @@
 // Turns run options into a model, a data set and initial parameters (seeded, or read from an .npz file).
 import { Tensor, sameShape, shapeString } from '../linalg/tensor';
 import { readNpz, writeNpz } from '../io/npz';
+import { SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
+import { withDefaults } from '../models';
 import {
-  Activation, Dataset, LossKind, Model, ModelKind, Parameterization, binaryLabels, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
+  Dataset, Model, ModelKind, binaryLabels, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
   validateTargets, warmupData,
 } from '../models';
-
-export interface SetupOptions {
-  model: ModelKind;
-  /** Width n; when omitted with `init`, taken from the file. */
-  width?: number;
-  depth?: number;
-  act: Activation;
-  param: Parameterization;
-  sigmaW: number;
-  sigmaB: number;
-  outputs?: number;
-  seed: number;
-  /** .npz with the initial parameters (names as in the model's specs). */
-  init?: string;
-  /** .npz with X (m×d) and Y (m×k); otherwise Gaussian data (linear, mlp) or the warmup point. */
-  data?: string;
-  samples: number;
-  /** Input dimension of the Gaussian data, and of the `synthetic` data set. */
-  inputDim: number;
-  /** Seeds the Gaussian data, and the subset selection of `dataset`. */
-  dataSeed: number;
-  /** A classification data set (`fashion-mnist`, `mnist:DIR`, `npz:FILE`, `synthetic`; see loadClassification). */
-  dataset?: string;
-  /** Balanced train and test subset sizes; default 512 and 1000, rounded down to a multiple of the class count. */
-  trainSize?: number;
-  testSize?: number;
-  /** The classes to keep (default all). */
-  classes?: number[];
-  /** The training loss (default mse). Logistic turns 2-class one-hot targets into ±1 labels. */
-  loss?: LossKind;
-}
 
 export interface Setup {
   model: Model;
@@ -76,7 +47,8 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
 }
 
 /** Builds everything a run needs, with one-line errors for any inconsistency. */
-export function setup(o: SetupOptions): Setup {
+export function setup(input: SetupInput): Setup {
+  const o: SetupOptions = withDefaults(SETUP_OPTIONS, input);
   const loss = o.loss ?? 'mse';
   let { data, test } = loadData(o);
   if (loss === 'logistic') {
@@ -95,6 +67,10 @@ export function setup(o: SetupOptions): Setup {
     outputs: pick(o.outputs, implied.outputs, data.Y.shape[1]),
     inputDim: data.X.shape[1],
     loss,
+    // Only when given, so configs written before these options existed stay byte-identical.
+    ...(o.readoutSigmaW !== undefined && { readoutSigmaW: o.readoutSigmaW }),
+    ...(o.bias !== undefined && { bias: o.bias }),
+    ...(o.norm !== undefined && { norm: o.norm }),
   });
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);

@@ -1,23 +1,25 @@
 // One grid point of a sweep, deterministic from its configuration alone (so any worker, in any order, gives the same bits).
-import { lambdaAt, train } from '../models';
+import { TRAIN_OPTIONS, Values, classifyPhase, lambdaAt, num, omit, train } from '../models';
 import { LrSpec, formatLr, parseLr, resolveLr } from './lr';
-import { Setup, SetupOptions, setup } from './setup';
+import { Setup, setup } from './setup';
+import type { SetupInput } from './setupOptions';
+
+/**
+ * A sweep's training options: the step budget per run and the other training options, but not λ's schedule
+ * (read at t = 0, at t·η = time and at the end) nor `--track`, which a sweep does not record.
+ */
+export const SWEEP_TRAIN_OPTIONS = {
+  ...omit(TRAIN_OPTIONS, 'eigEvery', 'trackHessian'),
+  time: num({ flag: 'time', arg: 'τ', help: 'physical time t·η at which λ is read for the phase diagram', above: 0, default: 25 }),
+} as const;
 
 /** What fixes every run of a sweep except its grid point (stored in DIR/sweep.json). */
 export interface SweepConfig {
   /** Model and data options; `width` and `seed` come from the grid, `init` is not allowed. */
-  setup: Omit<SetupOptions, 'width' | 'seed' | 'init'>;
+  setup: Omit<SetupInput, 'width' | 'seed' | 'init'>;
   grid: { widths: number[]; seeds: number[]; lrs: string[] };
-  train: {
-    /** Step budget per run. */
-    steps: number;
-    momentum: number;
-    l2: number;
-    maxLoss: number;
-    convergeFraction: number;
-    /** Physical time t·η at which λ is read for the phase diagram. */
-    time: number;
-  };
+  /** Saved in sweep.json under these (library) names, in this order. */
+  train: Values<typeof SWEEP_TRAIN_OPTIONS>;
 }
 
 export interface GridPoint {
@@ -89,7 +91,8 @@ export function runGridPoint(c: SweepConfig, p: GridPoint, cache: SetupCache): S
   const spec: LrSpec = parseLr(p.lr);
   const eta = resolveLr(spec, lambda0);
   const T = Math.max(1, Math.round(c.train.time / eta));
-  const o = { lr: eta, momentum: c.train.momentum, l2: c.train.l2, maxLoss: c.train.maxLoss, eigEvery: 0 };
+  const { steps: _budget, convergeFraction: _F, time: _time, ...settings } = c.train;
+  const o = { ...settings, lr: eta, eigEvery: 0 };
   // Momentum restarts at T, which would change the trajectory: with momentum, run the whole budget in one go.
   const split = c.train.momentum === 0 && T < c.train.steps;
   let L0 = NaN;
@@ -112,7 +115,7 @@ export function runGridPoint(c: SweepConfig, p: GridPoint, cache: SetupCache): S
   const result: SweepResult = {
     ...p, lr: formatLr(spec), lambda0, eta, eta_lambda0: eta * lambda0, T,
     lambda_T: atT?.lambda ?? null,
-    phase: diverged ? 'divergent' : convergedAt === null ? 'unconverged' : peak > loss0 ? 'catapult' : 'lazy',
+    phase: classifyPhase({ diverged: diverged !== null, convergedAt, peakLoss: peak, loss0 }),
     loss0, peak_loss: peak, final_loss: last.loss,
     final_lambda: diverged ? null : (rest ?? first).finalLambda,
     converged_at: convergedAt, diverged_at: diverged?.step ?? null, diverged_reason: diverged?.reason ?? null,

@@ -1,6 +1,6 @@
 // Picks the kernel backend (wasm SIMD on T threads, or plain JS) and where new float64 buffers live.
 import * as os from 'os';
-import { jsKernels, setBackend } from './kernels';
+import { ensureKernels, jsKernels, onFirstKernelUse, setBackend } from './kernels';
 import { WasmRuntime } from './wasm/runtime';
 import { wasmKernels } from './wasm/kernels';
 
@@ -58,13 +58,15 @@ function wasmRuntime(flavor: 'simd' | 'auto', threads: number): WasmRuntime {
   return rt;
 }
 
-/** What runs now. */
+/** What runs now (the default backend is set up first if nothing was chosen yet). */
 export function backendInfo(): BackendInfo {
+  ensureKernels();
   return { ...info };
 }
 
 /** The active wasm runtime, or null on the js backend (bench and tests reach the heap through it). */
 export function activeRuntime(): WasmRuntime | null {
+  ensureKernels();
   return runtime;
 }
 
@@ -73,6 +75,7 @@ export function activeRuntime(): WasmRuntime | null {
  * heap on the wasm backend (JS memory if that is full), ordinary memory on the js backend.
  */
 export function allocF64(n: number, zero = true): Float64Array {
+  ensureKernels();
   return runtime?.heap.alloc(n, zero) ?? new Float64Array(n);
 }
 
@@ -82,8 +85,15 @@ export function freeF64(a: Float64Array): void {
   for (const rt of runtimes.values()) if (rt !== runtime) rt.heap.freeView(a);
 }
 
-/** Applies CATAPULT_BACKEND / CATAPULT_THREADS (default: wasm on two threads); falls back to js with a warning. */
-function applyEnvironment(): void {
+/**
+ * Chooses the backend from CATAPULT_BACKEND / CATAPULT_THREADS (default: wasm on two threads), falling back to js
+ * with a warning. The CLI calls it at start; a library user may call it, or `useBackend`, or get it at the first
+ * kernel call. Importing the engine does no work.
+ *
+ * @example
+ * initBackend(); // what `catapult` does before any command
+ */
+export function initBackend(): BackendInfo {
   const name = (process.env.CATAPULT_BACKEND ?? 'wasm') as BackendName;
   const t = process.env.CATAPULT_THREADS;
   const threads = t === undefined || t === '' ? defaultThreads() : Number(t);
@@ -93,5 +103,6 @@ function applyEnvironment(): void {
     process.stderr.write(`catapult: warning: backend ${name} unavailable (${e instanceof Error ? e.message : e}); using js\n`);
     useBackend('js');
   }
+  return backendInfo();
 }
-applyEnvironment();
+onFirstKernelUse(initBackend);

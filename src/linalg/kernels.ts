@@ -17,10 +17,40 @@ export const jsKernels: Kernels = {
   ddot: blas.ddot, daxpy: blas.daxpy, dscal: blas.dscal, dnrm2: blas.dnrm2, dgemv: blas.dgemv, dgemm,
 };
 
+let firstUse: (() => void) | null = null;
+
+/**
+ * Registers the set-up that picks the default backend; it runs once, at the first kernel call, unless a
+ * backend was chosen before (importing a module never starts wasm threads).
+ */
+export function onFirstKernelUse(init: () => void): void {
+  firstUse = init;
+}
+
+/** Runs the registered default set-up if no backend has been chosen yet (plain JS if none is registered). */
+export function ensureKernels(): void {
+  if (!pending) return;
+  pending = false;
+  Object.assign(kernels, jsKernels); // what runs if the set-up fails part-way
+  firstUse?.();
+}
+let pending = true;
+
+/** A kernel that picks the default backend on its first call, then runs the chosen one. */
+function deferred<K extends keyof Kernels>(name: K): Kernels[K] {
+  return ((...args: unknown[]) => {
+    ensureKernels();
+    return (kernels[name] as (...a: unknown[]) => unknown)(...args);
+  }) as Kernels[K];
+}
+
 /** The active backend. Mutated in place by `setBackend` so importers keep one reference. */
-export const kernels: Kernels = { ...jsKernels };
+export const kernels: Kernels = {
+  ddot: deferred('ddot'), daxpy: deferred('daxpy'), dscal: deferred('dscal'), dnrm2: deferred('dnrm2'), dgemv: deferred('dgemv'), dgemm: deferred('dgemm'),
+};
 
 /** Replaces the active kernels (all or some of them). */
 export function setBackend(k: Partial<Kernels>): void {
+  if (pending) { pending = false; Object.assign(kernels, jsKernels); }
   Object.assign(kernels, k);
 }

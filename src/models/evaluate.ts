@@ -2,7 +2,7 @@
 import type { Tensor } from '../linalg/tensor';
 import type { Model } from './model';
 import type { Dataset } from './data';
-import { forwardPass } from './train';
+import { forwardPass } from './forward';
 
 export interface Metrics {
   /** Fraction of rows classified correctly: argmax f = argmax Y (ties: the first index), or sign f = y for ±1 labels. */

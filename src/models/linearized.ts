@@ -5,7 +5,7 @@ import { kernels } from '../linalg/kernels';
 import { jvp, vjp, Var } from '../autodiff';
 import type { Model } from './model';
 import type { Dataset } from './data';
-import { forwardPass } from './train';
+import { forwardPass } from './forward';
 import { classification } from './evaluate';
 
 /** One tape recorded at θ0 on a data set's inputs; its JVP gives J(θ0)·Δθ, its VJP gives J(θ0)ᵀw. */

@@ -1,32 +1,20 @@
-// Full-batch gradient descent on the MSE loss (optional momentum and L2), with λ_t by Lanczos and divergence detection.
+// The optimizer loop: full-batch GD or minibatch SGD (optional momentum and L2), with λ_t by Lanczos and divergence detection.
 import { Tensor, clone, copyF64, tensor } from '../linalg/tensor';
-import { RandomState } from '../random/randomState';
 import { allocF64, freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
-import { lanczosTop } from '../linalg/lanczos';
-import { Tape, Var, vjp, ntkMatvec, hessianTopEigenvalues } from '../autodiff';
+import { Var, vjp } from '../autodiff';
 import type { Model } from './model';
-import { lossOf } from './loss';
 import type { Dataset } from './data';
+import { forwardPass } from './forward';
+import { minibatches } from './batches';
+import { ntkTop, hessianTop } from './spectra';
+import { Phase, classifyPhase } from './phase';
+import { TrainSettings, trainSettings } from './trainOptions';
 
-export interface TrainOptions {
-  /** Learning rate η (absolute). */
-  lr: number;
-  steps: number;
-  /** Heavy-ball momentum γ: b ← γ b + ∇L, θ ← θ − η b. */
-  momentum: number;
-  /** L2 coefficient c: the loss gains (c/2)‖θ‖². */
-  l2: number;
-  /** Measure λ_t every this many steps (0 = only λ0 and the final λ). */
-  eigEvery: number;
+/** How a run is driven beyond the declared settings (library use: figures, sweeps, golden files). */
+export interface TrainHooks {
   /** False skips λ altogether, even at the ends (trial runs that only ask whether GD diverges). */
   measureLambda?: boolean;
-  /** Also measure the top eigenvalue of the loss Hessian (by Lanczos on exact HVPs) wherever λ is measured. */
-  trackHessian?: boolean;
-  /** A loss above this (or a non-finite one) ends the run as diverged. */
-  maxLoss: number;
-  /** The run has converged once loss ≤ convergeFraction · L0. */
-  convergeFraction: number;
   /** Stop at convergence instead of running all steps. */
   stopAtConvergence?: boolean;
   /** Minibatch size for SGD (default: the whole training set, i.e. full-batch GD). */
@@ -47,6 +35,9 @@ export interface TrainOptions {
   onStep?: (r: StepRecord) => void;
 }
 
+/** A run: the learning rate η (absolute), any declared settings (the rest take their defaults, see TRAIN_OPTIONS), and hooks. */
+export type TrainOptions = { lr: number } & Partial<TrainSettings> & TrainHooks;
+
 export interface StepRecord {
   t: number;
   loss: number;
@@ -61,8 +52,6 @@ export interface StepRecord {
   /** θ_t (with `recordParams`). */
   params?: Float64Array[];
 }
-
-export type Phase = 'lazy' | 'catapult' | 'divergent' | 'unconverged';
 
 export interface TrainResult {
   records: StepRecord[];
@@ -82,102 +71,26 @@ export interface TrainResult {
   params: Tensor[];
 }
 
-/** One forward pass: the tape, f (m×k) and the model's loss (MSE unless `config.loss` says otherwise). */
-export function forwardPass(model: Model, params: readonly Tensor[], data: Dataset): { tape: Tape; f: Var; loss: Var } {
-  const tape = new Tape();
-  const vars = params.map((p) => tape.param(p));
-  const f = model.forward(vars, tape.constant(data.X));
-  if (f.value.shape[1] !== data.Y.shape[1]) {
-    throw new Error(`the model has ${f.value.shape[1]} outputs but the targets Y have ${data.Y.shape[1]} columns`);
-  }
-  return { tape, f, loss: lossOf(model.config.loss ?? 'mse', f, tape.constant(data.Y)) };
-}
-
-/** The rows `idx` of a data set (copies). */
-export function subset(data: Dataset, idx: ArrayLike<number>, source = data.source): Dataset {
-  const [d, k] = [data.X.shape[1], data.Y.shape[1]];
-  const X = new Float64Array(idx.length * d), Y = new Float64Array(idx.length * k);
-  for (let i = 0; i < idx.length; i++) {
-    X.set(data.X.data.subarray(idx[i] * d, (idx[i] + 1) * d), i * d);
-    Y.set(data.Y.data.subarray(idx[i] * k, (idx[i] + 1) * k), i * k);
-  }
-  return { X: tensor([idx.length, d], X), Y: tensor([idx.length, k], Y), source };
-}
-
-/** The first `k` rows (class-balanced for the interleaved subsets of `loadClassification`). */
-export function firstRows(data: Dataset, k: number): Dataset {
-  return subset(data, Array.from({ length: k }, (_, i) => i), `${data.source} (first ${k})`);
-}
-
-/**
- * Minibatches for SGD: each epoch is a fresh `RandomState(seed).permutation(m)` (numpy-compatible), cut
- * into consecutive batches of `size`; a remainder smaller than `size` is dropped, so every batch is full.
- */
-function batchSampler(data: Dataset, size: number, seed: number): () => Dataset {
-  const m = data.X.shape[0];
-  if (!Number.isInteger(size) || size < 1 || size > m) throw new Error(`batch size must be an integer in [1, ${m}], got ${size}`);
-  if (size === m) return () => data; // full batch: keep the rows in order, so the result is bitwise that of GD
-  const rng = new RandomState(seed);
-  let order = rng.permutation(m), pos = 0;
-  return () => {
-    if (pos + size > m) { order = rng.permutation(m); pos = 0; }
-    pos += size;
-    return subset(data, order.subarray(pos - size, pos));
-  };
-}
-
-/** Top NTK eigenvalue and eigenvector of the recorded f, warm-started from a previous eigenvector. */
-export function measureLambda(f: Var, start?: Float64Array): { lambda: number; vector: Float64Array; iterations: number } {
-  const r = lanczosTop(ntkMatvec(f), f.value.data.length, { k: 1, tol: 1e-12, start });
-  return { lambda: r.values[0], vector: r.vectors[0], iterations: r.iterations };
-}
-
-/** Top eigenvalue (algebraically largest) and eigenvector of the loss Hessian, warm-started like λ. */
-export function measureHessian(loss: Var, start?: Float64Array): { value: number; vector: Float64Array; iterations: number } {
-  const r = hessianTopEigenvalues(loss, 1, 1e-10, start);
-  return { value: r.values[0], vector: r.vectors[0], iterations: r.iterations };
-}
-
-/** The top eigenvalue of the loss Hessian at the given parameters. */
-export function hessianAt(model: Model, params: readonly Tensor[], data: Dataset): number {
-  const { tape, loss } = forwardPass(model, params, data);
-  const value = measureHessian(loss).value;
-  tape.dispose();
-  return value;
-}
-
-/** The NTK's top eigenvalue at the given parameters. */
-export function lambdaAt(model: Model, params: readonly Tensor[], data: Dataset): number {
-  const { tape, f } = forwardPass(model, params, data);
-  const lambda = measureLambda(f).lambda;
-  tape.dispose();
-  return lambda;
-}
-
 function paramNorm(params: readonly Tensor[]): number {
   let s = 0;
   for (const p of params) { const n = kernels.dnrm2(p.data.length, p.data, 1, 0); s += n * n; }
   return Math.sqrt(s);
 }
 
-function validate(o: TrainOptions): void {
+/** The settings with defaults filled in, after the declared checks and those of η and the hooks. */
+function validate(o: TrainOptions): TrainOptions & TrainSettings {
   const check = (ok: boolean, msg: string) => { if (!ok) throw new Error(msg); };
   check(Number.isFinite(o.lr) && o.lr > 0, `learning rate must be a finite number > 0, got ${o.lr}`);
-  check(Number.isInteger(o.steps) && o.steps >= 0, `steps must be an integer ≥ 0, got ${o.steps}`);
-  check(Number.isFinite(o.momentum) && o.momentum >= 0 && o.momentum < 1, `momentum must be in [0, 1), got ${o.momentum}`);
-  check(Number.isFinite(o.l2) && o.l2 >= 0, `l2 must be a finite number ≥ 0, got ${o.l2}`);
-  check(Number.isInteger(o.eigEvery) && o.eigEvery >= 0, `eig-every must be an integer ≥ 0, got ${o.eigEvery}`);
   check(o.recordParamsEvery === undefined || (Number.isInteger(o.recordParamsEvery) && o.recordParamsEvery >= 1), `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`);
-  check(o.maxLoss > 0, `max-loss must be > 0, got ${o.maxLoss}`);
-  check(o.convergeFraction > 0 && o.convergeFraction < 1, `converge fraction must be in (0, 1), got ${o.convergeFraction}`);
+  return { ...o, ...trainSettings(o) };
 }
 
 /**
  * Runs GD from `init` (not modified), or minibatch SGD with `batchSize` (the recorded loss is then the batch's). Record t holds the loss and λ at θ_t, before update t; a run
  * of S steps has S + 1 records unless it diverges or stops at convergence.
  */
-export function train(model: Model, init: readonly Tensor[], data: Dataset, o: TrainOptions): TrainResult {
-  validate(o);
+export function train(model: Model, init: readonly Tensor[], data: Dataset, options: TrainOptions): TrainResult {
+  const o = validate(options);
   // Parameters live in kernel memory while training (no staging per gemm) and go back in JS memory.
   const params = init.map((p) => tensor(p.shape, copyF64(p.data)));
   const velocity = o.momentum > 0 ? params.map((p) => allocF64(p.data.length)) : null;
@@ -186,17 +99,17 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
   let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
   let hessian0 = NaN, finalHessian: number | null = null, hessvec: Float64Array | undefined;
 
-  const nextBatch = o.batchSize === undefined ? () => data : batchSampler(data, o.batchSize, o.batchSeed ?? 0);
+  const nextBatch = o.batchSize === undefined ? () => data : minibatches(data, o.batchSize, o.batchSeed ?? 0);
   // λ (and the Hessian's top eigenvalue) of the step's outputs and loss, or of one pass over a fixed subset when
   // `lambdaData` is given; each warm-started from its last eigenvector.
   const measure = (rec: StepRecord, f: Var, loss: Var) => {
     const pass = o.lambdaData ? forwardPass(model, params, o.lambdaData) : null;
     try {
-      const m = measureLambda(pass?.f ?? f, eigvec);
-      rec.lambda = finalLambda = m.lambda;
+      const m = ntkTop(pass?.f ?? f, eigvec);
+      rec.lambda = finalLambda = m.value;
       eigvec = m.vector;
       if (o.trackHessian) {
-        const h = measureHessian(pass?.loss ?? loss, hessvec);
+        const h = hessianTop(pass?.loss ?? loss, hessvec);
         rec.hessian = finalHessian = h.value;
         hessvec = h.vector;
       }
@@ -256,7 +169,6 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, o: T
   const kept = params.map(clone);
   params.forEach((p) => freeF64(p.data));
   velocity?.forEach(freeF64);
-  const phase: Phase = diverged ? 'divergent' : convergedAt === null ? 'unconverged'
-    : peakLoss > loss0 ? 'catapult' : 'lazy';
+  const phase = classifyPhase({ diverged: diverged !== null, convergedAt, peakLoss, loss0 });
   return { records, lambda0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, hessian0, finalHessian, params: kept };
 }

@@ -6,16 +6,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { hasNumpy } from '../util';
-import { Golden, SetupOptions, checkGolden, makeGolden, parseLr, readGolden, setup, writeGolden } from '../../src/experiments';
+import { Golden, SetupInput, checkGolden, makeGolden, parseLr, readGolden, setup, writeGolden } from '../../src/experiments';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-golden-'));
 const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
 const EXAMPLE = path.resolve(__dirname, '../../../examples/check_golden.py');
 
-const base: SetupOptions = { model: 'warmup', act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, seed: 0, samples: 16, inputDim: 8, dataSeed: 0 };
+const base: SetupInput = { model: 'warmup', act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, seed: 0, samples: 16, inputDim: 8, dataSeed: 0 };
 const train = { momentum: 0, l2: 0, eigEvery: 1, maxLoss: 1e12, convergeFraction: 1e-8 };
 
-function golden(so: SetupOptions, lr: string, steps: number, paramsEvery: number): Golden {
+function golden(so: SetupInput, lr: string, steps: number, paramsEvery: number): Golden {
   return makeGolden(setup(so), so, { ...train, lr: parseLr(lr), steps, paramsEvery });
 }
 

@@ -1,0 +1,106 @@
+// `catapult train`, `ntk`, `hessian` and `phase-sweep`: runs from one initialization, and spectra at θ_0.
+import * as path from 'path';
+import { gaussNewtonMatvec, hessianDense, hessianTopEigenvalues, ntkDenseEigenvalues, ntkTopEigenvalues, parameterCount } from '../autodiff';
+import { symmetricEigen } from '../linalg/eigen';
+import { lanczosTop } from '../linalg/lanczos';
+import { TRAIN_OPTIONS, Values, forwardPass, pickValues } from '../models';
+import { SETUP_OPTIONS, ensureDir, formatSweepTable, parseLrGrid, phaseSweep, runTraining, saveParams, writeRun } from '../experiments';
+import { setupFrom } from './setupFrom';
+import { defineCommand } from './command';
+import { dense, lr, lrGrid, out, quiet, saveParams as saveParamsOption, top } from './options';
+import { progress } from './progress';
+
+/** The initialization's seed where it came from --seed (summary.json records null for --init). */
+const seedOf = (o: Values<typeof SETUP_OPTIONS>) => (o.init ? null : o.seed);
+
+export const train = defineCommand({
+  name: 'train',
+  summary: 'GD from one initialization; writes trajectory.csv/json and summary.json to --out',
+  options: { ...SETUP_OPTIONS, ...TRAIN_OPTIONS, lr, out: out('output directory', 'out/train'), saveParams: saveParamsOption, quiet },
+  run(o, ctx) {
+    const s = setupFrom(o, ctx);
+    ensureDir(o.out);
+    const bar = progress('train', o.steps, o.quiet);
+    const { result, summary } = runTraining(s, { ...pickValues(TRAIN_OPTIONS, o), lr: o.lr, onStep: (r) => bar.update(r.t) }, seedOf(o));
+    bar.finish();
+    writeRun(o.out, result, summary);
+    if (o.saveParams) saveParams(o.saveParams, s.model, result.params);
+    if (summary.hessian0 !== null) {
+      const rel = summary.lr_reference === 'hessian' ? ` (η·λ_H0 = ${summary.eta * summary.hessian0}, which sets η for the ${summary.loss} loss)` : '';
+      console.log(`loss Hessian top eigenvalue λ_H: ${summary.hessian0} at step 0${rel}, ${summary.final_hessian ?? '—'} at the end`);
+    }
+    const verdict = result.diverged ? `diverged at step ${result.diverged.step} (${result.diverged.reason})` : summary.phase;
+    console.log(`λ0 = ${summary.lambda0}, η = ${summary.eta} (η·λ0 = ${summary.eta_lambda0}): ${verdict}; `
+      + `peak loss ${summary.peak_loss}, final loss ${summary.final_loss}, final λ = ${summary.final_lambda ?? '—'}`);
+    for (const [what, m] of [['train', summary.train_metrics], ['test', summary.test_metrics]] as const) {
+      if (m) console.log(`${what}: loss ${m.loss}, accuracy ${m.accuracy}, mean margin ${m.meanMargin}, min margin ${m.minMargin}`);
+    }
+    console.log(`wrote ${path.join(o.out, 'trajectory.csv')}, trajectory.json, summary.json`);
+  },
+});
+
+/** `λ1 = … (residual …)  dense … rel. diff …` lines of ntk and hessian. */
+function eigenLines(name: string, r: { values: ArrayLike<number>; residuals: ArrayLike<number> }, dense: ArrayLike<number> | null): void {
+  Array.from(r.values).forEach((v, i) => {
+    const d = dense ? `  dense ${dense[i]}  rel. diff ${Math.abs(v - dense[i]) / Math.abs(dense[0])}` : '';
+    console.log(`${name}${i + 1} = ${v}  (residual ${r.residuals[i].toExponential(2)})${d}`);
+  });
+}
+
+export const ntk = defineCommand({
+  name: 'ntk',
+  summary: 'top-K eigenvalues of the empirical NTK at initialization (Lanczos)',
+  options: { ...SETUP_OPTIONS, top, dense: dense('also form the full NTK and compare') },
+  run(o, ctx) {
+    const s = setupFrom(o, ctx);
+    const { f } = forwardPass(s.model, s.init, s.data);
+    const r = ntkTopEigenvalues(f, o.top);
+    console.log(`NTK of ${s.model.config.kind} (size ${f.value.data.length}), Lanczos: ${r.iterations} iterations, ${r.converged ? 'converged' : 'NOT converged'}`);
+    eigenLines('λ', r, o.dense ? ntkDenseEigenvalues(f) : null);
+  },
+});
+
+export const hessian = defineCommand({
+  name: 'hessian',
+  summary: 'top-K eigenvalues of the loss Hessian at initialization (Lanczos on exact forward-over-reverse HVPs)',
+  options: { ...SETUP_OPTIONS, top, dense: dense('also form the Hessian from one HVP per column and compare') },
+  run(o, ctx) {
+    const s = setupFrom(o, ctx);
+    const { f, loss } = forwardPass(s.model, s.init, s.data);
+    const P = parameterCount(loss), kind = s.model.config.loss ?? 'mse';
+    const r = hessianTopEigenvalues(loss, o.top);
+    console.log(`${kind} loss Hessian of ${s.model.config.kind} (${P} parameters), Lanczos: ${r.iterations} iterations, ${r.converged ? 'converged' : 'NOT converged'}`);
+    eigenLines('λ_H', r, o.dense ? symmetricEigen(P, hessianDense(loss), false).values.slice().reverse() : null);
+    const lambda = ntkTopEigenvalues(f).values[0];
+    if (kind === 'mse') {
+      const gn = lanczosTop(gaussNewtonMatvec(f), P, { k: 1, tol: 1e-12 }).values[0];
+      console.log(`Gauss–Newton part JᵀJ/(km): top eigenvalue ${gn}; NTK λ0 = ${lambda} (rel. diff ${(Math.abs(gn - lambda) / lambda).toExponential(2)})`);
+    } else {
+      console.log(`NTK λ0 = ${lambda} (for ${kind} loss, GD stability is set by the Hessian: η_crit = 2/λ_H1 = ${2 / r.values[0]})`);
+    }
+  },
+});
+
+export const phaseSweepCommand = defineCommand({
+  name: 'phase-sweep',
+  summary: 'train every η of a grid from one initialization; prints the phase table',
+  options: { ...SETUP_OPTIONS, ...TRAIN_OPTIONS, lrs: lrGrid, out: out('output directory', 'out/phase-sweep'), quiet },
+  defaults: { model: 'warmup', steps: 3000 },
+  run(o, ctx) {
+    const lrs = parseLrGrid(o.lrs);
+    const s = setupFrom(o, ctx);
+    ensureDir(o.out);
+    const bar = progress('phase-sweep', lrs.length, o.quiet);
+    bar.update(0);
+    const rows = phaseSweep(s, {
+      lrs, seed: seedOf(o), outDir: o.out,
+      run: { ...pickValues(TRAIN_OPTIONS, o), stopAtConvergence: false },
+      onRun: (i, n, r) => bar.update(i, `η·λ0 = ${r.eta_lambda0.toFixed(3)}: ${r.phase}`),
+    });
+    bar.finish();
+    const c = s.model.config;
+    console.log(`${c.kind} model, width ${c.width}, ${s.data.source}; λ0 = ${rows[0]?.lambda0}, η_crit = 2/λ0 = ${2 / rows[0]?.lambda0}; ${o.steps} steps`);
+    console.log(formatSweepTable(rows));
+    console.log(`wrote ${path.join(o.out, 'sweep.csv')}, sweep.json and runs/*/ (trajectory and summary per η)`);
+  },
+});

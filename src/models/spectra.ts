@@ -1,0 +1,48 @@
+// Top eigenpairs that training measures: the NTK's (λ) and the loss Hessian's, warm-started from earlier eigenvectors.
+import type { Tensor } from '../linalg/tensor';
+import { lanczosTop } from '../linalg/lanczos';
+import { Var, ntkMatvec, hessianTopEigenvalues } from '../autodiff';
+import type { Model } from './model';
+import type { Dataset } from './data';
+import { forwardPass } from './forward';
+
+/** A top eigenpair and what it cost. */
+export interface TopEigen { value: number; vector: Float64Array; iterations: number }
+
+/**
+ * Top NTK eigenvalue and eigenvector of the recorded f (Lanczos on Θv = J(Jᵀv)/(km)), warm-started from `start`.
+ *
+ * @example
+ * const { value: lambda0 } = ntkTop(forwardPass(model, init, data).f);
+ */
+export function ntkTop(f: Var, start?: Float64Array): TopEigen {
+  const r = lanczosTop(ntkMatvec(f), f.value.data.length, { k: 1, tol: 1e-12, start });
+  return { value: r.values[0], vector: r.vectors[0], iterations: r.iterations };
+}
+
+/**
+ * Top eigenvalue (algebraically largest) and eigenvector of the loss Hessian, warm-started like λ.
+ *
+ * @example
+ * const { value } = hessianTop(forwardPass(model, init, data).loss);
+ */
+export function hessianTop(loss: Var, start?: Float64Array): TopEigen {
+  const r = hessianTopEigenvalues(loss, 1, 1e-10, start);
+  return { value: r.values[0], vector: r.vectors[0], iterations: r.iterations };
+}
+
+/** The top eigenvalue of the loss Hessian at the given parameters. */
+export function hessianAt(model: Model, params: readonly Tensor[], data: Dataset): number {
+  const { tape, loss } = forwardPass(model, params, data);
+  const value = hessianTop(loss).value;
+  tape.dispose();
+  return value;
+}
+
+/** The NTK's top eigenvalue at the given parameters. */
+export function lambdaAt(model: Model, params: readonly Tensor[], data: Dataset): number {
+  const { tape, f } = forwardPass(model, params, data);
+  const lambda = ntkTop(f).value;
+  tape.dispose();
+  return lambda;
+}
