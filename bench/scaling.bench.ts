@@ -6,7 +6,7 @@ import { activeRuntime, freeF64 } from '../src/linalg/backend';
 import { copyF64, tensor } from '../src/linalg/tensor';
 import { kernels } from '../src/linalg/kernels';
 import { vjp } from '../src/autodiff';
-import { forwardPass, ntkTop } from '../src/models';
+import { DIVERGENCE_LOSS, forwardPass, ntkTop } from '../src/models';
 import { powerLawFit, runSweep, setup } from '../src/experiments';
 import { best, fmt, once, table, writeResults } from './harness';
 
@@ -52,7 +52,7 @@ async function sweepBench(): Promise<Record<string, unknown>> {
   const config = {
     setup: { model: 'linear' as const, act: 'relu' as const, param: 'ntk' as const, sigmaW: Math.SQRT2, sigmaB: 0, samples: 16, inputDim: 8, dataSeed: 0 },
     grid: { widths: [8000], seeds: [0], lrs: Array.from({ length: 16 }, (_, i) => `${(0.25 * (i + 1)).toFixed(2)}x`) },
-    train: { steps: 1000, momentum: 0, l2: 0, maxLoss: 1e12, convergeFraction: 1e-8, time: 25 },
+    train: { steps: 1000, momentum: 0, l2: 0, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, time: 25 },
   };
   const seconds: Record<number, number> = {};
   const bytes: Record<number, string> = {};

@@ -54,7 +54,7 @@ function mlpBench(np: ReturnType<typeof numpy>): Record<string, unknown> {
 
 function warmupBench(np: ReturnType<typeof numpy>, lr: number): Record<string, unknown> {
   const s = setup({ model: 'warmup', width: WARMUP_N, act: 'relu', param: 'ntk', sigmaW: 1, sigmaB: 0, seed: 0, samples: 1, inputDim: 1, dataSeed: 0 });
-  const run = () => train(s.model, s.init, s.data, { lr, steps: WARMUP_STEPS, momentum: 0, l2: 0, eigEvery: 0, maxLoss: 1e12, convergeFraction: 1e-300, measureLambda: false });
+  const run = () => train(s.model, s.init, s.data, { lr, steps: WARMUP_STEPS, eigEvery: 0, convergeFraction: 1e-300, measureLambda: false });
   run();
   const perStep = once(run, 5) / WARMUP_STEPS;
   const n = pick(np, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null;

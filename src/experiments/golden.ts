@@ -103,7 +103,7 @@ function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor 
  *
  * @example
  * const g = makeGolden(setup(so), so, { lr: parseLr('1.5x'), steps: 100, momentum: 0, l2: 0, eigEvery: 1,
- *   maxLoss: 1e12, convergeFraction: 1e-8, paramsEvery: 0 });
+ *   maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, paramsEvery: 0 });
  * writeGolden('golden.json', g);
  */
 export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {

@@ -243,7 +243,7 @@ export function validateSweepConfig(c: SweepConfig): SweepConfig {
  * const { results, seconds } = await runSweep({
  *   config: { setup: { model: 'warmup', act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, samples: 16, inputDim: 8, dataSeed: 0 },
  *     grid: { widths: [1000], seeds: [0], lrs: ['0.5x', '1.5x'] },
- *     train: { steps: 500, momentum: 0, l2: 0, maxLoss: 1e12, convergeFraction: 1e-8, time: 25 } },
+ *     train: { steps: 500, momentum: 0, l2: 0, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, time: 25 } },
  *   out: 'out/sweep', workers: 2 });
  */
 export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {

@@ -27,6 +27,11 @@ export function onFirstKernelUse(init: () => void): void {
   firstUse = init;
 }
 
+/** False until a backend has been chosen (by `useBackend`, `initBackend` or a first kernel call). */
+export function kernelsChosen(): boolean {
+  return !pending;
+}
+
 /** Runs the registered default set-up if no backend has been chosen yet (plain JS if none is registered). */
 export function ensureKernels(): void {
   if (!pending) return;

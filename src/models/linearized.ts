@@ -6,6 +6,7 @@ import { jvp, vjp, Var } from '../autodiff';
 import type { Model } from './model';
 import type { Dataset } from './data';
 import { forwardPass } from './forward';
+import { DIVERGENCE_LOSS } from './trainOptions';
 import { classification } from './evaluate';
 
 /** One tape recorded at θ0 on a data set's inputs; its JVP gives J(θ0)·Δθ, its VJP gives J(θ0)ᵀw. */
@@ -56,7 +57,7 @@ export function trainLinearized(lin: Linearization, o: { lr: number; steps: numb
   const delta = tape.params.map((id) => new Float64Array(tape.values[id].data.length));
   const Y = lin.data.Y.data, [m, k] = lin.data.Y.shape;
   const losses: number[] = [];
-  const maxLoss = o.maxLoss ?? 1e12;
+  const maxLoss = o.maxLoss ?? DIVERGENCE_LOSS;
   for (let t = 0; ; t++) {
     const out = linearOutputs(lin, delta);
     const r = new Float64Array(out.length);

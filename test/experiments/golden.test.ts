@@ -1,6 +1,7 @@
 // Golden trajectories: JSON and .npz hold the same bits, a rerun reproduces them, a perturbation is caught, and numpy agrees.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DIVERGENCE_LOSS } from '../../src/models';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,7 +14,7 @@ const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
 const EXAMPLE = path.resolve(__dirname, '../../../examples/check_golden.py');
 
 const base: SetupInput = { model: 'warmup', act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, seed: 0, samples: 16, inputDim: 8, dataSeed: 0 };
-const train = { momentum: 0, l2: 0, eigEvery: 1, maxLoss: 1e12, convergeFraction: 1e-8 };
+const train = { momentum: 0, l2: 0, eigEvery: 1, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8 };
 
 function golden(so: SetupInput, lr: string, steps: number, paramsEvery: number): Golden {
   return makeGolden(setup(so), so, { ...train, lr: parseLr(lr), steps, paramsEvery });

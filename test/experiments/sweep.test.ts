@@ -1,6 +1,7 @@
 // runSweep: the same bytes for 1 and 2 workers and for merged shards; progress, resume and the phase diagram.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DIVERGENCE_LOSS } from '../../src/models';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,7 +14,7 @@ const bytes = (name: string) => fs.readFileSync(path.join(out(name), 'results.js
 const config: SweepConfig = {
   setup: { model: 'warmup', act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, samples: 16, inputDim: 8, dataSeed: 0 },
   grid: { widths: [200, 400], seeds: [0, 1], lrs: ['0.5x', '1x', '1.5x', '1.9x', '2.1x'] },
-  train: { steps: 300, momentum: 0, l2: 0, maxLoss: 1e12, convergeFraction: 1e-8, time: 25 },
+  train: { steps: 300, momentum: 0, l2: 0, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, time: 25 },
 };
 
 test('1 and 2 workers write byte-identical results; progress counts every run', async () => {

@@ -17,7 +17,7 @@ for (const c of [1.0, 2.5, 3.5, 3.9]) {
     let f = uv / Math.sqrt(N), lambda = uu / N;
     const eta = c / lambda;
     const r = train(model, [u, v], warmupData(), {
-      lr: eta, steps: STEPS, momentum: 0, l2: 0, eigEvery: 1, maxLoss: 1e12, convergeFraction: 1e-8, recordOutputs: true,
+      lr: eta, steps: STEPS, eigEvery: 1, recordOutputs: true,
     });
     assert.is(r.records.length, STEPS + 1, 'no divergence');
     let maxF = 0, worstF = 0, worstL = 0;

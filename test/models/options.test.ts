@@ -1,0 +1,49 @@
+// The option kit and the declared training options: parsing, defaults, checks, and the saved names (a public format).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DIVERGENCE_LOSS, TRAIN_OPTIONS, decimal, fromSaved, parseValues, savedFields, train, withDefaults, makeModel, initParams, warmupData } from '../../src/models';
+import { ORACLE_OPTIONS, SETUP_OPTIONS, SWEEP_TRAIN_OPTIONS } from '../../src/experiments';
+
+test('decimal accepts decimal notation only', () => {
+  assert.equal(['1', '-2.5', '.5', '1e-3', '+4E2'].map(decimal), [1, -2.5, 0.5, 0.001, 400]);
+  for (const bad of ['0x10', '0b11', '0o7', '1_000', '', ' ', 'NaN', 'Infinity', '1e', '--1']) assert.ok(Number.isNaN(decimal(bad)), bad);
+});
+
+test('parseValues: text to values, declared defaults, per-command defaults, required options', () => {
+  const o = parseValues(TRAIN_OPTIONS, { steps: '10', track: 'hessian' }, { eigEvery: 0 });
+  assert.equal(o, { steps: 10, momentum: 0, l2: 0, eigEvery: 0, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, trackHessian: true });
+  assert.throws(() => parseValues(TRAIN_OPTIONS, { momentum: '1' }), /--momentum must be in \[0, 1\), got '1'/);
+  assert.throws(() => parseValues(SETUP_OPTIONS, {}), /--model is required \(one of warmup\|linear\|mlp\)/);
+  assert.throws(() => parseValues(SETUP_OPTIONS, { model: 'mlp', 'train-size': '8' }), /--train-size needs --dataset/);
+});
+
+test('a default may depend on other options (--input-dim of synthetic data)', () => {
+  assert.is(parseValues(SETUP_OPTIONS, { model: 'mlp' }).inputDim, 8);
+  assert.is(parseValues(SETUP_OPTIONS, { model: 'mlp', dataset: 'synthetic' }).inputDim, 20);
+  assert.is(withDefaults(SETUP_OPTIONS, { model: 'mlp', dataset: 'synthetic' }).inputDim, 20);
+});
+
+test('golden files save the oracle options under these names, in this order (a public format)', () => {
+  const saved = savedFields(ORACLE_OPTIONS, withDefaults(ORACLE_OPTIONS, { steps: 7, paramsEvery: 2 }));
+  assert.equal(Object.keys(saved), ['steps', 'momentum', 'l2', 'eig_every', 'max_loss', 'converge', 'params_every']);
+  assert.equal(fromSaved(ORACLE_OPTIONS, saved), { steps: 7, momentum: 0, l2: 0, eigEvery: 1, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, paramsEvery: 2 });
+  // A file written before an option existed reads back with the option's default.
+  assert.is(fromSaved(ORACLE_OPTIONS, { steps: 3 }).momentum, 0);
+});
+
+test('sweep.json keeps its train keys and their order', () => {
+  assert.equal(Object.keys(withDefaults(SWEEP_TRAIN_OPTIONS, {})), ['steps', 'momentum', 'l2', 'maxLoss', 'convergeFraction', 'time']);
+});
+
+test('train() checks library values with the declared checks, and fills the declared defaults', () => {
+  const model = makeModel({ kind: 'warmup', width: 4, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 1 });
+  const init = initParams(model, 0), data = warmupData();
+  assert.throws(() => train(model, init, data, { lr: 0.1, momentum: 1 }), /momentum must be in \[0, 1\), got 1/);
+  assert.throws(() => train(model, init, data, { lr: 0.1, steps: -1 }), /steps must be an integer ≥ 0, got -1/);
+  assert.throws(() => train(model, init, data, { lr: 0.1, convergeFraction: 2 }), /converge must be in \(0, 1\), got 2/);
+  const r = train(model, init, data, { lr: 0.1, steps: 3 });
+  assert.is(r.records.length, 4);
+  assert.ok(r.records.every((x) => x.lambda !== undefined), 'eigEvery defaults to 1');
+});
+
+test.run();
