@@ -1,6 +1,8 @@
 // The runner of the figure table: one figure (options, timing, progress, report.md) and `catapult reproduce` (a suite and its index).
 import * as path from 'path';
-import { Figure, FigureDir, FigureOutput, FigureResult, FigureSpec, Progress, RunSettings, SUITES, SUITE_TITLES, Suite, figureById } from './figures';
+import {
+  Figure, FigureDir, FigureOutput, FigureResult, FigureSpec, Progress, RunSettings, SUITES, SUITE_TITLES, Suite, figureById,
+} from './figures';
 import { ensureDir, toJson, writeFileAtomic } from '../io/output';
 import { Report } from './report';
 import { VERSION } from './version';
@@ -36,7 +38,9 @@ export function figureOptions<O extends object, D, P>(fig: FigureSpec<O, D, P>, 
  * @example
  * const r = await runSpec(figureById('fig2'), 'out/fig2', { seed: 0, full: false }, () => {});
  */
-export async function runSpec<O extends object, D, P>(fig: FigureSpec<O, D, P>, dir: string, run: RunSettings, progress: Progress): Promise<FigureResult> {
+export async function runSpec<O extends object, D, P>(
+  fig: FigureSpec<O, D, P>, dir: string, run: RunSettings, progress: Progress,
+): Promise<FigureResult> {
   const started = Date.now();
   ensureDir(dir);
   const o = figureOptions(fig, run);

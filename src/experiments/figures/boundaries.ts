@@ -4,7 +4,7 @@ import { fmt } from '../report';
 import { linspace } from '../stats';
 import { Instance, divergenceEdge, diverges, gd, linearInstance, warmupInstance } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, seedAndWidth } from './spec';
+import { FigureSpec, Progress, seedAndWidth } from './spec';
 
 export interface BoundariesOptions {
   n: number;
@@ -67,7 +67,7 @@ export function boundariesOf(name: string, inst: Instance, o: BoundariesOptions,
   return { model: name, lambda0: inst.lambda0, crit, max: e.edge, scan, lastStable: e.lastStable };
 }
 
-export function computeBoundaries(o: BoundariesOptions, progress: (f: number, note?: string) => void = () => {}): ModelBoundaries[] {
+export function computeBoundaries(o: BoundariesOptions, progress: Progress = () => {}): ModelBoundaries[] {
   const models: [string, () => Instance][] = [
     ['warmup (uv)', () => warmupInstance(o.n, o.seed)],
     [`full linear (m = ${o.m}, d = ${o.d})`, () => linearInstance(o.n, o.m, o.d, o.seed, o.seed)],

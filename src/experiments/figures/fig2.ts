@@ -2,9 +2,9 @@
 import { fmt } from '../report';
 import { linspace } from '../stats';
 import { Series } from '../plot';
-import { Instance, etaLabel, gd, warmupInstance, writeTrajectories } from './common';
+import { Instance, RunSeries, etaLabel, gd, warmupInstance, writeTrajectories } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, seedAndWidth } from './spec';
+import { FigureSpec, Progress, seedAndWidth } from './spec';
 
 /** η·λ0 of the trajectories in panels (a) and (b): two lazy, four catapult, one divergent. */
 export const FIG2_TRAJECTORIES = [1.0, 1.8, 2.4, 3.0, 3.6, 3.9, 4.1];
@@ -24,12 +24,8 @@ export interface Fig2Options {
 
 export const FIG2_DEFAULTS: Fig2Options = { n: 1000, seed: 0, horizon: 1200, plotHorizon: 100, grid: linspace(0.1, 4.6, 91), classifySteps: 3000 };
 
-export interface Trajectory {
-  etaLambda0: number;
-  eta: number;
-  t: number[];
-  loss: number[];
-  lambda: number[];
+/** One run of panels (a), (b): its series (λ at every step) and how it ended. */
+export interface Trajectory extends RunSeries {
   phase: string;
   divergedAt: number | null;
   convergedAt: number | null;
@@ -80,7 +76,7 @@ function lambdaAt25(inst: Instance, etaLambda0: number, classifySteps: number): 
   return { etaLambda0, eta, T, lambdaT: r.diverged ? null : rT.lambda ?? null, diverged: divergedAt !== null, divergedAt };
 }
 
-export function computeFig2(o: Fig2Options, progress: (f: number, note?: string) => void = () => {}): Fig2Data {
+export function computeFig2(o: Fig2Options, progress: Progress = () => {}): Fig2Data {
   const inst = warmupInstance(o.n, o.seed);
   const total = FIG2_TRAJECTORIES.length + o.grid.length;
   const trajectories = FIG2_TRAJECTORIES.map((c, i) => { progress(i / total, etaLabel(c)); return trajectory(inst, c, o.horizon); });

@@ -3,7 +3,7 @@ import { fmt } from '../report';
 import { Series } from '../plot';
 import { DivergenceEdge, Instance, divergenceEdge, etaLabel, fashionSubsets, gd, mlpInstance } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, RunSettings, seedAndWidth } from './spec';
+import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface Fig3Options {
   width: number;
@@ -56,7 +56,7 @@ export function sgdDiverges(inst: Instance, c: number, o: Pick<Fig3Options, 'bat
   return gd(inst, eta, { steps, eigEvery: 0, measureLambda: false, batchSize: o.batch, batchSeed: o.seed }).diverged !== null;
 }
 
-export function computeFig3(o: Fig3Options, progress: (f: number, note?: string) => void = () => {}): Fig3Data {
+export function computeFig3(o: Fig3Options, progress: Progress = () => {}): Fig3Data {
   const { train, lambdaData, source } = fashionSubsets(o);
   const net = (depth: number) => mlpInstance({ width: o.width, depth, act: 'relu' }, train, o.seed, lambdaData);
   const inst = net(o.depth);

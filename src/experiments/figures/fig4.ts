@@ -5,7 +5,7 @@ import { fmt } from '../report';
 import { Series } from '../plot';
 import { Instance, etaLabel, gd, mlpInstance, poolImages } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, RunSettings, seedAndWidth } from './spec';
+import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface Fig4Options {
   width: number;
@@ -58,7 +58,7 @@ interface Sweep { inst: Instance; test: Dataset; points: Fig4Point[]; source: st
 const sweeps = new Map<string, Sweep>();
 
 /** The network's runs over the η grid, once per option set (fig4 and fig6 share them within one process). */
-function networkSweep(o: Fig4Options, progress: (f: number, note?: string) => void): Sweep {
+function networkSweep(o: Fig4Options, progress: Progress): Sweep {
   const key = JSON.stringify(o);
   const hit = sweeps.get(key);
   if (hit) return hit;
@@ -87,7 +87,7 @@ function networkSweep(o: Fig4Options, progress: (f: number, note?: string) => vo
 }
 
 /** fig4's sweep; with `withLinearized` (fig6) also the test accuracies of the models linearized at step 0 and at `linearizeAt`. */
-export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: (f: number, note?: string) => void = () => {}): Fig4Data {
+export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: Progress = () => {}): Fig4Data {
   const share = withLinearized ? 0.4 : 1;
   const { inst, test, points: network, source } = networkSweep(o, (f, note) => progress(share * f, note));
   let points = network;

@@ -7,7 +7,7 @@ import { linspace } from '../stats';
 import { Series } from '../plot';
 import { Instance, etaLabel, gd, warmupInstance } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, seedAndWidth } from './spec';
+import { FigureSpec, Progress, seedAndWidth } from './spec';
 
 export interface FigS1Options {
   n: number;
@@ -93,7 +93,7 @@ function surface(inst: Instance, x: number[], y: number[], toAB: (x: number, y: 
   return { x, y, z, closedFormError: worst };
 }
 
-export function computeFigS1(o: FigS1Options, progress: (f: number, note?: string) => void = () => {}): FigS1Data {
+export function computeFigS1(o: FigS1Options, progress: Progress = () => {}): FigS1Data {
   const base = warmupInstance(o.n, o.seed);
   const [u0, v0] = base.init.map((t) => t.data);
   // Put the seeded u0, v0 into the subspace with the same f0 = u0ᵀv0/√n and λ0 = (|u0|² + |v0|²)/n.

@@ -4,7 +4,7 @@ import { fmt } from '../report';
 import { Series } from '../plot';
 import { Instance, RunSeries, divergenceEdge, diverges, etaLabel, fashionSubsets, gd, mlpInstance, writeTrajectories } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, RunSettings, seedAndWidth } from './spec';
+import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface FigS10Options {
   width: number;
@@ -79,7 +79,7 @@ function gridPoint(inst: Instance, c: number, o: FigS10Options): S10Point {
   };
 }
 
-export function computeFigS10(o: FigS10Options, progress: (f: number, note?: string) => void = () => {}): FigS10Data {
+export function computeFigS10(o: FigS10Options, progress: Progress = () => {}): FigS10Data {
   progress(0, 'data and λ0');
   const inst = figS10Instance(o);
   const total = o.trajectories.length + o.grid.length + 1;

@@ -5,7 +5,7 @@ import { LineFit, logspace, powerLawFit } from '../stats';
 import { Series } from '../plot';
 import { Instance, gd, warmupInstance } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, seedAndWidth } from './spec';
+import { FigureSpec, Progress, seedAndWidth } from './spec';
 
 export interface FigS12Options {
   n: number;
@@ -69,7 +69,7 @@ function fitWindow(points: readonly SidePoint[], window: [number, number]): Line
   return inside.length >= 3 ? powerLawFit(inside.map((p) => p.eps), inside.map((p) => p.tStar!)) : null;
 }
 
-export function computeFigS12(o: FigS12Options, progress: (f: number, note?: string) => void = () => {}): FigS12Data {
+export function computeFigS12(o: FigS12Options, progress: Progress = () => {}): FigS12Data {
   const inst = warmupInstance(o.n, o.seed);
   const etaCrit = 2 / inst.lambda0;
   const f0 = forwardPass(inst.model, inst.init, inst.data).f.value.data[0];

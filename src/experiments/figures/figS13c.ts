@@ -5,7 +5,7 @@ import { fmt } from '../report';
 import { LineFit, powerLawFit } from '../stats';
 import { gd, mlpInstance, poolImages } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, RunSettings } from './spec';
+import { FigureSpec, Progress, givenWidths } from './spec';
 
 export interface FigS13cOptions {
   widths: number[];
@@ -29,7 +29,7 @@ const frob = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 
 export interface FigS13cData { runs: KernelChange[]; fit: LineFit | null; source: string }
 
-export function computeFigS13c(o: FigS13cOptions, progress: (f: number, note?: string) => void = () => {}): FigS13cData {
+export function computeFigS13c(o: FigS13cOptions, progress: Progress = () => {}): FigS13cData {
   const c = loadClassification('fashion-mnist', { trainSize: o.perClass * o.classes.length, testSize: o.classes.length, classes: o.classes, seed: o.seed });
   const [train] = poolImages(c.train, c.test, o.pool);
   const runs = o.widths.map((width, i): KernelChange => {
@@ -76,7 +76,7 @@ export const figS13c: FigureSpec<FigS13cOptions, FigS13cData> = {
   sweepsWidths: true,
   defaults: FIGS13C_DEFAULTS,
   full: FIGS13C_FULL,
-  overrides: (run: RunSettings) => ({ seed: run.seed, ...(run.widths ? { widths: run.widths } : {}) }),
+  overrides: (run) => ({ seed: run.seed, ...givenWidths(run) }),
   compute: (o, ctx) => computeFigS13c(o, ctx.progress),
   reportTitle: (o) => `Fig. S13c: ‖Θ_${o.to} − Θ_${o.from}‖/‖Θ_${o.from}‖ against width`,
   report: reportFigS13c,

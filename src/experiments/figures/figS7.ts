@@ -7,7 +7,7 @@ import { linspace } from '../stats';
 import { Band, Series } from '../plot';
 import { Instance, RunSeries, divergenceEdge, diverges, etaLabel, gd, mlpInstance, writeTrajectories } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, RunSettings, seedAndWidth } from './spec';
+import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface FigS7Options {
   width: number;
@@ -121,7 +121,7 @@ function gridPoint(inst: Instance, c: number, o: FigS7Options): S7Point {
   return { etaLambda0: c, eta, steps, lambdaT: r.diverged ? null : r.finalLambda, fT, outcome, active, uncapped, peakLoss: r.peakLoss };
 }
 
-export function computeFigS7(o: FigS7Options, progress: (f: number, note?: string) => void = () => {}): FigS7Data {
+export function computeFigS7(o: FigS7Options, progress: Progress = () => {}): FigS7Data {
   const inst = mlpInstance({ width: o.width, depth: 2, act: 'relu', sigmaW: Math.SQRT2, sigmaB: 0 }, oneSample(), o.seed);
   const trajectories = o.trajectories.map((c, i): RunSeries => {
     progress(0.1 * i / o.trajectories.length, `trajectory ${etaLabel(c)}`);

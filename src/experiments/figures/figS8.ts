@@ -5,7 +5,7 @@ import { fmt } from '../report';
 import { Series } from '../plot';
 import { Instance, divergenceEdge, diverges, fashionSubsets, gd, mlpInstance } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, RunSettings, seedAndWidth } from './spec';
+import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface FigS8Options {
   width: number;
@@ -72,7 +72,7 @@ function linearRun(inst: Instance, gamma: number, o: FigS8Options): S8Linear['mo
   };
 }
 
-export function computeFigS8(o: FigS8Options, progress: (f: number, note?: string) => void = () => {}): FigS8Data {
+export function computeFigS8(o: FigS8Options, progress: Progress = () => {}): FigS8Data {
   progress(0, 'data');
   const { train, lambdaData } = fashionSubsets(o);
   const curves: S8Curve[] = [];

@@ -4,9 +4,9 @@ import { ntkDense } from '../../autodiff';
 import { forwardPass } from '../../models';
 import { fmt } from '../report';
 import { LinearModelState, linearModelStep } from '../theory';
-import { Instance, etaLabel, gd, linearInstance, writeTrajectories } from './common';
+import { Instance, RunSeries, etaLabel, gd, linearInstance, writeTrajectories } from './common';
 import { FigureOutput } from './output';
-import { FigureSpec, seedAndWidth } from './spec';
+import { FigureSpec, Progress, seedAndWidth } from './spec';
 
 export interface FullOptions {
   n: number;
@@ -29,13 +29,8 @@ export const FULL_DEFAULTS: FullOptions = {
   exactAt: [1.0, 3.0, 3.5], exactSteps: 200,
 };
 
-export interface FullRun {
-  etaLambda0: number;
-  eta: number;
-  t: number[];
-  loss: number[];
-  /** λ_t where measured (every eigEvery steps), else NaN. */
-  lambda: number[];
+/** One run: its series (λ_t where measured, every eigEvery steps, else NaN) and how it ended. */
+export interface FullRun extends RunSeries {
   phase: string;
   convergedAt: number | null;
   divergedAt: number | null;
@@ -117,7 +112,7 @@ export function exactUpdateCheck(inst: Instance, etaLambda0: number, steps: numb
   return { etaLambda0, steps: states.length - 1, fError, thetaError, fStepError, thetaStepError };
 }
 
-export function computeFull(o: FullOptions, progress: (f: number, note?: string) => void = () => {}): FullData {
+export function computeFull(o: FullOptions, progress: Progress = () => {}): FullData {
   const inst = linearInstance(o.n, o.m, o.d, o.seed, o.seed);
   const total = o.etaLambda0.length + o.exactAt.length;
   const runs = o.etaLambda0.map((c, i) => { progress(i / total, etaLabel(c)); return runOne(inst, c, o); });

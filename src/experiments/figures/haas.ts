@@ -7,7 +7,7 @@ import { LineFit, powerLawFit, slopeInterval } from '../stats';
 import { Series } from '../plot';
 import { poolImages } from './common';
 import { FigureDir, FigureOutput } from './output';
-import { ComputeContext, FigureSpec, RunSettings } from './spec';
+import { ComputeContext, FigureSpec, Progress, givenWidths } from './spec';
 
 export interface HaasOptions {
   widths: number[];
@@ -193,7 +193,7 @@ export function haasData(o: HaasOptions): { train: Dataset; source: string } {
  * Results in `finished` (from an interrupted run with the same options) are taken as they are.
  */
 export function computeHaas(
-  o: HaasOptions, progress: (f: number, note?: string) => void = () => {}, onResult: (r: EtaMax) => void = () => {}, finished: readonly EtaMax[] = [],
+  o: HaasOptions, progress: Progress = () => {}, onResult: (r: EtaMax) => void = () => {}, finished: readonly EtaMax[] = [],
 ): HaasData {
   const { train: data, source } = haasData(o);
   const widths = [...o.widths].sort((a, b) => a - b);
@@ -359,7 +359,7 @@ export const haas: FigureSpec<HaasOptions, HaasFigureData, EtaMax[]> = {
   defaults: HAAS_DEFAULTS,
   full: HAAS_FULL,
   // Every seed of the study is shifted by the run's seed; the options have no seed of their own.
-  overrides: (run: RunSettings, o: HaasOptions) => ({ ...(run.widths ? { widths: run.widths } : {}), seeds: o.seeds.map((s) => s + run.seed) }),
+  overrides: (run, o) => ({ ...givenWidths(run), seeds: o.seeds.map((s) => s + run.seed) }),
   compute: computeHaasFigure,
   checkpoint: {
     load: (o, dir) => resumable(dir, o),

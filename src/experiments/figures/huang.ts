@@ -1,4 +1,4 @@
-// Huang, Du, Xu & Liu: deep linear nets (2–4 layers) with logistic loss on degenerate, separable and non-separable data — the catapult window and the flatness it finds (its parts are in huang/).
+// Huang, Du, Xu & Liu: deep linear nets, logistic loss, data of three separations — the catapult window and its flatness (parts in huang/).
 import { FigureSpec, seedAndWidth } from './spec';
 import { HUANG_DEFAULTS, HUANG_FULL, HuangOptions } from './huang/options';
 import { reportHuang } from './huang/report';

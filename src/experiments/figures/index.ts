@@ -48,7 +48,9 @@ export const FIGURE_TABLE: readonly Figure[] = [
 const inSuite = (s: Suite) => FIGURE_TABLE.filter((f) => f.suite === s);
 
 /** The figures of each suite, in table order (derived from the table, so no id is listed twice). */
-export const SUITES: Record<Suite, readonly Figure[]> = { linear: inSuite('linear'), nonlinear: inSuite('nonlinear'), followups: inSuite('followups') };
+export const SUITES: Record<Suite, readonly Figure[]> = {
+  linear: inSuite('linear'), nonlinear: inSuite('nonlinear'), followups: inSuite('followups'),
+};
 
 /**
  * The figure with this id, or an error listing the known ids.

@@ -63,7 +63,7 @@ export function durations(inst: Instance, o: LognOptions): Durations {
   return { catapult: last.t, peak, converge: b.convergedAt };
 }
 
-export function computeLogn(o: LognOptions, seed0: number, progress: (f: number, note?: string) => void = () => {}): LognData {
+export function computeLogn(o: LognOptions, seed0: number, progress: Progress = () => {}): LognData {
   const cost = o.widths.map((n) => n + 1e4); // a run's cost grows with n: weight the progress by it
   const total = cost.reduce((x, y) => x + y, 0) * o.seeds;
   let done = 0;

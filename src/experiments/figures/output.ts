@@ -19,7 +19,8 @@ export class FigureDir {
    */
   table(name: string, columns: readonly string[], rows: readonly Row[], meta: object = {}): void {
     writeFileAtomic(path.join(this.dir, `${name}.csv`), toCsv(columns, rows));
-    writeFileAtomic(path.join(this.dir, `${name}.json`), toJson({ ...meta, columns, rows: rows.map((r) => columns.map((c) => r[c] ?? null)) }));
+    const cells = rows.map((r) => columns.map((c) => r[c] ?? null));
+    writeFileAtomic(path.join(this.dir, `${name}.json`), toJson({ ...meta, columns, rows: cells }));
     this.written.push(`${name}.csv`, `${name}.json`);
   }
 

@@ -10,7 +10,7 @@ import { Band, Series } from '../plot';
 import { logspace } from '../stats';
 import { poolImages } from './common';
 import { FigureDir, FigureOutput } from './output';
-import { FigureSpec, RunSettings, seedAndWidth } from './spec';
+import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface SadrtdinovOptions {
   /** Hidden units per layer; every hidden layer is layer-normalized, so its incoming weights are scale-invariant. */
@@ -204,7 +204,7 @@ function runAt(model: Model, init: readonly Tensor[], train: Dataset, test: Data
 
 /** The sweep over the initial η; `onRun` sees every run as it finishes (the figure writes its tables there). */
 export function computeSadrtdinov(
-  o: SadrtdinovOptions, progress: (f: number, note?: string) => void = () => {}, onRun: (runs: SadrtdinovRun[]) => void = () => {},
+  o: SadrtdinovOptions, progress: Progress = () => {}, onRun: (runs: SadrtdinovRun[]) => void = () => {},
 ): SadrtdinovData {
   if (o.swaEpochs < 1 || o.swaEpochs > o.epochs) throw new Error(`swaEpochs must be in [1, epochs = ${o.epochs}], got ${o.swaEpochs}`);
   const { train, test, source } = sadrtdinovData(o);

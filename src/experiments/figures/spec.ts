@@ -85,5 +85,15 @@ export interface FigureResult {
  * const spec = { ...rest, overrides: seedAndWidth('n') }; // --width 500 runs fig2 at n = 500
  */
 export function seedAndWidth<K extends string>(key: K): (run: RunSettings) => { seed: number } & Partial<Record<K, number>> {
-  return (run) => ({ seed: run.seed, ...(run.width === undefined ? {} : { [key]: run.width }) }) as { seed: number } & Partial<Record<K, number>>;
+  type Overrides = { seed: number } & Partial<Record<K, number>>;
+  return (run) => ({ seed: run.seed, ...(run.width === undefined ? {} : { [key]: run.width }) }) as Overrides;
+}
+
+/**
+ * `--widths` as the option `widths`, when the run gives it (the figures that sweep widths).
+ * @example
+ * const spec = { ...rest, overrides: (run) => ({ seed: run.seed, ...givenWidths(run) }) };
+ */
+export function givenWidths(run: RunSettings): { widths?: number[] } {
+  return run.widths ? { widths: run.widths } : {};
 }

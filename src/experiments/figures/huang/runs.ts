@@ -49,9 +49,8 @@ export interface HuangInstance {
 export function huangInstance(kind: DataKind, layers: number, data: Dataset, o: HuangOptions): HuangInstance {
   const model = deepLinearModel(layers, o.width, o.inputDim);
   const init = initParams(model, o.seed);
-  return {
-    kind, model, data, init, lambdaHessian0: hessianAt(model, init, data), lambdaNtk0: lambdaAt(model, init, data), o, loss0: evaluate(model, init, data).loss,
-  };
+  const lambdaHessian0 = hessianAt(model, init, data), lambdaNtk0 = lambdaAt(model, init, data);
+  return { kind, model, data, init, lambdaHessian0, lambdaNtk0, loss0: evaluate(model, init, data).loss, o };
 }
 
 /** The flatness measure compared across η: the final top Hessian eigenvalue (per unit loss for separable data, stopped at a common loss level). */

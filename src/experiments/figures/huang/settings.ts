@@ -4,6 +4,7 @@ import { Bracket, bisect } from '../../bisect';
 import { DataKind, huangData } from './data';
 import { HUANG_DEFAULTS, HuangOptions } from './options';
 import { HuangInstance, HuangRun, diverges, huangInstance, rises, runAt } from './runs';
+import type { Progress } from '../spec';
 
 export interface HuangSetting {
   kind: DataKind;
@@ -83,7 +84,7 @@ function catapultRun(runs: readonly HuangRun[], probes: readonly HuangRun[]): Hu
 }
 
 /** Every (data kind, depth) setting: the η grid, both boundaries by bisection, and the run in the middle of the catapult window. */
-export function computeHuang(options: Partial<HuangOptions> = {}, progress: (f: number, note?: string) => void = () => {}): HuangData {
+export function computeHuang(options: Partial<HuangOptions> = {}, progress: Progress = () => {}): HuangData {
   const o: HuangOptions = { ...HUANG_DEFAULTS, ...options };
   const settings: HuangSetting[] = [];
   const source = {} as Record<DataKind, string>;
