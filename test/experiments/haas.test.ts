@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HAAS_DEFAULTS, HAAS_SMALL, computeHaas, constantLoss, featureUpdates, haas } from '../../src/experiments/figures';
+import { runFigure } from '../../src/experiments/reproduce';
 import { initParams, makeModel } from '../../src/models';
 import { tensor } from '../../src/linalg/tensor';
 import { RandomState } from '../../src/random/randomState';
@@ -40,13 +41,13 @@ test('η_max(n) at widths 64–256, 3 seeds: the MSE exponent is more negative t
 test('an interrupted haas run resumes from eta_max.partial.json and ends with the same table', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-haas-'));
   try {
-    const ctx = { out: dir, seed: 0, widths: [32, 64], progress: () => {} };
-    await haas.run(ctx);
+    const run = () => runFigure(haas, dir, 0, undefined, () => {}, false, [32, 64]);
+    await run();
     const table = fs.readFileSync(path.join(dir, 'eta_max.csv'), 'utf8');
     // Keep only the MSE half, as if the run had stopped there; the rerun must redo exactly the cross-entropy half.
     const partial = path.join(dir, 'eta_max.partial.json'), saved = JSON.parse(fs.readFileSync(partial, 'utf8'));
     fs.writeFileSync(partial, JSON.stringify({ ...saved, results: saved.results.filter((r: { loss: string }) => r.loss === 'mse') }));
-    await haas.run(ctx);
+    await run();
     assert.match(fs.readFileSync(path.join(dir, 'report.md'), 'utf8'), /2 of the 4 \(loss, width, seed\) results were taken from eta_max\.partial\.json/);
     assert.is(fs.readFileSync(path.join(dir, 'eta_max.csv'), 'utf8'), table);
   } finally {

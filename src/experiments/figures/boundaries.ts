@@ -1,9 +1,10 @@
 // Phase boundaries by bisection: η_crit (the loss stops falling monotonically) and η_max (GD diverges), in units of 1/λ0.
-import type { TrainOptions } from '../../models';
 import { Bracket, bisect } from '../bisect';
-import { Report, fmt } from '../report';
+import { fmt } from '../report';
 import { linspace } from '../stats';
-import { Figure, FigureContext, Instance, addPlot, finishFigure, gd, linearInstance, warmupInstance, writeTable } from './common';
+import { Instance, divergenceEdge, diverges, gd, linearInstance, warmupInstance } from './common';
+import { FigureOutput } from './output';
+import { FigureSpec, Progress, seedAndWidth } from './spec';
 
 export interface BoundariesOptions {
   n: number;
@@ -50,33 +51,6 @@ export function lossRises(inst: Instance, etaLambda0: number, steps: number): bo
   return rose;
 }
 
-/** Does GD (or SGD, through `extra`) diverge (loss > 1e12 or non-finite) within the budget? */
-export function diverges(inst: Instance, etaLambda0: number, steps: number, extra: Partial<TrainOptions> = {}): boolean {
-  return gd(inst, etaLambda0 / inst.lambda0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true, ...extra }).diverged !== null;
-}
-
-/** A scan of η·λ0 for divergence, then bisection of its first stable-to-divergent step. */
-export interface DivergenceEdge {
-  scan: { etaLambda0: number; diverged: boolean }[];
-  /** Bracket of the first edge in η·λ0. */
-  edge: Bracket;
-  /** The largest scanned η·λ0 that did not diverge (above the edge, it marks stable islands). */
-  lastStable: number;
-}
-
-/**
- * Divergence need not switch on at a single η, so scan `grid` first, then bisect only the first edge.
- * `trial(c)` runs at η·λ0 = c and says whether it diverged.
- */
-export function divergenceEdge(grid: readonly number[], trial: (c: number) => boolean, relTol: number, what: string): DivergenceEdge {
-  const scan = grid.map((c) => ({ etaLambda0: c, diverged: trial(c) }));
-  const first = scan.findIndex((p) => p.diverged);
-  if (first < 1) throw new Error(`${what}: the divergence scan over η·λ0 ∈ [${grid[0]}, ${grid[grid.length - 1]}] has no stable-to-divergent edge`);
-  const edge = bisect(trial, scan[first - 1].etaLambda0, scan[first].etaLambda0, relTol, what);
-  const stable = scan.filter((p) => !p.diverged);
-  return { scan, edge, lastStable: stable[stable.length - 1].etaLambda0 };
-}
-
 function scanPoint(inst: Instance, c: number, steps: number): ScanPoint {
   const r = gd(inst, c / inst.lambda0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true });
   return { etaLambda0: c, diverged: r.diverged !== null, step: r.diverged?.step ?? r.convergedAt };
@@ -93,7 +67,7 @@ export function boundariesOf(name: string, inst: Instance, o: BoundariesOptions,
   return { model: name, lambda0: inst.lambda0, crit, max: e.edge, scan, lastStable: e.lastStable };
 }
 
-export function computeBoundaries(o: BoundariesOptions, progress: (f: number, note?: string) => void = () => {}): ModelBoundaries[] {
+export function computeBoundaries(o: BoundariesOptions, progress: Progress = () => {}): ModelBoundaries[] {
   const models: [string, () => Instance][] = [
     ['warmup (uv)', () => warmupInstance(o.n, o.seed)],
     [`full linear (m = ${o.m}, d = ${o.d})`, () => linearInstance(o.n, o.m, o.d, o.seed, o.seed)],
@@ -103,51 +77,53 @@ export function computeBoundaries(o: BoundariesOptions, progress: (f: number, no
 
 const mid = (b: Bracket) => 0.5 * (b.below + b.above);
 
-export const boundaries: Figure = {
+async function reportBoundaries(res: ModelBoundaries[], o: BoundariesOptions, out: FigureOutput): Promise<void> {
+  out.table('boundaries', ['model', 'lambda0', 'crit_below', 'crit_above', 'max_below', 'max_above', 'c_act', 'last_stable'],
+    res.map((r) => ({ model: r.model, lambda0: r.lambda0, crit_below: r.crit.below, crit_above: r.crit.above, max_below: r.max.below, max_above: r.max.above, c_act: mid(r.max), last_stable: r.lastStable })),
+    { n: o.n, seed: o.seed, rel_tol: o.relTol, steps: o.steps, units: 'η·λ0' });
+  out.table('divergence_scan', ['model', 'eta_lambda0', 'outcome', 'step'],
+    res.flatMap((r) => r.scan.map((p) => ({ model: r.model, eta_lambda0: p.etaLambda0, outcome: p.diverged ? 'diverged' : p.step === null ? 'undecided' : 'converged', step: p.step }))));
+  const report = out.report;
+  for (const r of res) {
+    report.check({ quantity: `η_crit·λ0, ${r.model}`, paper: '2 (up to O(1/n))', measured: `[${fmt(r.crit.below, 6)}, ${fmt(r.crit.above, 6)}]`, pass: Math.abs(mid(r.crit) - 2) <= 0.05 });
+    report.check({ quantity: `c_act = η_max·λ0 (first divergence), ${r.model}`, paper: '4', measured: `[${fmt(r.max.below, 6)}, ${fmt(r.max.above, 6)}]`, pass: r.max.below >= 3.9 && r.max.above <= 4.1 });
+    report.check({ quantity: `no convergence above the first divergence, ${r.model}`, paper: 'everything above 4/λ0 diverges',
+      measured: r.lastStable > r.max.above ? `convergent islands up to η·λ0 = ${fmt(r.lastStable)}` : `none on the scan (last stable ${fmt(r.lastStable)})`,
+      pass: r.lastStable <= r.max.above });
+  }
+  report.text(`Both models at n = ${o.n}, seed ${o.seed}; λ0 by Lanczos. A trial at η·λ0 = c runs GD for at most ${o.steps} steps. `
+    + '**η_crit** is where the loss stops falling monotonically: a trial counts as above it when the loss ever rises from one step to the next before '
+    + 'converging (loss ≤ 1e-8·L0). **η_max** is where GD diverges (loss above 1e12 or not finite) within the budget. '
+    + `Bisection for η_crit starts from η·λ0 ∈ [1, 3]; for η_max from the first stable-to-divergent step of the scan below. Each checks that its ends lie on either side and stops at a relative bracket width of ${o.relTol}.`);
+  report.heading('Brackets (η·λ0)').table(['model', 'λ0', 'η_crit·λ0', 'η_max·λ0 = c_act', 'last stable on the scan', 'bisection runs'],
+    res.map((r) => [r.model, r.lambda0, `[${fmt(r.crit.below, 6)}, ${fmt(r.crit.above, 6)}]`, `[${fmt(r.max.below, 6)}, ${fmt(r.max.above, 6)}]`, r.lastStable, r.crit.evaluations + r.max.evaluations]));
+  report.text(`Divergence is not assumed to switch on at one η: each model is first scanned on η·λ0 ∈ [${o.scan[0]}, ${o.scan[o.scan.length - 1]}] `
+    + `(${o.scan.length} points), and the bisection refines the first stable-to-divergent edge. The paper's argument for 4/λ0 (SM D.1) assumes f̃ `
+    + 'has aligned with the top NTK eigenvector before the kernel starts to move. With several samples that alignment is incomplete after the '
+    + 'O(log n) steps of growth, since the next eigenvalues grow too. The scan shows how this plays out at this width: where the first edge lies, '
+    + 'and whether runs above it still converge.');
+  const colors = [['#1f5fa8', '#9ecae9'], ['#d8590b', '#ffbf79']]; // converged (dark), diverged (light), per model
+  const short = (r: ModelBoundaries) => r.model.split(' ')[0];
+  await out.plot('divergence_scan', {
+    kind: 'line', title: 'outcome of GD against η·λ0', xLabel: 'η·λ0', yLabel: 'step of convergence or divergence', yLog: true,
+    series: res.flatMap((r, i) => [
+      { name: `${short(r)}: converged`, x: r.scan.filter((p) => !p.diverged && p.step !== null).map((p) => p.etaLambda0), y: r.scan.filter((p) => !p.diverged && p.step !== null).map((p) => p.step!), pointsOnly: true, color: colors[i][0] },
+      { name: `${short(r)}: diverged`, x: r.scan.filter((p) => p.diverged).map((p) => p.etaLambda0), y: r.scan.filter((p) => p.diverged).map((p) => p.step!), pointsOnly: true, color: colors[i][1] },
+    ]),
+    vlines: [{ at: 4, label: 'η·λ0 = 4' }],
+  }, 'Every scanned η·λ0: the step at which the run converged (loss ≤ 1e-8·L0) or diverged, per model.');
+  report.text('The catapult window is 2/λ0 < η < c_act/λ0. For the warmup model the exact step (6) makes the loss rise at the first step as soon as '
+    + 'η·λ0 − η²f0²/n > 2, so the measured η_crit sits a little above 2 by O(f0²/n).');
+}
+
+export const boundaries: FigureSpec<BoundariesOptions, ModelBoundaries[]> = {
   id: 'boundaries',
   title: 'Phase boundaries η_crit and η_max by bisection',
+  suite: 'linear',
   weight: 0.5,
-  async run(ctx: FigureContext) {
-    const started = Date.now();
-    const o = { ...BOUNDARIES_DEFAULTS, n: ctx.width ?? BOUNDARIES_DEFAULTS.n, seed: ctx.seed };
-    const res = computeBoundaries(o, (f, note) => ctx.progress(f, note));
-    const files = writeTable(ctx.out, 'boundaries', ['model', 'lambda0', 'crit_below', 'crit_above', 'max_below', 'max_above', 'c_act', 'last_stable'],
-      res.map((r) => ({ model: r.model, lambda0: r.lambda0, crit_below: r.crit.below, crit_above: r.crit.above, max_below: r.max.below, max_above: r.max.above, c_act: mid(r.max), last_stable: r.lastStable })),
-      { n: o.n, seed: o.seed, rel_tol: o.relTol, steps: o.steps, units: 'η·λ0' });
-    files.push(...writeTable(ctx.out, 'divergence_scan', ['model', 'eta_lambda0', 'outcome', 'step'],
-      res.flatMap((r) => r.scan.map((p) => ({ model: r.model, eta_lambda0: p.etaLambda0, outcome: p.diverged ? 'diverged' : p.step === null ? 'undecided' : 'converged', step: p.step })))));
-    const report = new Report(`Phase boundaries at n = ${o.n}, by bisection`);
-    for (const r of res) {
-      report.check({ quantity: `η_crit·λ0, ${r.model}`, paper: '2 (up to O(1/n))', measured: `[${fmt(r.crit.below, 6)}, ${fmt(r.crit.above, 6)}]`, pass: Math.abs(mid(r.crit) - 2) <= 0.05 });
-      report.check({ quantity: `c_act = η_max·λ0 (first divergence), ${r.model}`, paper: '4', measured: `[${fmt(r.max.below, 6)}, ${fmt(r.max.above, 6)}]`, pass: r.max.below >= 3.9 && r.max.above <= 4.1 });
-      report.check({ quantity: `no convergence above the first divergence, ${r.model}`, paper: 'everything above 4/λ0 diverges',
-        measured: r.lastStable > r.max.above ? `convergent islands up to η·λ0 = ${fmt(r.lastStable)}` : `none on the scan (last stable ${fmt(r.lastStable)})`,
-        pass: r.lastStable <= r.max.above });
-    }
-    report.text(`Both models at n = ${o.n}, seed ${o.seed}; λ0 by Lanczos. A trial at η·λ0 = c runs GD for at most ${o.steps} steps. `
-      + '**η_crit** is where the loss stops falling monotonically: a trial counts as above it when the loss ever rises from one step to the next before '
-      + 'converging (loss ≤ 1e-8·L0). **η_max** is where GD diverges (loss above 1e12 or not finite) within the budget. '
-      + `Bisection for η_crit starts from η·λ0 ∈ [1, 3]; for η_max from the first stable-to-divergent step of the scan below. Each checks that its ends lie on either side and stops at a relative bracket width of ${o.relTol}.`);
-    report.heading('Brackets (η·λ0)').table(['model', 'λ0', 'η_crit·λ0', 'η_max·λ0 = c_act', 'last stable on the scan', 'bisection runs'],
-      res.map((r) => [r.model, r.lambda0, `[${fmt(r.crit.below, 6)}, ${fmt(r.crit.above, 6)}]`, `[${fmt(r.max.below, 6)}, ${fmt(r.max.above, 6)}]`, r.lastStable, r.crit.evaluations + r.max.evaluations]));
-    report.text(`Divergence is not assumed to switch on at one η: each model is first scanned on η·λ0 ∈ [${o.scan[0]}, ${o.scan[o.scan.length - 1]}] `
-      + `(${o.scan.length} points), and the bisection refines the first stable-to-divergent edge. The paper's argument for 4/λ0 (SM D.1) assumes f̃ `
-      + 'has aligned with the top NTK eigenvector before the kernel starts to move. With several samples that alignment is incomplete after the '
-      + 'O(log n) steps of growth, since the next eigenvalues grow too. The scan shows how this plays out at this width: where the first edge lies, '
-      + 'and whether runs above it still converge.');
-    ctx.progress(0.95, 'plots');
-    const colors = [['#1f5fa8', '#9ecae9'], ['#d8590b', '#ffbf79']]; // converged (dark), diverged (light), per model
-    const short = (r: ModelBoundaries) => r.model.split(' ')[0];
-    const plots = await addPlot(report, ctx.out, 'divergence_scan', {
-      kind: 'line', title: 'outcome of GD against η·λ0', xLabel: 'η·λ0', yLabel: 'step of convergence or divergence', yLog: true,
-      series: res.flatMap((r, i) => [
-        { name: `${short(r)}: converged`, x: r.scan.filter((p) => !p.diverged && p.step !== null).map((p) => p.etaLambda0), y: r.scan.filter((p) => !p.diverged && p.step !== null).map((p) => p.step!), pointsOnly: true, color: colors[i][0] },
-        { name: `${short(r)}: diverged`, x: r.scan.filter((p) => p.diverged).map((p) => p.etaLambda0), y: r.scan.filter((p) => p.diverged).map((p) => p.step!), pointsOnly: true, color: colors[i][1] },
-      ]),
-      vlines: [{ at: 4, label: 'η·λ0 = 4' }],
-    }, 'Every scanned η·λ0: the step at which the run converged (loss ≤ 1e-8·L0) or diverged, per model.');
-    report.text('The catapult window is 2/λ0 < η < c_act/λ0. For the warmup model the exact step (6) makes the loss rise at the first step as soon as '
-      + 'η·λ0 − η²f0²/n > 2, so the measured η_crit sits a little above 2 by O(f0²/n).');
-    return finishFigure(ctx, boundaries, report, files, plots, started);
-  },
+  defaults: BOUNDARIES_DEFAULTS,
+  overrides: seedAndWidth('n'),
+  compute: (o, ctx) => computeBoundaries(o, ctx.progress),
+  reportTitle: (o) => `Phase boundaries at n = ${o.n}, by bisection`,
+  report: reportBoundaries,
 };

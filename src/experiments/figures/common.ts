@@ -1,46 +1,10 @@
-// What every figure shares: its context and result, model setups, a GD call with defaults, and file writers.
-import * as path from 'path';
+// What the figures share: model setups, fashion-mnist subsets and pooling, GD with defaults, the divergence-edge search, labels.
 import {
   Activation, Dataset, Model, Parameterization, TrainOptions, TrainResult, firstRows, gaussianData, initParams, lambdaAt, loadClassification, makeModel, train, warmupData,
 } from '../../models';
-import type { Tensor } from '../../linalg/tensor';
-import { Row, toCsv, toJson, writeFileAtomic } from '../../io/output';
-import { Check, Report } from '../report';
-import { Plot, writePlot } from '../plot';
-
-export interface FigureContext {
-  /** Directory for this figure's data, plots and report.md. */
-  out: string;
-  seed: number;
-  /** Overrides the figure's default width n. */
-  width?: number;
-  /** Overrides the widths of a figure that sweeps them (`sweepsWidths`). */
-  widths?: number[];
-  /** Run at the paper's sizes instead of the CI-friendly defaults (nonlinear suite). */
-  full?: boolean;
-  /** Fraction of the figure's work done so far, in [0, 1]. */
-  progress: (fraction: number, note?: string) => void;
-}
-
-export interface FigureResult {
-  id: string;
-  title: string;
-  checks: Check[];
-  /** Files written, relative to `out`; plots are listed separately. */
-  files: string[];
-  plots: string[];
-  seconds: number;
-}
-
-export interface Figure {
-  id: string;
-  title: string;
-  /** Rough share of a full `reproduce` run, for its progress bar. */
-  weight: number;
-  /** The figure sweeps widths: it takes `--widths a,b,c` rather than `--width N`. */
-  sweepsWidths?: boolean;
-  run(ctx: FigureContext): Promise<FigureResult>;
-}
+import { Tensor, tensor } from '../../linalg/tensor';
+import { Bracket, bisect } from '../bisect';
+import type { FigureDir } from './output';
 
 /** A model with its data and seeded initial parameters, and λ0 from Lanczos. */
 export interface Instance {
@@ -90,6 +54,27 @@ export function fashionSubsets(o: { trainSize: number; lambdaSamples: number; se
   return { train: c.train, lambdaData: firstRows(c.train, o.lambdaSamples), source: c.source };
 }
 
+/** k×k average pooling of square images stored as rows, then one scalar rescale to unit std over the training rows. */
+export function poolImages(train: Dataset, test: Dataset, k: number): [Dataset, Dataset] {
+  if (k === 1) return [train, test];
+  const side = Math.round(Math.sqrt(train.X.shape[1]));
+  if (side * side !== train.X.shape[1] || side % k !== 0) throw new Error(`cannot pool ${train.X.shape[1]} inputs as a square image by ${k}`);
+  const s = side / k;
+  const pool = (d: Dataset): Dataset => {
+    const m = d.X.shape[0], out = new Float64Array(m * s * s);
+    for (let i = 0; i < m; i++) for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
+      out[i * s * s + Math.floor(r / k) * s + Math.floor(c / k)] += d.X.data[i * side * side + r * side + c] / (k * k);
+    }
+    return { X: tensor([m, s * s], out), Y: d.Y, source: `${d.source}, ${k}×${k}-pooled` };
+  };
+  const [a, b] = [pool(train), pool(test)];
+  let ss = 0;
+  for (const v of a.X.data) ss += v * v;
+  const scale = 1 / Math.sqrt(ss / a.X.data.length);
+  for (const d of [a, b]) for (let i = 0; i < d.X.data.length; i++) d.X.data[i] *= scale;
+  return [a, b];
+}
+
 /** Full-batch GD from the instance's initialization; η is absolute. */
 export function gd(inst: Instance, eta: number, o: Partial<TrainOptions> & { steps: number }): TrainResult {
   return train(inst.model, inst.init, inst.data, {
@@ -97,41 +82,42 @@ export function gd(inst: Instance, eta: number, o: Partial<TrainOptions> & { ste
   });
 }
 
-/** Writes NAME.csv and NAME.json (same rows) into `dir`; returns the file names. */
-export function writeTable(dir: string, name: string, columns: readonly string[], rows: readonly Row[], meta: object = {}): string[] {
-  writeFileAtomic(path.join(dir, `${name}.csv`), toCsv(columns, rows));
-  writeFileAtomic(path.join(dir, `${name}.json`), toJson({ ...meta, columns, rows: rows.map((r) => columns.map((c) => r[c] ?? null)) }));
-  return [`${name}.csv`, `${name}.json`];
+/** Does GD (or SGD, through `extra`) diverge (loss > 1e12 or non-finite) within the budget? */
+export function diverges(inst: Instance, etaLambda0: number, steps: number, extra: Partial<TrainOptions> = {}): boolean {
+  return gd(inst, etaLambda0 / inst.lambda0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true, ...extra }).diverged !== null;
+}
+
+/** A scan of η·λ0 for divergence, then bisection of its first stable-to-divergent step. */
+export interface DivergenceEdge {
+  scan: { etaLambda0: number; diverged: boolean }[];
+  /** Bracket of the first edge in η·λ0. */
+  edge: Bracket;
+  /** The largest scanned η·λ0 that did not diverge (above the edge, it marks stable islands). */
+  lastStable: number;
+}
+
+/**
+ * Divergence need not switch on at a single η, so scan `grid` first, then bisect only the first edge.
+ * `trial(c)` runs at η·λ0 = c and says whether it diverged.
+ */
+export function divergenceEdge(grid: readonly number[], trial: (c: number) => boolean, relTol: number, what: string): DivergenceEdge {
+  const scan = grid.map((c) => ({ etaLambda0: c, diverged: trial(c) }));
+  const first = scan.findIndex((p) => p.diverged);
+  if (first < 1) throw new Error(`${what}: the divergence scan over η·λ0 ∈ [${grid[0]}, ${grid[grid.length - 1]}] has no stable-to-divergent edge`);
+  const edge = bisect(trial, scan[first - 1].etaLambda0, scan[first].etaLambda0, relTol, what);
+  const stable = scan.filter((p) => !p.diverged);
+  return { scan, edge, lastStable: stable[stable.length - 1].etaLambda0 };
 }
 
 /** A run's per-step series, as fig2 and full keep them. */
 export interface RunSeries { etaLambda0: number; eta: number; t: number[]; loss: number[]; lambda: number[] }
 
 /** trajectories.csv/json: one row per (run, step), λ blank where not measured. */
-export function writeTrajectories(dir: string, runs: readonly RunSeries[], meta: object): string[] {
+export function writeTrajectories(out: FigureDir, runs: readonly RunSeries[], meta: object): void {
   const rows = runs.flatMap((r) => r.t.map((t, i) => ({
     eta_lambda0: r.etaLambda0, eta: r.eta, t, t_eta: t * r.eta, loss: r.loss[i], lambda: Number.isFinite(r.lambda[i]) ? r.lambda[i] : null,
   })));
-  return writeTable(dir, 'trajectories', ['eta_lambda0', 'eta', 't', 't_eta', 'loss', 'lambda'], rows, meta);
-}
-
-/** Renders a plot into `dir` and links it from the report; returns the file names written. */
-export async function addPlot(report: Report, dir: string, name: string, plot: Plot, caption: string): Promise<string[]> {
-  const w = await writePlot(dir, name, plot);
-  const svg = path.basename(w.svg), png = w.png ? path.basename(w.png) : null;
-  report.plot(svg, caption, png);
-  return png ? [svg, png] : [svg];
-}
-
-/** Writes report.md and assembles the figure's result. */
-export function finishFigure(ctx: FigureContext, fig: { id: string; title: string }, report: Report, files: string[], plots: string[], started: number): FigureResult {
-  const seconds = (Date.now() - started) / 1000;
-  report.text(`---\nGenerated by \`catapult figure ${fig.id}\` (seed ${ctx.seed}) in ${seconds.toFixed(1)} s. `
-    + (plots.some((p) => p.endsWith('.png')) ? 'PNG copies of the plots were rendered with rsvg-convert.'
-      : 'No SVG-to-PNG converter (rsvg-convert) was found on this machine, so the plots are SVG only.'));
-  writeFileAtomic(path.join(ctx.out, 'report.md'), report.toMarkdown());
-  ctx.progress(1);
-  return { id: fig.id, title: fig.title, checks: report.checks, files: [...files, 'report.md'], plots, seconds };
+  out.table('trajectories', ['eta_lambda0', 'eta', 't', 't_eta', 'loss', 'lambda'], rows, meta);
 }
 
 /** η·λ0 formatted for labels. */

@@ -1,9 +1,11 @@
 // Figs. 4 and 6: a 1-hidden-layer ReLU net on 512 images, full-batch GD — test accuracy against η, and models linearized at steps 0 and 10.
-import { Tensor, tensor } from '../../linalg/tensor';
+import type { Tensor } from '../../linalg/tensor';
 import { Dataset, Linearization, evaluate, linearize, linearOutputs, classification, loadClassification, trainLinearized } from '../../models';
-import { Report, fmt } from '../report';
+import { fmt } from '../report';
 import { Series } from '../plot';
-import { Figure, FigureContext, Instance, addPlot, etaLabel, finishFigure, gd, mlpInstance, writeTable } from './common';
+import { Instance, etaLabel, gd, mlpInstance, poolImages } from './common';
+import { FigureOutput } from './output';
+import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface Fig4Options {
   width: number;
@@ -40,27 +42,6 @@ export interface Fig4Point {
 
 export interface Fig4Data { lambda0: number; points: Fig4Point[]; source: string; inputDim: number }
 
-/** k×k average pooling of square images stored as rows, then one scalar rescale to unit std over the training rows. */
-export function poolImages(train: Dataset, test: Dataset, k: number): [Dataset, Dataset] {
-  if (k === 1) return [train, test];
-  const side = Math.round(Math.sqrt(train.X.shape[1]));
-  if (side * side !== train.X.shape[1] || side % k !== 0) throw new Error(`cannot pool ${train.X.shape[1]} inputs as a square image by ${k}`);
-  const s = side / k;
-  const pool = (d: Dataset): Dataset => {
-    const m = d.X.shape[0], out = new Float64Array(m * s * s);
-    for (let i = 0; i < m; i++) for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
-      out[i * s * s + Math.floor(r / k) * s + Math.floor(c / k)] += d.X.data[i * side * side + r * side + c] / (k * k);
-    }
-    return { X: tensor([m, s * s], out), Y: d.Y, source: `${d.source}, ${k}×${k}-pooled` };
-  };
-  const [a, b] = [pool(train), pool(test)];
-  let ss = 0;
-  for (const v of a.X.data) ss += v * v;
-  const scale = 1 / Math.sqrt(ss / a.X.data.length);
-  for (const d of [a, b]) for (let i = 0; i < d.X.data.length; i++) d.X.data[i] *= scale;
-  return [a, b];
-}
-
 /** Tapes at θ_t0 on the training and the test inputs: the first trains f_lin, the second predicts with it. */
 function linearizations(inst: Instance, theta: readonly Tensor[], test: Dataset): [Linearization, Linearization] {
   return [linearize(inst.model, theta, inst.data), linearize(inst.model, theta, test)];
@@ -77,7 +58,7 @@ interface Sweep { inst: Instance; test: Dataset; points: Fig4Point[]; source: st
 const sweeps = new Map<string, Sweep>();
 
 /** The network's runs over the η grid, once per option set (fig4 and fig6 share them within one process). */
-function networkSweep(o: Fig4Options, progress: (f: number, note?: string) => void): Sweep {
+function networkSweep(o: Fig4Options, progress: Progress): Sweep {
   const key = JSON.stringify(o);
   const hit = sweeps.get(key);
   if (hit) return hit;
@@ -106,7 +87,7 @@ function networkSweep(o: Fig4Options, progress: (f: number, note?: string) => vo
 }
 
 /** fig4's sweep; with `withLinearized` (fig6) also the test accuracies of the models linearized at step 0 and at `linearizeAt`. */
-export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: (f: number, note?: string) => void = () => {}): Fig4Data {
+export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: Progress = () => {}): Fig4Data {
   const share = withLinearized ? 0.4 : 1;
   const { inst, test, points: network, source } = networkSweep(o, (f, note) => progress(share * f, note));
   let points = network;
@@ -127,10 +108,6 @@ export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: (
   return { lambda0: inst.lambda0, points, source, inputDim: inst.data.X.shape[1] };
 }
 
-function options(ctx: FigureContext): Fig4Options {
-  return { ...FIG4_DEFAULTS, ...(ctx.full ? FIG4_FULL : {}), seed: ctx.seed, ...(ctx.width ? { width: ctx.width } : {}) };
-}
-
 function setupText(o: Fig4Options, d: Fig4Data, full: boolean): string {
   return `One hidden ReLU layer of width ${o.width}, NTK parameterization, σ_w = √2, σ_b = 0, MSE on one-hot targets, full-batch GD on a balanced `
     + `${o.trainSize}-image subset of ${d.source} (${d.inputDim} inputs${o.pool > 1 ? `, after ${o.pool}×${o.pool} average pooling rescaled to unit std` : ''}), `
@@ -145,79 +122,82 @@ function accuracyRows(d: Fig4Data) {
 }
 const COLUMNS = ['eta_lambda0', 'eta', 'diverged', 'steps', 'train_accuracy', 'test_accuracy', 'lin0_test_accuracy', 'lin10_test_accuracy'];
 
-export const fig4: Figure = {
+async function reportFig4(d: Fig4Data, o: Fig4Options, out: FigureOutput, run: RunSettings): Promise<void> {
+  out.table('accuracy', COLUMNS, accuracyRows(d), { lambda0: d.lambda0, ...o });
+  const { report } = out;
+  const ok = d.points.filter((p) => !p.diverged);
+  if (ok.length === 0) throw new Error('fig4: every run of the η grid diverged; lower the grid');
+  const best = ok.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
+  const bestLazy = Math.max(...ok.filter((p) => p.etaLambda0 < 2).map((p) => p.testAccuracy));
+  report.check({ quantity: 'η of the best test accuracy', paper: 'above η_crit = 2/λ0, close to η_max ≈ 12/λ0',
+    measured: `η·λ0 = ${fmt(best.etaLambda0)} (test accuracy ${fmt(best.testAccuracy)}; best lazy run ${fmt(bestLazy)})`, pass: best.etaLambda0 > 2 });
+  const unfinished = ok.filter((p) => p.trainAccuracy < 1);
+  report.check({ quantity: 'every run trained to training accuracy 1', paper: 'yes (or 700k physical steps)',
+    measured: unfinished.length ? `${unfinished.length} of ${ok.length} runs stopped at t·η = ${o.physTime}, with training accuracy ${fmt(Math.min(...unfinished.map((p) => p.trainAccuracy)))}–${fmt(Math.max(...unfinished.map((p) => p.trainAccuracy)))}` : 'all did',
+    pass: unfinished.length === 0 });
+  report.text(setupText(o, d, run.full));
+  await out.plot('fig4_accuracy', {
+    kind: 'line', title: 'test accuracy against η', xLabel: 'learning rate η', yLabel: 'accuracy', xLog: true,
+    series: [
+      { name: 'test accuracy', x: ok.map((p) => p.eta), y: ok.map((p) => p.testAccuracy), points: true },
+      { name: 'training accuracy at the end', x: ok.map((p) => p.eta), y: ok.map((p) => p.trainAccuracy), points: true, dashed: true },
+    ],
+    vlines: [{ at: 2 / d.lambda0, label: 'η_crit = 2/λ0' }, { at: 12 / d.lambda0, label: '12/λ0' }],
+    bands: d.points.some((p) => p.diverged) ? [{ from: Math.min(...d.points.filter((p) => p.diverged).map((p) => p.eta)), to: Infinity, label: 'diverged' }] : [],
+  }, 'Test accuracy (and the training accuracy reached) against η (log axis), with η_crit and 12/λ0 marked.');
+  report.heading('Runs').table(['η·λ0', 'steps', 'train acc.', 'test acc.'], d.points.map((p) => [p.etaLambda0, p.steps, p.diverged ? 'diverged' : p.trainAccuracy, p.diverged ? '—' : p.testAccuracy]));
+}
+
+async function reportFig6(d: Fig4Data, o: Fig4Options, out: FigureOutput, run: RunSettings): Promise<void> {
+  out.table('accuracy', COLUMNS, accuracyRows(d), { lambda0: d.lambda0, ...o });
+  const { report } = out;
+  const cat = d.points.filter((p) => !p.diverged && p.etaLambda0 > 2 && p.etaLambda0 <= 4 && p.linT !== null);
+  const gapT = Math.max(...cat.map((p) => Math.abs(p.linT! - p.testAccuracy)));
+  const gap0 = Math.max(...cat.map((p) => (p.lin0 === null ? 1 : Math.abs(p.lin0 - p.testAccuracy))));
+  report.check({ quantity: `|test acc. of the model linearized at step ${o.linearizeAt} − network|, 2 < η·λ0 ≤ 4`, paper: 'tracks the network (agreement taken as ≤ 0.03)',
+    measured: `max ${fmt(gapT)} over ${cat.length} η; linearized at step 0: ${cat.every((p) => p.lin0 === null) ? 'diverged at each of them' : `max ${fmt(gap0)}`}`,
+    pass: cat.length > 0 && gapT <= 0.03 });
+  const trained = d.points.filter((p) => !p.diverged);
+  const lin0Div = trained.filter((p) => p.lin0 === null).map((p) => p.etaLambda0);
+  const asLinear = trained.every((p) => (p.etaLambda0 > 2) === (p.lin0 === null));
+  report.check({ quantity: 'the model linearized at step 0', paper: 'a linear model: converges for η < 2/λ0, diverges above',
+    measured: lin0Div.length ? `diverged exactly at η·λ0 = ${lin0Div.map((x) => fmt(x)).join(', ')}` : 'never diverged', pass: asLinear });
+  report.text(setupText(o, d, run.full));
+  report.text(`The linearized models f_lin(θ) = f(θ_t0) + J(θ_t0)(θ − θ_t0) are trained by full-batch GD at the same η through the engine's JVP (outputs) and VJP `
+    + '(gradient J(θ_t0)ᵀ(f_lin − y)/(km)), one of each per step, on the tape recorded at θ_t0; J is never formed. Test predictions use a second tape at θ_t0 on the test inputs.');
+  const ok = d.points.filter((p) => !p.diverged);
+  const line = (name: string, pick: (p: Fig4Point) => number | null): Series => {
+    const pts = ok.filter((p) => pick(p) !== null);
+    return { name, x: pts.map((p) => p.eta), y: pts.map((p) => pick(p)!), points: true };
+  };
+  await out.plot('fig6_linearized', {
+    kind: 'line', title: 'test accuracy: network and linearized models', xLabel: 'learning rate η', yLabel: 'test accuracy', xLog: true,
+    series: [line('network', (p) => p.testAccuracy), line('linearized at step 0', (p) => p.lin0), line(`linearized at step ${o.linearizeAt}`, (p) => p.linT)],
+    vlines: [{ at: 2 / d.lambda0, label: '2/λ0' }, { at: 4 / d.lambda0, label: '4/λ0' }, { at: 12 / d.lambda0, label: '12/λ0' }],
+  }, `Test accuracy against η for the network and for its linearizations at steps 0 and ${o.linearizeAt} (missing points diverged).`);
+  report.heading('Runs').table(['η·λ0', 'network', 'linearized at 0', `linearized at ${o.linearizeAt}`],
+    d.points.map((p) => [p.etaLambda0, p.diverged ? 'diverged' : p.testAccuracy, p.lin0 ?? 'diverged', p.linT ?? 'diverged']));
+}
+
+/** fig4 and fig6 take the same options, so that fig6 reuses fig4's runs within one process. */
+const FIG4_OPTIONS = { suite: 'nonlinear', defaults: FIG4_DEFAULTS, full: FIG4_FULL, overrides: seedAndWidth('width') } as const;
+
+export const fig4: FigureSpec<Fig4Options, Fig4Data> = {
   id: 'fig4',
   title: 'Fig. 4: test accuracy against the learning rate',
   weight: 3,
-  async run(ctx: FigureContext) {
-    const started = Date.now();
-    const o = options(ctx);
-    const d = computeFig4(o, false, (f, note) => ctx.progress(0.95 * f, note));
-    const files = writeTable(ctx.out, 'accuracy', COLUMNS, accuracyRows(d), { lambda0: d.lambda0, ...o });
-    const report = new Report(`Fig. 4: test accuracy against η, 1 hidden ReLU layer (width ${o.width})`);
-    const ok = d.points.filter((p) => !p.diverged);
-    if (ok.length === 0) throw new Error('fig4: every run of the η grid diverged; lower the grid');
-    const best = ok.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
-    const bestLazy = Math.max(...ok.filter((p) => p.etaLambda0 < 2).map((p) => p.testAccuracy));
-    report.check({ quantity: 'η of the best test accuracy', paper: 'above η_crit = 2/λ0, close to η_max ≈ 12/λ0',
-      measured: `η·λ0 = ${fmt(best.etaLambda0)} (test accuracy ${fmt(best.testAccuracy)}; best lazy run ${fmt(bestLazy)})`, pass: best.etaLambda0 > 2 });
-    const unfinished = ok.filter((p) => p.trainAccuracy < 1);
-    report.check({ quantity: 'every run trained to training accuracy 1', paper: 'yes (or 700k physical steps)',
-      measured: unfinished.length ? `${unfinished.length} of ${ok.length} runs stopped at t·η = ${o.physTime}, with training accuracy ${fmt(Math.min(...unfinished.map((p) => p.trainAccuracy)))}–${fmt(Math.max(...unfinished.map((p) => p.trainAccuracy)))}` : 'all did',
-      pass: unfinished.length === 0 });
-    report.text(setupText(o, d, ctx.full === true));
-    ctx.progress(0.95, 'plots');
-    const plots = await addPlot(report, ctx.out, 'fig4_accuracy', {
-      kind: 'line', title: 'test accuracy against η', xLabel: 'learning rate η', yLabel: 'accuracy', xLog: true,
-      series: [
-        { name: 'test accuracy', x: ok.map((p) => p.eta), y: ok.map((p) => p.testAccuracy), points: true },
-        { name: 'training accuracy at the end', x: ok.map((p) => p.eta), y: ok.map((p) => p.trainAccuracy), points: true, dashed: true },
-      ],
-      vlines: [{ at: 2 / d.lambda0, label: 'η_crit = 2/λ0' }, { at: 12 / d.lambda0, label: '12/λ0' }],
-      bands: d.points.some((p) => p.diverged) ? [{ from: Math.min(...d.points.filter((p) => p.diverged).map((p) => p.eta)), to: Infinity, label: 'diverged' }] : [],
-    }, 'Test accuracy (and the training accuracy reached) against η (log axis), with η_crit and 12/λ0 marked.');
-    report.heading('Runs').table(['η·λ0', 'steps', 'train acc.', 'test acc.'], d.points.map((p) => [p.etaLambda0, p.steps, p.diverged ? 'diverged' : p.trainAccuracy, p.diverged ? '—' : p.testAccuracy]));
-    return finishFigure(ctx, fig4, report, files, plots, started);
-  },
+  ...FIG4_OPTIONS,
+  compute: (o, ctx) => computeFig4(o, false, ctx.progress),
+  reportTitle: (o) => `Fig. 4: test accuracy against η, 1 hidden ReLU layer (width ${o.width})`,
+  report: reportFig4,
 };
 
-export const fig6: Figure = {
+export const fig6: FigureSpec<Fig4Options, Fig4Data> = {
   id: 'fig6',
   title: 'Fig. 6: linearized models after the catapult',
   weight: 6,
-  async run(ctx: FigureContext) {
-    const started = Date.now();
-    const o = options(ctx);
-    const d = computeFig4(o, true, (f, note) => ctx.progress(0.95 * f, note));
-    const files = writeTable(ctx.out, 'accuracy', COLUMNS, accuracyRows(d), { lambda0: d.lambda0, ...o });
-    const report = new Report(`Fig. 6: the network and its linearizations at steps 0 and ${o.linearizeAt}`);
-    const cat = d.points.filter((p) => !p.diverged && p.etaLambda0 > 2 && p.etaLambda0 <= 4 && p.linT !== null);
-    const gapT = Math.max(...cat.map((p) => Math.abs(p.linT! - p.testAccuracy)));
-    const gap0 = Math.max(...cat.map((p) => (p.lin0 === null ? 1 : Math.abs(p.lin0 - p.testAccuracy))));
-    report.check({ quantity: `|test acc. of the model linearized at step ${o.linearizeAt} − network|, 2 < η·λ0 ≤ 4`, paper: 'tracks the network (agreement taken as ≤ 0.03)',
-      measured: `max ${fmt(gapT)} over ${cat.length} η; linearized at step 0: ${cat.every((p) => p.lin0 === null) ? 'diverged at each of them' : `max ${fmt(gap0)}`}`,
-      pass: cat.length > 0 && gapT <= 0.03 });
-    const trained = d.points.filter((p) => !p.diverged);
-    const lin0Div = trained.filter((p) => p.lin0 === null).map((p) => p.etaLambda0);
-    const asLinear = trained.every((p) => (p.etaLambda0 > 2) === (p.lin0 === null));
-    report.check({ quantity: 'the model linearized at step 0', paper: 'a linear model: converges for η < 2/λ0, diverges above',
-      measured: lin0Div.length ? `diverged exactly at η·λ0 = ${lin0Div.map((x) => fmt(x)).join(', ')}` : 'never diverged', pass: asLinear });
-    report.text(setupText(o, d, ctx.full === true));
-    report.text(`The linearized models f_lin(θ) = f(θ_t0) + J(θ_t0)(θ − θ_t0) are trained by full-batch GD at the same η through the engine's JVP (outputs) and VJP `
-      + '(gradient J(θ_t0)ᵀ(f_lin − y)/(km)), one of each per step, on the tape recorded at θ_t0; J is never formed. Test predictions use a second tape at θ_t0 on the test inputs.');
-    ctx.progress(0.95, 'plots');
-    const ok = d.points.filter((p) => !p.diverged);
-    const line = (name: string, pick: (p: Fig4Point) => number | null): Series => {
-      const pts = ok.filter((p) => pick(p) !== null);
-      return { name, x: pts.map((p) => p.eta), y: pts.map((p) => pick(p)!), points: true };
-    };
-    const plots = await addPlot(report, ctx.out, 'fig6_linearized', {
-      kind: 'line', title: 'test accuracy: network and linearized models', xLabel: 'learning rate η', yLabel: 'test accuracy', xLog: true,
-      series: [line('network', (p) => p.testAccuracy), line('linearized at step 0', (p) => p.lin0), line(`linearized at step ${o.linearizeAt}`, (p) => p.linT)],
-      vlines: [{ at: 2 / d.lambda0, label: '2/λ0' }, { at: 4 / d.lambda0, label: '4/λ0' }, { at: 12 / d.lambda0, label: '12/λ0' }],
-    }, `Test accuracy against η for the network and for its linearizations at steps 0 and ${o.linearizeAt} (missing points diverged).`);
-    report.heading('Runs').table(['η·λ0', 'network', 'linearized at 0', `linearized at ${o.linearizeAt}`],
-      d.points.map((p) => [p.etaLambda0, p.diverged ? 'diverged' : p.testAccuracy, p.lin0 ?? 'diverged', p.linT ?? 'diverged']));
-    return finishFigure(ctx, fig6, report, files, plots, started);
-  },
+  ...FIG4_OPTIONS,
+  compute: (o, ctx) => computeFig4(o, true, ctx.progress),
+  reportTitle: (o) => `Fig. 6: the network and its linearizations at steps 0 and ${o.linearizeAt}`,
+  report: reportFig6,
 };

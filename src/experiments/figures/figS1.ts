@@ -2,10 +2,12 @@
 import { Tensor, tensor } from '../../linalg/tensor';
 import { RandomState } from '../../random/randomState';
 import { forwardPass, lambdaAt } from '../../models';
-import { Report, fmt } from '../report';
+import { fmt } from '../report';
 import { linspace } from '../stats';
 import { Series } from '../plot';
-import { Figure, FigureContext, Instance, addPlot, etaLabel, finishFigure, gd, warmupInstance, writeTable } from './common';
+import { Instance, etaLabel, gd, warmupInstance } from './common';
+import { FigureOutput } from './output';
+import { FigureSpec, Progress, seedAndWidth } from './spec';
 
 export interface FigS1Options {
   n: number;
@@ -91,7 +93,7 @@ function surface(inst: Instance, x: number[], y: number[], toAB: (x: number, y: 
   return { x, y, z, closedFormError: worst };
 }
 
-export function computeFigS1(o: FigS1Options, progress: (f: number, note?: string) => void = () => {}): FigS1Data {
+export function computeFigS1(o: FigS1Options, progress: Progress = () => {}): FigS1Data {
   const base = warmupInstance(o.n, o.seed);
   const [u0, v0] = base.init.map((t) => t.data);
   // Put the seeded u0, v0 into the subspace with the same f0 = u0ᵀv0/√n and λ0 = (|u0|² + |v0|²)/n.
@@ -150,62 +152,62 @@ function inBox(p: SubspacePath, xs: number[], ys: number[], lo: [number, number]
   return { x, y };
 }
 
-export const figS1: Figure = {
+async function reportFigS1(d: FigS1Data, o: FigS1Options, out: FigureOutput): Promise<void> {
+  out.table('paths', ['phase', 'eta_lambda0', 't', 'a', 'b', 'loss', 'lambda', 'corr'],
+    d.paths.flatMap((p) => p.a.map((a, t) => ({ phase: p.phase, eta_lambda0: p.etaLambda0, t, a, b: p.b[t], loss: p.loss[t], lambda: p.lambda[t], corr: p.corr[t] }))),
+    { n: o.n, seed: o.seed, lambda0: d.lambda0, a0: d.a0, b0: d.b0 });
+  const surfRows = (sf: Surface, xn: string, yn: string) => sf.y.flatMap((y, j) => sf.x.map((x, i) => ({ [xn]: x, [yn]: y, loss: sf.z[j * sf.x.length + i] })));
+  out.table('surface_ab', ['a', 'b', 'loss'], surfRows(d.ab, 'a', 'b'));
+  out.table('surface_corr_lambda', ['corr', 'lambda', 'loss'], surfRows(d.corrLambda, 'corr', 'lambda'));
+  const { report } = out;
+  const maxLeak = Math.max(...d.paths.map((p) => p.leak));
+  report.check({ quantity: 'GD stays in the subspace span(r, s)', paper: 'u_t, v_t remain in the subspace', measured: `max relative distance from it ${fmt(maxLeak)}`, pass: maxLeak <= 1e-12 });
+  const surfErr = Math.max(d.ab.closedFormError, d.corrLambda.closedFormError);
+  report.check({ quantity: 'surface from the engine\'s forward pass vs L = (a² − b²)²/(2n)', paper: 'exact', measured: `max error ${fmt(surfErr)} (relative to (a² + b²)²/(2n))`, pass: surfErr <= 1e-12 });
+  for (const p of d.paths) {
+    const ok = p.phase === 'lazy' ? p.convergedAt !== null && Math.max(...p.loss) <= p.loss[0]
+      : p.phase === 'catapult' ? p.convergedAt !== null && Math.max(...p.loss) > p.loss[0] : p.divergedAt !== null;
+    const what = p.divergedAt !== null ? `diverged at step ${p.divergedAt}` : p.convergedAt !== null ? `converged at step ${p.convergedAt}, peak loss ${fmt(Math.max(...p.loss) / p.loss[0])}·L0` : 'neither converged nor diverged';
+    const claim = p.phase === 'lazy' ? 'monotone convergence' : p.phase === 'catapult' ? 'loss rises, then converges' : 'diverges';
+    report.check({ quantity: `${p.phase} path, ${etaLabel(p.etaLambda0)}`, paper: claim, measured: what, pass: ok });
+  }
+  report.text(`Warmup model at n = ${o.n}. The seed-${o.seed} draw u0, v0 ~ N(0, I) is moved into the plane u = a·r + b·s, v = a·r − b·s `
+    + `(r, s orthonormal, seed ${o.seed + 1}) with a0 = |u0 + v0|/2 = ${fmt(d.a0)}, b0 = |u0 − v0|/2 = ${fmt(d.b0)}, which keeps f0 = u0ᵀv0/√n and λ0. `
+    + `λ0 = ${d.lambda0} (Lanczos). GD runs on all 2n parameters; a, b are read back by projection. `
+    + 'The loss surfaces are evaluated by the engine\'s forward pass at every grid point (the colour scale is floored at 1e-8 of the largest loss on the grid, since the loss is exactly 0 on the lines a = ±b).');
+  const lo: [number, number] = [d.ab.x[0], d.ab.y[0]], hi: [number, number] = [d.ab.x[d.ab.x.length - 1], d.ab.y[d.ab.y.length - 1]];
+  let k = 0;
+  for (const p of d.paths) {
+    const letter = 'abc'[k++];
+    const path: Series = { name: `GD, ${etaLabel(p.etaLambda0)}`, ...inBox(p, p.a, p.b, lo, hi), points: true };
+    await out.plot(`figS1${letter}_${p.phase}`, {
+      kind: 'heatmap', title: `(${letter}) ${p.phase} phase`, xLabel: 'a (dim 1)', yLabel: 'b (dim 2)', zLabel: 'loss',
+      x: d.ab.x, y: d.ab.y, z: floored(d.ab.z), zLog: true, paths: [path],
+    }, `(${letter}) ${p.phase} phase, ${etaLabel(p.etaLambda0)}: the GD path (dots, in step order) on the loss surface${p.phase === 'divergent' ? ', cut where it leaves the box' : ''}.`);
+  }
+  await out.plot('figS1d_loss', {
+    kind: 'line', title: '(d) loss against step', xLabel: 'step t', yLabel: 'loss', yLog: true,
+    series: d.paths.map((p) => ({ name: `${p.phase}, ${etaLabel(p.etaLambda0)}`, x: p.loss.map((_, t) => t), y: p.loss })),
+    yDomain: [1e-22 * d.paths[0].loss[0], 1e8 * d.paths[0].loss[0]],
+  }, '(d) The three runs\' losses against the step.');
+  const cat = d.paths[1];
+  await out.plot('figS1e_corr_lambda', {
+    kind: 'heatmap', title: '(e) catapult path in (correlation, curvature)', xLabel: 'corr(u, v) = uᵀv/(|u||v|)', yLabel: 'curvature λ', zLabel: 'loss',
+    x: d.corrLambda.x, y: d.corrLambda.y, z: floored(d.corrLambda.z), zLog: true,
+    paths: [{ name: `GD, ${etaLabel(cat.etaLambda0)}`, x: cat.corr, y: cat.lambda, points: true }],
+  }, '(e) The catapult run of (b) in the coordinates (correlation of u and v, λ): λ falls from λ0 to below 2/η while the loss peaks, then the path settles on the zero-loss line corr = 0.');
+  report.heading('Runs').table(['phase', 'η·λ0', 'η', 'steps', 'peak loss / L0', 'λ_final·η', 'max leak'],
+    d.paths.map((p) => [p.phase, p.etaLambda0, p.eta, p.loss.length - 1, Math.max(...p.loss) / p.loss[0], p.divergedAt !== null ? '—' : p.lambda[p.lambda.length - 1] * p.eta, p.leak]));
+}
+
+export const figS1: FigureSpec<FigS1Options, FigS1Data> = {
   id: 'figS1',
   title: 'Fig. S1: loss surface and GD paths of the warmup model in a 2-D subspace',
+  suite: 'linear',
   weight: 0.5,
-  async run(ctx: FigureContext) {
-    const started = Date.now();
-    const o = { ...FIGS1_DEFAULTS, n: ctx.width ?? FIGS1_DEFAULTS.n, seed: ctx.seed };
-    const d = computeFigS1(o, (f, note) => ctx.progress(0.85 * f, note));
-    const files: string[] = [], plots: string[] = [];
-    files.push(...writeTable(ctx.out, 'paths', ['phase', 'eta_lambda0', 't', 'a', 'b', 'loss', 'lambda', 'corr'],
-      d.paths.flatMap((p) => p.a.map((a, t) => ({ phase: p.phase, eta_lambda0: p.etaLambda0, t, a, b: p.b[t], loss: p.loss[t], lambda: p.lambda[t], corr: p.corr[t] }))),
-      { n: o.n, seed: o.seed, lambda0: d.lambda0, a0: d.a0, b0: d.b0 }));
-    const surfRows = (sf: Surface, xn: string, yn: string) => sf.y.flatMap((y, j) => sf.x.map((x, i) => ({ [xn]: x, [yn]: y, loss: sf.z[j * sf.x.length + i] })));
-    files.push(...writeTable(ctx.out, 'surface_ab', ['a', 'b', 'loss'], surfRows(d.ab, 'a', 'b')));
-    files.push(...writeTable(ctx.out, 'surface_corr_lambda', ['corr', 'lambda', 'loss'], surfRows(d.corrLambda, 'corr', 'lambda')));
-
-    const report = new Report(`Fig. S1: the warmup model's loss surface at n = ${o.n}`);
-    const maxLeak = Math.max(...d.paths.map((p) => p.leak));
-    report.check({ quantity: 'GD stays in the subspace span(r, s)', paper: 'u_t, v_t remain in the subspace', measured: `max relative distance from it ${fmt(maxLeak)}`, pass: maxLeak <= 1e-12 });
-    const surfErr = Math.max(d.ab.closedFormError, d.corrLambda.closedFormError);
-    report.check({ quantity: 'surface from the engine\'s forward pass vs L = (a² − b²)²/(2n)', paper: 'exact', measured: `max error ${fmt(surfErr)} (relative to (a² + b²)²/(2n))`, pass: surfErr <= 1e-12 });
-    for (const p of d.paths) {
-      const ok = p.phase === 'lazy' ? p.convergedAt !== null && Math.max(...p.loss) <= p.loss[0]
-        : p.phase === 'catapult' ? p.convergedAt !== null && Math.max(...p.loss) > p.loss[0] : p.divergedAt !== null;
-      const what = p.divergedAt !== null ? `diverged at step ${p.divergedAt}` : p.convergedAt !== null ? `converged at step ${p.convergedAt}, peak loss ${fmt(Math.max(...p.loss) / p.loss[0])}·L0` : 'neither converged nor diverged';
-      const claim = p.phase === 'lazy' ? 'monotone convergence' : p.phase === 'catapult' ? 'loss rises, then converges' : 'diverges';
-      report.check({ quantity: `${p.phase} path, ${etaLabel(p.etaLambda0)}`, paper: claim, measured: what, pass: ok });
-    }
-    report.text(`Warmup model at n = ${o.n}. The seed-${o.seed} draw u0, v0 ~ N(0, I) is moved into the plane u = a·r + b·s, v = a·r − b·s `
-      + `(r, s orthonormal, seed ${o.seed + 1}) with a0 = |u0 + v0|/2 = ${fmt(d.a0)}, b0 = |u0 − v0|/2 = ${fmt(d.b0)}, which keeps f0 = u0ᵀv0/√n and λ0. `
-      + `λ0 = ${d.lambda0} (Lanczos). GD runs on all 2n parameters; a, b are read back by projection. `
-      + 'The loss surfaces are evaluated by the engine\'s forward pass at every grid point (the colour scale is floored at 1e-8 of the largest loss on the grid, since the loss is exactly 0 on the lines a = ±b).');
-    const lo: [number, number] = [d.ab.x[0], d.ab.y[0]], hi: [number, number] = [d.ab.x[d.ab.x.length - 1], d.ab.y[d.ab.y.length - 1]];
-    let k = 0;
-    for (const p of d.paths) {
-      ctx.progress(0.85 + 0.03 * k, 'plots');
-      const letter = 'abc'[k++];
-      const path: Series = { name: `GD, ${etaLabel(p.etaLambda0)}`, ...inBox(p, p.a, p.b, lo, hi), points: true };
-      plots.push(...await addPlot(report, ctx.out, `figS1${letter}_${p.phase}`, {
-        kind: 'heatmap', title: `(${letter}) ${p.phase} phase`, xLabel: 'a (dim 1)', yLabel: 'b (dim 2)', zLabel: 'loss',
-        x: d.ab.x, y: d.ab.y, z: floored(d.ab.z), zLog: true, paths: [path],
-      }, `(${letter}) ${p.phase} phase, ${etaLabel(p.etaLambda0)}: the GD path (dots, in step order) on the loss surface${p.phase === 'divergent' ? ', cut where it leaves the box' : ''}.`));
-    }
-    plots.push(...await addPlot(report, ctx.out, 'figS1d_loss', {
-      kind: 'line', title: '(d) loss against step', xLabel: 'step t', yLabel: 'loss', yLog: true,
-      series: d.paths.map((p) => ({ name: `${p.phase}, ${etaLabel(p.etaLambda0)}`, x: p.loss.map((_, t) => t), y: p.loss })),
-      yDomain: [1e-22 * d.paths[0].loss[0], 1e8 * d.paths[0].loss[0]],
-    }, '(d) The three runs\' losses against the step.'));
-    const cat = d.paths[1];
-    plots.push(...await addPlot(report, ctx.out, 'figS1e_corr_lambda', {
-      kind: 'heatmap', title: '(e) catapult path in (correlation, curvature)', xLabel: 'corr(u, v) = uᵀv/(|u||v|)', yLabel: 'curvature λ', zLabel: 'loss',
-      x: d.corrLambda.x, y: d.corrLambda.y, z: floored(d.corrLambda.z), zLog: true,
-      paths: [{ name: `GD, ${etaLabel(cat.etaLambda0)}`, x: cat.corr, y: cat.lambda, points: true }],
-    }, '(e) The catapult run of (b) in the coordinates (correlation of u and v, λ): λ falls from λ0 to below 2/η while the loss peaks, then the path settles on the zero-loss line corr = 0.'));
-    report.heading('Runs').table(['phase', 'η·λ0', 'η', 'steps', 'peak loss / L0', 'λ_final·η', 'max leak'],
-      d.paths.map((p) => [p.phase, p.etaLambda0, p.eta, p.loss.length - 1, Math.max(...p.loss) / p.loss[0], p.divergedAt !== null ? '—' : p.lambda[p.lambda.length - 1] * p.eta, p.leak]));
-    return finishFigure(ctx, figS1, report, files, plots, started);
-  },
+  defaults: FIGS1_DEFAULTS,
+  overrides: seedAndWidth('n'),
+  compute: (o, ctx) => computeFigS1(o, ctx.progress),
+  reportTitle: (o) => `Fig. S1: the warmup model's loss surface at n = ${o.n}`,
+  report: reportFigS1,
 };

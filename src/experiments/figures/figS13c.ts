@@ -1,10 +1,11 @@
 // Fig. S13c: how much the NTK still moves after the catapult, ‖Θ_1000 − Θ_50‖/‖Θ_50‖, against width, on 2-class fashion-mnist.
 import { ntkDense } from '../../autodiff';
 import { forwardPass, loadClassification } from '../../models';
-import { Report, fmt } from '../report';
+import { fmt } from '../report';
 import { LineFit, powerLawFit } from '../stats';
-import { Figure, FigureContext, addPlot, finishFigure, gd, mlpInstance, writeTable } from './common';
-import { poolImages } from './fig4';
+import { gd, mlpInstance, poolImages } from './common';
+import { FigureOutput } from './output';
+import { FigureSpec, Progress, givenWidths } from './spec';
 
 export interface FigS13cOptions {
   widths: number[];
@@ -26,7 +27,9 @@ export interface KernelChange { width: number; lambda0: number; change: number; 
 
 const frob = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 
-export function computeFigS13c(o: FigS13cOptions, progress: (f: number, note?: string) => void = () => {}): { runs: KernelChange[]; fit: LineFit | null; source: string } {
+export interface FigS13cData { runs: KernelChange[]; fit: LineFit | null; source: string }
+
+export function computeFigS13c(o: FigS13cOptions, progress: Progress = () => {}): FigS13cData {
   const c = loadClassification('fashion-mnist', { trainSize: o.perClass * o.classes.length, testSize: o.classes.length, classes: o.classes, seed: o.seed });
   const [train] = poolImages(c.train, c.test, o.pool);
   const runs = o.widths.map((width, i): KernelChange => {
@@ -44,34 +47,37 @@ export function computeFigS13c(o: FigS13cOptions, progress: (f: number, note?: s
   return { runs, fit: ok.length >= 2 ? powerLawFit(ok.map((r) => r.width), ok.map((r) => r.change)) : null, source: c.source };
 }
 
-export const figS13c: Figure = {
+async function reportFigS13c(d: FigS13cData, o: FigS13cOptions, out: FigureOutput): Promise<void> {
+  out.table('kernel_change', ['width', 'lambda0', 'change', 'loss0', 'peak_loss', 'diverged'],
+    d.runs.map((r) => ({ width: r.width, lambda0: r.lambda0, change: r.change, loss0: r.loss0, peak_loss: r.peakLoss, diverged: String(r.diverged) })), { ...o });
+  const { report } = out;
+  const ok = d.runs.filter((r) => !r.diverged);
+  const rises = ok.filter((r, i) => i > 0 && r.change >= ok[i - 1].change).map((r) => r.width);
+  report.check({ quantity: `relative kernel change between steps ${o.from} and ${o.to}, η·λ0 = ${o.etaLambda0}`, paper: 'decreases as the width grows',
+    measured: `${ok.map((r) => `${fmt(r.change)} (n = ${r.width})`).join(', ')}; fitted power of n: ${d.fit ? fmt(d.fit.slope, 3) : '—'}`
+      + (rises.length ? `; not smaller than the previous width at n = ${rises.join(', ')} (one seed)` : ''),
+    pass: d.fit !== null && d.fit.slope < 0 && ok[ok.length - 1].change < ok[0].change });
+  const rose = ok.filter((r) => r.peakLoss > r.loss0).length;
+  report.check({ quantity: 'these runs are in the catapult phase', paper: 'the loss rises before it converges', measured: `${rose} of ${ok.length} runs rose above L0`, pass: rose === ok.length && ok.length > 0 });
+  report.text(`${o.depth} hidden ReLU layer(s), NTK parameterization (σ_w = √2, σ_b = 0), full-batch GD at η = ${o.etaLambda0}/λ0 (λ0 measured per width) on ${o.perClass} `
+    + `images of each of the classes ${o.classes.join(' and ')} of ${d.source}${o.pool > 1 ? ` (${o.pool}×${o.pool}-pooled)` : ''}, one-hot targets. Θ is the dense `
+    + `empirical NTK on the training set (from VJP rows), compared in Frobenius norm. The paper uses 2-class MNIST with 100 images per class.`);
+  await out.plot('figS13c_kernel_change', {
+    kind: 'line', title: `kernel change between steps ${o.from} and ${o.to}`, xLabel: 'width n', yLabel: `‖Θ_${o.to} − Θ_${o.from}‖ / ‖Θ_${o.from}‖`, xLog: true, yLog: true,
+    series: [{ name: `η·λ0 = ${o.etaLambda0}`, x: ok.map((r) => r.width), y: ok.map((r) => r.change), points: true }],
+  }, 'Relative change of the NTK after the catapult against width (log–log).');
+}
+
+export const figS13c: FigureSpec<FigS13cOptions, FigS13cData> = {
   id: 'figS13c',
   title: 'Fig. S13c: the kernel stops moving after the catapult, more so when wider',
+  suite: 'nonlinear',
   weight: 3,
   sweepsWidths: true,
-  async run(ctx: FigureContext) {
-    const started = Date.now();
-    const o: FigS13cOptions = { ...FIGS13C_DEFAULTS, ...(ctx.full ? FIGS13C_FULL : {}), seed: ctx.seed, ...(ctx.widths ? { widths: ctx.widths } : {}) };
-    const d = computeFigS13c(o, (f, note) => ctx.progress(0.9 * f, note));
-    const files = writeTable(ctx.out, 'kernel_change', ['width', 'lambda0', 'change', 'loss0', 'peak_loss', 'diverged'],
-      d.runs.map((r) => ({ width: r.width, lambda0: r.lambda0, change: r.change, loss0: r.loss0, peak_loss: r.peakLoss, diverged: String(r.diverged) })), { ...o });
-    const report = new Report(`Fig. S13c: ‖Θ_${o.to} − Θ_${o.from}‖/‖Θ_${o.from}‖ against width`);
-    const ok = d.runs.filter((r) => !r.diverged);
-    const rises = ok.filter((r, i) => i > 0 && r.change >= ok[i - 1].change).map((r) => r.width);
-    report.check({ quantity: `relative kernel change between steps ${o.from} and ${o.to}, η·λ0 = ${o.etaLambda0}`, paper: 'decreases as the width grows',
-      measured: `${ok.map((r) => `${fmt(r.change)} (n = ${r.width})`).join(', ')}; fitted power of n: ${d.fit ? fmt(d.fit.slope, 3) : '—'}`
-        + (rises.length ? `; not smaller than the previous width at n = ${rises.join(', ')} (one seed)` : ''),
-      pass: d.fit !== null && d.fit.slope < 0 && ok[ok.length - 1].change < ok[0].change });
-    const rose = ok.filter((r) => r.peakLoss > r.loss0).length;
-    report.check({ quantity: 'these runs are in the catapult phase', paper: 'the loss rises before it converges', measured: `${rose} of ${ok.length} runs rose above L0`, pass: rose === ok.length && ok.length > 0 });
-    report.text(`${o.depth} hidden ReLU layer(s), NTK parameterization (σ_w = √2, σ_b = 0), full-batch GD at η = ${o.etaLambda0}/λ0 (λ0 measured per width) on ${o.perClass} `
-      + `images of each of the classes ${o.classes.join(' and ')} of ${d.source}${o.pool > 1 ? ` (${o.pool}×${o.pool}-pooled)` : ''}, one-hot targets. Θ is the dense `
-      + `empirical NTK on the training set (from VJP rows), compared in Frobenius norm. The paper uses 2-class MNIST with 100 images per class.`);
-    ctx.progress(0.9, 'plots');
-    const plots = await addPlot(report, ctx.out, 'figS13c_kernel_change', {
-      kind: 'line', title: `kernel change between steps ${o.from} and ${o.to}`, xLabel: 'width n', yLabel: `‖Θ_${o.to} − Θ_${o.from}‖ / ‖Θ_${o.from}‖`, xLog: true, yLog: true,
-      series: [{ name: `η·λ0 = ${o.etaLambda0}`, x: ok.map((r) => r.width), y: ok.map((r) => r.change), points: true }],
-    }, 'Relative change of the NTK after the catapult against width (log–log).');
-    return finishFigure(ctx, figS13c, report, files, plots, started);
-  },
+  defaults: FIGS13C_DEFAULTS,
+  full: FIGS13C_FULL,
+  overrides: (run) => ({ seed: run.seed, ...givenWidths(run) }),
+  compute: (o, ctx) => computeFigS13c(o, ctx.progress),
+  reportTitle: (o) => `Fig. S13c: ‖Θ_${o.to} − Θ_${o.from}‖/‖Θ_${o.from}‖ against width`,
+  report: reportFigS13c,
 };

@@ -1,15 +1,13 @@
 // Haas et al. (2025): the maximal stable learning rate of SP ReLU MLPs against width, MSE (~n^-1) vs cross-entropy (~n^-1/2).
-import * as fs from 'fs';
-import * as path from 'path';
 import { Tensor } from '../../linalg/tensor';
 import { kernels } from '../../linalg/kernels';
 import { Dataset, LossKind, Model, classification, evaluate, firstRows, forwardPass, hessianAt, initParams, lambdaAt, loadClassification, makeModel, train } from '../../models';
 import { Report, fmt } from '../report';
 import { LineFit, powerLawFit, slopeInterval } from '../stats';
-import { toJson, writeFileAtomic } from '../../io/output';
 import { Series } from '../plot';
-import { Figure, FigureContext, addPlot, finishFigure, writeTable } from './common';
-import { poolImages } from './fig4';
+import { poolImages } from './common';
+import { FigureDir, FigureOutput } from './output';
+import { ComputeContext, FigureSpec, Progress, givenWidths } from './spec';
 
 export interface HaasOptions {
   widths: number[];
@@ -195,7 +193,7 @@ export function haasData(o: HaasOptions): { train: Dataset; source: string } {
  * Results in `finished` (from an interrupted run with the same options) are taken as they are.
  */
 export function computeHaas(
-  o: HaasOptions, progress: (f: number, note?: string) => void = () => {}, onResult: (r: EtaMax) => void = () => {}, finished: readonly EtaMax[] = [],
+  o: HaasOptions, progress: Progress = () => {}, onResult: (r: EtaMax) => void = () => {}, finished: readonly EtaMax[] = [],
 ): HaasData {
   const { train: data, source } = haasData(o);
   const widths = [...o.widths].sort((a, b) => a - b);
@@ -273,87 +271,100 @@ function checks(report: Report, d: HaasData, o: HaasOptions): void {
 
 const PARTIAL_FILE = 'eta_max.partial.json';
 
-/** The results of an earlier run into the same directory whose options match `o` in everything but the widths and seeds. */
-function resumable(file: string, o: HaasOptions): EtaMax[] {
-  if (!fs.existsSync(file)) return [];
-  let saved: { options: HaasOptions; results: EtaMax[] };
-  try {
-    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return []; // a torn or foreign file: start afresh (it is rewritten as results come in)
-  }
+/**
+ * The results of an earlier run into the same directory whose options match `o` in everything but the widths and seeds.
+ * A missing, torn or foreign file gives none: the run starts afresh (and the file is rewritten as results come in).
+ */
+function resumable(dir: FigureDir, o: HaasOptions): EtaMax[] {
+  const saved = dir.readJson(PARTIAL_FILE) as { options?: HaasOptions; results?: EtaMax[] } | undefined;
   const rest = (x: HaasOptions) => JSON.stringify({ ...x, widths: null, seeds: null });
   return saved?.options && rest(saved.options) === rest(o) && Array.isArray(saved.results) ? saved.results : [];
 }
 
-export const haas: Figure = {
+/** The figure's data: the results, and how many of them an interrupted earlier run had already found. */
+export interface HaasFigureData extends HaasData { resumed: number }
+
+/**
+ * Each finished (loss, width, seed) is checkpointed at once, so an interrupted run keeps it, and a rerun into the same
+ * directory with the same options (widths and seeds may differ) takes it from there. Resumed results stay in the
+ * checkpoint from the start, whatever order this run reaches them in.
+ */
+function computeHaasFigure(o: HaasOptions, ctx: ComputeContext<EtaMax[]>): HaasFigureData {
+  const resumed = ctx.resumed ?? [];
+  const done: EtaMax[] = [...resumed];
+  const d = computeHaas(o, ctx.progress, (r) => {
+    if (!done.includes(r)) done.push(r);
+    ctx.checkpoint(done);
+  }, resumed);
+  return { ...d, resumed: d.results.filter((r) => resumed.includes(r)).length };
+}
+
+async function reportHaas(d: HaasFigureData, o: HaasOptions, out: FigureOutput): Promise<void> {
+  out.table('eta_max', ROW_COLUMNS, d.results.map(row), { ...o, data: d.source });
+  out.json('trials.json', d.results.map((r) => ({ loss: r.loss, width: r.width, seed: r.seed, trials: r.trials })));
+  const { report } = out;
+  checks(report, d, o);
+  if (d.resumed > 0) report.text(`${d.resumed} of the ${d.results.length} (loss, width, seed) results were taken from ${PARTIAL_FILE} of an earlier, interrupted run with the same options.`);
+  report.text(`MLP ${d.inputDim} → n → n → 10, ReLU, standard parameterization with He initialization `
+    + `(hidden weights N(0, 2/fan_in), readout N(0, 1/fan_in), biases 0), one global η, plain SGD with batch ${o.batch} for ${o.steps} steps on ${d.source}. `
+    + `A run is **stable** when its loss never exceeds 10⁸·L0 and its final full-training-set loss is below ${o.stableFraction} × the best constant predictor's `
+    + `(${fmt(constantLoss('mse', 10))} for MSE, ln 10 for cross-entropy). η_max is the largest stable η found by a ×2 scan from ${o.etaStart} and ${o.refine} `
+    + `bisections in log η (bracket ratio ${fmt(2 ** (1 / 2 ** o.refine), 4)}). Exponents are least-squares slopes of log η_max against log n over every (width, seed), `
+    + 'with 95% Student-t intervals. The paper uses CIFAR-10, MNIST and generated data, widths up to 16384, SGD and Adam; this is fashion-mnist with SGD only.');
+  report.table(['loss', 'width', 'seed', 'η_max', 'λ0 (NTK)', 'η_max·λ0', 'η_max·λ_H0', 'final loss', 'accuracy', 'RMS logit', 'ΔW a / W a (1, 2, 3)'],
+    d.results.map((r) => [r.loss, r.width, r.seed, r.etaMax, r.lambda0, r.etaMax * r.lambda0, r.hessian0 === null ? '—' : r.etaMax * r.hessian0,
+      r.finalLoss, r.accuracy, r.logitRms, r.featureUpdate.map((v) => fmt(v, 3)).join(', ')]));
+  report.text(`λ0 is the top eigenvalue of the empirical NTK JJᵀ/(km) and λ_H0 that of the loss Hessian (Lanczos on exact HVPs), both at initialization on the first ${o.curvatureSamples} training rows; `
+    + `λ_H0 is left out above ${o.hessianMaxParams} parameters, where its Lanczos basis would not fit in memory.`);
+  await plots(out, d, o);
+}
+
+async function plots(out: FigureOutput, d: HaasData, o: HaasOptions): Promise<void> {
+  const byLoss = (f: (r: EtaMax) => number, suffix = ''): Series[] => o.losses.map((loss) => {
+    const rs = d.results.filter((r) => r.loss === loss);
+    return { name: `${loss}${suffix}`, x: rs.map((r) => r.width), y: rs.map(f), points: true };
+  });
+  const fitLines: Series[] = d.fits.map((f) => ({
+    name: `${f.loss} fit n^${fmt(f.fit.slope, 3)}`, x: o.widths, y: o.widths.map((n) => Math.exp(f.fit.intercept + f.fit.slope * Math.log(n))), dashed: true,
+  }));
+  await out.plot('haas_eta_max', {
+    kind: 'line', title: 'maximal stable learning rate', xLabel: 'width n', yLabel: 'η_max', xLog: true, yLog: true,
+    series: [...byLoss((r) => r.etaMax), ...fitLines],
+  }, 'η_max against width (log–log) with the fitted power laws.');
+  await out.plot('haas_eta_lambda', {
+    kind: 'line', title: 'η_max in units of the initial curvature', xLabel: 'width n', yLabel: 'η_max · curvature at init', xLog: true, yLog: true,
+    series: [...byLoss((r) => r.etaMax * r.lambda0, ' · λ0 (NTK)'),
+      ...byLoss((r) => (r.hessian0 === null ? NaN : r.etaMax * r.hessian0), ' · λ_H0 (Hessian)').map((x) => ({ ...x, dashed: true }))],
+    hlines: [{ at: 2, label: 'η = 2/curvature' }],
+  }, 'η_max times the top NTK eigenvalue (solid) and the top loss-Hessian eigenvalue (dashed) at initialization, against width.');
+  await out.plot('haas_logits', {
+    kind: 'line', title: 'logits and loss at η_max', xLabel: 'width n', yLabel: 'value at the end of training', xLog: true, yLog: true,
+    series: [...byLoss((r) => r.logitRms, ' RMS logit'), ...byLoss((r) => r.finalLoss, ' final loss')],
+  }, 'RMS logit and final training loss at η_max against width.');
+  await out.plot('haas_feature_update', {
+    kind: 'line', title: 'relative feature update at η_max', xLabel: 'width n', yLabel: '‖ΔW_l a_l‖ / ‖W_l a_l‖', xLog: true, yLog: true,
+    series: o.losses.flatMap((loss) => [0, 1, 2].map((l) => {
+      const rs = d.results.filter((r) => r.loss === loss);
+      return { name: `${loss} layer ${l + 1}`, x: rs.map((r) => r.width), y: rs.map((r) => r.featureUpdate[l]), points: true, dashed: loss === 'mse' };
+    })),
+  }, 'Relative feature update per layer at η_max against width.');
+}
+
+export const haas: FigureSpec<HaasOptions, HaasFigureData, EtaMax[]> = {
   id: 'haas',
   title: 'Haas et al.: maximal stable learning rate against width, MSE vs cross-entropy',
+  suite: 'followups',
   weight: 6,
   sweepsWidths: true,
-  async run(ctx: FigureContext) {
-    const started = Date.now();
-    const o: HaasOptions = { ...HAAS_DEFAULTS, ...(ctx.full ? HAAS_FULL : {}), ...(ctx.widths ? { widths: ctx.widths } : {}) };
-    o.seeds = o.seeds.map((s) => s + ctx.seed);
-    const partial = path.join(ctx.out, PARTIAL_FILE);
-    const resumed = resumable(partial, o);
-    // Each finished (loss, width, seed) is written at once, so an interrupted run keeps it, and a rerun into the same
-    // directory with the same options (widths and seeds may differ) takes it from there. Resumed results stay in the
-    // file from the start, whatever order this run reaches them in.
-    const done: EtaMax[] = [...resumed];
-    const d = computeHaas(o, (f, note) => ctx.progress(0.95 * f, note), (r) => {
-      if (!done.includes(r)) done.push(r);
-      writeFileAtomic(partial, toJson({ options: o, results: done }));
-    }, resumed);
-    const files = writeTable(ctx.out, 'eta_max', ROW_COLUMNS, d.results.map(row), { ...o, data: d.source });
-    writeFileAtomic(path.join(ctx.out, 'trials.json'), toJson(d.results.map((r) => ({ loss: r.loss, width: r.width, seed: r.seed, trials: r.trials }))));
-    files.push('trials.json');
-    const report = new Report('Haas et al. (2025): maximal stable learning rate under standard width scaling');
-    checks(report, d, o);
-    const reused = d.results.filter((r) => resumed.includes(r)).length;
-    if (reused > 0) report.text(`${reused} of the ${d.results.length} (loss, width, seed) results were taken from ${PARTIAL_FILE} of an earlier, interrupted run with the same options.`);
-    report.text(`MLP ${d.inputDim} → n → n → 10, ReLU, standard parameterization with He initialization `
-      + `(hidden weights N(0, 2/fan_in), readout N(0, 1/fan_in), biases 0), one global η, plain SGD with batch ${o.batch} for ${o.steps} steps on ${d.source}. `
-      + `A run is **stable** when its loss never exceeds 10⁸·L0 and its final full-training-set loss is below ${o.stableFraction} × the best constant predictor's `
-      + `(${fmt(constantLoss('mse', 10))} for MSE, ln 10 for cross-entropy). η_max is the largest stable η found by a ×2 scan from ${o.etaStart} and ${o.refine} `
-      + `bisections in log η (bracket ratio ${fmt(2 ** (1 / 2 ** o.refine), 4)}). Exponents are least-squares slopes of log η_max against log n over every (width, seed), `
-      + 'with 95% Student-t intervals. The paper uses CIFAR-10, MNIST and generated data, widths up to 16384, SGD and Adam; this is fashion-mnist with SGD only.');
-    report.table(['loss', 'width', 'seed', 'η_max', 'λ0 (NTK)', 'η_max·λ0', 'η_max·λ_H0', 'final loss', 'accuracy', 'RMS logit', 'ΔW a / W a (1, 2, 3)'],
-      d.results.map((r) => [r.loss, r.width, r.seed, r.etaMax, r.lambda0, r.etaMax * r.lambda0, r.hessian0 === null ? '—' : r.etaMax * r.hessian0,
-        r.finalLoss, r.accuracy, r.logitRms, r.featureUpdate.map((v) => fmt(v, 3)).join(', ')]));
-    report.text(`λ0 is the top eigenvalue of the empirical NTK JJᵀ/(km) and λ_H0 that of the loss Hessian (Lanczos on exact HVPs), both at initialization on the first ${o.curvatureSamples} training rows; `
-      + `λ_H0 is left out above ${o.hessianMaxParams} parameters, where its Lanczos basis would not fit in memory.`);
-    ctx.progress(0.95, 'plots');
-    const byLoss = (f: (r: EtaMax) => number, suffix = ''): Series[] => o.losses.map((loss) => {
-      const rs = d.results.filter((r) => r.loss === loss);
-      return { name: `${loss}${suffix}`, x: rs.map((r) => r.width), y: rs.map(f), points: true };
-    });
-    const fitLines: Series[] = d.fits.map((f) => ({
-      name: `${f.loss} fit n^${fmt(f.fit.slope, 3)}`, x: o.widths, y: o.widths.map((n) => Math.exp(f.fit.intercept + f.fit.slope * Math.log(n))), dashed: true,
-    }));
-    const plots = [
-      ...await addPlot(report, ctx.out, 'haas_eta_max', {
-        kind: 'line', title: 'maximal stable learning rate', xLabel: 'width n', yLabel: 'η_max', xLog: true, yLog: true,
-        series: [...byLoss((r) => r.etaMax), ...fitLines],
-      }, 'η_max against width (log–log) with the fitted power laws.'),
-      ...await addPlot(report, ctx.out, 'haas_eta_lambda', {
-        kind: 'line', title: 'η_max in units of the initial curvature', xLabel: 'width n', yLabel: 'η_max · curvature at init', xLog: true, yLog: true,
-        series: [...byLoss((r) => r.etaMax * r.lambda0, ' · λ0 (NTK)'),
-          ...byLoss((r) => (r.hessian0 === null ? NaN : r.etaMax * r.hessian0), ' · λ_H0 (Hessian)').map((x) => ({ ...x, dashed: true }))],
-        hlines: [{ at: 2, label: 'η = 2/curvature' }],
-      }, 'η_max times the top NTK eigenvalue (solid) and the top loss-Hessian eigenvalue (dashed) at initialization, against width.'),
-      ...await addPlot(report, ctx.out, 'haas_logits', {
-        kind: 'line', title: 'logits and loss at η_max', xLabel: 'width n', yLabel: 'value at the end of training', xLog: true, yLog: true,
-        series: [...byLoss((r) => r.logitRms, ' RMS logit'), ...byLoss((r) => r.finalLoss, ' final loss')],
-      }, 'RMS logit and final training loss at η_max against width.'),
-      ...await addPlot(report, ctx.out, 'haas_feature_update', {
-        kind: 'line', title: 'relative feature update at η_max', xLabel: 'width n', yLabel: '‖ΔW_l a_l‖ / ‖W_l a_l‖', xLog: true, yLog: true,
-        series: o.losses.flatMap((loss) => [0, 1, 2].map((l) => {
-          const rs = d.results.filter((r) => r.loss === loss);
-          return { name: `${loss} layer ${l + 1}`, x: rs.map((r) => r.width), y: rs.map((r) => r.featureUpdate[l]), points: true, dashed: loss === 'mse' };
-        })),
-      }, 'Relative feature update per layer at η_max against width.'),
-    ];
-    return finishFigure(ctx, haas, report, files, plots, started);
+  defaults: HAAS_DEFAULTS,
+  full: HAAS_FULL,
+  // Every seed of the study is shifted by the run's seed; the options have no seed of their own.
+  overrides: (run, o) => ({ ...givenWidths(run), seeds: o.seeds.map((s) => s + run.seed) }),
+  compute: computeHaasFigure,
+  checkpoint: {
+    load: (o, dir) => resumable(dir, o),
+    save: (done, o, dir) => dir.json(PARTIAL_FILE, { options: o, results: done }),
   },
+  reportTitle: () => 'Haas et al. (2025): maximal stable learning rate under standard width scaling',
+  report: reportHaas,
 };

@@ -1,5 +1,5 @@
-// The paper's experiments (linear models, then nonlinear networks), by id: what `catapult figure <id>` and `catapult reproduce` run.
-import type { Figure } from './common';
+// The table of experiments: every figure, in the order `reproduce` runs its suite; `catapult figure <id>` looks them up here.
+import { Figure, Suite } from './spec';
 import { fig2 } from './fig2';
 import { figS1 } from './figS1';
 import { full } from './full';
@@ -16,6 +16,8 @@ import { huang } from './huang';
 import { haas } from './haas';
 import { sadrtdinov } from './sadrtdinov';
 
+export * from './spec';
+export * from './output';
 export * from './common';
 export * from './fig2';
 export * from './figS1';
@@ -33,21 +35,30 @@ export * from './huang';
 export * from './haas';
 export * from './sadrtdinov';
 
-/** The linear-model experiments (issue 3), in the order `reproduce` runs them. */
-export const FIGURES: readonly Figure[] = [fig2, figS1, full, figS12, boundaries, logn];
+/**
+ * Every figure, once: each names its suite, and a suite runs its figures in this order (linear: issue 3; nonlinear: §3, §4,
+ * SM C, SM F; followups: the logistic and cross-entropy papers). Adding a figure is its module plus one entry here.
+ */
+export const FIGURE_TABLE: readonly Figure[] = [
+  fig2, figS1, full, figS12, boundaries, logn,
+  figS7, fig3, fig4, fig6, figS13c, figS8, figS10,
+  huang, haas, sadrtdinov,
+];
 
-/** The nonlinear-network experiments (§3, §4, SM C, SM F), in the order `reproduce --suite nonlinear` runs them. */
-export const NONLINEAR_FIGURES: readonly Figure[] = [figS7, fig3, fig4, fig6, figS13c, figS8, figS10];
+const inSuite = (s: Suite) => FIGURE_TABLE.filter((f) => f.suite === s);
 
-/** The follow-up papers' studies (logistic and cross-entropy losses), for `reproduce --suite followups`. */
-export const FOLLOWUP_FIGURES: readonly Figure[] = [huang, haas, sadrtdinov];
+/** The figures of each suite, in table order (derived from the table, so no id is listed twice). */
+export const SUITES: Record<Suite, readonly Figure[]> = {
+  linear: inSuite('linear'), nonlinear: inSuite('nonlinear'), followups: inSuite('followups'),
+};
 
-export const SUITES = { linear: FIGURES, nonlinear: NONLINEAR_FIGURES, followups: FOLLOWUP_FIGURES } as const;
-export type Suite = keyof typeof SUITES;
-
+/**
+ * The figure with this id, or an error listing the known ids.
+ * @example
+ * const r = await runFigure(figureById('fig2'), 'out/fig2', 0);
+ */
 export function figureById(id: string): Figure {
-  const all = [...FIGURES, ...NONLINEAR_FIGURES, ...FOLLOWUP_FIGURES];
-  const f = all.find((x) => x.id === id);
-  if (!f) throw new Error(`unknown figure '${id}' (figures: ${all.map((x) => x.id).join(', ')})`);
+  const f = FIGURE_TABLE.find((x) => x.id === id);
+  if (!f) throw new Error(`unknown figure '${id}' (figures: ${FIGURE_TABLE.map((x) => x.id).join(', ')})`);
   return f;
 }

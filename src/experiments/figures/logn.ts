@@ -1,8 +1,10 @@
 // The catapult lasts O(log n) steps: its duration at η·λ0 = 3 against the width n of the warmup model.
-import { Report, fmt } from '../report';
+import { fmt } from '../report';
 import { LineFit, linearFit, median } from '../stats';
 import { Series } from '../plot';
-import { Figure, FigureContext, Instance, addPlot, finishFigure, gd, warmupInstance, writeTable } from './common';
+import { Instance, gd, warmupInstance } from './common';
+import { FigureOutput } from './output';
+import { FigureSpec, Progress } from './spec';
 
 export interface LognOptions {
   widths: number[];
@@ -61,7 +63,7 @@ export function durations(inst: Instance, o: LognOptions): Durations {
   return { catapult: last.t, peak, converge: b.convergedAt };
 }
 
-export function computeLogn(o: LognOptions, seed0: number, progress: (f: number, note?: string) => void = () => {}): LognData {
+export function computeLogn(o: LognOptions, seed0: number, progress: Progress = () => {}): LognData {
   const cost = o.widths.map((n) => n + 1e4); // a run's cost grows with n: weight the progress by it
   const total = cost.reduce((x, y) => x + y, 0) * o.seeds;
   let done = 0;
@@ -82,59 +84,71 @@ const CLOCK_TEXT: Record<Clock, string> = {
 };
 const CLOCK_SHORT: Record<Clock, string> = { catapult: 'λ_t·η < 2', peak: 'peak loss', converge: 'loss ≤ 1e-6·L0' };
 
-export const logn: Figure = {
+/** The figure's options: the study's, and the first seed of every width. */
+export interface LognFigureOptions extends LognOptions { seed: number }
+
+/** The study, and a 20-seed repeat up to n = 1e5 of it. */
+export interface LognFigureData { main: LognData; more: LognData }
+
+function computeLognFigure(o: LognFigureOptions, progress: Progress): LognFigureData {
+  const main = computeLogn(o, o.seed, (f, note) => progress(0.8 * f, note));
+  // A 20-seed repeat up to n = 1e5 shows how much of the convergence-time scatter is sampling noise.
+  const wide = { ...o, widths: o.widths.filter((n) => n <= 1e5), seeds: 20 };
+  const more = computeLogn(wide, o.seed, (f, note) => progress(0.8 + 0.2 * f, note));
+  return { main, more };
+}
+
+async function reportLogn({ main, more }: LognFigureData, o: LognFigureOptions, out: FigureOutput): Promise<void> {
+  const rows = (d: LognData) => d.widths.flatMap((n, i) => d.runs[i].map((r, s) => ({ seeds: d.seeds, n, seed: o.seed + s, ...r })));
+  out.table('durations', ['seeds', 'n', 'seed', 'catapult', 'peak', 'converge'], [...rows(main), ...rows(more)],
+    { eta_lambda0: o.etaLambda0, fraction: o.fraction });
+  const { report } = out;
+  const perDecade = (f: LineFit) => f.slope * Math.LN10;
+  const theory = growthStepsPerDecade(o.etaLambda0);
+  const range = (d: LognData) => `n = ${fmt(d.widths[0])} … ${fmt(d.widths[d.widths.length - 1])}`;
+  const cat = main.fits.catapult;
+  report.check({ quantity: `median ${CLOCK_TEXT.catapult} vs ln n (${main.seeds} seeds, ${range(main)})`, paper: 'linear in log n (R² ≥ 0.95)',
+    measured: `${fmt(perDecade(cat), 3)} steps per decade, R² = ${fmt(cat.r2, 3)}`, pass: cat.slope > 0 && cat.r2 >= 0.95 });
+  report.check({ quantity: 'its slope', paper: `growth from f0 to √n at |1 − η·λ0| per step: ${fmt(theory, 3)} steps per decade`,
+    measured: `${fmt(perDecade(cat), 3)} steps per decade`, pass: Math.abs(perDecade(cat) / theory - 1) <= 0.25 });
+  for (const d of [main, more]) {
+    const f = d.fits.converge;
+    report.check({ quantity: `median ${CLOCK_TEXT.converge} vs ln n (${d.seeds} seeds, ${range(d)})`, paper: 'linear in log n (R² ≥ 0.95)',
+      measured: `${fmt(perDecade(f), 3)} steps per decade, R² = ${fmt(f.r2, 3)}`, pass: f.slope > 0 && f.r2 >= 0.95 });
+  }
+  report.text(`Warmup model at η = ${o.etaLambda0}/λ0, with λ0 from Lanczos for every (n, seed) and λ_t by Lanczos at every step. `
+    + 'Each run is timed by three clocks: the step at which λ_t·η first falls below 2 (the curvature has been catapulted down and the loss can '
+    + `converge), the step of the peak loss, and the step at which the loss falls below ${o.fraction}·L0 (the issue's protocol). `
+    + `The growth phase takes log(√n/|f0|)/log|1 − η·λ0| steps, ${fmt(theory, 3)} per decade of n, and both catapult clocks follow it closely.`);
+  report.text(`**Why the convergence clock is noisy.** After the catapult, the loss decays at a rate set by where λ lands, and the landing `
+    + 'depends on where the growth phase ends relative to the next factor of |1 − η·λ0|, i.e. on log|f0| mod log 2. Single seeds therefore '
+    + 'scatter by about ±10 steps around a trend of about 5 steps per decade; a median over 5 seeds keeps roughly ±5 steps of that noise, which is '
+    + `comparable to the trend over four decades. The ${more.seeds}-seed repeat narrows it; the catapult clock does not have this problem.`);
+  const colors: Record<Clock, string> = { catapult: '#4c78a8', peak: '#54a24b', converge: '#f58518' };
+  const series: Series[] = [{
+    name: `single runs, ${CLOCK_SHORT.converge}`, x: more.widths.flatMap((n, i) => more.runs[i].map(() => n)),
+    y: more.runs.flat().map((r) => r.converge), pointsOnly: true, color: '#bab0ac',
+  }];
+  for (const c of CLOCKS) {
+    series.push({ name: `${CLOCK_SHORT[c]}, median of ${main.seeds}`, x: main.widths, y: main.medians[c], points: true, color: colors[c] });
+    series.push({ name: `fit (${CLOCK_SHORT[c]}): R² = ${fmt(main.fits[c].r2, 3)}`, x: main.widths, y: main.widths.map((n) => main.fits[c].intercept + main.fits[c].slope * Math.log(n)), dashed: true, color: colors[c] });
+  }
+  series.push({ name: `${CLOCK_SHORT.converge}, median of ${more.seeds}`, x: more.widths, y: more.medians.converge, points: true, color: '#b279a2' });
+  await out.plot('logn_durations', {
+    kind: 'line', title: `duration of the catapult at η·λ0 = ${o.etaLambda0} against width`, xLabel: 'width n', yLabel: 'steps', xLog: true, series,
+  }, 'Medians of the three clocks against n (log axis) with least-squares lines in ln n; grey: single runs of the convergence clock.');
+  report.heading('Medians').table(['n', ...CLOCKS.map((c) => `${CLOCK_TEXT[c]} (${main.seeds} seeds)`), `loss clock (${more.seeds} seeds)`],
+    main.widths.map((n, i) => [n, ...CLOCKS.map((c) => main.medians[c][i]), i < more.widths.length ? more.medians.converge[i] : '—']));
+}
+
+export const logn: FigureSpec<LognFigureOptions, LognFigureData> = {
   id: 'logn',
   title: 'The catapult lasts O(log n) steps',
+  suite: 'linear',
   weight: 1.2,
-  async run(ctx: FigureContext) {
-    const started = Date.now();
-    const o = LOGN_DEFAULTS;
-    const main = computeLogn(o, ctx.seed, (f, note) => ctx.progress(0.75 * f, note));
-    // A 20-seed repeat up to n = 1e5 shows how much of the convergence-time scatter is sampling noise.
-    const wide = { ...o, widths: o.widths.filter((n) => n <= 1e5), seeds: 20 };
-    const more = computeLogn(wide, ctx.seed, (f, note) => ctx.progress(0.75 + 0.2 * f, note));
-    const files: string[] = [], plots: string[] = [];
-    const rows = (d: LognData) => d.widths.flatMap((n, i) => d.runs[i].map((r, s) => ({ seeds: d.seeds, n, seed: ctx.seed + s, ...r })));
-    files.push(...writeTable(ctx.out, 'durations', ['seeds', 'n', 'seed', 'catapult', 'peak', 'converge'], [...rows(main), ...rows(more)],
-      { eta_lambda0: o.etaLambda0, fraction: o.fraction }));
-    const report = new Report(`The catapult lasts O(log n) steps (warmup model, η·λ0 = ${o.etaLambda0})`);
-    const perDecade = (f: LineFit) => f.slope * Math.LN10;
-    const theory = growthStepsPerDecade(o.etaLambda0);
-    const range = (d: LognData) => `n = ${fmt(d.widths[0])} … ${fmt(d.widths[d.widths.length - 1])}`;
-    const cat = main.fits.catapult;
-    report.check({ quantity: `median ${CLOCK_TEXT.catapult} vs ln n (${main.seeds} seeds, ${range(main)})`, paper: 'linear in log n (R² ≥ 0.95)',
-      measured: `${fmt(perDecade(cat), 3)} steps per decade, R² = ${fmt(cat.r2, 3)}`, pass: cat.slope > 0 && cat.r2 >= 0.95 });
-    report.check({ quantity: 'its slope', paper: `growth from f0 to √n at |1 − η·λ0| per step: ${fmt(theory, 3)} steps per decade`,
-      measured: `${fmt(perDecade(cat), 3)} steps per decade`, pass: Math.abs(perDecade(cat) / theory - 1) <= 0.25 });
-    for (const d of [main, more]) {
-      const f = d.fits.converge;
-      report.check({ quantity: `median ${CLOCK_TEXT.converge} vs ln n (${d.seeds} seeds, ${range(d)})`, paper: 'linear in log n (R² ≥ 0.95)',
-        measured: `${fmt(perDecade(f), 3)} steps per decade, R² = ${fmt(f.r2, 3)}`, pass: f.slope > 0 && f.r2 >= 0.95 });
-    }
-    report.text(`Warmup model at η = ${o.etaLambda0}/λ0, with λ0 from Lanczos for every (n, seed) and λ_t by Lanczos at every step. `
-      + 'Each run is timed by three clocks: the step at which λ_t·η first falls below 2 (the curvature has been catapulted down and the loss can '
-      + `converge), the step of the peak loss, and the step at which the loss falls below ${o.fraction}·L0 (the issue's protocol). `
-      + `The growth phase takes log(√n/|f0|)/log|1 − η·λ0| steps, ${fmt(theory, 3)} per decade of n, and both catapult clocks follow it closely.`);
-    report.text(`**Why the convergence clock is noisy.** After the catapult, the loss decays at a rate set by where λ lands, and the landing `
-      + 'depends on where the growth phase ends relative to the next factor of |1 − η·λ0|, i.e. on log|f0| mod log 2. Single seeds therefore '
-      + 'scatter by about ±10 steps around a trend of about 5 steps per decade; a median over 5 seeds keeps roughly ±5 steps of that noise, which is '
-      + `comparable to the trend over four decades. The ${more.seeds}-seed repeat narrows it; the catapult clock does not have this problem.`);
-    ctx.progress(0.95, 'plots');
-    const colors: Record<Clock, string> = { catapult: '#4c78a8', peak: '#54a24b', converge: '#f58518' };
-    const series: Series[] = [{
-      name: `single runs, ${CLOCK_SHORT.converge}`, x: more.widths.flatMap((n, i) => more.runs[i].map(() => n)),
-      y: more.runs.flat().map((r) => r.converge), pointsOnly: true, color: '#bab0ac',
-    }];
-    for (const c of CLOCKS) {
-      series.push({ name: `${CLOCK_SHORT[c]}, median of ${main.seeds}`, x: main.widths, y: main.medians[c], points: true, color: colors[c] });
-      series.push({ name: `fit (${CLOCK_SHORT[c]}): R² = ${fmt(main.fits[c].r2, 3)}`, x: main.widths, y: main.widths.map((n) => main.fits[c].intercept + main.fits[c].slope * Math.log(n)), dashed: true, color: colors[c] });
-    }
-    series.push({ name: `${CLOCK_SHORT.converge}, median of ${more.seeds}`, x: more.widths, y: more.medians.converge, points: true, color: '#b279a2' });
-    plots.push(...await addPlot(report, ctx.out, 'logn_durations', {
-      kind: 'line', title: `duration of the catapult at η·λ0 = ${o.etaLambda0} against width`, xLabel: 'width n', yLabel: 'steps', xLog: true, series,
-    }, 'Medians of the three clocks against n (log axis) with least-squares lines in ln n; grey: single runs of the convergence clock.'));
-    report.heading('Medians').table(['n', ...CLOCKS.map((c) => `${CLOCK_TEXT[c]} (${main.seeds} seeds)`), `loss clock (${more.seeds} seeds)`],
-      main.widths.map((n, i) => [n, ...CLOCKS.map((c) => main.medians[c][i]), i < more.widths.length ? more.medians.converge[i] : '—']));
-    return finishFigure(ctx, logn, report, files, plots, started);
-  },
+  defaults: { ...LOGN_DEFAULTS, seed: 0 },
+  overrides: (run) => ({ seed: run.seed }), // the widths are the study: --width does not apply,
+  compute: (o, ctx) => computeLognFigure(o, ctx.progress),
+  reportTitle: (o) => `The catapult lasts O(log n) steps (warmup model, η·λ0 = ${o.etaLambda0})`,
+  report: reportLogn,
 };

@@ -8,8 +8,9 @@ import { Dataset, Evaluation, Model, evaluate, forwardPass, initParams, loadClas
 import { Report, fmt } from '../report';
 import { Band, Series } from '../plot';
 import { logspace } from '../stats';
-import { Figure, FigureContext, addPlot, finishFigure, writeTable } from './common';
-import { poolImages } from './fig4';
+import { poolImages } from './common';
+import { FigureDir, FigureOutput } from './output';
+import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface SadrtdinovOptions {
   /** Hidden units per layer; every hidden layer is layer-normalized, so its incoming weights are scale-invariant. */
@@ -203,7 +204,7 @@ function runAt(model: Model, init: readonly Tensor[], train: Dataset, test: Data
 
 /** The sweep over the initial η; `onRun` sees every run as it finishes (the figure writes its tables there). */
 export function computeSadrtdinov(
-  o: SadrtdinovOptions, progress: (f: number, note?: string) => void = () => {}, onRun: (runs: SadrtdinovRun[]) => void = () => {},
+  o: SadrtdinovOptions, progress: Progress = () => {}, onRun: (runs: SadrtdinovRun[]) => void = () => {},
 ): SadrtdinovData {
   if (o.swaEpochs < 1 || o.swaEpochs > o.epochs) throw new Error(`swaEpochs must be in [1, epochs = ${o.epochs}], got ${o.swaEpochs}`);
   const { train, test, source } = sadrtdinovData(o);
@@ -258,12 +259,11 @@ function rowsOf(runs: readonly SadrtdinovRun[]) {
   }));
 }
 
-function writeTables(dir: string, runs: readonly SadrtdinovRun[], o: SadrtdinovOptions): string[] {
+/** runs.csv/json and trajectories.csv/json: written after every run as it finishes, and again by the report. */
+function writeTables(out: FigureDir, runs: readonly SadrtdinovRun[], o: SadrtdinovOptions): void {
   const traj = runs.flatMap((r) => r.epochLoss.map((loss, e) => ({ eta: r.eta, epoch: e + 1, loss })));
-  return [
-    ...writeTable(dir, 'runs', COLUMNS, rowsOf(runs), { ...o }),
-    ...writeTable(dir, 'trajectories', ['eta', 'epoch', 'loss'], traj, { note: 'mean minibatch training loss per epoch of the initial phase' }),
-  ];
+  out.table('runs', COLUMNS, rowsOf(runs), { ...o });
+  out.table('trajectories', ['eta', 'epoch', 'loss'], traj, { note: 'mean minibatch training loss per epoch of the initial phase' });
 }
 
 /** Background bands for the regimes: each spans its runs' η, split at the geometric midpoint between neighbours. */
@@ -333,41 +333,10 @@ function caveats(runs: readonly SadrtdinovRun[], o: SadrtdinovOptions): string {
     + 'One seed; the accuracy differences near the top are of the order of the binomial standard error of the test set.';
 }
 
-export const sadrtdinov: Figure = {
-  id: 'sadrtdinov',
-  title: 'Sadrtdinov et al.: the initial learning rate that gives the best model after fine-tuning or SWA',
-  weight: 3,
-  async run(ctx: FigureContext) {
-    const started = Date.now();
-    const o: SadrtdinovOptions = { ...SADRTDINOV_DEFAULTS, ...(ctx.full ? SADRTDINOV_FULL : {}), seed: ctx.seed, ...(ctx.width ? { width: ctx.width } : {}) };
-    let files: string[] = [];
-    const d = computeSadrtdinov(o, (f, note) => ctx.progress(0.95 * f, note), (runs) => { files = writeTables(ctx.out, runs, o); });
-    const report = new Report(`Sadrtdinov et al.: test accuracy after fine-tuning and SWA against the initial η (scale-invariant MLP, width ${o.width})`);
-    const s = summarizeRegimes(d.runs);
-    report.check({
-      quantity: 'regimes along the η grid', paper: 'convergence, then chaotic equilibrium, then divergence as η grows',
-      measured: `convergence up to η = ${s.convergenceEdge ? fmt(s.convergenceEdge[0]) : '—'}, learning up to η = ${s.learningEdge ? fmt(s.learningEdge[0]) : '—'}`
-        + `${s.ordered ? '' : ' (the regimes interleave on the grid)'}`,
-      pass: s.ordered && new Set(d.runs.map((r) => r.regime)).size === 3,
-    });
-    checkBest(report, d.runs, 'fine-tuning', (r) => r.fineTuned.test.accuracy, o.testSize);
-    checkBest(report, d.runs, 'SWA', (r) => r.swa.test.accuracy, o.testSize);
-    report.text(setupText(o, d, ctx.full === true));
-    report.text(caveats(d.runs, o));
-    ctx.progress(0.95, 'plots');
-    const plots = await plotsOf(report, ctx.out, d.runs, o);
-    report.heading('Runs').table(
-      ['η', 'regime', 'L̄ (last epochs)', 'train acc.', 'test acc.', 'fine-tuned test acc.', 'SWA test acc.'],
-      d.runs.map((r) => [r.eta, r.regime, r.windowLoss, r.train.accuracy, r.test.accuracy, r.fineTuned.test.accuracy, r.swa.test.accuracy]),
-    );
-    return finishFigure(ctx, sadrtdinov, report, files, plots, started);
-  },
-};
-
-async function plotsOf(report: Report, dir: string, runs: readonly SadrtdinovRun[], o: SadrtdinovOptions): Promise<string[]> {
+async function plotsOf(out: FigureOutput, runs: readonly SadrtdinovRun[], o: SadrtdinovOptions): Promise<void> {
   const eta = runs.map((r) => r.eta);
   const line = (name: string, pick: (r: SadrtdinovRun) => number, dashed = false): Series => ({ name, x: eta, y: runs.map(pick), points: true, dashed });
-  const accuracy = await addPlot(report, dir, 'sadrtdinov_accuracy', {
+  await out.plot('sadrtdinov_accuracy', {
     kind: 'line', title: 'test accuracy against the initial η', xLabel: 'initial (effective) learning rate η', yLabel: 'test accuracy', xLog: true,
     series: [
       line(`after fine-tuning (η = ${fmt(o.fineTuneLr)})`, (r) => r.fineTuned.test.accuracy),
@@ -379,10 +348,45 @@ async function plotsOf(report: Report, dir: string, runs: readonly SadrtdinovRun
   // A few trajectories: the ends of the grid and the runs on both sides of each regime boundary.
   const picks = new Set<number>([0, runs.length - 1]);
   runs.forEach((r, i) => { if (i > 0 && r.regime !== runs[i - 1].regime) { picks.add(i - 1); picks.add(i); } });
-  const trajectories = await addPlot(report, dir, 'sadrtdinov_trajectories', {
+  await out.plot('sadrtdinov_trajectories', {
     kind: 'line', title: 'training loss during the initial phase', xLabel: 'epoch', yLabel: 'mean minibatch loss', yLog: true,
     series: [...picks].sort((a, b) => a - b).map((i) => ({ name: `η = ${fmt(runs[i].eta)} (${runs[i].regime})`, x: runs[i].epochLoss.map((_, e) => e + 1), y: runs[i].epochLoss })),
     hlines: [{ at: Math.log(10), label: 'ln 10 (chance)' }, { at: CONVERGED_FRACTION * Math.log(10), label: `${CONVERGED_FRACTION}·ln 10` }],
   }, 'Mean minibatch training loss per epoch for the ends of the grid and the η on both sides of each regime boundary (log y).');
-  return [...accuracy, ...trajectories];
 }
+
+async function reportSadrtdinov(d: SadrtdinovData, o: SadrtdinovOptions, out: FigureOutput, run: RunSettings): Promise<void> {
+  writeTables(out, d.runs, o);
+  const { report } = out;
+  const s = summarizeRegimes(d.runs);
+  report.check({
+    quantity: 'regimes along the η grid', paper: 'convergence, then chaotic equilibrium, then divergence as η grows',
+    measured: `convergence up to η = ${s.convergenceEdge ? fmt(s.convergenceEdge[0]) : '—'}, learning up to η = ${s.learningEdge ? fmt(s.learningEdge[0]) : '—'}`
+      + `${s.ordered ? '' : ' (the regimes interleave on the grid)'}`,
+    pass: s.ordered && new Set(d.runs.map((r) => r.regime)).size === 3,
+  });
+  checkBest(report, d.runs, 'fine-tuning', (r) => r.fineTuned.test.accuracy, o.testSize);
+  checkBest(report, d.runs, 'SWA', (r) => r.swa.test.accuracy, o.testSize);
+  report.text(setupText(o, d, run.full));
+  report.text(caveats(d.runs, o));
+  await plotsOf(out, d.runs, o);
+  report.heading('Runs').table(
+    ['η', 'regime', 'L̄ (last epochs)', 'train acc.', 'test acc.', 'fine-tuned test acc.', 'SWA test acc.'],
+    d.runs.map((r) => [r.eta, r.regime, r.windowLoss, r.train.accuracy, r.test.accuracy, r.fineTuned.test.accuracy, r.swa.test.accuracy]),
+  );
+}
+
+export const sadrtdinov: FigureSpec<SadrtdinovOptions, SadrtdinovData, SadrtdinovRun[]> = {
+  id: 'sadrtdinov',
+  title: 'Sadrtdinov et al.: the initial learning rate that gives the best model after fine-tuning or SWA',
+  suite: 'followups',
+  weight: 3,
+  defaults: SADRTDINOV_DEFAULTS,
+  full: SADRTDINOV_FULL,
+  overrides: seedAndWidth('width'),
+  compute: (o, ctx) => computeSadrtdinov(o, ctx.progress, (runs) => ctx.checkpoint(runs)),
+  // The tables grow run by run, so an interrupted sweep keeps the runs that finished.
+  checkpoint: { save: (runs, o, dir) => writeTables(dir, runs, o) },
+  reportTitle: (o) => `Sadrtdinov et al.: test accuracy after fine-tuning and SWA against the initial η (scale-invariant MLP, width ${o.width})`,
+  report: reportSadrtdinov,
+};
