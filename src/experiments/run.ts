@@ -70,7 +70,7 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
     loss,
     lr_reference: reference,
     lambda0,
-    hessian0: Number.isFinite(result.hessian0) ? result.hessian0 : hessian0,
+    hessian0: Number.isFinite(result.lambdaHessian0) ? result.lambdaHessian0 : hessian0,
     final_hessian: result.diverged ? null : result.finalHessian,
     eta_lambda0: eta * lambda0,
     eta_over_eta_crit: (eta * lambda0) / 2,

@@ -55,7 +55,7 @@ export interface StepRecord {
 
 export interface TrainResult {
   records: StepRecord[];
-  lambda0: number;
+  lambdaNtk0: number;
   loss0: number;
   peakLoss: number;
   /** First step with loss ≤ convergeFraction · L0, or null. */
@@ -66,7 +66,7 @@ export interface TrainResult {
   phase: Phase;
   finalLambda: number | null;
   /** Top Hessian eigenvalue at θ_0 and at the last measured step (with `trackHessian`; NaN and null otherwise). */
-  hessian0: number;
+  lambdaHessian0: number;
   finalHessian: number | null;
   params: Tensor[];
 }
@@ -95,9 +95,9 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   const params = init.map((p) => tensor(p.shape, copyF64(p.data)));
   const velocity = o.momentum > 0 ? params.map((p) => allocF64(p.data.length)) : null;
   const records: StepRecord[] = [];
-  let lambda0 = NaN, loss0 = NaN, peakLoss = -Infinity, convergedAt: number | null = null;
+  let lambdaNtk0 = NaN, loss0 = NaN, peakLoss = -Infinity, convergedAt: number | null = null;
   let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
-  let hessian0 = NaN, finalHessian: number | null = null, hessvec: Float64Array | undefined;
+  let lambdaHessian0 = NaN, finalHessian: number | null = null, hessvec: Float64Array | undefined;
 
   const nextBatch = o.batchSize === undefined ? () => data : minibatches(data, o.batchSize, o.batchSeed ?? 0);
   // λ (and the Hessian's top eigenvalue) of the step's outputs and loss, or of one pass over a fixed subset when
@@ -136,7 +136,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       const last = t === o.steps;
       if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
         measure(rec, f, loss);
-        if (t === 0) { lambda0 = rec.lambda!; hessian0 = rec.hessian ?? NaN; }
+        if (t === 0) { lambdaNtk0 = rec.lambda!; lambdaHessian0 = rec.hessian ?? NaN; }
       }
       if (t === 0) loss0 = L;
       peakLoss = Math.max(peakLoss, L);
@@ -170,5 +170,5 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   params.forEach((p) => freeF64(p.data));
   velocity?.forEach(freeF64);
   const phase = classifyPhase({ diverged: diverged !== null, convergedAt, peakLoss, loss0 });
-  return { records, lambda0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, hessian0, finalHessian, params: kept };
+  return { records, lambdaNtk0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, lambdaHessian0, finalHessian, params: kept };
 }

@@ -3,6 +3,8 @@ import { OptionDecl, Values, int, num, withDefaults } from './optionKit';
 
 /** A loss above this (or a non-finite one) ends a run as diverged, unless a run says otherwise. */
 export const DIVERGENCE_LOSS = 1e12;
+/** The threshold as reports and help write it: `1e12`. */
+export const DIVERGENCE_LOSS_TEXT = DIVERGENCE_LOSS.toExponential().replace('e+', 'e');
 
 /** `--track ntk|hessian`: the loss Hessian's top eigenvalue beside λ (the NTK's) wherever λ is measured. */
 const track: OptionDecl<boolean> = {
@@ -24,7 +26,7 @@ export const TRAIN_OPTIONS = {
   l2: num({ flag: 'l2', arg: 'c', help: 'L2 coefficient: the loss gains (c/2)‖θ‖²', atLeast: 0, default: 0, saved: 'l2' }),
   eigEvery: int({ flag: 'eig-every', arg: 'K', help: 'measure λ_t every K steps (0 = only at the ends)', min: 0, default: 1, saved: 'eig_every' }),
   maxLoss: num({
-    flag: 'max-loss', arg: 'B', help: 'diverged once the loss exceeds B or is not finite', defaultText: '1e12', above: 0, default: DIVERGENCE_LOSS,
+    flag: 'max-loss', arg: 'B', help: 'diverged once the loss exceeds B or is not finite', defaultText: DIVERGENCE_LOSS_TEXT, above: 0, default: DIVERGENCE_LOSS,
     saved: 'max_loss',
   }),
   convergeFraction: num({ flag: 'converge', arg: 'F', help: 'converged at loss ≤ F·L0', above: 0, below: 1, default: 1e-8, saved: 'converge' }),

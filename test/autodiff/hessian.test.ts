@@ -145,7 +145,7 @@ test('train --track hessian: every recorded Hessian eigenvalue is that of θ_t, 
     const params = rec.params!.map((p, i) => tensor(n.init[i].shape, p));
     within(relErr(rec.hessian!, hessianAt(n.model, params, n.data)), 1e-9, `step ${rec.t}`);
   }
-  within(relErr(r.hessian0, measured[0].hessian!), 0, 'hessian0');
+  within(relErr(r.lambdaHessian0, measured[0].hessian!), 0, 'hessian0');
 });
 
 test('logistic loss at logits ±1e3: exact loss, gradient and curvature, all finite', () => {

@@ -10,7 +10,7 @@ test('identity net, momentum 0.9 at η = 1.5·(2/λ0): loss ≤ 1e-6·L0 within 
   const { train } = loadClassification(parseDatasetSpec('fashion-mnist'), { trainSize: 100, testSize: 0, seed: 0 });
   const inst = mlpInstance({ width: 128, depth: 2, act: 'identity' }, firstRows(train, 20), 0);
   // η·λ0 = 3 is above GD's limit 2 but below 2(1+γ) = 3.8, where every mode of a linear model contracts (by √γ per step at the top).
-  const r = gd(inst, 3 / inst.lambda0, { steps: 200, eigEvery: 0, momentum: 0.9, convergeFraction: 1e-6, stopAtConvergence: true });
+  const r = gd(inst, 3 / inst.lambdaNtk0, { steps: 200, eigEvery: 0, momentum: 0.9, convergeFraction: 1e-6, stopAtConvergence: true });
   assert.is(r.diverged, null);
   assert.ok(r.convergedAt !== null, `loss after 200 steps: ${r.records[r.records.length - 1].loss / r.loss0}·L0`);
 });

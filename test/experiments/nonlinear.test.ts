@@ -29,7 +29,7 @@ test('linearized model: JVP predictions equal f(θ0) + J·Δθ by central differ
   assert.ok(err / scale <= 1e-7, `JVP vs finite differences: ${err / scale}`);
   // Forming J would take m·k = ${small.Y.data.length} sweeps; GD on f_lin must take exactly one of each per step.
   const before = { ...sweepCounts };
-  const r = trainLinearized(lin, { lr: 1 / inst.lambda0, steps: 25 });
+  const r = trainLinearized(lin, { lr: 1 / inst.lambdaNtk0, steps: 25 });
   assert.is(r.steps, 25);
   assert.is(sweepCounts.vjp - before.vjp, 25, 'one VJP per step');
   assert.is(sweepCounts.jvp - before.jvp, 26, 'one JVP per step, plus the final loss');
@@ -39,15 +39,15 @@ test('linearized model: JVP predictions equal f(θ0) + J·Δθ by central differ
 test('ReLU net, 1 hidden layer: lazy λ_t stays within 5% of λ0 at width 4096 (and drifts more at 256); catapult λ falls below 2/η', () => {
   const drift = (width: number) => {
     const inst = figures.mlpInstance({ width, depth: 1, act: 'relu' }, small, 0);
-    const r = figures.gd(inst, 1 / inst.lambda0, { steps: 100, eigEvery: 10 });
-    return Math.max(...r.records.filter((x) => x.lambda !== undefined).map((x) => Math.abs(x.lambda! / inst.lambda0 - 1)));
+    const r = figures.gd(inst, 1 / inst.lambdaNtk0, { steps: 100, eigEvery: 10 });
+    return Math.max(...r.records.filter((x) => x.lambda !== undefined).map((x) => Math.abs(x.lambda! / inst.lambdaNtk0 - 1)));
   };
   const [narrow, wide] = [drift(256), drift(4096)];
   assert.ok(wide <= 0.05, `width 4096: max |λ_t/λ0 − 1| = ${wide}`);
   assert.ok(wide < narrow, `drift shrinks with width: ${narrow} (256) vs ${wide} (4096)`);
   const inst = figures.mlpInstance({ width: 4096, depth: 1, act: 'relu' }, small, 0);
   for (const c of [3, 6]) {
-    const eta = c / inst.lambda0;
+    const eta = c / inst.lambdaNtk0;
     const r = figures.gd(inst, eta, { steps: 300, eigEvery: 0 });
     assert.ok(r.diverged === null, `η·λ0 = ${c} diverged`);
     assert.ok(r.peakLoss > r.loss0, `η·λ0 = ${c}: the loss rises first`);
@@ -58,7 +58,7 @@ test('ReLU net, 1 hidden layer: lazy λ_t stays within 5% of λ0 at width 4096 (
 test('the data pipeline is real: T-shirt vs trouser, 1 hidden layer of 32, 200 images, reaches ≥ 90% test accuracy on 1000 (chance is 50%)', () => {
   const d = loadClassification('fashion-mnist', { trainSize: 200, testSize: 1000, classes: [0, 1], seed: 0 });
   const inst = figures.mlpInstance({ width: 32, depth: 1, act: 'relu' }, d.train, 0);
-  const r = figures.gd(inst, 1 / inst.lambda0, { steps: 200, eigEvery: 0 });
+  const r = figures.gd(inst, 1 / inst.lambdaNtk0, { steps: 200, eigEvery: 0 });
   const acc = evaluate(inst.model, r.params, d.test).accuracy;
   assert.ok(acc >= 0.9, `test accuracy ${acc}`);
 });

@@ -13,11 +13,11 @@ for (const [name, make] of MODELS) {
   const inst = make();
   for (const c of [1.0, 1.8]) {
     test(`${name}, lazy η·λ0 = ${c}: λ_t within 1% of λ0 at every step, loss falls monotonically`, () => {
-      const r = gd(inst, c / inst.lambda0, { steps: 3000, eigEvery: 1, stopAtConvergence: true });
+      const r = gd(inst, c / inst.lambdaNtk0, { steps: 3000, eigEvery: 1, stopAtConvergence: true });
       assert.ok(r.convergedAt !== null, 'converges');
       let prev = Infinity;
       for (const rec of r.records) {
-        const drift = Math.abs(rec.lambda! / inst.lambda0 - 1);
+        const drift = Math.abs(rec.lambda! / inst.lambdaNtk0 - 1);
         assert.ok(drift <= 0.01, `step ${rec.t}: |λ/λ0 − 1| = ${drift}`);
         assert.ok(rec.loss <= prev, `step ${rec.t}: loss rose from ${prev} to ${rec.loss}`);
         prev = rec.loss;
@@ -26,7 +26,7 @@ for (const [name, make] of MODELS) {
   }
   for (const c of [2.5, 3.0, 3.5]) {
     test(`${name}, catapult η·λ0 = ${c}: loss rises above L0, converges below 1e-20·L0, λ_final < 2/η`, () => {
-      const eta = c / inst.lambda0;
+      const eta = c / inst.lambdaNtk0;
       const r = gd(inst, eta, { steps: 20000, eigEvery: 0, stopAtConvergence: true, convergeFraction: 1e-20 });
       assert.ok(r.peakLoss > r.loss0, `peak ${r.peakLoss} vs L0 ${r.loss0}`);
       const peakAt = r.records.findIndex((x) => x.loss === r.peakLoss);
@@ -40,14 +40,14 @@ for (const [name, make] of MODELS) {
 test('warmup, divergent η·λ0 ≥ 4.1: every run on a grid up to 8 diverges', () => {
   const inst = warmupInstance(N, 0);
   for (let c = 4.1; c <= 8; c += 0.1) {
-    const r = gd(inst, c / inst.lambda0, { steps: 5000, eigEvery: 0, stopAtConvergence: true });
+    const r = gd(inst, c / inst.lambdaNtk0, { steps: 5000, eigEvery: 0, stopAtConvergence: true });
     assert.ok(r.diverged !== null, `η·λ0 = ${c} did not diverge (${r.phase})`);
   }
 });
 
 test('full model far above 4/λ0 (η·λ0 = 5, 6) diverges', () => {
   const inst = linearInstance(N, 8, 32, 0, 0);
-  for (const c of [5, 6]) assert.ok(gd(inst, c / inst.lambda0, { steps: 5000, eigEvery: 0 }).diverged !== null, `η·λ0 = ${c}`);
+  for (const c of [5, 6]) assert.ok(gd(inst, c / inst.lambdaNtk0, { steps: 5000, eigEvery: 0 }).diverged !== null, `η·λ0 = ${c}`);
 });
 
 test('uv model: bisected c_act = η_max·λ0 lies in [3.9, 4.1], η_crit·λ0 within 0.05 of 2', () => {

@@ -1,4 +1,5 @@
 // Phase boundaries by bisection: η_crit (the loss stops falling monotonically) and η_max (GD diverges), in units of 1/λ0.
+import { DIVERGENCE_LOSS_TEXT } from '../../models';
 import { Bracket, bisect } from '../bisect';
 import { fmt } from '../report';
 import { linspace } from '../stats';
@@ -44,7 +45,7 @@ export interface ModelBoundaries {
 /** Does the loss ever rise from one step to the next (before converging, within the budget)? */
 export function lossRises(inst: Instance, etaLambda0: number, steps: number): boolean {
   let rose = false;
-  gd(inst, etaLambda0 / inst.lambda0, {
+  gd(inst, etaLambda0 / inst.lambdaNtk0, {
     steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true,
     stopWhen: (r, prev) => (rose = prev !== undefined && !(r.loss <= prev.loss)),
   });
@@ -52,7 +53,7 @@ export function lossRises(inst: Instance, etaLambda0: number, steps: number): bo
 }
 
 function scanPoint(inst: Instance, c: number, steps: number): ScanPoint {
-  const r = gd(inst, c / inst.lambda0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true });
+  const r = gd(inst, c / inst.lambdaNtk0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true });
   return { etaLambda0: c, diverged: r.diverged !== null, step: r.diverged?.step ?? r.convergedAt };
 }
 
@@ -64,7 +65,7 @@ export function boundariesOf(name: string, inst: Instance, o: BoundariesOptions,
   const scan = o.scan.map((c) => scanPoint(inst, c, o.steps));
   const known = new Map(scan.map((p) => [p.etaLambda0, p.diverged]));
   const e = divergenceEdge(o.scan, (c) => known.get(c) ?? diverges(inst, c, o.steps), o.relTol, `${name} η_max·λ0`);
-  return { model: name, lambda0: inst.lambda0, crit, max: e.edge, scan, lastStable: e.lastStable };
+  return { model: name, lambda0: inst.lambdaNtk0, crit, max: e.edge, scan, lastStable: e.lastStable };
 }
 
 export function computeBoundaries(o: BoundariesOptions, progress: Progress = () => {}): ModelBoundaries[] {
@@ -93,7 +94,7 @@ async function reportBoundaries(res: ModelBoundaries[], o: BoundariesOptions, ou
   }
   report.text(`Both models at n = ${o.n}, seed ${o.seed}; λ0 by Lanczos. A trial at η·λ0 = c runs GD for at most ${o.steps} steps. `
     + '**η_crit** is where the loss stops falling monotonically: a trial counts as above it when the loss ever rises from one step to the next before '
-    + 'converging (loss ≤ 1e-8·L0). **η_max** is where GD diverges (loss above 1e12 or not finite) within the budget. '
+    + `converging (loss ≤ 1e-8·L0). **η_max** is where GD diverges (loss above ${DIVERGENCE_LOSS_TEXT} or not finite) within the budget. `
     + `Bisection for η_crit starts from η·λ0 ∈ [1, 3]; for η_max from the first stable-to-divergent step of the scan below. Each checks that its ends lie on either side and stops at a relative bracket width of ${o.relTol}.`);
   report.heading('Brackets (η·λ0)').table(['model', 'λ0', 'η_crit·λ0', 'η_max·λ0 = c_act', 'last stable on the scan', 'bisection runs'],
     res.map((r) => [r.model, r.lambda0, `[${fmt(r.crit.below, 6)}, ${fmt(r.crit.above, 6)}]`, `[${fmt(r.max.below, 6)}, ${fmt(r.max.above, 6)}]`, r.lastStable, r.crit.evaluations + r.max.evaluations]));

@@ -11,14 +11,14 @@ export interface Instance {
   model: Model;
   data: Dataset;
   init: Tensor[];
-  lambda0: number;
+  lambdaNtk0: number;
   /** Where λ is measured, when not on all of `data` (a fixed subset for large training sets). */
   lambdaData?: Dataset;
 }
 
 function instance(model: Model, data: Dataset, seed: number, lambdaData?: Dataset): Instance {
   const init = initParams(model, seed);
-  return { model, data, init, lambda0: lambdaAt(model, init, lambdaData ?? data), lambdaData };
+  return { model, data, init, lambdaNtk0: lambdaAt(model, init, lambdaData ?? data), lambdaData };
 }
 
 /** A fully connected net (NTK parameterization unless `param` says otherwise) on `data`; λ on `lambdaData` if given. */
@@ -78,13 +78,13 @@ export function poolImages(train: Dataset, test: Dataset, k: number): [Dataset, 
 /** Full-batch GD from the instance's initialization; η is absolute. */
 export function gd(inst: Instance, eta: number, o: Partial<TrainOptions> & { steps: number }): TrainResult {
   return train(inst.model, inst.init, inst.data, {
-    lr: eta, momentum: 0, l2: 0, eigEvery: 1, maxLoss: 1e12, convergeFraction: 1e-8, lambdaData: inst.lambdaData, ...o,
+    lr: eta, lambdaData: inst.lambdaData, ...o, // the rest: TRAIN_OPTIONS' defaults (eigEvery 1, DIVERGENCE_LOSS, 1e-8·L0)
   });
 }
 
-/** Does GD (or SGD, through `extra`) diverge (loss > 1e12 or non-finite) within the budget? */
+/** Does GD (or SGD, through `extra`) diverge (loss > DIVERGENCE_LOSS or non-finite) within the budget? */
 export function diverges(inst: Instance, etaLambda0: number, steps: number, extra: Partial<TrainOptions> = {}): boolean {
-  return gd(inst, etaLambda0 / inst.lambda0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true, ...extra }).diverged !== null;
+  return gd(inst, etaLambda0 / inst.lambdaNtk0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true, ...extra }).diverged !== null;
 }
 
 /** A scan of η·λ0 for divergence, then bisection of its first stable-to-divergent step. */

@@ -1,4 +1,5 @@
 // Fig. 2: the warmup model at n = 1000 — loss and λ_t against t·η in all three phases, and λ at t = 25/η against η.
+import { DIVERGENCE_LOSS_TEXT } from '../../models';
 import { fmt } from '../report';
 import { linspace } from '../stats';
 import { Series } from '../plot';
@@ -53,7 +54,7 @@ export interface Fig2Data {
 }
 
 function trajectory(inst: Instance, etaLambda0: number, horizon: number): Trajectory {
-  const eta = etaLambda0 / inst.lambda0;
+  const eta = etaLambda0 / inst.lambdaNtk0;
   const r = gd(inst, eta, { steps: Math.ceil(horizon / eta), eigEvery: 1 });
   return {
     etaLambda0, eta,
@@ -63,7 +64,7 @@ function trajectory(inst: Instance, etaLambda0: number, horizon: number): Trajec
 }
 
 function lambdaAt25(inst: Instance, etaLambda0: number, classifySteps: number): LambdaAt25 {
-  const eta = etaLambda0 / inst.lambda0;
+  const eta = etaLambda0 / inst.lambdaNtk0;
   const T = Math.max(1, Math.round(25 / eta));
   const r = gd(inst, eta, { steps: T, eigEvery: 0 });
   let divergedAt = r.diverged?.step ?? null;
@@ -81,7 +82,7 @@ export function computeFig2(o: Fig2Options, progress: Progress = () => {}): Fig2
   const total = FIG2_TRAJECTORIES.length + o.grid.length;
   const trajectories = FIG2_TRAJECTORIES.map((c, i) => { progress(i / total, etaLabel(c)); return trajectory(inst, c, o.horizon); });
   const sweep = o.grid.map((c, i) => { progress((FIG2_TRAJECTORIES.length + i) / total, etaLabel(c)); return lambdaAt25(inst, c, o.classifySteps); });
-  return { lambda0: inst.lambda0, loss0: trajectories[0].loss[0], trajectories, sweep };
+  return { lambda0: inst.lambdaNtk0, loss0: trajectories[0].loss[0], trajectories, sweep };
 }
 
 /** The first grid η that diverged, and the last one below it that did not. */
@@ -154,7 +155,7 @@ async function reportFig2(d: Fig2Data, o: Fig2Options, out: FigureOutput): Promi
     d.trajectories.map((t) => [t.etaLambda0, t.eta, t.phase, t.peakLoss / t.loss[0], t.convergedAt ?? '—', t.divergedAt ?? '—', t.finalLambda === null || t.divergedAt !== null ? '—' : t.finalLambda * t.eta]),
   );
   report.text('Data: `trajectories.csv` (every step of panels a, b) and `lambda_at_25.csv` (panel c). '
-    + `Panel (c) reads λ at step T = round(25/η), then runs up to ${o.classifySteps} more steps to tell divergence (loss > 1e12) from convergence.`);
+    + `Panel (c) reads λ at step T = round(25/η), then runs up to ${o.classifySteps} more steps to tell divergence (loss > ${DIVERGENCE_LOSS_TEXT}) from convergence.`);
 }
 
 export const fig2: FigureSpec<Fig2Options, Fig2Data> = {

@@ -1,4 +1,5 @@
 // Fig. 3 (a–c): a 3-hidden-layer ReLU net trained with SGD on fashion-mnist — early loss and λ_t, λ at t·η = 250 against η, and c_act by depth.
+import { DIVERGENCE_LOSS_TEXT } from '../../models';
 import { fmt } from '../report';
 import { Series } from '../plot';
 import { DivergenceEdge, Instance, divergenceEdge, etaLabel, fashionSubsets, gd, mlpInstance } from './common';
@@ -51,7 +52,7 @@ export interface Fig3Data {
 
 /** SGD (fixed batch order) at η·λ0 = c for max(minSteps, physTime/η) steps: did it diverge? */
 export function sgdDiverges(inst: Instance, c: number, o: Pick<Fig3Options, 'batch' | 'physTime' | 'minSteps' | 'seed'>): boolean {
-  const eta = c / inst.lambda0;
+  const eta = c / inst.lambdaNtk0;
   const steps = Math.max(o.minSteps, Math.ceil(o.physTime / eta));
   return gd(inst, eta, { steps, eigEvery: 0, measureLambda: false, batchSize: o.batch, batchSeed: o.seed }).diverged !== null;
 }
@@ -65,13 +66,13 @@ export function computeFig3(o: Fig3Options, progress: Progress = () => {}): Fig3
   const tick = (note: string) => progress(done++ / total, note);
   const early = o.early.map((c): EarlyRun => {
     tick(`early ${etaLabel(c)}`);
-    const eta = c / inst.lambda0;
+    const eta = c / inst.lambdaNtk0;
     const r = gd(inst, eta, { steps: o.earlySteps, eigEvery: 1, batchSize: o.batch, batchSeed: o.seed });
     return { etaLambda0: c, eta, loss: r.records.map((x) => x.loss), lambda: r.records.map((x) => x.lambda ?? NaN), diverged: r.diverged !== null };
   });
   const grid = o.grid.map((c): GridPoint => {
     tick(`λ at t·η = ${o.physTime}, ${etaLabel(c)}`);
-    const eta = c / inst.lambda0;
+    const eta = c / inst.lambdaNtk0;
     const steps = Math.ceil(o.physTime / eta);
     const r = gd(inst, eta, { steps, eigEvery: 0, batchSize: o.batch, batchSeed: o.seed });
     return { etaLambda0: c, eta, steps, lambdaEnd: r.diverged ? null : r.finalLambda, diverged: r.diverged !== null };
@@ -81,9 +82,9 @@ export function computeFig3(o: Fig3Options, progress: Progress = () => {}): Fig3
     const di = depth === o.depth ? inst : net(depth);
     const edge = divergenceEdge(o.cactScan, (c) => sgdDiverges(di, c, o), o.relTol, `c_act (${depth} hidden layers)`);
     done++;
-    return { depth, lambda0: di.lambda0, edge };
+    return { depth, lambda0: di.lambdaNtk0, edge };
   });
-  return { lambda0: inst.lambda0, early, grid, cact, source };
+  return { lambda0: inst.lambdaNtk0, early, grid, cact, source };
 }
 
 async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: RunSettings): Promise<void> {
@@ -116,7 +117,7 @@ async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: R
     + `(η_crit = 6.25 there); ${run.full ? 'this run uses the paper-size options (`--full`)' : 'these are the CI-friendly defaults; `--full` runs width 2048, batch 512'}.`);
   report.text('**Lazy phase at this width.** The kernel is constant only in the wide limit; at width 128 λ_t moves by tens of percent even below '
     + 'η_crit, which is what the lazy checks above measure. The drift shrinks as the width grows (try `--width 512` or `--width 1024`); the paper uses 2048.');
-  report.text(`**c_act.** A trial at η·λ0 = c runs SGD for max(${o.minSteps}, ${o.physTime}/η) steps and counts as divergent when the loss exceeds 1e12 or stops being finite. `
+  report.text(`**c_act.** A trial at η·λ0 = c runs SGD for max(${o.minSteps}, ${o.physTime}/η) steps and counts as divergent when the loss exceeds ${DIVERGENCE_LOSS_TEXT} or stops being finite. `
     + `Each depth is scanned over η·λ0 ∈ {${o.cactScan.join(', ')}}, then the first stable-to-divergent step is bisected to a relative width of ${o.relTol}. `
     + 'λ0 is measured separately for each depth.');
   const early = (key: 'loss' | 'lambda'): Series[] => d.early.map((r) => ({

@@ -68,7 +68,7 @@ function networkSweep(o: Fig4Options, progress: Progress): Sweep {
   const [m, k] = train.Y.shape;
   const points = o.grid.map((etaLambda0, i): Fig4Point => {
     progress(i / o.grid.length, etaLabel(etaLambda0));
-    const eta = etaLambda0 / inst.lambda0;
+    const eta = etaLambda0 / inst.lambdaNtk0;
     const r = gd(inst, eta, {
       steps: Math.ceil(o.physTime / eta), eigEvery: 0, measureLambda: false, recordOutputs: true,
       // Only the newest outputs are needed: drop the previous step's, or a long run keeps m·k doubles per step.
@@ -105,7 +105,7 @@ export function computeFig4(o: Fig4Options, withLinearized: boolean, progress: P
       };
     });
   }
-  return { lambda0: inst.lambda0, points, source, inputDim: inst.data.X.shape[1] };
+  return { lambda0: inst.lambdaNtk0, points, source, inputDim: inst.data.X.shape[1] };
 }
 
 function setupText(o: Fig4Options, d: Fig4Data, full: boolean): string {

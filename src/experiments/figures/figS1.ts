@@ -101,10 +101,10 @@ export function computeFigS1(o: FigS1Options, progress: Progress = () => {}): Fi
   const a0 = Math.sqrt(dot(sum, sum)) / 2, b0 = Math.sqrt(dot(diff, diff)) / 2;
   const [r, s] = orthonormalPair(o.n, o.seed + 1);
   const init = pointUV(o.n, r, s, a0, b0);
-  const inst: Instance = { ...base, init, lambda0: lambdaAt(base.model, init, base.data) };
+  const inst: Instance = { ...base, init, lambdaNtk0: lambdaAt(base.model, init, base.data) };
   const paths: SubspacePath[] = PHASES.map((phase, k) => {
     progress(k / 5, phase);
-    const eta = o.etaLambda0[k] / inst.lambda0;
+    const eta = o.etaLambda0[k] / inst.lambdaNtk0;
     const res = gd(inst, eta, { steps: o.steps, eigEvery: 1, recordParams: true, stopAtConvergence: true, convergeFraction: 1e-20 });
     const p: SubspacePath = {
       phase, etaLambda0: o.etaLambda0[k], eta, a: [], b: [], loss: [], lambda: [], corr: [], leak: 0,
@@ -132,7 +132,7 @@ export function computeFigS1(o: FigS1Options, progress: Progress = () => {}): Fi
   const lambdaMax = 1.2 * Math.max(...bounded.flatMap((p) => p.lambda.filter(Number.isFinite)));
   const cs = linspace(-1, 1, o.grid), ls = linspace(lambdaMax / o.grid, lambdaMax, o.grid);
   const corrLambda = surface(inst, cs, ls, (c, l) => [Math.sqrt((o.n * l * (1 + c)) / 4), Math.sqrt((o.n * l * (1 - c)) / 4)], r, s);
-  return { lambda0: inst.lambda0, a0, b0, paths, ab, corrLambda };
+  return { lambda0: inst.lambdaNtk0, a0, b0, paths, ab, corrLambda };
 }
 
 /** Loss values floored at 1e-8 of the largest, so the exact zeros on a = ±b do not stretch the log colour scale. */

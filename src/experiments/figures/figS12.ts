@@ -71,7 +71,7 @@ function fitWindow(points: readonly SidePoint[], window: [number, number]): Line
 
 export function computeFigS12(o: FigS12Options, progress: Progress = () => {}): FigS12Data {
   const inst = warmupInstance(o.n, o.seed);
-  const etaCrit = 2 / inst.lambda0;
+  const etaCrit = 2 / inst.lambdaNtk0;
   const f0 = forwardPass(inst.model, inst.init, inst.data).f.value.data[0];
   const grid = logspace(o.epsMin, o.epsMax, o.points);
   const side = (sign: -1 | 1, k: number): Side => {
@@ -84,7 +84,7 @@ export function computeFigS12(o: FigS12Options, progress: Progress = () => {}): 
   const cross = Math.max(lazy.crossover ?? o.epsMin, catapult.crossover ?? o.epsMin);
   const window: [number, number] | null = o.windowFactor * cross < o.epsMax ? [o.windowFactor * cross, o.epsMax] : null;
   if (window) { lazy.fit = fitWindow(lazy.points, window); catapult.fit = fitWindow(catapult.points, window); }
-  return { lambda0: inst.lambda0, etaCrit, f0, cutoffScale: Math.abs(f0) / Math.sqrt(o.n), lazy, catapult, window };
+  return { lambda0: inst.lambdaNtk0, etaCrit, f0, cutoffScale: Math.abs(f0) / Math.sqrt(o.n), lazy, catapult, window };
 }
 
 const COLORS = { [-1]: '#4c78a8', 1: '#f58518' } as Record<-1 | 1, string>;

@@ -35,13 +35,13 @@ export function computeFigS13c(o: FigS13cOptions, progress: Progress = () => {})
   const runs = o.widths.map((width, i): KernelChange => {
     progress(i / o.widths.length, `width ${width}`);
     const inst = mlpInstance({ width, depth: o.depth, act: 'relu' }, train, o.seed);
-    const eta = o.etaLambda0 / inst.lambda0;
+    const eta = o.etaLambda0 / inst.lambdaNtk0;
     const a = gd(inst, eta, { steps: o.from, eigEvery: 0, measureLambda: false });
     const b = a.diverged ? a : gd({ ...inst, init: a.params }, eta, { steps: o.to - o.from, eigEvery: 0, measureLambda: false });
-    if (a.diverged || b.diverged) return { width, lambda0: inst.lambda0, change: NaN, peakLoss: Infinity, loss0: a.loss0, diverged: true };
+    if (a.diverged || b.diverged) return { width, lambda0: inst.lambdaNtk0, change: NaN, peakLoss: Infinity, loss0: a.loss0, diverged: true };
     const t1 = ntkDense(forwardPass(inst.model, a.params, train).f), t2 = ntkDense(forwardPass(inst.model, b.params, train).f);
     const diff = t2.map((v, j) => v - t1[j]);
-    return { width, lambda0: inst.lambda0, change: frob(diff) / frob(t1), peakLoss: Math.max(a.peakLoss, b.peakLoss), loss0: a.loss0, diverged: false };
+    return { width, lambda0: inst.lambdaNtk0, change: frob(diff) / frob(t1), peakLoss: Math.max(a.peakLoss, b.peakLoss), loss0: a.loss0, diverged: false };
   });
   const ok = runs.filter((r) => !r.diverged);
   return { runs, fit: ok.length >= 2 ? powerLawFit(ok.map((r) => r.width), ok.map((r) => r.change)) : null, source: c.source };

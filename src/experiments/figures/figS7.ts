@@ -1,6 +1,6 @@
 // Fig. S7: a two-hidden-layer ReLU net on the single sample x = 1, y = 1 — λ at t·η = 100 against η, the trainability edge, dead neurons.
 import { Tensor, tensor } from '../../linalg/tensor';
-import { Dataset, forwardPass } from '../../models';
+import { DIVERGENCE_LOSS, DIVERGENCE_LOSS_TEXT, Dataset, forwardPass } from '../../models';
 import { Bracket } from '../bisect';
 import { fmt } from '../report';
 import { linspace } from '../stats';
@@ -35,7 +35,7 @@ export const FIGS7_DEFAULTS: FigS7Options = {
 export const FIGS7_FULL: Partial<FigS7Options> = { width: 2048 };
 
 /** Caps on the loss: the engine's usual divergence threshold, and one high enough to let a run play out. */
-const CAP = 1e12, NO_CAP = 1e300;
+const CAP = DIVERGENCE_LOSS, NO_CAP = 1e300;
 /** A run has trained when its loss at the end is at most this fraction of L0. */
 const TRAINED = 1e-8;
 
@@ -52,7 +52,7 @@ export interface S7Point {
   outcome: S7Outcome;
   /** Active ReLUs (pre-activation > 0) per hidden layer at the end; null when diverged. */
   active: number[] | null;
-  /** With the loss cap 1e12 lifted to 1e300: the outcome of runs that hit the cap. */
+  /** With the loss cap DIVERGENCE_LOSS lifted to 1e300: the outcome of runs that hit the cap. */
   uncapped: S7Outcome | null;
   peakLoss: number;
 }
@@ -65,7 +65,7 @@ export interface FigS7Data {
   grid: S7Point[];
   /** First η·λ0 at which the run no longer trains (ends dead, diverged or unconverged), bisected. */
   trainEdge: Bracket;
-  /** First η·λ0 at which the loss exceeds 1e12 within the horizon, bisected (null: none on the grid). */
+  /** First η·λ0 at which the loss exceeds DIVERGENCE_LOSS within the horizon, bisected (null: none on the grid). */
   capEdge: Bracket | null;
 }
 
@@ -111,12 +111,12 @@ function classify(inst: Instance, eta: number, steps: number, o: FigS7Options, m
 }
 
 /** Steps of a run at η·λ0 = c that reaches physical time `horizon`. */
-const stepsFor = (inst: Instance, c: number, horizon: number) => Math.ceil(horizon / (c / inst.lambda0));
+const stepsFor = (inst: Instance, c: number, horizon: number) => Math.ceil(horizon / (c / inst.lambdaNtk0));
 
 function gridPoint(inst: Instance, c: number, o: FigS7Options): S7Point {
-  const eta = c / inst.lambda0, steps = stepsFor(inst, c, o.horizon);
+  const eta = c / inst.lambdaNtk0, steps = stepsFor(inst, c, o.horizon);
   const { r, outcome, active, fT } = classify(inst, eta, steps, o, CAP);
-  // A loss above 1e12 need not mean divergence here: rerun without the cap to see where the run ends up.
+  // A loss above DIVERGENCE_LOSS need not mean divergence here: rerun without the cap to see where the run ends up.
   const uncapped = outcome === 'diverged' ? classify(inst, eta, steps, o, NO_CAP).outcome : null;
   return { etaLambda0: c, eta, steps, lambdaT: r.diverged ? null : r.finalLambda, fT, outcome, active, uncapped, peakLoss: r.peakLoss };
 }
@@ -125,7 +125,7 @@ export function computeFigS7(o: FigS7Options, progress: Progress = () => {}): Fi
   const inst = mlpInstance({ width: o.width, depth: 2, act: 'relu', sigmaW: Math.SQRT2, sigmaB: 0 }, oneSample(), o.seed);
   const trajectories = o.trajectories.map((c, i): RunSeries => {
     progress(0.1 * i / o.trajectories.length, `trajectory ${etaLabel(c)}`);
-    const eta = c / inst.lambda0;
+    const eta = c / inst.lambdaNtk0;
     const r = gd(inst, eta, { steps: stepsFor(inst, c, o.trajectoryHorizon), eigEvery: 1 });
     return { etaLambda0: c, eta, t: r.records.map((x) => x.t), loss: r.records.map((x) => x.loss), lambda: r.records.map((x) => x.lambda ?? NaN) };
   });
@@ -133,12 +133,12 @@ export function computeFigS7(o: FigS7Options, progress: Progress = () => {}): Fi
   progress(0.8, 'bisecting the edges');
   const stepsAt = (c: number) => stepsFor(inst, c, o.horizon);
   const known = new Map(grid.map((g) => [g.etaLambda0, g]));
-  const fails = (c: number) => (known.get(c)?.outcome ?? classify(inst, c / inst.lambda0, stepsAt(c), o, CAP).outcome) !== 'trained';
+  const fails = (c: number) => (known.get(c)?.outcome ?? classify(inst, c / inst.lambdaNtk0, stepsAt(c), o, CAP).outcome) !== 'trained';
   const trainEdge = divergenceEdge(o.grid, fails, o.relTol, 'figS7 trainability edge η·λ0').edge;
   const hitsCap = (c: number) => known.has(c) ? known.get(c)!.outcome === 'diverged' : diverges(inst, c, stepsAt(c), { maxLoss: CAP });
   const capEdge = grid.some((g) => g.outcome === 'diverged') ? divergenceEdge(o.grid, hitsCap, o.relTol, 'figS7 loss-cap edge η·λ0').edge : null;
   const f0 = forwardPass(inst.model, inst.init, inst.data).f.value.data[0];
-  return { lambda0: inst.lambda0, f0, loss0: 0.5 * (f0 - 1) ** 2, trajectories, grid, trainEdge, capEdge };
+  return { lambda0: inst.lambdaNtk0, f0, loss0: 0.5 * (f0 - 1) ** 2, trajectories, grid, trainEdge, capEdge };
 }
 
 /** Contiguous stretches of grid points with `pred`, as [first, last] η·λ0. */
@@ -165,7 +165,7 @@ async function reportFigS7(d: FigS7Data, o: FigS7Options, out: FigureOutput, run
     })), meta);
   out.table('edges', ['edge', 'below', 'above', 'evaluations'], [
     { edge: 'trainability (first η·λ0 whose run does not end with loss ≤ 1e-8·L0)', below: d.trainEdge.below, above: d.trainEdge.above, evaluations: d.trainEdge.evaluations },
-    ...(d.capEdge ? [{ edge: 'loss cap (first η·λ0 with loss > 1e12 within the horizon)', below: d.capEdge.below, above: d.capEdge.above, evaluations: d.capEdge.evaluations }] : []),
+    ...(d.capEdge ? [{ edge: `loss cap (first η·λ0 with loss > ${DIVERGENCE_LOSS_TEXT} within the horizon)`, below: d.capEdge.below, above: d.capEdge.above, evaluations: d.capEdge.evaluations }] : []),
   ], { ...meta, rel_tol: o.relTol, units: 'η·λ0' });
   const { report } = out;
   const lazy = d.grid.filter((g) => g.etaLambda0 <= 1.8 && g.lambdaT !== null);
@@ -186,7 +186,7 @@ async function reportFigS7(d: FigS7Data, o: FigS7Options, out: FigureOutput, run
   report.check({
     quantity: `where the runs at η·λ0 ≥ 12 end (${beyond12.length} grid points up to ${fmt(o.grid[o.grid.length - 1])})`,
     paper: 'the loss does not diverge: the neurons die and f = 0',
-    measured: `${beyond12.filter(endsDead).length} end dead (every unit of the last hidden layer inactive, f = 0, λ = 0), ${beyond12.filter((g) => g.outcome === 'dead').length} of them without ever passing loss 1e12; `
+    measured: `${beyond12.filter(endsDead).length} end dead (every unit of the last hidden layer inactive, f = 0, λ = 0), ${beyond12.filter((g) => g.outcome === 'dead').length} of them without ever passing loss ${DIVERGENCE_LOSS_TEXT}; `
       + `${beyond12.filter((g) => !endsDead(g)).length} end otherwise`,
     pass: beyond12.length > 0 && beyond12.every(endsDead),
   });
@@ -199,28 +199,28 @@ async function reportFigS7(d: FigS7Data, o: FigS7Options, out: FigureOutput, run
     + `The paper's η_crit = 2.54 is in its own normalization of this model (λ0 ≈ 0.79); only η·λ0 compares. Sizes: ${run.full ? 'paper (--full)' : 'CI defaults'}, width ${o.width}.`);
   report.text(`Panel (b) reads λ at t·η = ${o.horizon} (${fmt(o.horizon * lam0)} in units of 1/λ0; the paper's t·η = 100 is ≈ 79/λ0 in its units). A run stops early once its loss ≤ ${o.convergeFraction}·L0: `
     + 'the gradient is then ≤ 1e-12 and λ no longer moves. Each run ends *trained* (loss ≤ 1e-8·L0 at the end), *dead* (every ReLU of the last hidden layer has pre-activation ≤ 0, '
-    + 'so f = 0 and every gradient vanishes — a fixed point of GD), *diverged* (loss > 1e12 or not finite) or *unconverged*. Hidden units are counted by a forward pass at the final parameters.');
+    + `so f = 0 and every gradient vanishes — a fixed point of GD), *diverged* (loss > ${DIVERGENCE_LOSS_TEXT} or not finite) or *unconverged*. Hidden units are counted by a forward pass at the final parameters.`);
   if (mid < 12) {
     report.text(`**Departure.** The net stops training at η·λ0 = ${fmt(mid)}, not at ≈ 12: above it the runs end dead. The paper's 12 is a value it finds generic for deep ReLU nets; `
       + 'its S7 model has its own normalization (λ0 ≈ 0.79 against ≈ 6 here), and this edge is one initialization at one width: it moves with `--seed` and `--width`. '
       + 'What does carry over is the mechanism: the net survives well beyond the uv model\'s 4/λ0, and past its edge the loss does not blow up but the neurons die.');
   }
   report.heading('Edges (η·λ0)').table(['edge', 'bracket', 'bisection runs'], [
-    ['η_max: first η·λ0 whose run does not train (ends dead, above loss 1e12, or above 1e-8·L0)', bracketText(e), e.evaluations],
-    ['first η·λ0 whose loss exceeds 1e12 within the horizon', d.capEdge ? bracketText(d.capEdge) : 'none on the grid', d.capEdge?.evaluations ?? 0],
+    [`η_max: first η·λ0 whose run does not train (ends dead, above loss ${DIVERGENCE_LOSS_TEXT}, or above 1e-8·L0)`, bracketText(e), e.evaluations],
+    [`first η·λ0 whose loss exceeds ${DIVERGENCE_LOSS_TEXT} within the horizon`, d.capEdge ? bracketText(d.capEdge) : 'none on the grid', d.capEdge?.evaluations ?? 0],
   ]);
   report.text(`Both edges come from the grid as a scan (${o.grid.length} points, η·λ0 ∈ [${o.grid[0]}, ${fmt(o.grid[o.grid.length - 1])}]), then bisection of its first edge to a relative width of ${o.relTol}. `
-    + `Dead runs on the grid (never above loss 1e12): η·λ0 ∈ ${rangesText(deadRanges)}. Runs whose loss passed 1e12: ${rangesText(capRanges)}; `
+    + `Dead runs on the grid (never above loss ${DIVERGENCE_LOSS_TEXT}): η·λ0 ∈ ${rangesText(deadRanges)}. Runs whose loss passed ${DIVERGENCE_LOSS_TEXT}: ${rangesText(capRanges)}; `
     + `rerun with the cap lifted to 1e300, ${d.grid.filter((g) => g.uncapped === 'dead').length} of those ${d.grid.filter((g) => g.outcome === 'diverged').length} end dead and `
-    + `${d.grid.filter((g) => g.uncapped === 'diverged').length} diverge. So on this net a loss above 1e12 is a transient on the way to dead neurons, and the cap edge is not a divergence edge: `
-    + `it is where the transient peak first reaches 1e12, and it comes and goes with η. `
+    + `${d.grid.filter((g) => g.uncapped === 'diverged').length} diverge. So on this net a loss above ${DIVERGENCE_LOSS_TEXT} is a transient on the way to dead neurons, and the cap edge is not a divergence edge: `
+    + `it is where the transient peak first reaches ${DIVERGENCE_LOSS_TEXT}, and it comes and goes with η. `
     + (islands.length ? `Above η_max, ${islands.length} grid point(s) still trained: η·λ0 = ${islands.map((g) => fmt(g.etaLambda0)).join(', ')}.` : 'No grid point above η_max trained.'));
   const trSeries = (key: 'loss' | 'lambda'): Series[] => d.trajectories.map((tr) => ({ name: etaLabel(tr.etaLambda0), x: tr.t.map((t) => t * tr.eta), y: tr[key] }));
   await out.plot('figS7a_lambda', {
     kind: 'line', title: '(a) top NTK eigenvalue λ_t', xLabel: 'physical time t·η', yLabel: 'λ_t', series: trSeries('lambda'), yDomain: [0, 2 * lam0],
   }, `(a) λ_t against t·η up to ${o.trajectoryHorizon} for a few η: constant below 2/λ0, lowered below 2/η in the catapult, driven to 0 when the neurons die (after a spike above 2λ0, off the plot).`);
   await out.plot('figS7a_loss', {
-    kind: 'line', title: '(a) training loss', xLabel: 'physical time t·η', yLabel: 'loss', yLog: true, series: trSeries('loss'), yDomain: [1e-30, 1e12],
+    kind: 'line', title: '(a) training loss', xLabel: 'physical time t·η', yLabel: 'loss', yLog: true, series: trSeries('loss'), yDomain: [1e-30, DIVERGENCE_LOSS],
   }, '(a) The loss of the same runs (exact zeros are not drawn on the log axis). Dead runs settle at L = y²/2 = 0.5.');
   const shown = d.grid.filter((g) => g.lambdaT !== null);
   // A stretch covers its grid points out to the midpoints with their neighbours, so a single point still shows;
@@ -231,13 +231,13 @@ async function reportFigS7(d: FigS7Data, o: FigS7Options, out: FigureOutput, run
     const widest = r.reduce((w, x, i) => (x[1] - x[0] > r[w][1] - r[w][0] ? i : w), 0);
     return r.map(([a, b], i) => ({ from: edgeAt(a, -1), to: edgeAt(b, 1), label: i === widest ? label : '', color }));
   };
-  const bands = [...toBands(capRanges, 'loss > 1e12', '#d62728'), ...toBands(deadRanges, 'dead', '#7f7f7f')];
+  const bands = [...toBands(capRanges, `loss > ${DIVERGENCE_LOSS_TEXT}`, '#d62728'), ...toBands(deadRanges, 'dead', '#7f7f7f')];
   await out.plot('figS7b_lambda_vs_eta', {
     kind: 'line', title: `(b) λ at t·η = ${o.horizon}`, xLabel: 'learning rate η', yLabel: `λ(t·η = ${o.horizon})`,
     series: [{ name: 'measured λ_T', x: shown.map((g) => g.eta), y: shown.map((g) => g.lambdaT!), points: true }],
     vlines: [{ at: 2 / lam0, label: '2/λ0' }, { at: 4 / lam0, label: '4/λ0' }, { at: 12 / lam0, label: '12/λ0' }, { at: mid / lam0, label: 'η_max (measured)' }],
     bands,
-  }, `(b) λ at t·η = ${o.horizon} against η. Red: runs whose loss passed 1e12 (transiently: rerun uncapped, they die). Grey: runs that ended dead (λ = 0). Dashed: 2/λ0, 4/λ0, 12/λ0 and the bisected η_max.`);
+  }, `(b) λ at t·η = ${o.horizon} against η. Red: runs whose loss passed ${DIVERGENCE_LOSS_TEXT} (transiently: rerun uncapped, they die). Grey: runs that ended dead (λ = 0). Dashed: 2/λ0, 4/λ0, 12/λ0 and the bisected η_max.`);
   report.heading('Runs of panel (a)').table(['η·λ0', 'peak loss / L0', 'final loss', 'final λ/λ0'],
     d.trajectories.map((t) => [t.etaLambda0, Math.max(...t.loss) / t.loss[0], t.loss[t.loss.length - 1], t.lambda[t.lambda.length - 1] / lam0]));
   report.text('Data: `trajectories.csv` (panel a, every step), `lambda_at_horizon.csv` (panel b: λ_T, outcome and active units per layer of every grid run), `edges.csv`.');

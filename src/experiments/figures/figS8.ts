@@ -1,5 +1,5 @@
 // Fig. S8: heavy-ball momentum γ = 0.9 — λ_t/λ0 at η = 1/λ0 for relu, tanh and identity nets, and where the identity net stops converging (vs 2(1+γ)/λ0).
-import { Activation, firstRows } from '../../models';
+import { Activation, DIVERGENCE_LOSS_TEXT, firstRows } from '../../models';
 import { Bracket } from '../bisect';
 import { fmt } from '../report';
 import { Series } from '../plot';
@@ -57,17 +57,17 @@ export interface S8Linear {
 export interface FigS8Data { curves: S8Curve[]; linear: S8Linear; source: string }
 
 function curve(inst: Instance, act: Activation, gamma: number, o: FigS8Options): S8Curve {
-  const eta = 1 / inst.lambda0;
+  const eta = 1 / inst.lambdaNtk0;
   const r = gd(inst, eta, { steps: o.steps, eigEvery: o.eigEvery, momentum: gamma, batchSize: o.batchSize, batchSeed: o.seed });
   const at = r.records.filter((x) => x.lambda !== undefined);
-  return { act, gamma, lambda0: inst.lambda0, eta, t: at.map((x) => x.t), ratio: at.map((x) => x.lambda! / inst.lambda0), loss: r.records.map((x) => x.loss) };
+  return { act, gamma, lambda0: inst.lambdaNtk0, eta, t: at.map((x) => x.t), ratio: at.map((x) => x.lambda! / inst.lambdaNtk0), loss: r.records.map((x) => x.loss) };
 }
 
 function linearRun(inst: Instance, gamma: number, o: FigS8Options): S8Linear['momentum'] {
-  const r = gd(inst, o.linearEtaLambda0 / inst.lambda0, { steps: o.linearSteps, eigEvery: 25, momentum: gamma, convergeFraction: o.convergeFraction });
+  const r = gd(inst, o.linearEtaLambda0 / inst.lambdaNtk0, { steps: o.linearSteps, eigEvery: 25, momentum: gamma, convergeFraction: o.convergeFraction });
   const at = r.records.filter((x) => x.lambda !== undefined);
   return {
-    t: at.map((x) => x.t), ratio: at.map((x) => x.lambda! / inst.lambda0), loss: r.records.map((x) => x.loss),
+    t: at.map((x) => x.t), ratio: at.map((x) => x.lambda! / inst.lambdaNtk0), loss: r.records.map((x) => x.loss),
     convergedAt: r.convergedAt, diverged: r.diverged !== null, finalLoss: r.records[r.records.length - 1].loss,
   };
 }
@@ -93,15 +93,15 @@ export function computeFigS8(o: FigS8Options, progress: Progress = () => {}): Fi
   let beyond: S8Linear['beyond'] = null;
   if (e.edge.below > bound * (1 + 1e-3)) {
     const c = 0.5 * (bound + e.edge.below);
-    const r = gd(inst, c / inst.lambda0, { steps: o.linearSteps, eigEvery: 0, momentum: o.gamma, convergeFraction: o.convergeFraction, stopAtConvergence: true });
+    const r = gd(inst, c / inst.lambdaNtk0, { steps: o.linearSteps, eigEvery: 0, momentum: o.gamma, convergeFraction: o.convergeFraction, stopAtConvergence: true });
     beyond = {
-      etaLambda0: c, peakLoss: r.peakLoss / r.loss0, finalLambdaEta: r.diverged || r.finalLambda === null ? null : r.finalLambda * c / inst.lambda0,
+      etaLambda0: c, peakLoss: r.peakLoss / r.loss0, finalLambdaEta: r.diverged || r.finalLambda === null ? null : r.finalLambda * c / inst.lambdaNtk0,
       convergedAt: r.convergedAt, diverged: r.diverged !== null,
     };
   }
   return {
     curves, source: train.source,
-    linear: { lambda0: inst.lambda0, loss0: momentum.loss[0], momentum, plain, scan: e.scan, edge: e.edge, lastStable: e.lastStable, beyond },
+    linear: { lambda0: inst.lambdaNtk0, loss0: momentum.loss[0], momentum, plain, scan: e.scan, edge: e.edge, lastStable: e.lastStable, beyond },
   };
 }
 
@@ -151,7 +151,7 @@ async function reportFigS8(d: FigS8Data, o: FigS8Options, out: FigureOutput, run
     + `it is the deep analogue of the uv model), full-batch GD with momentum on the first ${o.linearSamples} training examples; λ0 = ${fmt(L.lambda0, 6)} on those. `
     + `For a model linear in its parameters each NTK mode obeys f̃_{t+1} = (1 + γ − ηλ)f̃_t − γf̃_{t−1}, stable iff ηλ < 2(1+γ) = ${fmt(bound)}. `
     + `Converged means loss ≤ ${o.convergeFraction.toExponential()}·L0 within ${o.linearSteps} steps. The divergence edge is bisected (relative width ${o.relTol}) from the first stable-to-divergent step `
-    + `of the scan η·λ0 ∈ {${o.scan.join(', ')}}, each trial ${o.linearSteps} steps; diverged = loss > 1e12 or not finite.`);
+    + `of the scan η·λ0 ∈ {${o.scan.join(', ')}}, each trial ${o.linearSteps} steps; diverged = loss > ${DIVERGENCE_LOSS_TEXT} or not finite.`);
   const lamEnd = m.ratio[m.ratio.length - 1], plainEnd = L.plain.ratio[L.plain.ratio.length - 1];
   report.text(`At η·λ0 = ${o.linearEtaLambda0}, λ/λ0 ends at ${fmt(lamEnd)} with momentum and ${fmt(plainEnd)} without `
     + `(plain GD: ${L.plain.diverged ? 'diverged' : L.plain.convergedAt !== null ? `converged at step ${L.plain.convergedAt}` : 'not converged'}; `

@@ -62,13 +62,13 @@ export interface FullData {
 }
 
 function runOne(inst: Instance, c: number, o: FullOptions): FullRun {
-  const eta = c / inst.lambda0;
+  const eta = c / inst.lambdaNtk0;
   const r = gd(inst, eta, { steps: o.steps, eigEvery: o.eigEvery, stopAtConvergence: true, convergeFraction: o.convergeFraction });
   const loss = r.records.map((x) => x.loss);
   const lambda = r.records.map((x) => x.lambda ?? NaN);
   let monotone = true;
   for (let t = 1; t < loss.length; t++) if (loss[t] > loss[t - 1]) monotone = false;
-  const drift = Math.max(...lambda.filter(Number.isFinite).map((l) => Math.abs(l / inst.lambda0 - 1)));
+  const drift = Math.max(...lambda.filter(Number.isFinite).map((l) => Math.abs(l / inst.lambdaNtk0 - 1)));
   return {
     etaLambda0: c, eta, t: r.records.map((x) => x.t), loss, lambda, phase: r.phase, convergedAt: r.convergedAt,
     divergedAt: r.diverged?.step ?? null, finalLambda: r.diverged ? null : r.finalLambda, monotone, maxLambdaDrift: drift,
@@ -89,7 +89,7 @@ const maxDiff = (x: Float64Array, y: Float64Array) => x.reduce((a, v, i) => Math
 
 /** Runs GD for `steps` and compares every step with (S3)–(S4), both iterated from t = 0 and one step at a time. */
 export function exactUpdateCheck(inst: Instance, etaLambda0: number, steps: number): ExactCheck {
-  const eta = etaLambda0 / inst.lambda0;
+  const eta = etaLambda0 / inst.lambdaNtk0;
   const r = gd(inst, eta, { steps, eigEvery: 0, measureLambda: false, recordParams: true, convergeFraction: 1e-300 });
   const { m, d } = { m: inst.data.X.shape[0], d: inst.data.X.shape[1] };
   const n = inst.model.config.width, X = inst.data.X.data, y = inst.data.Y.data;
@@ -122,7 +122,7 @@ export function computeFull(o: FullOptions, progress: Progress = () => {}): Full
     const r = runOne(linearInstance(o.n, m, 4 * m, o.seed, o.seed), cLazy, o);
     return { m, d: 4 * m, etaLambda0: cLazy, drift: r.maxLambdaDrift };
   });
-  return { lambda0: inst.lambda0, loss0: runs[0].loss[0], runs, exact, driftVsM };
+  return { lambda0: inst.lambdaNtk0, loss0: runs[0].loss[0], runs, exact, driftVsM };
 }
 
 async function reportFull(d: FullData, o: FullOptions, out: FigureOutput): Promise<void> {

@@ -49,7 +49,7 @@ export function growthStepsPerDecade(etaLambda0: number): number {
 }
 
 export function durations(inst: Instance, o: LognOptions): Durations {
-  const eta = o.etaLambda0 / inst.lambda0;
+  const eta = o.etaLambda0 / inst.lambdaNtk0;
   const fail = (what: string) => new Error(`n = ${inst.model.config.width}: ${what} within ${o.maxSteps} steps`);
   // λ every step only until it drops below 2/η (a Lanczos solve per step is the costly part at n = 10⁶).
   const a = gd(inst, eta, { steps: o.maxSteps, eigEvery: 1, maxLoss: 1e300, convergeFraction: 1e-300, stopWhen: (r) => r.lambda! * eta < 2 });
