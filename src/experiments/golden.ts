@@ -5,6 +5,7 @@ import { Tensor, sameShape, shapeString, tensor } from '../linalg/tensor';
 import { parseNpz, serializeNpz } from '../io/npz';
 import { serializeNpyBytes } from '../io/npy';
 import { readFileOrThrow, writeFileAtomic } from '../io/files';
+import { exactJson } from '../io/output';
 import { backendInfo } from '../linalg/backend';
 import { Model, ModelConfig, StepRecord, TRAIN_OPTIONS, Values, fromSaved, initParams, int, lambdaAt, makeModel, omit, savedFields, train, withDefaults } from '../models';
 import { LrSpec, formatLr, resolveLr } from './lr';
@@ -154,7 +155,7 @@ function trajectoryArrays(model: Model, records: readonly StepRecord[], m: numbe
 
 // ---- files ----
 
-/** A tensor as nested lists (what np.array turns back into the same array); non-finite values become null. */
+/** A tensor as nested lists (what np.array turns back into the same array); non-finite values become null, −0 stays −0. */
 function nested(t: Tensor): unknown {
   const fin = (x: number) => (Number.isFinite(x) ? x : null);
   const rec = (axis: number, offset: number): unknown => {
@@ -202,7 +203,7 @@ export function writeGolden(file: string, g: Golden): void {
       init: Object.fromEntries(names.map((n, i) => [n, nested(g.init[i])])),
       data: { X: nested(g.data.X), Y: nested(g.data.Y) },
     };
-    writeFileAtomic(file, JSON.stringify(obj) + '\n');
+    writeFileAtomic(file, exactJson(obj) + '\n');
   } else if (ext === '.npz') {
     const arrays = new Map<string, Tensor | Buffer>([
       ['meta', serializeNpyBytes(Buffer.from(JSON.stringify(g.meta), 'utf8'))],
@@ -297,27 +298,52 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
 
 // ---- check ----
 
+/** Where in a field an element sits: the step (row) and the index within the step. */
+export interface Element { step: number; index: number }
+
 export interface Deviation {
   field: string;
   /** max |rerun − golden| over the field. */
   maxAbs: number;
-  /** maxAbs / max |golden| (the field's scale); Infinity when finiteness differs or an exact field differs. */
+  /**
+   * max over elements of |Δ_i| / scale_i, where scale_i is the largest |golden| of the element's own step (for a
+   * series of scalars, |golden_t| itself). A loss that decays by 100 orders of magnitude is compared at each step on
+   * its own scale; Infinity where finiteness differs or an exact field differs.
+   */
   maxRel: number;
+  /** The element with the largest relative deviation (null when every element is equal). */
+  worst: Element | null;
+  /** The first element, in step order, beyond the tolerance (null when none is). */
+  first: (Element & { rel: number }) | null;
   ok: boolean;
 }
 
-/** Deviation of `a` from golden `g`: entries non-finite in both count as equal. */
-export function deviation(field: string, a: ArrayLike<number>, g: ArrayLike<number>, tol: number): Deviation {
-  let maxAbs = 0, scale = 0, mismatch = a.length !== g.length;
-  for (let i = 0; i < Math.min(a.length, g.length); i++) {
-    const fa = Number.isFinite(a[i]), fg = Number.isFinite(g[i]);
-    if (!fa && !fg) continue;
-    if (fa !== fg) { mismatch = true; continue; }
-    maxAbs = Math.max(maxAbs, Math.abs(a[i] - g[i]));
-    scale = Math.max(scale, Math.abs(g[i]));
+/**
+ * Per-element deviation of `a` from golden `g`, read as steps of `rowLength` elements each (f: m·k per step; a
+ * scalar series: 1; `steps` names the rows, e.g. the saved t of params). Entries non-finite in both count as equal.
+ *
+ * @example
+ * deviation('loss', rerun.loss, golden.loss, 1e-9); // { maxRel, worst: { step, index }, first, ok }
+ */
+export function deviation(field: string, a: ArrayLike<number>, g: ArrayLike<number>, tol: number, rowLength = 1, steps?: readonly number[]): Deviation {
+  if (a.length !== g.length) return { field, maxAbs: Infinity, maxRel: Infinity, worst: null, first: { step: 0, index: 0, rel: Infinity }, ok: false };
+  let maxAbs = 0, maxRel = 0, worst: Element | null = null, first: Deviation['first'] = null;
+  const L = Math.max(1, rowLength);
+  for (let row = 0; row * L < g.length; row++) {
+    let scale = 0;
+    for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) if (Number.isFinite(g[i])) scale = Math.max(scale, Math.abs(g[i]));
+    for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) {
+      const fa = Number.isFinite(a[i]), fg = Number.isFinite(g[i]);
+      if (!fa && !fg) continue;
+      const abs = fa !== fg ? Infinity : Math.abs(a[i] - g[i]);
+      const rel = abs === 0 ? 0 : scale === 0 ? Infinity : abs / scale;
+      maxAbs = Math.max(maxAbs, abs);
+      const at = { step: steps?.[row] ?? row, index: i - row * L };
+      if (rel > maxRel) { maxRel = rel; worst = at; }
+      if (rel > tol && first === null) first = { ...at, rel };
+    }
   }
-  const maxRel = mismatch ? Infinity : maxAbs === 0 ? 0 : maxAbs / scale;
-  return { field, maxAbs: mismatch ? Infinity : maxAbs, maxRel, ok: maxRel <= tol };
+  return { field, maxAbs, maxRel, worst, first, ok: first === null };
 }
 
 export interface CheckReport {
@@ -348,8 +374,9 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
   const devs: Deviation[] = [];
   try {
     const s = setup({ ...c.setup, init: undefined, width: c.model.width, depth: c.model.depth, outputs: c.model.outputs });
-    devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), concat([g.data.X, g.data.Y]), tol));
-    if ('rng' in c.init) devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), concat(g.init), tol));
+    const inputs = concat([g.data.X, g.data.Y]), init = concat(g.init); // one step each: compared on the arrays' whole scale
+    devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), inputs, tol, inputs.length));
+    if ('rng' in c.init) devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), init, tol, init.length));
   } catch (e) {
     notes.push(`inputs not regenerated (${(e as Error).message}); the stored ones are used`);
   }
@@ -357,13 +384,19 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
   devs.push(deviation('lambda0', [lambdaAt(model, g.init, data)], [c.lambda0], tol));
   const r = trainGolden(model, g.init, data, c.eta, withDefaults(ORACLE_OPTIONS, fromSaved(ORACLE_OPTIONS, c)));
   const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs);
-  const exact = (field: string, a: number | null, b: number | null) => devs.push({ field, maxAbs: a === b ? 0 : Infinity, maxRel: a === b ? 0 : Infinity, ok: a === b });
+  const exact = (field: string, a: number | null, b: number | null) => {
+    const same = a === b;
+    devs.push({ field, maxAbs: same ? 0 : Infinity, maxRel: same ? 0 : Infinity, worst: null, first: same ? null : { step: 0, index: 0, rel: Infinity }, ok: same });
+  };
   exact('steps_run', r.records.length - 1, meta.result.steps_run);
   exact('diverged_at', r.diverged?.step ?? null, meta.result.diverged?.step ?? null);
   exact('converged_at', r.convergedAt, meta.result.converged_at);
-  devs.push(deviation('loss', mine.loss, g.loss, tol), deviation('f', mine.f.data, g.f.data, tol), deviation('lambda', mine.lambda, g.lambda, tol),
+  const perStep = (t: Tensor) => t.data.length / Math.max(1, t.shape[0]);
+  devs.push(deviation('loss', mine.loss, g.loss, tol), deviation('f', mine.f.data, g.f.data, tol, perStep(g.f)), deviation('lambda', mine.lambda, g.lambda, tol),
     deviation('param_norm', mine.paramNorm, g.paramNorm, tol));
-  if (g.params.t.length > 0) meta.param_names.forEach((n, i) => devs.push(deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol)));
+  if (g.params.t.length > 0) {
+    meta.param_names.forEach((n, i) => devs.push(deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol, perStep(g.params.values[i]), g.params.t)));
+  }
   return { deviations: devs, notes, ok: devs.every((d) => d.ok) };
 }
 

@@ -16,6 +16,23 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
 }
 
+/**
+ * Compact JSON in which every double reads back to the same bits, −0 included: JSON.stringify writes −0 as `0`,
+ * so it is written `-0.0` (JSON.parse and Python's json.load both keep its sign). Non-finite numbers become null.
+ *
+ * @example
+ * exactJson({ b: [-0, 1.5] }); // '{"b":[-0.0,1.5]}'
+ */
+export function exactJson(value: unknown): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0.0' : Number.isFinite(value) ? String(value) : 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : exactJson(v))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const parts = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function').map(([k, v]) => `${JSON.stringify(k)}:${exactJson(v)}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 export type Row = Record<string, number | string | null | undefined>;
 
 /** A CSV body (header + rows) for the given columns. */
