@@ -8,7 +8,7 @@ import { readFileOrThrow, writeFileAtomic } from '../io/files';
 import { exactJson } from '../io/output';
 import { backendInfo } from '../linalg/backend';
 import { Model, ModelConfig, StepRecord, TRAIN_OPTIONS, Values, fromSaved, initParams, int, lambdaAt, makeModel, omit, savedFields, train, withDefaults } from '../models';
-import { LrSpec, formatLr, resolveLr } from './lr';
+import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import { Setup, setup } from './setup';
 import { SETUP_OPTIONS, SetupInput } from './setupOptions';
 import { VERSION } from './version';
@@ -71,6 +71,10 @@ export interface GoldenConfig {
   lr: string;
   eta: number;
   lambda0: number;
+  /** What a relative `lr` (Cx) refers to: C·2/lambda0 ('ntk', MSE) or C·2/hessian0 ('hessian', logistic and ce). */
+  lr_reference: LrReference;
+  /** The loss Hessian's top eigenvalue at θ_0 where it set η, else null. */
+  hessian0: number | null;
   /** steps, momentum, l2, eig_every, max_loss, converge, params_every (θ_t stored for t = 0, K, 2K, …; 0 = never). */
   [saved: string]: unknown;
 }
@@ -109,7 +113,7 @@ function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor 
  */
 export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
   const lambda0 = lambdaAt(s.model, s.init, s.data);
-  const eta = resolveLr(o.lr, lambda0);
+  const { eta, reference, hessian0 } = resolveRunLr(s, o.lr, lambda0);
   const { lr: _lr, ...recorded } = o;
   const r = trainGolden(s.model, s.init, s.data, eta, recorded);
   const m = s.data.X.shape[0], k = s.model.config.outputs;
@@ -124,7 +128,7 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
       init: so.init ? { file: so.init } : { rng: 'numpy', seed: withDefaults(SETUP_OPTIONS, so).seed },
       setup: so,
       data_source: s.data.source,
-      lr: formatLr(o.lr), eta, lambda0,
+      lr: formatLr(o.lr), eta, lambda0, lr_reference: reference, hessian0,
       ...savedFields(ORACLE_OPTIONS, o),
     },
     param_names: s.model.specs.map((p) => p.name),
