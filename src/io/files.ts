@@ -1,5 +1,6 @@
 // Reading and writing whole files with one-line errors that name the file; writes are atomic (temp file, then rename).
 import * as fs from 'fs';
+import * as os from 'os';
 import * as nodePath from 'path';
 
 /**
@@ -47,5 +48,24 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw new Error(fsErrorMessage(file, err, 'write'));
+  }
+}
+
+const GIB = 2 ** 30;
+
+/** The most memory one input (a file's arrays, a run's tensors) may claim: half of this machine's. */
+export function memoryBudget(): number {
+  return Math.floor(os.totalmem() / 2);
+}
+
+/**
+ * Refuses, with one line, what would need more memory than the budget: checked before anything is allocated.
+ *
+ * @example
+ * checkFits('params.npz: its arrays', 8 * count); // Error: params.npz: its arrays need 74.5 GiB; this machine has 24.0 GiB
+ */
+export function checkFits(what: string, bytes: number): void {
+  if (bytes > memoryBudget()) {
+    throw new Error(`${what} need ${(bytes / GIB).toFixed(1)} GiB; this machine has ${(os.totalmem() / GIB).toFixed(1)} GiB (at most half of it is used)`);
   }
 }

@@ -9,6 +9,7 @@ import { parseNpz, serializeNpz, readNpz, writeNpz, crc32 } from '../../src/io/n
 import { serializeNpy } from '../../src/io/npy';
 import { tensor, Tensor } from '../../src/linalg/tensor';
 import { rejects } from '../util';
+import { npyBytes } from '../cli/helpers';
 
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -163,6 +164,32 @@ test('non-zip input and unsupported entries are rejected', () => {
   rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), flags: 1 }]), 'p.npz'), /entry 'X\.npy' is encrypted/);
   rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X) }, { name: 'X.npy', data: serializeNpy(Y) }]), 'two.npz'), /entry 'X\.npy' appears twice/);
   rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: Buffer.from('not an npy payload') }]), 'q.npz'), /^q\.npz\[X\.npy\]: not an \.npy file/);
+});
+
+/** Points every central-directory entry at the first local header: many names, one shared stream (a zip bomb's shape). */
+function shareFirstStream(zip: Buffer): Buffer {
+  const out = Buffer.from(zip);
+  const eocd = out.length - 22;
+  let p = out.readUInt32LE(eocd + 16);
+  for (let i = 0; i < out.readUInt16LE(eocd + 10); i++) {
+    out.writeUInt32LE(0, p + 42);
+    p += 46 + out.readUInt16LE(p + 28) + out.readUInt16LE(p + 30) + out.readUInt16LE(p + 32);
+  }
+  return out;
+}
+
+test('decompression bombs are refused before they inflate: trailing data, shared streams, claims beyond memory', () => {
+  // 16 MiB of zeros after a 4-element array deflate to ~16 KB; the entry declares them, its .npy header does not.
+  const trailing = buildZip([{ name: 'X.npy', data: Buffer.concat([serializeNpy(tensor([4], Float64Array.of(1, 2, 3, 4))), Buffer.alloc(16 << 20)]), method: 8 }]);
+  assert.ok(trailing.length < 64 << 10, `the bomb is small: ${trailing.length} bytes`);
+  rejects(() => parseNpz(trailing, 'bomb.npz'), /^bomb\.npz: entry 'X\.npy' declares 16777376 bytes but its \.npy header describes 160 \(shape \[4\]\)$/);
+  const one = serializeNpy(tensor([1024], new Float64Array(1024)));
+  const shared = shareFirstStream(buildZip(Array.from({ length: 8 }, (_, i) => ({ name: `a${i}.npy`, data: one, method: 8 }))));
+  rejects(() => parseNpz(shared, 'shared.npz'), /^shared\.npz: entry 'a\d\.npy' overlaps entry 'a\d\.npy' \(entries sharing bytes/);
+  // A header claiming 2^40 doubles, with data that deflate to nothing: refused from the header alone.
+  const claim = npyBytes('<f8', [2 ** 40], Buffer.alloc(8));
+  rejects(() => parseNpz(buildZip([{ name: 'H.npy', data: claim, method: 8 }]), 'huge.npz'), /^huge\.npz: entry 'H\.npy' declares 136 bytes but its \.npy header describes 8796093022336/);
+  rejects(() => parseNpz(serializeNpz({ H: claim }), 'stored.npz'), /^stored\.npz: its arrays need 8192\.0 GiB; this machine has [\d.]+ GiB/);
 });
 
 test('serializeNpz rejects bad names and bad tensors', () => {
