@@ -1,5 +1,7 @@
 // Golden trajectories (schema `catapult-golden` v1): one GD run recorded step by step, written as JSON or .npz, and rechecked.
 import * as crypto from 'crypto';
+import * as fs from 'fs';
+import Ajv, { ValidateFunction } from 'ajv';
 import * as path from 'path';
 import { Tensor, sameShape, shapeString, tensor } from '../linalg/tensor';
 import { parseNpz, serializeNpz } from '../io/npz';
@@ -15,6 +17,8 @@ import { VERSION } from './version';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
 export const GOLDEN_SCHEMA_VERSION = 1;
+/** The published JSON Schema of the metadata (README: how to validate from Python). */
+export const GOLDEN_SCHEMA_FILE = path.resolve(__dirname, '../../../schema/catapult-golden.schema.json');
 
 /** Everything in a golden file except its arrays (the JSON header of the .npz form). */
 export interface GoldenMeta {
@@ -233,7 +237,53 @@ function checkMeta(meta: unknown, file: string): GoldenMeta {
   }
   const keys = ['schema', 'schema_version', 'engine', 'backend', 'config', 'param_names', 'param_shapes', 'sha256', 'result'] as const;
   for (const key of keys) if (m[key] === undefined) throw new Error(`${file}: golden file lacks the field '${key}'`);
-  return Object.fromEntries(keys.map((k) => [k, m[k]])) as unknown as GoldenMeta; // the metadata only, not the JSON form's arrays
+  const only = Object.fromEntries(keys.map((k) => [k, m[k]])) as unknown as GoldenMeta; // the metadata only, not the JSON form's arrays
+  validateAgainstSchema(only, file);
+  checkConsistency(only, file);
+  return only;
+}
+
+/** schema/catapult-golden.schema.json, compiled once (ajv) on first use. */
+let validator: ValidateFunction | null = null;
+
+/** The published JSON Schema's verdict on the metadata, as one line naming the field. */
+function validateAgainstSchema(meta: GoldenMeta, file: string): void {
+  validator ??= new Ajv({ allErrors: false, strict: true }).compile(JSON.parse(fs.readFileSync(GOLDEN_SCHEMA_FILE, 'utf8')));
+  if (validator(meta)) return;
+  const e = validator.errors![0];
+  const field = e.instancePath.slice(1).replace(/\//g, '.') || 'the metadata';
+  const allowed = Array.isArray(e.params.allowedValues) ? ` (${e.params.allowedValues.join(', ')})` : '';
+  throw new Error(`${file}: golden field ${field} ${e.message}${allowed}; the file does not follow schema ${GOLDEN_SCHEMA} v${GOLDEN_SCHEMA_VERSION}`);
+}
+
+/**
+ * What the schema cannot say: the model the config describes has exactly the stored parameter names and shapes,
+ * and the run's length agrees with its config (so `check` never reruns more steps than the file holds).
+ */
+function checkConsistency(meta: GoldenMeta, file: string): void {
+  const c = meta.config, r = meta.result;
+  let specs: readonly { name: string; shape: number[] }[];
+  try {
+    specs = makeModel(c.model).specs;
+  } catch (e) {
+    throw new Error(`${file}: config.model does not describe a model (${(e as Error).message})`);
+  }
+  const described = JSON.stringify(specs.map((s) => [s.name, s.shape])), stored = JSON.stringify(meta.param_names.map((n, i) => [n, meta.param_shapes[i]]));
+  if (described !== stored) throw new Error(`${file}: param_names/param_shapes ${stored.slice(0, 80)} are not those of config.model (${described.slice(0, 80)})`);
+  const steps = c.steps as number;
+  const expected = r.diverged ? r.diverged.step : steps;
+  if (r.steps_run !== expected || r.steps_run > steps) {
+    throw new Error(`${file}: result.steps_run ${r.steps_run} disagrees with config.steps ${steps}${r.diverged ? ` and result.diverged.step ${r.diverged.step}` : ''}`);
+  }
+}
+
+/** The saved steps of θ_t must be exactly t = 0, K, 2K, … ≤ steps_run (K = params_every), or none when K = 0. */
+function checkSavedSteps(saves: readonly number[], meta: GoldenMeta, file: string): void {
+  const K = meta.config.params_every as number;
+  const want = K === 0 ? [] : Array.from({ length: Math.floor(meta.result.steps_run / K) + 1 }, (_, i) => i * K);
+  if (saves.length !== want.length || saves.some((t, i) => t !== want[i])) {
+    throw new Error(`${file}: params.t ${JSON.stringify(saves.slice(0, 8))} is not the steps 0, ${K}, 2·${K}, … ≤ ${meta.result.steps_run} that config.params_every = ${K} gives`);
+  }
 }
 
 /**
@@ -256,6 +306,7 @@ export function readGolden(file: string): Golden {
   const get = (v: unknown, shape: number[], what: string) => fromNested(v, shape, `${file}: ${what}`);
   const params = (obj.params ?? {}) as Record<string, unknown>;
   const saves = Array.isArray(params.t) ? (params.t as number[]) : [];
+  checkSavedSteps(saves, meta, file);
   const initObj = (obj.init ?? {}) as Record<string, unknown>, dataObj = (obj.data ?? {}) as Record<string, unknown>;
   const d = meta.config.model.inputDim;
   return {
@@ -290,6 +341,7 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
   };
   const X = need('data_X'), Y = need('data_Y');
   const saves = Array.from(need('params_t').data);
+  checkSavedSteps(saves, meta, file);
   return {
     meta,
     init: meta.param_names.map((n, i) => need(`init_${n}`, meta.param_shapes[i])),
