@@ -1,7 +1,7 @@
 // Parallel, resumable, shardable sweeps over widths × seeds × learning rates; results stream to DIR/results.jsonl.
 import * as fs from 'fs';
 import * as os from 'os';
-import * as lockfile from 'proper-lockfile';
+import type * as Lockfile from 'proper-lockfile';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { backendInfo } from '../linalg/backend';
@@ -176,6 +176,15 @@ function collect(into: Map<string, { r: SweepResult; line: string; from: string 
   return duplicates;
 }
 
+/**
+ * proper-lockfile, loaded only when a sweep or merge takes a lock: at load it installs SIGTERM/SIGINT handlers
+ * (signal-exit), which would make every other command (a long synchronous training run) deaf to `kill`.
+ */
+function lockfile(): typeof Lockfile {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require('proper-lockfile') as typeof Lockfile;
+}
+
 /** How old (ms) a lock whose holder stopped refreshing it must be before another process may take it over. */
 const LOCK_STALE_MS = 30_000;
 
@@ -220,7 +229,7 @@ function lock(dir: string): { release: () => void; assertHeld: () => void } {
   let lost: Error | null = null;
   let release: () => void;
   try {
-    release = lockfile.lockSync(dir, { lockfilePath: at, stale: LOCK_STALE_MS, update: LOCK_STALE_MS / 3, realpath: false, onCompromised: (e) => { lost = e; } });
+    release = lockfile().lockSync(dir, { lockfilePath: at, stale: LOCK_STALE_MS, update: LOCK_STALE_MS / 3, realpath: false, onCompromised: (e) => { lost = e; } });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
       throw new Error(`${dir} is in use by another sweep or merge (${at} was refreshed less than ${LOCK_STALE_MS / 1000} s ago); wait for it to finish`);
@@ -373,7 +382,7 @@ export interface MergeSummary {
 export function mergeSweeps(dirs: readonly string[], out: string): MergeSummary {
   if (dirs.length === 0) throw new Error('merge needs at least one sweep directory');
   // A running sweep still appends to its results and rewrites them at the end: merging it, or into it, would lose runs.
-  const busy = dirs.find((d) => fs.existsSync(lockPath(d)) && lockfile.checkSync(d, { lockfilePath: lockPath(d), stale: LOCK_STALE_MS, realpath: false }));
+  const busy = dirs.find((d) => fs.existsSync(lockPath(d)) && lockfile().checkSync(d, { lockfilePath: lockPath(d), stale: LOCK_STALE_MS, realpath: false }));
   if (busy !== undefined) throw new Error(`${busy} is in use by a running sweep; merge it once that sweep has finished`);
   ensureDir(out);
   const held = lock(out);

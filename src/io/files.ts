@@ -33,6 +33,37 @@ export function readFileOrThrow(path: string): Buffer {
 }
 
 /**
+ * Creates a directory and its missing parents, one level at a time. Node's recursive mkdir loops forever where a
+ * parent exists but refuses children with ENOENT (procfs: `--out /proc/x`); here that is an error naming the path.
+ *
+ * @example
+ * makeDirs('out/fig2/data');
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = nodePath.resolve(dir);
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try { st = fs.statSync(at); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    if (st !== undefined) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.push(at);
+    const parent = nodePath.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/**
  * Writes a file so that readers never see it half-written: a temp file beside it, then a rename.
  * The directory is created if needed; a failed write removes its temp file and names the file.
  *
@@ -40,7 +71,11 @@ export function readFileOrThrow(path: string): Buffer {
  * writeFileAtomic('out/summary.json', toJson(summary));
  */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  fs.mkdirSync(nodePath.dirname(file), { recursive: true });
+  try {
+    makeDirs(nodePath.dirname(file));
+  } catch (err) {
+    throw new Error(fsErrorMessage(file, err, 'write'));
+  }
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(tmp, content);

@@ -1,5 +1,5 @@
 // Result files: CSV and JSON with full round-trip precision (written with files.ts's writeFileAtomic).
-import * as fs from 'fs';
+import { makeDirs } from './files';
 export { writeFileAtomic } from './files';
 
 /** A number as text that parses back to the same double (JS's shortest round-trip form); numpy-style nan/inf. */
@@ -48,7 +48,7 @@ function csvQuote(s: string): string {
 /** Makes the output directory, with a one-line error when that is impossible. */
 export function ensureDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (e) {
     throw new Error(`cannot create output directory ${dir}: ${(e as Error).message}`);
   }
