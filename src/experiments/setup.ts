@@ -4,7 +4,7 @@ import { readNpz, writeNpz } from '../io/npz';
 import { SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
 import { withDefaults } from '../models';
 import {
-  Dataset, Model, ModelKind, binaryLabels, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
+  Dataset, Model, ModelKind, binaryLabels, checkTrainingFits, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
   validateTargets, warmupData,
 } from '../models';
 
@@ -84,6 +84,7 @@ export function setup(input: SetupInput): Setup {
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);
   }
+  checkTrainingFits(model, data.X.shape[0]);
   if (!arrays) return { model, data, test, init: initParams(model, o.seed) };
   const init = model.specs.map((s) => {
     const t = arrays.get(s.name);

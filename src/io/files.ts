@@ -88,19 +88,20 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
 
 const GIB = 2 ** 30;
 
-/** The most memory one input (a file's arrays, a run's tensors) may claim: half of this machine's. */
-export function memoryBudget(): number {
-  return Math.floor(os.totalmem() / 2);
+/** The most memory one thing may claim: a `fraction` of this machine's (half for a file's arrays, 90% for a run). */
+export function memoryBudget(fraction = 0.5): number {
+  return Math.floor(os.totalmem() * fraction);
 }
 
 /**
  * Refuses, with one line, what would need more memory than the budget: checked before anything is allocated.
  *
  * @example
- * checkFits('params.npz: its arrays', 8 * count); // Error: params.npz: its arrays need 74.5 GiB; this machine has 24.0 GiB
+ * checkFits('params.npz: its arrays', 8 * count); // Error: params.npz: its arrays would need 74.5 GiB; this machine has 24.0 GiB …
  */
-export function checkFits(what: string, bytes: number): void {
-  if (bytes > memoryBudget()) {
-    throw new Error(`${what} need ${(bytes / GIB).toFixed(1)} GiB; this machine has ${(os.totalmem() / GIB).toFixed(1)} GiB (at most half of it is used)`);
+export function checkFits(what: string, bytes: number, fraction = 0.5): void {
+  if (bytes > memoryBudget(fraction)) {
+    const share = fraction === 0.5 ? 'half' : `${Math.round(100 * fraction)}%`;
+    throw new Error(`${what} would need ${(bytes / GIB).toFixed(1)} GiB; this machine has ${(os.totalmem() / GIB).toFixed(1)} GiB (at most ${share} of it is used)`);
   }
 }

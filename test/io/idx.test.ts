@@ -92,7 +92,7 @@ test('a gzipped IDX inflates no further than its header declares, and a claim be
   assert.ok(bomb.length < 64 << 10, `the bomb is small: ${bomb.length} bytes`);
   rejects(() => parseIdx(bomb, 'bomb.gz'), /^bomb\.gz: the gzip data inflate to more bytes than the IDX header declares$/);
   const claim = zlib.gzipSync(buildIdx(0x0d, [1 << 20, 1 << 20], Buffer.alloc(16)));
-  rejects(() => parseIdx(claim, 'claim.gz'), /^claim\.gz: its IDX data need 4096\.0 GiB; this machine has [\d.]+ GiB/);
+  rejects(() => parseIdx(claim, 'claim.gz'), /^claim\.gz: its IDX data would need 4096\.0 GiB; this machine has [\d.]+ GiB/);
 });
 
 test('readIdx reads files, with clear errors for missing or unreadable ones', () => {
