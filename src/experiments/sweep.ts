@@ -343,8 +343,12 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
         await runPool(o.config, todo, workers, (r) => {
           const line = JSON.stringify(r);
           // One write of the whole line, then fsync: a kill leaves at most a torn last line, which a resume cuts off.
-          fs.appendFileSync(fd, Buffer.from(line + '\n', 'utf8'));
-          fs.fsyncSync(fd);
+          try {
+            fs.appendFileSync(fd, Buffer.from(line + '\n', 'utf8'));
+            fs.fsyncSync(fd);
+          } catch (e) {
+            throw new Error(fsErrorMessage(file, e, 'write'));
+          }
           held.assertHeld();
           done.set(runKey(r), { r, line, from: file });
           o.onProgress?.(done.size, mine.length, r);

@@ -14,6 +14,9 @@ export function fsErrorMessage(path: string, err: unknown, action: 'read' | 'wri
   if (code === 'ENOENT') return action === 'read' ? `${path}: no such file` : `${path}: cannot write (directory does not exist)`;
   if (code === 'EISDIR') return `${path}: is a directory`;
   if (code === 'EACCES' || code === 'EPERM') return `${path}: permission denied`;
+  if (code === 'EROFS') return `${path}: cannot ${action} (read-only file system)`;
+  if (code === 'ENOSPC') return `${path}: cannot ${action} (no space left on the device)`;
+  if (code === 'ENOTDIR') return `${path}: a part of the path is not a directory`;
   if (code === 'ERR_FS_FILE_TOO_LARGE') return `${path}: file is too large to read into memory`;
   return `${path}: cannot ${action} (${code ?? (err as Error).message})`;
 }

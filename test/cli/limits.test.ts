@@ -30,5 +30,10 @@ test('more sweep workers than cores', () => {
   refusedFast(['sweep', '--model', 'warmup', '--lrs', '1x', '--workers', String(n), '--quiet', '--out', 'sw'], new RegExp(`--workers ${n}: this machine has ${n - 1} cores`));
 });
 
+test('a full disk is one line naming the file (/dev/full answers every write with ENOSPC)', () => {
+  if (!require('fs').existsSync('/dev/full')) return void console.log('  skipped: no /dev/full on this machine');
+  rejects(['train', '--model', 'warmup', '--lr', '1', '--steps', '1', '--quiet', '--out', 'o', '--save-params', '/dev/full'], /^catapult: error: \/dev\/full: cannot write \(no space left on the device\)$/);
+});
+
 test.after(cleanup);
 test.run();
