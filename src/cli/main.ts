@@ -9,6 +9,7 @@ import { check, oracle } from './oracle';
 import { merge, plot, sweep } from './sweep';
 import { GLOBAL_OPTIONS, runProgram } from './program';
 import { takeBackendOptions } from './backend';
+import { clearProgress } from './progress';
 
 /** Every command, in the order `catapult --help` lists them. */
 export const COMMANDS: readonly CommandSpec<Schema>[] = [
@@ -24,6 +25,7 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
 ${GLOBAL_OPTIONS}`;
 
 function fail(message: string): number {
+  clearProgress();
   process.stderr.write(`catapult: error: ${message.split('\n')[0]}\n`);
   return 2;
 }

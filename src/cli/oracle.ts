@@ -50,15 +50,20 @@ export const check = defineCommand({
     const r = checkGolden(g, o.tol);
     for (const n of r.notes) console.log(`note: ${n}`);
     const w = Math.max(...r.deviations.map((d) => d.field.length));
-    console.log(`${'field'.padEnd(w)}  ${'max |Δ|'.padStart(9)}  ${'max rel'.padStart(9)}`);
-    for (const d of r.deviations) console.log(`${d.field.padEnd(w)}  ${fmt(d.maxAbs).padStart(9)}  ${fmt(d.maxRel).padStart(9)}  ${d.ok ? 'ok' : 'BEYOND TOLERANCE'}`);
+    const where = (e: { step: number; index: number } | null) => (e === null ? '—' : `t=${e.step} [${e.index}]`);
+    console.log(`${'field'.padEnd(w)}  ${'max |Δ|'.padStart(9)}  ${'max rel'.padStart(9)}  ${'worst at'.padEnd(14)}`);
+    for (const d of r.deviations) {
+      const status = d.ok ? 'ok' : `BEYOND TOLERANCE from ${where(d.first)}`;
+      console.log(`${d.field.padEnd(w)}  ${fmt(d.maxAbs).padStart(9)}  ${fmt(d.maxRel).padStart(9)}  ${where(d.worst).padEnd(14)}  ${status}`);
+    }
     const bad = r.deviations.filter((d) => !d.ok);
     if (bad.length === 0) {
       const exact = r.deviations.every((d) => d.maxAbs === 0);
       console.log(`check passed: every field within --tol ${o.tol}${exact ? ' (bit-identical)' : ''}`);
       return 0;
     }
-    process.stderr.write(`catapult: check failed: ${bad.map((d) => `${d.field} ${fmt(d.maxRel)}`).join(', ')} beyond --tol ${o.tol}\n`);
+    const firsts = bad.map((d) => `${d.field} ${fmt(d.first?.rel ?? Infinity)} at step ${d.first?.step ?? 0}`);
+    process.stderr.write(`catapult: check failed: ${firsts.join(', ')} beyond --tol ${o.tol} (relative to each step's scale)\n`);
     return 1;
   },
 });

@@ -5,11 +5,23 @@ export interface Progress {
   finish(note?: string): void;
 }
 
-/** A progress reporter for `total` units of work; silent when `quiet`. */
+/** True while a terminal bar is drawn without its newline: an error line must first clear it. */
+let barOnScreen = false;
+
+/** Clears a half-drawn terminal bar, so that what follows (an error) is alone on its line. */
+export function clearProgress(): void {
+  if (barOnScreen) process.stderr.write('\r\x1b[K');
+  barOnScreen = false;
+}
+
+/**
+ * A progress reporter for `total` units of work; silent when `quiet`. Off a terminal the first line comes after
+ * 5 s, so a command that fails at once prints its one error line alone.
+ */
 export function progress(label: string, total: number, quiet = false): Progress {
   const tty = process.stderr.isTTY === true;
   const start = Date.now();
-  let lastPrint = 0;
+  let lastPrint = tty ? 0 : start;
   const eta = (done: number) => {
     const el = (Date.now() - start) / 1000;
     return done > 0 ? `${el.toFixed(1)}s elapsed, ETA ${((el / done) * (total - done)).toFixed(1)}s` : `${el.toFixed(1)}s elapsed`;
@@ -22,6 +34,7 @@ export function progress(label: string, total: number, quiet = false): Progress 
         if (now - lastPrint < 100 && done < total) return;
         const w = 30, filled = Math.round((w * done) / Math.max(total, 1));
         process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(w - filled)}] ${done}/${total} ${eta(done)} ${note}\x1b[K`);
+        barOnScreen = true;
       } else {
         if (now - lastPrint < 5000 && done < total) return;
         process.stderr.write(`${label}: ${done}/${total} (${eta(done)}) ${note}\n`);
@@ -30,7 +43,8 @@ export function progress(label: string, total: number, quiet = false): Progress 
     },
     finish(note = '') {
       if (quiet) return;
-      if (tty) process.stderr.write('\n');
+      if (tty && barOnScreen) process.stderr.write('\n');
+      barOnScreen = false;
       if (note) process.stderr.write(`${label}: ${note}\n`);
     },
   };

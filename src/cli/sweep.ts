@@ -1,4 +1,5 @@
 // `catapult sweep` (parallel, resumable, shardable), `catapult merge` of shards, and `catapult plot` of the phase diagram.
+import * as os from 'os';
 import * as path from 'path';
 import { SETUP_OPTIONS, SWEEP_TRAIN_OPTIONS, SweepConfig, checkSetupFlags, formatLr, mergeSweeps, parseLrGrid, plotSweep, runSweep } from '../experiments';
 import { omit, pickValues } from '../models';
@@ -29,6 +30,8 @@ export const sweep = defineCommand({
     const lrs = parseLrGrid(o.lrs).map(formatLr);
     if (new Set(lrs).size !== lrs.length) throw new Error(`--lrs has duplicate learning rates`);
     if (o.steps < 1) throw new Error('--steps must be an integer ≥ 1');
+    const cores = os.availableParallelism();
+    if (o.workers > cores) throw new Error(`--workers ${o.workers}: this machine has ${cores} cores, and each worker computes on one (at most --workers ${cores})`);
     const { width: _w, seed: _s, ...setupValues } = pickValues(SWEEP_SETUP, o);
     const config: SweepConfig = {
       setup: setupValues,

@@ -1,19 +1,24 @@
 // Golden trajectories (schema `catapult-golden` v1): one GD run recorded step by step, written as JSON or .npz, and rechecked.
 import * as crypto from 'crypto';
+import * as fs from 'fs';
+import Ajv, { ValidateFunction } from 'ajv';
 import * as path from 'path';
 import { Tensor, sameShape, shapeString, tensor } from '../linalg/tensor';
 import { parseNpz, serializeNpz } from '../io/npz';
 import { serializeNpyBytes } from '../io/npy';
 import { readFileOrThrow, writeFileAtomic } from '../io/files';
+import { exactJson } from '../io/output';
 import { backendInfo } from '../linalg/backend';
 import { Model, ModelConfig, StepRecord, TRAIN_OPTIONS, Values, fromSaved, initParams, int, lambdaAt, makeModel, omit, savedFields, train, withDefaults } from '../models';
-import { LrSpec, formatLr, resolveLr } from './lr';
+import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import { Setup, setup } from './setup';
 import { SETUP_OPTIONS, SetupInput } from './setupOptions';
 import { VERSION } from './version';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
 export const GOLDEN_SCHEMA_VERSION = 1;
+/** The published JSON Schema of the metadata (README: how to validate from Python). */
+export const GOLDEN_SCHEMA_FILE = path.resolve(__dirname, '../../../schema/catapult-golden.schema.json');
 
 /** Everything in a golden file except its arrays (the JSON header of the .npz form). */
 export interface GoldenMeta {
@@ -70,6 +75,10 @@ export interface GoldenConfig {
   lr: string;
   eta: number;
   lambda0: number;
+  /** What a relative `lr` (Cx) refers to: C·2/lambda0 ('ntk', MSE) or C·2/hessian0 ('hessian', logistic and ce). */
+  lr_reference: LrReference;
+  /** The loss Hessian's top eigenvalue at θ_0 where it set η, else null. */
+  hessian0: number | null;
   /** steps, momentum, l2, eig_every, max_loss, converge, params_every (θ_t stored for t = 0, K, 2K, …; 0 = never). */
   [saved: string]: unknown;
 }
@@ -108,7 +117,7 @@ function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor 
  */
 export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
   const lambda0 = lambdaAt(s.model, s.init, s.data);
-  const eta = resolveLr(o.lr, lambda0);
+  const { eta, reference, hessian0 } = resolveRunLr(s, o.lr, lambda0);
   const { lr: _lr, ...recorded } = o;
   const r = trainGolden(s.model, s.init, s.data, eta, recorded);
   const m = s.data.X.shape[0], k = s.model.config.outputs;
@@ -123,7 +132,7 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
       init: so.init ? { file: so.init } : { rng: 'numpy', seed: withDefaults(SETUP_OPTIONS, so).seed },
       setup: so,
       data_source: s.data.source,
-      lr: formatLr(o.lr), eta, lambda0,
+      lr: formatLr(o.lr), eta, lambda0, lr_reference: reference, hessian0,
       ...savedFields(ORACLE_OPTIONS, o),
     },
     param_names: s.model.specs.map((p) => p.name),
@@ -154,7 +163,7 @@ function trajectoryArrays(model: Model, records: readonly StepRecord[], m: numbe
 
 // ---- files ----
 
-/** A tensor as nested lists (what np.array turns back into the same array); non-finite values become null. */
+/** A tensor as nested lists (what np.array turns back into the same array); non-finite values become null, −0 stays −0. */
 function nested(t: Tensor): unknown {
   const fin = (x: number) => (Number.isFinite(x) ? x : null);
   const rec = (axis: number, offset: number): unknown => {
@@ -202,7 +211,7 @@ export function writeGolden(file: string, g: Golden): void {
       init: Object.fromEntries(names.map((n, i) => [n, nested(g.init[i])])),
       data: { X: nested(g.data.X), Y: nested(g.data.Y) },
     };
-    writeFileAtomic(file, JSON.stringify(obj) + '\n');
+    writeFileAtomic(file, exactJson(obj) + '\n');
   } else if (ext === '.npz') {
     const arrays = new Map<string, Tensor | Buffer>([
       ['meta', serializeNpyBytes(Buffer.from(JSON.stringify(g.meta), 'utf8'))],
@@ -228,7 +237,53 @@ function checkMeta(meta: unknown, file: string): GoldenMeta {
   }
   const keys = ['schema', 'schema_version', 'engine', 'backend', 'config', 'param_names', 'param_shapes', 'sha256', 'result'] as const;
   for (const key of keys) if (m[key] === undefined) throw new Error(`${file}: golden file lacks the field '${key}'`);
-  return Object.fromEntries(keys.map((k) => [k, m[k]])) as unknown as GoldenMeta; // the metadata only, not the JSON form's arrays
+  const only = Object.fromEntries(keys.map((k) => [k, m[k]])) as unknown as GoldenMeta; // the metadata only, not the JSON form's arrays
+  validateAgainstSchema(only, file);
+  checkConsistency(only, file);
+  return only;
+}
+
+/** schema/catapult-golden.schema.json, compiled once (ajv) on first use. */
+let validator: ValidateFunction | null = null;
+
+/** The published JSON Schema's verdict on the metadata, as one line naming the field. */
+function validateAgainstSchema(meta: GoldenMeta, file: string): void {
+  validator ??= new Ajv({ allErrors: false, strict: true }).compile(JSON.parse(fs.readFileSync(GOLDEN_SCHEMA_FILE, 'utf8')));
+  if (validator(meta)) return;
+  const e = validator.errors![0];
+  const field = e.instancePath.slice(1).replace(/\//g, '.') || 'the metadata';
+  const allowed = Array.isArray(e.params.allowedValues) ? ` (${e.params.allowedValues.join(', ')})` : '';
+  throw new Error(`${file}: golden field ${field} ${e.message}${allowed}; the file does not follow schema ${GOLDEN_SCHEMA} v${GOLDEN_SCHEMA_VERSION}`);
+}
+
+/**
+ * What the schema cannot say: the model the config describes has exactly the stored parameter names and shapes,
+ * and the run's length agrees with its config (so `check` never reruns more steps than the file holds).
+ */
+function checkConsistency(meta: GoldenMeta, file: string): void {
+  const c = meta.config, r = meta.result;
+  let specs: readonly { name: string; shape: number[] }[];
+  try {
+    specs = makeModel(c.model).specs;
+  } catch (e) {
+    throw new Error(`${file}: config.model does not describe a model (${(e as Error).message})`);
+  }
+  const described = JSON.stringify(specs.map((s) => [s.name, s.shape])), stored = JSON.stringify(meta.param_names.map((n, i) => [n, meta.param_shapes[i]]));
+  if (described !== stored) throw new Error(`${file}: param_names/param_shapes ${stored.slice(0, 80)} are not those of config.model (${described.slice(0, 80)})`);
+  const steps = c.steps as number;
+  const expected = r.diverged ? r.diverged.step : steps;
+  if (r.steps_run !== expected || r.steps_run > steps) {
+    throw new Error(`${file}: result.steps_run ${r.steps_run} disagrees with config.steps ${steps}${r.diverged ? ` and result.diverged.step ${r.diverged.step}` : ''}`);
+  }
+}
+
+/** The saved steps of θ_t must be exactly t = 0, K, 2K, … ≤ steps_run (K = params_every), or none when K = 0. */
+function checkSavedSteps(saves: readonly number[], meta: GoldenMeta, file: string): void {
+  const K = meta.config.params_every as number;
+  const want = K === 0 ? [] : Array.from({ length: Math.floor(meta.result.steps_run / K) + 1 }, (_, i) => i * K);
+  if (saves.length !== want.length || saves.some((t, i) => t !== want[i])) {
+    throw new Error(`${file}: params.t ${JSON.stringify(saves.slice(0, 8))} is not the steps 0, ${K}, 2·${K}, … ≤ ${meta.result.steps_run} that config.params_every = ${K} gives`);
+  }
 }
 
 /**
@@ -251,6 +306,7 @@ export function readGolden(file: string): Golden {
   const get = (v: unknown, shape: number[], what: string) => fromNested(v, shape, `${file}: ${what}`);
   const params = (obj.params ?? {}) as Record<string, unknown>;
   const saves = Array.isArray(params.t) ? (params.t as number[]) : [];
+  checkSavedSteps(saves, meta, file);
   const initObj = (obj.init ?? {}) as Record<string, unknown>, dataObj = (obj.data ?? {}) as Record<string, unknown>;
   const d = meta.config.model.inputDim;
   return {
@@ -285,6 +341,7 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
   };
   const X = need('data_X'), Y = need('data_Y');
   const saves = Array.from(need('params_t').data);
+  checkSavedSteps(saves, meta, file);
   return {
     meta,
     init: meta.param_names.map((n, i) => need(`init_${n}`, meta.param_shapes[i])),
@@ -297,27 +354,52 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
 
 // ---- check ----
 
+/** Where in a field an element sits: the step (row) and the index within the step. */
+export interface Element { step: number; index: number }
+
 export interface Deviation {
   field: string;
   /** max |rerun − golden| over the field. */
   maxAbs: number;
-  /** maxAbs / max |golden| (the field's scale); Infinity when finiteness differs or an exact field differs. */
+  /**
+   * max over elements of |Δ_i| / scale_i, where scale_i is the largest |golden| of the element's own step (for a
+   * series of scalars, |golden_t| itself). A loss that decays by 100 orders of magnitude is compared at each step on
+   * its own scale; Infinity where finiteness differs or an exact field differs.
+   */
   maxRel: number;
+  /** The element with the largest relative deviation (null when every element is equal). */
+  worst: Element | null;
+  /** The first element, in step order, beyond the tolerance (null when none is). */
+  first: (Element & { rel: number }) | null;
   ok: boolean;
 }
 
-/** Deviation of `a` from golden `g`: entries non-finite in both count as equal. */
-export function deviation(field: string, a: ArrayLike<number>, g: ArrayLike<number>, tol: number): Deviation {
-  let maxAbs = 0, scale = 0, mismatch = a.length !== g.length;
-  for (let i = 0; i < Math.min(a.length, g.length); i++) {
-    const fa = Number.isFinite(a[i]), fg = Number.isFinite(g[i]);
-    if (!fa && !fg) continue;
-    if (fa !== fg) { mismatch = true; continue; }
-    maxAbs = Math.max(maxAbs, Math.abs(a[i] - g[i]));
-    scale = Math.max(scale, Math.abs(g[i]));
+/**
+ * Per-element deviation of `a` from golden `g`, read as steps of `rowLength` elements each (f: m·k per step; a
+ * scalar series: 1; `steps` names the rows, e.g. the saved t of params). Entries non-finite in both count as equal.
+ *
+ * @example
+ * deviation('loss', rerun.loss, golden.loss, 1e-9); // { maxRel, worst: { step, index }, first, ok }
+ */
+export function deviation(field: string, a: ArrayLike<number>, g: ArrayLike<number>, tol: number, rowLength = 1, steps?: readonly number[]): Deviation {
+  if (a.length !== g.length) return { field, maxAbs: Infinity, maxRel: Infinity, worst: null, first: { step: 0, index: 0, rel: Infinity }, ok: false };
+  let maxAbs = 0, maxRel = 0, worst: Element | null = null, first: Deviation['first'] = null;
+  const L = Math.max(1, rowLength);
+  for (let row = 0; row * L < g.length; row++) {
+    let scale = 0;
+    for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) if (Number.isFinite(g[i])) scale = Math.max(scale, Math.abs(g[i]));
+    for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) {
+      const fa = Number.isFinite(a[i]), fg = Number.isFinite(g[i]);
+      if (!fa && !fg) continue;
+      const abs = fa !== fg ? Infinity : Math.abs(a[i] - g[i]);
+      const rel = abs === 0 ? 0 : scale === 0 ? Infinity : abs / scale;
+      maxAbs = Math.max(maxAbs, abs);
+      const at = { step: steps?.[row] ?? row, index: i - row * L };
+      if (rel > maxRel) { maxRel = rel; worst = at; }
+      if (rel > tol && first === null) first = { ...at, rel };
+    }
   }
-  const maxRel = mismatch ? Infinity : maxAbs === 0 ? 0 : maxAbs / scale;
-  return { field, maxAbs: mismatch ? Infinity : maxAbs, maxRel, ok: maxRel <= tol };
+  return { field, maxAbs, maxRel, worst, first, ok: first === null };
 }
 
 export interface CheckReport {
@@ -348,8 +430,9 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
   const devs: Deviation[] = [];
   try {
     const s = setup({ ...c.setup, init: undefined, width: c.model.width, depth: c.model.depth, outputs: c.model.outputs });
-    devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), concat([g.data.X, g.data.Y]), tol));
-    if ('rng' in c.init) devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), concat(g.init), tol));
+    const inputs = concat([g.data.X, g.data.Y]), init = concat(g.init); // one step each: compared on the arrays' whole scale
+    devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), inputs, tol, inputs.length));
+    if ('rng' in c.init) devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), init, tol, init.length));
   } catch (e) {
     notes.push(`inputs not regenerated (${(e as Error).message}); the stored ones are used`);
   }
@@ -357,13 +440,19 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
   devs.push(deviation('lambda0', [lambdaAt(model, g.init, data)], [c.lambda0], tol));
   const r = trainGolden(model, g.init, data, c.eta, withDefaults(ORACLE_OPTIONS, fromSaved(ORACLE_OPTIONS, c)));
   const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs);
-  const exact = (field: string, a: number | null, b: number | null) => devs.push({ field, maxAbs: a === b ? 0 : Infinity, maxRel: a === b ? 0 : Infinity, ok: a === b });
+  const exact = (field: string, a: number | null, b: number | null) => {
+    const same = a === b;
+    devs.push({ field, maxAbs: same ? 0 : Infinity, maxRel: same ? 0 : Infinity, worst: null, first: same ? null : { step: 0, index: 0, rel: Infinity }, ok: same });
+  };
   exact('steps_run', r.records.length - 1, meta.result.steps_run);
   exact('diverged_at', r.diverged?.step ?? null, meta.result.diverged?.step ?? null);
   exact('converged_at', r.convergedAt, meta.result.converged_at);
-  devs.push(deviation('loss', mine.loss, g.loss, tol), deviation('f', mine.f.data, g.f.data, tol), deviation('lambda', mine.lambda, g.lambda, tol),
+  const perStep = (t: Tensor) => t.data.length / Math.max(1, t.shape[0]);
+  devs.push(deviation('loss', mine.loss, g.loss, tol), deviation('f', mine.f.data, g.f.data, tol, perStep(g.f)), deviation('lambda', mine.lambda, g.lambda, tol),
     deviation('param_norm', mine.paramNorm, g.paramNorm, tol));
-  if (g.params.t.length > 0) meta.param_names.forEach((n, i) => devs.push(deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol)));
+  if (g.params.t.length > 0) {
+    meta.param_names.forEach((n, i) => devs.push(deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol, perStep(g.params.values[i]), g.params.t)));
+  }
   return { deviations: devs, notes, ok: devs.every((d) => d.ok) };
 }
 

@@ -1,4 +1,6 @@
-// Learning-rate specs: an absolute η ("0.7") or a multiple of η_crit = 2/λ0 ("1.5x"), and grids of them.
+// Learning-rate specs: an absolute η ("0.7") or a multiple of η_crit = 2/λ0 ("1.5x"), grids of them, and the one η resolution.
+import { LossKind, Model, hessianAt } from '../models';
+import type { Setup } from './setup';
 
 export interface LrSpec {
   value: number;
@@ -48,4 +50,29 @@ export function parseLrGrid(text: string): LrSpec[] {
     return Array.from({ length: n }, (_, i) => ({ value: Number((a.value + i * h.value).toPrecision(12)), unit: a.unit }));
   }
   return s.split(',').map((p) => parseLr(p));
+}
+
+/** Which curvature a relative η (`Cx` = C·2/curvature) refers to: the NTK's λ0 for MSE, the loss Hessian's top eigenvalue otherwise. */
+export type LrReference = 'ntk' | 'hessian';
+
+/** The reference of a loss: for logistic and cross-entropy the NTK alone does not set the stability of GD. */
+export function lrReference(loss: LossKind | undefined): LrReference {
+  return (loss ?? 'mse') === 'mse' ? 'ntk' : 'hessian';
+}
+
+/** A resolved learning rate: η, the curvature it was measured against, and the Hessian's λ_H0 where that was needed. */
+export interface ResolvedLr { eta: number; reference: LrReference; hessian0: number | null; curvature: number }
+
+/**
+ * η for a run, the same in train, oracle, phase-sweep and sweep: an absolute η as given; `Cx` as C·2/λ0 for MSE
+ * and C·2/λ_H0 (the loss Hessian's top eigenvalue at θ_0) for logistic and cross-entropy.
+ *
+ * @example
+ * const { eta, reference } = resolveRunLr(s, parseLr('1.5x'), lambdaAt(s.model, s.init, s.data));
+ */
+export function resolveRunLr(s: Pick<Setup, 'model' | 'init' | 'data'> & { model: Model }, spec: LrSpec, lambda0: number): ResolvedLr {
+  const reference = lrReference(s.model.config.loss);
+  const hessian0 = reference === 'hessian' && spec.unit === 'crit' ? hessianAt(s.model, s.init, s.data) : null;
+  const curvature = hessian0 ?? lambda0;
+  return { eta: resolveLr(spec, curvature), reference, hessian0, curvature };
 }

@@ -1,7 +1,7 @@
 // One training run end to end: resolve η from λ0, train, and write trajectory.csv/json and summary.json.
 import * as path from 'path';
-import { Dataset, Evaluation, evaluate, hessianAt, lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
-import { LrSpec, formatLr, resolveLr } from './lr';
+import { Dataset, Evaluation, evaluate, lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
+import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import { Setup } from './setup';
 import { Row, toCsv, toJson, writeFileAtomic } from '../io/output';
 import { VERSION } from './version';
@@ -17,7 +17,7 @@ export interface RunSummary {
   eta: number;
   loss: string;
   /** Which curvature a relative η (`Cx` = C·2/curvature) refers to: the NTK's λ0 for MSE, the loss Hessian's top eigenvalue otherwise. */
-  lr_reference: 'ntk' | 'hessian';
+  lr_reference: LrReference;
   lambda0: number;
   /** Top eigenvalue of the loss Hessian at θ_0 (with --track hessian, or when it sets η). */
   hessian0: number | null;
@@ -55,9 +55,7 @@ function predictedPhase(model: Model, etaLambda: number): string | null {
  */
 export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda0 = lambdaAt(s.model, s.init, s.data)) {
   const loss = s.model.config.loss ?? 'mse';
-  const reference = loss === 'mse' ? 'ntk' : 'hessian';
-  const hessian0 = reference === 'hessian' && o.lr.unit === 'crit' ? hessianAt(s.model, s.init, s.data) : null;
-  const eta = resolveLr(o.lr, hessian0 ?? lambda0);
+  const { eta, reference, hessian0, curvature } = resolveRunLr(s, o.lr, lambda0);
   const result = train(s.model, s.init, s.data, { ...o, lr: eta });
   const last = result.records[result.records.length - 1];
   const summary: RunSummary = {
@@ -73,7 +71,7 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
     hessian0: Number.isFinite(result.lambdaHessian0) ? result.lambdaHessian0 : hessian0,
     final_hessian: result.diverged ? null : result.finalHessian,
     eta_lambda0: eta * lambda0,
-    eta_over_eta_crit: (eta * lambda0) / 2,
+    eta_over_eta_crit: (eta * curvature) / 2,
     predicted_phase: predictedPhase(s.model, eta * lambda0),
     phase: result.phase,
     loss0: result.loss0,

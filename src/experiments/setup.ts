@@ -4,7 +4,7 @@ import { readNpz, writeNpz } from '../io/npz';
 import { SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
 import { withDefaults } from '../models';
 import {
-  Dataset, Model, ModelKind, binaryLabels, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
+  Dataset, Model, ModelKind, binaryLabels, checkTrainingFits, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
   validateTargets, warmupData,
 } from '../models';
 
@@ -46,6 +46,15 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
   return { data: gaussianData(o.samples, o.inputDim, o.model === 'mlp' ? o.outputs ?? 1 : 1, o.dataSeed) };
 }
 
+/**
+ * The parameter arrays of an --init file: a params .npz as written by --save-params (names W0, b0, … or u, v), or a
+ * golden .npz, whose initial parameters are stored as init_<name> beside its trajectory (those are used).
+ */
+function initArrays(arrays: Map<string, Tensor>): Map<string, Tensor> {
+  if (!arrays.has('meta') || ![...arrays.keys()].some((k) => k.startsWith('init_'))) return arrays;
+  return new Map([...arrays].filter(([k]) => k.startsWith('init_')).map(([k, t]) => [k.slice('init_'.length), t]));
+}
+
 /** Builds everything a run needs, with one-line errors for any inconsistency. */
 export function setup(input: SetupInput): Setup {
   const o: SetupOptions = withDefaults(SETUP_OPTIONS, input);
@@ -56,7 +65,7 @@ export function setup(input: SetupInput): Setup {
     test = test && binaryLabels(test);
   }
   validateTargets(loss, data);
-  const arrays = o.init ? readNpz(o.init) : null;
+  const arrays = o.init ? initArrays(readNpz(o.init)) : null;
   const implied = arrays ? shapesFromInit(o.model, arrays) : {};
   const pick = (given: number | undefined, fromFile: number | undefined, fallback: number) => given ?? fromFile ?? fallback;
   const model = makeModel({
@@ -75,6 +84,7 @@ export function setup(input: SetupInput): Setup {
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);
   }
+  checkTrainingFits(model, data.X.shape[0]);
   if (!arrays) return { model, data, test, init: initParams(model, o.seed) };
   const init = model.specs.map((s) => {
     const t = arrays.get(s.name);

@@ -1,10 +1,13 @@
 // Parallel, resumable, shardable sweeps over widths × seeds × learning rates; results stream to DIR/results.jsonl.
 import * as fs from 'fs';
 import * as os from 'os';
+import type * as Lockfile from 'proper-lockfile';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { backendInfo } from '../linalg/backend';
-import { fsErrorMessage } from '../io/files';
+import * as crypto from 'crypto';
+import { fsErrorMessage, readFileOrThrow } from '../io/files';
+import { MNIST_FILES, parseDatasetSpec } from '../models';
 import { ensureDir, toJson, writeFileAtomic } from '../io/output';
 import { VERSION } from './version';
 import { formatLr, parseLr } from './lr';
@@ -29,6 +32,8 @@ export interface SweepHeader {
   config: SweepConfig;
   /** The slice of the grid this directory holds; null for the whole grid (or a merge). */
   shard: Shard | null;
+  /** SHA-256 of the input files (--data, the data set's files), where the runs read any. */
+  inputs?: Record<string, string>;
 }
 
 export interface RunSweepOptions {
@@ -63,7 +68,29 @@ export function shardPoints(points: readonly GridPoint[], shard?: Shard): GridPo
 
 function header(config: SweepConfig, shard: Shard | null): SweepHeader {
   const b = backendInfo();
-  return { schema: SWEEP_SCHEMA, schema_version: SWEEP_SCHEMA_VERSION, engine: VERSION, backend: b.flavor, config, shard };
+  const inputs = inputDigests(config.setup);
+  return { schema: SWEEP_SCHEMA, schema_version: SWEEP_SCHEMA_VERSION, engine: VERSION, backend: b.flavor, config, shard, ...(inputs && { inputs }) };
+}
+
+/** SHA-256 (hex) of a file's bytes, or a one-line error naming it. */
+function fileDigest(file: string): string {
+  return crypto.createHash('sha256').update(readFileOrThrow(file)).digest('hex');
+}
+
+/**
+ * Content hashes of the files a sweep's runs read (--data, and the data set's files), so a resume or merge
+ * with other bytes at the same path is refused instead of mixing runs on two data sets. None for seeded data.
+ */
+function inputDigests(setup: SweepConfig['setup']): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (setup.data) out.data = fileDigest(setup.data);
+  if (setup.dataset !== undefined && setup.dataset !== 'synthetic') {
+    const spec = parseDatasetSpec(setup.dataset);
+    const dir = 'dir' in spec ? spec.dir : '';
+    const files = spec.kind === 'npz' ? [spec.file] : MNIST_FILES.map((base) => [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f)));
+    files.forEach((f, i) => { if (f !== undefined) out[`dataset${files.length > 1 ? `.${MNIST_FILES[i]}` : ''}`] = fileDigest(f); });
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The first path at which two JSON values differ, e.g. "config.train.steps: 300 vs 500". */
@@ -149,25 +176,23 @@ function collect(into: Map<string, { r: SweepResult; line: string; from: string 
   return duplicates;
 }
 
-/** Claims DIR for this process; a lock left by a dead process on this host is taken over. */
-function lock(dir: string): () => void {
-  const file = path.join(dir, 'sweep.lock');
-  const me = JSON.stringify({ host: os.hostname(), pid: process.pid });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, me, { flag: 'wx' });
-      return () => fs.rmSync(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(fsErrorMessage(file, e, 'write'));
-    }
-    let owner: { host?: string; pid?: number } = {};
-    try { owner = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* a lock being written: treat as held */ }
-    const alive = owner.host !== os.hostname() || typeof owner.pid !== 'number' || pidAlive(owner.pid);
-    if (alive) throw new Error(`${dir} is in use by another sweep (${owner.host ?? '?'} pid ${owner.pid ?? '?'}); if that process is gone, delete ${file}`);
-    fs.rmSync(file, { force: true });
-  }
-  throw new Error(`${dir}: could not take ${file}`);
+/**
+ * proper-lockfile, loaded only when a sweep or merge takes a lock: at load it installs SIGTERM/SIGINT handlers
+ * (signal-exit), which would make every other command (a long synchronous training run) deaf to `kill`.
+ */
+function lockfile(): typeof Lockfile {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require('proper-lockfile') as typeof Lockfile;
 }
+
+/** How old (ms) a lock whose holder stopped refreshing it must be before another process may take it over. */
+const LOCK_STALE_MS = 30_000;
+
+/** DIR/sweep.lock: a directory made atomically (proper-lockfile's mkdir scheme), its mtime refreshed while held. */
+const lockPath = (dir: string) => path.join(dir, 'sweep.lock');
+
+/** Who holds a lock: written beside the lock directory (sweep.lock.json), so a rerun on the same host can tell a dead holder at once. */
+interface LockOwner { host: string; pid: number }
 
 function pidAlive(pid: number): boolean {
   try {
@@ -176,6 +201,49 @@ function pidAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Marks a lock as stale (mtime at the epoch) when its holder is known to be gone: a dead process on this host, or
+ * this very PID (a container restart that reused it). The takeover itself is proper-lockfile's, so two reruns
+ * racing for it cannot both win.
+ */
+function expireDeadLock(at: string): void {
+  let st: fs.Stats;
+  try { st = fs.statSync(at); } catch { return; }
+  if (st.isFile()) return void fs.rmSync(at, { force: true }); // an older catapult's lock file, or one left empty by a full disk
+  let owner: Partial<LockOwner> = {};
+  try { owner = JSON.parse(fs.readFileSync(`${at}.json`, 'utf8')); } catch { return; } // no owner yet: mtime decides
+  if (owner.host === os.hostname() && typeof owner.pid === 'number' && (owner.pid === process.pid || !pidAlive(owner.pid))) fs.utimesSync(at, 0, 0);
+}
+
+/**
+ * Claims DIR for this process with proper-lockfile's scheme: DIR/sweep.lock is a directory made atomically and
+ * its mtime refreshed while held, so a lock nobody refreshed for LOCK_STALE_MS (a killed process, another host
+ * after a requeue) is taken over; a dead holder on this host is taken over at once. Returns the release
+ * function and a check that throws if another process took the lock over meanwhile.
+ */
+function lock(dir: string): { release: () => void; assertHeld: () => void } {
+  const at = lockPath(dir);
+  expireDeadLock(at);
+  let lost: Error | null = null;
+  let release: () => void;
+  try {
+    release = lockfile().lockSync(dir, { lockfilePath: at, stale: LOCK_STALE_MS, update: LOCK_STALE_MS / 3, realpath: false, onCompromised: (e) => { lost = e; } });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new Error(`${dir} is in use by another sweep or merge (${at} was refreshed less than ${LOCK_STALE_MS / 1000} s ago); wait for it to finish`);
+    }
+    throw new Error(fsErrorMessage(at, e, 'write'));
+  }
+  try {
+    fs.writeFileSync(`${at}.json`, JSON.stringify({ host: os.hostname(), pid: process.pid } satisfies LockOwner));
+  } catch (e) {
+    release();
+    throw new Error(fsErrorMessage(`${at}.json`, e, 'write'));
+  }
+  const assertHeld = () => { if (lost) throw new Error(`${dir}: another process took over ${at} (${(lost as Error).message}); stopping so that no runs are mixed`); };
+  return { release: () => { if (!lost) { fs.rmSync(`${at}.json`, { force: true }); release(); } }, assertHeld };
 }
 
 /** Runs `todo` on `n` worker threads; `onResult` is called in the main thread as each run finishes. */
@@ -255,7 +323,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
     throw new Error(`shard ${o.shard.index}/${o.shard.count} is out of range (index 0 … count − 1)`);
   }
   ensureDir(o.out);
-  const release = lock(o.out);
+  const held = lock(o.out);
   try {
     claimHeader(o.out, header(o.config, o.shard ?? null));
     const file = path.join(o.out, RESULTS_FILE);
@@ -275,8 +343,13 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
         await runPool(o.config, todo, workers, (r) => {
           const line = JSON.stringify(r);
           // One write of the whole line, then fsync: a kill leaves at most a torn last line, which a resume cuts off.
-          fs.appendFileSync(fd, Buffer.from(line + '\n', 'utf8'));
-          fs.fsyncSync(fd);
+          try {
+            fs.appendFileSync(fd, Buffer.from(line + '\n', 'utf8'));
+            fs.fsyncSync(fd);
+          } catch (e) {
+            throw new Error(fsErrorMessage(file, e, 'write'));
+          }
+          held.assertHeld();
           done.set(runKey(r), { r, line, from: file });
           o.onProgress?.(done.size, mine.length, r);
         });
@@ -286,9 +359,10 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
     }
     const results = mine.map((p) => done.get(runKey(p))!.r);
     writeFileAtomic(file, results.map((r) => JSON.stringify(r) + '\n').join(''));
+    held.assertHeld();
     return { results, ran: todo.length, resumed, seconds: (Date.now() - started) / 1000, file };
   } finally {
-    release();
+    held.release();
   }
 }
 
@@ -311,6 +385,19 @@ export interface MergeSummary {
  */
 export function mergeSweeps(dirs: readonly string[], out: string): MergeSummary {
   if (dirs.length === 0) throw new Error('merge needs at least one sweep directory');
+  // A running sweep still appends to its results and rewrites them at the end: merging it, or into it, would lose runs.
+  const busy = dirs.find((d) => fs.existsSync(lockPath(d)) && lockfile().checkSync(d, { lockfilePath: lockPath(d), stale: LOCK_STALE_MS, realpath: false }));
+  if (busy !== undefined) throw new Error(`${busy} is in use by a running sweep; merge it once that sweep has finished`);
+  ensureDir(out);
+  const held = lock(out);
+  try {
+    return mergeUnlocked(dirs, out);
+  } finally {
+    held.release();
+  }
+}
+
+function mergeUnlocked(dirs: readonly string[], out: string): MergeSummary {
   const headers = dirs.map(readHeader);
   const base = { ...headers[0], shard: null };
   headers.forEach((h, i) => {

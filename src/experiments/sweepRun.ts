@@ -1,6 +1,6 @@
 // One grid point of a sweep, deterministic from its configuration alone (so any worker, in any order, gives the same bits).
 import { TRAIN_OPTIONS, Values, classifyPhase, lambdaAt, num, omit, train } from '../models';
-import { LrSpec, formatLr, parseLr, resolveLr } from './lr';
+import { LrReference, LrSpec, formatLr, parseLr, resolveRunLr } from './lr';
 import { Setup, setup } from './setup';
 import type { SetupInput } from './setupOptions';
 
@@ -32,6 +32,8 @@ export interface GridPoint {
 
 /** One line of results.jsonl. Non-finite numbers never appear: a diverged run has diverged_at and null where values blew up. */
 export interface SweepResult extends GridPoint {
+  /** What a relative lr refers to (the NTK's λ0 for MSE, the loss Hessian's λ_H0 otherwise), as in train and oracle. */
+  lr_reference: LrReference;
   lambda0: number;
   eta: number;
   eta_lambda0: number;
@@ -89,7 +91,7 @@ export class SetupCache {
 export function runGridPoint(c: SweepConfig, p: GridPoint, cache: SetupCache): SweepResult {
   const { s, lambda0 } = cache.get(c, p.width, p.seed);
   const spec: LrSpec = parseLr(p.lr);
-  const eta = resolveLr(spec, lambda0);
+  const { eta, reference } = resolveRunLr(s, spec, lambda0);
   const T = Math.max(1, Math.round(c.train.time / eta));
   const { steps: _budget, convergeFraction: _F, time: _time, ...settings } = c.train;
   const o = { ...settings, lr: eta, eigEvery: 0 };
@@ -113,7 +115,7 @@ export function runGridPoint(c: SweepConfig, p: GridPoint, cache: SetupCache): S
   const last = (rest ?? first).records[(rest ?? first).records.length - 1];
   const atT = first.records[T];
   const result: SweepResult = {
-    ...p, lr: formatLr(spec), lambda0, eta, eta_lambda0: eta * lambda0, T,
+    ...p, lr: formatLr(spec), lr_reference: reference, lambda0, eta, eta_lambda0: eta * lambda0, T,
     lambda_T: atT?.lambda ?? null,
     phase: classifyPhase({ diverged: diverged !== null, convergedAt, peakLoss: peak, loss0 }),
     loss0, peak_loss: peak, final_loss: last.loss,

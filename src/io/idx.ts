@@ -1,7 +1,7 @@
 // IDX (the MNIST file format) reader: any element type to float64, raw or gzipped, with one-line errors for malformed files.
 import * as zlib from 'zlib';
 import { shapeString } from '../linalg/tensor';
-import { readFileOrThrow } from './files';
+import { checkFits, readFileOrThrow } from './files';
 
 /** The IDX element types: the third header byte, the type's name and its size in bytes (all big-endian). */
 const ELEMENT_TYPES = {
@@ -27,14 +27,38 @@ export interface IdxFile {
   source: string;
 }
 
-/** Decompresses gzip (magic 1f 8b) or returns raw bytes unchanged; raw IDX starts with 00 00, so the two never collide. */
-function gunzipIfNeeded(bytes: Uint8Array, source: string): Uint8Array {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+/** The IDX size a header declares (header + product(shape)·element size), or null if `raw` is too short to tell. */
+function declaredLength(raw: Uint8Array): number | null {
+  if (raw.length < 4 || raw[3] === 0 || raw.length < 4 + 4 * raw[3]) return null;
+  const element = ELEMENT_TYPES[raw[2] as TypeCode];
+  if (element === undefined) return null;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  let n = element.size;
+  for (let i = 0; i < raw[3]; i++) n *= view.getUint32(4 + 4 * i, false);
+  return 4 + 4 * raw[3] + n;
+}
+
+function gunzip(bytes: Uint8Array, source: string, options: zlib.ZlibOptions): Buffer {
   try {
-    return zlib.gunzipSync(bytes);
+    return zlib.gunzipSync(bytes, options);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`${source}: the gzip data inflate to more bytes than the IDX header declares`);
     throw new Error(`${source}: corrupt gzip data (${(err as Error).message.split('\n')[0]})`);
   }
+}
+
+/**
+ * Decompresses gzip (magic 1f 8b) or returns raw bytes unchanged; raw IDX starts with 00 00, so the two never collide.
+ * The header is inflated first, and the rest no further than it declares (plus one byte, to notice trailing data), so a
+ * small file cannot expand to gigabytes; a declared size beyond the machine's memory budget is refused before inflating.
+ */
+function gunzipIfNeeded(bytes: Uint8Array, source: string): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const head = gunzip(bytes.subarray(0, Math.min(bytes.length, 4096)), source, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4096 * 1032 });
+  const declared = declaredLength(head);
+  if (declared === null) return gunzip(bytes, source, { maxOutputLength: 4096 * 1032 }); // too short for a header: decodeIdx says why
+  checkFits(`${source}: its IDX data`, declared);
+  return gunzip(bytes, source, { maxOutputLength: declared + 1 });
 }
 
 /**

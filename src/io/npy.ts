@@ -16,6 +16,8 @@ type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValu
  * with a small recursive-descent parser, because eval is not an option and JSON.parse cannot read Python syntax.
  * Tuples and lists both become arrays; Python 2 longs (`3L`) are accepted since old files contain them.
  */
+const MAX_HEADER_DEPTH = 16;
+
 function parsePyLiteral(text: string, name: string): PyValue {
   let pos = 0;
   const fail = (why: string): never => {
@@ -53,7 +55,17 @@ function parsePyLiteral(text: string, name: string): PyValue {
     pos++;
     return out;
   };
+  let depth = 0;
   const parseValue = (): PyValue => {
+    // A real header nests two levels ({'shape': (3, 4)}); a hostile one could nest until the stack overflows.
+    if (++depth > MAX_HEADER_DEPTH) fail(`nested more than ${MAX_HEADER_DEPTH} levels deep`);
+    try {
+      return parseValueAt();
+    } finally {
+      depth--;
+    }
+  };
+  const parseValueAt = (): PyValue => {
     skipSpace();
     const c = text[pos];
     if (c === '{') {
@@ -182,6 +194,52 @@ function fortranToRowMajor(src: Float64Array<ArrayBuffer>, shape: readonly numbe
  * t.shape; // e.g. [784, 128]
  */
 export function parseNpy(buf: Buffer, name = 'array'): Tensor {
+  const { descr, fortranOrder, shape, dataStart, count, reader, littleEndian, needed } = npyLayout(buf, name);
+  if (buf.length - dataStart < needed) {
+    throw new Error(`${name}: truncated .npy data (shape ${shapeString(shape)} of '${descr}' needs ${needed} bytes, found ${buf.length - dataStart})`);
+  }
+  let data = new Float64Array(count);
+  if (descr === '<f8' && HOST_LITTLE_ENDIAN) {
+    // Fast path: a byte copy (the source may be unaligned, so a Float64Array view onto it is not always possible).
+    new Uint8Array(data.buffer).set(buf.subarray(dataStart, dataStart + needed));
+  } else {
+    const view = new DataView(buf.buffer, buf.byteOffset + dataStart, needed);
+    try {
+      for (let i = 0; i < count; i++) data[i] = reader.read(view, i * reader.size, littleEndian);
+    } catch (err) {
+      throw new Error(`${name}: ${(err as Error).message}`);
+    }
+    if (reader === DTYPE_READERS.b1) {
+      const bad = data.findIndex((v) => v !== 0 && v !== 1);
+      if (bad >= 0) throw new Error(`${name}: bool element ${bad} has byte value ${data[bad]} (expected 0 or 1)`);
+    }
+  }
+  if (fortranOrder) data = fortranToRowMajor(data, shape);
+  return { data, shape };
+}
+
+/** What an .npy header says: dtype, order, shape, where the data starts and how many bytes it takes. */
+export interface NpyLayout {
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset of the first element. */
+  dataStart: number;
+  count: number;
+  /** Bytes of element data: count · element size. */
+  needed: number;
+  reader: (typeof DTYPE_READERS)[string];
+  littleEndian: boolean;
+}
+
+/**
+ * Reads only the magic and header of an .npy (enough bytes of its start), so a reader can bound an array before it
+ * holds the data: an .npz entry is checked against its header before it is inflated.
+ *
+ * @example
+ * const { shape, dataStart, needed } = npyLayout(firstBytes, 'x.npy'); // the file is dataStart + needed bytes
+ */
+export function npyLayout(buf: Buffer, name = 'array'): NpyLayout {
   if (buf.length < MAGIC.length + 2 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
     const what = buf.length === 0 ? 'an empty file' : `${JSON.stringify(buf.subarray(0, 6).toString('latin1'))}`;
     throw new Error(`${name}: not an .npy file (expected magic "\\x93NUMPY", found ${what})`);
@@ -208,28 +266,7 @@ export function parseNpy(buf: Buffer, name = 'array'): Tensor {
   let count = 1;
   for (const s of shape) count *= s;
   if (!Number.isSafeInteger(count)) throw new Error(`${name}: shape ${shapeString(shape)} has too many elements`);
-  const needed = count * reader.size;
-  if (buf.length - dataStart < needed) {
-    throw new Error(`${name}: truncated .npy data (shape ${shapeString(shape)} of '${descr}' needs ${needed} bytes, found ${buf.length - dataStart})`);
-  }
-  let data = new Float64Array(count);
-  if (descr === '<f8' && HOST_LITTLE_ENDIAN) {
-    // Fast path: a byte copy (the source may be unaligned, so a Float64Array view onto it is not always possible).
-    new Uint8Array(data.buffer).set(buf.subarray(dataStart, dataStart + needed));
-  } else {
-    const view = new DataView(buf.buffer, buf.byteOffset + dataStart, needed);
-    try {
-      for (let i = 0; i < count; i++) data[i] = reader.read(view, i * reader.size, littleEndian);
-    } catch (err) {
-      throw new Error(`${name}: ${(err as Error).message}`);
-    }
-    if (reader === DTYPE_READERS.b1) {
-      const bad = data.findIndex((v) => v !== 0 && v !== 1);
-      if (bad >= 0) throw new Error(`${name}: bool element ${bad} has byte value ${data[bad]} (expected 0 or 1)`);
-    }
-  }
-  if (fortranOrder) data = fortranToRowMajor(data, shape);
-  return { data, shape };
+  return { descr, fortranOrder, shape, dataStart, count, needed: count * reader.size, reader, littleEndian };
 }
 
 /** The header bytes `np.save` writes for a C-ordered array of this dtype and shape. */

@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { Tensor } from '../linalg/tensor';
-import { parseNpy, serializeNpy } from './npy';
-import { fsErrorMessage, readFileOrThrow } from './files';
+import { NpyLayout, npyLayout, parseNpy, serializeNpy } from './npy';
+import { checkFits, fsErrorMessage, readFileOrThrow } from './files';
 
 const LOCAL_HEADER_SIG = 0x04034b50;
 const CENTRAL_HEADER_SIG = 0x02014b50;
@@ -122,22 +122,49 @@ function zip64Fields(extra: Buffer, fields: { uncompressed: number; compressed: 
   return fields;
 }
 
-/** Extracts, decompresses and CRC-checks one entry's bytes. */
-function entryBytes(buf: Buffer, method: number, crc: number, fields: { uncompressed: number; compressed: number; localOffset: number }, where: string): Buffer {
+/** One central-directory entry: where its data lies and how it is stored. */
+interface Entry { name: string; where: string; method: number; crc: number; fields: { uncompressed: number; compressed: number; localOffset: number }; dataStart: number }
+
+/** Where an entry's data starts (after its local header's name and extra fields), checked against the file. */
+function dataStartOf(buf: Buffer, fields: Entry['fields'], where: string): number {
   const local = fields.localOffset;
   if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL_HEADER_SIG) throw new Error(`${where}: local file header missing at offset ${local}`);
   // The local header's own sizes may be zero or zip64 placeholders (numpy streams entries), so only its name and
   // extra lengths are used, to find where the data starts; sizes come from the central directory.
   const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
   if (dataStart + fields.compressed > buf.length) throw new Error(`${where}: entry data is truncated (needs ${fields.compressed} bytes at offset ${dataStart}, file has ${buf.length})`);
-  const stored = buf.subarray(dataStart, dataStart + fields.compressed);
+  return dataStart;
+}
+
+/** The .npy header of a deflated entry, from as little of its stream as holds it (never the whole array). */
+function deflatedLayout(stored: Buffer, where: string, name: string): NpyLayout {
+  for (let n = 1024; ; n *= 16) {
+    const part = stored.subarray(0, Math.min(n, stored.length));
+    let head: Buffer;
+    try {
+      // Deflate expands at most ~1032:1, so this bounds the prefix; Z_SYNC_FLUSH lets a cut stream end without error.
+      head = zlib.inflateRawSync(part, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1032 * part.length + 1024 });
+    } catch (err) {
+      throw new Error(`${where}: corrupt deflate data (${(err as Error).message.split('\n')[0]})`);
+    }
+    try {
+      return npyLayout(head, name);
+    } catch (e) {
+      if (part.length === stored.length || !/truncated \.npy header/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+/** Decompresses and CRC-checks one entry's bytes; a deflated entry was checked against its .npy header first. */
+function entryBytes(buf: Buffer, e: Entry): Buffer {
+  const { fields, where } = e;
+  const stored = buf.subarray(e.dataStart, e.dataStart + fields.compressed);
   let bytes: Buffer;
-  if (method === METHOD_STORED) {
+  if (e.method === METHOD_STORED) {
     if (fields.compressed !== fields.uncompressed) throw new Error(`${where}: stored entry has compressed size ${fields.compressed} but uncompressed size ${fields.uncompressed}`);
     bytes = stored;
   } else {
     try {
-      // The cap guards against decompression bombs; one spare byte lets us notice output longer than declared.
       bytes = zlib.inflateRawSync(stored, { maxOutputLength: fields.uncompressed + 1 });
     } catch (err) {
       throw new Error(`${where}: corrupt deflate data (${(err as Error).message.split('\n')[0]})`);
@@ -145,8 +172,39 @@ function entryBytes(buf: Buffer, method: number, crc: number, fields: { uncompre
     if (bytes.length !== fields.uncompressed) throw new Error(`${where}: inflated to ${bytes.length} bytes but the directory says ${fields.uncompressed}`);
   }
   const actual = crc32(bytes);
-  if (actual !== crc) throw new Error(`${where}: CRC-32 mismatch (directory says ${hex(crc)}, data has ${hex(actual)}); the file is corrupt`);
+  if (actual !== e.crc) throw new Error(`${where}: CRC-32 mismatch (directory says ${hex(e.crc)}, data has ${hex(actual)}); the file is corrupt`);
   return bytes;
+}
+
+/**
+ * Bounds an archive before anything is inflated: entries may not share bytes (a zip bomb points many entries at one
+ * stream), a deflated entry may not declare more bytes than its .npy header describes (trailing data), and the
+ * arrays as float64 must fit in memory.
+ */
+function checkEntries(buf: Buffer, entries: readonly Entry[], path: string): void {
+  const spans = entries.map((e) => ({ e, from: e.fields.localOffset, to: e.dataStart + e.fields.compressed })).sort((x, y) => x.from - y.from);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i].from < spans[i - 1].to) throw new Error(`${spans[i].e.where} overlaps entry '${spans[i - 1].e.name}' (entries sharing bytes: not an archive np.savez writes)`);
+  }
+  let float64Bytes = 0;
+  for (const e of entries) {
+    const stored = buf.subarray(e.dataStart, e.dataStart + e.fields.compressed);
+    let layout: NpyLayout;
+    try {
+      layout = e.method === METHOD_STORED ? npyLayout(stored, `${path}[${e.name}]`) : deflatedLayout(stored, e.where, `${path}[${e.name}]`);
+    } catch (err) {
+      // A damaged stream or header: say what the whole entry shows (corrupt data, CRC), inflating no more than it declares.
+      checkFits(`${e.where}: its ${e.fields.uncompressed} declared bytes`, e.fields.uncompressed);
+      parseNpy(entryBytes(buf, e), `${path}[${e.name}]`);
+      throw err;
+    }
+    const described = layout.dataStart + layout.needed;
+    if (e.method !== METHOD_STORED && e.fields.uncompressed !== described) {
+      throw new Error(`${e.where} declares ${e.fields.uncompressed} bytes but its .npy header describes ${described} (shape ${JSON.stringify(layout.shape)})`);
+    }
+    float64Bytes += 8 * layout.count;
+  }
+  checkFits(`${path}: its arrays`, float64Bytes);
 }
 
 /**
@@ -161,6 +219,7 @@ function entryBytes(buf: Buffer, method: number, crc: number, fields: { uncompre
 export function parseNpz(buf: Buffer, path = 'archive.npz'): Map<string, Tensor> {
   const directory = findCentralDirectory(buf, path);
   const arrays = new Map<string, Tensor>();
+  const entries: Entry[] = [];
   let p = directory.offset;
   const end = directory.offset + directory.size;
   for (let index = 0; index < directory.count; index++) {
@@ -184,10 +243,11 @@ export function parseNpz(buf: Buffer, path = 'archive.npz'): Map<string, Tensor>
     if (!name.endsWith('.npy')) throw new Error(`${where} is not an .npy array (np.load would return raw bytes; expected only *.npy entries)`);
     if (flags & FLAG_ENCRYPTED) throw new Error(`${where} is encrypted (not supported)`);
     if (method !== METHOD_STORED && method !== METHOD_DEFLATED) throw new Error(`${where} uses unsupported compression method ${method} (expected 0 = stored or 8 = deflated)`);
-    const key = name.slice(0, -'.npy'.length);
-    if (arrays.has(key)) throw new Error(`${where} appears twice in the archive`);
-    arrays.set(key, parseNpy(entryBytes(buf, method, crc, fields, where), `${path}[${name}]`));
+    if (entries.some((e) => e.name === name)) throw new Error(`${where} appears twice in the archive`);
+    entries.push({ name, where, method, crc, fields, dataStart: dataStartOf(buf, fields, where) });
   }
+  checkEntries(buf, entries, path);
+  for (const e of entries) arrays.set(e.name.slice(0, -'.npy'.length), parseNpy(entryBytes(buf, e), `${path}[${e.name}]`));
   return arrays;
 }
 

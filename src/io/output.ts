@@ -1,5 +1,5 @@
 // Result files: CSV and JSON with full round-trip precision (written with files.ts's writeFileAtomic).
-import * as fs from 'fs';
+import { makeDirs } from './files';
 export { writeFileAtomic } from './files';
 
 /** A number as text that parses back to the same double (JS's shortest round-trip form); numpy-style nan/inf. */
@@ -14,6 +14,23 @@ export function formatNumber(x: number | null | undefined): string {
 /** JSON where non-finite numbers become null (JSON has no NaN); finite ones keep every bit. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
+
+/**
+ * Compact JSON in which every double reads back to the same bits, −0 included: JSON.stringify writes −0 as `0`,
+ * so it is written `-0.0` (JSON.parse and Python's json.load both keep its sign). Non-finite numbers become null.
+ *
+ * @example
+ * exactJson({ b: [-0, 1.5] }); // '{"b":[-0.0,1.5]}'
+ */
+export function exactJson(value: unknown): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0.0' : Number.isFinite(value) ? String(value) : 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : exactJson(v))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const parts = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function').map(([k, v]) => `${JSON.stringify(k)}:${exactJson(v)}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 export type Row = Record<string, number | string | null | undefined>;
@@ -31,7 +48,7 @@ function csvQuote(s: string): string {
 /** Makes the output directory, with a one-line error when that is impossible. */
 export function ensureDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (e) {
     throw new Error(`cannot create output directory ${dir}: ${(e as Error).message}`);
   }

@@ -1,4 +1,5 @@
 // Training sets: the warmup point (x = 1, y = 0), seeded synthetic Gaussian data, or X/Y arrays from an .npz file.
+import { checkFits } from '../io/files';
 import { Tensor, tensor, shapeString } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
 import { readNpz } from '../io/npz';
@@ -24,6 +25,7 @@ export function gaussianData(m: number, d: number, k: number, seed: number): Dat
   for (const [v, what] of [[m, 'samples'], [d, 'input-dim'], [k, 'outputs']] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
   }
+  checkFits(`Gaussian data of ${m} samples × ${d} inputs`, 8 * m * (d + k));
   const rng = new RandomState(seed);
   const X = tensor([m, d], rng.standardNormalArray(m * d));
   const Y = tensor([m, k], rng.standardNormalArray(m * k));

@@ -102,6 +102,10 @@ function accurateSum(a: Float64Array, shift?: number): number {
  * Scalar, not per pixel: MNIST-style border pixels are 0 in every image, so a per-pixel std would be 0 there.
  */
 function standardize(train: Float64Array, test: Float64Array, source: string): { mean: number; std: number } {
+  for (const [a, which] of [[train, 'training'], [test, 'test']] as const) {
+    const bad = a.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`${source}: ${which} input value ${bad} (row-major over the selected examples) is ${a[bad]}; inputs must be finite`);
+  }
   const mean = accurateSum(train) / train.length;
   const std = Math.sqrt(accurateSum(train, mean) / train.length);
   if (!(std > 0)) throw new Error(`${source}: every training input value is ${mean}; cannot standardize`);

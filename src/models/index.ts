@@ -9,6 +9,7 @@ export * from './batches';
 export * from './spectra';
 export * from './phase';
 export * from './train';
+export * from './memory';
 export * from './evaluate';
 export * from './linearized';
 export * from './loss';

@@ -141,5 +141,8 @@ export function makeModel(c: ModelConfig): Model {
       const specs = mlpSpecs(c);
       return { config: c, specs, forward: mlpForward(c, specs) };
     }
+    default:
+      // Unreachable for typed callers; a config read from a file or JSON can hold anything.
+      throw new Error(`unknown model kind '${String((c as { kind: unknown }).kind)}' (expected ${MODEL_KINDS.join(', ')})`);
   }
 }

@@ -10,6 +10,7 @@ import { minibatches } from './batches';
 import { ntkTop, hessianTop } from './spectra';
 import { Phase, classifyPhase } from './phase';
 import { TrainSettings, trainSettings } from './trainOptions';
+import { checkRecordsFit } from './memory';
 
 /** How a run is driven beyond the declared settings (library use: figures, sweeps, golden files). */
 export interface TrainHooks {
@@ -91,6 +92,8 @@ function validate(o: TrainOptions): TrainOptions & TrainSettings {
  */
 export function train(model: Model, init: readonly Tensor[], data: Dataset, options: TrainOptions): TrainResult {
   const o = validate(options);
+  const keptPerStep = 8 * ((o.recordOutputs ? data.Y.data.length : 0) + (o.recordParams ? init.reduce((a, p) => a + p.data.length, 0) / (o.recordParamsEvery ?? 1) : 0));
+  checkRecordsFit(o.steps, keptPerStep);
   // Parameters live in kernel memory while training (no staging per gemm) and go back in JS memory.
   const params = init.map((p) => tensor(p.shape, copyF64(p.data)));
   const velocity = o.momentum > 0 ? params.map((p) => allocF64(p.data.length)) : null;

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
-import { serializeNpz } from '../../src/io/npz';
+import { readNpz, serializeNpz } from '../../src/io/npz';
 import { tensor } from '../../src/linalg/tensor';
 import { npyBytes, scratch } from './helpers';
 
@@ -127,6 +127,24 @@ test('overflow: a run whose loss reaches inf is recorded as diverged at its step
   assert.is(golden.result.diverged.step, golden.result.steps_run);
   assert.is(golden.loss[golden.loss.length - 1], null, 'the overflowed loss is null, flagged by result.diverged');
   assert.is(run(['check', '--golden', 'ovf.json']).code, 0);
+});
+
+test('--init: float32 arrays are widened exactly, and a golden .npz is reusable as --init (its init_ arrays)', () => {
+  const f4 = (xs: number[]) => Buffer.from(Float32Array.from(xs).buffer);
+  write('f4.npz', { u: npyBytes('<f4', [4], f4(U)), v: npyBytes('<f4', [4], f4(V)) });
+  const lambda0 = (dir: string) => JSON.parse(fs.readFileSync(file(`${dir}/summary.json`), 'utf8')).lambda0 as number;
+  const train = (init: string, out: string) => run(['train', '--model', 'warmup', '--init', init, '--lr', '1x', '--steps', '2', '--quiet', '--out', out]);
+  assert.is(train('le.npz', 'i64').code, 0);
+  assert.is(train('f4.npz', 'i32').code, 0);
+  assert.is(lambda0('i32'), lambda0('i64'), 'U and V are exact in float32, so λ0 is bit-equal');
+  assert.is(run([...oracle, '--lr', '1x', '--out', 'as-init.npz']).code, 0);
+  const r = train('as-init.npz', 'from-golden');
+  assert.is(r.code, 0, r.stderr);
+  const g = run(['check', '--golden', 'as-init.npz']);
+  assert.is(g.code, 0, g.stderr);
+  // The golden's config records λ0 of the same initial parameters.
+  const meta = JSON.parse(Buffer.from(readNpz(file('as-init.npz')).get('meta')!.data).toString('utf8'));
+  assert.is(lambda0('from-golden'), meta.config.lambda0);
 });
 
 test.after(cleanup);

@@ -58,10 +58,51 @@ test('check: a perturbed loss is reported per field and `catapult check` exits 1
   assert.equal(r.deviations.filter((d) => !d.ok).map((d) => d.field), ['loss']);
   const cli = spawnSync(process.execPath, [BIN, 'check', '--golden', 'bad.json', '--tol', '1e-9'], { cwd: dir, encoding: 'utf8' });
   assert.is(cli.status, 1, cli.stderr);
-  assert.match(cli.stdout, /loss +\S+ +\S+ +BEYOND TOLERANCE/);
-  assert.match(cli.stderr, /^catapult: check failed: loss [0-9.e-]+ beyond --tol 1e-9\n$/);
+  assert.match(cli.stdout, /loss +\S+ +\S+ +t=10 \[0\] +BEYOND TOLERANCE from t=10 \[0\]/);
+  assert.match(cli.stderr, /^catapult: check failed: loss 1\.00e-6 at step 10 beyond --tol 1e-9 \(relative to each step's scale\)\n$/);
   const loose = spawnSync(process.execPath, [BIN, 'check', '--golden', 'bad.json', '--tol', '1e-3'], { cwd: dir, encoding: 'utf8' });
   assert.is(loose.status, 0, loose.stderr);
+});
+
+test('check compares each step on its own scale: one late bad value is not diluted by the large early losses', () => {
+  const g = readGolden(path.join(dir, 'warm.json'));
+  const last = g.loss.length - 1;
+  assert.ok(g.loss[last] < 1e-6 * g.loss[0], 'the loss decays by orders of magnitude, so a field-wide scale would hide the edit');
+  const edited = (edit: (loss: Float64Array) => void) => {
+    const h = JSON.parse(fs.readFileSync(path.join(dir, 'warm.json'), 'utf8'));
+    const loss = Float64Array.from(h.loss as number[]);
+    edit(loss);
+    h.loss = Array.from(loss);
+    fs.writeFileSync(path.join(dir, 'edited.json'), JSON.stringify(h));
+    return checkGolden(readGolden(path.join(dir, 'edited.json')), 1e-9).deviations.find((d) => d.field === 'loss')!;
+  };
+  const tiny = edited((l) => { l[last] *= 1 + 1e-8; });
+  assert.not.ok(tiny.ok, 'a 1e-8 relative edit of the last loss fails --tol 1e-9');
+  assert.equal(tiny.first && { step: tiny.first.step, index: tiny.first.index }, { step: last, index: 0 });
+  assert.ok(Math.abs(tiny.first!.rel - 1e-8) <= 1e-9, `reported ${tiny.first!.rel}`);
+  const doubled = edited((l) => { l[last] *= 2; });
+  assert.not.ok(doubled.ok);
+  assert.ok(Math.abs(doubled.maxRel - 0.5) <= 1e-12, `a doubled golden value is 2× the rerun's: relative deviation 1/2, got ${doubled.maxRel}`);
+  assert.ok(edited(() => {}).ok, 'the unedited file passes');
+});
+
+test('a standard-parameterization golden with −0.0 biases round-trips through JSON and passes its own check', () => {
+  const std = golden({ ...base, model: 'mlp', width: 8, depth: 1, samples: 4, inputDim: 3, param: 'standard', sigmaB: 0 }, '1x', 5, 0);
+  const b0 = std.init[std.meta.param_names.indexOf('b0')].data;
+  assert.ok(Array.from(b0).some((x) => Object.is(x, -0)), 'σ_b = 0 scales the standard-normal biases to signed zeros');
+  const file = path.join(dir, 'std.json');
+  writeGolden(file, std);
+  const back = readGolden(file);
+  sameBits(back, std);
+  assert.ok(checkGolden(back, 0).ok);
+  const cli = spawnSync(process.execPath, [BIN, 'check', '--golden', 'std.json'], { cwd: dir, encoding: 'utf8' });
+  assert.is(cli.status, 0, cli.stdout + cli.stderr);
+  if (hasNumpy) {
+    const py = 'import json,sys,math; b=json.load(open(sys.argv[1]))["init"]["b0"]; print(",".join("-0" if x == 0 and math.copysign(1, x) < 0 else repr(x) for x in b))';
+    const r = spawnSync('python3', ['-c', py, file], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout.trim(), Array.from(b0).map((x) => (Object.is(x, -0) ? '-0' : String(x))).join(','), 'json.load keeps the signs');
+  }
 });
 
 if (!hasNumpy) {

@@ -87,6 +87,14 @@ test('corrupt or cut-short gzip data is a one-line error naming the file', () =>
   rejects(() => parseIdx(badCrc, 'x.gz'), /^x\.gz: corrupt gzip data/);
 });
 
+test('a gzipped IDX inflates no further than its header declares, and a claim beyond memory is refused unread', () => {
+  const bomb = zlib.gzipSync(Buffer.concat([buildIdx(0x08, [4], Buffer.from([1, 2, 3, 4])), Buffer.alloc(16 << 20)]));
+  assert.ok(bomb.length < 64 << 10, `the bomb is small: ${bomb.length} bytes`);
+  rejects(() => parseIdx(bomb, 'bomb.gz'), /^bomb\.gz: the gzip data inflate to more bytes than the IDX header declares$/);
+  const claim = zlib.gzipSync(buildIdx(0x0d, [1 << 20, 1 << 20], Buffer.alloc(16)));
+  rejects(() => parseIdx(claim, 'claim.gz'), /^claim\.gz: its IDX data would need 4096\.0 GiB; this machine has [\d.]+ GiB/);
+});
+
 test('readIdx reads files, with clear errors for missing or unreadable ones', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-idx-'));
   try {

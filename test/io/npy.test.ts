@@ -171,4 +171,9 @@ test('readNpy/writeNpy go through the file system with clear errors', () => {
   }
 });
 
+test('a deeply nested header is a one-line error, not a stack overflow', () => {
+  const deep = `{'descr': ${'['.repeat(100000)}${']'.repeat(100000)}, 'fortran_order': False, 'shape': (1,), }`;
+  rejects(() => parseNpy(buildNpy(deep, Buffer.alloc(8), 2), 'deep.npy'), /^deep\.npy: unparsable \.npy header \(nested more than 16 levels deep at offset \d+\)/);
+});
+
 test.run();

@@ -4,87 +4,15 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { parseNpz, serializeNpz, readNpz, writeNpz, crc32 } from '../../src/io/npz';
 import { serializeNpy } from '../../src/io/npy';
 import { tensor, Tensor } from '../../src/linalg/tensor';
 import { rejects } from '../util';
+import { npyBytes } from '../cli/helpers';
+import { buildZip } from './zip';
 
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-interface ZipEntry { name: string; data: Buffer; method?: number; crc?: number; flags?: number }
-
-/**
- * A minimal independent zip writer for tests. Like numpy's zipfile streaming, local headers carry zero sizes
- * (flag bit 3) so the reader must trust the central directory; `zip64` moves sizes/offsets into zip64 extras
- * and writes zip64 end records, as Python does for large archives.
- */
-function buildZip(entries: ZipEntry[], zip64 = false): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const method = e.method ?? 0;
-    const payload = method === 8 ? zlib.deflateRawSync(e.data) : e.data;
-    const crc = e.crc ?? crc32(e.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(zip64 ? 45 : 20, 4);
-    local.writeUInt16LE((e.flags ?? 0) | 0x08, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(name.length, 26);
-    const descriptor = Buffer.alloc(16);
-    descriptor.writeUInt32LE(0x08074b50, 0);
-    descriptor.writeUInt32LE(crc, 4);
-    descriptor.writeUInt32LE(payload.length, 8);
-    descriptor.writeUInt32LE(e.data.length, 12);
-    const extra = Buffer.alloc(zip64 ? 28 : 0);
-    if (zip64) {
-      extra.writeUInt16LE(1, 0);
-      extra.writeUInt16LE(24, 2);
-      extra.writeBigUInt64LE(BigInt(e.data.length), 4);
-      extra.writeBigUInt64LE(BigInt(payload.length), 12);
-      extra.writeBigUInt64LE(BigInt(offset), 20);
-    }
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    local.copy(central, 6, 4, 12);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(zip64 ? 0xffffffff : payload.length, 20);
-    central.writeUInt32LE(zip64 ? 0xffffffff : e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt16LE(extra.length, 30);
-    central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
-    locals.push(local, name, payload, descriptor);
-    centrals.push(central, name, extra);
-    offset += local.length + name.length + payload.length + descriptor.length;
-  }
-  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
-  const tail: Buffer[] = [];
-  if (zip64) {
-    const record = Buffer.alloc(56);
-    record.writeUInt32LE(0x06064b50, 0);
-    record.writeBigUInt64LE(44n, 4);
-    record.writeBigUInt64LE(BigInt(entries.length), 24);
-    record.writeBigUInt64LE(BigInt(entries.length), 32);
-    record.writeBigUInt64LE(BigInt(centralSize), 40);
-    record.writeBigUInt64LE(BigInt(offset), 48);
-    const locator = Buffer.alloc(20);
-    locator.writeUInt32LE(0x07064b50, 0);
-    locator.writeBigUInt64LE(BigInt(offset + centralSize), 8);
-    locator.writeUInt32LE(1, 16);
-    tail.push(record, locator);
-  }
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(zip64 ? 0xffff : entries.length, 8);
-  eocd.writeUInt16LE(zip64 ? 0xffff : entries.length, 10);
-  eocd.writeUInt32LE(zip64 ? 0xffffffff : centralSize, 12);
-  eocd.writeUInt32LE(zip64 ? 0xffffffff : offset, 16);
-  return Buffer.concat([...locals, ...centrals, ...tail, eocd]);
-}
 
 const X = tensor([2, 3], new Float64Array([1, -0, NaN, Infinity, 5e-324, -1 / 3]));
 const Y = tensor([], new Float64Array([42]));
@@ -163,6 +91,32 @@ test('non-zip input and unsupported entries are rejected', () => {
   rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), flags: 1 }]), 'p.npz'), /entry 'X\.npy' is encrypted/);
   rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X) }, { name: 'X.npy', data: serializeNpy(Y) }]), 'two.npz'), /entry 'X\.npy' appears twice/);
   rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: Buffer.from('not an npy payload') }]), 'q.npz'), /^q\.npz\[X\.npy\]: not an \.npy file/);
+});
+
+/** Points every central-directory entry at the first local header: many names, one shared stream (a zip bomb's shape). */
+function shareFirstStream(zip: Buffer): Buffer {
+  const out = Buffer.from(zip);
+  const eocd = out.length - 22;
+  let p = out.readUInt32LE(eocd + 16);
+  for (let i = 0; i < out.readUInt16LE(eocd + 10); i++) {
+    out.writeUInt32LE(0, p + 42);
+    p += 46 + out.readUInt16LE(p + 28) + out.readUInt16LE(p + 30) + out.readUInt16LE(p + 32);
+  }
+  return out;
+}
+
+test('decompression bombs are refused before they inflate: trailing data, shared streams, claims beyond memory', () => {
+  // 16 MiB of zeros after a 4-element array deflate to ~16 KB; the entry declares them, its .npy header does not.
+  const trailing = buildZip([{ name: 'X.npy', data: Buffer.concat([serializeNpy(tensor([4], Float64Array.of(1, 2, 3, 4))), Buffer.alloc(16 << 20)]), method: 8 }]);
+  assert.ok(trailing.length < 64 << 10, `the bomb is small: ${trailing.length} bytes`);
+  rejects(() => parseNpz(trailing, 'bomb.npz'), /^bomb\.npz: entry 'X\.npy' declares 16777376 bytes but its \.npy header describes 160 \(shape \[4\]\)$/);
+  const one = serializeNpy(tensor([1024], new Float64Array(1024)));
+  const shared = shareFirstStream(buildZip(Array.from({ length: 8 }, (_, i) => ({ name: `a${i}.npy`, data: one, method: 8 }))));
+  rejects(() => parseNpz(shared, 'shared.npz'), /^shared\.npz: entry 'a\d\.npy' overlaps entry 'a\d\.npy' \(entries sharing bytes/);
+  // A header claiming 2^40 doubles, with data that deflate to nothing: refused from the header alone.
+  const claim = npyBytes('<f8', [2 ** 40], Buffer.alloc(8));
+  rejects(() => parseNpz(buildZip([{ name: 'H.npy', data: claim, method: 8 }]), 'huge.npz'), /^huge\.npz: entry 'H\.npy' declares 136 bytes but its \.npy header describes 8796093022336/);
+  rejects(() => parseNpz(serializeNpz({ H: claim }), 'stored.npz'), /^stored\.npz: its arrays would need 8192\.0 GiB; this machine has [\d.]+ GiB/);
 });
 
 test('serializeNpz rejects bad names and bad tensors', () => {

@@ -197,4 +197,30 @@ test('bad specs and sizes are one-line errors', () => {
     /^synthetic: the teacher gave class \d only \d+ of the 1 examples needed in \d+ draws/);
 });
 
+
+test('an MNIST-format directory whose float images hold one NaN names the first bad value, not "every value is NaN"', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-nanpool-'));
+  try {
+    const idx = (type: number, dims: number[], body: Buffer) => {
+      const h = Buffer.alloc(4 + 4 * dims.length);
+      h[2] = type; h[3] = dims.length;
+      dims.forEach((d, i) => h.writeUInt32BE(d, 4 + 4 * i));
+      return Buffer.concat([h, body]);
+    };
+    const images = (n: number, nanAt: number) => {
+      const b = Buffer.alloc(8 * n * 4);
+      for (let i = 0; i < n * 4; i++) b.writeDoubleBE(i === nanAt ? NaN : (i % 7) / 7, 8 * i);
+      return idx(0x0e, [n, 2, 2], b);
+    };
+    const labels = (n: number) => idx(0x08, [n], Buffer.from(Array.from({ length: n }, (_, i) => i % 2)));
+    fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), images(8, 5));
+    fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), labels(8));
+    fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), images(4, -1));
+    fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), labels(4));
+    rejects(() => loadClassification(`mnist:${dir}`, { trainSize: 8, testSize: 4, seed: 0 }), /training input value \d+ \(row-major over the selected examples\) is NaN; inputs must be finite/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -1,0 +1,21 @@
+// The library entry (`require('catapult')`): the engine, models, training, spectra, golden files and run setup.
+export { Tensor, tensor, clone, sizeOf, shapeString, toNdarray, fromNdarray } from './linalg/tensor';
+export { BACKENDS, BackendInfo, BackendName, backendInfo, initBackend, useBackend } from './linalg/backend';
+export { lanczosTop } from './linalg/lanczos';
+export { symmetricEigen } from './linalg/eigen';
+export * from './autodiff';
+export * from './models';
+export { RandomState } from './random/randomState';
+export { readNpy, writeNpy, parseNpy, serializeNpy } from './io/npy';
+export { readNpz, writeNpz, parseNpz, serializeNpz } from './io/npz';
+export { readIdx, parseIdx } from './io/idx';
+export {
+  Golden, GoldenConfig, GoldenMeta, CheckReport, Deviation, OracleOptions, ORACLE_OPTIONS, GOLDEN_SCHEMA, GOLDEN_SCHEMA_VERSION, GOLDEN_SCHEMA_FILE,
+  checkGolden, deviation, makeGolden, readGolden, writeGolden, sha256Tensors,
+} from './experiments/golden';
+export { SETUP_OPTIONS, SetupInput, SetupOptions } from './experiments/setupOptions';
+export { Setup, setup, saveParams } from './experiments/setup';
+export { LrSpec, LrReference, formatLr, parseLr, parseLrGrid, resolveLr, resolveRunLr } from './experiments/lr';
+export { RunOptions, RunSummary, runTraining } from './experiments/run';
+export { SweepConfig, SweepResult, mergeSweeps, runSweep } from './experiments/sweep';
+export { VERSION } from './experiments/version';

@@ -1,0 +1,29 @@
+// A busy run stops on SIGTERM (Slurm preemption, `kill`), and an output path that cannot hold directories fails at once.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'child_process';
+import { BIN, scratch } from './helpers';
+
+const { dir, rejects, cleanup } = scratch('catapult-signals-');
+
+test('SIGTERM ends a long synchronous training run within a second', async () => {
+  const child = spawn(process.execPath, [BIN, 'train', '--model', 'warmup', '--width', '100000', '--lr', '1x', '--steps', '1000000', '--quiet', '--out', 'long'],
+    { cwd: dir, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1500));
+  const sent = Date.now();
+  child.kill('SIGTERM');
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, s) => resolve(s)));
+  const waited = Date.now() - sent;
+  if (signal === null) child.kill('SIGKILL');
+  assert.is(signal, 'SIGTERM');
+  assert.ok(waited < 1000, `exited ${waited} ms after SIGTERM`);
+});
+
+test('--out under /proc (mkdir gets ENOENT below an existing parent) is a one-line error, not a spin', () => {
+  const started = Date.now();
+  rejects(['train', '--model', 'warmup', '--lr', '1', '--steps', '1', '--quiet', '--out', '/proc/catapult-x/y'], /cannot create output directory \/proc\/catapult-x\/y: ENOENT/);
+  assert.ok(Date.now() - started < 10_000);
+});
+
+test.after(cleanup);
+test.run();

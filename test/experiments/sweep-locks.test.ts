@@ -1,0 +1,82 @@
+// Sweep locks that let go (empty, stale, foreign-host and own-PID locks), merge honouring a live lock, and inputs checked by content.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as lockfile from 'proper-lockfile';
+import { DIVERGENCE_LOSS } from '../../src/models';
+import { serializeNpz } from '../../src/io/npz';
+import { tensor } from '../../src/linalg/tensor';
+import { SweepConfig, mergeSweeps, runSweep } from '../../src/experiments';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-locks-'));
+const out = (name: string) => path.join(dir, name);
+const config: SweepConfig = {
+  setup: { model: 'warmup' },
+  grid: { widths: [50], seeds: [0], lrs: ['0.5x', '1.5x'] },
+  train: { steps: 50, momentum: 0, l2: 0, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, time: 25 },
+};
+const minutesAgo = (at: string, m: number) => { const t = (Date.now() - m * 60_000) / 1000; fs.utimesSync(at, t, t); };
+async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  try { await p; } catch (e) { return assert.match((e as Error).message, pattern); }
+  assert.unreachable(`expected an error matching ${pattern}`);
+}
+
+test('an empty sweep.lock file (left by a full disk) does not block a rerun', async () => {
+  fs.mkdirSync(out('empty'));
+  fs.writeFileSync(path.join(out('empty'), 'sweep.lock'), '');
+  const r = await runSweep({ config, out: out('empty') });
+  assert.is(r.results.length, 2);
+  assert.not.ok(fs.existsSync(path.join(out('empty'), 'sweep.lock')), 'released');
+});
+
+test('a stale lock from another host (a requeued Slurm job) is taken over; a fresh one is refused', async () => {
+  for (const name of ['stale', 'fresh']) {
+    const at = path.join(out(name), 'sweep.lock');
+    fs.mkdirSync(at, { recursive: true });
+    fs.writeFileSync(`${at}.json`, JSON.stringify({ host: 'node-17.cluster', pid: 4242 }));
+    if (name === 'stale') minutesAgo(at, 2);
+  }
+  assert.is((await runSweep({ config, out: out('stale') })).results.length, 2);
+  await rejects(runSweep({ config, out: out('fresh') }), /fresh is in use by another sweep or merge \(.*sweep\.lock was refreshed less than 30 s ago\)/);
+});
+
+test('a lock carrying this process\'s own PID (a container restart) or a dead PID on this host is taken over at once', async () => {
+  for (const [name, pid] of [['own', process.pid], ['dead', 2 ** 22 - 1]] as const) {
+    const at = path.join(out(name), 'sweep.lock');
+    fs.mkdirSync(at, { recursive: true });
+    fs.writeFileSync(`${at}.json`, JSON.stringify({ host: os.hostname(), pid }));
+    assert.is((await runSweep({ config, out: out(name) })).results.length, 2, name);
+  }
+});
+
+test('merge refuses a directory whose sweep is running, and a merge into it', async () => {
+  await runSweep({ config, out: out('live') });
+  const release = lockfile.lockSync(out('live'), { lockfilePath: path.join(out('live'), 'sweep.lock'), realpath: false });
+  try {
+    assert.throws(() => mergeSweeps([out('live')], out('merged')), /live is in use by a running sweep/);
+    assert.throws(() => mergeSweeps([out('stale')], out('live')), /live is in use by another sweep or merge/);
+  } finally {
+    release();
+  }
+  assert.is(mergeSweeps([out('live')], out('merged')).present, 2);
+});
+
+test('a resume with other bytes at the --data path is refused (the inputs are recorded by content)', async () => {
+  const data = out('data.npz');
+  const write = (scale: number) => fs.writeFileSync(data, serializeNpz({
+    X: tensor([4, 2], Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8], (x) => x * scale)), Y: tensor([4, 1], Float64Array.of(1, -1, 1, -1)),
+  }));
+  write(1);
+  const c: SweepConfig = { ...config, setup: { model: 'linear', data } };
+  await runSweep({ config: c, out: out('by-content') });
+  const header = JSON.parse(fs.readFileSync(path.join(out('by-content'), 'sweep.json'), 'utf8'));
+  assert.match(header.inputs.data, /^[0-9a-f]{64}$/);
+  assert.is((await runSweep({ config: c, out: out('by-content') })).resumed, 2, 'same bytes: resumes');
+  write(2);
+  await rejects(runSweep({ config: c, out: out('by-content') }), /by-content holds a different sweep \(inputs\.data: /);
+});
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.run();
