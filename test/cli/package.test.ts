@@ -50,7 +50,7 @@ test('npm pack + npm install: require("catapult") from JS, and import with types
   fs.writeFileSync(path.join(app, 'good.ts'), `import { TrainOptions, TrainResult, makeModel, readGolden, GoldenMeta } from 'catapult';
     const o: TrainOptions = { lr: 0.1, steps: 3, momentum: 0.5 };
     export const kind: string = makeModel({ kind: 'mlp', width: 4, depth: 1, act: 'tanh', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 2 }).config.kind;
-    export const use = (r: TrainResult, m: GoldenMeta) => [r.loss0, r.phase, m.config.eta, o.steps, readGolden];`);
+    export const use = (r: TrainResult, m: GoldenMeta) => [r.lambdaNtk0, r.phase, m.config.eta, o.steps, readGolden];`);
   const good = spawnSync(process.execPath, [TSC, '-p', '.'], { cwd: app, encoding: 'utf8' });
   assert.is(good.status, 0, good.stdout + good.stderr);
   fs.writeFileSync(path.join(app, 'bad.ts'), `import { TrainOptions } from 'catapult';\nexport const o: TrainOptions = { lr: 'fast' };\n`);
