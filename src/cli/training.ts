@@ -4,11 +4,14 @@ import { gaussNewtonMatvec, hessianDense, hessianTopEigenvalues, ntkDenseEigenva
 import { symmetricEigen } from '../linalg/eigen';
 import { lanczosTop } from '../linalg/lanczos';
 import { TRAIN_OPTIONS, Values, forwardPass, pickValues } from '../models';
-import { SETUP_OPTIONS, ensureDir, formatSweepTable, parseLrGrid, phaseSweep, runTraining, saveParams, writeRun } from '../experiments';
+import { CsvAppender, SETUP_OPTIONS, TRAJECTORY_COLUMNS, ensureDir, formatSweepTable, parseLrGrid, phaseSweep, runTraining, saveParams, writeRun } from '../experiments';
 import { setupFrom } from './setupFrom';
 import { defineCommand } from './command';
 import { dense, lr, lrGrid, out, quiet, saveParams as saveParamsOption, top } from './options';
 import { progress } from './progress';
+
+/** Runs up to this many steps keep every record in memory (and get trajectory.json); longer ones stream only. */
+export const KEPT_STEPS = 1_000_000;
 
 /** The initialization's seed where it came from --seed (summary.json records null for --init). */
 const seedOf = (o: Values<typeof SETUP_OPTIONS>) => (o.init ? null : o.seed);
@@ -21,9 +24,16 @@ export const train = defineCommand({
     const s = setupFrom(o, ctx);
     ensureDir(o.out);
     const bar = progress('train', o.steps, o.quiet);
-    const { result, summary } = runTraining(s, { ...pickValues(TRAIN_OPTIONS, o), lr: o.lr, onStep: (r) => bar.update(r.t) }, seedOf(o));
+    // trajectory.csv is written as the run goes (an interruption keeps every step); past KEPT_STEPS the records are not
+    // kept in memory, so trajectory.json (which would hold them all) is not written.
+    const allRecords = o.steps <= KEPT_STEPS;
+    const csv = new CsvAppender(path.join(o.out, 'trajectory.csv'), TRAJECTORY_COLUMNS);
+    const { result, summary } = runTraining(s, {
+      ...pickValues(TRAIN_OPTIONS, o), lr: o.lr, onStep: (r) => bar.update(r.t), trajectory: (row) => csv.row(row), keepRecords: allRecords,
+    }, seedOf(o));
+    csv.close();
     bar.finish();
-    writeRun(o.out, result, summary);
+    writeRun(o.out, result, summary, { csv: true, allRecords });
     if (o.saveParams) saveParams(o.saveParams, s.model, result.params);
     if (summary.hessian0 !== null) {
       const rel = summary.lr_reference === 'hessian' ? ` (η·λ_H0 = ${summary.eta * summary.hessian0}, which sets η for the ${summary.loss} loss)` : '';
@@ -35,7 +45,8 @@ export const train = defineCommand({
     for (const [what, m] of [['train', summary.train_metrics], ['test', summary.test_metrics]] as const) {
       if (m) console.log(`${what}: loss ${m.loss}, accuracy ${m.accuracy}, mean margin ${m.meanMargin}, min margin ${m.minMargin}`);
     }
-    console.log(`wrote ${path.join(o.out, 'trajectory.csv')}, trajectory.json, summary.json`);
+    console.log(`wrote ${path.join(o.out, 'trajectory.csv')}, ${allRecords ? 'trajectory.json, ' : ''}summary.json`
+      + (allRecords ? '' : ` (trajectory.json is not written for more than ${KEPT_STEPS} steps; trajectory.csv has every step)`));
   },
 });
 

@@ -1,12 +1,16 @@
 // One training run end to end: resolve η from λ0, train, and write trajectory.csv/json and summary.json.
 import * as path from 'path';
-import { Dataset, Evaluation, evaluate, lambdaAt, train, TrainOptions, TrainResult, Model } from '../models';
+import { Dataset, Evaluation, evaluate, lambdaAt, train, TrainOptions, TrainResult, Model, StepRecord } from '../models';
 import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import { Setup } from './setup';
 import { Row, toCsv, toJson, writeFileAtomic } from '../io/output';
 import { VERSION } from './version';
 
-export type RunOptions = Omit<TrainOptions, 'lr'> & { lr: LrSpec };
+export type RunOptions = Omit<TrainOptions, 'lr'> & {
+  lr: LrSpec;
+  /** Each trajectory row as its step is recorded (the η-dependent t_eta included), e.g. into a CsvAppender. */
+  trajectory?: (row: Row) => void;
+};
 
 export interface RunSummary {
   engine: string;
@@ -41,7 +45,7 @@ export interface RunSummary {
   diverged_reason: string | null;
 }
 
-const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'hessian', 'param_norm'];
+export const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'hessian', 'param_norm'];
 
 function predictedPhase(model: Model, etaLambda: number): string | null {
   if (model.config.kind === 'mlp') return null;
@@ -56,7 +60,10 @@ function predictedPhase(model: Model, etaLambda: number): string | null {
 export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda0 = lambdaAt(s.model, s.init, s.data)) {
   const loss = s.model.config.loss ?? 'mse';
   const { eta, reference, hessian0, curvature } = resolveRunLr(s, o.lr, lambda0);
-  const result = train(s.model, s.init, s.data, { ...o, lr: eta });
+  const { trajectory, onStep } = o;
+  const result = train(s.model, s.init, s.data, {
+    ...o, lr: eta, onStep: trajectory ? (r) => { trajectory(trajectoryRow(r, eta)); onStep?.(r); } : onStep,
+  });
   const last = result.records[result.records.length - 1];
   const summary: RunSummary = {
     engine: VERSION,
@@ -97,15 +104,25 @@ function classificationMetrics(model: Model, result: TrainResult, data: Dataset)
   return classes ? evaluate(model, result.params, data) : null;
 }
 
-/** Trajectory rows: t, physical time t·η, loss, λ_t (blank where not measured), ‖θ‖. */
-export function trajectoryRows(result: TrainResult, eta: number): Row[] {
-  return result.records.map((r) => ({ t: r.t, t_eta: r.t * eta, loss: r.loss, lambda: r.lambda, hessian: r.hessian, param_norm: r.paramNorm }));
+/** One trajectory row: t, physical time t·η, loss, λ_t and λ_H (blank where not measured), ‖θ‖. */
+export function trajectoryRow(r: StepRecord, eta: number): Row {
+  return { t: r.t, t_eta: r.t * eta, loss: r.loss, lambda: r.lambda, hessian: r.hessian, param_norm: r.paramNorm };
 }
 
-/** Writes trajectory.csv, trajectory.json and summary.json into `dir`. */
-export function writeRun(dir: string, result: TrainResult, summary: RunSummary): void {
+/** Trajectory rows of every kept record. */
+export function trajectoryRows(result: TrainResult, eta: number): Row[] {
+  return result.records.map((r) => trajectoryRow(r, eta));
+}
+
+/**
+ * Writes trajectory.csv, trajectory.json and summary.json into `dir`; `streamed` when trajectory.csv was written as
+ * the run went (its rows are then not all in `result`, and trajectory.json is written only if they are).
+ */
+export function writeRun(dir: string, result: TrainResult, summary: RunSummary, streamed: { csv: boolean; allRecords: boolean } = { csv: false, allRecords: true }): void {
   const rows = trajectoryRows(result, summary.eta);
-  writeFileAtomic(path.join(dir, 'trajectory.csv'), toCsv(TRAJECTORY_COLUMNS, rows));
-  writeFileAtomic(path.join(dir, 'trajectory.json'), toJson({ columns: TRAJECTORY_COLUMNS, rows: rows.map((r) => TRAJECTORY_COLUMNS.map((c) => r[c] ?? null)) }));
+  if (!streamed.csv) writeFileAtomic(path.join(dir, 'trajectory.csv'), toCsv(TRAJECTORY_COLUMNS, rows));
+  if (streamed.allRecords) {
+    writeFileAtomic(path.join(dir, 'trajectory.json'), toJson({ columns: TRAJECTORY_COLUMNS, rows: rows.map((r) => TRAJECTORY_COLUMNS.map((c) => r[c] ?? null)) }));
+  }
   writeFileAtomic(path.join(dir, 'summary.json'), toJson(summary));
 }

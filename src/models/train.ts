@@ -34,6 +34,11 @@ export interface TrainHooks {
   stopWhen?: (r: StepRecord, previous: StepRecord | undefined) => boolean;
   /** Called after each recorded step (progress, streaming output). */
   onStep?: (r: StepRecord) => void;
+  /**
+   * False keeps only the first and the last two records (stream the rest through `onStep`), so a run of any length
+   * holds O(1) records; default true.
+   */
+  keepRecords?: boolean;
 }
 
 /** A run: the learning rate η (absolute), any declared settings (the rest take their defaults, see TRAIN_OPTIONS), and hooks. */
@@ -93,7 +98,12 @@ function validate(o: TrainOptions): TrainOptions & TrainSettings {
 export function train(model: Model, init: readonly Tensor[], data: Dataset, options: TrainOptions): TrainResult {
   const o = validate(options);
   const keptPerStep = 8 * ((o.recordOutputs ? data.Y.data.length : 0) + (o.recordParams ? init.reduce((a, p) => a + p.data.length, 0) / (o.recordParamsEvery ?? 1) : 0));
-  checkRecordsFit(o.steps, keptPerStep);
+  if (o.keepRecords !== false) checkRecordsFit(o.steps, keptPerStep);
+  // Without keepRecords, drop the record before last once a new one arrives (stopWhen reads the previous one).
+  const keep = (rec: StepRecord) => {
+    records.push(rec);
+    if (o.keepRecords === false && records.length > 3) records.splice(1, 1);
+  };
   // Parameters live in kernel memory while training (no staging per gemm) and go back in JS memory.
   const params = init.map((p) => tensor(p.shape, copyF64(p.data)));
   const velocity = o.momentum > 0 ? params.map((p) => allocF64(p.data.length)) : null;
@@ -132,7 +142,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => p.data.slice());
       if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
         diverged = { step: t, reason: !Number.isFinite(L) ? 'loss is not finite' : L > o.maxLoss ? `loss ${L} exceeded ${o.maxLoss}` : 'parameter norm is not finite' };
-        records.push(rec);
+        keep(rec);
         o.onStep?.(rec);
         break;
       }
@@ -144,7 +154,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       if (t === 0) loss0 = L;
       peakLoss = Math.max(peakLoss, L);
       if (convergedAt === null && L <= o.convergeFraction * loss0) convergedAt = t;
-      records.push(rec);
+      keep(rec);
       o.onStep?.(rec);
       if (last) break;
       if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {

@@ -2,6 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { BIN, scratch } from './helpers';
 
 const { dir, rejects, cleanup } = scratch('catapult-signals-');
@@ -17,6 +19,22 @@ test('SIGTERM ends a long synchronous training run within a second', async () =>
   if (signal === null) child.kill('SIGKILL');
   assert.is(signal, 'SIGTERM');
   assert.ok(waited < 1000, `exited ${waited} ms after SIGTERM`);
+});
+
+test('train streams trajectory.csv as it runs: a run killed mid-way keeps every step it finished, in whole lines', async () => {
+  const child = spawn(process.execPath, [BIN, 'train', '--model', 'warmup', '--width', '1000', '--lr', '1x', '--steps', '200000', '--eig-every', '0',
+    '--quiet', '--out', 'streamed'], { cwd: dir, stdio: 'ignore' });
+  const csv = path.join(dir, 'streamed', 'trajectory.csv');
+  const lines = () => (fs.existsSync(csv) ? fs.readFileSync(csv, 'utf8').split('\n') : []);
+  const deadline = Date.now() + 30_000;
+  while (lines().length < 2000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  const got = lines();
+  assert.ok(got.length >= 2000, `rows on disk before the kill: ${got.length}`);
+  assert.is(got[0], 't,t_eta,loss,lambda,hessian,param_norm');
+  const whole = got.slice(1, -1); // the text after the last newline may be a line cut by the kill
+  whole.forEach((l, i) => assert.is(Number(l.split(',')[0]), i, `row ${i} is step ${i}`));
 });
 
 test('--out under /proc (mkdir gets ENOENT below an existing parent) is a one-line error, not a spin', () => {

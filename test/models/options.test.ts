@@ -46,4 +46,17 @@ test('train() checks library values with the declared checks, and fills the decl
   assert.ok(r.records.every((x) => x.lambda !== undefined), 'eigEvery defaults to 1');
 });
 
+test('keepRecords: false holds the first and the last two records only, and streams every step through onStep', () => {
+  const model = makeModel({ kind: 'warmup', width: 8, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 1 });
+  const init = initParams(model, 1), data = warmupData();
+  const seen: number[] = [];
+  const all = train(model, init, data, { lr: 0.05, steps: 50, eigEvery: 0 });
+  const lean = train(model, init, data, { lr: 0.05, steps: 50, eigEvery: 0, keepRecords: false, onStep: (r) => seen.push(r.t) });
+  assert.equal(lean.records.map((r) => r.t), [0, 49, 50]);
+  assert.equal(seen, Array.from({ length: 51 }, (_, t) => t));
+  assert.equal(lean.records.map((r) => r.loss), [all.records[0].loss, all.records[49].loss, all.records[50].loss]);
+  assert.is(lean.phase, all.phase);
+  assert.is(lean.convergedAt, all.convergedAt);
+});
+
 test.run();
