@@ -77,6 +77,7 @@ export async function runFigure(
   fig: Figure, out: string, seed: number, width?: number, onProgress: (f: number, note: string) => void = () => {}, full = false, widths?: number[],
 ): Promise<FigureResult> {
   if (width !== undefined && !(Number.isInteger(width) && width >= 1)) throw new Error(`width must be a positive integer, got ${width}`);
+  if (fig.noWidth !== undefined && width !== undefined) throw new Error(`${fig.id} takes no --width: ${fig.noWidth}`);
   if (fig.sweepsWidths && width !== undefined) throw new Error(`${fig.id} sweeps widths; give them with --widths a,b,c instead of --width`);
   if (!fig.sweepsWidths && widths !== undefined) throw new Error(`${fig.id} runs at one width; --widths applies to the width-sweeping figures only (use --width)`);
   if (widths !== undefined && widths.length < 2) throw new Error(`--widths needs at least two widths to fit an exponent, got ${widths.join(',')}`);

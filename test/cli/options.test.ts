@@ -24,6 +24,8 @@ test('a flag of another command is refused, naming the commands that take it', (
   rejects(['check', '--golden', 'g.json', '--lr', '1'], /check does not use --lr \(train, oracle do\)/);
 });
 
+test('a figure that would ignore --width refuses it', () => rejects(['figure', 'logn', '--width', '500', '--out', 'o'], /logn takes no --width: its widths n = 10² … 10⁶ are the study/));
+
 test('oracle and sweep refuse --track instead of dropping it', () => {
   rejects(['oracle', '--model', 'warmup', '--lr', '1', '--track', 'hessian', '--out', 'g.json'], /--track is not supported by oracle: golden files record λ \(the NTK's\) only/);
   rejects(['sweep', '--model', 'warmup', '--lrs', '1x', '--track', 'hessian', '--quiet', '--out', 'sw'], /--track is not supported by sweep/);

@@ -52,6 +52,8 @@ export interface FigureSpec<O extends object, D, P = never> {
   weight: number;
   /** The figure sweeps widths: it takes `--widths a,b,c` rather than `--width N`. */
   sweepsWidths?: boolean;
+  /** Why the figure takes no --width at all (its widths are the study itself), when it takes none. */
+  noWidth?: string;
   defaults: O;
   /** The paper's sizes, for `--full` (figures without them ignore the flag). */
   full?: Partial<O>;
