@@ -81,6 +81,7 @@ export async function runFigure(
   if (fig.sweepsWidths && width !== undefined) throw new Error(`${fig.id} sweeps widths; give them with --widths a,b,c instead of --width`);
   if (!fig.sweepsWidths && widths !== undefined) throw new Error(`${fig.id} runs at one width; --widths applies to the width-sweeping figures only (use --width)`);
   if (widths !== undefined && widths.length < 2) throw new Error(`--widths needs at least two widths to fit an exponent, got ${widths.join(',')}`);
+  if (full && fig.full === undefined) throw new Error(`${fig.id} runs at the paper's sizes already; --full applies to ${withFullSizes().join(', ')}`);
   return runSpec(fig, out, { seed, width, widths, full }, (f, note) => onProgress(f, note ?? ''));
 }
 
@@ -110,6 +111,11 @@ export function indexMarkdown(results: readonly FigureResult[], pending: readonl
   return lines.join('\n') + '\n';
 }
 
+/** The figures that have paper sizes beyond their CI-friendly defaults (what --full switches). */
+function withFullSizes(): string[] {
+  return Object.values(SUITES).flat().filter((f) => f.full !== undefined).map((f) => f.id);
+}
+
 /**
  * Runs the experiments in order; index.md and results.json are rewritten after each one, so an interruption loses nothing finished.
  * @example
@@ -118,6 +124,7 @@ export function indexMarkdown(results: readonly FigureResult[], pending: readonl
 export async function reproduce(o: ReproduceOptions): Promise<FigureResult[]> {
   const suite = o.suite ?? 'linear';
   const figs = (o.ids ?? SUITES[suite].map((f) => f.id)).map(figureById);
+  if (o.full && !figs.some((f) => f.full !== undefined)) throw new Error(`--full: ${figs.map((f) => f.id).join(', ')} run at the paper's sizes already`);
   ensureDir(o.out);
   const total = figs.reduce((a, f) => a + f.weight, 0);
   const results: FigureResult[] = [];

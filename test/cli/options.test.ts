@@ -26,6 +26,11 @@ test('a flag of another command is refused, naming the commands that take it', (
 
 test('a figure that would ignore --width refuses it', () => rejects(['figure', 'logn', '--width', '500', '--out', 'o'], /logn takes no --width: its widths n = 10² … 10⁶ are the study/));
 
+test('--full where no figure has paper sizes beyond its defaults is refused', () => {
+  rejects(['figure', 'fig2', '--full', '--out', 'o'], /fig2 runs at the paper's sizes already; --full applies to .*fig4/);
+  rejects(['reproduce', '--full', '--out', 'o'], /--full: fig2, figS1, full, figS12, boundaries, logn run at the paper's sizes already/);
+});
+
 test('oracle and sweep refuse --track instead of dropping it', () => {
   rejects(['oracle', '--model', 'warmup', '--lr', '1', '--track', 'hessian', '--out', 'g.json'], /--track is not supported by oracle: golden files record λ \(the NTK's\) only/);
   rejects(['sweep', '--model', 'warmup', '--lrs', '1x', '--track', 'hessian', '--quiet', '--out', 'sw'], /--track is not supported by sweep/);
