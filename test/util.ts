@@ -1,5 +1,6 @@
 // Shared test helpers: seeded random tensors, inner products and relative errors.
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import { RandomState } from '../src/random/randomState';
 import * as assert from 'uvu/assert';
 import { Tensor, tensor } from '../src/linalg/tensor';
@@ -62,3 +63,6 @@ export function ulpDistance(a: number, b: number): number {
 
 /** True when python3 with numpy is on this machine (the numpy interop tests skip, saying so, otherwise). */
 export const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+
+/** True when Debian's dataset-fashion-mnist is installed (the tests about those very files skip, saying so, otherwise). */
+export const hasFashionMnist = fs.existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');

@@ -45,7 +45,7 @@ export const SETUP_OPTIONS = {
   inputDim: int({ flag: 'input-dim', arg: 'D', help: 'input dimension d of Gaussian (default 8) or synthetic (default 20) data', min: 1,
     default: (v) => (v.dataset === 'synthetic' ? 20 : 8), onlyWhen: GAUSSIAN_DATA }),
   dataSeed: seed({ flag: 'data-seed', help: 'seeds the Gaussian data and the subsets of --dataset', default: 0 }),
-  dataset: text({ flag: 'dataset', arg: 'fashion-mnist|mnist:DIR|npz:FILE|synthetic', help: 'a classification data set: balanced subsets, one-hot targets' }),
+  dataset: text({ flag: 'dataset', arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE|synthetic', help: 'a classification data set: balanced subsets, one-hot targets' }),
   trainSize: int({ flag: 'train-size', help: 'training examples (default 512, rounded down to a multiple of the classes)', min: 1, needs: 'dataset' }),
   testSize: int({ flag: 'test-size', help: 'test examples (default 1000, likewise)', min: 0, needs: 'dataset' }),
   classes: parsed({ flag: 'classes', arg: '0,1,...', help: 'the classes to keep (default all)', parse: classList, needs: 'dataset' }),

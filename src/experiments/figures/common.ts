@@ -1,4 +1,4 @@
-// What the figures share: model setups, fashion-mnist subsets and pooling, GD with defaults, the divergence-edge search, labels.
+// What the figures share: model setups, image subsets (fashion-mnist by default) and pooling, GD with defaults, the divergence-edge search, labels.
 import {
   Activation, Dataset, Model, Parameterization, TrainOptions, TrainResult, firstRows, gaussianData, initParams, lambdaAt, loadClassification, makeModel, train, warmupData,
 } from '../../models';
@@ -45,12 +45,28 @@ export function linearInstance(n: number, m: number, d: number, seed: number, da
   return instance(model, gaussianData(m, d, 1, dataSeed), seed);
 }
 
+/** The data set of the figures that do not name one: the one their reports and checks were written for. */
+export const FIGURE_DATASET = 'fashion-mnist';
+
 /**
- * A balanced fashion-mnist training subset and its first `lambdaSamples` rows, where λ is measured (the subset is
- * class-interleaved, so those rows are balanced too).
+ * A figure's data set: its `dataset` option, or fashion-mnist.
+ *
+ * @example
+ * figureDataset({ dataset: 'mnist' }); // 'mnist'
  */
-export function fashionSubsets(o: { trainSize: number; lambdaSamples: number; seed: number }): { train: Dataset; lambdaData: Dataset; source: string } {
-  const c = loadClassification('fashion-mnist', { trainSize: o.trainSize, testSize: 0, seed: o.seed });
+export function figureDataset(o: { dataset?: string }): string {
+  return o.dataset ?? FIGURE_DATASET;
+}
+
+/**
+ * A balanced training subset of the figure's data set (fashion-mnist unless `dataset` says otherwise) and its first
+ * `lambdaSamples` rows, where λ is measured (the subset is class-interleaved, so those rows are balanced too).
+ *
+ * @example
+ * const { train, lambdaData } = imageSubsets({ trainSize: 500, lambdaSamples: 100, seed: 0, dataset: 'mnist' });
+ */
+export function imageSubsets(o: { trainSize: number; lambdaSamples: number; seed: number; dataset?: string }): { train: Dataset; lambdaData: Dataset; source: string } {
+  const c = loadClassification(figureDataset(o), { trainSize: o.trainSize, testSize: 0, seed: o.seed });
   return { train: c.train, lambdaData: firstRows(c.train, o.lambdaSamples), source: c.source };
 }
 

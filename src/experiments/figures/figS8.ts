@@ -3,7 +3,7 @@ import { Activation, DIVERGENCE_LOSS_TEXT, firstRows } from '../../models';
 import { Bracket } from '../bisect';
 import { fmt } from '../report';
 import { Series } from '../plot';
-import { Instance, divergenceEdge, diverges, fashionSubsets, gd, mlpInstance } from './common';
+import { Instance, divergenceEdge, diverges, imageSubsets, gd, mlpInstance } from './common';
 import { FigureOutput } from './output';
 import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
@@ -28,6 +28,8 @@ export interface FigS8Options {
   /** Panel (b): η·λ0 scanned for divergence before bisecting its first edge. */
   scan: number[];
   relTol: number;
+  /** The data set (a --dataset spec); absent: fashion-mnist. Optional, so the default runs' outputs, which list the options, stay as they were. */
+  dataset?: string;
 }
 
 export const FIGS8_DEFAULTS: FigS8Options = {
@@ -74,7 +76,7 @@ function linearRun(inst: Instance, gamma: number, o: FigS8Options): S8Linear['mo
 
 export function computeFigS8(o: FigS8Options, progress: Progress = () => {}): FigS8Data {
   progress(0, 'data');
-  const { train, lambdaData } = fashionSubsets(o);
+  const { train, lambdaData } = imageSubsets(o);
   const curves: S8Curve[] = [];
   FIGS8_ACTIVATIONS.forEach((act, i) => {
     const inst = mlpInstance({ width: o.width, depth: 2, act, sigmaW: Math.SQRT2, sigmaB: 0 }, train, o.seed, lambdaData);
