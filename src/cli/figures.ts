@@ -9,6 +9,7 @@ import { progress } from './progress';
 /** Every experiment id, for messages. */
 export const ALL_IDS = Object.values(figures.SUITES).flatMap((s) => s.map((f) => f.id)).join(', ');
 
+const figureData = text({ flag: 'dataset', arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE', help: 'the images of the figures that train on them (default fashion-mnist)' });
 const figureSeed = seed({ flag: 'seed', help: 'seed of the initializations (and data where the figure draws them)', default: 0 });
 const suite = parsed({
   flag: 'suite', arg: Object.keys(figures.SUITES).join('|'), help: 'which experiments (default linear)', default: 'linear' as figures.Suite,
@@ -32,12 +33,13 @@ export const figure = defineCommand({
     out: text({ flag: 'out', arg: 'DIR', help: 'output directory (default out/<id>)' }), seed: figureSeed,
     width: int({ flag: 'width', arg: 'N', help: 'overrides the figure\'s default width', min: 1 }),
     widths: widths('the widths of a width-sweeping figure (haas, figS13c)'), full, quiet,
+    dataset: figureData,
   },
   async run(o, { positionals: [id] }) {
     const fig = figures.figureById(id);
     const dir = o.out ?? `out/${id}`;
     const bar = progress(id, 1000, o.quiet);
-    const r = await runFigure(fig, dir, o.seed, o.width, (f, note) => bar.update(Math.round(1000 * f), note), o.full, o.widths);
+    const r = await runFigure(fig, dir, o.seed, o.width, (f, note) => bar.update(Math.round(1000 * f), note), o.full, o.widths, o.dataset);
     bar.finish();
     console.log(verdictLine(r));
     console.log(`wrote ${path.join(dir, 'report.md')} and ${r.files.length + r.plots.length - 1} data and plot files`);
@@ -47,14 +49,14 @@ export const figure = defineCommand({
 export const reproduceCommand = defineCommand({
   name: 'reproduce',
   summary: 'every experiment into --out/<id>/, with --out/index.md linking all reports and plots (npm start)',
-  options: { out: out('output directory', 'out'), seed: figureSeed, suite, only, full, quiet },
+  options: { out: out('output directory', 'out'), seed: figureSeed, suite, only, full, quiet, dataset: figureData },
   async run(o) {
     o.only?.forEach((id) => figures.figureById(id)); // unknown ids fail before anything runs
     const bar = progress('reproduce', 1000, o.quiet);
     bar.update(0);
     const started = Date.now();
     const results = await reproduce({
-      out: o.out, seed: o.seed, ids: o.only, suite: o.suite, full: o.full, onProgress: (f, note) => bar.update(Math.round(1000 * f), note),
+      out: o.out, seed: o.seed, ids: o.only, suite: o.suite, full: o.full, dataset: o.dataset, onProgress: (f, note) => bar.update(Math.round(1000 * f), note),
     });
     bar.finish();
     for (const r of results) console.log(verdictLine(r));

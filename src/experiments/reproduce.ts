@@ -18,6 +18,8 @@ export interface ReproduceOptions {
   full?: boolean;
   /** Overall progress in [0, 1] and what is running. */
   onProgress?: (fraction: number, note: string) => void;
+  /** The image data set of the figures that take one (the others build their own data). */
+  dataset?: string;
 }
 
 /** The share of a figure's progress bar that its compute fills; the report step (mostly plot rendering) takes the rest. */
@@ -30,7 +32,8 @@ const COMPUTE_SHARE = 0.9;
  */
 export function figureOptions<O extends object, D, P>(fig: FigureSpec<O, D, P>, run: RunSettings): O {
   const base: O = { ...fig.defaults, ...(run.full ? fig.full : {}) };
-  return { ...base, ...fig.overrides(run, base) };
+  // dataset only when given: figures that write their options into their files stay byte-identical without it.
+  return { ...base, ...fig.overrides(run, base), ...(run.dataset !== undefined && { dataset: run.dataset }) };
 }
 
 /**
@@ -74,15 +77,18 @@ function footer(id: string, seed: number, seconds: number, plots: readonly strin
  * const r = await runFigure(figureById('figS13c'), 'out/figS13c', 0, undefined, () => {}, false, [64, 128, 256]);
  */
 export async function runFigure(
-  fig: Figure, out: string, seed: number, width?: number, onProgress: (f: number, note: string) => void = () => {}, full = false, widths?: number[],
+  fig: Figure, out: string, seed: number, width?: number, onProgress: (f: number, note: string) => void = () => {}, full = false, widths?: number[], dataset?: string,
 ): Promise<FigureResult> {
   if (width !== undefined && !(Number.isInteger(width) && width >= 1)) throw new Error(`width must be a positive integer, got ${width}`);
   if (fig.noWidth !== undefined && width !== undefined) throw new Error(`${fig.id} takes no --width: ${fig.noWidth}`);
   if (fig.sweepsWidths && width !== undefined) throw new Error(`${fig.id} sweeps widths; give them with --widths a,b,c instead of --width`);
   if (!fig.sweepsWidths && widths !== undefined) throw new Error(`${fig.id} runs at one width; --widths applies to the width-sweeping figures only (use --width)`);
   if (widths !== undefined && widths.length < 2) throw new Error(`--widths needs at least two widths to fit an exponent, got ${widths.join(',')}`);
+  if (dataset !== undefined && !fig.takesDataset) {
+    throw new Error(`${fig.id} takes no --dataset (it builds its own data); --dataset applies to ${Object.values(SUITES).flat().filter((f) => f.takesDataset).map((f) => f.id).join(', ')}`);
+  }
   if (full && fig.full === undefined) throw new Error(`${fig.id} runs at the paper's sizes already; --full applies to ${withFullSizes().join(', ')}`);
-  return runSpec(fig, out, { seed, width, widths, full }, (f, note) => onProgress(f, note ?? ''));
+  return runSpec(fig, out, { seed, width, widths, full, dataset }, (f, note) => onProgress(f, note ?? ''));
 }
 
 /**
@@ -124,13 +130,14 @@ function withFullSizes(): string[] {
 export async function reproduce(o: ReproduceOptions): Promise<FigureResult[]> {
   const suite = o.suite ?? 'linear';
   const figs = (o.ids ?? SUITES[suite].map((f) => f.id)).map(figureById);
+  if (o.dataset !== undefined && !figs.some((f) => f.takesDataset)) throw new Error(`--dataset: none of ${figs.map((f) => f.id).join(', ')} trains on images`);
   if (o.full && !figs.some((f) => f.full !== undefined)) throw new Error(`--full: ${figs.map((f) => f.id).join(', ')} run at the paper's sizes already`);
   ensureDir(o.out);
   const total = figs.reduce((a, f) => a + f.weight, 0);
   const results: FigureResult[] = [];
   let before = 0;
   for (const fig of figs) {
-    const r = await runFigure(fig, path.join(o.out, fig.id), o.seed, undefined, (f, note) => o.onProgress?.((before + f * fig.weight) / total, `${fig.id}: ${note}`), o.full);
+    const r = await runFigure(fig, path.join(o.out, fig.id), o.seed, undefined, (f, note) => o.onProgress?.((before + f * fig.weight) / total, `${fig.id}: ${note}`), o.full && fig.full !== undefined, undefined, fig.takesDataset ? o.dataset : undefined);
     results.push(r);
     before += fig.weight;
     const pending = figs.slice(results.length).map((f) => f.id);

@@ -31,6 +31,11 @@ test('--full where no figure has paper sizes beyond its defaults is refused', ()
   rejects(['reproduce', '--full', '--out', 'o'], /--full: fig2, figS1, full, figS12, boundaries, logn run at the paper's sizes already/);
 });
 
+test('figure --dataset: the image figures take it, the others refuse it', () => {
+  rejects(['figure', 'fig2', '--dataset', 'mnist', '--out', 'o'], /fig2 takes no --dataset \(it builds its own data\); --dataset applies to .*fig4/);
+  rejects(['reproduce', '--suite', 'linear', '--dataset', 'mnist', '--out', 'o'], /--dataset: none of fig2, .* trains on images/);
+});
+
 test('oracle and sweep refuse --track instead of dropping it', () => {
   rejects(['oracle', '--model', 'warmup', '--lr', '1', '--track', 'hessian', '--out', 'g.json'], /--track is not supported by oracle: golden files record λ \(the NTK's\) only/);
   rejects(['sweep', '--model', 'warmup', '--lrs', '1x', '--track', 'hessian', '--quiet', '--out', 'sw'], /--track is not supported by sweep/);

@@ -142,6 +142,7 @@ async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: R
 }
 
 export const fig3: FigureSpec<Fig3Options, Fig3Data> = {
+  takesDataset: true,
   id: 'fig3',
   title: 'Fig. 3: early dynamics of a ReLU net under SGD, and c_act by depth',
   suite: 'nonlinear',

@@ -182,7 +182,7 @@ async function reportFig6(d: Fig4Data, o: Fig4Options, out: FigureOutput, run: R
 }
 
 /** fig4 and fig6 take the same options, so that fig6 reuses fig4's runs within one process. */
-const FIG4_OPTIONS = { suite: 'nonlinear', defaults: FIG4_DEFAULTS, full: FIG4_FULL, overrides: seedAndWidth('width') } as const;
+const FIG4_OPTIONS = { suite: 'nonlinear', defaults: FIG4_DEFAULTS, full: FIG4_FULL, overrides: seedAndWidth('width'), takesDataset: true } as const;
 
 export const fig4: FigureSpec<Fig4Options, Fig4Data> = {
   id: 'fig4',

@@ -172,6 +172,7 @@ async function reportFigS10(d: FigS10Data, o: FigS10Options, out: FigureOutput, 
 }
 
 export const figS10: FigureSpec<FigS10Options, FigS10Data> = {
+  takesDataset: true,
   id: 'figS10',
   title: 'Fig. S10: a two-hidden-layer tanh net, SGD on Fashion-MNIST',
   suite: 'nonlinear',

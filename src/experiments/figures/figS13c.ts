@@ -71,6 +71,7 @@ async function reportFigS13c(d: FigS13cData, o: FigS13cOptions, out: FigureOutpu
 }
 
 export const figS13c: FigureSpec<FigS13cOptions, FigS13cData> = {
+  takesDataset: true,
   id: 'figS13c',
   title: 'Fig. S13c: the kernel stops moving after the catapult, more so when wider',
   suite: 'nonlinear',

@@ -194,6 +194,7 @@ async function reportFigS8(d: FigS8Data, o: FigS8Options, out: FigureOutput, run
 }
 
 export const figS8: FigureSpec<FigS8Options, FigS8Data> = {
+  takesDataset: true,
   id: 'figS8',
   title: 'Fig. S8: momentum γ = 0.9 — λ_t at η = 1/λ0, and the linear-model limit 2(1+γ)/λ0',
   suite: 'nonlinear',

@@ -353,6 +353,7 @@ async function plots(out: FigureOutput, d: HaasData, o: HaasOptions): Promise<vo
 }
 
 export const haas: FigureSpec<HaasOptions, HaasFigureData, EtaMax[]> = {
+  takesDataset: true,
   id: 'haas',
   title: 'Haas et al.: maximal stable learning rate against width, MSE vs cross-entropy',
   suite: 'followups',

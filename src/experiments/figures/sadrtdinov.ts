@@ -379,6 +379,7 @@ async function reportSadrtdinov(d: SadrtdinovData, o: SadrtdinovOptions, out: Fi
 }
 
 export const sadrtdinov: FigureSpec<SadrtdinovOptions, SadrtdinovData, SadrtdinovRun[]> = {
+  takesDataset: true,
   id: 'sadrtdinov',
   title: 'Sadrtdinov et al.: the initial learning rate that gives the best model after fine-tuning or SWA',
   suite: 'followups',

@@ -22,6 +22,8 @@ export interface RunSettings {
   widths?: number[];
   /** Run at the paper's sizes instead of the CI-friendly defaults. */
   full: boolean;
+  /** The image data set, for the figures that take one (`takesDataset`). */
+  dataset?: string;
 }
 
 /** What `compute` may use besides its options: nothing in it touches the file system itself. */
@@ -52,6 +54,8 @@ export interface FigureSpec<O extends object, D, P = never> {
   weight: number;
   /** The figure sweeps widths: it takes `--widths a,b,c` rather than `--width N`. */
   sweepsWidths?: boolean;
+  /** The figure trains on images and takes `--dataset` (its options have a `dataset` field). */
+  takesDataset?: boolean;
   /** Why the figure takes no --width at all (its widths are the study itself), when it takes none. */
   noWidth?: string;
   defaults: O;
