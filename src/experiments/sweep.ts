@@ -207,33 +207,68 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/**
- * Marks a lock as stale (mtime at the epoch) when its holder is known to be gone: a dead process on this host, or
- * this very PID (a container restart that reused it). The takeover itself is proper-lockfile's, so two reruns
- * racing for it cannot both win.
- */
-function expireDeadLock(at: string): void {
-  let st: fs.Stats;
-  try { st = fs.statSync(at); } catch { return; }
-  if (st.isFile()) return void fs.rmSync(at, { force: true }); // an older catapult's lock file, or one left empty by a full disk
+/** The lock's holder is known to be gone: a dead process on this host, or this very PID (a container restart reused it). */
+function holderIsGone(at: string): boolean {
   let owner: Partial<LockOwner> = {};
-  try { owner = JSON.parse(fs.readFileSync(`${at}.json`, 'utf8')); } catch { return; } // no owner yet: mtime decides
-  if (owner.host === os.hostname() && typeof owner.pid === 'number' && (owner.pid === process.pid || !pidAlive(owner.pid))) fs.utimesSync(at, 0, 0);
+  try { owner = JSON.parse(fs.readFileSync(`${at}.json`, 'utf8')); } catch { return false; } // no owner yet: the mtime decides
+  return owner.host === os.hostname() && typeof owner.pid === 'number' && (owner.pid === process.pid || !pidAlive(owner.pid));
+}
+
+/** proper-lockfile never removes a lock itself here (its own stale takeover races: two reruns can both win it). */
+const NEVER_STALE_MS = 10 * 365 * 86_400_000;
+
+/** Takes DIR/sweep.lock with proper-lockfile (atomic mkdir, mtime refreshed while held), or throws its ELOCKED. */
+function acquire(dir: string, at: string, onLost: (e: Error) => void): () => void {
+  return lockfile().lockSync(dir, { lockfilePath: at, stale: NEVER_STALE_MS, update: LOCK_STALE_MS / 3, realpath: false, onCompromised: onLost });
 }
 
 /**
- * Claims DIR for this process with proper-lockfile's scheme: DIR/sweep.lock is a directory made atomically and
- * its mtime refreshed while held, so a lock nobody refreshed for LOCK_STALE_MS (a killed process, another host
- * after a requeue) is taken over; a dead holder on this host is taken over at once. Returns the release
- * function and a check that throws if another process took the lock over meanwhile.
+ * Removes a lock nobody refreshed for LOCK_STALE_MS, or whose holder is gone, under a second lock (DIR/sweep.lock.takeover, an atomic mkdir)
+ * so that of several reruns racing for it exactly one removes it; the others find the winner's lock and stop.
+ * Returns whether this process removed it.
+ */
+function takeOverStale(at: string): boolean {
+  const mutex = `${at}.takeover`;
+  try {
+    const st = fs.statSync(mutex);
+    if (Date.now() - st.mtimeMs > 2 * LOCK_STALE_MS) fs.rmSync(mutex, { recursive: true, force: true }); // its taker died mid-way
+  } catch { /* no takeover under way */ }
+  try {
+    fs.mkdirSync(mutex);
+  } catch {
+    return false; // another rerun is taking it over
+  }
+  try {
+    let st: fs.Stats;
+    try { st = fs.statSync(at); } catch { return true; } // already gone
+    // A plain file there is an older catapult's lock, or one left empty by a full disk: never a live lock.
+    if (st.isDirectory() && Date.now() - st.mtimeMs <= LOCK_STALE_MS && !holderIsGone(at)) return false;
+    fs.rmSync(at, { recursive: true, force: true });
+    fs.rmSync(`${at}.json`, { force: true });
+    return true;
+  } finally {
+    fs.rmSync(mutex, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Claims DIR for this process: DIR/sweep.lock is a directory made atomically and its mtime refreshed while held
+ * (proper-lockfile). A lock nobody refreshed for LOCK_STALE_MS (a killed process, another host after a requeue) is
+ * taken over, and so at once is one whose holder is a dead process on this host; of several reruns racing for a
+ * stale lock exactly one gets it. Returns the release function and a check that throws if the lock was lost.
  */
 function lock(dir: string): { release: () => void; assertHeld: () => void } {
   const at = lockPath(dir);
-  expireDeadLock(at);
   let lost: Error | null = null;
+  const onLost = (e: Error) => { lost = e; };
   let release: () => void;
   try {
-    release = lockfile().lockSync(dir, { lockfilePath: at, stale: LOCK_STALE_MS, update: LOCK_STALE_MS / 3, realpath: false, onCompromised: (e) => { lost = e; } });
+    try {
+      release = acquire(dir, at, onLost);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || !takeOverStale(at)) throw e;
+      release = acquire(dir, at, onLost);
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
       throw new Error(`${dir} is in use by another sweep or merge (${at} was refreshed less than ${LOCK_STALE_MS / 1000} s ago); wait for it to finish`);

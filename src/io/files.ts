@@ -47,7 +47,7 @@ export function makeDirs(dir: string): void {
   let at = nodePath.resolve(dir);
   for (;;) {
     let st: fs.Stats | undefined;
-    try { st = fs.statSync(at); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    try { st = fs.statSync(at); } catch (e) { if (!['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e; }
     if (st !== undefined) {
       if (!st.isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: 'ENOTDIR' });
       break;

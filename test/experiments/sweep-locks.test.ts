@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawn } from 'child_process';
 import * as lockfile from 'proper-lockfile';
 import { DIVERGENCE_LOSS } from '../../src/models';
 import { serializeNpz } from '../../src/io/npz';
@@ -76,6 +77,30 @@ test('a resume with other bytes at the --data path is refused (the inputs are re
   assert.is((await runSweep({ config: c, out: out('by-content') })).resumed, 2, 'same bytes: resumes');
   write(2);
   await rejects(runSweep({ config: c, out: out('by-content') }), /by-content holds a different sweep \(inputs\.data: /);
+});
+
+test('two reruns racing for one stale lock: never both run the grid', async () => {
+  const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
+  const args = ['sweep', '--model', 'warmup', '--widths', '3000', '--seeds', '0,1', '--lrs', '0.5x,1x,1.5x', '--steps', '300', '--converge', '1e-300', '--quiet'];
+  const launch = (out: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const c = spawn(process.execPath, [BIN, ...args, '--out', out], { cwd: dir });
+    let stdout = '', stderr = '';
+    c.stdout.on('data', (b) => (stdout += b));
+    c.stderr.on('data', (b) => (stderr += b));
+    c.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+  for (let trial = 0; trial < 4; trial++) {
+    const name = `race${trial}`, at = path.join(out(name), 'sweep.lock');
+    fs.mkdirSync(at, { recursive: true });
+    fs.writeFileSync(`${at}.json`, JSON.stringify({ host: 'gone.cluster', pid: 1 }));
+    minutesAgo(at, 5);
+    const [a, b] = await Promise.all([launch(name), launch(name)]);
+    const ran = [a, b].map((r) => Number(/(\d+) ran now/.exec(r.stdout)?.[1] ?? 0));
+    assert.is(ran[0] + ran[1], 6, `trial ${trial}: the grid's 6 runs ran once in all (${ran}); ${a.stderr}${b.stderr}`);
+    for (const r of [a, b]) if (r.code !== 0) assert.match(r.stderr, /is in use by another sweep or merge/);
+    const lines = fs.readFileSync(path.join(out(name), 'results.jsonl'), 'utf8').trim().split('\n');
+    assert.is(lines.length, 6);
+  }
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
