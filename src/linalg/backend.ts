@@ -1,18 +1,27 @@
-// Picks the kernel backend (wasm SIMD on T threads, or plain JS) and where new float64 buffers live.
+// Picks the kernel backend (OpenBLAS through the native addon, wasm SIMD on T threads, or plain JS) and where new float64 buffers live.
 import * as os from 'os';
 import { ensureKernels, jsKernels, onFirstKernelUse, setBackend } from './kernels';
+import { loadNativeAddon, nativeAvailable, nativeKernels, OpenBlasInfo, openblasInfo } from './native/kernels';
 import { WasmRuntime } from './wasm/runtime';
 import { wasmKernels } from './wasm/kernels';
 
-/** `wasm`: relaxed-SIMD FMA where Node supports it, else plain SIMD; `wasm-simd`: plain SIMD, bitwise equal to `js`. */
-export type BackendName = 'wasm' | 'wasm-simd' | 'js';
-export const BACKENDS: readonly BackendName[] = ['wasm', 'wasm-simd', 'js'];
+/**
+ * `native`: the system OpenBLAS through the N-API addon (built at install when gcc and libopenblas-dev are there);
+ * `wasm`: relaxed-SIMD FMA where Node supports it, else plain SIMD; `wasm-simd`: plain SIMD, bitwise equal to `js`.
+ */
+export type BackendName = 'native' | 'wasm' | 'wasm-simd' | 'js';
+export const BACKENDS: readonly BackendName[] = ['native', 'wasm', 'wasm-simd', 'js'];
 
 export interface BackendInfo {
   name: BackendName;
-  /** 'fma', 'simd' or 'js': what actually runs. */
-  flavor: 'fma' | 'simd' | 'js';
+  /**
+   * What actually runs: 'fma', 'simd' or 'js', or `openblas-<version>-<core>` on native (the bits depend on
+   * both, so a sweep resumed or a golden rerun on another OpenBLAS is told apart like FMA from SIMD).
+   */
+  flavor: 'fma' | 'simd' | 'js' | `openblas-${string}`;
   threads: number;
+  /** On native: the OpenBLAS version, kernel set and configuration string. */
+  openblas?: OpenBlasInfo;
 }
 
 let runtime: WasmRuntime | null = null;
@@ -37,6 +46,15 @@ export function useBackend(name: BackendName, threads = defaultThreads()): Backe
     setBackend(jsKernels);
     runtime = null;
     info = { name, flavor: 'js', threads: 1 };
+    return info;
+  }
+  if (name === 'native') {
+    const addon = loadNativeAddon();
+    addon.setThreads(threads);
+    setBackend(nativeKernels(addon));
+    runtime = null;
+    const openblas = openblasInfo(addon);
+    info = { name, flavor: `openblas-${openblas.version}-${openblas.core}`, threads, openblas };
     return info;
   }
   const flavor = name === 'wasm-simd' ? 'simd' : 'auto';
@@ -64,6 +82,11 @@ export function backendInfo(): BackendInfo {
   return { ...info };
 }
 
+/** The backend used when neither CATAPULT_BACKEND nor --backend names one: native where the addon is built, else wasm. */
+export function defaultBackend(): BackendName {
+  return nativeAvailable() ? 'native' : 'wasm';
+}
+
 /** The active wasm runtime, or null on the js backend (bench and tests reach the heap through it). */
 export function activeRuntime(): WasmRuntime | null {
   ensureKernels();
@@ -72,7 +95,7 @@ export function activeRuntime(): WasmRuntime | null {
 
 /**
  * A float64 buffer of n elements (zeroed unless `zero` is false: for outputs written in full) where the active kernels read it without a copy: the wasm
- * heap on the wasm backend (JS memory if that is full), ordinary memory on the js backend.
+ * heap on the wasm backend (JS memory if that is full), ordinary memory on the native and js backends.
  */
 export function allocF64(n: number, zero = true): Float64Array {
   ensureKernels();
@@ -86,22 +109,28 @@ export function freeF64(a: Float64Array): void {
 }
 
 /**
- * Chooses the backend from CATAPULT_BACKEND / CATAPULT_THREADS (default: wasm on two threads), falling back to js
- * with a warning. The CLI calls it at start; a library user may call it, or `useBackend`, or get it at the first
- * kernel call. Importing the engine does no work.
+ * Chooses the backend from CATAPULT_BACKEND / CATAPULT_THREADS (default: native if built, else wasm, on two threads),
+ * falling back with a warning (native to wasm, wasm to js). The CLI calls it at start; a library user may call it, or
+ * `useBackend`, or get it at the first kernel call. Importing the engine does no work.
  *
  * @example
  * initBackend(); // what `catapult` does before any command
  */
 export function initBackend(): BackendInfo {
-  const name = (process.env.CATAPULT_BACKEND ?? 'wasm') as BackendName;
+  const env = process.env.CATAPULT_BACKEND;
+  const name = (env === undefined || env === '' ? defaultBackend() : env) as BackendName;
   const t = process.env.CATAPULT_THREADS;
   const threads = t === undefined || t === '' ? defaultThreads() : Number(t);
   try {
     useBackend(name, threads);
   } catch (e) {
-    process.stderr.write(`catapult: warning: backend ${name} unavailable (${e instanceof Error ? e.message : e}); using js\n`);
-    useBackend('js');
+    const fallback = name === 'native' ? 'wasm' : 'js';
+    process.stderr.write(`catapult: warning: backend ${name} unavailable (${e instanceof Error ? e.message : e}); using ${fallback}\n`);
+    try {
+      useBackend(fallback, threads);
+    } catch {
+      useBackend('js');
+    }
   }
   return backendInfo();
 }
