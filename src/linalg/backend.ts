@@ -2,6 +2,7 @@
 import * as os from 'os';
 import { ensureKernels, jsKernels, onFirstKernelUse, setBackend } from './kernels';
 import { loadNativeAddon, nativeAvailable, nativeKernels, OpenBlasInfo, openblasInfo } from './native/kernels';
+import { BufferPool } from './native/pool';
 import { WasmRuntime } from './wasm/runtime';
 import { wasmKernels } from './wasm/kernels';
 
@@ -26,6 +27,8 @@ export interface BackendInfo {
 
 let runtime: WasmRuntime | null = null;
 let info: BackendInfo = { name: 'js', flavor: 'js', threads: 1 };
+/** The native backend's buffers (JS memory, reused by exact length once freed). */
+const pool = new BufferPool();
 
 /** Kernel threads when nothing says otherwise: both cores of the target machines, never more than the host has. */
 export function defaultThreads(): number {
@@ -95,17 +98,31 @@ export function activeRuntime(): WasmRuntime | null {
 
 /**
  * A float64 buffer of n elements (zeroed unless `zero` is false: for outputs written in full) where the active kernels read it without a copy: the wasm
- * heap on the wasm backend (JS memory if that is full), ordinary memory on the native and js backends.
+ * heap on the wasm backend (JS memory if that is full), JS memory on the native backend (reusing freed buffers) and on js.
  */
 export function allocF64(n: number, zero = true): Float64Array {
   ensureKernels();
-  return runtime?.heap.alloc(n, zero) ?? new Float64Array(n);
+  return runtime?.heap.alloc(n, zero) ?? (info.name === 'native' ? pool.alloc(n, zero) : new Float64Array(n));
 }
 
 /** Hands a buffer from `allocF64` back for reuse; it must not be read or written afterwards. */
 export function freeF64(a: Float64Array): void {
   runtime?.heap.freeView(a);
   for (const rt of runtimes.values()) if (rt !== runtime) rt.heap.freeView(a);
+  pool.freeView(a);
+}
+
+/** Bytes in the buffers `allocF64` handed out and not yet freed, and their peak since `resetPeak`. */
+export interface KernelMemory {
+  readonly live: number;
+  readonly peak: number;
+  resetPeak(): void;
+}
+
+/** The active backend's buffer accounting (the wasm heap, or the native pool); null on js, which does not count. */
+export function kernelMemory(): KernelMemory | null {
+  ensureKernels();
+  return runtime?.heap ?? (info.name === 'native' ? pool : null);
 }
 
 /**

@@ -10,6 +10,7 @@ import * as blas from '../../src/linalg/blas';
 import { dgemm } from '../../src/linalg/gemm';
 import { kernels } from '../../src/linalg/kernels';
 import { loadNativeAddon, nativeAvailable } from '../../src/linalg/native/kernels';
+import { BufferPool } from '../../src/linalg/native/pool';
 import { train } from '../../src/models';
 import { setup } from '../../src/experiments';
 import { LAYOUTS, randomArray, rng, storeMatrix } from './helpers';
@@ -169,6 +170,36 @@ if (!available) {
     assert.is(on('wasm-simd', 1, backendInfo).openblas, undefined, 'the wasm backends report no OpenBLAS');
   });
 }
+
+test('the native buffer pool reuses freed arrays by exact length, zeroed, and never holds more than the live high-water mark', () => {
+  const pool = new BufferPool();
+  const a = pool.alloc(5000), b = pool.alloc(8000);
+  a.fill(3);
+  assert.is(pool.live, 13000 * 8);
+  pool.freeView(a);
+  pool.freeView(a); // a second free is ignored, never a double entry
+  pool.freeView(b.subarray(0, 4000)); // a view is not the array handed out
+  pool.freeView(new Float64Array(5000)); // nor is a foreign array
+  assert.is(pool.live, 8000 * 8);
+  assert.is(pool.pooled, 5000 * 8);
+  const c = pool.alloc(5000);
+  assert.ok(c === a, 'a freed array of the same length comes back');
+  assert.ok(c.every((v) => v === 0), 'zeroed on reuse');
+  assert.ok(pool.alloc(5000) !== a, 'an array is handed out once');
+  assert.ok(pool.alloc(100) !== pool.alloc(100), 'short arrays are not pooled');
+  // Capacity: live + pooled never passes the most ever live; the size freed least recently makes room first.
+  const q = new BufferPool();
+  const x = q.alloc(10000), y = q.alloc(20000);
+  q.freeView(x);
+  q.freeView(y);
+  assert.is(q.pooled, 30000 * 8);
+  q.resetPeak();
+  assert.is(q.peak, 0, 'the measured peak restarts');
+  const z = q.alloc(25000); // not pooled: live 25000 + pooled 30000 > high water 30000
+  q.freeView(z); // room is made by dropping the older sizes (10000 first, then 20000)
+  assert.is(q.pooled, 25000 * 8);
+  assert.ok(q.alloc(25000) === z && q.alloc(10000) !== x, 'the recent size stayed, the old one went');
+});
 
 test('the native build never fails the install: without OpenBLAS headers it prints one line and leaves no addon', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-native-'));
