@@ -1,10 +1,10 @@
-// Kernel bench: gemm (naive JS, tiled JS, wasm and native on 1 and 2 threads, numpy on 1 and 2) and memory-bound gemv/dot/axpy.
+// Kernel bench: gemm (naive JS, tiled JS, wasm and native on 1 and 2 threads, numpy and PyTorch on 1 and 2) and memory-bound gemv/dot/axpy.
 import { activeRuntime, backendInfo, useBackend } from '../src/linalg/backend';
 import * as blas from '../src/linalg/blas';
 import { dgemm as jsGemm, dgemmNaive } from '../src/linalg/gemm';
 import { kernels } from '../src/linalg/kernels';
 import { nativeAvailable } from '../src/linalg/native/kernels';
-import { best, fill, fmt, numpy, once, pick, table, withBackend, writeResults } from './harness';
+import { best, fill, fmt, numpy, once, pick, table, torch, withBackend, writeResults } from './harness';
 
 export const name = 'kernels';
 
@@ -28,7 +28,10 @@ function onNative<T>(threads: number, f: () => T): T | null {
 function gemmRows(): object[] {
   const np1 = numpy(GEMM_SIZES.map((n) => ({ kind: 'gemm', n })), 1);
   const np2 = numpy(GEMM_SIZES.map((n) => ({ kind: 'gemm', n })), 2);
+  const pt1 = torch(GEMM_SIZES.map((n) => ({ kind: 'gemm', n })), 1);
+  const pt2 = torch(GEMM_SIZES.map((n) => ({ kind: 'gemm', n })), 2);
   if (np1.error) console.log(`  numpy columns skipped: ${np1.error}`);
+  if (pt1.error) console.log(`  PyTorch columns skipped: ${pt1.error}`);
   if (!nativeAvailable()) console.log('  native columns skipped: the addon is not built');
   const rows = [];
   for (const n of GEMM_SIZES) {
@@ -49,11 +52,12 @@ function gemmRows(): object[] {
     const t1 = onNative(1, nat), t2 = onNative(2, nat);
     const native1 = t1 === null ? null : gf(t1), native2 = t2 === null ? null : gf(t2);
     const n1 = pick(np1, { kind: 'gemm', n })?.gflops, n2 = pick(np2, { kind: 'gemm', n })?.gflops;
+    const torch1 = pick(pt1, { kind: 'gemm', n })?.gflops ?? null, torch2 = pick(pt2, { kind: 'gemm', n })?.gflops ?? null;
     const ratio = (a: number | null, b: number | undefined) => (a !== null && b ? a / b : null);
-    rows.push({ n, naive, tiled, wasm1, wasm2, simd2, native1, native2, numpy1: n1 ?? null, numpy2: n2 ?? null,
+    rows.push({ n, naive, tiled, wasm1, wasm2, simd2, native1, native2, numpy1: n1 ?? null, numpy2: n2 ?? null, torch1, torch2,
       wasm2OverNumpy2: ratio(wasm2, n2), wasm1OverNumpy1: ratio(wasm1, n1), native1OverNumpy1: ratio(native1, n1), native2OverNumpy2: ratio(native2, n2),
-      native2OverWasm2: ratio(native2, wasm2), wasm2OverTiled: wasm2 / tiled, wasm2OverNaive: wasm2 / naive, speedup2: wasm2 / wasm1, nativeSpeedup2: ratio(native2, native1 ?? undefined) });
-    console.log(`  gemm ${n}: native ${fmt(native1, 1)} / ${fmt(native2, 1)} GFLOP/s on 1 / 2 threads, wasm ${fmt(wasm1, 1)} / ${fmt(wasm2, 1)}, numpy ${fmt(n1, 1)} / ${fmt(n2, 1)}`);
+      native2OverWasm2: ratio(native2, wasm2), native1OverTorch1: ratio(native1, torch1 ?? undefined), native2OverTorch2: ratio(native2, torch2 ?? undefined), wasm2OverTiled: wasm2 / tiled, wasm2OverNaive: wasm2 / naive, speedup2: wasm2 / wasm1, nativeSpeedup2: ratio(native2, native1 ?? undefined) });
+    console.log(`  gemm ${n}: native ${fmt(native1, 1)} / ${fmt(native2, 1)} GFLOP/s on 1 / 2 threads, wasm ${fmt(wasm1, 1)} / ${fmt(wasm2, 1)}, numpy ${fmt(n1, 1)} / ${fmt(n2, 1)}, PyTorch ${fmt(torch1, 1)} / ${fmt(torch2, 1)}`);
   }
   return rows;
 }
@@ -100,9 +104,10 @@ export async function run(): Promise<void> {
   const mem = memoryBoundRows() as Array<Record<string, number | string>>;
   useBackend(before.name, before.threads);
   console.log('\ngemm, GFLOP/s (best call; wasm operands in the wasm heap, native ones in JS memory; 1 thread = 1T)');
-  table(['n', 'naive JS', 'tiled JS', 'wasm 1T', 'wasm 2T', 'wasm-simd 2T', 'native 1T', 'native 2T', 'numpy 1T', 'numpy 2T', 'native/numpy 1T', 'native/numpy 2T', 'native/wasm 2T', 'wasm/numpy 2T'],
-    gemm.map((r) => [String(r.n), fmt(r.naive), fmt(r.tiled), fmt(r.wasm1, 1), fmt(r.wasm2, 1), fmt(r.simd2, 1), fmt(r.native1, 1), fmt(r.native2, 1), fmt(r.numpy1, 1), fmt(r.numpy2, 1),
-      fmt(r.native1OverNumpy1, 3), fmt(r.native2OverNumpy2, 3), fmt(r.native2OverWasm2), fmt(r.wasm2OverNumpy2, 3)]));
+  table(['n', 'naive JS', 'tiled JS', 'wasm 1T', 'wasm 2T', 'wasm-simd 2T', 'native 1T', 'native 2T', 'numpy 1T', 'numpy 2T', 'PyTorch 1T', 'PyTorch 2T',
+    'native/numpy 1T', 'native/numpy 2T', 'native/PyTorch 2T', 'native/wasm 2T', 'wasm/numpy 2T'],
+  gemm.map((r) => [String(r.n), fmt(r.naive), fmt(r.tiled), fmt(r.wasm1, 1), fmt(r.wasm2, 1), fmt(r.simd2, 1), fmt(r.native1, 1), fmt(r.native2, 1), fmt(r.numpy1, 1), fmt(r.numpy2, 1),
+    fmt(r.torch1, 1), fmt(r.torch2, 1), fmt(r.native1OverNumpy1, 3), fmt(r.native2OverNumpy2, 3), fmt(r.native2OverTorch2, 3), fmt(r.native2OverWasm2), fmt(r.wasm2OverNumpy2, 3)]));
   console.log('\nmemory-bound kernels, GFLOP/s (1 thread unless marked)');
   table(['kernel', 'n', 'js', 'wasm 1T', 'wasm 2T', 'native 1T', 'native 2T', 'numpy 1T', 'native/numpy', 'wasm/numpy'],
     mem.map((r) => [String(r.kind), String(r.n), fmt(r.js as number), fmt(r.wasm1 as number), fmt(r.wasm2 as number | null), fmt(r.native1 as number | null), fmt(r.native2 as number | null),

@@ -39,7 +39,7 @@ function mlpBench(np: ReturnType<typeof numpy>): Record<string, unknown> {
   const heap = kernelMemory();
   heap?.resetPeak();
   const live0 = heap?.live ?? 0;
-  const wasm = best(() => mlpStep(s, params, w, out), 10, 3);
+  const seconds = best(() => mlpStep(s, params, w, out), 10, 3);
   const peakExtra = (heap?.peak ?? 0) - live0;
   // The data set stays in JS memory, so its gemms copy X in: count those bytes over one step.
   const staged0 = stagingCounts.bytes;
@@ -51,17 +51,18 @@ function mlpBench(np: ReturnType<typeof numpy>): Record<string, unknown> {
   const js = once(() => mlpStep(s, s.init.map((p) => tensor(p.shape, p.data)), w, out));
   useBackend(before.name, before.threads);
   const n2 = pick(np, { kind: 'mlp_step', width: MLP.width })?.seconds ?? null;
-  return { ...MLP, wasmSeconds: wasm, jsSeconds: js, numpy2Seconds: n2, wasmOverNumpyTime: n2 ? wasm / n2 : null, paramBytes,
+  return { ...MLP, backend: before.name, seconds, jsSeconds: js, numpy2Seconds: n2, overNumpyTime: n2 ? seconds / n2 : null, paramBytes,
     stepPeakBytesBeyondParams: peakExtra, stepPeakOverParams: peakExtra / paramBytes, stagedBytesPerStep: stagedPerStep };
 }
 
-function warmupBench(np: ReturnType<typeof numpy>, lr: number): Record<string, unknown> {
+function warmupBench(np: ReturnType<typeof numpy>, pt: ReturnType<typeof numpy>, lr: number): Record<string, unknown> {
   const s = setup({ model: 'warmup', width: WARMUP_N, act: 'relu', param: 'ntk', sigmaW: 1, sigmaB: 0, seed: 0, samples: 1, inputDim: 1, dataSeed: 0 });
   const run = () => train(s.model, s.init, s.data, { lr, steps: WARMUP_STEPS, momentum: 0, l2: 0, eigEvery: 0, maxLoss: 1e12, convergeFraction: 1e-300, measureLambda: false });
   run();
   const perStep = once(run, 5) / WARMUP_STEPS;
-  const n = pick(np, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null;
-  return { n: WARMUP_N, steps: WARMUP_STEPS, lr, secondsPerStep: perStep, stepsPerSecond: 1 / perStep, numpyStepsPerSecond: n ? 1 / n : null, speedOverNumpy: n ? n / perStep : null };
+  const n = pick(np, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null, t = pick(pt, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null;
+  return { n: WARMUP_N, steps: WARMUP_STEPS, lr, secondsPerStep: perStep, stepsPerSecond: 1 / perStep, numpyStepsPerSecond: n ? 1 / n : null, speedOverNumpy: n ? n / perStep : null,
+    torchStepsPerSecond: t ? 1 / t : null, speedOverTorch: t ? t / perStep : null };
 }
 
 /** Seconds per GD step (`train`'s step: forward, gradient, update) on each backend and thread count, against numpy's and PyTorch's. */
@@ -94,19 +95,21 @@ export async function run(): Promise<void> {
   const lr = 1 / lambdaAt(s.model, s.init, s.data); // η·λ0 = 1: lazy, so every timed step is finite
   const np = numpy([{ kind: 'mlp_step', ...MLP }], 2, 3);
   const npw = numpy([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
+  const ptw = torch([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
   if (np.error) console.log(`  numpy columns skipped: ${np.error}`);
   const gd = gdBench() as Record<string, Array<number | null>>;
   const mlp = mlpBench(np);
-  const warm = warmupBench(npw, lr);
+  const warm = warmupBench(npw, ptw, lr);
   const info = backendInfo();
   console.log(`\nMLP GD step (${GD.depth}×${GD.width} ReLU, batch ${GD.batch}×${GD.inputDim}, ${GD.outputs} outputs, MSE: forward, gradient, update), ms on 1 / 2 threads`);
   const pair = (x: Array<number | null>, scale = 1e3, d = 1) => `${fmt(x[0] === null ? null : x[0] * scale, d)} / ${fmt(x[1] === null ? null : x[1] * scale, d)}`;
   table(['', 'native', 'wasm', 'numpy', 'PyTorch', 'native/numpy time', 'native/PyTorch time'],
     [['GD step', pair(gd.nativeSeconds), pair(gd.wasmSeconds), pair(gd.numpySeconds), pair(gd.torchSeconds), pair(gd.nativeOverNumpyTime, 1, 2), pair(gd.nativeOverTorchTime, 1, 2)]]);
   console.log(`\nMLP step (width ${MLP.width}, ${MLP.depth} hidden ReLU layers, batch ${MLP.batch}×${MLP.inputDim}): forward + gradient + one NTK matvec; ${info.flavor} on ${info.threads} threads, numpy on 2`);
-  table(['', 'wasm s', 'js s', 'numpy s', 'wasm/numpy time', 'peak/param bytes'],
-    [['mlp step', fmt(mlp.wasmSeconds as number, 3), fmt(mlp.jsSeconds as number, 2), fmt(mlp.numpy2Seconds as number | null, 3), fmt(mlp.wasmOverNumpyTime as number | null), fmt(mlp.stepPeakOverParams as number)]]);
-  console.log(`\nwarmup-model GD at n = ${WARMUP_N} (train(), ${WARMUP_STEPS} steps, no λ)`);
-  table(['', 'steps/s', 'numpy steps/s', 'ratio'], [['warmup GD', fmt(warm.stepsPerSecond as number, 0), fmt(warm.numpyStepsPerSecond as number | null, 0), fmt(warm.speedOverNumpy as number | null, 3)]]);
+  table(['', `${info.name} s`, 'js s', 'numpy s', `${info.name}/numpy time`, 'peak/param bytes'],
+    [['mlp step', fmt(mlp.seconds as number, 3), fmt(mlp.jsSeconds as number, 2), fmt(mlp.numpy2Seconds as number | null, 3), fmt(mlp.overNumpyTime as number | null), fmt(mlp.stepPeakOverParams as number)]]);
+  console.log(`\nwarmup-model GD at n = ${WARMUP_N} (train(), ${WARMUP_STEPS} steps, no λ; ${info.flavor}): catapult's tape against numpy's hand-derived loop and PyTorch autograd`);
+  table(['', 'steps/s', 'numpy steps/s', 'PyTorch steps/s', 'vs numpy', 'vs PyTorch'], [['warmup GD', fmt(warm.stepsPerSecond as number, 0), fmt(warm.numpyStepsPerSecond as number | null, 0),
+    fmt(warm.torchStepsPerSecond as number | null, 0), fmt(warm.speedOverNumpy as number | null, 3), fmt(warm.speedOverTorch as number | null, 3)]]);
   writeResults('training', { gd, mlp, warmup: warm, numpy: { version: np.numpy, blas: np.blas } });
 }

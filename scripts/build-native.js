@@ -42,8 +42,9 @@ function build() {
   fs.mkdirSync(outDir, { recursive: true });
   // Written beside the target and renamed: a process that has the old addon loaded keeps its mapping intact.
   const tmp = path.join(outDir, `catapult_native.${process.pid}.tmp.node`);
-  // -ffp-contract=off: the level-1 loops must round every product and sum separately, like the JS kernels.
-  const args = ['-O2', '-shared', '-fPIC', '-pthread', '-ffp-contract=off', '-I', nodeInc, '-I', blasInc, source, '-o', tmp, '-lopenblas'];
+  // -ffp-contract=off: the level-1 loops must round every product and sum separately, like the JS kernels; -O3 vectorizes
+  // their unit-stride forms (lanes that are elementwise, or the dot's four chains: the same bits), 2–4× faster at n = 16000.
+  const args = ['-O3', '-shared', '-fPIC', '-pthread', '-ffp-contract=off', '-I', nodeInc, '-I', blasInc, source, '-o', tmp, '-lopenblas'];
   const r = spawnSync(cc, args, { encoding: 'utf8' });
   if (r.status !== 0) {
     fs.rmSync(tmp, { force: true });

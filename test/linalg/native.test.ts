@@ -110,6 +110,18 @@ if (!available) {
         assert.ok(Object.is(kernels.dnrm2(N, z, sx, ox), blas.dnrm2(N, z, sx, ox)), `dnrm2 bits N=${N} scale ${scale}`);
       }
     }
+    // Past the length where daxpy and dscal split across threads; an overlapping daxpy must stay in index order.
+    const big = 300001, bx = randomArray(big, next), by = randomArray(big, next);
+    const bn = by.slice(), bj = by.slice();
+    kernels.daxpy(big, 0.25, bx, 1, 0, bn, 1, 0);
+    blas.daxpy(big, 0.25, bx, 1, 0, bj, 1, 0);
+    kernels.dscal(big, -3, bn, 1, 0);
+    blas.dscal(big, -3, bj, 1, 0);
+    assert.ok(sameBits(bn, bj), 'threaded daxpy/dscal bits');
+    const shared = randomArray(big + 1, next), sj = shared.slice();
+    kernels.daxpy(big, 0.5, shared, 1, 0, shared, 1, 1);
+    blas.daxpy(big, 0.5, sj, 1, 0, sj, 1, 1);
+    assert.ok(sameBits(shared, sj), 'overlapping daxpy bits');
     const withNaN = randomArray(500, next);
     withNaN[77] = NaN;
     assert.ok(Number.isNaN(kernels.dnrm2(500, withNaN, 1, 0)));
