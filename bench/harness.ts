@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { backendInfo, BackendName, freeF64, useBackend } from '../src/linalg/backend';
+import { backendInfo, freeF64, withBackend } from '../src/linalg/backend';
 import { kernels } from '../src/linalg/kernels';
 import type { Tensor } from '../src/linalg/tensor';
 import { vjp } from '../src/autodiff';
@@ -86,16 +86,7 @@ export function pick(run: NumpyRun, match: Record<string, unknown>): NumpyResult
   return run.results.find((r) => Object.entries(match).every(([k, v]) => r[k] === v));
 }
 
-/** Runs `f` on a backend and thread count, then restores the previous one. */
-export function withBackend<T>(name: BackendName, threads: number, f: () => T): T {
-  const before = backendInfo();
-  useBackend(name, threads);
-  try {
-    return f();
-  } finally {
-    useBackend(before.name, before.threads);
-  }
-}
+export { withBackend };
 
 export const fmt = (x: number | null | undefined, d = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 

@@ -10,9 +10,10 @@ import json
 import math
 import os
 import sys
-import time
 
 import numpy as np
+
+from ref_timing import best_time, log
 
 THREAD_VARS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE')
 
@@ -21,10 +22,6 @@ try:
     from scipy.linalg.blas import daxpy as _scipy_daxpy
 except ImportError:
     _scipy_daxpy = None
-
-
-def log(*args):
-    print(*args, file=sys.stderr, flush=True)
 
 
 def blas_info():
@@ -37,28 +34,6 @@ def blas_info():
     desc = ' '.join(str(p) for p in parts if p)
     conf = blas.get('openblas configuration')
     return f'{desc} ({conf})' if conf else desc
-
-
-def best_time(fn, min_time):
-    """Minimum seconds per call over batches, after one warm-up call, once at least min_time has been spent.
-
-    The minimum (not the mean) is reported because the 2 cores are shared: interference only ever adds time.
-    Batches double until one lasts min_time/20, so tiny kernels are not dominated by timer and loop overhead.
-    """
-    fn()
-    target = min_time / 20
-    batch, reps, best, spent = 1, 0, math.inf, 0.0
-    while spent < min_time:
-        t0 = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        dt = time.perf_counter() - t0
-        spent += dt
-        reps += batch
-        best = min(best, dt / batch)
-        if dt < target:
-            batch *= 2
-    return best, reps
 
 
 # ---------------------------------------------------------------- BLAS kernels

@@ -8,34 +8,13 @@
 import json
 import math
 import sys
-import time
 
 import torch
 
+from ref_timing import best_time, log
+
 F64 = torch.float64
 SIGMA_W = math.sqrt(2.0)
-
-
-def log(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
-def best_time(fn, min_time):
-    """Minimum seconds per call over batches after one warm-up call (the same rule as numpy_ref.py)."""
-    fn()
-    target = min_time / 20
-    batch, reps, best, spent = 1, 0, math.inf, 0.0
-    while spent < min_time:
-        t0 = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        dt = time.perf_counter() - t0
-        spent += dt
-        reps += batch
-        best = min(best, dt / batch)
-        if dt < target:
-            batch *= 2
-    return best, reps
 
 
 def case_gemm(case, gen):

@@ -69,6 +69,22 @@ export function useBackend(name: BackendName, threads = defaultThreads()): Backe
   return info;
 }
 
+/**
+ * Runs `f` on a backend and thread count, then restores the backend that was active before (tests and benches compare them).
+ *
+ * @example
+ * const one = withBackend('native', 1, () => train(model, init, data, { lr })); // then back to what ran before
+ */
+export function withBackend<T>(name: BackendName, threads: number, f: () => T): T {
+  const before = backendInfo();
+  useBackend(name, threads);
+  try {
+    return f();
+  } finally {
+    useBackend(before.name, before.threads);
+  }
+}
+
 const runtimes = new Map<string, WasmRuntime>();
 function wasmRuntime(flavor: 'simd' | 'auto', threads: number): WasmRuntime {
   let rt = runtimes.get(flavor);

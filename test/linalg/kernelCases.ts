@@ -1,5 +1,5 @@
 // Shared kernel-test cases for the backends (wasm, native) against the JS reference: the gemm case list, a runner, bit equality.
-import { backendInfo, BackendName, useBackend } from '../../src/linalg/backend';
+import { withBackend } from '../../src/linalg/backend';
 import { dgemm } from '../../src/linalg/gemm';
 import { kernels } from '../../src/linalg/kernels';
 import { LAYOUTS, randomArray, rng, storeMatrix, transpose } from './helpers';
@@ -72,12 +72,4 @@ export function sameBits(a: Float64Array, b: Float64Array): boolean {
 }
 
 /** Runs `f` on a backend and thread count, then restores the one active before. */
-export function on<T>(name: BackendName, threads: number, f: () => T): T {
-  const before = backendInfo();
-  useBackend(name, threads);
-  try {
-    return f();
-  } finally {
-    useBackend(before.name, before.threads);
-  }
-}
+export const on = withBackend;
