@@ -1,10 +1,15 @@
-// Bench plumbing: best-of timing with Benchmark.js, the numpy subprocess, tables, and bench/results/*.json.
+// Bench plumbing: best-of timing with Benchmark.js, the numpy and PyTorch subprocesses, a GD step, tables, and bench/results/*.json.
 import Benchmark from 'benchmark';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { backendInfo, BackendName, useBackend } from '../src/linalg/backend';
+import { backendInfo, freeF64, withBackend } from '../src/linalg/backend';
+import { kernels } from '../src/linalg/kernels';
+import type { Tensor } from '../src/linalg/tensor';
+import { vjp } from '../src/autodiff';
+import { forwardPass } from '../src/models';
+import type { Setup } from '../src/experiments';
 
 /**
  * Fastest per-call time of `fn` in seconds. The best sample, not the mean: these machines are shared,
@@ -32,16 +37,48 @@ export function once(fn: () => void, repeats = 1): number {
 export interface NumpyResult { kind: string; seconds: number; gflops?: number; impl?: string; [key: string]: unknown }
 export interface NumpyRun { error?: string; numpy?: string; blas?: string | null; results: NumpyResult[] }
 
-/** Runs bench/numpy_ref.py on `cases` with `threads` BLAS threads (OPENBLAS_CORETYPE / _L2_SIZE unset for it only). */
-export function numpy(cases: object[], threads: number, minTime = 0.5): NumpyRun {
+/** Runs bench/<script> under `python` on `cases` with `threads` BLAS threads (OPENBLAS_CORETYPE / _L2_SIZE unset for it only). */
+function pythonRef(script: string, python: string, cases: object[], threads: number, minTime: number): NumpyRun {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const script = path.join(__dirname, '..', '..', 'bench', 'numpy_ref.py');
-  const r = spawnSync('python3', [script], { env, input: JSON.stringify({ cases, minTime }), encoding: 'utf8', maxBuffer: 1 << 26, timeout: 1800_000 });
-  if (r.error) return { error: `python3 unavailable: ${r.error.message}`, results: [] };
-  if (r.status !== 0) return { error: `numpy_ref.py failed: ${(r.stderr || '').trim().split('\n').pop()}`, results: [] };
+  const file = path.join(__dirname, '..', '..', 'bench', script);
+  const r = spawnSync(python, [file], { env, input: JSON.stringify({ cases, minTime, threads }), encoding: 'utf8', maxBuffer: 1 << 26, timeout: 1800_000 });
+  if (r.error) return { error: `${python} unavailable: ${r.error.message}`, results: [] };
+  if (r.status !== 0) return { error: `${script} failed: ${(r.stderr || '').trim().split('\n').pop()}`, results: [] };
   return JSON.parse(r.stdout) as NumpyRun;
+}
+
+/** Runs bench/numpy_ref.py on `cases` with `threads` BLAS threads. */
+export function numpy(cases: object[], threads: number, minTime = 0.5): NumpyRun {
+  return pythonRef('numpy_ref.py', 'python3', cases, threads, minTime);
+}
+
+/** Debian's python3-torch lives under the system interpreter, not the pyenv one that has numpy. */
+const TORCH_PYTHON = '/usr/bin/python3';
+let torchMissing: string | null | undefined;
+
+/** Why the PyTorch columns are skipped (null when `import torch` works under /usr/bin/python3). */
+export function torchUnavailable(): string | null {
+  if (torchMissing === undefined) {
+    const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+    torchMissing = r.status === 0 ? null : `${TORCH_PYTHON} -c 'import torch' fails (${r.error?.message ?? (r.stderr || '').trim().split('\n').pop()})`;
+  }
+  return torchMissing;
+}
+
+/** Runs bench/torch_ref.py (torch.set_num_threads(threads)) on `cases`; an error run when PyTorch is not there. */
+export function torch(cases: object[], threads: number, minTime = 0.5): NumpyRun {
+  const missing = torchUnavailable();
+  return missing ? { error: missing, results: [] } : pythonRef('torch_ref.py', TORCH_PYTHON, cases, threads, minTime);
+}
+
+/** One GD step as `train` takes it: forward, the loss gradient, the update, the tape and the gradients handed back. */
+export function gdStep(s: Setup, params: Tensor[], lr: number): void {
+  const { tape, loss } = forwardPass(s.model, params, s.data);
+  const g = vjp(loss, Float64Array.of(1));
+  g.forEach((gi, i) => { kernels.daxpy(gi.length, -lr, gi, 1, 0, params[i].data, 1, 0); freeF64(gi); });
+  tape.dispose();
 }
 
 /** The numpy result matching every field of `match`. */
@@ -49,16 +86,7 @@ export function pick(run: NumpyRun, match: Record<string, unknown>): NumpyResult
   return run.results.find((r) => Object.entries(match).every(([k, v]) => r[k] === v));
 }
 
-/** Runs `f` on a backend and thread count, then restores the previous one. */
-export function withBackend<T>(name: BackendName, threads: number, f: () => T): T {
-  const before = backendInfo();
-  useBackend(name, threads);
-  try {
-    return f();
-  } finally {
-    useBackend(before.name, before.threads);
-  }
-}
+export { withBackend };
 
 export const fmt = (x: number | null | undefined, d = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 

@@ -44,7 +44,7 @@ export async function run(): Promise<void> {
   console.log(`\nHVP vs gradient: ${NET.depth} hidden ReLU layers of width ${NET.width}, softmax cross-entropy, batch ${NET.batch}×${NET.inputDim}, `
     + `${NET.outputs} classes; ${info.flavor} on ${info.threads} threads and js on 1 (no numpy column: numpy has no autodiff to compare with)`);
   table(['', 'gradient s', 'HVP s', 'HVP/gradient', 'HVP/(2 gradients, finite difference)'], [
-    ['wasm', fmt(wasm.grad, 3), fmt(wasm.hvp, 3), fmt(wasm.hvp / wasm.grad), fmt(wasm.hvp / (2 * wasm.grad))],
+    [info.name, fmt(wasm.grad, 3), fmt(wasm.hvp, 3), fmt(wasm.hvp / wasm.grad), fmt(wasm.hvp / (2 * wasm.grad))],
     ['js', fmt(js.grad, 3), fmt(js.hvp, 3), fmt(js.hvp / js.grad), fmt(js.hvp / (2 * js.grad))],
   ]);
   writeResults('hessian', { ...NET, backend: info, wasm, js, hvpOverGradient: wasm.hvp / wasm.grad, wasmOverJsHvp: wasm.hvp / js.hvp });

@@ -10,9 +10,10 @@ import json
 import math
 import os
 import sys
-import time
 
 import numpy as np
+
+from ref_timing import best_time, log
 
 THREAD_VARS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE')
 
@@ -21,10 +22,6 @@ try:
     from scipy.linalg.blas import daxpy as _scipy_daxpy
 except ImportError:
     _scipy_daxpy = None
-
-
-def log(*args):
-    print(*args, file=sys.stderr, flush=True)
 
 
 def blas_info():
@@ -37,28 +34,6 @@ def blas_info():
     desc = ' '.join(str(p) for p in parts if p)
     conf = blas.get('openblas configuration')
     return f'{desc} ({conf})' if conf else desc
-
-
-def best_time(fn, min_time):
-    """Minimum seconds per call over batches, after one warm-up call, once at least min_time has been spent.
-
-    The minimum (not the mean) is reported because the 2 cores are shared: interference only ever adds time.
-    Batches double until one lasts min_time/20, so tiny kernels are not dominated by timer and loop overhead.
-    """
-    fn()
-    target = min_time / 20
-    batch, reps, best, spent = 1, 0, math.inf, 0.0
-    while spent < min_time:
-        t0 = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        dt = time.perf_counter() - t0
-        spent += dt
-        reps += batch
-        best = min(best, dt / batch)
-        if dt < target:
-            batch *= 2
-    return best, reps
 
 
 # ---------------------------------------------------------------- BLAS kernels
@@ -226,6 +201,27 @@ def case_mlp_step(case, rng, finite_differences=False):
     return step, None, 'numpy forward + VJP(loss) + VJP(w) + JVP'
 
 
+def case_mlp_gd(case, rng):
+    """One hand-written GD step: forward, the MSE gradient by the VJP above, and the in-place update."""
+    batch, outputs = case['batch'], case['outputs']
+    net = Mlp(case['width'], case['depth'], case['inputDim'], outputs, rng)
+    X = rng.standard_normal((batch, case['inputDim']))
+    Y = rng.standard_normal((batch, outputs))
+    m, lr = batch * outputs, case.get('lr', 1e-3)
+
+    def step():
+        f, saved = net.forward(X)
+        r = f - Y
+        dW, db = net.vjp(saved, r / m)
+        for W, b, gW, gb in zip(net.W, net.b, dW, db):
+            gW *= -lr  # in place: no temporary the size of W
+            W += gW
+            b -= lr * gb
+        return 0.5 * float(np.vdot(r, r)) / m  # the loss before this step
+
+    return step, None, 'numpy forward + VJP(loss) + in-place update'
+
+
 # ---------------------------------------------------------------- uv warmup model under GD
 
 def case_warmup_gd(case, rng):
@@ -248,7 +244,7 @@ def case_warmup_gd(case, rng):
 
 CASES = {
     'gemm': case_gemm, 'gemv': case_gemv, 'dot': case_dot, 'axpy': case_axpy,
-    'mlp_step': case_mlp_step, 'warmup_gd': case_warmup_gd,
+    'mlp_step': case_mlp_step, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd,
 }
 
 
@@ -289,12 +285,15 @@ def selftest():
     # At small lr the uv model must approach f = 0, which catches a sign error in the update.
     run, _, _ = case_warmup_gd({'n': 100, 'steps': 50, 'lr': 0.1}, np.random.default_rng(0))
     u, v = run()
+    gd, _, _ = case_mlp_gd({**mlp, 'lr': 0.05}, np.random.default_rng(0))
+    losses = [gd() for _ in range(5)]
+    assert all(b < a for a, b in zip(losses, losses[1:])), f'mlp GD at a small lr did not reduce the loss: {losses}'
     init = np.random.default_rng(0)
     u0, v0 = init.standard_normal(100), init.standard_normal(100)
     assert abs(u @ v) < abs(u0 @ v0), 'warmup GD did not reduce |f|'
     cases = [
         {'kind': 'gemm', 'n': 32}, {'kind': 'gemv', 'n': 64}, {'kind': 'dot', 'n': 100},
-        {'kind': 'axpy', 'n': 100}, mlp, {'kind': 'warmup_gd', 'n': 100, 'steps': 10, 'lr': 1.0},
+        {'kind': 'axpy', 'n': 100}, mlp, {**mlp, 'kind': 'mlp_gd'}, {'kind': 'warmup_gd', 'n': 100, 'steps': 10, 'lr': 1.0},
     ]
     results = [run_case(c, 0.01) for c in cases]
     assert all(r['seconds'] > 0 and r['reps'] >= 1 for r in results)

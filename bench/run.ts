@@ -3,20 +3,23 @@ import * as kernels from './kernels.bench';
 import * as training from './training.bench';
 import * as scaling from './scaling.bench';
 import * as hessian from './hessian.bench';
+import * as wide from './wide.bench';
 
 /** A bench module: a name and a `run` that prints its table and writes bench/results/<name>.json. */
 interface BenchModule {
   name: string;
+  /** Too long for every run: only when named on the command line. */
+  onlyByName?: boolean;
   run: () => Promise<void>;
 }
 
 /** Add new bench modules here; an optional name filter on the command line selects a subset. */
-const BENCHES: BenchModule[] = [kernels, training, scaling, hessian];
+const BENCHES: BenchModule[] = [kernels, training, scaling, hessian, wide];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   for (const b of BENCHES) {
-    if (only.length > 0 && !only.includes(b.name)) continue;
+    if (only.length > 0 ? !only.includes(b.name) : b.onlyByName) continue;
     const t0 = Date.now();
     console.log(`== bench ${b.name}`);
     await b.run();

@@ -2,13 +2,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { activeRuntime, freeF64 } from '../src/linalg/backend';
+import { freeF64, kernelMemory } from '../src/linalg/backend';
 import { copyF64, tensor } from '../src/linalg/tensor';
-import { kernels } from '../src/linalg/kernels';
-import { vjp } from '../src/autodiff';
 import { DIVERGENCE_LOSS, forwardPass, ntkTop } from '../src/models';
 import { powerLawFit, runSweep, setup } from '../src/experiments';
-import { best, fmt, once, table, writeResults } from './harness';
+import { best, fmt, gdStep, once, table, writeResults } from './harness';
 
 export const name = 'scaling';
 
@@ -22,14 +20,8 @@ function measure(model: 'linear' | 'mlp', n: number): Point {
   const s = setup({ model, width: n, depth: 1, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, outputs: 1, seed: 0, samples: SAMPLES, inputDim: INPUT_DIM, dataSeed: 0 });
   const params = s.init.map((p) => tensor(p.shape, copyF64(p.data)));
   const paramBytes = s.init.reduce((a, p) => a + p.data.length * 8, 0);
-  const heap = activeRuntime()?.heap;
-  // One GD step as train() takes it: forward, gradient, update, tape and gradients handed back.
-  const step = () => {
-    const { tape, loss } = forwardPass(s.model, params, s.data);
-    const g = vjp(loss, Float64Array.of(1));
-    g.forEach((gi, i) => { kernels.daxpy(gi.length, -1e-3, gi, 1, 0, params[i].data, 1, 0); freeF64(gi); });
-    tape.dispose();
-  };
+  const heap = kernelMemory();
+  const step = () => gdStep(s, params, 1e-3);
   let iterations = 0;
   const lambda = () => {
     const { tape, f } = forwardPass(s.model, params, s.data);

@@ -1,5 +1,5 @@
 // The global --backend and --threads options: taken out of argv (anywhere) before the command parses the rest.
-import { BACKENDS, BackendName, initBackend, useBackend } from '../linalg/backend';
+import { BACKENDS, BackendName, defaultBackend, initBackend, useBackend } from '../linalg/backend';
 
 /**
  * Removes `--backend NAME` / `--threads N` (also `--opt=value`) from argv and applies them over the
@@ -24,7 +24,7 @@ export async function takeBackendOptions(argv: string[]): Promise<string[]> {
     else threads = value;
   }
   if (backend === undefined && threads === undefined) return initBackend(), rest;
-  const name = (backend ?? process.env.CATAPULT_BACKEND ?? 'wasm') as BackendName;
+  const name = (backend ?? (process.env.CATAPULT_BACKEND || defaultBackend())) as BackendName;
   if (!BACKENDS.includes(name)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}, got '${name}'`);
   let n: number | undefined;
   if (threads !== undefined) {

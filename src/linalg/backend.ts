@@ -1,22 +1,34 @@
-// Picks the kernel backend (wasm SIMD on T threads, or plain JS) and where new float64 buffers live.
+// Picks the kernel backend (OpenBLAS through the native addon, wasm SIMD on T threads, or plain JS) and where new float64 buffers live.
 import * as os from 'os';
 import { ensureKernels, jsKernels, onFirstKernelUse, setBackend } from './kernels';
+import { loadNativeAddon, nativeAvailable, nativeKernels, OpenBlasInfo, openblasInfo } from './native/kernels';
+import { BufferPool } from './native/pool';
 import { WasmRuntime } from './wasm/runtime';
 import { wasmKernels } from './wasm/kernels';
 
-/** `wasm`: relaxed-SIMD FMA where Node supports it, else plain SIMD; `wasm-simd`: plain SIMD, bitwise equal to `js`. */
-export type BackendName = 'wasm' | 'wasm-simd' | 'js';
-export const BACKENDS: readonly BackendName[] = ['wasm', 'wasm-simd', 'js'];
+/**
+ * `native`: the system OpenBLAS through the N-API addon (built at install when gcc and libopenblas-dev are there);
+ * `wasm`: relaxed-SIMD FMA where Node supports it, else plain SIMD; `wasm-simd`: plain SIMD, bitwise equal to `js`.
+ */
+export type BackendName = 'native' | 'wasm' | 'wasm-simd' | 'js';
+export const BACKENDS: readonly BackendName[] = ['native', 'wasm', 'wasm-simd', 'js'];
 
 export interface BackendInfo {
   name: BackendName;
-  /** 'fma', 'simd' or 'js': what actually runs. */
-  flavor: 'fma' | 'simd' | 'js';
+  /**
+   * What actually runs: 'fma', 'simd' or 'js', or `openblas-<version>-<core>` on native (the bits depend on
+   * both, so a sweep resumed or a golden rerun on another OpenBLAS is told apart like FMA from SIMD).
+   */
+  flavor: 'fma' | 'simd' | 'js' | `openblas-${string}`;
   threads: number;
+  /** On native: the OpenBLAS version, kernel set and configuration string. */
+  openblas?: OpenBlasInfo;
 }
 
 let runtime: WasmRuntime | null = null;
 let info: BackendInfo = { name: 'js', flavor: 'js', threads: 1 };
+/** The native backend's buffers (JS memory, reused by exact length once freed). */
+const pool = new BufferPool();
 
 /** Kernel threads when nothing says otherwise: both cores of the target machines, never more than the host has. */
 export function defaultThreads(): number {
@@ -39,6 +51,15 @@ export function useBackend(name: BackendName, threads = defaultThreads()): Backe
     info = { name, flavor: 'js', threads: 1 };
     return info;
   }
+  if (name === 'native') {
+    const addon = loadNativeAddon();
+    addon.setThreads(threads);
+    setBackend(nativeKernels(addon));
+    runtime = null;
+    const openblas = openblasInfo(addon);
+    info = { name, flavor: `openblas-${openblas.version}-${openblas.core}`, threads, openblas };
+    return info;
+  }
   const flavor = name === 'wasm-simd' ? 'simd' : 'auto';
   const rt = wasmRuntime(flavor, threads);
   rt.setThreads(threads);
@@ -46,6 +67,22 @@ export function useBackend(name: BackendName, threads = defaultThreads()): Backe
   runtime = rt;
   info = { name, flavor: rt.flavor, threads };
   return info;
+}
+
+/**
+ * Runs `f` on a backend and thread count, then restores the backend that was active before (tests and benches compare them).
+ *
+ * @example
+ * const one = withBackend('native', 1, () => train(model, init, data, { lr })); // then back to what ran before
+ */
+export function withBackend<T>(name: BackendName, threads: number, f: () => T): T {
+  const before = backendInfo();
+  useBackend(name, threads);
+  try {
+    return f();
+  } finally {
+    useBackend(before.name, before.threads);
+  }
 }
 
 const runtimes = new Map<string, WasmRuntime>();
@@ -64,6 +101,11 @@ export function backendInfo(): BackendInfo {
   return { ...info };
 }
 
+/** The backend used when neither CATAPULT_BACKEND nor --backend names one: native where the addon is built, else wasm. */
+export function defaultBackend(): BackendName {
+  return nativeAvailable() ? 'native' : 'wasm';
+}
+
 /** The active wasm runtime, or null on the js backend (bench and tests reach the heap through it). */
 export function activeRuntime(): WasmRuntime | null {
   ensureKernels();
@@ -72,36 +114,56 @@ export function activeRuntime(): WasmRuntime | null {
 
 /**
  * A float64 buffer of n elements (zeroed unless `zero` is false: for outputs written in full) where the active kernels read it without a copy: the wasm
- * heap on the wasm backend (JS memory if that is full), ordinary memory on the js backend.
+ * heap on the wasm backend (JS memory if that is full), JS memory on the native backend (reusing freed buffers) and on js.
  */
 export function allocF64(n: number, zero = true): Float64Array {
   ensureKernels();
-  return runtime?.heap.alloc(n, zero) ?? new Float64Array(n);
+  return runtime?.heap.alloc(n, zero) ?? (info.name === 'native' ? pool.alloc(n, zero) : new Float64Array(n));
 }
 
 /** Hands a buffer from `allocF64` back for reuse; it must not be read or written afterwards. */
 export function freeF64(a: Float64Array): void {
   runtime?.heap.freeView(a);
   for (const rt of runtimes.values()) if (rt !== runtime) rt.heap.freeView(a);
+  pool.freeView(a);
+}
+
+/** Bytes in the buffers `allocF64` handed out and not yet freed, and their peak since `resetPeak`. */
+export interface KernelMemory {
+  readonly live: number;
+  readonly peak: number;
+  resetPeak(): void;
+}
+
+/** The active backend's buffer accounting (the wasm heap, or the native pool); null on js, which does not count. */
+export function kernelMemory(): KernelMemory | null {
+  ensureKernels();
+  return runtime?.heap ?? (info.name === 'native' ? pool : null);
 }
 
 /**
- * Chooses the backend from CATAPULT_BACKEND / CATAPULT_THREADS (default: wasm on two threads), falling back to js
- * with a warning. The CLI calls it at start; a library user may call it, or `useBackend`, or get it at the first
- * kernel call. Importing the engine does no work.
+ * Chooses the backend from CATAPULT_BACKEND / CATAPULT_THREADS (default: native if built, else wasm, on two threads),
+ * falling back with a warning (native to wasm, wasm to js). The CLI calls it at start; a library user may call it, or
+ * `useBackend`, or get it at the first kernel call. Importing the engine does no work.
  *
  * @example
  * initBackend(); // what `catapult` does before any command
  */
 export function initBackend(): BackendInfo {
-  const name = (process.env.CATAPULT_BACKEND ?? 'wasm') as BackendName;
+  const env = process.env.CATAPULT_BACKEND;
+  const name = (env === undefined || env === '' ? defaultBackend() : env) as BackendName;
   const t = process.env.CATAPULT_THREADS;
   const threads = t === undefined || t === '' ? defaultThreads() : Number(t);
   try {
     useBackend(name, threads);
   } catch (e) {
-    process.stderr.write(`catapult: warning: backend ${name} unavailable (${e instanceof Error ? e.message : e}); using js\n`);
-    useBackend('js');
+    const fallback = name === 'native' ? 'wasm' : 'js';
+    process.stderr.write(`catapult: warning: backend ${name} unavailable (${e instanceof Error ? e.message : e}); using ${fallback}\n`);
+    try {
+      useBackend(fallback, threads);
+    } catch {
+      useBackend('js');
+    }
   }
   return backendInfo();
 }

@@ -1,0 +1,126 @@
+# PyTorch reference timings for the catapult benchmarks (float64, CPU, autograd): JSON cases on stdin, JSON timings on stdout.
+#
+#   /usr/bin/python3 bench/torch_ref.py < cases.json    # {"cases": [...], "minTime": 0.5, "threads": 2} -> {"torch", "threads", "results"}
+#   /usr/bin/python3 bench/torch_ref.py --selftest      # small sizes of every kind plus a loss-decrease check; prints OK
+#
+# Debian's python3-torch runs under the system interpreter; the caller checks that `import torch` works there.
+# torch.set_num_threads takes the request's thread count (its BLAS threads come from OPENBLAS_NUM_THREADS, set by the caller).
+import json
+import math
+import sys
+
+import torch
+
+from ref_timing import best_time, log
+
+F64 = torch.float64
+SIGMA_W = math.sqrt(2.0)
+
+
+def case_gemm(case, gen):
+    n = case['n']
+    A, B = torch.randn(n, n, dtype=F64, generator=gen), torch.randn(n, n, dtype=F64, generator=gen)
+    C = torch.empty(n, n, dtype=F64)
+    return (lambda: torch.matmul(A, B, out=C)), 2.0 * n ** 3, 'torch.matmul(out=)'
+
+
+def mlp_params(case, gen):
+    """`depth` hidden ReLU layers of `width`, NTK parameterization, weights [n_out, n_in] as in catapult's mlp."""
+    sizes = [case['inputDim']] + [case['width']] * case['depth'] + [case['outputs']]
+    W = [torch.randn(o, i, dtype=F64, generator=gen, requires_grad=True) for i, o in zip(sizes[:-1], sizes[1:])]
+    alpha = [SIGMA_W / math.sqrt(i) for i in sizes[:-1]]
+    return W, alpha
+
+
+def mlp_loss(W, alpha, X, Y):
+    a = X
+    for l, (w, s) in enumerate(zip(W, alpha)):
+        a = (a @ w.T) * s
+        if l < len(W) - 1:
+            a = torch.relu(a)
+    return 0.5 * ((a - Y) ** 2).sum() / Y.numel()
+
+
+def case_mlp_gd(case, gen):
+    """One GD step with autograd: forward, backward, in-place update (no biases: catapult's runs use sigma_b = 0)."""
+    W, alpha = mlp_params(case, gen)
+    X = torch.randn(case['batch'], case['inputDim'], dtype=F64, generator=gen)
+    Y = torch.randn(case['batch'], case['outputs'], dtype=F64, generator=gen)
+    lr = case.get('lr', 1e-3)
+
+    def step():
+        loss = mlp_loss(W, alpha, X, Y)
+        grads = torch.autograd.grad(loss, W)
+        with torch.no_grad():
+            for w, g in zip(W, grads):
+                w.sub_(g, alpha=lr)
+        return float(loss)
+
+    return step, None, 'torch autograd forward + backward + in-place update'
+
+
+def case_warmup_gd(case, gen):
+    """The uv warmup model f = u·v/√n under GD with autograd, restarted from the same init every call."""
+    n, steps, lr = case['n'], case['steps'], case['lr']
+    u0, v0 = torch.randn(n, dtype=F64, generator=gen), torch.randn(n, dtype=F64, generator=gen)
+    sqrt_n = math.sqrt(n)
+
+    def run():
+        u, v = u0.clone().requires_grad_(), v0.clone().requires_grad_()
+        for _ in range(steps):
+            loss = 0.5 * (u @ v / sqrt_n) ** 2
+            gu, gv = torch.autograd.grad(loss, (u, v))
+            with torch.no_grad():
+                u.sub_(gu, alpha=lr)
+                v.sub_(gv, alpha=lr)
+        return u, v
+
+    return run, None, 'torch autograd per-step loop'
+
+
+CASES = {'gemm': case_gemm, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd}
+
+
+def run_case(case, min_time):
+    kind = case.get('kind')
+    if kind not in CASES:
+        raise ValueError(f'unknown case kind {kind!r}; expected one of {sorted(CASES)}')
+    fn, flops, impl = CASES[kind](case, torch.Generator().manual_seed(0))
+    seconds, reps = best_time(fn, min_time)
+    result = dict(case, seconds=seconds, reps=reps, impl=impl)
+    if kind == 'warmup_gd':
+        result['seconds'] = seconds / case['steps']
+    if flops is not None:
+        result['gflops'] = flops / seconds / 1e9
+    log(f'{json.dumps(case)}: {result["seconds"]:.3e} s ({reps} reps, {impl})')
+    return result
+
+
+def selftest():
+    torch.set_num_threads(1)
+    mlp = {'kind': 'mlp_gd', 'width': 16, 'depth': 3, 'batch': 8, 'inputDim': 10, 'outputs': 2, 'lr': 0.05}
+    step, _, _ = case_mlp_gd(mlp, torch.Generator().manual_seed(0))
+    losses = [step() for _ in range(5)]
+    assert all(b < a for a, b in zip(losses, losses[1:])), f'GD at a small lr did not reduce the loss: {losses}'
+    cases = [{'kind': 'gemm', 'n': 32}, mlp, {'kind': 'warmup_gd', 'n': 100, 'steps': 10, 'lr': 0.1}]
+    results = [run_case(c, 0.01) for c in cases]
+    assert all(r['seconds'] > 0 for r in results)
+    print('OK')
+
+
+def main():
+    if sys.argv[1:] == ['--selftest']:
+        selftest()
+        return
+    request = json.load(sys.stdin)
+    threads = int(request.get('threads', 1))
+    torch.set_num_threads(threads)
+    out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'results': []}
+    log(f'torch {out["torch"]} on {out["threads"]} threads')
+    out['results'] = [run_case(c, float(request.get('minTime', 0.3))) for c in request['cases']]
+    json.dump(out, sys.stdout)
+    sys.stdout.write('\n')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,72 @@
+// The native backend's buffers: plain Float64Arrays, and those handed back by `freeF64` reused by exact length.
+//
+// Why a pool when the GC would free them: at width 16000 a step makes 2 GiB gradients and cotangents, and a
+// fresh array is 524288 page faults (4 KiB pages: transparent huge pages are madvise-only on Debian) when first
+// written; measured, that kernel time was ~40% of a Lanczos λ. Reuse also makes the peak what the tape holds
+// (as on the wasm heap), not what the GC has not yet collected.
+
+/** Arrays shorter than this are left to the GC: V8 allocates them cheaply and they never matter for memory. */
+const POOL_MIN = 4096;
+
+/** Exact-length free lists of JS Float64Arrays; live plus pooled bytes never pass the high-water mark of live bytes. */
+export class BufferPool {
+  private readonly free = new Map<number, Float64Array[]>();
+  /** Arrays handed out and not yet handed back: only these may enter the pool (never a subarray, never twice). */
+  private readonly out = new WeakSet<Float64Array>();
+  /** Bytes handed out and not handed back (arrays of at least POOL_MIN elements), and the most since `resetPeak`. */
+  live = 0;
+  peak = 0;
+  /** The most live bytes ever: the pool's capacity (live + pooled stays within it). */
+  private highWater = 0;
+  /** Bytes held for reuse. */
+  pooled = 0;
+
+  /**
+   * A Float64Array of n elements, zeroed unless `zero` is false (then it may hold old values: for outputs written in full).
+   *
+   * @example
+   * const pool = new BufferPool();
+   * const a = pool.alloc(5000); pool.freeView(a);
+   * pool.alloc(5000) === a; // true: the same array, zeroed again
+   */
+  alloc(n: number, zero = true): Float64Array {
+    if (n < POOL_MIN) return new Float64Array(n);
+    let a = this.free.get(n)?.pop();
+    if (a !== undefined) {
+      this.pooled -= n * 8;
+      if (zero) a.fill(0);
+    } else {
+      a = new Float64Array(n);
+    }
+    this.out.add(a);
+    this.live += n * 8;
+    if (this.live > this.peak) this.peak = this.live;
+    if (this.live > this.highWater) this.highWater = this.live;
+    return a;
+  }
+
+  /** Takes back an array from `alloc`; anything else (a subarray, a foreign or already freed array) is ignored. */
+  freeView(a: Float64Array): void {
+    if (!this.out.delete(a)) return;
+    const n = a.length, bytes = n * 8;
+    this.live -= bytes;
+    // Live plus pooled stays within the high-water mark: the sizes freed least recently go to the GC first to make room.
+    const list = this.free.get(n) ?? [];
+    this.free.delete(n); // re-inserted last: the Map's order is the order sizes were last freed in
+    for (const [size, old] of this.free) {
+      if (this.live + this.pooled + bytes <= this.highWater) break;
+      this.pooled -= size * 8 * old.length;
+      this.free.delete(size);
+    }
+    if (this.live + this.pooled + bytes <= this.highWater) {
+      list.push(a);
+      this.pooled += bytes;
+    }
+    if (list.length > 0) this.free.set(n, list);
+  }
+
+  /** Starts a new peak measurement from the current live bytes (the bench's memory columns). */
+  resetPeak(): void {
+    this.peak = this.live;
+  }
+}
