@@ -34,16 +34,38 @@ export function once(fn: () => void, repeats = 1): number {
   return t;
 }
 
-export interface NumpyResult { kind: string; seconds: number; gflops?: number; impl?: string; [key: string]: unknown }
-export interface NumpyRun { error?: string; numpy?: string; blas?: string | null; results: NumpyResult[] }
+export interface NumpyResult {
+  kind: string;
+  seconds: number;
+  gflops?: number;
+  impl?: string;
+  [key: string]: unknown;
+}
+export interface NumpyRun {
+  error?: string;
+  numpy?: string;
+  blas?: string | null;
+  results: NumpyResult[];
+}
 
 /** Runs bench/<script> under `python` on `cases` with `threads` BLAS threads (OPENBLAS_CORETYPE / _L2_SIZE unset for it only). */
 function pythonRef(script: string, python: string, cases: object[], threads: number, minTime: number): NumpyRun {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+    MKL_NUM_THREADS: String(threads),
+  };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const file = path.join(__dirname, '..', '..', 'bench', script);
-  const r = spawnSync(python, [file], { env, input: JSON.stringify({ cases, minTime, threads }), encoding: 'utf8', maxBuffer: 1 << 26, timeout: 1800_000 });
+  const r = spawnSync(python, [file], {
+    env,
+    input: JSON.stringify({ cases, minTime, threads }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    timeout: 1800_000,
+  });
   if (r.error) return { error: `${python} unavailable: ${r.error.message}`, results: [] };
   if (r.status !== 0) return { error: `${script} failed: ${(r.stderr || '').trim().split('\n').pop()}`, results: [] };
   return JSON.parse(r.stdout) as NumpyRun;
@@ -62,7 +84,8 @@ let torchMissing: string | null | undefined;
 export function torchUnavailable(): string | null {
   if (torchMissing === undefined) {
     const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-    torchMissing = r.status === 0 ? null : `${TORCH_PYTHON} -c 'import torch' fails (${r.error?.message ?? (r.stderr || '').trim().split('\n').pop()})`;
+    torchMissing =
+      r.status === 0 ? null : `${TORCH_PYTHON} -c 'import torch' fails (${r.error?.message ?? (r.stderr || '').trim().split('\n').pop()})`;
   }
   return torchMissing;
 }
@@ -77,7 +100,10 @@ export function torch(cases: object[], threads: number, minTime = 0.5): NumpyRun
 export function gdStep(s: Setup, params: Tensor[], lr: number): void {
   const { tape, loss } = forwardPass(s.model, params, s.data);
   const g = vjp(loss, Float64Array.of(1));
-  g.forEach((gi, i) => { kernels.daxpy(gi.length, -lr, gi, 1, 0, params[i].data, 1, 0); freeF64(gi); });
+  g.forEach((gi, i) => {
+    kernels.daxpy(gi.length, -lr, gi, 1, 0, params[i].data, 1, 0);
+    freeF64(gi);
+  });
   tape.dispose();
 }
 
@@ -88,7 +114,8 @@ export function pick(run: NumpyRun, match: Record<string, unknown>): NumpyResult
 
 export { withBackend };
 
-export const fmt = (x: number | null | undefined, d = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+export const fmt = (x: number | null | undefined, d = 2): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d);
 
 /** Prints an aligned table: first column left, the rest right. */
 export function table(header: string[], rows: string[][]): void {
@@ -104,7 +131,21 @@ export function writeResults(name: string, data: object): void {
   fs.mkdirSync(dir, { recursive: true });
   const cpus = os.cpus();
   const file = path.join(dir, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpus[0]?.model ?? 'unknown', cpuCount: cpus.length, backend: backendInfo(), ...data }, null, 2) + '\n');
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpu: cpus[0]?.model ?? 'unknown',
+        cpuCount: cpus.length,
+        backend: backendInfo(),
+        ...data,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 

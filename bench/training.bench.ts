@@ -30,9 +30,22 @@ function mlpStep(s: Setup, params: Tensor[], w: Float64Array, out: Float64Array)
 }
 
 function mlpBench(np: ReturnType<typeof numpy>): Record<string, unknown> {
-  const s = setup({ model: 'mlp', width: MLP.width, depth: MLP.depth, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, outputs: MLP.outputs,
-    seed: 0, samples: MLP.batch, inputDim: MLP.inputDim, dataSeed: 0 });
-  const w = new Float64Array(MLP.batch * MLP.outputs).fill(1), out = new Float64Array(w.length);
+  const s = setup({
+    model: 'mlp',
+    width: MLP.width,
+    depth: MLP.depth,
+    act: 'relu',
+    param: 'ntk',
+    sigmaW: Math.SQRT2,
+    sigmaB: 0,
+    outputs: MLP.outputs,
+    seed: 0,
+    samples: MLP.batch,
+    inputDim: MLP.inputDim,
+    dataSeed: 0,
+  });
+  const w = new Float64Array(MLP.batch * MLP.outputs).fill(1),
+    out = new Float64Array(w.length);
   const paramBytes = s.init.reduce((a, p) => a + p.data.length * 8, 0);
   const params = kernelParams(s);
   mlpStep(s, params, w, out); // warm-up: JIT, heap free lists, worker start
@@ -48,50 +61,123 @@ function mlpBench(np: ReturnType<typeof numpy>): Record<string, unknown> {
   params.forEach((p) => freeF64(p.data));
   const before = backendInfo();
   useBackend('js');
-  const js = once(() => mlpStep(s, s.init.map((p) => tensor(p.shape, p.data)), w, out));
+  const js = once(() =>
+    mlpStep(
+      s,
+      s.init.map((p) => tensor(p.shape, p.data)),
+      w,
+      out,
+    ),
+  );
   useBackend(before.name, before.threads);
   const n2 = pick(np, { kind: 'mlp_step', width: MLP.width })?.seconds ?? null;
-  return { ...MLP, backend: before.name, seconds, jsSeconds: js, numpy2Seconds: n2, overNumpyTime: n2 ? seconds / n2 : null, paramBytes,
-    stepPeakBytesBeyondParams: peakExtra, stepPeakOverParams: peakExtra / paramBytes, stagedBytesPerStep: stagedPerStep };
+  return {
+    ...MLP,
+    backend: before.name,
+    seconds,
+    jsSeconds: js,
+    numpy2Seconds: n2,
+    overNumpyTime: n2 ? seconds / n2 : null,
+    paramBytes,
+    stepPeakBytesBeyondParams: peakExtra,
+    stepPeakOverParams: peakExtra / paramBytes,
+    stagedBytesPerStep: stagedPerStep,
+  };
 }
 
 function warmupBench(np: ReturnType<typeof numpy>, pt: ReturnType<typeof numpy>, lr: number): Record<string, unknown> {
-  const s = setup({ model: 'warmup', width: WARMUP_N, act: 'relu', param: 'ntk', sigmaW: 1, sigmaB: 0, seed: 0, samples: 1, inputDim: 1, dataSeed: 0 });
-  const run = () => train(s.model, s.init, s.data, { lr, steps: WARMUP_STEPS, eigEvery: 0, convergeFraction: 1e-300, measureLambda: false });
+  const s = setup({
+    model: 'warmup',
+    width: WARMUP_N,
+    act: 'relu',
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    seed: 0,
+    samples: 1,
+    inputDim: 1,
+    dataSeed: 0,
+  });
+  const run = () =>
+    train(s.model, s.init, s.data, { lr, steps: WARMUP_STEPS, eigEvery: 0, convergeFraction: 1e-300, measureLambda: false });
   run();
   const perStep = once(run, 5) / WARMUP_STEPS;
-  const n = pick(np, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null, t = pick(pt, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null;
-  return { n: WARMUP_N, steps: WARMUP_STEPS, lr, secondsPerStep: perStep, stepsPerSecond: 1 / perStep, numpyStepsPerSecond: n ? 1 / n : null, speedOverNumpy: n ? n / perStep : null,
-    torchStepsPerSecond: t ? 1 / t : null, speedOverTorch: t ? t / perStep : null };
+  const n = pick(np, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null,
+    t = pick(pt, { kind: 'warmup_gd', n: WARMUP_N })?.seconds ?? null;
+  return {
+    n: WARMUP_N,
+    steps: WARMUP_STEPS,
+    lr,
+    secondsPerStep: perStep,
+    stepsPerSecond: 1 / perStep,
+    numpyStepsPerSecond: n ? 1 / n : null,
+    speedOverNumpy: n ? n / perStep : null,
+    torchStepsPerSecond: t ? 1 / t : null,
+    speedOverTorch: t ? t / perStep : null,
+  };
 }
 
 /** Seconds per GD step (`train`'s step: forward, gradient, update) on each backend and thread count, against numpy's and PyTorch's. */
 function gdBench(): Record<string, unknown> {
-  const s = setup({ model: 'mlp', width: GD.width, depth: GD.depth, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, outputs: GD.outputs,
-    seed: 0, samples: GD.batch, inputDim: GD.inputDim, dataSeed: 0 });
-  const time = (name: 'native' | 'wasm', threads: number) => withBackend(name, threads, () => {
-    const params = kernelParams(s);
-    gdStep(s, params, GD.lr); // warm-up: JIT, heap free lists, threads
-    const t = best(() => gdStep(s, params, GD.lr), 5, 3);
-    params.forEach((p) => freeF64(p.data));
-    return t;
+  const s = setup({
+    model: 'mlp',
+    width: GD.width,
+    depth: GD.depth,
+    act: 'relu',
+    param: 'ntk',
+    sigmaW: Math.SQRT2,
+    sigmaB: 0,
+    outputs: GD.outputs,
+    seed: 0,
+    samples: GD.batch,
+    inputDim: GD.inputDim,
+    dataSeed: 0,
   });
+  const time = (name: 'native' | 'wasm', threads: number) =>
+    withBackend(name, threads, () => {
+      const params = kernelParams(s);
+      gdStep(s, params, GD.lr); // warm-up: JIT, heap free lists, threads
+      const t = best(() => gdStep(s, params, GD.lr), 5, 3);
+      params.forEach((p) => freeF64(p.data));
+      return t;
+    });
   const native = nativeAvailable() ? [time('native', 1), time('native', 2)] : [null, null];
   const wasm = [time('wasm', 1), time('wasm', 2)];
-  const ref = (run: typeof numpy, label: string) => [1, 2].map((t) => {
-    const r = run([{ kind: 'mlp_gd', ...GD }], t, 3);
-    if (r.error && t === 1) console.log(`  ${label} column skipped: ${r.error}`);
-    return pick(r, { kind: 'mlp_gd' })?.seconds ?? null;
-  });
-  const np = ref(numpy, 'numpy'), pt = ref(torch, 'PyTorch');
+  const ref = (run: typeof numpy, label: string) =>
+    [1, 2].map((t) => {
+      const r = run([{ kind: 'mlp_gd', ...GD }], t, 3);
+      if (r.error && t === 1) console.log(`  ${label} column skipped: ${r.error}`);
+      return pick(r, { kind: 'mlp_gd' })?.seconds ?? null;
+    });
+  const np = ref(numpy, 'numpy'),
+    pt = ref(torch, 'PyTorch');
   const over = (a: number | null, b: number | null) => (a !== null && b !== null ? a / b : null);
-  return { ...GD, nativeSeconds: native, wasmSeconds: wasm, numpySeconds: np, torchSeconds: pt,
-    nativeOverNumpyTime: native.map((x, i) => over(x, np[i])), nativeOverTorchTime: native.map((x, i) => over(x, pt[i])), wasmOverNumpyTime: wasm.map((x, i) => over(x, np[i])) };
+  return {
+    ...GD,
+    nativeSeconds: native,
+    wasmSeconds: wasm,
+    numpySeconds: np,
+    torchSeconds: pt,
+    nativeOverNumpyTime: native.map((x, i) => over(x, np[i])),
+    nativeOverTorchTime: native.map((x, i) => over(x, pt[i])),
+    wasmOverNumpyTime: wasm.map((x, i) => over(x, np[i])),
+  };
 }
 
 /** Runs all three, prints the tables and writes bench/results/training.json. */
 export async function run(): Promise<void> {
-  const s = setup({ model: 'warmup', width: WARMUP_N, act: 'relu', param: 'ntk', sigmaW: 1, sigmaB: 0, seed: 0, samples: 1, inputDim: 1, dataSeed: 0 });
+  const s = setup({
+    model: 'warmup',
+    width: WARMUP_N,
+    act: 'relu',
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    seed: 0,
+    samples: 1,
+    inputDim: 1,
+    dataSeed: 0,
+  });
   const lr = 1 / lambdaAt(s.model, s.init, s.data); // η·λ0 = 1: lazy, so every timed step is finite
   const np = numpy([{ kind: 'mlp_step', ...MLP }], 2, 3);
   const npw = numpy([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
@@ -101,15 +187,56 @@ export async function run(): Promise<void> {
   const mlp = mlpBench(np);
   const warm = warmupBench(npw, ptw, lr);
   const info = backendInfo();
-  console.log(`\nMLP GD step (${GD.depth}×${GD.width} ReLU, batch ${GD.batch}×${GD.inputDim}, ${GD.outputs} outputs, MSE: forward, gradient, update), ms on 1 / 2 threads`);
-  const pair = (x: Array<number | null>, scale = 1e3, d = 1) => `${fmt(x[0] === null ? null : x[0] * scale, d)} / ${fmt(x[1] === null ? null : x[1] * scale, d)}`;
-  table(['', 'native', 'wasm', 'numpy', 'PyTorch', 'native/numpy time', 'native/PyTorch time'],
-    [['GD step', pair(gd.nativeSeconds), pair(gd.wasmSeconds), pair(gd.numpySeconds), pair(gd.torchSeconds), pair(gd.nativeOverNumpyTime, 1, 2), pair(gd.nativeOverTorchTime, 1, 2)]]);
-  console.log(`\nMLP step (width ${MLP.width}, ${MLP.depth} hidden ReLU layers, batch ${MLP.batch}×${MLP.inputDim}): forward + gradient + one NTK matvec; ${info.flavor} on ${info.threads} threads, numpy on 2`);
-  table(['', `${info.name} s`, 'js s', 'numpy s', `${info.name}/numpy time`, 'peak/param bytes'],
-    [['mlp step', fmt(mlp.seconds as number, 3), fmt(mlp.jsSeconds as number, 2), fmt(mlp.numpy2Seconds as number | null, 3), fmt(mlp.overNumpyTime as number | null), fmt(mlp.stepPeakOverParams as number)]]);
-  console.log(`\nwarmup-model GD at n = ${WARMUP_N} (train(), ${WARMUP_STEPS} steps, no λ; ${info.flavor}): catapult's tape against numpy's hand-derived loop and PyTorch autograd`);
-  table(['', 'steps/s', 'numpy steps/s', 'PyTorch steps/s', 'vs numpy', 'vs PyTorch'], [['warmup GD', fmt(warm.stepsPerSecond as number, 0), fmt(warm.numpyStepsPerSecond as number | null, 0),
-    fmt(warm.torchStepsPerSecond as number | null, 0), fmt(warm.speedOverNumpy as number | null, 3), fmt(warm.speedOverTorch as number | null, 3)]]);
+  console.log(
+    `\nMLP GD step (${GD.depth}×${GD.width} ReLU, batch ${GD.batch}×${GD.inputDim}, ${GD.outputs} outputs, MSE: forward, gradient, update), ms on 1 / 2 threads`,
+  );
+  const pair = (x: Array<number | null>, scale = 1e3, d = 1) =>
+    `${fmt(x[0] === null ? null : x[0] * scale, d)} / ${fmt(x[1] === null ? null : x[1] * scale, d)}`;
+  table(
+    ['', 'native', 'wasm', 'numpy', 'PyTorch', 'native/numpy time', 'native/PyTorch time'],
+    [
+      [
+        'GD step',
+        pair(gd.nativeSeconds),
+        pair(gd.wasmSeconds),
+        pair(gd.numpySeconds),
+        pair(gd.torchSeconds),
+        pair(gd.nativeOverNumpyTime, 1, 2),
+        pair(gd.nativeOverTorchTime, 1, 2),
+      ],
+    ],
+  );
+  console.log(
+    `\nMLP step (width ${MLP.width}, ${MLP.depth} hidden ReLU layers, batch ${MLP.batch}×${MLP.inputDim}): forward + gradient + one NTK matvec; ${info.flavor} on ${info.threads} threads, numpy on 2`,
+  );
+  table(
+    ['', `${info.name} s`, 'js s', 'numpy s', `${info.name}/numpy time`, 'peak/param bytes'],
+    [
+      [
+        'mlp step',
+        fmt(mlp.seconds as number, 3),
+        fmt(mlp.jsSeconds as number, 2),
+        fmt(mlp.numpy2Seconds as number | null, 3),
+        fmt(mlp.overNumpyTime as number | null),
+        fmt(mlp.stepPeakOverParams as number),
+      ],
+    ],
+  );
+  console.log(
+    `\nwarmup-model GD at n = ${WARMUP_N} (train(), ${WARMUP_STEPS} steps, no λ; ${info.flavor}): catapult's tape against numpy's hand-derived loop and PyTorch autograd`,
+  );
+  table(
+    ['', 'steps/s', 'numpy steps/s', 'PyTorch steps/s', 'vs numpy', 'vs PyTorch'],
+    [
+      [
+        'warmup GD',
+        fmt(warm.stepsPerSecond as number, 0),
+        fmt(warm.numpyStepsPerSecond as number | null, 0),
+        fmt(warm.torchStepsPerSecond as number | null, 0),
+        fmt(warm.speedOverNumpy as number | null, 3),
+        fmt(warm.speedOverTorch as number | null, 3),
+      ],
+    ],
+  );
   writeResults('training', { gd, mlp, warmup: warm, numpy: { version: np.numpy, blas: np.blas } });
 }

@@ -15,17 +15,41 @@ const IMAGES = 250;
 /** Peak resident bytes of the process so far (getrusage: it only grows). */
 const maxRss = () => process.resourceUsage().maxRSS * 1024;
 
-interface Point { depth: number; paramBytes: number; stepSeconds: number; stepPeakOverParams: number; lambdaSeconds: number; lanczosIterations: number; lambdaPeakOverParams: number; rssAfterStep: number; rssAfterLambda: number }
+interface Point {
+  depth: number;
+  paramBytes: number;
+  stepSeconds: number;
+  stepPeakOverParams: number;
+  lambdaSeconds: number;
+  lanczosIterations: number;
+  lambdaPeakOverParams: number;
+  rssAfterStep: number;
+  rssAfterLambda: number;
+}
 
 function measure(depth: number): Point {
-  const s = setup({ model: 'mlp', width: WIDTH, depth, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, seed: 0, dataset: 'fashion-mnist', trainSize: IMAGES, testSize: 0, dataSeed: 0 });
+  const s = setup({
+    model: 'mlp',
+    width: WIDTH,
+    depth,
+    act: 'relu',
+    param: 'ntk',
+    sigmaW: Math.SQRT2,
+    sigmaB: 0,
+    seed: 0,
+    dataset: 'fashion-mnist',
+    trainSize: IMAGES,
+    testSize: 0,
+    dataSeed: 0,
+  });
   const params = s.init.map((p) => tensor(p.shape, copyF64(p.data)));
   const paramBytes = s.init.reduce((a, p) => a + p.data.length * 8, 0);
   const mem = kernelMemory();
   // Peaks beyond the parameters themselves, as multiples of their bytes (activations and gradients included).
   const beyond = (f: () => void): [number, number] => {
     mem?.resetPeak();
-    const live = mem?.live ?? 0, seconds = once(f);
+    const live = mem?.live ?? 0,
+      seconds = once(f);
     return [seconds, ((mem?.peak ?? 0) - live) / paramBytes];
   };
   const [stepSeconds, stepPeakOverParams] = beyond(() => gdStep(s, params, 1e-3));
@@ -37,7 +61,17 @@ function measure(depth: number): Point {
     tape.dispose();
   });
   params.forEach((p) => freeF64(p.data));
-  return { depth, paramBytes, stepSeconds, stepPeakOverParams, lambdaSeconds, lanczosIterations, lambdaPeakOverParams, rssAfterStep, rssAfterLambda: maxRss() };
+  return {
+    depth,
+    paramBytes,
+    stepSeconds,
+    stepPeakOverParams,
+    lambdaSeconds,
+    lanczosIterations,
+    lambdaPeakOverParams,
+    rssAfterStep,
+    rssAfterLambda: maxRss(),
+  };
 }
 
 /** Depth 2, then 3 (the larger run last, so the process's peak RSS after each is its own). */
@@ -46,11 +80,26 @@ export async function run(): Promise<void> {
   for (const depth of [2, 3]) {
     points.push(measure(depth));
     const p = points[points.length - 1];
-    console.log(`  depth ${depth}: step ${fmt(p.stepSeconds, 1)} s, λ ${fmt(p.lambdaSeconds, 1)} s (${p.lanczosIterations} iterations), peak RSS ${fmt(p.rssAfterLambda / 2 ** 30, 1)} GiB`);
+    console.log(
+      `  depth ${depth}: step ${fmt(p.stepSeconds, 1)} s, λ ${fmt(p.lambdaSeconds, 1)} s (${p.lanczosIterations} iterations), peak RSS ${fmt(p.rssAfterLambda / 2 ** 30, 1)} GiB`,
+    );
   }
   const info = backendInfo();
-  console.log(`\nMLP width ${WIDTH} on ${IMAGES} fashion-mnist images, ${info.flavor} on ${info.threads} threads; peaks are kernel buffers beyond the parameters, in parameter bytes`);
-  table(['depth', 'param GiB', 'step s', 'step peak / params', 'λ s', 'Lanczos its', 'λ peak / params', 'process peak RSS GiB'],
-    points.map((p) => [String(p.depth), fmt(p.paramBytes / 2 ** 30), fmt(p.stepSeconds, 1), fmt(p.stepPeakOverParams), fmt(p.lambdaSeconds, 1), String(p.lanczosIterations), fmt(p.lambdaPeakOverParams), fmt(p.rssAfterLambda / 2 ** 30, 1)]));
+  console.log(
+    `\nMLP width ${WIDTH} on ${IMAGES} fashion-mnist images, ${info.flavor} on ${info.threads} threads; peaks are kernel buffers beyond the parameters, in parameter bytes`,
+  );
+  table(
+    ['depth', 'param GiB', 'step s', 'step peak / params', 'λ s', 'Lanczos its', 'λ peak / params', 'process peak RSS GiB'],
+    points.map((p) => [
+      String(p.depth),
+      fmt(p.paramBytes / 2 ** 30),
+      fmt(p.stepSeconds, 1),
+      fmt(p.stepPeakOverParams),
+      fmt(p.lambdaSeconds, 1),
+      String(p.lanczosIterations),
+      fmt(p.lambdaPeakOverParams),
+      fmt(p.rssAfterLambda / 2 ** 30, 1),
+    ]),
+  );
   writeResults('wide', { width: WIDTH, images: IMAGES, points });
 }

@@ -13,6 +13,11 @@ try {
 }
 // Output piped into a reader that has stopped (`catapult … | head`) is not an error of the run.
 for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e) => { if (e && e.code === 'EPIPE') process.exit(process.exitCode || 0); else throw e; });
+  stream.on('error', (e) => {
+    if (e && e.code === 'EPIPE') process.exit(process.exitCode || 0);
+    else throw e;
+  });
 }
-cli.main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+cli.main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -32,13 +32,23 @@ function multiarch() {
 function build() {
   if (process.env.CATAPULT_NATIVE === '0') return { built: false, why: 'CATAPULT_NATIVE=0' };
   if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status !== 0) return { built: false, why: `no C compiler (${cc})` };
-  const nodeInc = findInclude(process.env.CATAPULT_NODE_INCLUDE,
-    [path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'], 'node_api.h');
+  const nodeInc = findInclude(
+    process.env.CATAPULT_NODE_INCLUDE,
+    [path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'],
+    'node_api.h',
+  );
   if (nodeInc === null) return { built: false, why: 'no Node headers (node_api.h; apt-get install libnode-dev)' };
   const arch = multiarch();
-  const blasInc = findInclude(process.env.CATAPULT_OPENBLAS_INCLUDE,
-    [`/usr/include/${arch}/openblas-pthread`, `/usr/include/${arch}/openblas-openmp`, '/usr/include/openblas', '/usr/local/include'], 'cblas.h');
-  if (blasInc === null) return { built: false, why: `no OpenBLAS headers (cblas.h${process.env.CATAPULT_OPENBLAS_INCLUDE ? ` in ${process.env.CATAPULT_OPENBLAS_INCLUDE}` : ''}; apt-get install libopenblas-dev)` };
+  const blasInc = findInclude(
+    process.env.CATAPULT_OPENBLAS_INCLUDE,
+    [`/usr/include/${arch}/openblas-pthread`, `/usr/include/${arch}/openblas-openmp`, '/usr/include/openblas', '/usr/local/include'],
+    'cblas.h',
+  );
+  if (blasInc === null)
+    return {
+      built: false,
+      why: `no OpenBLAS headers (cblas.h${process.env.CATAPULT_OPENBLAS_INCLUDE ? ` in ${process.env.CATAPULT_OPENBLAS_INCLUDE}` : ''}; apt-get install libopenblas-dev)`,
+    };
   fs.mkdirSync(outDir, { recursive: true });
   // Written beside the target and renamed: a process that has the old addon loaded keeps its mapping intact.
   const tmp = path.join(outDir, `catapult_native.${process.pid}.tmp.node`);
@@ -54,10 +64,17 @@ function build() {
   // Load it in a child: a library that links but does not load (a missing libopenblas.so.0) must not become the default.
   let identity;
   try {
-    identity = execFileSync(process.execPath, ['-e', 'const a = require(process.argv[1]); process.stdout.write(a.corename() + "|" + a.config())', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    identity = execFileSync(
+      process.execPath,
+      ['-e', 'const a = require(process.argv[1]); process.stdout.write(a.corename() + "|" + a.config())', tmp],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    const msg = String(e.stderr || e.message).split('\n').find((l) => /Error/.test(l)) || String(e.message).split('\n')[0];
+    const msg =
+      String(e.stderr || e.message)
+        .split('\n')
+        .find((l) => /Error/.test(l)) || String(e.message).split('\n')[0];
     return { built: false, why: `it built but does not load: ${msg.trim()}` };
   }
   fs.renameSync(tmp, out);
@@ -69,4 +86,6 @@ function build() {
 const r = build();
 if (!r.built) fs.rmSync(out, { force: true });
 const rel = path.relative(process.cwd(), out) || out;
-console.log(r.built ? `catapult: native backend built (${r.why}): ${rel}` : `catapult: native backend not built (${r.why}); the engine runs on wasm`);
+console.log(
+  r.built ? `catapult: native backend built (${r.why}): ${rel}` : `catapult: native backend not built (${r.why}); the engine runs on wasm`,
+);

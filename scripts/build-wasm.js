@@ -11,8 +11,21 @@ const outDir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(root,
 const asc = path.join(path.dirname(require.resolve('assemblyscript/package.json')), 'bin', 'asc.js');
 
 // Shared imported memory up to the wasm32 limit, no runtime (the JS side owns allocation), no abort import.
-const common = ['-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '1',
-  '--maximumMemory', '65536', '--noExportMemory', '--use', 'abort='];
+const common = [
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '65536',
+  '--noExportMemory',
+  '--use',
+  'abort=',
+];
 const flavors = { simd: 'simd,threads', fma: 'simd,threads,relaxed-simd' };
 
 fs.mkdirSync(outDir, { recursive: true });

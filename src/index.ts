@@ -10,8 +10,22 @@ export { readNpy, writeNpy, parseNpy, serializeNpy } from './io/npy';
 export { readNpz, writeNpz, parseNpz, serializeNpz } from './io/npz';
 export { readIdx, parseIdx } from './io/idx';
 export {
-  Golden, GoldenConfig, GoldenMeta, CheckReport, Deviation, OracleOptions, ORACLE_OPTIONS, GOLDEN_SCHEMA, GOLDEN_SCHEMA_VERSION, GOLDEN_SCHEMA_FILE,
-  checkGolden, deviation, makeGolden, readGolden, writeGolden, sha256Tensors,
+  Golden,
+  GoldenConfig,
+  GoldenMeta,
+  CheckReport,
+  Deviation,
+  OracleOptions,
+  ORACLE_OPTIONS,
+  GOLDEN_SCHEMA,
+  GOLDEN_SCHEMA_VERSION,
+  GOLDEN_SCHEMA_FILE,
+  checkGolden,
+  deviation,
+  makeGolden,
+  readGolden,
+  writeGolden,
+  sha256Tensors,
 } from './experiments/golden';
 export { SETUP_OPTIONS, SetupInput, SetupOptions } from './experiments/setupOptions';
 export { Setup, setup, saveParams } from './experiments/setup';

@@ -31,8 +31,12 @@ export function relErr(a: number, b: number): number {
 
 /** max_i |a_i − b_i| / max_i |b_i|. */
 export function maxRelErr(a: Float64Array, b: Float64Array): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
   return den === 0 ? num : num / den;
 }
 

@@ -70,8 +70,12 @@ export function gaussNewtonMatvec(f: Var): (x: Float64Array, y: Float64Array) =>
 /** The dense Hessian (row-major P×P), one HVP per column; for checks on small models. */
 export function hessianDense(loss: Var): Float64Array {
   const P = parameterCount(loss);
-  if (P > DENSE_HESSIAN_LIMIT) throw new Error(`dense Hessian with ${P} parameters exceeds the limit ${DENSE_HESSIAN_LIMIT}; use the matrix-free Lanczos path`);
-  const H = new Float64Array(P * P), e = new Float64Array(P), col = new Float64Array(P), op = hessianMatvec(loss);
+  if (P > DENSE_HESSIAN_LIMIT)
+    throw new Error(`dense Hessian with ${P} parameters exceeds the limit ${DENSE_HESSIAN_LIMIT}; use the matrix-free Lanczos path`);
+  const H = new Float64Array(P * P),
+    e = new Float64Array(P),
+    col = new Float64Array(P),
+    op = hessianMatvec(loss);
   for (let j = 0; j < P; j++) {
     e[j] = 1;
     op(e, col);

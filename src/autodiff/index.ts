@@ -8,6 +8,12 @@ export { vjp, jvp, sweepCounts } from './sweeps';
 export { ntkMatvec, ntkDense, ntkTopEigenvalue, ntkTopEigenvalues, ntkDenseEigenvalues } from './ntk';
 export { hvp } from './sweeps';
 export {
-  DENSE_HESSIAN_LIMIT, gaussNewtonMatvec, hessianDense, hessianMatvec, hessianTopEigenvalue, hessianTopEigenvalues, parameterCount,
+  DENSE_HESSIAN_LIMIT,
+  gaussNewtonMatvec,
+  hessianDense,
+  hessianMatvec,
+  hessianTopEigenvalue,
+  hessianTopEigenvalues,
+  parameterCount,
 } from './hessian';
 export type { HessianSpectrum } from './hessian';

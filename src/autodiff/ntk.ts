@@ -39,7 +39,8 @@ export function ntkDense(f: Var): Float64Array {
     for (let b = 0; b <= a; b++) {
       let s = 0;
       for (let p = 0; p < rows[a].length; p++) {
-        const ra = rows[a][p], rb = rows[b][p];
+        const ra = rows[a][p],
+          rb = rows[b][p];
         for (let i = 0; i < ra.length; i++) s += ra[i] * rb[i];
       }
       theta[a * N + b] = theta[b * N + a] = s / N;

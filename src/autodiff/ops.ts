@@ -10,40 +10,70 @@ function requireSameShape(op: string, a: Var, b: Var): void {
 }
 
 function map1(a: Tensor, f: (x: number) => number): Tensor {
-  const out = kernelTensor(a.shape, false), x = a.data, y = out.data;
+  const out = kernelTensor(a.shape, false),
+    x = a.data,
+    y = out.data;
   for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
   return out;
 }
 
 function map2(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-  const out = kernelTensor(a.shape, false), x = a.data, y = b.data, z = out.data;
+  const out = kernelTensor(a.shape, false),
+    x = a.data,
+    y = b.data,
+    z = out.data;
   for (let i = 0; i < x.length; i++) z[i] = f(x[i], y[i]);
   return out;
 }
 
 export function add(a: Var, b: Var): Var {
   requireSameShape('add', a, b);
-  return a.tape.record('add', [a, b], map2(a.value, b.value, (x, y) => x + y), null);
+  return a.tape.record(
+    'add',
+    [a, b],
+    map2(a.value, b.value, (x, y) => x + y),
+    null,
+  );
 }
 
 export function sub(a: Var, b: Var): Var {
   requireSameShape('sub', a, b);
-  return a.tape.record('sub', [a, b], map2(a.value, b.value, (x, y) => x - y), null);
+  return a.tape.record(
+    'sub',
+    [a, b],
+    map2(a.value, b.value, (x, y) => x - y),
+    null,
+  );
 }
 
 /** Elementwise product. */
 export function mul(a: Var, b: Var): Var {
   requireSameShape('mul', a, b);
-  return a.tape.record('mul', [a, b], map2(a.value, b.value, (x, y) => x * y), null);
+  return a.tape.record(
+    'mul',
+    [a, b],
+    map2(a.value, b.value, (x, y) => x * y),
+    null,
+  );
 }
 
 export function neg(a: Var): Var {
-  return a.tape.record('neg', [a], map1(a.value, (x) => -x), null);
+  return a.tape.record(
+    'neg',
+    [a],
+    map1(a.value, (x) => -x),
+    null,
+  );
 }
 
 /** alpha·a for a constant alpha. */
 export function scale(a: Var, alpha: number): Var {
-  return a.tape.record('scale', [a], map1(a.value, (x) => alpha * x), { alpha });
+  return a.tape.record(
+    'scale',
+    [a],
+    map1(a.value, (x) => alpha * x),
+    { alpha },
+  );
 }
 
 /**
@@ -51,10 +81,13 @@ export function scale(a: Var, alpha: number): Var {
  * the transpose is a stride swap inside gemm.
  */
 export function matmul(a: Var, b: Var, transA = false, transB = false): Var {
-  const sa = a.value.shape, sb = b.value.shape;
+  const sa = a.value.shape,
+    sb = b.value.shape;
   if (sa.length !== 2 || sb.length !== 2) throw new Error(`matmul: needs 2-D operands, got ${shapeString(sa)} and ${shapeString(sb)}`);
-  const M = transA ? sa[1] : sa[0], K = transA ? sa[0] : sa[1];
-  const Kb = transB ? sb[1] : sb[0], N = transB ? sb[0] : sb[1];
+  const M = transA ? sa[1] : sa[0],
+    K = transA ? sa[0] : sa[1];
+  const Kb = transB ? sb[1] : sb[0],
+    N = transB ? sb[0] : sb[1];
   if (K !== Kb) throw new Error(`matmul: inner dimensions differ: op(A) is ${M}×${K}, op(B) is ${Kb}×${N}`);
   const out = kernelTensor([M, N], false); // gemm with beta = 0 writes every entry
   kernels.dgemm(transA, transB, M, N, K, 1, a.value.data, sa[1], 1, 0, b.value.data, sb[1], 1, 0, 0, out.data, N, 1, 0);
@@ -63,11 +96,16 @@ export function matmul(a: Var, b: Var, transA = false, transB = false): Var {
 
 /** x[i,j] + b[j]: a bias row broadcast over the rows of x. */
 export function addBias(x: Var, b: Var): Var {
-  const sx = x.value.shape, sb = b.value.shape;
+  const sx = x.value.shape,
+    sb = b.value.shape;
   if (sx.length !== 2 || sb.length !== 1 || sb[0] !== sx[1]) {
     throw new Error(`addBias: needs x of shape (m, n) and b of shape (n,), got ${shapeString(sx)} and ${shapeString(sb)}`);
   }
-  const out = kernelTensor(sx, false), n = sx[1], X = x.value.data, B = b.value.data, Y = out.data;
+  const out = kernelTensor(sx, false),
+    n = sx[1],
+    X = x.value.data,
+    B = b.value.data,
+    Y = out.data;
   for (let i = 0; i < Y.length; i++) Y[i] = X[i] + B[i % n];
   return x.tape.record('addBias', [x, b], out, null);
 }
@@ -95,14 +133,25 @@ export function reshape(a: Var, shape: readonly number[]): Var {
 }
 
 export function square(a: Var): Var {
-  return a.tape.record('square', [a], map1(a.value, (x) => x * x), null);
+  return a.tape.record(
+    'square',
+    [a],
+    map1(a.value, (x) => x * x),
+    null,
+  );
 }
 
 /** max(x, 0), recorded with its mask so both sweeps are a masked copy. */
 export function relu(a: Var): Var {
-  const x = a.value.data, mask = new Uint8Array(x.length);
-  const out = kernelTensor(a.value.shape), y = out.data;
-  for (let i = 0; i < x.length; i++) if (x[i] > 0) { mask[i] = 1; y[i] = x[i]; }
+  const x = a.value.data,
+    mask = new Uint8Array(x.length);
+  const out = kernelTensor(a.value.shape),
+    y = out.data;
+  for (let i = 0; i < x.length; i++)
+    if (x[i] > 0) {
+      mask[i] = 1;
+      y[i] = x[i];
+    }
   return a.tape.record('relu', [a], out, { mask });
 }
 
@@ -120,7 +169,12 @@ export function log(a: Var): Var {
 
 /** log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so it never overflows. */
 export function softplus(a: Var): Var {
-  return a.tape.record('softplus', [a], map1(a.value, (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))), null);
+  return a.tape.record(
+    'softplus',
+    [a],
+    map1(a.value, (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))),
+    null,
+  );
 }
 
 /**
@@ -130,8 +184,14 @@ export function softplus(a: Var): Var {
 export function logSumExp(a: Var): Var {
   const s = a.value.shape;
   if (s.length !== 2) throw new Error(`logSumExp: needs a 2-D (m, k) input, got ${shapeString(s)}`);
-  const [m, k] = s, x = a.value.data, out = kernelTensor([m], false), y = out.data;
-  let i = 0, j = 0, max = 0.0, acc = 0.0;
+  const [m, k] = s,
+    x = a.value.data,
+    out = kernelTensor([m], false),
+    y = out.data;
+  let i = 0,
+    j = 0,
+    max = 0.0,
+    acc = 0.0;
   for (i = 0; i < m; i++) {
     max = -Infinity;
     for (j = 0; j < k; j++) if (x[i * k + j] > max) max = x[i * k + j];
@@ -166,9 +226,12 @@ export function dense(x: Var, W: Var, b: Var | null, alpha = 1, beta = 1): Var {
 export function layerNorm(x: Var, eps = 0): Var {
   const s = x.value.shape;
   if (s.length !== 2) throw new Error(`layerNorm: needs a 2-D (m, n) input, got ${shapeString(s)}`);
-  const [m, n] = s, tape = x.tape;
-  const ones = (rows: number, cols: number, value: number) => tape.constant(tensor([rows, cols], new Float64Array(rows * cols).fill(value)));
-  const meanCol = ones(n, 1, 1 / n), row = ones(1, n, 1);
+  const [m, n] = s,
+    tape = x.tape;
+  const ones = (rows: number, cols: number, value: number) =>
+    tape.constant(tensor([rows, cols], new Float64Array(rows * cols).fill(value)));
+  const meanCol = ones(n, 1, 1 / n),
+    row = ones(1, n, 1);
   const centred = sub(x, matmul(matmul(x, meanCol), row));
   let variance = matmul(square(centred), meanCol); // [m, 1]
   if (eps > 0) variance = add(variance, ones(m, 1, eps));

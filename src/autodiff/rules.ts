@@ -116,10 +116,18 @@ function unaryDerivative(prim: Unary, x: Float64Array, y: Float64Array, order: 1
   let e = 0.0;
   for (let i = 0; i < x.length; i++) {
     switch (prim) {
-      case 'square': d[i] = order === 1 ? 2 * x[i] : 2; break;
-      case 'tanh': d[i] = order === 1 ? 1 - y[i] * y[i] : -2 * y[i] * (1 - y[i] * y[i]); break;
-      case 'exp': d[i] = y[i]; break;
-      case 'log': d[i] = order === 1 ? 1 / x[i] : -1 / (x[i] * x[i]); break;
+      case 'square':
+        d[i] = order === 1 ? 2 * x[i] : 2;
+        break;
+      case 'tanh':
+        d[i] = order === 1 ? 1 - y[i] * y[i] : -2 * y[i] * (1 - y[i] * y[i]);
+        break;
+      case 'exp':
+        d[i] = y[i];
+        break;
+      case 'log':
+        d[i] = order === 1 ? 1 / x[i] : -1 / (x[i] * x[i]);
+        break;
       // softplus' = σ and softplus'' = σ(1 − σ) = e/(1 + e)² with e = exp(−|x|) ≤ 1: never overflows.
       case 'softplus':
         e = Math.exp(-Math.abs(x[i]));
@@ -140,13 +148,15 @@ function unaryRule<P extends Unary>(prim: P): Rule<P> {
     },
     jvp: (c) => {
       if (c.t[0] === null) return null;
-      const d = unaryDerivative(prim, c.x[0].data, c.y.data), out = product(c.t[0], d);
+      const d = unaryDerivative(prim, c.x[0].data, c.y.data),
+        out = product(c.t[0], d);
       freeF64(d);
       return out;
     },
     // acc += g ⊙ f'(x) differentiates to g ⊙ f''(x) ⊙ t.
     vjpTangent: (c) => {
-      const a = c.acc(0), t = c.t[0];
+      const a = c.acc(0),
+        t = c.t[0];
       if (a === null || t === null) return;
       const d = unaryDerivative(prim, c.x[0].data, c.y.data, 2);
       for (let i = 0; i < a.length; i++) a[i] += c.g[i] * d[i] * t[i];
@@ -159,9 +169,17 @@ function unaryRule<P extends Unary>(prim: P): Rule<P> {
  * The cotangents of out = op(A)·op(B) added into gA and gB (either may be null). Forward-over-reverse
  * calls it again with a tangent in place of A or B, since each cotangent is bilinear in (g, other operand).
  */
-function matmulVjp(s: SavedByPrim['matmul'], g: Float64Array, A: Float64Array, B: Float64Array, gA: Float64Array | null, gB: Float64Array | null): void {
+function matmulVjp(
+  s: SavedByPrim['matmul'],
+  g: Float64Array,
+  A: Float64Array,
+  B: Float64Array,
+  gA: Float64Array | null,
+  gB: Float64Array | null,
+): void {
   const { transA, transB, M, N, K } = s;
-  const lda = transA ? M : K, ldb = transB ? K : N;
+  const lda = transA ? M : K,
+    ldb = transB ? K : N;
   if (gA !== null) {
     // op(A)ᵀ-shaped result: dA = g·op(B)ᵀ (A stored M×K) or op(B)·gᵀ (A stored K×M).
     if (!transA) kernels.dgemm(false, !transB, M, K, N, 1, g, N, 1, 0, B, ldb, 1, 0, 1, gA, K, 1, 0);
@@ -183,17 +201,26 @@ function softmaxRows(x: Float64Array, y: Float64Array, k: number): Float64Array 
 
 export const rules: { [P in Prim]: Rule<P> } = {
   add: {
-    vjp: (c) => { addScaled(c.acc(0), 1, c.g); addScaled(c.acc(1), 1, c.g); },
+    vjp: (c) => {
+      addScaled(c.acc(0), 1, c.g);
+      addScaled(c.acc(1), 1, c.g);
+    },
     jvp: (c) => combine(c.t[0], c.t[1], 1),
     vjpTangent: linear,
   },
   sub: {
-    vjp: (c) => { addScaled(c.acc(0), 1, c.g); addScaled(c.acc(1), -1, c.g); },
+    vjp: (c) => {
+      addScaled(c.acc(0), 1, c.g);
+      addScaled(c.acc(1), -1, c.g);
+    },
     jvp: (c) => combine(c.t[0], c.t[1], -1),
     vjpTangent: linear,
   },
   mul: {
-    vjp: (c) => { addProduct(c.acc(0), c.g, c.x[1].data); addProduct(c.acc(1), c.g, c.x[0].data); },
+    vjp: (c) => {
+      addProduct(c.acc(0), c.g, c.x[1].data);
+      addProduct(c.acc(1), c.g, c.x[0].data);
+    },
     jvp: (c) => combine(product(c.t[0], c.x[1].data), product(c.t[1], c.x[0].data), 1),
     // acc0 += g ⊙ x1 moves by g ⊙ t1, and acc1 by g ⊙ t0.
     vjpTangent: (c) => {
@@ -218,7 +245,8 @@ export const rules: { [P in Prim]: Rule<P> } = {
       const { transA, transB, M, N, K } = c.node.saved;
       const [tA, tB] = c.t;
       if (tA === null && tB === null) return null;
-      const lda = transA ? M : K, ldb = transB ? K : N;
+      const lda = transA ? M : K,
+        ldb = transB ? K : N;
       const out = allocF64(M * N);
       if (tA !== null) kernels.dgemm(transA, transB, M, N, K, 1, tA, lda, 1, 0, c.x[1].data, ldb, 1, 0, 0, out, N, 1, 0);
       if (tB !== null) kernels.dgemm(transA, transB, M, N, K, 1, c.x[0].data, lda, 1, 0, tB, ldb, 1, 0, 1, out, N, 1, 0);
@@ -226,7 +254,9 @@ export const rules: { [P in Prim]: Rule<P> } = {
     },
     // dA = g·op(B)ᵀ moves by g·op(Ḃ)ᵀ, and dB = op(A)ᵀ·g by op(Ȧ)ᵀ·g.
     vjpTangent: (c) => {
-      const [tA, tB] = c.t, A = c.x[0].data, B = c.x[1].data;
+      const [tA, tB] = c.t,
+        A = c.x[0].data,
+        B = c.x[1].data;
       if (tB !== null) matmulVjp(c.node.saved, c.g, A, tB, c.acc(0), null);
       if (tA !== null) matmulVjp(c.node.saved, c.g, tA, B, null, c.acc(1));
     },
@@ -236,14 +266,16 @@ export const rules: { [P in Prim]: Rule<P> } = {
       addScaled(c.acc(0), 1, c.g);
       const gb = c.acc(1);
       if (gb === null) return;
-      const n = gb.length, m = c.g.length / n;
+      const n = gb.length,
+        m = c.g.length / n;
       // Column sums, row by row: a fixed order, so the result is the same whatever the backend.
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) gb[j] += c.g[i * n + j];
     },
     jvp: (c) => {
       const [tx, tb] = c.t;
       if (tb === null) return tx === null ? null : copyF64(tx);
-      const n = tb.length, m = c.y.data.length / n;
+      const n = tb.length,
+        m = c.y.data.length / n;
       const out = tx === null ? allocF64(m * n) : copyF64(tx);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] += tb[j];
       return out;
@@ -251,13 +283,34 @@ export const rules: { [P in Prim]: Rule<P> } = {
     vjpTangent: linear,
   },
   sum: {
-    vjp: (c) => { const a = c.acc(0); if (a !== null) for (let i = 0; i < a.length; i++) a[i] += c.g[0]; },
-    jvp: (c) => { const t = c.t[0]; if (t === null) return null; let s = 0; for (let i = 0; i < t.length; i++) s += t[i]; return Float64Array.of(s); },
+    vjp: (c) => {
+      const a = c.acc(0);
+      if (a !== null) for (let i = 0; i < a.length; i++) a[i] += c.g[0];
+    },
+    jvp: (c) => {
+      const t = c.t[0];
+      if (t === null) return null;
+      let s = 0;
+      for (let i = 0; i < t.length; i++) s += t[i];
+      return Float64Array.of(s);
+    },
     vjpTangent: linear,
   },
   mean: {
-    vjp: (c) => { const a = c.acc(0); if (a !== null) { const w = c.g[0] / a.length; for (let i = 0; i < a.length; i++) a[i] += w; } },
-    jvp: (c) => { const t = c.t[0]; if (t === null) return null; let s = 0; for (let i = 0; i < t.length; i++) s += t[i]; return Float64Array.of(s / t.length); },
+    vjp: (c) => {
+      const a = c.acc(0);
+      if (a !== null) {
+        const w = c.g[0] / a.length;
+        for (let i = 0; i < a.length; i++) a[i] += w;
+      }
+    },
+    jvp: (c) => {
+      const t = c.t[0];
+      if (t === null) return null;
+      let s = 0;
+      for (let i = 0; i < t.length; i++) s += t[i];
+      return Float64Array.of(s / t.length);
+    },
     vjpTangent: linear,
   },
   reshape: {
@@ -267,8 +320,19 @@ export const rules: { [P in Prim]: Rule<P> } = {
   },
   square: unaryRule('square'),
   relu: {
-    vjp: (c) => { const a = c.acc(0), m = c.node.saved.mask; if (a !== null) for (let i = 0; i < a.length; i++) if (m[i]) a[i] += c.g[i]; },
-    jvp: (c) => { const t = c.t[0], m = c.node.saved.mask; if (t === null) return null; const o = allocF64(t.length); for (let i = 0; i < t.length; i++) o[i] = m[i] ? t[i] : 0; return o; },
+    vjp: (c) => {
+      const a = c.acc(0),
+        m = c.node.saved.mask;
+      if (a !== null) for (let i = 0; i < a.length; i++) if (m[i]) a[i] += c.g[i];
+    },
+    jvp: (c) => {
+      const t = c.t[0],
+        m = c.node.saved.mask;
+      if (t === null) return null;
+      const o = allocF64(t.length);
+      for (let i = 0; i < t.length; i++) o[i] = m[i] ? t[i] : 0;
+      return o;
+    },
     // The mask is locally constant (ReLU'' = 0 away from the kink, which has measure zero).
     vjpTangent: linear,
   },
@@ -286,19 +350,25 @@ export const rules: { [P in Prim]: Rule<P> } = {
       freeF64(p);
     },
     jvp: (c) => {
-      const t = c.t[0], k = c.node.saved.k;
+      const t = c.t[0],
+        k = c.node.saved.k;
       if (t === null) return null;
-      const p = softmaxRows(c.x[0].data, c.y.data, k), out = allocF64(c.y.data.length);
+      const p = softmaxRows(c.x[0].data, c.y.data, k),
+        out = allocF64(c.y.data.length);
       for (let i = 0; i < t.length; i++) out[(i / k) | 0] += p[i] * t[i];
       freeF64(p);
       return out;
     },
     // g_i p_ij moves by g_i p_ij (t_ij − Σ_l p_il t_il): the softmax Jacobian diag(p) − p pᵀ.
     vjpTangent: (c) => {
-      const a = c.acc(0), t = c.t[0], k = c.node.saved.k;
+      const a = c.acc(0),
+        t = c.t[0],
+        k = c.node.saved.k;
       if (a === null || t === null) return;
       const p = softmaxRows(c.x[0].data, c.y.data, k);
-      let i = 0, j = 0, pt = 0.0;
+      let i = 0,
+        j = 0,
+        pt = 0.0;
       for (i = 0; i < c.y.data.length; i++) {
         pt = 0;
         for (j = 0; j < k; j++) pt += p[i * k + j] * t[i * k + j];

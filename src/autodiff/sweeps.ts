@@ -112,10 +112,12 @@ export function hvp(loss: Var, v: readonly Float64Array[]): { grad: Float64Array
   ct[loss.id] = Float64Array.of(1);
   for (let n = tape.nodes.length - 1; n >= 0; n--) {
     const node = tape.nodes[n];
-    const g = ct[node.out], gDot = ctDot[node.out];
+    const g = ct[node.out],
+      gDot = ctDot[node.out];
     if (node.out > loss.id || g === null) continue;
     const rule = rules[node.prim] as Rule<Prim>;
-    const x = node.inputs.map((i) => tape.values[i]), y = tape.values[node.out];
+    const x = node.inputs.map((i) => tape.values[i]),
+      y = tape.values[node.out];
     rule.vjp({ node, g, x, y, acc: accumulator(tape, node, ct) });
     if (gDot !== null) rule.vjp({ node, g: gDot, x, y, acc: accumulator(tape, node, ctDot) });
     const t = node.inputs.map((i) => tan[i]);

@@ -23,7 +23,7 @@ export async function takeBackendOptions(argv: string[]): Promise<string[]> {
     if (m[1] === 'backend') backend = value;
     else threads = value;
   }
-  if (backend === undefined && threads === undefined) return initBackend(), rest;
+  if (backend === undefined && threads === undefined) return (initBackend(), rest);
   const name = (backend ?? (process.env.CATAPULT_BACKEND || defaultBackend())) as BackendName;
   if (!BACKENDS.includes(name)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}, got '${name}'`);
   let n: number | undefined;

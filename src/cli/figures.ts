@@ -7,12 +7,21 @@ import { full, only, out, quiet, widths } from './options';
 import { progress } from './progress';
 
 /** Every experiment id, for messages. */
-export const ALL_IDS = Object.values(figures.SUITES).flatMap((s) => s.map((f) => f.id)).join(', ');
+export const ALL_IDS = Object.values(figures.SUITES)
+  .flatMap((s) => s.map((f) => f.id))
+  .join(', ');
 
-const figureData = text({ flag: 'dataset', arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE', help: 'the images of the figures that train on them (default fashion-mnist)' });
+const figureData = text({
+  flag: 'dataset',
+  arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE',
+  help: 'the images of the figures that train on them (default fashion-mnist)',
+});
 const figureSeed = seed({ flag: 'seed', help: 'seed of the initializations (and data where the figure draws them)', default: 0 });
 const suite = parsed({
-  flag: 'suite', arg: Object.keys(figures.SUITES).join('|'), help: 'which experiments (default linear)', default: 'linear' as figures.Suite,
+  flag: 'suite',
+  arg: Object.keys(figures.SUITES).join('|'),
+  help: 'which experiments (default linear)',
+  default: 'linear' as figures.Suite,
   parse: (t) => {
     if (!(t in figures.SUITES)) throw new Error(`--suite must be one of ${Object.keys(figures.SUITES).join('|')}, got '${t}'`);
     return t as figures.Suite;
@@ -21,8 +30,13 @@ const suite = parsed({
 
 function verdictLine(r: figures.FigureResult): string {
   const ok = r.checks.filter((c) => c.pass).length;
-  return `${r.id}: ${ok}/${r.checks.length} checks agree with the paper (${r.seconds.toFixed(1)} s)`
-    + r.checks.filter((c) => !c.pass).map((c) => `\n  departs: ${c.quantity}: paper ${c.paper}; measured ${c.measured}`).join('');
+  return (
+    `${r.id}: ${ok}/${r.checks.length} checks agree with the paper (${r.seconds.toFixed(1)} s)` +
+    r.checks
+      .filter((c) => !c.pass)
+      .map((c) => `\n  departs: ${c.quantity}: paper ${c.paper}; measured ${c.measured}`)
+      .join('')
+  );
 }
 
 export const figure = defineCommand({
@@ -30,9 +44,12 @@ export const figure = defineCommand({
   summary: `one experiment (${ALL_IDS}): data, SVG/PNG plots, report.md in --out`,
   positionals: { usage: '<id>', min: 1, max: 1, missing: `figure needs an id (${ALL_IDS})` },
   options: {
-    out: text({ flag: 'out', arg: 'DIR', help: 'output directory (default out/<id>)' }), seed: figureSeed,
-    width: int({ flag: 'width', arg: 'N', help: 'overrides the figure\'s default width', min: 1 }),
-    widths: widths('the widths of a width-sweeping figure (haas, figS13c)'), full, quiet,
+    out: text({ flag: 'out', arg: 'DIR', help: 'output directory (default out/<id>)' }),
+    seed: figureSeed,
+    width: int({ flag: 'width', arg: 'N', help: "overrides the figure's default width", min: 1 }),
+    widths: widths('the widths of a width-sweeping figure (haas, figS13c)'),
+    full,
+    quiet,
     dataset: figureData,
   },
   async run(o, { positionals: [id] }) {
@@ -56,7 +73,13 @@ export const reproduceCommand = defineCommand({
     bar.update(0);
     const started = Date.now();
     const results = await reproduce({
-      out: o.out, seed: o.seed, ids: o.only, suite: o.suite, full: o.full, dataset: o.dataset, onProgress: (f, note) => bar.update(Math.round(1000 * f), note),
+      out: o.out,
+      seed: o.seed,
+      ids: o.only,
+      suite: o.suite,
+      full: o.full,
+      dataset: o.dataset,
+      onProgress: (f, note) => bar.update(Math.round(1000 * f), note),
     });
     bar.finish();
     for (const r of results) console.log(verdictLine(r));

@@ -13,7 +13,17 @@ import { clearProgress } from './progress';
 
 /** Every command, in the order `catapult --help` lists them. */
 export const COMMANDS: readonly CommandSpec<Schema>[] = [
-  train, ntk, hessian, phaseSweepCommand, figure, reproduceCommand, oracle, check, sweep, merge, plot,
+  train,
+  ntk,
+  hessian,
+  phaseSweepCommand,
+  figure,
+  reproduceCommand,
+  oracle,
+  check,
+  sweep,
+  merge,
+  plot,
 ] as readonly CommandSpec<Schema>[];
 
 const USAGE = `usage: catapult <command> [options]
@@ -39,9 +49,9 @@ export async function main(argv: string[]): Promise<number> {
     return fail(e instanceof Error ? e.message : String(e));
   }
   const [cmd] = rest;
-  if (cmd === undefined) return process.stderr.write(`${USAGE}\n`), 2;
-  if (cmd === '--help' || cmd === '-h' || cmd === 'help') return console.log(USAGE), 0;
-  if (cmd === '--version') return console.log(VERSION), 0;
+  if (cmd === undefined) return (process.stderr.write(`${USAGE}\n`), 2);
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') return (console.log(USAGE), 0);
+  if (cmd === '--version') return (console.log(VERSION), 0);
   try {
     const code = await runProgram(COMMANDS, rest, USAGE);
     return typeof code === 'number' ? code : 0;

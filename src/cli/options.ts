@@ -27,23 +27,46 @@ function shardSpec(s: string): { index: number; count: number } {
 }
 
 /** `--only a,b,c`: experiment ids, blanks dropped. */
-const idList = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+const idList = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
 
 export const quiet = flag({ flag: 'quiet', help: 'no progress bar on stderr' });
 export const out = (what: string, def: string) => text({ flag: 'out', arg: 'DIR', help: what, default: def });
 export const lr = parsed({
-  flag: 'lr', arg: 'η|Cx', required: 'an absolute η, or a multiple of 2/λ0 such as 1.5x',
-  help: 'learning rate: η, or Cx = C·2/λ0 (for logistic and ce, C·2/λ_H0 with λ_H0 the loss Hessian\'s top eigenvalue)', parse: (t) => parseLr(t),
+  flag: 'lr',
+  arg: 'η|Cx',
+  required: 'an absolute η, or a multiple of 2/λ0 such as 1.5x',
+  help: "learning rate: η, or Cx = C·2/λ0 (for logistic and ce, C·2/λ_H0 with λ_H0 the loss Hessian's top eigenvalue)",
+  parse: (t) => parseLr(t),
 });
-export const lrGrid = text({ flag: 'lrs', arg: 'a:b:step|a,b,c', help: 'learning rates, e.g. 0.25x:2.25x:0.05x', default: '0.25x:2.25x:0.05x' });
+export const lrGrid = text({
+  flag: 'lrs',
+  arg: 'a:b:step|a,b,c',
+  help: 'learning rates, e.g. 0.25x:2.25x:0.05x',
+  default: '0.25x:2.25x:0.05x',
+});
 export const top = int({ flag: 'top', arg: 'K', help: 'how many top eigenvalues', min: 1, default: 1 });
 export const dense = (what: string) => flag({ flag: 'dense', help: what });
 export const saveParams = text({ flag: 'save-params', arg: 'FILE', help: 'write the final parameters to an .npz' });
 export const widths = (help: string) => parsed({ flag: 'widths', arg: 'N,N,...', help, parse: intListParser('widths', 1) });
-export const seeds = parsed({ flag: 'seeds', arg: 'S,S,...', help: 'initialization seeds of the grid', parse: intListParser('seeds', 0, 0xffffffff) });
+export const seeds = parsed({
+  flag: 'seeds',
+  arg: 'S,S,...',
+  help: 'initialization seeds of the grid',
+  parse: intListParser('seeds', 0, 0xffffffff),
+});
 export const workers = int({ flag: 'workers', arg: 'N', help: 'worker threads', min: 1, default: 1 });
 export const shard = parsed({ flag: 'shard', arg: 'i/N', help: 'run the i-th of N slices of the grid (0 ≤ i < N)', parse: shardSpec });
-export const golden = parsed({ flag: 'golden', arg: 'FILE', help: 'the golden file (.json or .npz) to rerun', required: 'the golden file to rerun', parse: (t) => t });
+export const golden = parsed({
+  flag: 'golden',
+  arg: 'FILE',
+  help: 'the golden file (.json or .npz) to rerun',
+  required: 'the golden file to rerun',
+  parse: (t) => t,
+});
 export const tol = num({ flag: 'tol', arg: 'X', help: 'max relative deviation per field', atLeast: 0, default: 1e-9 });
-export const full = flag({ flag: 'full', help: 'the paper\'s sizes instead of the CI-friendly defaults (hours for the nonlinear suite)' });
+export const full = flag({ flag: 'full', help: "the paper's sizes instead of the CI-friendly defaults (hours for the nonlinear suite)" });
 export const only = parsed({ flag: 'only', arg: 'id,id,...', help: 'run only these experiments', parse: idList });

@@ -7,7 +7,10 @@ import { golden, lr, tol } from './options';
 import { setupFrom } from './setupFrom';
 
 const goldenOut = parsed({
-  flag: 'out', arg: 'FILE.json|FILE.npz', help: 'the golden file to write', required: 'FILE.json or FILE.npz',
+  flag: 'out',
+  arg: 'FILE.json|FILE.npz',
+  help: 'the golden file to write',
+  required: 'FILE.json or FILE.npz',
   parse: (t) => {
     if (!/\.(json|npz)$/i.test(t)) throw new Error(`--out must end in .json or .npz, got '${t}'`);
     return t;
@@ -15,7 +18,7 @@ const goldenOut = parsed({
 });
 
 /** Flags of other commands that a golden run does not record. */
-export const NOT_RECORDED = { track: 'golden files record λ (the NTK\'s) only; the Hessian\'s is `train --track hessian`' };
+export const NOT_RECORDED = { track: "golden files record λ (the NTK's) only; the Hessian's is `train --track hessian`" };
 
 export const oracle = defineCommand({
   name: 'oracle',
@@ -30,8 +33,10 @@ export const oracle = defineCommand({
     ensureDir(path.dirname(path.resolve(out)));
     writeGolden(out, g);
     const r = g.meta.result;
-    console.log(`${s.model.config.kind} model, λ0 = ${g.meta.config.lambda0}, η = ${g.meta.config.eta}: ${r.phase}`
-      + `${r.diverged ? ` (diverged at step ${r.diverged.step}: ${r.diverged.reason})` : ''}, ${r.steps_run} steps`);
+    console.log(
+      `${s.model.config.kind} model, λ0 = ${g.meta.config.lambda0}, η = ${g.meta.config.eta}: ${r.phase}` +
+        `${r.diverged ? ` (diverged at step ${r.diverged.step}: ${r.diverged.reason})` : ''}, ${r.steps_run} steps`,
+    );
     console.log(`wrote ${out} (schema ${g.meta.schema} v${g.meta.schema_version}, init sha256 ${g.meta.sha256.init.slice(0, 12)}…)`);
   },
 });
@@ -45,8 +50,10 @@ export const check = defineCommand({
   run(o) {
     const g = readGolden(o.golden);
     const c = g.meta.config;
-    console.log(`${o.golden}: ${g.meta.engine}, backend ${g.meta.backend.name} (${g.meta.backend.flavor}); ${c.model.kind} model, width ${c.model.width}, `
-      + `η = ${c.eta} (${c.lr}), ${g.meta.result.steps_run} steps, ${g.meta.result.phase}`);
+    console.log(
+      `${o.golden}: ${g.meta.engine}, backend ${g.meta.backend.name} (${g.meta.backend.flavor}); ${c.model.kind} model, width ${c.model.width}, ` +
+        `η = ${c.eta} (${c.lr}), ${g.meta.result.steps_run} steps, ${g.meta.result.phase}`,
+    );
     const r = checkGolden(g, o.tol);
     for (const n of r.notes) console.log(`note: ${n}`);
     const w = Math.max(...r.deviations.map((d) => d.field.length));
@@ -54,7 +61,9 @@ export const check = defineCommand({
     console.log(`${'field'.padEnd(w)}  ${'max |Δ|'.padStart(9)}  ${'max rel'.padStart(9)}  ${'worst at'.padEnd(14)}`);
     for (const d of r.deviations) {
       const status = d.ok ? 'ok' : `BEYOND TOLERANCE from ${where(d.first)}`;
-      console.log(`${d.field.padEnd(w)}  ${fmt(d.maxAbs).padStart(9)}  ${fmt(d.maxRel).padStart(9)}  ${where(d.worst).padEnd(14)}  ${status}`);
+      console.log(
+        `${d.field.padEnd(w)}  ${fmt(d.maxAbs).padStart(9)}  ${fmt(d.maxRel).padStart(9)}  ${where(d.worst).padEnd(14)}  ${status}`,
+      );
     }
     const bad = r.deviations.filter((d) => !d.ok);
     if (bad.length === 0) {

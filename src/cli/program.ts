@@ -16,7 +16,10 @@ function helpLine(d: Schema[string]): string {
 
 /** A commander error as one line: `unknown option '--stpes' (did you mean --steps?)`. */
 function oneLine(e: CommanderError): string {
-  return e.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)').split('\n')[0];
+  return e.message
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .split('\n')[0];
 }
 
 /** Which commands take a flag, for the error when another one does not. */
@@ -34,8 +37,13 @@ function refused(spec: CommandSpec<Schema>, specs: readonly CommandSpec<Schema>[
   return others.length > 0 ? `${spec.name} does not use --${m[1]} (${others.join(', ')} do${others.length === 1 ? 'es' : ''})` : oneLine(e);
 }
 
-function addCommand(program: Command, spec: CommandSpec<Schema>, specs: readonly CommandSpec<Schema>[], ran: { result?: CommandResult }): void {
-  const c = program.command(spec.name).description(spec.summary).helpOption('-h, --help', 'this command\'s options');
+function addCommand(
+  program: Command,
+  spec: CommandSpec<Schema>,
+  specs: readonly CommandSpec<Schema>[],
+  ran: { result?: CommandResult },
+): void {
+  const c = program.command(spec.name).description(spec.summary).helpOption('-h, --help', "this command's options");
   const p = spec.positionals;
   if (p) c.argument(p.usage.replace(/^</, '[').replace(/>$/, ']')).usage(`${p.usage} [options]`);
   const byAttribute = new Map<string, string>();
@@ -46,12 +54,17 @@ function addCommand(program: Command, spec: CommandSpec<Schema>, specs: readonly
   }
   if (spec.notes) c.addHelpText('after', `\n${spec.notes}`);
   c.addHelpText('after', `\n${GLOBAL_OPTIONS}`);
-  c.exitOverride((e) => { throw new CommanderError(e.exitCode, e.code, e.code === 'commander.unknownOption' ? refused(spec, specs, e) : oneLine(e)); });
+  c.exitOverride((e) => {
+    throw new CommanderError(e.exitCode, e.code, e.code === 'commander.unknownOption' ? refused(spec, specs, e) : oneLine(e));
+  });
   c.action((...args: unknown[]) => {
     const positionals = p ? ([] as string[]).concat((args[0] as string | string[] | undefined) ?? []) : [];
     if (p && positionals.length < p.min) throw new Error(p.missing);
-    if (p && positionals.length > p.max) throw new Error(`${spec.name} takes ${p.max} argument${p.max > 1 ? 's' : ''} (${p.usage}), got ${positionals.length}`);
-    const raw = Object.fromEntries([...byAttribute].map(([attr, flagName]) => [flagName, c.getOptionValue(attr) as string | boolean | undefined]));
+    if (p && positionals.length > p.max)
+      throw new Error(`${spec.name} takes ${p.max} argument${p.max > 1 ? 's' : ''} (${p.usage}), got ${positionals.length}`);
+    const raw = Object.fromEntries(
+      [...byAttribute].map(([attr, flagName]) => [flagName, c.getOptionValue(attr) as string | boolean | undefined]),
+    );
     const given = new Set(Object.keys(raw).filter((k) => raw[k] !== undefined));
     ran.result = spec.run(parseValues(spec.options, raw, spec.defaults), { given, positionals });
   });
@@ -65,15 +78,25 @@ function addCommand(program: Command, spec: CommandSpec<Schema>, specs: readonly
  * await runProgram(COMMANDS, ['train', '--model', 'warmup', '--lr', '1.5x'], usage);
  */
 export async function runProgram(specs: readonly CommandSpec<Schema>[], argv: string[], usage: string): Promise<void | number> {
-  const program = new Command('catapult').usage('<command> [options]').helpOption(false).addHelpCommand(false)
-    .showSuggestionAfterError(true).allowExcessArguments(false)
+  const program = new Command('catapult')
+    .usage('<command> [options]')
+    .helpOption(false)
+    .addHelpCommand(false)
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false)
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => {}, outputError: () => {} })
-    .exitOverride((e) => { throw new CommanderError(e.exitCode, e.code, oneLine(e)); });
+    .exitOverride((e) => {
+      throw new CommanderError(e.exitCode, e.code, oneLine(e));
+    });
   program.helpInformation = () => `${usage}\n`;
   const ran: { result?: CommandResult } = {};
   for (const spec of specs) addCommand(program, spec, specs, ran);
-  program.commands.forEach((c) => c.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => {}, outputError: () => {} })
-    .showSuggestionAfterError(true).allowExcessArguments(false));
+  program.commands.forEach((c) =>
+    c
+      .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => {}, outputError: () => {} })
+      .showSuggestionAfterError(true)
+      .allowExcessArguments(false),
+  );
   program.parse(argv, { from: 'user' });
   return ran.result;
 }

@@ -32,7 +32,8 @@ export function progress(label: string, total: number, quiet = false): Progress 
       const now = Date.now();
       if (tty) {
         if (now - lastPrint < 100 && done < total) return;
-        const w = 30, filled = Math.round((w * done) / Math.max(total, 1));
+        const w = 30,
+          filled = Math.round((w * done) / Math.max(total, 1));
         process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(w - filled)}] ${done}/${total} ${eta(done)} ${note}\x1b[K`);
         barOnScreen = true;
       } else {

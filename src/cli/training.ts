@@ -1,10 +1,28 @@
 // `catapult train`, `ntk`, `hessian` and `phase-sweep`: runs from one initialization, and spectra at θ_0.
 import * as path from 'path';
-import { gaussNewtonMatvec, hessianDense, hessianTopEigenvalues, ntkDenseEigenvalues, ntkTopEigenvalues, parameterCount } from '../autodiff';
+import {
+  gaussNewtonMatvec,
+  hessianDense,
+  hessianTopEigenvalues,
+  ntkDenseEigenvalues,
+  ntkTopEigenvalues,
+  parameterCount,
+} from '../autodiff';
 import { symmetricEigen } from '../linalg/eigen';
 import { lanczosTop } from '../linalg/lanczos';
 import { TRAIN_OPTIONS, Values, forwardPass, pickValues } from '../models';
-import { CsvAppender, SETUP_OPTIONS, TRAJECTORY_COLUMNS, ensureDir, formatSweepTable, parseLrGrid, phaseSweep, runTraining, saveParams, writeRun } from '../experiments';
+import {
+  CsvAppender,
+  SETUP_OPTIONS,
+  TRAJECTORY_COLUMNS,
+  ensureDir,
+  formatSweepTable,
+  parseLrGrid,
+  phaseSweep,
+  runTraining,
+  saveParams,
+  writeRun,
+} from '../experiments';
 import { setupFrom } from './setupFrom';
 import { defineCommand } from './command';
 import { dense, lr, lrGrid, out, quiet, saveParams as saveParamsOption, top } from './options';
@@ -28,25 +46,43 @@ export const train = defineCommand({
     // kept in memory, so trajectory.json (which would hold them all) is not written.
     const allRecords = o.steps <= KEPT_STEPS;
     const csv = new CsvAppender(path.join(o.out, 'trajectory.csv'), TRAJECTORY_COLUMNS);
-    const { result, summary } = runTraining(s, {
-      ...pickValues(TRAIN_OPTIONS, o), lr: o.lr, onStep: (r) => bar.update(r.t), trajectory: (row) => csv.row(row), keepRecords: allRecords,
-    }, seedOf(o));
+    const { result, summary } = runTraining(
+      s,
+      {
+        ...pickValues(TRAIN_OPTIONS, o),
+        lr: o.lr,
+        onStep: (r) => bar.update(r.t),
+        trajectory: (row) => csv.row(row),
+        keepRecords: allRecords,
+      },
+      seedOf(o),
+    );
     csv.close();
     bar.finish();
     writeRun(o.out, result, summary, { csv: true, allRecords });
     if (o.saveParams) saveParams(o.saveParams, s.model, result.params);
     if (summary.hessian0 !== null) {
-      const rel = summary.lr_reference === 'hessian' ? ` (η·λ_H0 = ${summary.eta * summary.hessian0}, which sets η for the ${summary.loss} loss)` : '';
+      const rel =
+        summary.lr_reference === 'hessian'
+          ? ` (η·λ_H0 = ${summary.eta * summary.hessian0}, which sets η for the ${summary.loss} loss)`
+          : '';
       console.log(`loss Hessian top eigenvalue λ_H: ${summary.hessian0} at step 0${rel}, ${summary.final_hessian ?? '—'} at the end`);
     }
     const verdict = result.diverged ? `diverged at step ${result.diverged.step} (${result.diverged.reason})` : summary.phase;
-    console.log(`λ0 = ${summary.lambda0}, η = ${summary.eta} (η·λ0 = ${summary.eta_lambda0}): ${verdict}; `
-      + `peak loss ${summary.peak_loss}, final loss ${summary.final_loss}, final λ = ${summary.final_lambda ?? '—'}`);
-    for (const [what, m] of [['train', summary.train_metrics], ['test', summary.test_metrics]] as const) {
+    console.log(
+      `λ0 = ${summary.lambda0}, η = ${summary.eta} (η·λ0 = ${summary.eta_lambda0}): ${verdict}; ` +
+        `peak loss ${summary.peak_loss}, final loss ${summary.final_loss}, final λ = ${summary.final_lambda ?? '—'}`,
+    );
+    for (const [what, m] of [
+      ['train', summary.train_metrics],
+      ['test', summary.test_metrics],
+    ] as const) {
       if (m) console.log(`${what}: loss ${m.loss}, accuracy ${m.accuracy}, mean margin ${m.meanMargin}, min margin ${m.minMargin}`);
     }
-    console.log(`wrote ${path.join(o.out, 'trajectory.csv')}, ${allRecords ? 'trajectory.json, ' : ''}summary.json`
-      + (allRecords ? '' : ` (trajectory.json is not written for more than ${KEPT_STEPS} steps; trajectory.csv has every step)`));
+    console.log(
+      `wrote ${path.join(o.out, 'trajectory.csv')}, ${allRecords ? 'trajectory.json, ' : ''}summary.json` +
+        (allRecords ? '' : ` (trajectory.json is not written for more than ${KEPT_STEPS} steps; trajectory.csv has every step)`),
+    );
   },
 });
 
@@ -66,7 +102,9 @@ export const ntk = defineCommand({
     const s = setupFrom(o, ctx);
     const { f } = forwardPass(s.model, s.init, s.data);
     const r = ntkTopEigenvalues(f, o.top);
-    console.log(`NTK of ${s.model.config.kind} (size ${f.value.data.length}), Lanczos: ${r.iterations} iterations, ${r.converged ? 'converged' : 'NOT converged'}`);
+    console.log(
+      `NTK of ${s.model.config.kind} (size ${f.value.data.length}), Lanczos: ${r.iterations} iterations, ${r.converged ? 'converged' : 'NOT converged'}`,
+    );
     eigenLines('λ', r, o.dense ? ntkDenseEigenvalues(f) : null);
   },
 });
@@ -78,14 +116,19 @@ export const hessian = defineCommand({
   run(o, ctx) {
     const s = setupFrom(o, ctx);
     const { f, loss } = forwardPass(s.model, s.init, s.data);
-    const P = parameterCount(loss), kind = s.model.config.loss ?? 'mse';
+    const P = parameterCount(loss),
+      kind = s.model.config.loss ?? 'mse';
     const r = hessianTopEigenvalues(loss, o.top);
-    console.log(`${kind} loss Hessian of ${s.model.config.kind} (${P} parameters), Lanczos: ${r.iterations} iterations, ${r.converged ? 'converged' : 'NOT converged'}`);
+    console.log(
+      `${kind} loss Hessian of ${s.model.config.kind} (${P} parameters), Lanczos: ${r.iterations} iterations, ${r.converged ? 'converged' : 'NOT converged'}`,
+    );
     eigenLines('λ_H', r, o.dense ? symmetricEigen(P, hessianDense(loss), false).values.slice().reverse() : null);
     const lambda = ntkTopEigenvalues(f).values[0];
     if (kind === 'mse') {
       const gn = lanczosTop(gaussNewtonMatvec(f), P, { k: 1, tol: 1e-12 }).values[0];
-      console.log(`Gauss–Newton part JᵀJ/(km): top eigenvalue ${gn}; NTK λ0 = ${lambda} (rel. diff ${(Math.abs(gn - lambda) / lambda).toExponential(2)})`);
+      console.log(
+        `Gauss–Newton part JᵀJ/(km): top eigenvalue ${gn}; NTK λ0 = ${lambda} (rel. diff ${(Math.abs(gn - lambda) / lambda).toExponential(2)})`,
+      );
     } else {
       console.log(`NTK λ0 = ${lambda} (for ${kind} loss, GD stability is set by the Hessian: η_crit = 2/λ_H1 = ${2 / r.values[0]})`);
     }
@@ -104,13 +147,17 @@ export const phaseSweepCommand = defineCommand({
     const bar = progress('phase-sweep', lrs.length, o.quiet);
     bar.update(0);
     const rows = phaseSweep(s, {
-      lrs, seed: seedOf(o), outDir: o.out,
+      lrs,
+      seed: seedOf(o),
+      outDir: o.out,
       run: { ...pickValues(TRAIN_OPTIONS, o), stopAtConvergence: false },
       onRun: (i, n, r) => bar.update(i, `η·λ0 = ${r.eta_lambda0.toFixed(3)}: ${r.phase}`),
     });
     bar.finish();
     const c = s.model.config;
-    console.log(`${c.kind} model, width ${c.width}, ${s.data.source}; λ0 = ${rows[0]?.lambda0}, η_crit = 2/λ0 = ${2 / rows[0]?.lambda0}; ${o.steps} steps`);
+    console.log(
+      `${c.kind} model, width ${c.width}, ${s.data.source}; λ0 = ${rows[0]?.lambda0}, η_crit = 2/λ0 = ${2 / rows[0]?.lambda0}; ${o.steps} steps`,
+    );
     console.log(formatSweepTable(rows));
     console.log(`wrote ${path.join(o.out, 'sweep.csv')}, sweep.json and runs/*/ (trajectory and summary per η)`);
   },

@@ -20,10 +20,13 @@ export function bisect(isOn: (x: number) => boolean, lo: number, hi: number, rel
   if (!(lo < hi)) throw new Error(`bisect: need lo < hi, got [${lo}, ${hi}]`);
   if (isOn(lo)) throw new Error(`${what}: already on at the lower end ${lo} of the search bracket`);
   if (!isOn(hi)) throw new Error(`${what}: still off at the upper end ${hi} of the search bracket`);
-  let below = lo, above = hi, evaluations = 2;
+  let below = lo,
+    above = hi,
+    evaluations = 2;
   while (above - below > relTol * above) {
     const mid = 0.5 * (below + above);
-    if (isOn(mid)) above = mid; else below = mid;
+    if (isOn(mid)) above = mid;
+    else below = mid;
     evaluations++;
   }
   return { below, above, evaluations };

@@ -9,7 +9,22 @@ import { serializeNpyBytes } from '../io/npy';
 import { readFileOrThrow, writeFileAtomic } from '../io/files';
 import { exactJson } from '../io/output';
 import { backendInfo } from '../linalg/backend';
-import { Model, ModelConfig, StepRecord, TRAIN_OPTIONS, Values, fromSaved, initParams, int, lambdaAt, makeModel, omit, savedFields, train, withDefaults } from '../models';
+import {
+  Model,
+  ModelConfig,
+  StepRecord,
+  TRAIN_OPTIONS,
+  Values,
+  fromSaved,
+  initParams,
+  int,
+  lambdaAt,
+  makeModel,
+  omit,
+  savedFields,
+  train,
+  withDefaults,
+} from '../models';
 import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import { Setup, setup } from './setup';
 import { SETUP_OPTIONS, SetupInput } from './setupOptions';
@@ -57,7 +72,12 @@ export interface Golden {
 export const ORACLE_OPTIONS = {
   ...omit(TRAIN_OPTIONS, 'trackHessian'),
   paramsEvery: int({
-    flag: 'params-every', arg: 'K', help: 'store θ_t every K steps (0 = the initial parameters only)', min: 0, default: 0, saved: 'params_every',
+    flag: 'params-every',
+    arg: 'K',
+    help: 'store θ_t every K steps (0 = the initial parameters only)',
+    min: 0,
+    default: 0,
+    saved: 'params_every',
   }),
 } as const;
 
@@ -95,7 +115,11 @@ export function sha256Tensors(ts: readonly Tensor[]): string {
   const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   for (const t of ts) {
     if (le) h.update(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    else { const b = Buffer.alloc(8 * t.data.length); t.data.forEach((x, i) => b.writeDoubleLE(x, 8 * i)); h.update(b); }
+    else {
+      const b = Buffer.alloc(8 * t.data.length);
+      t.data.forEach((x, i) => b.writeDoubleLE(x, 8 * i));
+      h.update(b);
+    }
   }
   return h.digest('hex');
 }
@@ -120,7 +144,8 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
   const { eta, reference, hessian0 } = resolveRunLr(s, o.lr, lambda0);
   const { lr: _lr, ...recorded } = o;
   const r = trainGolden(s.model, s.init, s.data, eta, recorded);
-  const m = s.data.X.shape[0], k = s.model.config.outputs;
+  const m = s.data.X.shape[0],
+    k = s.model.config.outputs;
   const b = backendInfo();
   const meta: GoldenMeta = {
     schema: GOLDEN_SCHEMA,
@@ -132,7 +157,11 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
       init: so.init ? { file: so.init } : { rng: 'numpy', seed: withDefaults(SETUP_OPTIONS, so).seed },
       setup: so,
       data_source: s.data.source,
-      lr: formatLr(o.lr), eta, lambda0, lr_reference: reference, hessian0,
+      lr: formatLr(o.lr),
+      eta,
+      lambda0,
+      lr_reference: reference,
+      hessian0,
       ...savedFields(ORACLE_OPTIONS, o),
     },
     param_names: s.model.specs.map((p) => p.name),
@@ -146,7 +175,11 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
 function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: Values<typeof ORACLE_OPTIONS>) {
   const { paramsEvery, ...settings } = o;
   return train(model, init, data, {
-    ...settings, lr: eta, recordOutputs: true, recordParams: paramsEvery > 0, recordParamsEvery: paramsEvery > 0 ? paramsEvery : undefined,
+    ...settings,
+    lr: eta,
+    recordOutputs: true,
+    recordParams: paramsEvery > 0,
+    recordParamsEvery: paramsEvery > 0 ? paramsEvery : undefined,
   });
 }
 
@@ -156,8 +189,19 @@ function trajectoryArrays(model: Model, records: readonly StepRecord[], m: numbe
     loss: Float64Array.from(records, (r) => r.loss),
     lambda: Float64Array.from(records, (r) => r.lambda ?? NaN),
     paramNorm: Float64Array.from(records, (r) => r.paramNorm),
-    f: stack(records.map((r) => r.outputs!), [m, k]),
-    params: { t: saved.map((r) => r.t), values: model.specs.map((p, i) => stack(saved.map((r) => r.params![i]), p.shape)) },
+    f: stack(
+      records.map((r) => r.outputs!),
+      [m, k],
+    ),
+    params: {
+      t: saved.map((r) => r.t),
+      values: model.specs.map((p, i) =>
+        stack(
+          saved.map((r) => r.params![i]),
+          p.shape,
+        ),
+      ),
+    },
   };
 }
 
@@ -179,7 +223,8 @@ function fromNested(value: unknown, shape: readonly number[], what: string): Ten
   let pos = 0;
   const rec = (v: unknown, axis: number): void => {
     if (axis === shape.length) {
-      if (v !== null && typeof v !== 'number') throw new Error(`${what}: expected a number or null, found ${JSON.stringify(v)?.slice(0, 40)}`);
+      if (v !== null && typeof v !== 'number')
+        throw new Error(`${what}: expected a number or null, found ${JSON.stringify(v)?.slice(0, 40)}`);
       out[pos++] = v === null ? NaN : v;
       return;
     }
@@ -206,7 +251,10 @@ export function writeGolden(file: string, g: Golden): void {
     const obj = {
       ...g.meta,
       t: Array.from({ length: g.loss.length }, (_, i) => i),
-      loss: nested(vec(g.loss)), lambda: nested(vec(g.lambda)), param_norm: nested(vec(g.paramNorm)), f: nested(g.f),
+      loss: nested(vec(g.loss)),
+      lambda: nested(vec(g.lambda)),
+      param_norm: nested(vec(g.paramNorm)),
+      f: nested(g.f),
       params: { t: g.params.t, ...Object.fromEntries(names.map((n, i) => [n, nested(g.params.values[i])])) },
       init: Object.fromEntries(names.map((n, i) => [n, nested(g.init[i])])),
       data: { X: nested(g.data.X), Y: nested(g.data.Y) },
@@ -216,11 +264,15 @@ export function writeGolden(file: string, g: Golden): void {
     const arrays = new Map<string, Tensor | Buffer>([
       ['meta', serializeNpyBytes(Buffer.from(JSON.stringify(g.meta), 'utf8'))],
       ['t', vec(Float64Array.from({ length: g.loss.length }, (_, i) => i))],
-      ['loss', vec(g.loss)], ['lambda', vec(g.lambda)], ['param_norm', vec(g.paramNorm)], ['f', g.f],
+      ['loss', vec(g.loss)],
+      ['lambda', vec(g.lambda)],
+      ['param_norm', vec(g.paramNorm)],
+      ['f', g.f],
       ['params_t', vec(Float64Array.from(g.params.t))],
       ...names.map((n, i) => [`params_${n}`, g.params.values[i]] as [string, Tensor]),
       ...names.map((n, i) => [`init_${n}`, g.init[i]] as [string, Tensor]),
-      ['data_X', g.data.X], ['data_Y', g.data.Y],
+      ['data_X', g.data.X],
+      ['data_Y', g.data.Y],
     ]);
     writeFileAtomic(file, serializeNpz(arrays));
   } else {
@@ -231,9 +283,12 @@ export function writeGolden(file: string, g: Golden): void {
 /** Checks the schema name and version before anything else is read. */
 function checkMeta(meta: unknown, file: string): GoldenMeta {
   const m = meta as Partial<GoldenMeta> | null;
-  if (m === null || typeof m !== 'object' || m.schema !== GOLDEN_SCHEMA) throw new Error(`${file}: not a catapult golden file (no "schema": "${GOLDEN_SCHEMA}")`);
+  if (m === null || typeof m !== 'object' || m.schema !== GOLDEN_SCHEMA)
+    throw new Error(`${file}: not a catapult golden file (no "schema": "${GOLDEN_SCHEMA}")`);
   if (m.schema_version !== GOLDEN_SCHEMA_VERSION) {
-    throw new Error(`${file}: golden schema version ${JSON.stringify(m.schema_version)} is not supported (this catapult reads version ${GOLDEN_SCHEMA_VERSION}); regenerate it with \`catapult oracle\``);
+    throw new Error(
+      `${file}: golden schema version ${JSON.stringify(m.schema_version)} is not supported (this catapult reads version ${GOLDEN_SCHEMA_VERSION}); regenerate it with \`catapult oracle\``,
+    );
   }
   const keys = ['schema', 'schema_version', 'engine', 'backend', 'config', 'param_names', 'param_shapes', 'sha256', 'result'] as const;
   for (const key of keys) if (m[key] === undefined) throw new Error(`${file}: golden file lacks the field '${key}'`);
@@ -253,7 +308,9 @@ function validateAgainstSchema(meta: GoldenMeta, file: string): void {
   const e = validator.errors![0];
   const field = e.instancePath.slice(1).replace(/\//g, '.') || 'the metadata';
   const allowed = Array.isArray(e.params.allowedValues) ? ` (${e.params.allowedValues.join(', ')})` : '';
-  throw new Error(`${file}: golden field ${field} ${e.message}${allowed}; the file does not follow schema ${GOLDEN_SCHEMA} v${GOLDEN_SCHEMA_VERSION}`);
+  throw new Error(
+    `${file}: golden field ${field} ${e.message}${allowed}; the file does not follow schema ${GOLDEN_SCHEMA} v${GOLDEN_SCHEMA_VERSION}`,
+  );
 }
 
 /**
@@ -261,19 +318,24 @@ function validateAgainstSchema(meta: GoldenMeta, file: string): void {
  * and the run's length agrees with its config (so `check` never reruns more steps than the file holds).
  */
 function checkConsistency(meta: GoldenMeta, file: string): void {
-  const c = meta.config, r = meta.result;
+  const c = meta.config,
+    r = meta.result;
   let specs: readonly { name: string; shape: number[] }[];
   try {
     specs = makeModel(c.model).specs;
   } catch (e) {
     throw new Error(`${file}: config.model does not describe a model (${(e as Error).message})`);
   }
-  const described = JSON.stringify(specs.map((s) => [s.name, s.shape])), stored = JSON.stringify(meta.param_names.map((n, i) => [n, meta.param_shapes[i]]));
-  if (described !== stored) throw new Error(`${file}: param_names/param_shapes ${stored.slice(0, 80)} are not those of config.model (${described.slice(0, 80)})`);
+  const described = JSON.stringify(specs.map((s) => [s.name, s.shape])),
+    stored = JSON.stringify(meta.param_names.map((n, i) => [n, meta.param_shapes[i]]));
+  if (described !== stored)
+    throw new Error(`${file}: param_names/param_shapes ${stored.slice(0, 80)} are not those of config.model (${described.slice(0, 80)})`);
   const steps = c.steps as number;
   const expected = r.diverged ? r.diverged.step : steps;
   if (r.steps_run !== expected || r.steps_run > steps) {
-    throw new Error(`${file}: result.steps_run ${r.steps_run} disagrees with config.steps ${steps}${r.diverged ? ` and result.diverged.step ${r.diverged.step}` : ''}`);
+    throw new Error(
+      `${file}: result.steps_run ${r.steps_run} disagrees with config.steps ${steps}${r.diverged ? ` and result.diverged.step ${r.diverged.step}` : ''}`,
+    );
   }
 }
 
@@ -282,7 +344,9 @@ function checkSavedSteps(saves: readonly number[], meta: GoldenMeta, file: strin
   const K = meta.config.params_every as number;
   const want = K === 0 ? [] : Array.from({ length: Math.floor(meta.result.steps_run / K) + 1 }, (_, i) => i * K);
   if (saves.length !== want.length || saves.some((t, i) => t !== want[i])) {
-    throw new Error(`${file}: params.t ${JSON.stringify(saves.slice(0, 8))} is not the steps 0, ${K}, 2·${K}, … ≤ ${meta.result.steps_run} that config.params_every = ${K} gives`);
+    throw new Error(
+      `${file}: params.t ${JSON.stringify(saves.slice(0, 8))} is not the steps 0, ${K}, 2·${K}, … ≤ ${meta.result.steps_run} that config.params_every = ${K} gives`,
+    );
   }
 }
 
@@ -302,12 +366,15 @@ export function readGolden(file: string): Golden {
     throw new Error(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); was the file cut short?`);
   }
   const meta = checkMeta(obj, file);
-  const steps = meta.result.steps_run + 1, m = (obj.data as { Y?: unknown[] } | undefined)?.Y?.length ?? 0, k = meta.config.model.outputs;
+  const steps = meta.result.steps_run + 1,
+    m = (obj.data as { Y?: unknown[] } | undefined)?.Y?.length ?? 0,
+    k = meta.config.model.outputs;
   const get = (v: unknown, shape: number[], what: string) => fromNested(v, shape, `${file}: ${what}`);
   const params = (obj.params ?? {}) as Record<string, unknown>;
   const saves = Array.isArray(params.t) ? (params.t as number[]) : [];
   checkSavedSteps(saves, meta, file);
-  const initObj = (obj.init ?? {}) as Record<string, unknown>, dataObj = (obj.data ?? {}) as Record<string, unknown>;
+  const initObj = (obj.init ?? {}) as Record<string, unknown>,
+    dataObj = (obj.data ?? {}) as Record<string, unknown>;
   const d = meta.config.model.inputDim;
   return {
     meta,
@@ -336,17 +403,21 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
   const need = (name: string, shape?: readonly number[]): Tensor => {
     const t = a.get(name);
     if (!t) throw new Error(`${file}: missing array '${name}'`);
-    if (shape && !sameShape(t.shape, shape)) throw new Error(`${file}: array '${name}' has shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`);
+    if (shape && !sameShape(t.shape, shape))
+      throw new Error(`${file}: array '${name}' has shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`);
     return t;
   };
-  const X = need('data_X'), Y = need('data_Y');
+  const X = need('data_X'),
+    Y = need('data_Y');
   const saves = Array.from(need('params_t').data);
   checkSavedSteps(saves, meta, file);
   return {
     meta,
     init: meta.param_names.map((n, i) => need(`init_${n}`, meta.param_shapes[i])),
     data: { X, Y },
-    loss: need('loss', [steps]).data, lambda: need('lambda', [steps]).data, paramNorm: need('param_norm', [steps]).data,
+    loss: need('loss', [steps]).data,
+    lambda: need('lambda', [steps]).data,
+    paramNorm: need('param_norm', [steps]).data,
     f: need('f', [steps, Y.shape[0], Y.shape[1]]),
     params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
   };
@@ -355,7 +426,10 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
 // ---- check ----
 
 /** Where in a field an element sits: the step (row) and the index within the step. */
-export interface Element { step: number; index: number }
+export interface Element {
+  step: number;
+  index: number;
+}
 
 export interface Deviation {
   field: string;
@@ -381,21 +455,36 @@ export interface Deviation {
  * @example
  * deviation('loss', rerun.loss, golden.loss, 1e-9); // { maxRel, worst: { step, index }, first, ok }
  */
-export function deviation(field: string, a: ArrayLike<number>, g: ArrayLike<number>, tol: number, rowLength = 1, steps?: readonly number[]): Deviation {
-  if (a.length !== g.length) return { field, maxAbs: Infinity, maxRel: Infinity, worst: null, first: { step: 0, index: 0, rel: Infinity }, ok: false };
-  let maxAbs = 0, maxRel = 0, worst: Element | null = null, first: Deviation['first'] = null;
+export function deviation(
+  field: string,
+  a: ArrayLike<number>,
+  g: ArrayLike<number>,
+  tol: number,
+  rowLength = 1,
+  steps?: readonly number[],
+): Deviation {
+  if (a.length !== g.length)
+    return { field, maxAbs: Infinity, maxRel: Infinity, worst: null, first: { step: 0, index: 0, rel: Infinity }, ok: false };
+  let maxAbs = 0,
+    maxRel = 0,
+    worst: Element | null = null,
+    first: Deviation['first'] = null;
   const L = Math.max(1, rowLength);
   for (let row = 0; row * L < g.length; row++) {
     let scale = 0;
     for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) if (Number.isFinite(g[i])) scale = Math.max(scale, Math.abs(g[i]));
     for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) {
-      const fa = Number.isFinite(a[i]), fg = Number.isFinite(g[i]);
+      const fa = Number.isFinite(a[i]),
+        fg = Number.isFinite(g[i]);
       if (!fa && !fg) continue;
       const abs = fa !== fg ? Infinity : Math.abs(a[i] - g[i]);
       const rel = abs === 0 ? 0 : scale === 0 ? Infinity : abs / scale;
       maxAbs = Math.max(maxAbs, abs);
       const at = { step: steps?.[row] ?? row, index: i - row * L };
-      if (rel > maxRel) { maxRel = rel; worst = at; }
+      if (rel > maxRel) {
+        maxRel = rel;
+        worst = at;
+      }
       if (rel > tol && first === null) first = { ...at, rel };
     }
   }
@@ -418,21 +507,28 @@ export interface CheckReport {
  * if (!r.ok) process.exitCode = 1;
  */
 export function checkGolden(g: Golden, tol: number): CheckReport {
-  const meta = g.meta, c = meta.config;
+  const meta = g.meta,
+    c = meta.config;
   const notes: string[] = [];
-  if (sha256Tensors(g.init) !== meta.sha256.init) throw new Error('the golden file\'s initial parameters do not match its sha256.init; the file is corrupt');
-  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data) throw new Error('the golden file\'s data do not match its sha256.data; the file is corrupt');
+  if (sha256Tensors(g.init) !== meta.sha256.init)
+    throw new Error("the golden file's initial parameters do not match its sha256.init; the file is corrupt");
+  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data)
+    throw new Error("the golden file's data do not match its sha256.data; the file is corrupt");
   const model = makeModel(c.model);
   const b = backendInfo();
   if (b.name !== meta.backend.name || b.flavor !== meta.backend.flavor) {
-    notes.push(`golden made on backend ${meta.backend.name} (${meta.backend.flavor}), rerun on ${b.name} (${b.flavor}): kernel rounding differs (FMA), so expect ~1e-15 relative deviations, amplified in the catapult phase`);
+    notes.push(
+      `golden made on backend ${meta.backend.name} (${meta.backend.flavor}), rerun on ${b.name} (${b.flavor}): kernel rounding differs (FMA), so expect ~1e-15 relative deviations, amplified in the catapult phase`,
+    );
   }
   const devs: Deviation[] = [];
   try {
     const s = setup({ ...c.setup, init: undefined, width: c.model.width, depth: c.model.depth, outputs: c.model.outputs });
-    const inputs = concat([g.data.X, g.data.Y]), init = concat(g.init); // one step each: compared on the arrays' whole scale
+    const inputs = concat([g.data.X, g.data.Y]),
+      init = concat(g.init); // one step each: compared on the arrays' whole scale
     devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), inputs, tol, inputs.length));
-    if ('rng' in c.init) devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), init, tol, init.length));
+    if ('rng' in c.init)
+      devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), init, tol, init.length));
   } catch (e) {
     notes.push(`inputs not regenerated (${(e as Error).message}); the stored ones are used`);
   }
@@ -442,16 +538,31 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
   const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs);
   const exact = (field: string, a: number | null, b: number | null) => {
     const same = a === b;
-    devs.push({ field, maxAbs: same ? 0 : Infinity, maxRel: same ? 0 : Infinity, worst: null, first: same ? null : { step: 0, index: 0, rel: Infinity }, ok: same });
+    devs.push({
+      field,
+      maxAbs: same ? 0 : Infinity,
+      maxRel: same ? 0 : Infinity,
+      worst: null,
+      first: same ? null : { step: 0, index: 0, rel: Infinity },
+      ok: same,
+    });
   };
   exact('steps_run', r.records.length - 1, meta.result.steps_run);
   exact('diverged_at', r.diverged?.step ?? null, meta.result.diverged?.step ?? null);
   exact('converged_at', r.convergedAt, meta.result.converged_at);
   const perStep = (t: Tensor) => t.data.length / Math.max(1, t.shape[0]);
-  devs.push(deviation('loss', mine.loss, g.loss, tol), deviation('f', mine.f.data, g.f.data, tol, perStep(g.f)), deviation('lambda', mine.lambda, g.lambda, tol),
-    deviation('param_norm', mine.paramNorm, g.paramNorm, tol));
+  devs.push(
+    deviation('loss', mine.loss, g.loss, tol),
+    deviation('f', mine.f.data, g.f.data, tol, perStep(g.f)),
+    deviation('lambda', mine.lambda, g.lambda, tol),
+    deviation('param_norm', mine.paramNorm, g.paramNorm, tol),
+  );
   if (g.params.t.length > 0) {
-    meta.param_names.forEach((n, i) => devs.push(deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol, perStep(g.params.values[i]), g.params.t)));
+    meta.param_names.forEach((n, i) =>
+      devs.push(
+        deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol, perStep(g.params.values[i]), g.params.t),
+      ),
+    );
   }
   return { deviations: devs, notes, ok: devs.every((d) => d.ok) };
 }
@@ -459,6 +570,9 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
 function concat(ts: readonly Tensor[]): Float64Array {
   const out = new Float64Array(ts.reduce((a, t) => a + t.data.length, 0));
   let o = 0;
-  for (const t of ts) { out.set(t.data, o); o += t.data.length; }
+  for (const t of ts) {
+    out.set(t.data, o);
+    o += t.data.length;
+  }
   return out;
 }

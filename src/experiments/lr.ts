@@ -61,7 +61,12 @@ export function lrReference(loss: LossKind | undefined): LrReference {
 }
 
 /** A resolved learning rate: η, the curvature it was measured against, and the Hessian's λ_H0 where that was needed. */
-export interface ResolvedLr { eta: number; reference: LrReference; hessian0: number | null; curvature: number }
+export interface ResolvedLr {
+  eta: number;
+  reference: LrReference;
+  hessian0: number | null;
+  curvature: number;
+}
 
 /**
  * η for a run, the same in train, oracle, phase-sweep and sweep: an absolute η as given; `Cx` as C·2/λ0 for MSE

@@ -7,8 +7,19 @@ import { Setup } from './setup';
 import { Row, toCsv, toJson, writeFileAtomic } from '../io/output';
 
 export const SWEEP_COLUMNS = [
-  'lr', 'eta', 'eta_lambda0', 'predicted_phase', 'phase', 'loss0', 'peak_loss', 'final_loss',
-  'final_lambda', 'final_lambda_eta', 'converged_at', 'diverged_at', 'steps_run',
+  'lr',
+  'eta',
+  'eta_lambda0',
+  'predicted_phase',
+  'phase',
+  'loss0',
+  'peak_loss',
+  'final_loss',
+  'final_lambda',
+  'final_lambda_eta',
+  'converged_at',
+  'diverged_at',
+  'steps_run',
 ];
 
 export interface SweepOptions {
@@ -22,9 +33,19 @@ export interface SweepOptions {
 
 function sweepRow(s: RunSummary): Row {
   return {
-    lr: s.lr, eta: s.eta, eta_lambda0: s.eta_lambda0, predicted_phase: s.predicted_phase ?? '', phase: s.phase,
-    loss0: s.loss0, peak_loss: s.peak_loss, final_loss: s.final_loss, final_lambda: s.final_lambda,
-    final_lambda_eta: s.final_lambda_eta, converged_at: s.converged_at, diverged_at: s.diverged_at, steps_run: s.steps_run,
+    lr: s.lr,
+    eta: s.eta,
+    eta_lambda0: s.eta_lambda0,
+    predicted_phase: s.predicted_phase ?? '',
+    phase: s.phase,
+    loss0: s.loss0,
+    peak_loss: s.peak_loss,
+    final_loss: s.final_loss,
+    final_lambda: s.final_lambda,
+    final_lambda_eta: s.final_lambda_eta,
+    converged_at: s.converged_at,
+    diverged_at: s.diverged_at,
+    steps_run: s.steps_run,
   };
 }
 
@@ -52,9 +73,13 @@ export function formatSweepTable(rows: readonly RunSummary[]): string {
   const head = ['η/η_crit', 'η·λ0', 'predicted', 'phase', 'peak loss', 'final λ·η', 'converged at'];
   const fmt = (x: number | null, digits = 4) => (x === null ? '—' : Math.abs(x) >= 1e5 ? x.toExponential(2) : x.toFixed(digits));
   const lines = rows.map((r) => [
-    fmt(r.eta_over_eta_crit, 3), fmt(r.eta_lambda0, 3), r.predicted_phase ?? '—',
+    fmt(r.eta_over_eta_crit, 3),
+    fmt(r.eta_lambda0, 3),
+    r.predicted_phase ?? '—',
     r.phase === 'divergent' ? `divergent (step ${r.diverged_at})` : r.phase,
-    fmt(r.peak_loss), fmt(r.final_lambda_eta), r.converged_at === null ? '—' : String(r.converged_at),
+    fmt(r.peak_loss),
+    fmt(r.final_lambda_eta),
+    r.converged_at === null ? '—' : String(r.converged_at),
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...lines.map((l) => l[j].length)));
   const line = (cells: string[]) => cells.map((c, j) => c.padStart(widths[j])).join('  ');

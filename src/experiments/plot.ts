@@ -80,14 +80,36 @@ const HEIGHT = 300;
 /** Tableau 10, then Tableau 20 when there are more series: both stay distinguishable at their sizes. */
 const TABLEAU10 = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 const TABLEAU20 = [
-  '#4c78a8', '#9ecae9', '#f58518', '#ffbf79', '#54a24b', '#88d27a', '#b79a20', '#f2cf5b', '#439894', '#83bcb6',
-  '#e45756', '#ff9d98', '#79706e', '#bab0ac', '#d67195', '#fcbfd2', '#b279a2', '#d6a5c9', '#9e765f', '#d8b5a5',
+  '#4c78a8',
+  '#9ecae9',
+  '#f58518',
+  '#ffbf79',
+  '#54a24b',
+  '#88d27a',
+  '#b79a20',
+  '#f2cf5b',
+  '#439894',
+  '#83bcb6',
+  '#e45756',
+  '#ff9d98',
+  '#79706e',
+  '#bab0ac',
+  '#d67195',
+  '#fcbfd2',
+  '#b279a2',
+  '#d6a5c9',
+  '#9e765f',
+  '#d8b5a5',
 ];
 /** Paths over viridis: warm and achromatic colours that viridis (blue-green-yellow) does not contain. */
 const PATH_COLORS = ['#e41a1c', '#ffffff', '#ff7f00', '#f781bf', '#000000', '#a65628', '#999999'];
 const DASH = [6, 4];
 /** Band fills (shown at low opacity) and their label colours, in turn: red, grey, blue. */
-const BAND_COLORS = [['#e45756', '#a02c2c'], ['#888888', '#444444'], ['#4c78a8', '#2c4a70']];
+const BAND_COLORS = [
+  ['#e45756', '#a02c2c'],
+  ['#888888', '#444444'],
+  ['#4c78a8', '#2c4a70'],
+];
 const RULE_COLOR = '#555555';
 const RULE_TEXT = '#333333';
 
@@ -105,7 +127,8 @@ function seriesRows(series: readonly Series[], xLog?: boolean, yLog?: boolean): 
     if (s.x.length !== s.y.length) throw new Error(`plot: series '${s.name}' has ${s.x.length} x values but ${s.y.length} y values`);
     seg++;
     for (let i = 0; i < s.x.length; i++) {
-      const x = s.x[i], y = s.y[i];
+      const x = s.x[i],
+        y = s.y[i];
       if (plottable(x, xLog) && plottable(y, yLog)) rows.push({ series: s.name, x, y, i, seg });
       else seg++;
     }
@@ -155,7 +178,11 @@ function seriesLayers(series: readonly Series[], palette: readonly string[], x: 
   const legend = { labelLimit: 320, ...(series.some(line) ? { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 } : {}) };
   const color = { ...seriesColor(series, palette), legend };
   const strokeDash = {
-    field: 'series', type: 'nominal', title: null, sort: null, legend,
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    sort: null,
+    legend,
     scale: { domain: series.map((s) => s.name), range: series.map((s) => (s.dashed ? DASH : [1, 0])) },
   };
   const layers: Json[] = [];
@@ -174,7 +201,8 @@ function seriesLayers(series: readonly Series[], palette: readonly string[], x: 
 }
 
 function lineSpec(p: LinePlot): Json {
-  const width = p.width ?? WIDTH, height = p.height ?? HEIGHT;
+  const width = p.width ?? WIDTH,
+    height = p.height ?? HEIGHT;
   const clip = !!(p.xDomain || p.yDomain);
   const X = (field: string) => axis(field, p.xLabel, p.xLog, p.xDomain);
   const Y = (field: string) => axis(field, p.yLabel, p.yLog, p.yDomain);
@@ -195,7 +223,11 @@ function lineSpec(p: LinePlot): Json {
   const layers: Json[] = [];
   bands.forEach((b, k) => {
     // A rect with x and x2 only spans the full height.
-    layers.push({ data: { values: [b] }, mark: { type: 'rect', clip, color: bandColors[k][0], opacity: 0.12 }, encoding: { x: X('from'), x2: { field: 'to' } } });
+    layers.push({
+      data: { values: [b] },
+      mark: { type: 'rect', clip, color: bandColors[k][0], opacity: 0.12 },
+      encoding: { x: X('from'), x2: { field: 'to' } },
+    });
   });
   const rule = { type: 'rule', clip, color: RULE_COLOR, strokeDash: [4, 4], strokeWidth: 1 };
   if (vlines.length) layers.push({ data: { values: vlines }, mark: rule, encoding: { x: X('at') } });
@@ -204,16 +236,32 @@ function lineSpec(p: LinePlot): Json {
   // Labels last, so that no line is drawn over them.
   const text = { field: 'label' };
   bands.forEach((b, k) => {
-    layers.push(...labelLayers([b], { clip, color: bandColors[k][1], align: 'center', baseline: 'top', dy: 4 }, { x: X('mid'), y: { value: 0 }, text }));
+    layers.push(
+      ...labelLayers(
+        [b],
+        { clip, color: bandColors[k][1], align: 'center', baseline: 'top', dy: 4 },
+        { x: X('mid'), y: { value: 0 }, text },
+      ),
+    );
   });
   if (vlines.length) {
     // Vertical, along the line, so that labels of close lines do not run into each other or into band labels.
-    layers.push(...labelLayers(vlines, { clip, color: RULE_TEXT, angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -3 },
-      { x: X('at'), y: { value: 0 }, text }));
+    layers.push(
+      ...labelLayers(
+        vlines,
+        { clip, color: RULE_TEXT, angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -3 },
+        { x: X('at'), y: { value: 0 }, text },
+      ),
+    );
   }
   if (hlines.length) {
-    layers.push(...labelLayers(hlines, { clip, color: RULE_TEXT, align: 'right', baseline: 'bottom', dx: -4, dy: -3 },
-      { x: { value: width }, y: Y('at'), text }));
+    layers.push(
+      ...labelLayers(
+        hlines,
+        { clip, color: RULE_TEXT, align: 'right', baseline: 'bottom', dx: -4, dy: -3 },
+        { x: { value: width }, y: Y('at'), text },
+      ),
+    );
   }
   return { title: p.title, width, height, data: { values: rows }, layer: layers };
 }
@@ -225,9 +273,11 @@ function edges(c: ArrayLike<number>): { lo: (i: number) => number; hi: (i: numbe
 }
 
 function heatmapSpec(p: Heatmap): Json {
-  const nx = p.x.length, ny = p.y.length;
+  const nx = p.x.length,
+    ny = p.y.length;
   if (p.z.length !== nx * ny) throw new Error(`plot: heatmap z has ${p.z.length} values, expected ${nx}·${ny} = ${nx * ny}`);
-  const ex = edges(p.x), ey = edges(p.y);
+  const ex = edges(p.x),
+    ey = edges(p.y);
   const cells: Json[] = [];
   for (let j = 0; j < ny; j++) {
     for (let i = 0; i < nx; i++) {
@@ -237,26 +287,34 @@ function heatmapSpec(p: Heatmap): Json {
   }
   const X = (field: string) => axis(field, p.xLabel, false, nx ? [ex.lo(0), ex.hi(nx - 1)] : undefined);
   const Y = (field: string) => axis(field, p.yLabel, false, ny ? [ey.lo(0), ey.hi(ny - 1)] : undefined);
-  const layers: Json[] = [{
-    name: 'cells',
-    data: { values: cells },
-    mark: { type: 'rect', strokeWidth: 0 },
-    encoding: {
-      x: X('x0'), x2: { field: 'x1' }, y: Y('y0'), y2: { field: 'y1' },
-      color: {
-        field: 'z', type: 'quantitative', title: p.zLabel,
-        scale: { type: p.zLog ? 'log' : 'linear', scheme: 'viridis' },
-        ...(p.zLog ? { legend: { labelExpr: LOG_LABELS } } : {}),
+  const layers: Json[] = [
+    {
+      name: 'cells',
+      data: { values: cells },
+      mark: { type: 'rect', strokeWidth: 0 },
+      encoding: {
+        x: X('x0'),
+        x2: { field: 'x1' },
+        y: Y('y0'),
+        y2: { field: 'y1' },
+        color: {
+          field: 'z',
+          type: 'quantitative',
+          title: p.zLabel,
+          scale: { type: p.zLog ? 'log' : 'linear', scheme: 'viridis' },
+          ...(p.zLog ? { legend: { labelExpr: LOG_LABELS } } : {}),
+        },
       },
     },
-  }];
+  ];
   const paths = p.paths ?? [];
   if (paths.length) {
     layers.push({
       data: { values: seriesRows(paths) },
       mark: { type: 'line', clip: true, strokeWidth: 2, point: { filled: true, size: 25 } },
       encoding: {
-        x: X('x'), y: Y('y'),
+        x: X('x'),
+        y: Y('y'),
         color: seriesColor(paths, PATH_COLORS),
         order: { field: 'i', type: 'quantitative' },
         detail: { field: 'seg', type: 'nominal' },
@@ -326,10 +384,12 @@ export async function renderSvg(p: Plot): Promise<string> {
   const { vega, vl } = await load();
   const view = new vega.View(vega.parse(vl.compile(spec as Parameters<VegaLite['compile']>[0]).spec), { renderer: 'none' });
   // vega numbers clip paths and gradients with global counters: reset them, one render at a time, for identical bytes.
-  const svg = rendering.catch(() => {}).then(() => {
-    vega.resetSVGDefIds();
-    return view.toSVG();
-  });
+  const svg = rendering
+    .catch(() => {})
+    .then(() => {
+      vega.resetSVGDefIds();
+      return view.toSVG();
+    });
   rendering = svg;
   try {
     return tidy(await svg);

@@ -31,11 +31,13 @@ export class Report {
 
   table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): this {
     const cell = (v: string | number) => escapeCell(typeof v === 'number' ? fmt(v) : v);
-    this.parts.push([
-      `| ${head.map(cell).join(' | ')} |`,
-      `|${head.map(() => '---').join('|')}|`,
-      ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-    ].join('\n'));
+    this.parts.push(
+      [
+        `| ${head.map(cell).join(' | ')} |`,
+        `|${head.map(() => '---').join('|')}|`,
+        ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+      ].join('\n'),
+    );
     return this;
   }
 
@@ -53,14 +55,19 @@ export class Report {
 
   /** The whole report; the checks table comes first, since it is what a reader looks for. */
   toMarkdown(): string {
-    const verdicts = this.checks.length === 0 ? [] : [
-      '## Paper vs measured',
-      [
-        '| quantity | paper | measured | verdict |',
-        '|---|---|---|---|',
-        ...this.checks.map((c) => `| ${[c.quantity, c.paper, c.measured].map(escapeCell).join(' | ')} | ${c.pass ? 'agrees' : '**departs**'} |`),
-      ].join('\n'),
-    ];
+    const verdicts =
+      this.checks.length === 0
+        ? []
+        : [
+            '## Paper vs measured',
+            [
+              '| quantity | paper | measured | verdict |',
+              '|---|---|---|---|',
+              ...this.checks.map(
+                (c) => `| ${[c.quantity, c.paper, c.measured].map(escapeCell).join(' | ')} | ${c.pass ? 'agrees' : '**departs**'} |`,
+              ),
+            ].join('\n'),
+          ];
     return [`# ${this.title}`, ...verdicts, ...this.parts].join('\n\n') + '\n';
   }
 }

@@ -62,7 +62,14 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
   const { eta, reference, hessian0, curvature } = resolveRunLr(s, o.lr, lambda0);
   const { trajectory, onStep } = o;
   const result = train(s.model, s.init, s.data, {
-    ...o, lr: eta, onStep: trajectory ? (r) => { trajectory(trajectoryRow(r, eta)); onStep?.(r); } : onStep,
+    ...o,
+    lr: eta,
+    onStep: trajectory
+      ? (r) => {
+          trajectory(trajectoryRow(r, eta));
+          onStep?.(r);
+        }
+      : onStep,
   });
   const last = result.records[result.records.length - 1];
   const summary: RunSummary = {
@@ -98,9 +105,13 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
 
 /** Accuracy and margins where the targets are classes: ±1 labels (logistic) or one-hot rows; null for real-valued targets. */
 function classificationMetrics(model: Model, result: TrainResult, data: Dataset): Evaluation | null {
-  const Y = data.Y.data, k = data.Y.shape[1];
-  const classes = k === 1 ? Y.every((v) => v === 1 || v === -1)
-    : Y.every((v) => v === 0 || v === 1) && Array.from({ length: data.Y.shape[0] }, (_, i) => Y.subarray(i * k, (i + 1) * k).reduce((a, b) => a + b, 0)).every((s) => s === 1);
+  const Y = data.Y.data,
+    k = data.Y.shape[1];
+  const classes =
+    k === 1
+      ? Y.every((v) => v === 1 || v === -1)
+      : Y.every((v) => v === 0 || v === 1) &&
+        Array.from({ length: data.Y.shape[0] }, (_, i) => Y.subarray(i * k, (i + 1) * k).reduce((a, b) => a + b, 0)).every((s) => s === 1);
   return classes ? evaluate(model, result.params, data) : null;
 }
 
@@ -118,11 +129,19 @@ export function trajectoryRows(result: TrainResult, eta: number): Row[] {
  * Writes trajectory.csv, trajectory.json and summary.json into `dir`; `streamed` when trajectory.csv was written as
  * the run went (its rows are then not all in `result`, and trajectory.json is written only if they are).
  */
-export function writeRun(dir: string, result: TrainResult, summary: RunSummary, streamed: { csv: boolean; allRecords: boolean } = { csv: false, allRecords: true }): void {
+export function writeRun(
+  dir: string,
+  result: TrainResult,
+  summary: RunSummary,
+  streamed: { csv: boolean; allRecords: boolean } = { csv: false, allRecords: true },
+): void {
   const rows = trajectoryRows(result, summary.eta);
   if (!streamed.csv) writeFileAtomic(path.join(dir, 'trajectory.csv'), toCsv(TRAJECTORY_COLUMNS, rows));
   if (streamed.allRecords) {
-    writeFileAtomic(path.join(dir, 'trajectory.json'), toJson({ columns: TRAJECTORY_COLUMNS, rows: rows.map((r) => TRAJECTORY_COLUMNS.map((c) => r[c] ?? null)) }));
+    writeFileAtomic(
+      path.join(dir, 'trajectory.json'),
+      toJson({ columns: TRAJECTORY_COLUMNS, rows: rows.map((r) => TRAJECTORY_COLUMNS.map((c) => r[c] ?? null)) }),
+    );
   }
   writeFileAtomic(path.join(dir, 'summary.json'), toJson(summary));
 }

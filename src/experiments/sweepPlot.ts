@@ -24,14 +24,20 @@ export function phaseDiagramPoints(results: readonly SweepResult[]): PhaseDiagra
     const key = `${r.width}\u0000${r.lr}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()].map((rs) => {
-    const lam = rs.filter((r) => r.lambda_T !== null && r.diverged_at === null).map((r) => r.lambda_T! / r.lambda0);
-    return {
-      width: rs[0].width, lr: rs[0].lr, eta_lambda0: median(rs.map((r) => r.eta_lambda0)),
-      lambda_T_over_lambda0: lam.length > 0 ? median(lam) : null, seeds: rs.length,
-      diverged: rs.filter((r) => r.diverged_at !== null).length, catapult: rs.filter((r) => r.phase === 'catapult').length,
-    };
-  }).sort((a, b) => a.width - b.width || a.eta_lambda0 - b.eta_lambda0);
+  return [...groups.values()]
+    .map((rs) => {
+      const lam = rs.filter((r) => r.lambda_T !== null && r.diverged_at === null).map((r) => r.lambda_T! / r.lambda0);
+      return {
+        width: rs[0].width,
+        lr: rs[0].lr,
+        eta_lambda0: median(rs.map((r) => r.eta_lambda0)),
+        lambda_T_over_lambda0: lam.length > 0 ? median(lam) : null,
+        seeds: rs.length,
+        diverged: rs.filter((r) => r.diverged_at !== null).length,
+        catapult: rs.filter((r) => r.phase === 'catapult').length,
+      };
+    })
+    .sort((a, b) => a.width - b.width || a.eta_lambda0 - b.eta_lambda0);
 }
 
 /**
@@ -47,7 +53,13 @@ export async function plotSweep(dir: string): Promise<{ svg: string; png: string
   if (results.length === 0) throw new Error(`${dir}: no finished runs to plot yet`);
   const points = phaseDiagramPoints(results);
   const csv = path.join(dir, 'phase_diagram.csv');
-  writeFileAtomic(csv, toCsv(['width', 'lr', 'eta_lambda0', 'lambda_T_over_lambda0', 'seeds', 'diverged', 'catapult'], points.map((p) => ({ ...p }))));
+  writeFileAtomic(
+    csv,
+    toCsv(
+      ['width', 'lr', 'eta_lambda0', 'lambda_T_over_lambda0', 'seeds', 'diverged', 'catapult'],
+      points.map((p) => ({ ...p })),
+    ),
+  );
   const widths = [...new Set(points.map((p) => p.width))];
   const series: Series[] = widths.map((w) => {
     const ps = points.filter((p) => p.width === w && p.lambda_T_over_lambda0 !== null);
@@ -60,15 +72,25 @@ export async function plotSweep(dir: string): Promise<{ svg: string; png: string
   const bands: Band[] = [];
   const firstDiverged = Math.min(...points.filter((p) => p.diverged > 0).map((p) => p.eta_lambda0));
   const catapults = points.filter((p) => p.catapult > 0).map((p) => p.eta_lambda0);
-  if (catapults.length > 0) bands.push({ from: Math.min(...catapults), to: Math.min(Math.max(...catapults), firstDiverged), label: 'catapult observed', color: '#4c78a8' });
+  if (catapults.length > 0)
+    bands.push({
+      from: Math.min(...catapults),
+      to: Math.min(Math.max(...catapults), firstDiverged),
+      label: 'catapult observed',
+      color: '#4c78a8',
+    });
   if (Number.isFinite(firstDiverged)) bands.push({ from: firstDiverged, to: xMax, label: 'diverged', color: '#e45756' });
   const c = header.config;
   const { svg, png } = await writePlot(dir, 'phase_diagram', {
     kind: 'line',
     title: `Phase diagram: ${c.setup.model} model, λ at t·η = ${c.train.time} (${results.length} runs)`,
-    xLabel: 'learning rate η·λ0', yLabel: 'λ(t = time/η) / λ0',
+    xLabel: 'learning rate η·λ0',
+    yLabel: 'λ(t = time/η) / λ0',
     series,
-    vlines: [{ at: 2, label: 'η_crit = 2/λ0' }, { at: 4, label: 'η_max = 4/λ0 (linear models)' }],
+    vlines: [
+      { at: 2, label: 'η_crit = 2/λ0' },
+      { at: 4, label: 'η_max = 4/λ0 (linear models)' },
+    ],
     bands,
     yDomain: [0, Math.max(2, ...points.map((p) => p.lambda_T_over_lambda0 ?? 0)) * 1.05],
   });

@@ -56,7 +56,8 @@ export interface SweepResult extends GridPoint {
 /** Every grid point in the canonical order. */
 export function gridPoints(c: SweepConfig): GridPoint[] {
   const out: GridPoint[] = [];
-  for (const width of c.grid.widths) for (const seed of c.grid.seeds) for (const lr of c.grid.lrs) out.push({ index: out.length, width, seed, lr });
+  for (const width of c.grid.widths)
+    for (const seed of c.grid.seeds) for (const lr of c.grid.lrs) out.push({ index: out.length, width, seed, lr });
   return out;
 }
 
@@ -99,15 +100,24 @@ export function runGridPoint(c: SweepConfig, p: GridPoint, cache: SetupCache): S
   const split = c.train.momentum === 0 && T < c.train.steps;
   let L0 = NaN;
   const first = train(s.model, s.init, s.data, {
-    ...o, steps: split ? T : c.train.steps, convergeFraction: c.train.convergeFraction, eigEvery: split ? 0 : T,
+    ...o,
+    steps: split ? T : c.train.steps,
+    convergeFraction: c.train.convergeFraction,
+    eigEvery: split ? 0 : T,
     // Unsplit runs stop like split ones: once converged and past T.
     stopWhen: split ? undefined : (rec) => ((L0 = rec.t === 0 ? rec.loss : L0), rec.t >= T && rec.loss <= c.train.convergeFraction * L0),
   });
-  const loss0 = first.loss0, LT = first.records[first.records.length - 1].loss;
+  const loss0 = first.loss0,
+    LT = first.records[first.records.length - 1].loss;
   let rest: ReturnType<typeof train> | null = null;
   if (split && first.diverged === null && first.convergedAt === null) {
     // Converged means loss ≤ F·L0 of the whole run, i.e. a fraction F·L0/L_T of the continuation's first loss.
-    rest = train(s.model, first.params, s.data, { ...o, steps: c.train.steps - T, convergeFraction: (c.train.convergeFraction * loss0) / LT, stopAtConvergence: true });
+    rest = train(s.model, first.params, s.data, {
+      ...o,
+      steps: c.train.steps - T,
+      convergeFraction: (c.train.convergeFraction * loss0) / LT,
+      stopAtConvergence: true,
+    });
   }
   const diverged = first.diverged ?? (rest?.diverged ? { step: T + rest.diverged.step, reason: rest.diverged.reason } : null);
   const convergedAt = first.convergedAt ?? (rest?.convergedAt != null ? T + rest.convergedAt : null);
@@ -115,16 +125,29 @@ export function runGridPoint(c: SweepConfig, p: GridPoint, cache: SetupCache): S
   const last = (rest ?? first).records[(rest ?? first).records.length - 1];
   const atT = first.records[T];
   const result: SweepResult = {
-    ...p, lr: formatLr(spec), lr_reference: reference, lambda0, eta, eta_lambda0: eta * lambda0, T,
+    ...p,
+    lr: formatLr(spec),
+    lr_reference: reference,
+    lambda0,
+    eta,
+    eta_lambda0: eta * lambda0,
+    T,
     lambda_T: atT?.lambda ?? null,
     phase: classifyPhase({ diverged: diverged !== null, convergedAt, peakLoss: peak, loss0 }),
-    loss0, peak_loss: peak, final_loss: last.loss,
+    loss0,
+    peak_loss: peak,
+    final_loss: last.loss,
     final_lambda: diverged ? null : (rest ?? first).finalLambda,
-    converged_at: convergedAt, diverged_at: diverged?.step ?? null, diverged_reason: diverged?.reason ?? null,
+    converged_at: convergedAt,
+    diverged_at: diverged?.step ?? null,
+    diverged_reason: diverged?.reason ?? null,
     steps_run: (rest ? T : 0) + last.t,
   };
-  const nonFinite = Object.entries(result).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v)).map(([k]) => k);
-  if (diverged === null && nonFinite.length > 0) throw new Error(`${runKey(p)}: ${nonFinite.join(', ')} not finite although the run did not diverge`);
+  const nonFinite = Object.entries(result)
+    .filter(([, v]) => typeof v === 'number' && !Number.isFinite(v))
+    .map(([k]) => k);
+  if (diverged === null && nonFinite.length > 0)
+    throw new Error(`${runKey(p)}: ${nonFinite.join(', ')} not finite although the run did not diverge`);
   if (nonFinite.includes('loss0') || nonFinite.includes('lambda0')) throw new Error(`${runKey(p)}: the initial loss or λ0 is not finite`);
   for (const k of nonFinite) (result as unknown as Record<string, null>)[k] = null; // a diverged run: flagged by diverged_at
   return result;

@@ -21,7 +21,15 @@ export interface LinearModelState {
  * the second follows from Θ, since f̃ᵀΘf̃ = (|v|²ζᵀζ + ζᵀuᵀuζ)·m/n, and |v|² has its own exact update
  * |v'|² = |v|² − 2η fᵀf̃/m + (η²/n) ζᵀuᵀuζ (from the same GD step). X is m×d row-major, y has length m.
  */
-export function linearModelStep(s: LinearModelState, X: Float64Array, y: Float64Array, m: number, d: number, n: number, eta: number): LinearModelState {
+export function linearModelStep(
+  s: LinearModelState,
+  X: Float64Array,
+  y: Float64Array,
+  m: number,
+  d: number,
+  n: number,
+  eta: number,
+): LinearModelState {
   const { f, theta, vNorm2 } = s;
   const ft = new Float64Array(m);
   for (let a = 0; a < m; a++) ft[a] = f[a] - y[a];
@@ -31,25 +39,35 @@ export function linearModelStep(s: LinearModelState, X: Float64Array, y: Float64
   const gram = new Float64Array(m * m); // x_αᵀx_β
   for (let a = 0; a < m; a++) {
     for (let i = 0; i < d; i++) xz[a] += X[a * d + i] * zeta[i];
-    for (let b = 0; b < m; b++) { let g = 0; for (let i = 0; i < d; i++) g += X[a * d + i] * X[b * d + i]; gram[a * m + b] = g; }
+    for (let b = 0; b < m; b++) {
+      let g = 0;
+      for (let i = 0; i < d; i++) g += X[a * d + i] * X[b * d + i];
+      gram[a * m + b] = g;
+    }
   }
-  let fDotFt = 0, zz = 0, ftThetaFt = 0;
+  let fDotFt = 0,
+    zz = 0,
+    ftThetaFt = 0;
   for (let a = 0; a < m; a++) fDotFt += f[a] * ft[a];
   for (let i = 0; i < d; i++) zz += zeta[i] * zeta[i];
   const thetaFt = new Float64Array(m);
-  for (let a = 0; a < m; a++) { for (let b = 0; b < m; b++) thetaFt[a] += theta[a * m + b] * ft[b]; ftThetaFt += ft[a] * thetaFt[a]; }
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) thetaFt[a] += theta[a * m + b] * ft[b];
+    ftThetaFt += ft[a] * thetaFt[a];
+  }
   const zuuz = (n / m) * ftThetaFt - vNorm2 * zz; // ζᵀuᵀuζ
 
   const fNext = new Float64Array(m);
   for (let a = 0; a < m; a++) fNext[a] = y[a] + ft[a] - eta * thetaFt[a] + ((eta * eta) / (n * m)) * xz[a] * fDotFt; // (S3)
   const thetaNext = new Float64Array(m * m);
-  const c1 = eta / (n * m), c2 = (eta * eta) / (n * n * m);
+  const c1 = eta / (n * m),
+    c2 = (eta * eta) / (n * n * m);
   for (let a = 0; a < m; a++) {
-    for (let b = 0; b < m; b++) { // (S4)
+    for (let b = 0; b < m; b++) {
+      // (S4)
       const g = gram[a * m + b];
-      thetaNext[a * m + b] = theta[a * m + b]
-        - c1 * (xz[b] * f[a] + xz[a] * f[b] + (2 / m) * g * fDotFt)
-        + c2 * (vNorm2 * xz[a] * xz[b] + zuuz * g);
+      thetaNext[a * m + b] =
+        theta[a * m + b] - c1 * (xz[b] * f[a] + xz[a] * f[b] + (2 / m) * g * fDotFt) + c2 * (vNorm2 * xz[a] * xz[b] + zuuz * g);
     }
   }
   return { f: fNext, theta: thetaNext, vNorm2: vNorm2 - (2 * eta * fDotFt) / m + ((eta * eta) / n) * zuuz };

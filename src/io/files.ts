@@ -47,7 +47,11 @@ export function makeDirs(dir: string): void {
   let at = nodePath.resolve(dir);
   for (;;) {
     let st: fs.Stats | undefined;
-    try { st = fs.statSync(at); } catch (e) { if (!['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e; }
+    try {
+      st = fs.statSync(at);
+    } catch (e) {
+      if (!['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    }
     if (st !== undefined) {
       if (!st.isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: 'ENOTDIR' });
       break;
@@ -105,6 +109,8 @@ export function memoryBudget(fraction = 0.5): number {
 export function checkFits(what: string, bytes: number, fraction = 0.5): void {
   if (bytes > memoryBudget(fraction)) {
     const share = fraction === 0.5 ? 'half' : `${Math.round(100 * fraction)}%`;
-    throw new Error(`${what} would need ${(bytes / GIB).toFixed(1)} GiB; this machine has ${(os.totalmem() / GIB).toFixed(1)} GiB (at most ${share} of it is used)`);
+    throw new Error(
+      `${what} would need ${(bytes / GIB).toFixed(1)} GiB; this machine has ${(os.totalmem() / GIB).toFixed(1)} GiB (at most ${share} of it is used)`,
+    );
   }
 }

@@ -42,7 +42,8 @@ function gunzip(bytes: Uint8Array, source: string, options: zlib.ZlibOptions): B
   try {
     return zlib.gunzipSync(bytes, options);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`${source}: the gzip data inflate to more bytes than the IDX header declares`);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(`${source}: the gzip data inflate to more bytes than the IDX header declares`);
     throw new Error(`${source}: corrupt gzip data (${(err as Error).message.split('\n')[0]})`);
   }
 }
@@ -54,7 +55,10 @@ function gunzip(bytes: Uint8Array, source: string, options: zlib.ZlibOptions): B
  */
 function gunzipIfNeeded(bytes: Uint8Array, source: string): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  const head = gunzip(bytes.subarray(0, Math.min(bytes.length, 4096)), source, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4096 * 1032 });
+  const head = gunzip(bytes.subarray(0, Math.min(bytes.length, 4096)), source, {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    maxOutputLength: 4096 * 1032,
+  });
   const declared = declaredLength(head);
   if (declared === null) return gunzip(bytes, source, { maxOutputLength: 4096 * 1032 }); // too short for a header: decodeIdx says why
   checkFits(`${source}: its IDX data`, declared);
@@ -89,7 +93,9 @@ export function decodeIdx(bytes: Uint8Array, source: string): IdxFile {
   const found = raw.length - headerLength;
   if (found !== needed) {
     const what = found < needed ? 'truncated IDX data' : `${found - needed} trailing bytes after the IDX data`;
-    throw new Error(`${source}: ${what} (shape ${shapeString(shape)} of ${element.name} needs ${needed} bytes after the ${headerLength}-byte header, found ${found})`);
+    throw new Error(
+      `${source}: ${what} (shape ${shapeString(shape)} of ${element.name} needs ${needed} bytes after the ${headerLength}-byte header, found ${found})`,
+    );
   }
   return { shape, type: element.name, body: raw.subarray(headerLength), source };
 }
@@ -109,7 +115,8 @@ export function idxValues(file: IdxFile, start = 0, count?: number): Float64Arra
   }
   const bytes = file.body.subarray(start * size, (start + n) * size);
   const out = new Float64Array(n);
-  if (file.type === 'ubyte') out.set(bytes); // typed-array set converts natively: the fast path for MNIST pixels
+  if (file.type === 'ubyte')
+    out.set(bytes); // typed-array set converts natively: the fast path for MNIST pixels
   else if (file.type === 'byte') out.set(new Int8Array(bytes.buffer, bytes.byteOffset, n));
   else {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

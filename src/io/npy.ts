@@ -23,12 +23,17 @@ function parsePyLiteral(text: string, name: string): PyValue {
   const fail = (why: string): never => {
     throw new Error(`${name}: unparsable .npy header (${why} at offset ${pos}): ${JSON.stringify(text.trim().slice(0, 120))}`);
   };
-  const skipSpace = () => { while (pos < text.length && /\s/.test(text[pos])) pos++; };
+  const skipSpace = () => {
+    while (pos < text.length && /\s/.test(text[pos])) pos++;
+  };
   const parseSequence = (close: string): PyValue[] => {
     const items: PyValue[] = [];
     for (;;) {
       skipSpace();
-      if (text[pos] === close) { pos++; return items; }
+      if (text[pos] === close) {
+        pos++;
+        return items;
+      }
       items.push(parseValue());
       skipSpace();
       if (text[pos] === ',') pos++;
@@ -73,7 +78,10 @@ function parsePyLiteral(text: string, name: string): PyValue {
       const dict = new Map<string, PyValue>();
       for (;;) {
         skipSpace();
-        if (text[pos] === '}') { pos++; return dict; }
+        if (text[pos] === '}') {
+          pos++;
+          return dict;
+        }
         const key = parseValue();
         if (typeof key !== 'string') fail('dict key is not a string');
         skipSpace();
@@ -84,8 +92,14 @@ function parsePyLiteral(text: string, name: string): PyValue {
         else if (text[pos] !== '}') fail("expected ',' or '}'");
       }
     }
-    if (c === '(') { pos++; return parseSequence(')'); }
-    if (c === '[') { pos++; return parseSequence(']'); }
+    if (c === '(') {
+      pos++;
+      return parseSequence(')');
+    }
+    if (c === '[') {
+      pos++;
+      return parseSequence(']');
+    }
     if (c === "'" || c === '"') return parseString();
     const word = /^(?:[-+]?\d+[lL]?|True|False|None)/.exec(text.slice(pos));
     if (word === null) return fail('unexpected character');
@@ -102,7 +116,10 @@ function parsePyLiteral(text: string, name: string): PyValue {
 }
 
 /** How to decode one element of a supported dtype into a float64. */
-interface DtypeReader { size: number; read: (view: DataView, offset: number, littleEndian: boolean) => number }
+interface DtypeReader {
+  size: number;
+  read: (view: DataView, offset: number, littleEndian: boolean) => number;
+}
 
 const DTYPE_READERS: Record<string, DtypeReader> = {
   f2: { size: 2, read: (v, o, le) => halfToFloat(v.getUint16(o, le)) },
@@ -131,7 +148,9 @@ function halfToFloat(h: number): number {
 
 /** Reads a 64-bit integer; throws when it has no exact float64 equivalent, rather than rounding silently. */
 function exactInt64(view: DataView, offset: number, littleEndian: boolean, signed: boolean): number {
-  const high = signed ? view.getInt32(offset + (littleEndian ? 4 : 0), littleEndian) : view.getUint32(offset + (littleEndian ? 4 : 0), littleEndian);
+  const high = signed
+    ? view.getInt32(offset + (littleEndian ? 4 : 0), littleEndian)
+    : view.getUint32(offset + (littleEndian ? 4 : 0), littleEndian);
   const low = view.getUint32(offset + (littleEndian ? 0 : 4), littleEndian);
   // |high| < 2^21 means |value| < 2^53: exact without BigInt, which keeps the common case fast.
   if (high < 0x200000 && high >= -0x200000) return high * 4294967296 + low;
@@ -145,12 +164,17 @@ function exactInt64(view: DataView, offset: number, littleEndian: boolean, signe
 function interpretHeader(dict: PyValue, name: string): { descr: string; fortranOrder: boolean; shape: number[] } {
   if (!(dict instanceof Map)) throw new Error(`${name}: .npy header is not a dict`);
   const keys = [...dict.keys()].sort().join(', ');
-  if (keys !== 'descr, fortran_order, shape') throw new Error(`${name}: .npy header must have exactly the keys descr, fortran_order, shape; found ${keys || 'none'}`);
+  if (keys !== 'descr, fortran_order, shape')
+    throw new Error(`${name}: .npy header must have exactly the keys descr, fortran_order, shape; found ${keys || 'none'}`);
   const descr = dict.get('descr');
   const fortranOrder = dict.get('fortran_order');
   const shape = dict.get('shape');
-  if (typeof descr !== 'string') throw new Error(`${name}: unsupported dtype ${JSON.stringify(descr)} (structured dtypes are not supported; expected a numeric dtype such as '<f8')`);
-  if (typeof fortranOrder !== 'boolean') throw new Error(`${name}: fortran_order must be True or False, found ${JSON.stringify(fortranOrder)}`);
+  if (typeof descr !== 'string')
+    throw new Error(
+      `${name}: unsupported dtype ${JSON.stringify(descr)} (structured dtypes are not supported; expected a numeric dtype such as '<f8')`,
+    );
+  if (typeof fortranOrder !== 'boolean')
+    throw new Error(`${name}: fortran_order must be True or False, found ${JSON.stringify(fortranOrder)}`);
   if (!Array.isArray(shape) || !shape.every((s) => typeof s === 'number' && Number.isSafeInteger(s) && s >= 0)) {
     throw new Error(`${name}: shape must be a tuple of non-negative integers, found ${JSON.stringify(shape)}`);
   }
@@ -196,7 +220,9 @@ function fortranToRowMajor(src: Float64Array<ArrayBuffer>, shape: readonly numbe
 export function parseNpy(buf: Buffer, name = 'array'): Tensor {
   const { descr, fortranOrder, shape, dataStart, count, reader, littleEndian, needed } = npyLayout(buf, name);
   if (buf.length - dataStart < needed) {
-    throw new Error(`${name}: truncated .npy data (shape ${shapeString(shape)} of '${descr}' needs ${needed} bytes, found ${buf.length - dataStart})`);
+    throw new Error(
+      `${name}: truncated .npy data (shape ${shapeString(shape)} of '${descr}' needs ${needed} bytes, found ${buf.length - dataStart})`,
+    );
   }
   let data = new Float64Array(count);
   if (descr === '<f8' && HOST_LITTLE_ENDIAN) {
@@ -246,21 +272,29 @@ export function npyLayout(buf: Buffer, name = 'array'): NpyLayout {
   }
   const major = buf[6];
   const minor = buf[7];
-  if (!((major === 1 || major === 2 || major === 3) && minor === 0)) throw new Error(`${name}: unsupported .npy format version ${major}.${minor} (expected 1.0, 2.0 or 3.0)`);
+  if (!((major === 1 || major === 2 || major === 3) && minor === 0))
+    throw new Error(`${name}: unsupported .npy format version ${major}.${minor} (expected 1.0, 2.0 or 3.0)`);
   const lengthBytes = major === 1 ? 2 : 4;
   const prefixLength = 8 + lengthBytes;
   if (buf.length < prefixLength) throw new Error(`${name}: truncated .npy header (file has ${buf.length} bytes)`);
   const headerLength = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const dataStart = prefixLength + headerLength;
-  if (buf.length < dataStart) throw new Error(`${name}: truncated .npy header (header needs ${headerLength} bytes, file has ${buf.length - prefixLength} after the prefix)`);
+  if (buf.length < dataStart)
+    throw new Error(
+      `${name}: truncated .npy header (header needs ${headerLength} bytes, file has ${buf.length - prefixLength} after the prefix)`,
+    );
   // Versions 1 and 2 store the header as latin-1; version 3 allows UTF-8 (e.g. for field names).
   const headerText = buf.toString(major === 3 ? 'utf8' : 'latin1', prefixLength, dataStart);
   const { descr, fortranOrder, shape } = interpretHeader(parsePyLiteral(headerText, name), name);
 
   const dtype = /^([<>|])([a-z])(\d+)$/.exec(descr);
   const reader = dtype ? DTYPE_READERS[dtype[2] + dtype[3]] : undefined;
-  if (!dtype || !reader) throw new Error(`${name}: unsupported dtype '${descr}' (expected a float, integer or bool dtype such as '<f8', '>f4', '<i8', '|u1', '|b1')`);
-  if (dtype[1] === '|' && reader.size > 1) throw new Error(`${name}: dtype '${descr}' has no byte order (expected '<' or '>' for ${reader.size}-byte elements)`);
+  if (!dtype || !reader)
+    throw new Error(
+      `${name}: unsupported dtype '${descr}' (expected a float, integer or bool dtype such as '<f8', '>f4', '<i8', '|u1', '|b1')`,
+    );
+  if (dtype[1] === '|' && reader.size > 1)
+    throw new Error(`${name}: dtype '${descr}' has no byte order (expected '<' or '>' for ${reader.size}-byte elements)`);
   const littleEndian = dtype[1] !== '>';
 
   let count = 1;
@@ -303,7 +337,8 @@ function npyHeader(shape: readonly number[], descr = '<f8'): Buffer {
 export function serializeNpy(t: Tensor): Buffer {
   let count = 1;
   for (const s of t.shape) {
-    if (!Number.isSafeInteger(s) || s < 0) throw new Error(`serializeNpy: shape [${t.shape.join(', ')}] is not a list of non-negative integers`);
+    if (!Number.isSafeInteger(s) || s < 0)
+      throw new Error(`serializeNpy: shape [${t.shape.join(', ')}] is not a list of non-negative integers`);
     count *= s;
   }
   if (count !== t.data.length) throw new Error(`serializeNpy: data of length ${t.data.length} does not fit shape ${shapeString(t.shape)}`);

@@ -20,7 +20,8 @@ const METHOD_DEFLATED = 8;
 const DOS_DATE_1980_01_01 = (0 << 9) | (1 << 5) | 1; // fixed so that output is byte-for-byte deterministic
 const UNIX_RW_R_R = 0o100644 << 16; // regular file, mode 644, in the high half of external attributes
 // Names without the UTF-8 flag are CP437 per the zip spec (as Python's zipfile decodes them); bytes 0x80–0xFF:
-const CP437_HIGH = 'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
 /** CRC-32 (IEEE 802.3, reflected, as zip uses) lookup table; built here because zlib.crc32 is missing on older Nodes. */
 const CRC_TABLE = (() => {
@@ -74,11 +75,15 @@ function findCentralDirectory(buf: Buffer, path: string): { offset: number; size
   }
   if (eocd < 0) {
     const head = buf.subarray(0, 4);
-    if (head.length > 0 && head.equals(ZIP_START.subarray(0, head.length))) throw new Error(`${path}: truncated zip archive (end-of-central-directory record not found; the file was probably cut short)`);
+    if (head.length > 0 && head.equals(ZIP_START.subarray(0, head.length)))
+      throw new Error(`${path}: truncated zip archive (end-of-central-directory record not found; the file was probably cut short)`);
     const start = JSON.stringify(buf.subarray(0, 4).toString('latin1'));
-    throw new Error(`${path}: not a zip/.npz archive (expected a zip file starting with "PK", found ${buf.length === 0 ? 'an empty file' : start})`);
+    throw new Error(
+      `${path}: not a zip/.npz archive (expected a zip file starting with "PK", found ${buf.length === 0 ? 'an empty file' : start})`,
+    );
   }
-  if (buf.readUInt16LE(eocd + 4) !== 0 || buf.readUInt16LE(eocd + 6) !== 0) throw new Error(`${path}: multi-disk zip archives are not supported`);
+  if (buf.readUInt16LE(eocd + 4) !== 0 || buf.readUInt16LE(eocd + 6) !== 0)
+    throw new Error(`${path}: multi-disk zip archives are not supported`);
   let count = buf.readUInt16LE(eocd + 10);
   let size = buf.readUInt32LE(eocd + 12);
   let offset = buf.readUInt32LE(eocd + 16);
@@ -87,7 +92,8 @@ function findCentralDirectory(buf: Buffer, path: string): { offset: number; size
   if (locator >= 0 && buf.readUInt32LE(locator) === ZIP64_LOCATOR_SIG) {
     // Python's zipfile (hence numpy) writes zip64 end records when counts or offsets overflow 16/32 bits.
     const record = readUint64(buf, locator + 8, 'end-record offset', path);
-    if (record + 56 > locator || buf.readUInt32LE(record) !== ZIP64_END_SIG) throw new Error(`${path}: corrupt zip64 end-of-central-directory record`);
+    if (record + 56 > locator || buf.readUInt32LE(record) !== ZIP64_END_SIG)
+      throw new Error(`${path}: corrupt zip64 end-of-central-directory record`);
     count = readUint64(buf, record + 32, 'entry count', path);
     size = readUint64(buf, record + 40, 'central directory size', path);
     offset = readUint64(buf, record + 48, 'central directory offset', path);
@@ -95,13 +101,16 @@ function findCentralDirectory(buf: Buffer, path: string): { offset: number; size
   } else if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
     throw new Error(`${path}: corrupt zip archive (zip64 sizes announced but the zip64 end record is missing)`);
   }
-  if (offset + size > directoryEnd) throw new Error(`${path}: truncated or corrupt zip archive (central directory at ${offset}+${size} overlaps its end record at ${directoryEnd})`);
+  if (offset + size > directoryEnd)
+    throw new Error(
+      `${path}: truncated or corrupt zip archive (central directory at ${offset}+${size} overlaps its end record at ${directoryEnd})`,
+    );
   return { offset, size, count };
 }
 
 /** Sizes and offset of one entry, with zip64 extra-field values substituted for saturated 32-bit fields. */
 function zip64Fields(extra: Buffer, fields: { uncompressed: number; compressed: number; localOffset: number }, where: string) {
-  for (let p = 0; p + 4 <= extra.length; ) {
+  for (let p = 0; p + 4 <= extra.length;) {
     const id = extra.readUInt16LE(p);
     const length = extra.readUInt16LE(p + 2);
     if (p + 4 + length > extra.length) break;
@@ -123,16 +132,25 @@ function zip64Fields(extra: Buffer, fields: { uncompressed: number; compressed: 
 }
 
 /** One central-directory entry: where its data lies and how it is stored. */
-interface Entry { name: string; where: string; method: number; crc: number; fields: { uncompressed: number; compressed: number; localOffset: number }; dataStart: number }
+interface Entry {
+  name: string;
+  where: string;
+  method: number;
+  crc: number;
+  fields: { uncompressed: number; compressed: number; localOffset: number };
+  dataStart: number;
+}
 
 /** Where an entry's data starts (after its local header's name and extra fields), checked against the file. */
 function dataStartOf(buf: Buffer, fields: Entry['fields'], where: string): number {
   const local = fields.localOffset;
-  if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL_HEADER_SIG) throw new Error(`${where}: local file header missing at offset ${local}`);
+  if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL_HEADER_SIG)
+    throw new Error(`${where}: local file header missing at offset ${local}`);
   // The local header's own sizes may be zero or zip64 placeholders (numpy streams entries), so only its name and
   // extra lengths are used, to find where the data starts; sizes come from the central directory.
   const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-  if (dataStart + fields.compressed > buf.length) throw new Error(`${where}: entry data is truncated (needs ${fields.compressed} bytes at offset ${dataStart}, file has ${buf.length})`);
+  if (dataStart + fields.compressed > buf.length)
+    throw new Error(`${where}: entry data is truncated (needs ${fields.compressed} bytes at offset ${dataStart}, file has ${buf.length})`);
   return dataStart;
 }
 
@@ -161,7 +179,8 @@ function entryBytes(buf: Buffer, e: Entry): Buffer {
   const stored = buf.subarray(e.dataStart, e.dataStart + fields.compressed);
   let bytes: Buffer;
   if (e.method === METHOD_STORED) {
-    if (fields.compressed !== fields.uncompressed) throw new Error(`${where}: stored entry has compressed size ${fields.compressed} but uncompressed size ${fields.uncompressed}`);
+    if (fields.compressed !== fields.uncompressed)
+      throw new Error(`${where}: stored entry has compressed size ${fields.compressed} but uncompressed size ${fields.uncompressed}`);
     bytes = stored;
   } else {
     try {
@@ -169,10 +188,12 @@ function entryBytes(buf: Buffer, e: Entry): Buffer {
     } catch (err) {
       throw new Error(`${where}: corrupt deflate data (${(err as Error).message.split('\n')[0]})`);
     }
-    if (bytes.length !== fields.uncompressed) throw new Error(`${where}: inflated to ${bytes.length} bytes but the directory says ${fields.uncompressed}`);
+    if (bytes.length !== fields.uncompressed)
+      throw new Error(`${where}: inflated to ${bytes.length} bytes but the directory says ${fields.uncompressed}`);
   }
   const actual = crc32(bytes);
-  if (actual !== e.crc) throw new Error(`${where}: CRC-32 mismatch (directory says ${hex(e.crc)}, data has ${hex(actual)}); the file is corrupt`);
+  if (actual !== e.crc)
+    throw new Error(`${where}: CRC-32 mismatch (directory says ${hex(e.crc)}, data has ${hex(actual)}); the file is corrupt`);
   return bytes;
 }
 
@@ -182,9 +203,14 @@ function entryBytes(buf: Buffer, e: Entry): Buffer {
  * arrays as float64 must fit in memory.
  */
 function checkEntries(buf: Buffer, entries: readonly Entry[], path: string): void {
-  const spans = entries.map((e) => ({ e, from: e.fields.localOffset, to: e.dataStart + e.fields.compressed })).sort((x, y) => x.from - y.from);
+  const spans = entries
+    .map((e) => ({ e, from: e.fields.localOffset, to: e.dataStart + e.fields.compressed }))
+    .sort((x, y) => x.from - y.from);
   for (let i = 1; i < spans.length; i++) {
-    if (spans[i].from < spans[i - 1].to) throw new Error(`${spans[i].e.where} overlaps entry '${spans[i - 1].e.name}' (entries sharing bytes: not an archive np.savez writes)`);
+    if (spans[i].from < spans[i - 1].to)
+      throw new Error(
+        `${spans[i].e.where} overlaps entry '${spans[i - 1].e.name}' (entries sharing bytes: not an archive np.savez writes)`,
+      );
   }
   let float64Bytes = 0;
   for (const e of entries) {
@@ -200,7 +226,9 @@ function checkEntries(buf: Buffer, entries: readonly Entry[], path: string): voi
     }
     const described = layout.dataStart + layout.needed;
     if (e.method !== METHOD_STORED && e.fields.uncompressed !== described) {
-      throw new Error(`${e.where} declares ${e.fields.uncompressed} bytes but its .npy header describes ${described} (shape ${JSON.stringify(layout.shape)})`);
+      throw new Error(
+        `${e.where} declares ${e.fields.uncompressed} bytes but its .npy header describes ${described} (shape ${JSON.stringify(layout.shape)})`,
+      );
     }
     float64Bytes += 8 * layout.count;
   }
@@ -223,7 +251,8 @@ export function parseNpz(buf: Buffer, path = 'archive.npz'): Map<string, Tensor>
   let p = directory.offset;
   const end = directory.offset + directory.size;
   for (let index = 0; index < directory.count; index++) {
-    if (p + 46 > end || buf.readUInt32LE(p) !== CENTRAL_HEADER_SIG) throw new Error(`${path}: corrupt central directory (entry ${index} of ${directory.count} missing at offset ${p})`);
+    if (p + 46 > end || buf.readUInt32LE(p) !== CENTRAL_HEADER_SIG)
+      throw new Error(`${path}: corrupt central directory (entry ${index} of ${directory.count} missing at offset ${p})`);
     const flags = buf.readUInt16LE(p + 8);
     const method = buf.readUInt16LE(p + 10);
     const crc = buf.readUInt32LE(p + 16);
@@ -234,15 +263,21 @@ export function parseNpz(buf: Buffer, path = 'archive.npz'): Map<string, Tensor>
     if (next > end) throw new Error(`${path}: corrupt central directory (entry ${index} runs past its end)`);
     const name = decodeName(buf.subarray(p + 46, p + 46 + nameLength), (flags & FLAG_UTF8_NAME) !== 0);
     const where = `${path}: entry '${name}'`;
-    const fields = zip64Fields(buf.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength), {
-      uncompressed: buf.readUInt32LE(p + 24),
-      compressed: buf.readUInt32LE(p + 20),
-      localOffset: buf.readUInt32LE(p + 42),
-    }, where);
+    const fields = zip64Fields(
+      buf.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength),
+      {
+        uncompressed: buf.readUInt32LE(p + 24),
+        compressed: buf.readUInt32LE(p + 20),
+        localOffset: buf.readUInt32LE(p + 42),
+      },
+      where,
+    );
     p = next;
-    if (!name.endsWith('.npy')) throw new Error(`${where} is not an .npy array (np.load would return raw bytes; expected only *.npy entries)`);
+    if (!name.endsWith('.npy'))
+      throw new Error(`${where} is not an .npy array (np.load would return raw bytes; expected only *.npy entries)`);
     if (flags & FLAG_ENCRYPTED) throw new Error(`${where} is encrypted (not supported)`);
-    if (method !== METHOD_STORED && method !== METHOD_DEFLATED) throw new Error(`${where} uses unsupported compression method ${method} (expected 0 = stored or 8 = deflated)`);
+    if (method !== METHOD_STORED && method !== METHOD_DEFLATED)
+      throw new Error(`${where} uses unsupported compression method ${method} (expected 0 = stored or 8 = deflated)`);
     if (entries.some((e) => e.name === name)) throw new Error(`${where} appears twice in the archive`);
     entries.push({ name, where, method, crc, fields, dataStart: dataStartOf(buf, fields, where) });
   }
@@ -267,11 +302,15 @@ export function serializeNpz(arrays: Map<string, Tensor | Buffer> | Record<strin
   const centralParts: Buffer[] = [];
   let offset = 0;
   for (const [key, t] of entries) {
-    if (typeof key !== 'string' || key === '') throw new Error(`serializeNpz: array names must be non-empty strings, found ${JSON.stringify(key)}`);
+    if (typeof key !== 'string' || key === '')
+      throw new Error(`serializeNpz: array names must be non-empty strings, found ${JSON.stringify(key)}`);
     const name = Buffer.from(key + '.npy', 'utf8');
     if (name.length > 0xffff) throw new Error(`serializeNpz: array name '${key.slice(0, 40)}…' is longer than a zip entry name may be`);
     const npy = Buffer.isBuffer(t) ? t : serializeNpy(t);
-    if (offset + 30 + name.length + npy.length > 0xfffffffe) throw new Error(`serializeNpz: array '${key}' would put the archive past 4 GiB, which needs zip64 (not supported); save it separately with writeNpy`);
+    if (offset + 30 + name.length + npy.length > 0xfffffffe)
+      throw new Error(
+        `serializeNpz: array '${key}' would put the archive past 4 GiB, which needs zip64 (not supported); save it separately with writeNpy`,
+      );
     const crc = crc32(npy);
     // Python's zipfile marks non-ASCII names as UTF-8 the same way.
     const flags = /^[\x00-\x7f]*$/.test(key) ? 0 : FLAG_UTF8_NAME;

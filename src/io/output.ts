@@ -29,7 +29,9 @@ export function exactJson(value: unknown): string {
   if (typeof value === 'number') return Object.is(value, -0) ? '-0.0' : Number.isFinite(value) ? String(value) : 'null';
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : exactJson(v))).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const parts = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function').map(([k, v]) => `${JSON.stringify(k)}:${exactJson(v)}`);
+    const parts = Object.entries(value)
+      .filter(([, v]) => v !== undefined && typeof v !== 'function')
+      .map(([k, v]) => `${JSON.stringify(k)}:${exactJson(v)}`);
     return `{${parts.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -61,7 +63,10 @@ export class CsvAppender {
   private size = 0;
   private flushed = Date.now();
 
-  constructor(private readonly file: string, private readonly columns: readonly string[]) {
+  constructor(
+    private readonly file: string,
+    private readonly columns: readonly string[],
+  ) {
     try {
       makeDirs(path.dirname(file));
       this.fd = fs.openSync(file, 'w');

@@ -15,7 +15,15 @@ const LANES = 4;
  * const y = new Float64Array([4, 5, 6]);
  * ddot(3, x, 1, 0, y, 1, 0); // 32
  */
-export function ddot(N: number, x: Float64Array, strideX: number, offsetX: number, y: Float64Array, strideY: number, offsetY: number): number {
+export function ddot(
+  N: number,
+  x: Float64Array,
+  strideX: number,
+  offsetX: number,
+  y: Float64Array,
+  strideY: number,
+  offsetY: number,
+): number {
   let s0 = 0.0;
   let s1 = 0.0;
   let s2 = 0.0;
@@ -53,7 +61,7 @@ export function ddot(N: number, x: Float64Array, strideX: number, offsetX: numbe
       iy += strideY;
     }
   }
-  dot = (s0 + s1) + (s2 + s3);
+  dot = s0 + s1 + (s2 + s3);
   for (; i < N; i++) {
     dot += x[ix] * y[iy];
     ix += strideX;
@@ -70,7 +78,16 @@ export function ddot(N: number, x: Float64Array, strideX: number, offsetX: numbe
  * const y = new Float64Array([10, 20]);
  * daxpy(2, 3, x, 1, 0, y, 1, 0); // y = [13, 26]
  */
-export function daxpy(N: number, alpha: number, x: Float64Array, strideX: number, offsetX: number, y: Float64Array, strideY: number, offsetY: number): void {
+export function daxpy(
+  N: number,
+  alpha: number,
+  x: Float64Array,
+  strideX: number,
+  offsetX: number,
+  y: Float64Array,
+  strideY: number,
+  offsetY: number,
+): void {
   let ix = offsetX;
   let iy = offsetY;
   let i = 0;
@@ -164,17 +181,17 @@ export function dnrm2(N: number, x: Float64Array, strideX: number, offsetX: numb
     ax = Math.abs(x[ix]);
     ix += strideX;
     if (ax > TBIG) {
-      abig += (ax * SBIG) * (ax * SBIG);
+      abig += ax * SBIG * (ax * SBIG);
       notbig = false;
     } else if (ax < TSML) {
       // Tiny values cannot matter once a huge one has been seen.
-      if (notbig) asml += (ax * SSML) * (ax * SSML);
+      if (notbig) asml += ax * SSML * (ax * SSML);
     } else {
       amed += ax * ax; // NaN lands here and propagates
     }
   }
   if (abig > 0.0) {
-    if (amed > 0.0 || amed !== amed) abig += (amed * SBIG) * SBIG;
+    if (amed > 0.0 || amed !== amed) abig += amed * SBIG * SBIG;
     scl = 1.0 / SBIG;
     sumsq = abig;
   } else if (asml > 0.0) {
@@ -219,10 +236,21 @@ let gemvScratch = new Float64Array(256);
  * dgemv(false, 2, 3, 1, A, 3, 1, 0, x, 1, 0, 0, y, 1, 0); // y = [6, 15]
  */
 export function dgemv(
-  trans: boolean, M: number, N: number, alpha: number,
-  A: Float64Array, strideA1: number, strideA2: number, offsetA: number,
-  x: Float64Array, strideX: number, offsetX: number,
-  beta: number, y: Float64Array, strideY: number, offsetY: number,
+  trans: boolean,
+  M: number,
+  N: number,
+  alpha: number,
+  A: Float64Array,
+  strideA1: number,
+  strideA2: number,
+  offsetA: number,
+  x: Float64Array,
+  strideX: number,
+  offsetX: number,
+  beta: number,
+  y: Float64Array,
+  strideY: number,
+  offsetY: number,
 ): void {
   const nOut = trans ? N : M;
   const nRed = trans ? M : N;
@@ -248,7 +276,10 @@ export function dgemv(
     // Dot form: four outputs at a time, each with its own sequential accumulator.
     const m4 = nOut - (nOut % 4);
     for (o = 0; o < m4; o += 4) {
-      s0 = 0.0; s1 = 0.0; s2 = 0.0; s3 = 0.0;
+      s0 = 0.0;
+      s1 = 0.0;
+      s2 = 0.0;
+      s3 = 0.0;
       ia = offsetA + o * sOut;
       ix = offsetX;
       for (r = 0; r < nRed; r++) {

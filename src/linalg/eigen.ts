@@ -16,8 +16,14 @@ const MAX_SWEEPS_PER_VALUE = 30;
  * overwritten by the orthogonal transform Q (A = Q T Qᵀ); otherwise `V` is scratch.
  */
 function tred2(n: number, V: Float64Array, d: Float64Array, e: Float64Array, wantVectors: boolean): void {
-  let i = 0, j = 0, k = 0;
-  let scale = 0.0, h = 0.0, f = 0.0, g = 0.0, hh = 0.0;
+  let i = 0,
+    j = 0,
+    k = 0;
+  let scale = 0.0,
+    h = 0.0,
+    f = 0.0,
+    g = 0.0,
+    hh = 0.0;
   for (j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
   for (i = n - 1; i > 0; i--) {
     scale = 0.0;
@@ -113,9 +119,24 @@ function tred2(n: number, V: Float64Array, d: Float64Array, e: Float64Array, wan
  * tridiagonalQL(2, d, e, V, 2); // d = [1, 3], V columns = eigenvectors
  */
 export function tridiagonalQL(n: number, d: Float64Array, e: Float64Array, V: Float64Array, rows: number): void {
-  let i = 0, j = 0, k = 0, l = 0, m = 0;
-  let f = 0.0, tst1 = 0.0, g = 0.0, p = 0.0, r = 0.0, h = 0.0;
-  let dl1 = 0.0, c = 0.0, c2 = 0.0, c3 = 0.0, el1 = 0.0, s = 0.0, s2 = 0.0;
+  let i = 0,
+    j = 0,
+    k = 0,
+    l = 0,
+    m = 0;
+  let f = 0.0,
+    tst1 = 0.0,
+    g = 0.0,
+    p = 0.0,
+    r = 0.0,
+    h = 0.0;
+  let dl1 = 0.0,
+    c = 0.0,
+    c2 = 0.0,
+    c3 = 0.0,
+    el1 = 0.0,
+    s = 0.0,
+    s2 = 0.0;
   let sweeps = 0;
   const maxSweeps = MAX_SWEEPS_PER_VALUE * n;
   if (n <= 0) return;
@@ -163,7 +184,7 @@ export function tridiagonalQL(n: number, d: Float64Array, e: Float64Array, V: Fl
             V[k * n + i] = c * V[k * n + i] - s * h;
           }
         }
-        p = -s * s2 * c3 * el1 * e[l] / dl1;
+        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;
         d[l] = c * p;
       } while (Math.abs(e[l]) > EPS * tst1);
@@ -231,7 +252,8 @@ export function symmetricEigen(n: number, A: Float64Array, wantVectors = true): 
  */
 export function tridiagonalEigen(n: number, diag: Float64Array, offdiag: Float64Array, wantVectors = true): EigenResult {
   if (!Number.isInteger(n) || n < 0) throw new Error(`tridiagonalEigen: n = ${n} is not a non-negative integer`);
-  if (diag.length < n || offdiag.length < n - 1) throw new Error(`tridiagonalEigen: need ${n} diagonal and ${Math.max(n - 1, 0)} off-diagonal entries`);
+  if (diag.length < n || offdiag.length < n - 1)
+    throw new Error(`tridiagonalEigen: need ${n} diagonal and ${Math.max(n - 1, 0)} off-diagonal entries`);
   assertFinite(diag, n, 'tridiagonalEigen: diag');
   assertFinite(offdiag, Math.max(n - 1, 0), 'tridiagonalEigen: offdiag');
   const d = diag.slice(0, n);

@@ -82,30 +82,76 @@ function kernel4x4(kb: number, pa: number, pb: number, C: Float64Array, s1: numb
   const r1 = oc + s1;
   const r2 = r1 + s1;
   const r3 = r2 + s1;
-  let c00 = C[oc], c01 = C[oc + s2], c02 = C[oc + 2 * s2], c03 = C[oc + 3 * s2];
-  let c10 = C[r1], c11 = C[r1 + s2], c12 = C[r1 + 2 * s2], c13 = C[r1 + 3 * s2];
-  let c20 = C[r2], c21 = C[r2 + s2], c22 = C[r2 + 2 * s2], c23 = C[r2 + 3 * s2];
-  let c30 = C[r3], c31 = C[r3 + s2], c32 = C[r3 + 2 * s2], c33 = C[r3 + 3 * s2];
+  let c00 = C[oc],
+    c01 = C[oc + s2],
+    c02 = C[oc + 2 * s2],
+    c03 = C[oc + 3 * s2];
+  let c10 = C[r1],
+    c11 = C[r1 + s2],
+    c12 = C[r1 + 2 * s2],
+    c13 = C[r1 + 3 * s2];
+  let c20 = C[r2],
+    c21 = C[r2 + s2],
+    c22 = C[r2 + 2 * s2],
+    c23 = C[r2 + 3 * s2];
+  let c30 = C[r3],
+    c31 = C[r3 + s2],
+    c32 = C[r3 + 2 * s2],
+    c33 = C[r3 + 3 * s2];
   // Int32 locals (`| 0`) instead of the mutated parameters: V8 then keeps them untagged in registers.
   let ia = pa | 0;
   let ib = pb | 0;
   let a = 0.0;
-  let b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0;
+  let b0 = 0.0,
+    b1 = 0.0,
+    b2 = 0.0,
+    b3 = 0.0;
   const end = (pa + kb * MR) | 0;
   while (ia < end) {
-    b0 = bp[ib]; b1 = bp[ib + 1]; b2 = bp[ib + 2]; b3 = bp[ib + 3];
+    b0 = bp[ib];
+    b1 = bp[ib + 1];
+    b2 = bp[ib + 2];
+    b3 = bp[ib + 3];
     // One A value live at a time keeps 16 accumulators + 4 B values close to the 16 XMM registers.
-    a = ap[ia]; c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
-    a = ap[ia + 1]; c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
-    a = ap[ia + 2]; c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
-    a = ap[ia + 3]; c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
+    a = ap[ia];
+    c00 += a * b0;
+    c01 += a * b1;
+    c02 += a * b2;
+    c03 += a * b3;
+    a = ap[ia + 1];
+    c10 += a * b0;
+    c11 += a * b1;
+    c12 += a * b2;
+    c13 += a * b3;
+    a = ap[ia + 2];
+    c20 += a * b0;
+    c21 += a * b1;
+    c22 += a * b2;
+    c23 += a * b3;
+    a = ap[ia + 3];
+    c30 += a * b0;
+    c31 += a * b1;
+    c32 += a * b2;
+    c33 += a * b3;
     ia = (ia + MR) | 0;
     ib = (ib + NR) | 0;
   }
-  C[oc] = c00; C[oc + s2] = c01; C[oc + 2 * s2] = c02; C[oc + 3 * s2] = c03;
-  C[r1] = c10; C[r1 + s2] = c11; C[r1 + 2 * s2] = c12; C[r1 + 3 * s2] = c13;
-  C[r2] = c20; C[r2 + s2] = c21; C[r2 + 2 * s2] = c22; C[r2 + 3 * s2] = c23;
-  C[r3] = c30; C[r3 + s2] = c31; C[r3 + 2 * s2] = c32; C[r3 + 3 * s2] = c33;
+  C[oc] = c00;
+  C[oc + s2] = c01;
+  C[oc + 2 * s2] = c02;
+  C[oc + 3 * s2] = c03;
+  C[r1] = c10;
+  C[r1 + s2] = c11;
+  C[r1 + 2 * s2] = c12;
+  C[r1 + 3 * s2] = c13;
+  C[r2] = c20;
+  C[r2 + s2] = c21;
+  C[r2 + 2 * s2] = c22;
+  C[r2 + 3 * s2] = c23;
+  C[r3] = c30;
+  C[r3 + s2] = c31;
+  C[r3 + 2 * s2] = c32;
+  C[r3 + 3 * s2] = c33;
 }
 
 /** Runs the kernel on a partial (mr×nr < 4×4) tile through `edgeTile`; the padding is zero and discarded. */
@@ -142,14 +188,31 @@ function scaleC(M: number, N: number, beta: number, C: Float64Array, s1: number,
  * (alpha·A[i,k])·B[k,j] in ascending k, the order of `dgemmNaive`, so results agree bitwise.
  */
 function dgemmThin(
-  M: number, N: number, K: number, alpha: number,
-  A: Float64Array, saI: number, saK: number, oa: number,
-  B: Float64Array, sbK: number, sbJ: number, ob: number,
-  C: Float64Array, s1: number, s2: number, oc: number,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float64Array,
+  saI: number,
+  saK: number,
+  oa: number,
+  B: Float64Array,
+  sbK: number,
+  sbJ: number,
+  ob: number,
+  C: Float64Array,
+  s1: number,
+  s2: number,
+  oc: number,
 ): void {
-  let i = 0, j = 0, k = 0;
-  let ia = 0, ib = 0, ic = 0;
-  let a = 0.0, c = 0.0;
+  let i = 0,
+    j = 0,
+    k = 0;
+  let ia = 0,
+    ib = 0,
+    ic = 0;
+  let a = 0.0,
+    c = 0.0;
   if (N < NR && K < NR) {
     // Few columns and a short k (outer-product-like): sweep each column of C once per k.
     for (j = 0; j < N; j++) {
@@ -157,7 +220,7 @@ function dgemmThin(
         a = B[ob + k * sbK + j * sbJ];
         ia = oa + k * saK;
         ic = oc + j * s2;
-        for (i = 0; i < M; i++, ia += saI, ic += s1) C[ic] += (alpha * A[ia]) * a;
+        for (i = 0; i < M; i++, ia += saI, ic += s1) C[ic] += alpha * A[ia] * a;
       }
     }
     return;
@@ -170,7 +233,7 @@ function dgemmThin(
         c = C[ic];
         ia = oa + i * saI;
         ib = ob + j * sbJ;
-        for (k = 0; k < K; k++, ia += saK, ib += sbK) c += (alpha * A[ia]) * B[ib];
+        for (k = 0; k < K; k++, ia += saK, ib += sbK) c += alpha * A[ia] * B[ib];
         C[ic] = c;
       }
     }
@@ -199,18 +262,41 @@ function dgemmThin(
  * dgemm(false, false, 2, 2, 2, 1, A, 2, 1, 0, B, 2, 1, 0, 0, C, 2, 1, 0); // C = [19, 22, 43, 50]
  */
 export function dgemm(
-  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-  A: Float64Array, strideA1: number, strideA2: number, offsetA: number,
-  B: Float64Array, strideB1: number, strideB2: number, offsetB: number,
-  beta: number, C: Float64Array, strideC1: number, strideC2: number, offsetC: number,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float64Array,
+  strideA1: number,
+  strideA2: number,
+  offsetA: number,
+  B: Float64Array,
+  strideB1: number,
+  strideB2: number,
+  offsetB: number,
+  beta: number,
+  C: Float64Array,
+  strideC1: number,
+  strideC2: number,
+  offsetC: number,
 ): void {
   // op(A)[i,k] = A[offsetA + i·saI + k·saK], op(B)[k,j] = B[offsetB + k·sbK + j·sbJ].
   const saI = transA ? strideA2 : strideA1;
   const saK = transA ? strideA1 : strideA2;
   const sbK = transB ? strideB2 : strideB1;
   const sbJ = transB ? strideB1 : strideB2;
-  let jc = 0, pc = 0, ic = 0, jr = 0, ir = 0;
-  let nb = 0, kb = 0, mb = 0, mr = 0, nr = 0;
+  let jc = 0,
+    pc = 0,
+    ic = 0,
+    jr = 0,
+    ir = 0;
+  let nb = 0,
+    kb = 0,
+    mb = 0,
+    mr = 0,
+    nr = 0;
   let oc = 0;
   if (M <= 0 || N <= 0) return;
   scaleC(M, N, beta, C, strideC1, strideC2, offsetC);
@@ -251,17 +337,36 @@ export function dgemm(
  * dgemmNaive(false, false, 2, 2, 2, 1, A, 2, 1, 0, B, 2, 1, 0, 0, C, 2, 1, 0); // C = [19, 22, 43, 50]
  */
 export function dgemmNaive(
-  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-  A: Float64Array, strideA1: number, strideA2: number, offsetA: number,
-  B: Float64Array, strideB1: number, strideB2: number, offsetB: number,
-  beta: number, C: Float64Array, strideC1: number, strideC2: number, offsetC: number,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float64Array,
+  strideA1: number,
+  strideA2: number,
+  offsetA: number,
+  B: Float64Array,
+  strideB1: number,
+  strideB2: number,
+  offsetB: number,
+  beta: number,
+  C: Float64Array,
+  strideC1: number,
+  strideC2: number,
+  offsetC: number,
 ): void {
   const saI = transA ? strideA2 : strideA1;
   const saK = transA ? strideA1 : strideA2;
   const sbK = transB ? strideB2 : strideB1;
   const sbJ = transB ? strideB1 : strideB2;
-  let i = 0, j = 0, k = 0;
-  let ia = 0, ib = 0, ic = 0;
+  let i = 0,
+    j = 0,
+    k = 0;
+  let ia = 0,
+    ib = 0,
+    ic = 0;
   let c = 0.0;
   for (i = 0; i < M; i++) {
     for (j = 0; j < N; j++) {
@@ -270,7 +375,7 @@ export function dgemmNaive(
       if (alpha !== 0) {
         ia = offsetA + i * saI;
         ib = offsetB + j * sbJ;
-        for (k = 0; k < K; k++, ia += saK, ib += sbK) c += (alpha * A[ia]) * B[ib];
+        for (k = 0; k < K; k++, ia += saK, ib += sbK) c += alpha * A[ia] * B[ib];
       }
       C[ic] = c;
     }
@@ -286,8 +391,16 @@ export function dgemmNaive(
  * // C = [19, 22, 43, 50]
  */
 export function matmul(
-  transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Float64Array, B: Float64Array, C: Float64Array, alpha = 1, beta = 0,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  B: Float64Array,
+  C: Float64Array,
+  alpha = 1,
+  beta = 0,
 ): Float64Array {
   if (A.length < M * K) throw new Error(`matmul: A has ${A.length} elements, needs ${M * K}`);
   if (B.length < K * N) throw new Error(`matmul: B has ${B.length} elements, needs ${K * N}`);

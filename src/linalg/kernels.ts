@@ -14,7 +14,12 @@ export interface Kernels {
 
 /** The plain-JS reference backend. */
 export const jsKernels: Kernels = {
-  ddot: blas.ddot, daxpy: blas.daxpy, dscal: blas.dscal, dnrm2: blas.dnrm2, dgemv: blas.dgemv, dgemm,
+  ddot: blas.ddot,
+  daxpy: blas.daxpy,
+  dscal: blas.dscal,
+  dnrm2: blas.dnrm2,
+  dgemv: blas.dgemv,
+  dgemm,
 };
 
 let firstUse: (() => void) | null = null;
@@ -51,11 +56,19 @@ function deferred<K extends keyof Kernels>(name: K): Kernels[K] {
 
 /** The active backend. Mutated in place by `setBackend` so importers keep one reference. */
 export const kernels: Kernels = {
-  ddot: deferred('ddot'), daxpy: deferred('daxpy'), dscal: deferred('dscal'), dnrm2: deferred('dnrm2'), dgemv: deferred('dgemv'), dgemm: deferred('dgemm'),
+  ddot: deferred('ddot'),
+  daxpy: deferred('daxpy'),
+  dscal: deferred('dscal'),
+  dnrm2: deferred('dnrm2'),
+  dgemv: deferred('dgemv'),
+  dgemm: deferred('dgemm'),
 };
 
 /** Replaces the active kernels (all or some of them). */
 export function setBackend(k: Partial<Kernels>): void {
-  if (pending) { pending = false; Object.assign(kernels, jsKernels); }
+  if (pending) {
+    pending = false;
+    Object.assign(kernels, jsKernels);
+  }
   Object.assign(kernels, k);
 }

@@ -109,8 +109,16 @@ export function lanczosTop(matvec: (x: Float64Array, y: Float64Array) => void, n
 }
 
 /** The iteration of `lanczosTop` on its allocated basis Q (maxIter × n) and work vector w. */
-function lanczosIterate(matvec: (x: Float64Array, y: Float64Array) => void, n: number, kk: number, tol: number, maxIter: number,
-  Q: Float64Array, w: Float64Array, start: Float64Array | undefined): LanczosResult {
+function lanczosIterate(
+  matvec: (x: Float64Array, y: Float64Array) => void,
+  n: number,
+  kk: number,
+  tol: number,
+  maxIter: number,
+  Q: Float64Array,
+  w: Float64Array,
+  start: Float64Array | undefined,
+): LanczosResult {
   const alpha = new Float64Array(maxIter);
   const beta = new Float64Array(maxIter); // beta[j] couples q_j and q_{j+1}; 0 marks a restart
   const h = new Float64Array(maxIter);
@@ -181,8 +189,17 @@ function lanczosIterate(matvec: (x: Float64Array, y: Float64Array) => void, n: n
  * Residual estimates of the top-kk Ritz pairs of T_m: |β_m·s_{m-1,i}| where s is the eigenvector of T_m,
  * from a QL pass that tracks only the last row of the eigenvector matrix (O(m²)).
  */
-function ritzConverged(m: number, kk: number, alpha: Float64Array, beta: Float64Array, bnorm: number, tol: number,
-  d: Float64Array, e: Float64Array, last: Float64Array): boolean {
+function ritzConverged(
+  m: number,
+  kk: number,
+  alpha: Float64Array,
+  beta: Float64Array,
+  bnorm: number,
+  tol: number,
+  d: Float64Array,
+  e: Float64Array,
+  last: Float64Array,
+): boolean {
   let i = 0;
   let thetaMax = 0.0;
   for (i = 0; i < m; i++) {
@@ -197,8 +214,18 @@ function ritzConverged(m: number, kk: number, alpha: Float64Array, beta: Float64
 }
 
 /** Ritz vectors y_i = Qᵀ s_i for the top kk eigenpairs of T_m, normalized, with true residuals. */
-function ritzPairs(matvec: (x: Float64Array, y: Float64Array) => void, n: number, m: number, kk: number,
-  Q: Float64Array, alpha: Float64Array, beta: Float64Array, w: Float64Array, iterations: number, converged: boolean): LanczosResult {
+function ritzPairs(
+  matvec: (x: Float64Array, y: Float64Array) => void,
+  n: number,
+  m: number,
+  kk: number,
+  Q: Float64Array,
+  alpha: Float64Array,
+  beta: Float64Array,
+  w: Float64Array,
+  iterations: number,
+  converged: boolean,
+): LanczosResult {
   const nv = Math.min(kk, m);
   const eig = tridiagonalEigen(m, alpha.subarray(0, m), beta.subarray(0, Math.max(m - 1, 0)), true);
   const S = eig.vectors as Float64Array;

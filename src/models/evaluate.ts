@@ -26,7 +26,9 @@ export interface Evaluation extends Metrics {
  * classification(Float64Array.of(0.9, 0.1, 0.2, 0.7), Float64Array.of(1, 0, 0, 1), 2, 2); // accuracy 1
  */
 export function classification(f: Float64Array, Y: Float64Array, m: number, k: number): Metrics {
-  let correct = 0, margin = 0, minMargin = Infinity;
+  let correct = 0,
+    margin = 0,
+    minMargin = Infinity;
   if (k === 1) {
     for (let i = 0; i < m; i++) {
       const yf = Y[i] * f[i];
@@ -37,7 +39,8 @@ export function classification(f: Float64Array, Y: Float64Array, m: number, k: n
     return { accuracy: correct / m, meanMargin: margin / m, minMargin };
   }
   for (let i = 0; i < m; i++) {
-    let fa = 0, ya = 0;
+    let fa = 0,
+      ya = 0;
     for (let j = 1; j < k; j++) {
       if (f[i * k + j] > f[i * k + fa]) fa = j;
       if (Y[i * k + j] > Y[i * k + ya]) ya = j;

@@ -30,7 +30,8 @@ export function linearize(model: Model, theta0: readonly Tensor[], data: Dataset
  * const out = linearOutputs(lin, delta); // delta[i] = θ_i − θ0_i, one array per parameter
  */
 export function linearOutputs(lin: Linearization, delta: readonly Float64Array[]): Float64Array {
-  const jv = jvp(lin.f, delta), out = new Float64Array(jv.length);
+  const jv = jvp(lin.f, delta),
+    out = new Float64Array(jv.length);
   for (let i = 0; i < jv.length; i++) out[i] = jv[i] + lin.f0[i];
   freeF64(jv);
   return out;
@@ -50,19 +51,26 @@ export interface LinearizedRun {
  * Full-batch GD on 1/(2km)·Σ(f_lin − y)²: each step is one JVP (outputs) and one VJP (gradient
  * J(θ0)ᵀ(f_lin − y)/(km)) over the θ0 tape, so J itself is never formed.
  */
-export function trainLinearized(lin: Linearization, o: { lr: number; steps: number; maxLoss?: number; stopAccuracy?: number }): LinearizedRun {
+export function trainLinearized(
+  lin: Linearization,
+  o: { lr: number; steps: number; maxLoss?: number; stopAccuracy?: number },
+): LinearizedRun {
   if (!(Number.isFinite(o.lr) && o.lr > 0)) throw new Error(`learning rate must be a finite number > 0, got ${o.lr}`);
   if (!(Number.isInteger(o.steps) && o.steps >= 0)) throw new Error(`steps must be an integer ≥ 0, got ${o.steps}`);
   const tape = lin.f.tape;
   const delta = tape.params.map((id) => new Float64Array(tape.values[id].data.length));
-  const Y = lin.data.Y.data, [m, k] = lin.data.Y.shape;
+  const Y = lin.data.Y.data,
+    [m, k] = lin.data.Y.shape;
   const losses: number[] = [];
   const maxLoss = o.maxLoss ?? DIVERGENCE_LOSS;
   for (let t = 0; ; t++) {
     const out = linearOutputs(lin, delta);
     const r = new Float64Array(out.length);
     let L = 0;
-    for (let i = 0; i < out.length; i++) { r[i] = (out[i] - Y[i]) / (m * k); L += (out[i] - Y[i]) ** 2; }
+    for (let i = 0; i < out.length; i++) {
+      r[i] = (out[i] - Y[i]) / (m * k);
+      L += (out[i] - Y[i]) ** 2;
+    }
     L /= 2 * m * k;
     losses.push(L);
     if (!Number.isFinite(L) || L > maxLoss) return { losses, delta, diverged: { step: t }, steps: t };

@@ -46,5 +46,9 @@ export function checkRecordsFit(steps: number, bytesPerStep: number): void {
 export function checkTrainingFits(model: Model, m: number): void {
   const parameters = model.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
   const article = model.config.kind === 'mlp' ? 'an' : 'a';
-  checkFits(`${article} ${model.config.kind} model of ${parameters.toExponential(2)} parameters on ${m} samples`, trainingBytes(model, m), RUN_SHARE);
+  checkFits(
+    `${article} ${model.config.kind} model of ${parameters.toExponential(2)} parameters on ${m} samples`,
+    trainingBytes(model, m),
+    RUN_SHARE,
+  );
 }

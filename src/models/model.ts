@@ -75,9 +75,12 @@ function linearForward(n: number, vectorU: boolean) {
 
 function activation(act: Activation, h: Var): Var {
   switch (act) {
-    case 'relu': return ops.relu(h);
-    case 'tanh': return ops.tanh(h);
-    case 'identity': return h;
+    case 'relu':
+      return ops.relu(h);
+    case 'tanh':
+      return ops.tanh(h);
+    case 'identity':
+      return h;
   }
 }
 
@@ -89,8 +92,9 @@ function mlpSpecs(c: ModelConfig): ParamSpec[] {
   const sizes = [c.inputDim, ...new Array<number>(c.depth).fill(c.width), c.outputs];
   const specs: ParamSpec[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
-    const nIn = sizes[l], nOut = sizes[l + 1];
-    const sigmaW = l + 2 === sizes.length ? c.readoutSigmaW ?? c.sigmaW : c.sigmaW;
+    const nIn = sizes[l],
+      nOut = sizes[l + 1];
+    const sigmaW = l + 2 === sizes.length ? (c.readoutSigmaW ?? c.sigmaW) : c.sigmaW;
     const std = c.param === 'ntk' ? { w: 1, b: 1 } : { w: sigmaW / Math.sqrt(nIn), b: c.sigmaB };
     specs.push({ name: `W${l}`, shape: [nOut, nIn], std: std.w });
     if (c.bias !== false) specs.push({ name: `b${l}`, shape: [nOut], std: std.b });
@@ -105,7 +109,7 @@ function mlpForward(c: ModelConfig, specs: readonly ParamSpec[]) {
     const layers = specs.length / perLayer;
     for (let l = 0; l < layers; l++) {
       const nIn = specs[perLayer * l].shape[1];
-      const sigmaW = l + 1 === layers ? c.readoutSigmaW ?? c.sigmaW : c.sigmaW;
+      const sigmaW = l + 1 === layers ? (c.readoutSigmaW ?? c.sigmaW) : c.sigmaW;
       const [alpha, beta] = c.param === 'ntk' ? [sigmaW / Math.sqrt(nIn), c.sigmaB] : [1, 1];
       const h = ops.dense(a, params[perLayer * l], perLayer === 2 ? params[2 * l + 1] : null, alpha, beta);
       a = l + 1 < layers ? activation(c.act, c.norm === 'layer' ? ops.layerNorm(h) : h) : h;
@@ -125,17 +129,27 @@ export function makeModel(c: ModelConfig): Model {
   switch (c.kind) {
     case 'warmup': {
       if (c.inputDim !== 1) throw new Error('the warmup model has one input x = 1; it takes no --data');
-      const specs = [{ name: 'u', shape: [c.width], std: 1 }, { name: 'v', shape: [c.width], std: 1 }];
+      const specs = [
+        { name: 'u', shape: [c.width], std: 1 },
+        { name: 'v', shape: [c.width], std: 1 },
+      ];
       return { config: { ...c, outputs: 1 }, specs, forward: linearForward(c.width, true) };
     }
     case 'linear': {
-      const specs = [{ name: 'u', shape: [c.width, c.inputDim], std: 1 }, { name: 'v', shape: [c.width], std: 1 }];
+      const specs = [
+        { name: 'u', shape: [c.width, c.inputDim], std: 1 },
+        { name: 'v', shape: [c.width], std: 1 },
+      ];
       return { config: { ...c, outputs: 1 }, specs, forward: linearForward(c.width, false) };
     }
     case 'mlp': {
       positiveInt(c.depth, 'depth');
       positiveInt(c.outputs, 'outputs');
-      for (const [v, what] of [[c.sigmaW, 'sigma-w'], [c.sigmaB, 'sigma-b'], [c.readoutSigmaW ?? 1, 'readout sigma-w']] as const) {
+      for (const [v, what] of [
+        [c.sigmaW, 'sigma-w'],
+        [c.sigmaB, 'sigma-b'],
+        [c.readoutSigmaW ?? 1, 'readout sigma-w'],
+      ] as const) {
         if (!Number.isFinite(v) || v < 0) throw new Error(`${what} must be a finite number ≥ 0, got ${v}`);
       }
       const specs = mlpSpecs(c);

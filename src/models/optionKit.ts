@@ -41,7 +41,16 @@ export type Values<S extends Schema> = Simplify<
   { -readonly [K in Exclude<keyof S, OptionalKeys<S>>]: DeclType<S[K]> } & { -readonly [K in OptionalKeys<S>]?: DeclType<S[K]> }
 >;
 
-interface Common<T> { flag: string; help: string; defaultText?: string; arg?: string; saved?: string; required?: string; onlyWhen?: OptionDecl<T>['onlyWhen']; needs?: string }
+interface Common<T> {
+  flag: string;
+  help: string;
+  defaultText?: string;
+  arg?: string;
+  saved?: string;
+  required?: string;
+  onlyWhen?: OptionDecl<T>['onlyWhen'];
+  needs?: string;
+}
 
 /** A number as typed: decimal only (so `0x10`, `0b11` and `1_000` are not silently accepted). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -66,7 +75,12 @@ function checked<T>(flag: string, check: ((v: T) => string | null) | undefined, 
 }
 
 /** A declaration from its parts, with `parse` that applies `check`. */
-function decl<T>(c: Common<T>, toValue: (text: string) => T, check: ((v: T) => string | null) | undefined, def?: OptionDecl<T>['default']): OptionDecl<T> {
+function decl<T>(
+  c: Common<T>,
+  toValue: (text: string) => T,
+  check: ((v: T) => string | null) | undefined,
+  def?: OptionDecl<T>['default'],
+): OptionDecl<T> {
   return { arg: 'X', ...c, default: def, check, parse: (text) => checked(c.flag, check, toValue(text), text) };
 }
 
@@ -78,7 +92,9 @@ function decl<T>(c: Common<T>, toValue: (text: string) => T, check: ((v: T) => s
  */
 export function int(c: Common<number> & { min: number; max?: number; default: number | ((v: OptionValues) => number) }): OptionDecl<number>;
 export function int(c: Common<number | undefined> & { min: number; max?: number }): OptionDecl<number | undefined>;
-export function int(c: Common<number | undefined> & { min: number; max?: number; default?: number | ((v: OptionValues) => number) }): OptionDecl<number | undefined> {
+export function int(
+  c: Common<number | undefined> & { min: number; max?: number; default?: number | ((v: OptionValues) => number) },
+): OptionDecl<number | undefined> {
   const max = c.max ?? Number.MAX_SAFE_INTEGER;
   const range = c.max === undefined ? `an integer ≥ ${c.min}` : `an integer in [${c.min}, ${c.max}]`;
   const check = (v: number | undefined) => (v !== undefined && Number.isInteger(v) && v >= c.min && v <= max ? null : `must be ${range}`);
@@ -93,11 +109,21 @@ export function int(c: Common<number | undefined> & { min: number; max?: number;
  */
 export function num(c: Common<number> & { atLeast?: number; above?: number; below?: number; default: number }): OptionDecl<number>;
 export function num(c: Common<number | undefined> & { atLeast?: number; above?: number; below?: number }): OptionDecl<number | undefined>;
-export function num(c: Common<number | undefined> & { atLeast?: number; above?: number; below?: number; default?: number }): OptionDecl<number | undefined> {
+export function num(
+  c: Common<number | undefined> & { atLeast?: number; above?: number; below?: number; default?: number },
+): OptionDecl<number | undefined> {
   const lo = c.above !== undefined ? `> ${c.above}` : c.atLeast !== undefined ? `≥ ${c.atLeast}` : '';
-  const what = c.below !== undefined ? `must be in ${c.above !== undefined ? '(' : '['}${c.above ?? c.atLeast}, ${c.below})` : `must be a finite number ${lo}`.trimEnd();
+  const what =
+    c.below !== undefined
+      ? `must be in ${c.above !== undefined ? '(' : '['}${c.above ?? c.atLeast}, ${c.below})`
+      : `must be a finite number ${lo}`.trimEnd();
   const check = (v: number | undefined) => {
-    const ok = v !== undefined && Number.isFinite(v) && (c.above === undefined || v > c.above) && (c.atLeast === undefined || v >= c.atLeast) && (c.below === undefined || v < c.below);
+    const ok =
+      v !== undefined &&
+      Number.isFinite(v) &&
+      (c.above === undefined || v > c.above) &&
+      (c.atLeast === undefined || v >= c.atLeast) &&
+      (c.below === undefined || v < c.below);
     return ok ? null : what;
   };
   return decl<number | undefined>({ arg: 'X', ...c }, decimal, check, c.default);
@@ -125,7 +151,12 @@ export function choice<V extends string>(c: Common<V | undefined> & { values: re
 export function text(c: Common<string> & { default: string }): OptionDecl<string>;
 export function text(c: Common<string | undefined>): OptionDecl<string | undefined>;
 export function text(c: Common<string | undefined> & { default?: string }): OptionDecl<string | undefined> {
-  return decl<string | undefined>({ arg: 'TEXT', ...c }, (t) => t, (v) => (v === undefined || v.trim() === '' ? 'needs a value' : null), c.default);
+  return decl<string | undefined>(
+    { arg: 'TEXT', ...c },
+    (t) => t,
+    (v) => (v === undefined || v.trim() === '' ? 'needs a value' : null),
+    c.default,
+  );
 }
 
 /**
@@ -138,7 +169,14 @@ export function text(c: Common<string | undefined> & { default?: string }): Opti
 export function parsed<T>(c: Common<T> & { parse: (text: string) => T } & ({ required: string } | { default: T })): OptionDecl<T>;
 export function parsed<T>(c: Common<T | undefined> & { parse: (text: string) => T }): OptionDecl<T | undefined>;
 export function parsed<T>(c: Common<T> & { parse: (text: string) => T; default?: T }): OptionDecl<T> {
-  return { arg: 'X', ...c, parse: (t) => { if (t.trim() === '') throw new Error(`--${c.flag} needs a value`); return c.parse(t); } };
+  return {
+    arg: 'X',
+    ...c,
+    parse: (t) => {
+      if (t.trim() === '') throw new Error(`--${c.flag} needs a value`);
+      return c.parse(t);
+    },
+  };
 }
 
 /**
@@ -176,7 +214,11 @@ export function seed(c: Common<number> & { default: number }): OptionDecl<number
  * @example
  * const o = parseValues(TRAIN_OPTIONS, { steps: '10' }, { steps: 1000 }); // o.steps === 10
  */
-export function parseValues<S extends Schema>(schema: S, raw: Readonly<Record<string, string | boolean | undefined>>, defaults: Partial<Values<S>> = {}): Values<S> {
+export function parseValues<S extends Schema>(
+  schema: S,
+  raw: Readonly<Record<string, string | boolean | undefined>>,
+  defaults: Partial<Values<S>> = {},
+): Values<S> {
   const out: Record<string, unknown> = {};
   const deferred: string[] = [];
   for (const [key, d] of Object.entries(schema)) {
@@ -244,7 +286,11 @@ export function withDefaults<S extends Schema, V extends Partial<Values<S>>>(sch
  * @example
  * savedFields(TRAIN_OPTIONS, o); // { steps: 100, momentum: 0, …, eig_every: 1, max_loss: 1e12, converge: 1e-8 }
  */
-export function savedFields<S extends Schema>(schema: S, values: Values<S>, keys: readonly (keyof S)[] = Object.keys(schema)): Record<string, unknown> {
+export function savedFields<S extends Schema>(
+  schema: S,
+  values: Values<S>,
+  keys: readonly (keyof S)[] = Object.keys(schema),
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     const d = schema[k];
@@ -259,7 +305,11 @@ export function savedFields<S extends Schema>(schema: S, values: Values<S>, keys
  * @example
  * const o = fromSaved(TRAIN_OPTIONS, golden.meta.config);
  */
-export function fromSaved<S extends Schema>(schema: S, saved: Readonly<Record<string, unknown>>, keys: readonly (keyof S)[] = Object.keys(schema)): Partial<Values<S>> {
+export function fromSaved<S extends Schema>(
+  schema: S,
+  saved: Readonly<Record<string, unknown>>,
+  keys: readonly (keyof S)[] = Object.keys(schema),
+): Partial<Values<S>> {
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     const d = schema[k];

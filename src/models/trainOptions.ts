@@ -8,8 +8,10 @@ export const DIVERGENCE_LOSS_TEXT = DIVERGENCE_LOSS.toExponential().replace('e+'
 
 /** `--track ntk|hessian`: the loss Hessian's top eigenvalue beside λ (the NTK's) wherever λ is measured. */
 const track: OptionDecl<boolean> = {
-  flag: 'track', arg: 'ntk|hessian', default: false,
-  help: 'hessian: also the loss Hessian\'s top eigenvalue (Lanczos on exact HVPs) wherever λ is measured',
+  flag: 'track',
+  arg: 'ntk|hessian',
+  default: false,
+  help: "hessian: also the loss Hessian's top eigenvalue (Lanczos on exact HVPs) wherever λ is measured",
   parse: (t) => {
     if (t !== 'ntk' && t !== 'hessian') throw new Error(`--track must be one of ntk|hessian, got '${t}'`);
     return t === 'hessian';
@@ -22,14 +24,42 @@ const track: OptionDecl<boolean> = {
  */
 export const TRAIN_OPTIONS = {
   steps: int({ flag: 'steps', arg: 'T', help: 'GD steps (records t = 0 … T)', min: 0, default: 1000, saved: 'steps' }),
-  momentum: num({ flag: 'momentum', arg: 'γ', help: 'heavy-ball momentum: b ← γb + ∇L, θ ← θ − ηb', atLeast: 0, below: 1, default: 0, saved: 'momentum' }),
+  momentum: num({
+    flag: 'momentum',
+    arg: 'γ',
+    help: 'heavy-ball momentum: b ← γb + ∇L, θ ← θ − ηb',
+    atLeast: 0,
+    below: 1,
+    default: 0,
+    saved: 'momentum',
+  }),
   l2: num({ flag: 'l2', arg: 'c', help: 'L2 coefficient: the loss gains (c/2)‖θ‖²', atLeast: 0, default: 0, saved: 'l2' }),
-  eigEvery: int({ flag: 'eig-every', arg: 'K', help: 'measure λ_t every K steps (0 = only at the ends)', min: 0, default: 1, saved: 'eig_every' }),
+  eigEvery: int({
+    flag: 'eig-every',
+    arg: 'K',
+    help: 'measure λ_t every K steps (0 = only at the ends)',
+    min: 0,
+    default: 1,
+    saved: 'eig_every',
+  }),
   maxLoss: num({
-    flag: 'max-loss', arg: 'B', help: 'diverged once the loss exceeds B or is not finite', defaultText: DIVERGENCE_LOSS_TEXT, above: 0, default: DIVERGENCE_LOSS,
+    flag: 'max-loss',
+    arg: 'B',
+    help: 'diverged once the loss exceeds B or is not finite',
+    defaultText: DIVERGENCE_LOSS_TEXT,
+    above: 0,
+    default: DIVERGENCE_LOSS,
     saved: 'max_loss',
   }),
-  convergeFraction: num({ flag: 'converge', arg: 'F', help: 'converged at loss ≤ F·L0', above: 0, below: 1, default: 1e-8, saved: 'converge' }),
+  convergeFraction: num({
+    flag: 'converge',
+    arg: 'F',
+    help: 'converged at loss ≤ F·L0',
+    above: 0,
+    below: 1,
+    default: 1e-8,
+    saved: 'converge',
+  }),
   trackHessian: track,
 } as const;
 

@@ -27,8 +27,12 @@ const MIN_NORMAL = 2.2250738585072014e-308;
 /** pair = a·b exactly, as high + low (Dekker's product). */
 function twoProduct(a: number, b: number): void {
   const p = a * b;
-  const ca = SPLITTER * a, aHigh = ca - (ca - a), aLow = a - aHigh;
-  const cb = SPLITTER * b, bHigh = cb - (cb - b), bLow = b - bHigh;
+  const ca = SPLITTER * a,
+    aHigh = ca - (ca - a),
+    aLow = a - aHigh;
+  const cb = SPLITTER * b,
+    bHigh = cb - (cb - b),
+    bLow = b - bHigh;
   pair[0] = p;
   pair[1] = aHigh * bHigh - p + aHigh * bLow + aLow * bHigh + aLow * bLow;
 }
@@ -78,14 +82,19 @@ export function correctlyRoundedLog(x: number): number {
   let k = (bitsHigh[highWord] >>> 20) - 1023;
   bitsHigh[highWord] = (bitsHigh[highWord] & 0x000fffff) | 0x3ff00000; // m in [1, 2)
   let m = bits[0];
-  if (m > Math.SQRT2) { m *= 0.5; k++; }
+  if (m > Math.SQRT2) {
+    m *= 0.5;
+    k++;
+  }
   const f = m - 1; // exact (Sterbenz)
-  const dHigh = 2 + f, dLow = f - (dHigh - 2); // m + 1 = 2 + f as a double-double
+  const dHigh = 2 + f,
+    dLow = f - (dHigh - 2); // m + 1 = 2 + f as a double-double
   const sHigh = f / dHigh;
   twoProduct(sHigh, dHigh);
   const sLow = (f - pair[0] - pair[1] - sHigh * dLow) / dHigh;
   ddMultiply(sHigh, sLow, sHigh, sLow);
-  const zHigh = pair[0], zLow = pair[1];
+  const zHigh = pair[0],
+    zLow = pair[1];
   // Tail 1/9 + z/11 + … : its terms reach 2^-53 relative by z^12, and it enters scaled by z^3 ≤ 2.6e-5.
   let tail = 0;
   for (let j = 12; j >= 0; j--) tail = tail * zHigh + TAIL_COEFFICIENTS[j];
@@ -97,7 +106,8 @@ export function correctlyRoundedLog(x: number): number {
   ddMultiply(zHigh, zLow, pair[0], pair[1]);
   ddMultiply(sHigh, sLow, pair[0], pair[1]);
   ddAdd(sHigh, sLow, pair[0], pair[1]);
-  const logMHigh = 2 * pair[0], logMLow = 2 * pair[1];
+  const logMHigh = 2 * pair[0],
+    logMLow = 2 * pair[1];
   twoProduct(k, LN2_HI);
   ddAdd(pair[0], pair[1] + k * LN2_LO, logMHigh, logMLow);
   return pair[0];
@@ -219,13 +229,19 @@ export class RandomState {
    * new RandomState(0).randomInterval(9); // 5
    */
   randomInterval(max: number): number {
-    if (!Number.isInteger(max) || max < 0 || max > 0xffffffff) throw new Error(`RandomState: randomInterval bound must be an integer in [0, 2^32-1], found ${max}`);
+    if (!Number.isInteger(max) || max < 0 || max > 0xffffffff)
+      throw new Error(`RandomState: randomInterval bound must be an integer in [0, 2^32-1], found ${max}`);
     if (max === 0) return 0;
     let mask = max;
-    mask |= mask >>> 1; mask |= mask >>> 2; mask |= mask >>> 4; mask |= mask >>> 8; mask |= mask >>> 16;
+    mask |= mask >>> 1;
+    mask |= mask >>> 2;
+    mask |= mask >>> 4;
+    mask |= mask >>> 8;
+    mask |= mask >>> 16;
     mask >>>= 0;
     let v: number;
-    do v = (this.nextUint32() & mask) >>> 0; while (v > max);
+    do v = (this.nextUint32() & mask) >>> 0;
+    while (v > max);
     return v;
   }
 
@@ -237,12 +253,15 @@ export class RandomState {
    * new RandomState(0).permutation(5); // Int32Array [2, 0, 1, 3, 4], as np.random.RandomState(0).permutation(5)
    */
   permutation(n: number): Int32Array {
-    if (!Number.isSafeInteger(n) || n < 0 || n > 0x7fffffff) throw new Error(`RandomState: permutation length must be a non-negative integer, found ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0 || n > 0x7fffffff)
+      throw new Error(`RandomState: permutation length must be a non-negative integer, found ${n}`);
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
       const j = this.randomInterval(i);
-      const t = p[i]; p[i] = p[j]; p[j] = t;
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
     }
     return p;
   }
@@ -254,7 +273,8 @@ export class RandomState {
    * const z = new RandomState(42).standardNormalArray(1000);
    */
   standardNormalArray(n: number): Float64Array {
-    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`RandomState: standardNormalArray length must be a non-negative integer, found ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new Error(`RandomState: standardNormalArray length must be a non-negative integer, found ${n}`);
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = this.standardNormal();
     return out;

@@ -23,11 +23,20 @@ function check(name: string, inputs: Tensor[], build: Build, rng: RandomState): 
   within(adjoint, ADJOINT_TOL, `${name}: <w, Jv> vs <Jᵀw, v>`);
   const shifted = (sign: number) => {
     const t2 = new Tape();
-    const ps = inputs.map((t, k) => t2.param(tensor(t.shape, t.data.map((x, i) => x + sign * FD_STEP * v[k][i]))));
+    const ps = inputs.map((t, k) =>
+      t2.param(
+        tensor(
+          t.shape,
+          t.data.map((x, i) => x + sign * FD_STEP * v[k][i]),
+        ),
+      ),
+    );
     return build(ps).value.data;
   };
-  const plus = shifted(1), minus = shifted(-1);
-  let num = 0, den = 0;
+  const plus = shifted(1),
+    minus = shifted(-1);
+  let num = 0,
+    den = 0;
   for (let i = 0; i < jv.length; i++) {
     num = Math.max(num, Math.abs((plus[i] - minus[i]) / (2 * FD_STEP) - jv[i]));
     den = Math.max(den, Math.abs(jv[i]));
@@ -53,7 +62,8 @@ for (const prim of Object.keys(cases) as Prim[]) {
 
 test('composites: log-sigmoid, dense layer, layer norm, MSE, logistic and cross-entropy losses', () => {
   const A = () => randn(rng, [3, 4]);
-  const labels = tensor([3, 1], Float64Array.of(1, -1, 1)), oneHot = tensor([3, 4], Float64Array.of(0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1));
+  const labels = tensor([3, 1], Float64Array.of(1, -1, 1)),
+    oneHot = tensor([3, 4], Float64Array.of(0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1));
   check('logSigmoid', [A()], ([a]) => ops.logSigmoid(a), rng);
   check('dense', [randn(rng, [5, 4]), randn(rng, [3, 4]), randn(rng, [3])], ([x, W, b]) => ops.dense(x, W, b, 0.7, 0.3), rng);
   check('layerNorm', [A()], ([a]) => ops.layerNorm(a), rng);
@@ -65,7 +75,17 @@ test('composites: log-sigmoid, dense layer, layer norm, MSE, logistic and cross-
 for (const act of ['relu', 'tanh'] as const) {
   test(`depth-3 mlp (${act}, ntk parameterization): adjoint and finite differences, outputs and loss`, () => {
     const data = gaussianData(6, 5, 3, 11);
-    const model = makeModel({ kind: 'mlp', width: 16, depth: 3, act, param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0.2, outputs: 3, inputDim: 5 });
+    const model = makeModel({
+      kind: 'mlp',
+      width: 16,
+      depth: 3,
+      act,
+      param: 'ntk',
+      sigmaW: Math.SQRT2,
+      sigmaB: 0.2,
+      outputs: 3,
+      inputDim: 5,
+    });
     const init = initParams(model, 3);
     const f = (ps: Var[]) => model.forward(ps, ps[0].tape.constant(data.X));
     const r = check(`mlp-${act} f`, init, f, rng);
@@ -76,7 +96,17 @@ for (const act of ['relu', 'tanh'] as const) {
 
 test('gradient of the loss by vjp equals Jᵀ(f − y)/(km) (the MSE chain rule)', () => {
   const data = gaussianData(4, 3, 2, 5);
-  const model = makeModel({ kind: 'mlp', width: 8, depth: 2, act: 'tanh', param: 'standard', sigmaW: 1.3, sigmaB: 0.1, outputs: 2, inputDim: 3 });
+  const model = makeModel({
+    kind: 'mlp',
+    width: 8,
+    depth: 2,
+    act: 'tanh',
+    param: 'standard',
+    sigmaW: 1.3,
+    sigmaB: 0.1,
+    outputs: 2,
+    inputDim: 3,
+  });
   const { f, loss } = forwardPass(model, initParams(model, 1), data);
   const g = vjp(loss, Float64Array.of(1));
   const r = f.value.data.map((x, i) => (x - data.Y.data[i]) / f.value.data.length);

@@ -9,9 +9,17 @@ export type Build = (p: Var[]) => Var;
 /** Inputs for every primitive, drawn from `rng`; typed over Prim, so a new primitive without a case does not compile. */
 export function primitiveCases(rng: RandomState): { [P in Prim]: [Tensor[], Build][] } {
   const A = () => randn(rng, [3, 4]);
-  const positive = () => tensor([3, 4], rng.standardNormalArray(12).map((x) => 0.5 + Math.abs(x)));
+  const positive = () =>
+    tensor(
+      [3, 4],
+      rng.standardNormalArray(12).map((x) => 0.5 + Math.abs(x)),
+    );
   // Entries kept away from 0 so relu's kink is never within the finite-difference step.
-  const awayFromZero = () => tensor([3, 4], rng.standardNormalArray(12).map((x) => (x >= 0 ? 0.1 + x : x - 0.1)));
+  const awayFromZero = () =>
+    tensor(
+      [3, 4],
+      rng.standardNormalArray(12).map((x) => (x >= 0 ? 0.1 + x : x - 0.1)),
+    );
 
   const cases: { [P in Prim]: [Tensor[], Build][] } = {
     add: [[[A(), A()], ([a, b]) => ops.add(a, b)]],
@@ -34,8 +42,28 @@ export function primitiveCases(rng: RandomState): { [P in Prim]: [Tensor[], Buil
     tanh: [[[A()], ([a]) => ops.tanh(a)]],
     exp: [[[A()], ([a]) => ops.exp(a)]],
     log: [[[positive()], ([a]) => ops.log(a)]],
-    softplus: [[[tensor([3, 4], rng.standardNormalArray(12).map((x) => 8 * x))], ([a]) => ops.softplus(a)]],
-    logSumExp: [[[tensor([3, 4], rng.standardNormalArray(12).map((x) => 4 * x))], ([a]) => ops.logSumExp(a)]],
+    softplus: [
+      [
+        [
+          tensor(
+            [3, 4],
+            rng.standardNormalArray(12).map((x) => 8 * x),
+          ),
+        ],
+        ([a]) => ops.softplus(a),
+      ],
+    ],
+    logSumExp: [
+      [
+        [
+          tensor(
+            [3, 4],
+            rng.standardNormalArray(12).map((x) => 4 * x),
+          ),
+        ],
+        ([a]) => ops.logSumExp(a),
+      ],
+    ],
   };
   return cases;
 }

@@ -6,9 +6,32 @@ import { Tensor, tensor } from '../../src/linalg/tensor';
 import { lanczosTop } from '../../src/linalg/lanczos';
 import { symmetricEigen } from '../../src/linalg/eigen';
 import {
-  Tape, Var, ops, vjp, hvp, gaussNewtonMatvec, hessianDense, hessianMatvec, hessianTopEigenvalue, ntkTopEigenvalue, parameterCount,
+  Tape,
+  Var,
+  ops,
+  vjp,
+  hvp,
+  gaussNewtonMatvec,
+  hessianDense,
+  hessianMatvec,
+  hessianTopEigenvalue,
+  ntkTopEigenvalue,
+  parameterCount,
 } from '../../src/autodiff';
-import { LossKind, binaryLabels, lossOf, hessianAt, train, forwardPass, gaussianData, initParams, loadClassification, makeModel, Model, Dataset } from '../../src/models';
+import {
+  LossKind,
+  binaryLabels,
+  lossOf,
+  hessianAt,
+  train,
+  forwardPass,
+  gaussianData,
+  initParams,
+  loadClassification,
+  makeModel,
+  Model,
+  Dataset,
+} from '../../src/models';
 import { dot, dotList, maxRelErr, relErr, within } from '../util';
 import { Build, primitiveCases } from './cases';
 
@@ -22,20 +45,33 @@ const rng = new RandomState(11);
 /** ∇φ at params shifted by ε·v, on a fresh tape. */
 function gradientAt(inputs: readonly Tensor[], v: readonly Float64Array[] | null, eps: number, scalar: (ps: Var[]) => Var): Float64Array[] {
   const tape = new Tape();
-  const ps = inputs.map((t, k) => tape.param(v === null ? t : tensor(t.shape, t.data.map((x, i) => x + eps * v[k][i]))));
+  const ps = inputs.map((t, k) =>
+    tape.param(
+      v === null
+        ? t
+        : tensor(
+            t.shape,
+            t.data.map((x, i) => x + eps * v[k][i]),
+          ),
+    ),
+  );
   return vjp(scalar(ps), Float64Array.of(1)).map((g) => g.slice());
 }
 
 /** H v by central differences of the gradient: (∇φ(θ + εv) − ∇φ(θ − εv))/(2ε). */
 function fdHvp(inputs: readonly Tensor[], v: readonly Float64Array[], scalar: (ps: Var[]) => Var): Float64Array[] {
-  const plus = gradientAt(inputs, v, FD_STEP, scalar), minus = gradientAt(inputs, v, -FD_STEP, scalar);
+  const plus = gradientAt(inputs, v, FD_STEP, scalar),
+    minus = gradientAt(inputs, v, -FD_STEP, scalar);
   return plus.map((p, k) => p.map((x, i) => (x - minus[k][i]) / (2 * FD_STEP)));
 }
 
 const flat = (parts: readonly Float64Array[]) => {
   const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 };
 
@@ -47,8 +83,10 @@ function exactHvp(inputs: readonly Tensor[], v: readonly Float64Array[], scalar:
 /** Checks H v against finite differences and <a, Hb> = <Ha, b>; returns both errors. */
 function checkHvp(name: string, inputs: readonly Tensor[], scalar: (ps: Var[]) => Var): { fd: number; symmetry: number } {
   const draw = () => inputs.map((t) => rng.standardNormalArray(t.data.length));
-  const a = draw(), b = draw();
-  const hb = exactHvp(inputs, b, scalar), ha = exactHvp(inputs, a, scalar);
+  const a = draw(),
+    b = draw();
+  const hb = exactHvp(inputs, b, scalar),
+    ha = exactHvp(inputs, a, scalar);
   const fd = maxRelErr(flat(hb), flat(fdHvp(inputs, b, scalar)));
   within(fd, HVP_FD_TOL, `${name}: HVP vs central differences of the gradient`);
   const symmetry = relErr(dotList(a, hb), dotList(ha, b));
@@ -72,9 +110,24 @@ for (const [prim, list] of Object.entries(cases) as [string, [Tensor[], Build][]
 
 /** A small MLP with each loss, on data whose targets suit it. */
 function smallNet(loss: LossKind, act: 'tanh' | 'relu'): { model: Model; data: Dataset; init: Tensor[] } {
-  let data: Dataset = loss === 'mse' ? gaussianData(6, 4, 3, 5) : loadClassification('synthetic', { trainSize: 6, testSize: 0, classes: loss === 'ce' ? [0, 1, 2] : [0, 1], seed: 3, inputDim: 4 }).train;
+  let data: Dataset =
+    loss === 'mse'
+      ? gaussianData(6, 4, 3, 5)
+      : loadClassification('synthetic', { trainSize: 6, testSize: 0, classes: loss === 'ce' ? [0, 1, 2] : [0, 1], seed: 3, inputDim: 4 })
+          .train;
   if (loss === 'logistic') data = binaryLabels(data);
-  const model = makeModel({ kind: 'mlp', width: 7, depth: 2, act, param: 'standard', sigmaW: 1.4, sigmaB: 0.3, outputs: data.Y.shape[1], inputDim: 4, loss });
+  const model = makeModel({
+    kind: 'mlp',
+    width: 7,
+    depth: 2,
+    act,
+    param: 'standard',
+    sigmaW: 1.4,
+    sigmaB: 0.3,
+    outputs: data.Y.shape[1],
+    inputDim: 4,
+    loss,
+  });
   return { model, data, init: initParams(model, 2) };
 }
 
@@ -84,7 +137,12 @@ function lossOfTape(n: ReturnType<typeof smallNet>, ps: Var[]): Var {
   return lossOf(n.model.config.loss!, n.model.forward(ps, tape.constant(n.data.X)), tape.constant(n.data.Y));
 }
 
-for (const [loss, act] of [['mse', 'tanh'], ['logistic', 'tanh'], ['ce', 'tanh'], ['ce', 'relu']] as const) {
+for (const [loss, act] of [
+  ['mse', 'tanh'],
+  ['logistic', 'tanh'],
+  ['ce', 'tanh'],
+  ['ce', 'relu'],
+] as const) {
   test(`${loss} loss, ${act} MLP: dense Hessian from HVPs vs columns of gradient differences (${HVP_FD_TOL}); HVP symmetric (${SYMMETRY_TOL}); Lanczos top eigenvalue`, () => {
     const n = smallNet(loss, act);
     const scalar = (ps: Var[]) => lossOfTape(n, ps);
@@ -95,7 +153,8 @@ for (const [loss, act] of [['mse', 'tanh'], ['logistic', 'tanh'], ['ce', 'tanh']
     const fd = new Float64Array(P * P);
     const sizes = n.init.map((t) => t.data.length);
     for (let j = 0; j < P; j++) {
-      let k = 0, off = j;
+      let k = 0,
+        off = j;
       while (off >= sizes[k]) off -= sizes[k++];
       const e = sizes.map((s) => new Float64Array(s));
       e[k][off] = 1;
@@ -105,17 +164,22 @@ for (const [loss, act] of [['mse', 'tanh'], ['logistic', 'tanh'], ['ce', 'tanh']
     const err = maxRelErr(H, fd);
     within(err, HVP_FD_TOL, `${loss}/${act}: dense Hessian (${P}×${P}) vs finite differences`);
     const { symmetry } = checkHvp(`${loss}/${act}`, n.init, scalar);
-    const top = hessianTopEigenvalue(L, 1e-12), dense = symmetricEigen(P, H, false).values;
+    const top = hessianTopEigenvalue(L, 1e-12),
+      dense = symmetricEigen(P, H, false).values;
     within(relErr(top, dense[P - 1]), 1e-10, `${loss}/${act}: Lanczos top eigenvalue vs dense`);
-    console.log(`    ${loss}/${act}: P = ${P}, dense vs FD ${err.toExponential(2)}, symmetry ${symmetry.toExponential(2)}, top eigenvalue ${top.toPrecision(8)}`);
+    console.log(
+      `    ${loss}/${act}: P = ${P}, dense vs FD ${err.toExponential(2)}, symmetry ${symmetry.toExponential(2)}, top eigenvalue ${top.toPrecision(8)}`,
+    );
   });
 }
 
 test(`MSE: H v − G v equals the residual term Σ_a r_a ∇²f_a v/(km), to ${GN_SPLIT_TOL}; G's top eigenvalue is the NTK's`, () => {
   const n = smallNet('mse', 'tanh');
   const { f, loss } = forwardPass(n.model, n.init, n.data);
-  const P = parameterCount(loss), v = rng.standardNormalArray(P);
-  const hv = new Float64Array(P), gv = new Float64Array(P);
+  const P = parameterCount(loss),
+    v = rng.standardNormalArray(P);
+  const hv = new Float64Array(P),
+    gv = new Float64Array(P);
   hessianMatvec(loss)(v, hv);
   gaussNewtonMatvec(f)(v, gv);
   // The residual term is the Hessian of θ ↦ <r, f(θ)>/(km) with r = f − y held fixed.
@@ -125,9 +189,13 @@ test(`MSE: H v − G v equals the residual term Σ_a r_a ∇²f_a v/(km), to ${G
   const weighted = ops.sum(ops.mul(tape.constant(tensor(f.value.shape, r)), n.model.forward(ps, tape.constant(n.data.X))));
   const rv = new Float64Array(P);
   hessianMatvec(weighted)(v, rv);
-  const split = maxRelErr(hv.map((x, i) => x - gv[i]), rv);
+  const split = maxRelErr(
+    hv.map((x, i) => x - gv[i]),
+    rv,
+  );
   within(split, GN_SPLIT_TOL, 'H v − G v vs the residual term');
-  const gn = lanczosTop(gaussNewtonMatvec(f), P, { k: 1, tol: 1e-13 }).values[0], lambda = ntkTopEigenvalue(f, 1e-13);
+  const gn = lanczosTop(gaussNewtonMatvec(f), P, { k: 1, tol: 1e-13 }).values[0],
+    lambda = ntkTopEigenvalue(f, 1e-13);
   within(relErr(gn, lambda), 1e-10, 'top eigenvalue of JᵀJ/(km) vs the NTK JJᵀ/(km)');
   console.log(`    H − G vs residual term: ${split.toExponential(2)}; top of G vs NTK λ0: ${relErr(gn, lambda).toExponential(2)}`);
   // And G is what the NTK test already pins down: <v, G v> = ‖J v‖²/(km) ≥ 0.
@@ -137,7 +205,11 @@ test(`MSE: H v − G v equals the residual term Σ_a r_a ∇²f_a v/(km), to ${G
 test('train --track hessian: every recorded Hessian eigenvalue is that of θ_t, warm start or not (1e-9)', () => {
   const n = smallNet('ce', 'tanh');
   const r = train(n.model, n.init, n.data, {
-    lr: 0.5, steps: 4, eigEvery: 2, trackHessian: true, recordParams: true,
+    lr: 0.5,
+    steps: 4,
+    eigEvery: 2,
+    trackHessian: true,
+    recordParams: true,
   });
   const measured = r.records.filter((x) => x.hessian !== undefined);
   if (measured.length !== 3) throw new Error(`expected the Hessian at steps 0, 2 and 4, got ${measured.map((x) => x.t)}`);
@@ -178,7 +250,8 @@ test('cross-entropy at logits ±1e3: exact loss and gradient, finite HVP', () =>
   if (!hv[0].every(Number.isFinite)) throw new Error('HVP is not finite at logits ±1e3');
   // Only row 3 has curvature: (diag(p) − ppᵀ)/m with p = (½, ½, 0).
   const v = rng.standardNormalArray(9);
-  const hv2 = hvp(L, [v]).hv[0], d = (v[6] - v[7]) / 4 / 3;
+  const hv2 = hvp(L, [v]).hv[0],
+    d = (v[6] - v[7]) / 4 / 3;
   within(maxRelErr(hv2, Float64Array.of(0, 0, 0, 0, 0, 0, d, -d, 0)), 1e-12, 'HVP against the softmax Jacobian');
 });
 

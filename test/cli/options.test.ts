@@ -11,12 +11,16 @@ const { dir, run, rejects, cleanup } = scratch('catapult-options-');
 const train = ['train', '--steps', '2', '--quiet', '--out', 'o'];
 
 test('an option the model does not use is refused, not recorded', () => {
-  rejects([...train, '--model', 'linear', '--act', 'tanh', '--lr', '1'], /--act does not apply with --model linear \(only with --model mlp\)/);
+  rejects(
+    [...train, '--model', 'linear', '--act', 'tanh', '--lr', '1'],
+    /--act does not apply with --model linear \(only with --model mlp\)/,
+  );
   rejects([...train, '--model', 'warmup', '--sigma-w', '9', '--lr', '1'], /--sigma-w does not apply with --model warmup/);
   rejects([...train, '--model', 'warmup', '--samples', '9', '--lr', '1'], /--samples does not apply with --model warmup/);
 });
 
-test('a misspelled flag gets a suggestion', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--stpes', '3'], /unknown option '--stpes' \(did you mean --steps\?\)/));
+test('a misspelled flag gets a suggestion', () =>
+  rejects([...train, '--model', 'warmup', '--lr', '1', '--stpes', '3'], /unknown option '--stpes' \(did you mean --steps\?\)/));
 test('a misspelled command gets a suggestion', () => rejects(['trian'], /unknown command 'trian' \(did you mean train\?\)/));
 
 test('a flag of another command is refused, naming the commands that take it', () => {
@@ -24,7 +28,8 @@ test('a flag of another command is refused, naming the commands that take it', (
   rejects(['check', '--golden', 'g.json', '--lr', '1'], /check does not use --lr \(train, oracle do\)/);
 });
 
-test('a figure that would ignore --width refuses it', () => rejects(['figure', 'logn', '--width', '500', '--out', 'o'], /logn takes no --width: its widths n = 10² … 10⁶ are the study/));
+test('a figure that would ignore --width refuses it', () =>
+  rejects(['figure', 'logn', '--width', '500', '--out', 'o'], /logn takes no --width: its widths n = 10² … 10⁶ are the study/));
 
 test('--full where no figure has paper sizes beyond its defaults is refused', () => {
   rejects(['figure', 'fig2', '--full', '--out', 'o'], /fig2 runs at the paper's sizes already; --full applies to .*fig4/);
@@ -32,13 +37,22 @@ test('--full where no figure has paper sizes beyond its defaults is refused', ()
 });
 
 test('figure --dataset: the image figures take it, the others refuse it', () => {
-  rejects(['figure', 'fig2', '--dataset', 'mnist', '--out', 'o'], /fig2 takes no --dataset \(it builds its own data\); --dataset applies to .*fig4/);
+  rejects(
+    ['figure', 'fig2', '--dataset', 'mnist', '--out', 'o'],
+    /fig2 takes no --dataset \(it builds its own data\); --dataset applies to .*fig4/,
+  );
   rejects(['reproduce', '--suite', 'linear', '--dataset', 'mnist', '--out', 'o'], /--dataset: none of fig2, .* trains on images/);
 });
 
 test('oracle and sweep refuse --track instead of dropping it', () => {
-  rejects(['oracle', '--model', 'warmup', '--lr', '1', '--track', 'hessian', '--out', 'g.json'], /--track is not supported by oracle: golden files record λ \(the NTK's\) only/);
-  rejects(['sweep', '--model', 'warmup', '--lrs', '1x', '--track', 'hessian', '--quiet', '--out', 'sw'], /--track is not supported by sweep/);
+  rejects(
+    ['oracle', '--model', 'warmup', '--lr', '1', '--track', 'hessian', '--out', 'g.json'],
+    /--track is not supported by oracle: golden files record λ \(the NTK's\) only/,
+  );
+  rejects(
+    ['sweep', '--model', 'warmup', '--lrs', '1x', '--track', 'hessian', '--quiet', '--out', 'sw'],
+    /--track is not supported by sweep/,
+  );
 });
 
 test('a negative value is a value (then checked), not "ambiguous"', () => {
@@ -57,12 +71,13 @@ test('--seed and --init together are refused by every command that builds a mode
   rejects(['ntk', '--model', 'warmup', '--seed', '1', '--init', 'x.npz'], /--seed and --init both give the initialization/);
 });
 
-test('catapult <command> --help prints that command\'s own options on stdout, exit 0', () => {
+test("catapult <command> --help prints that command's own options on stdout, exit 0", () => {
   const r = run(['train', '--help']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /Usage: catapult train \[options\]/);
-  for (const flag of ['--steps <T>', '--eig-every <K>', '--track <ntk|hessian>', '--readout-sigma-w <S>', '--lr <η|Cx>']) assert.ok(r.stdout.includes(flag), flag);
-  assert.not.ok(r.stdout.includes('--lrs'), 'train does not list phase-sweep\'s --lrs');
+  for (const flag of ['--steps <T>', '--eig-every <K>', '--track <ntk|hessian>', '--readout-sigma-w <S>', '--lr <η|Cx>'])
+    assert.ok(r.stdout.includes(flag), flag);
+  assert.not.ok(r.stdout.includes('--lrs'), "train does not list phase-sweep's --lrs");
   assert.match(r.stdout, /--steps <T> +GD steps \(records t = 0 … T\) \(default 1000\)/);
   const o = run(['oracle', '--help']);
   assert.match(o.stdout, /--steps <T> .*\(default 1000\)/); // the declared default; oracle's own 100 is applied at parse
@@ -79,8 +94,34 @@ test('catapult with no command prints the usage on stderr and exits 2', () => {
 });
 
 test('readoutSigmaW, bias and norm are settable from the CLI and recorded in summary.json', () => {
-  const r = run(['train', '--model', 'mlp', '--width', '8', '--depth', '2', '--samples', '4', '--input-dim', '3', '--readout-sigma-w', '1', '--bias', 'false',
-    '--norm', 'layer', '--lr', '0.5x', '--steps', '2', '--quiet', '--out', 'mlp', '--save-params', 'p.npz']);
+  const r = run([
+    'train',
+    '--model',
+    'mlp',
+    '--width',
+    '8',
+    '--depth',
+    '2',
+    '--samples',
+    '4',
+    '--input-dim',
+    '3',
+    '--readout-sigma-w',
+    '1',
+    '--bias',
+    'false',
+    '--norm',
+    'layer',
+    '--lr',
+    '0.5x',
+    '--steps',
+    '2',
+    '--quiet',
+    '--out',
+    'mlp',
+    '--save-params',
+    'p.npz',
+  ]);
   assert.is(r.code, 0, r.stderr);
   const s = JSON.parse(fs.readFileSync(path.join(dir, 'mlp', 'summary.json'), 'utf8'));
   assert.is(s.model.readoutSigmaW, 1);

@@ -10,8 +10,13 @@ const { run, rejects, file, cleanup } = scratch('catapult-oracle-cli-');
 const oracle = ['oracle', '--model', 'warmup', '--width', '4', '--steps', '3'];
 const sweep = ['sweep', '--model', 'warmup', '--width', '50', '--steps', '20', '--quiet', '--out', 'sw'];
 const le = (xs: number[]) => Buffer.from(Float64Array.from(xs).buffer);
-const be = (xs: number[]) => { const b = Buffer.alloc(8 * xs.length); xs.forEach((x, i) => b.writeDoubleBE(x, 8 * i)); return b; };
-const U = [0.5, -1, 2, 0.25], V = [1, 1.5, -0.5, 2];
+const be = (xs: number[]) => {
+  const b = Buffer.alloc(8 * xs.length);
+  xs.forEach((x, i) => b.writeDoubleBE(x, 8 * i));
+  return b;
+};
+const U = [0.5, -1, 2, 0.25],
+  V = [1, 1.5, -0.5, 2];
 const write = (name: string, entries: Record<string, Buffer>) => fs.writeFileSync(file(name), serializeNpz(entries));
 
 write('le.npz', { u: npyBytes('<f8', [4], le(U)), v: npyBytes('<f8', [4], le(V)) });
@@ -53,7 +58,10 @@ test('option values: non-numeric, NaN, infinite, negative, zero, empty', () => {
 });
 
 test('choices, combinations and shards', () => {
-  rejects(['oracle', '--model', 'mlp', '--act', 'gelu', '--lr', '1', '--out', 'g.json'], /--act must be one of relu\|tanh\|identity, got 'gelu'/);
+  rejects(
+    ['oracle', '--model', 'mlp', '--act', 'gelu', '--lr', '1', '--out', 'g.json'],
+    /--act must be one of relu\|tanh\|identity, got 'gelu'/,
+  );
   rejects([...oracle, '--lr', '1', '--rng', 'philox', '--out', 'g.json'], /--rng must be one of numpy, got 'philox'/);
   rejects([...oracle, '--lr', '1', '--out', 'g.txt'], /--out must end in \.json or \.npz/);
   rejects([...oracle, '--lr', '1', '--seed', '1', '--init', 'le.npz', '--out', 'g.json'], /--seed and --init both give the initialization/);
@@ -111,17 +119,49 @@ test('sweep directories: merge and plot of non-sweeps, a different sweep in --ou
 });
 
 test('overflow: a run whose loss reaches inf is recorded as diverged at its step, and no NaN or inf is written', () => {
-  const r = run(['sweep', '--model', 'warmup', '--width', '100', '--lrs', '1x,6x', '--max-loss', '1e308', '--steps', '200', '--quiet', '--out', 'ovf']);
+  const r = run([
+    'sweep',
+    '--model',
+    'warmup',
+    '--width',
+    '100',
+    '--lrs',
+    '1x,6x',
+    '--max-loss',
+    '1e308',
+    '--steps',
+    '200',
+    '--quiet',
+    '--out',
+    'ovf',
+  ]);
   assert.is(r.code, 0, r.stderr);
   const text = fs.readFileSync(file('ovf/results.jsonl'), 'utf8');
   assert.not.match(text, /NaN|Infinity/);
-  const [ok, blown] = text.trim().split('\n').map((l) => JSON.parse(l));
+  const [ok, blown] = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.is(ok.diverged_at, null);
   assert.ok(Number.isInteger(blown.diverged_at) && blown.diverged_at > 0, `diverged_at ${blown.diverged_at}`);
   assert.is(blown.diverged_reason, 'loss is not finite');
   assert.is(blown.final_loss, null);
   assert.is(blown.phase, 'divergent');
-  const g = run(['oracle', '--model', 'warmup', '--width', '100', '--lr', '6x', '--max-loss', '1e308', '--steps', '200', '--out', 'ovf.json']);
+  const g = run([
+    'oracle',
+    '--model',
+    'warmup',
+    '--width',
+    '100',
+    '--lr',
+    '6x',
+    '--max-loss',
+    '1e308',
+    '--steps',
+    '200',
+    '--out',
+    'ovf.json',
+  ]);
   assert.match(g.stdout, /diverged at step \d+: loss is not finite/);
   const golden = JSON.parse(fs.readFileSync(file('ovf.json'), 'utf8'));
   assert.is(golden.result.diverged.step, golden.result.steps_run);
@@ -133,7 +173,8 @@ test('--init: float32 arrays are widened exactly, and a golden .npz is reusable 
   const f4 = (xs: number[]) => Buffer.from(Float32Array.from(xs).buffer);
   write('f4.npz', { u: npyBytes('<f4', [4], f4(U)), v: npyBytes('<f4', [4], f4(V)) });
   const lambda0 = (dir: string) => JSON.parse(fs.readFileSync(file(`${dir}/summary.json`), 'utf8')).lambda0 as number;
-  const train = (init: string, out: string) => run(['train', '--model', 'warmup', '--init', init, '--lr', '1x', '--steps', '2', '--quiet', '--out', out]);
+  const train = (init: string, out: string) =>
+    run(['train', '--model', 'warmup', '--init', init, '--lr', '1x', '--steps', '2', '--quiet', '--out', out]);
   assert.is(train('le.npz', 'i64').code, 0);
   assert.is(train('f4.npz', 'i32').code, 0);
   assert.is(lambda0('i32'), lambda0('i64'), 'U and V are exact in float32, so λ0 is bit-equal');

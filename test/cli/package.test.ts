@@ -9,17 +9,27 @@ import { spawnSync } from 'child_process';
 const ROOT = path.resolve(__dirname, '../../..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-pack-'));
-const npm = (args: string[], cwd: string) => spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', timeout: 300_000 });
+const npm = (args: string[], cwd: string) =>
+  spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', timeout: 300_000 });
 
 test('npm pack + npm install: require("catapult") from JS, and import with types from TS', () => {
   const pack = npm(['pack', '--ignore-scripts', '--pack-destination', dir, '--json'], ROOT);
   assert.is(pack.status, 0, pack.stderr);
   const tgz = path.join(dir, JSON.parse(pack.stdout)[0].filename);
   const files: string[] = JSON.parse(pack.stdout)[0].files.map((f: { path: string }) => f.path);
-  for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/wasm/kernels-simd.wasm', 'schema/catapult-golden.schema.json', 'bin/catapult.js']) {
+  for (const f of [
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+    'dist/wasm/kernels-simd.wasm',
+    'schema/catapult-golden.schema.json',
+    'bin/catapult.js',
+  ]) {
     assert.ok(files.includes(f), `the package holds ${f}`);
   }
-  assert.not.ok(files.some((f) => f.startsWith('dist/test/') || f.startsWith('src/')), 'no tests or sources in the package');
+  assert.not.ok(
+    files.some((f) => f.startsWith('dist/test/') || f.startsWith('src/')),
+    'no tests or sources in the package',
+  );
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
@@ -27,14 +37,17 @@ test('npm pack + npm install: require("catapult") from JS, and import with types
   assert.is(install.status, 0, install.stderr);
 
   // JS: the warmup model's λ0 through the public API equals its closed form (|u|² + |v|²)/n.
-  fs.writeFileSync(path.join(app, 'use.js'), `
+  fs.writeFileSync(
+    path.join(app, 'use.js'),
+    `
     const c = require('catapult');
     const model = c.makeModel({ kind: 'warmup', width: 64, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 1 });
     const init = c.initParams(model, 0);
     const lambda0 = c.lambdaAt(model, init, c.warmupData());
     const closed = init.reduce((a, t) => a + t.data.reduce((s, x) => s + x * x, 0), 0) / 64;
     const r = c.train(model, init, c.warmupData(), { lr: 1 / lambda0, steps: 5 });
-    console.log(JSON.stringify({ rel: Math.abs(lambda0 - closed) / closed, phase: r.phase, steps: r.records.length, version: c.VERSION, backend: c.backendInfo().name }));`);
+    console.log(JSON.stringify({ rel: Math.abs(lambda0 - closed) / closed, phase: r.phase, steps: r.records.length, version: c.VERSION, backend: c.backendInfo().name }));`,
+  );
   const js = spawnSync(process.execPath, ['use.js'], { cwd: app, encoding: 'utf8' });
   assert.is(js.status, 0, js.stderr);
   const out = JSON.parse(js.stdout);
@@ -45,16 +58,38 @@ test('npm pack + npm install: require("catapult") from JS, and import with types
   // TS: the declarations type-check a correct use and reject a wrong one.
   // A Node TypeScript project has @types/node (the API takes Buffers); the repo's copy stands in for the app's.
   const types = { typeRoots: [path.join(ROOT, 'node_modules', '@types')], types: ['node'] };
-  const tsconfig = { compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', noEmit: true, ...types } };
+  const tsconfig = {
+    compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', noEmit: true, ...types },
+  };
   fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
-  fs.writeFileSync(path.join(app, 'good.ts'), `import { TrainOptions, TrainResult, makeModel, readGolden, GoldenMeta } from 'catapult';
+  fs.writeFileSync(
+    path.join(app, 'good.ts'),
+    `import { TrainOptions, TrainResult, makeModel, readGolden, GoldenMeta } from 'catapult';
     const o: TrainOptions = { lr: 0.1, steps: 3, momentum: 0.5 };
     export const kind: string = makeModel({ kind: 'mlp', width: 4, depth: 1, act: 'tanh', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 2 }).config.kind;
-    export const use = (r: TrainResult, m: GoldenMeta) => [r.lambdaNtk0, r.phase, m.config.eta, o.steps, readGolden];`);
+    export const use = (r: TrainResult, m: GoldenMeta) => [r.lambdaNtk0, r.phase, m.config.eta, o.steps, readGolden];`,
+  );
   const good = spawnSync(process.execPath, [TSC, '-p', '.'], { cwd: app, encoding: 'utf8' });
   assert.is(good.status, 0, good.stdout + good.stderr);
   fs.writeFileSync(path.join(app, 'bad.ts'), `import { TrainOptions } from 'catapult';\nexport const o: TrainOptions = { lr: 'fast' };\n`);
-  const bad = spawnSync(process.execPath, [TSC, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--typeRoots', types.typeRoots[0], '--types', 'node', 'bad.ts'], { cwd: app, encoding: 'utf8' });
+  const bad = spawnSync(
+    process.execPath,
+    [
+      TSC,
+      '--noEmit',
+      '--strict',
+      '--module',
+      'node16',
+      '--moduleResolution',
+      'node16',
+      '--typeRoots',
+      types.typeRoots[0],
+      '--types',
+      'node',
+      'bad.ts',
+    ],
+    { cwd: app, encoding: 'utf8' },
+  );
   assert.is(bad.status, 2, 'a wrong option type is a compile error');
   assert.match(bad.stdout, /Type 'string' is not assignable to type 'number'/);
 });

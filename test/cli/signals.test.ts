@@ -9,8 +9,11 @@ import { BIN, scratch } from './helpers';
 const { dir, rejects, cleanup } = scratch('catapult-signals-');
 
 test('SIGTERM ends a long synchronous training run within a second', async () => {
-  const child = spawn(process.execPath, [BIN, 'train', '--model', 'warmup', '--width', '100000', '--lr', '1x', '--steps', '1000000', '--quiet', '--out', 'long'],
-    { cwd: dir, stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'train', '--model', 'warmup', '--width', '100000', '--lr', '1x', '--steps', '1000000', '--quiet', '--out', 'long'],
+    { cwd: dir, stdio: 'ignore' },
+  );
   await new Promise((r) => setTimeout(r, 1500));
   const sent = Date.now();
   child.kill('SIGTERM');
@@ -22,8 +25,27 @@ test('SIGTERM ends a long synchronous training run within a second', async () =>
 });
 
 test('train streams trajectory.csv as it runs: a run killed mid-way keeps every step it finished, in whole lines', async () => {
-  const child = spawn(process.execPath, [BIN, 'train', '--model', 'warmup', '--width', '1000', '--lr', '1x', '--steps', '200000', '--eig-every', '0',
-    '--quiet', '--out', 'streamed'], { cwd: dir, stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'train',
+      '--model',
+      'warmup',
+      '--width',
+      '1000',
+      '--lr',
+      '1x',
+      '--steps',
+      '200000',
+      '--eig-every',
+      '0',
+      '--quiet',
+      '--out',
+      'streamed',
+    ],
+    { cwd: dir, stdio: 'ignore' },
+  );
   const csv = path.join(dir, 'streamed', 'trajectory.csv');
   const lines = () => (fs.existsSync(csv) ? fs.readFileSync(csv, 'utf8').split('\n') : []);
   const deadline = Date.now() + 30_000;
@@ -39,7 +61,10 @@ test('train streams trajectory.csv as it runs: a run killed mid-way keeps every 
 
 test('--out under /proc (mkdir gets ENOENT below an existing parent) is a one-line error, not a spin', () => {
   const started = Date.now();
-  rejects(['train', '--model', 'warmup', '--lr', '1', '--steps', '1', '--quiet', '--out', '/proc/catapult-x/y'], /cannot create output directory \/proc\/catapult-x\/y: ENOENT/);
+  rejects(
+    ['train', '--model', 'warmup', '--lr', '1', '--steps', '1', '--quiet', '--out', '/proc/catapult-x/y'],
+    /cannot create output directory \/proc\/catapult-x\/y: ENOENT/,
+  );
   assert.ok(Date.now() - started < 10_000);
 });
 

@@ -7,7 +7,22 @@ import { BIN, scratch } from './helpers';
 
 const { dir, run, file, cleanup } = scratch('catapult-kill-');
 // 12 runs of ~0.1 s each: slow enough to kill in the middle, fast enough for CI.
-const ARGS = ['sweep', '--model', 'warmup', '--widths', '4000', '--seeds', '0,1,2', '--lrs', '0.5x:2x:0.5x', '--steps', '400', '--converge', '1e-300', '--quiet'];
+const ARGS = [
+  'sweep',
+  '--model',
+  'warmup',
+  '--widths',
+  '4000',
+  '--seeds',
+  '0,1,2',
+  '--lrs',
+  '0.5x:2x:0.5x',
+  '--steps',
+  '400',
+  '--converge',
+  '1e-300',
+  '--quiet',
+];
 
 const lines = (name: string) => fs.readFileSync(file(name), 'utf8');
 
@@ -18,7 +33,10 @@ function killMidway(out: string, after: number): Promise<number> {
     const results = file(`${out}/results.jsonl`);
     const poll = setInterval(() => {
       const n = fs.existsSync(results) ? fs.readFileSync(results, 'utf8').split('\n').length - 1 : 0;
-      if (n >= after) { clearInterval(poll); child.kill('SIGKILL'); }
+      if (n >= after) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+      }
     }, 5);
     child.on('exit', (code, signal) => {
       clearInterval(poll);
@@ -38,7 +56,13 @@ test('SIGKILL mid-sweep, rerun: the full set, no duplicates, identical to an uni
   assert.is(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, new RegExp(`${12 - killedWith} ran now .* ${killedWith} were already done`));
   const text = lines('killed/results.jsonl');
-  const keys = text.trim().split('\n').map((l) => { const r = JSON.parse(l); return `${r.width}/${r.seed}/${r.lr}`; });
+  const keys = text
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const r = JSON.parse(l);
+      return `${r.width}/${r.seed}/${r.lr}`;
+    });
   assert.is(keys.length, 12);
   assert.is(new Set(keys).size, 12, 'no duplicates');
   assert.is(text, lines('ref/results.jsonl'), 'bitwise identical to the uninterrupted run on 1 worker');

@@ -13,7 +13,17 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-golden-'));
 const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
 const EXAMPLE = path.resolve(__dirname, '../../../examples/check_golden.py');
 
-const base: SetupInput = { model: 'warmup', act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, seed: 0, samples: 16, inputDim: 8, dataSeed: 0 };
+const base: SetupInput = {
+  model: 'warmup',
+  act: 'relu',
+  param: 'ntk',
+  sigmaW: Math.SQRT2,
+  sigmaB: 0,
+  seed: 0,
+  samples: 16,
+  inputDim: 8,
+  dataSeed: 0,
+};
 const train = { momentum: 0, l2: 0, eigEvery: 1, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8 };
 
 function golden(so: SetupInput, lr: string, steps: number, paramsEvery: number): Golden {
@@ -22,8 +32,24 @@ function golden(so: SetupInput, lr: string, steps: number, paramsEvery: number):
 
 function sameBits(a: Golden, b: Golden): void {
   assert.equal(a.meta, b.meta);
-  const arrays = (g: Golden) => [g.loss, g.lambda, g.paramNorm, g.f.data, g.data.X.data, g.data.Y.data, ...g.init.map((t) => t.data), ...g.params.values.map((t) => t.data)];
-  arrays(a).forEach((x, i) => assert.ok(Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(arrays(b)[i].buffer, arrays(b)[i].byteOffset, arrays(b)[i].byteLength)), `array ${i}`));
+  const arrays = (g: Golden) => [
+    g.loss,
+    g.lambda,
+    g.paramNorm,
+    g.f.data,
+    g.data.X.data,
+    g.data.Y.data,
+    ...g.init.map((t) => t.data),
+    ...g.params.values.map((t) => t.data),
+  ];
+  arrays(a).forEach((x, i) =>
+    assert.ok(
+      Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(
+        Buffer.from(arrays(b)[i].buffer, arrays(b)[i].byteOffset, arrays(b)[i].byteLength),
+      ),
+      `array ${i}`,
+    ),
+  );
   assert.equal(a.params.t, b.params.t);
 }
 
@@ -43,11 +69,19 @@ test('check: a rerun on the same backend is bit-identical in every field, for wa
   const r = checkGolden(readGolden(path.join(dir, 'warm.json')), 0);
   assert.ok(r.ok && r.deviations.every((d) => d.maxAbs === 0), JSON.stringify(r.deviations));
   assert.ok(r.deviations.some((d) => d.field === 'init (RandomState regenerated)'));
-  const mlp = golden({ ...base, model: 'mlp', width: 16, depth: 2, outputs: 2, samples: 6, inputDim: 3, param: 'standard', sigmaB: 0.5 }, '1.2x', 15, 5);
+  const mlp = golden(
+    { ...base, model: 'mlp', width: 16, depth: 2, outputs: 2, samples: 6, inputDim: 3, param: 'standard', sigmaB: 0.5 },
+    '1.2x',
+    15,
+    5,
+  );
   writeGolden(path.join(dir, 'mlp.npz'), mlp);
   const m = checkGolden(readGolden(path.join(dir, 'mlp.npz')), 0);
   assert.ok(m.ok && m.deviations.every((d) => d.maxAbs === 0), JSON.stringify(m.deviations.filter((d) => d.maxAbs !== 0)));
-  assert.equal(m.deviations.filter((d) => d.field.startsWith('params.')).map((d) => d.field), ['params.W0', 'params.b0', 'params.W1', 'params.b1', 'params.W2', 'params.b2']);
+  assert.equal(
+    m.deviations.filter((d) => d.field.startsWith('params.')).map((d) => d.field),
+    ['params.W0', 'params.b0', 'params.W1', 'params.b1', 'params.W2', 'params.b2'],
+  );
 });
 
 test('check: a perturbed loss is reported per field and `catapult check` exits 1', () => {
@@ -55,7 +89,10 @@ test('check: a perturbed loss is reported per field and `catapult check` exits 1
   g.loss[10] *= 1 + 1e-6;
   fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(g));
   const r = checkGolden(readGolden(path.join(dir, 'bad.json')), 1e-9);
-  assert.equal(r.deviations.filter((d) => !d.ok).map((d) => d.field), ['loss']);
+  assert.equal(
+    r.deviations.filter((d) => !d.ok).map((d) => d.field),
+    ['loss'],
+  );
   const cli = spawnSync(process.execPath, [BIN, 'check', '--golden', 'bad.json', '--tol', '1e-9'], { cwd: dir, encoding: 'utf8' });
   assert.is(cli.status, 1, cli.stderr);
   assert.match(cli.stdout, /loss +\S+ +\S+ +t=10 \[0\] +BEYOND TOLERANCE from t=10 \[0\]/);
@@ -76,20 +113,30 @@ test('check compares each step on its own scale: one late bad value is not dilut
     fs.writeFileSync(path.join(dir, 'edited.json'), JSON.stringify(h));
     return checkGolden(readGolden(path.join(dir, 'edited.json')), 1e-9).deviations.find((d) => d.field === 'loss')!;
   };
-  const tiny = edited((l) => { l[last] *= 1 + 1e-8; });
+  const tiny = edited((l) => {
+    l[last] *= 1 + 1e-8;
+  });
   assert.not.ok(tiny.ok, 'a 1e-8 relative edit of the last loss fails --tol 1e-9');
   assert.equal(tiny.first && { step: tiny.first.step, index: tiny.first.index }, { step: last, index: 0 });
   assert.ok(Math.abs(tiny.first!.rel - 1e-8) <= 1e-9, `reported ${tiny.first!.rel}`);
-  const doubled = edited((l) => { l[last] *= 2; });
+  const doubled = edited((l) => {
+    l[last] *= 2;
+  });
   assert.not.ok(doubled.ok);
-  assert.ok(Math.abs(doubled.maxRel - 0.5) <= 1e-12, `a doubled golden value is 2× the rerun's: relative deviation 1/2, got ${doubled.maxRel}`);
+  assert.ok(
+    Math.abs(doubled.maxRel - 0.5) <= 1e-12,
+    `a doubled golden value is 2× the rerun's: relative deviation 1/2, got ${doubled.maxRel}`,
+  );
   assert.ok(edited(() => {}).ok, 'the unedited file passes');
 });
 
 test('a standard-parameterization golden with −0.0 biases round-trips through JSON and passes its own check', () => {
   const std = golden({ ...base, model: 'mlp', width: 8, depth: 1, samples: 4, inputDim: 3, param: 'standard', sigmaB: 0 }, '1x', 5, 0);
   const b0 = std.init[std.meta.param_names.indexOf('b0')].data;
-  assert.ok(Array.from(b0).some((x) => Object.is(x, -0)), 'σ_b = 0 scales the standard-normal biases to signed zeros');
+  assert.ok(
+    Array.from(b0).some((x) => Object.is(x, -0)),
+    'σ_b = 0 scales the standard-normal biases to signed zeros',
+  );
   const file = path.join(dir, 'std.json');
   writeGolden(file, std);
   const back = readGolden(file);
@@ -98,10 +145,17 @@ test('a standard-parameterization golden with −0.0 biases round-trips through 
   const cli = spawnSync(process.execPath, [BIN, 'check', '--golden', 'std.json'], { cwd: dir, encoding: 'utf8' });
   assert.is(cli.status, 0, cli.stdout + cli.stderr);
   if (hasNumpy) {
-    const py = 'import json,sys,math; b=json.load(open(sys.argv[1]))["init"]["b0"]; print(",".join("-0" if x == 0 and math.copysign(1, x) < 0 else repr(x) for x in b))';
+    const py =
+      'import json,sys,math; b=json.load(open(sys.argv[1]))["init"]["b0"]; print(",".join("-0" if x == 0 and math.copysign(1, x) < 0 else repr(x) for x in b))';
     const r = spawnSync('python3', ['-c', py, file], { encoding: 'utf8' });
     assert.is(r.status, 0, r.stderr);
-    assert.is(r.stdout.trim(), Array.from(b0).map((x) => (Object.is(x, -0) ? '-0' : String(x))).join(','), 'json.load keeps the signs');
+    assert.is(
+      r.stdout.trim(),
+      Array.from(b0)
+        .map((x) => (Object.is(x, -0) ? '-0' : String(x)))
+        .join(','),
+      'json.load keeps the signs',
+    );
   }
 });
 

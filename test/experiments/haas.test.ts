@@ -12,24 +12,45 @@ import { RandomState } from '../../src/random/randomState';
 import { within } from '../util';
 
 test('featureUpdates: ‖ΔW a‖/‖W a‖ per layer is 0 without change and exactly s for W → (1 + s)W', () => {
-  const model = makeModel({ kind: 'mlp', width: 6, depth: 2, act: 'relu', param: 'standard', sigmaW: Math.SQRT2, sigmaB: 0.1, outputs: 3, inputDim: 4 });
-  const init = initParams(model, 1), X = tensor([5, 4], new RandomState(2).standardNormalArray(20));
+  const model = makeModel({
+    kind: 'mlp',
+    width: 6,
+    depth: 2,
+    act: 'relu',
+    param: 'standard',
+    sigmaW: Math.SQRT2,
+    sigmaB: 0.1,
+    outputs: 3,
+    inputDim: 4,
+  });
+  const init = initParams(model, 1),
+    X = tensor([5, 4], new RandomState(2).standardNormalArray(20));
   assert.equal(featureUpdates(model, init, init, X), [0, 0, 0]);
-  const scaled = init.map((p, i) => (model.specs[i].name.startsWith('W') ? tensor(p.shape, p.data.map((v) => 1.25 * v)) : p));
+  const scaled = init.map((p, i) =>
+    model.specs[i].name.startsWith('W')
+      ? tensor(
+          p.shape,
+          p.data.map((v) => 1.25 * v),
+        )
+      : p,
+  );
   featureUpdates(model, init, scaled, X).forEach((r, l) => within(Math.abs(r - 0.25), 1e-14, `layer ${l}`));
 });
 
 test('η_max(n) at widths 64–256, 3 seeds: the MSE exponent is more negative than the cross-entropy one, both with 95% intervals', () => {
   const o = { ...HAAS_DEFAULTS, ...HAAS_SMALL, dataset: 'mnist' };
   const d = computeHaas(o);
-  const mse = d.fits.find((f) => f.loss === 'mse')!, ce = d.fits.find((f) => f.loss === 'ce')!;
+  const mse = d.fits.find((f) => f.loss === 'mse')!,
+    ce = d.fits.find((f) => f.loss === 'ce')!;
   for (const f of [mse, ce]) {
     assert.ok(f.ci !== null && f.points === 9, `${f.loss}: a fit over 9 points with an interval`);
     assert.ok(f.ci![0] < f.fit.slope && f.fit.slope < f.ci![1], `${f.loss}: the interval contains the slope`);
     assert.ok(f.fit.slope < 0, `${f.loss}: η_max decreases with width (slope ${f.fit.slope})`);
   }
-  console.log(`    η_max exponent: MSE ${mse.fit.slope.toFixed(3)} [${mse.ci!.map((v) => v.toFixed(3)).join(', ')}], `
-    + `CE ${ce.fit.slope.toFixed(3)} [${ce.ci!.map((v) => v.toFixed(3)).join(', ')}]`);
+  console.log(
+    `    η_max exponent: MSE ${mse.fit.slope.toFixed(3)} [${mse.ci!.map((v) => v.toFixed(3)).join(', ')}], ` +
+      `CE ${ce.fit.slope.toFixed(3)} [${ce.ci!.map((v) => v.toFixed(3)).join(', ')}]`,
+  );
   assert.ok(mse.fit.slope < ce.fit.slope, `MSE exponent ${mse.fit.slope} is not below CE's ${ce.fit.slope}`);
   for (const r of d.results) {
     // η_max is bracketed to within a factor 2^(1/32) by a stable run below and an unstable one above.
@@ -47,10 +68,14 @@ test('an interrupted haas run resumes from eta_max.partial.json and ends with th
     await run();
     const table = fs.readFileSync(path.join(dir, 'eta_max.csv'), 'utf8');
     // Keep only the MSE half, as if the run had stopped there; the rerun must redo exactly the cross-entropy half.
-    const partial = path.join(dir, 'eta_max.partial.json'), saved = JSON.parse(fs.readFileSync(partial, 'utf8'));
+    const partial = path.join(dir, 'eta_max.partial.json'),
+      saved = JSON.parse(fs.readFileSync(partial, 'utf8'));
     fs.writeFileSync(partial, JSON.stringify({ ...saved, results: saved.results.filter((r: { loss: string }) => r.loss === 'mse') }));
     await run();
-    assert.match(fs.readFileSync(path.join(dir, 'report.md'), 'utf8'), /2 of the 4 \(loss, width, seed\) results were taken from eta_max\.partial\.json/);
+    assert.match(
+      fs.readFileSync(path.join(dir, 'report.md'), 'utf8'),
+      /2 of the 4 \(loss, width, seed\) results were taken from eta_max\.partial\.json/,
+    );
     assert.is(fs.readFileSync(path.join(dir, 'eta_max.csv'), 'utf8'), table);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

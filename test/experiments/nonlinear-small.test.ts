@@ -15,7 +15,7 @@ test('identity net, momentum 0.9 at η = 1.5·(2/λ0): loss ≤ 1e-6·L0 within 
   assert.ok(r.convergedAt !== null, `loss after 200 steps: ${r.records[r.records.length - 1].loss / r.loss0}·L0`);
 });
 
-test('figS7: η_max·λ0 is bisected to ≤ 1e-3 relative, agrees with its scan, and lies above the uv model\'s 4', () => {
+test("figS7: η_max·λ0 is bisected to ≤ 1e-3 relative, agrees with its scan, and lies above the uv model's 4", () => {
   const grid = [1, 2.5, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16];
   const d = computeFigS7({ ...FIGS7_DEFAULTS, width: 256, grid, trajectories: [], relTol: 1e-4 });
   const e = d.trainEdge;
@@ -38,7 +38,10 @@ test('figS10: c_act (tanh, SGD) is a finite bisected bracket that agrees with it
   const o = { ...FIGS10_DEFAULTS, dataset: 'mnist', width: 64, trainSize: 100, batchSize: 20, lambdaSamples: 20, grid, trajectories: [] };
   const d = computeFigS10(o);
   const e = d.edge;
-  assert.ok(Number.isFinite(e.below) && Number.isFinite(e.above) && e.below < e.above && e.above - e.below <= o.relTol * e.above, `bracket [${e.below}, ${e.above}]`);
+  assert.ok(
+    Number.isFinite(e.below) && Number.isFinite(e.above) && e.below < e.above && e.above - e.below <= o.relTol * e.above,
+    `bracket [${e.below}, ${e.above}]`,
+  );
   const first = d.grid.findIndex((g) => g.diverged);
   assert.ok(first > 0, 'the scan has a stable-to-divergent step');
   assert.ok(d.grid[first - 1].etaLambda0 <= e.below && e.above <= d.grid[first].etaLambda0);

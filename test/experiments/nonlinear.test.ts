@@ -18,9 +18,21 @@ test('linearized model: JVP predictions equal f(θ0) + J·Δθ by central differ
   const lin = linearize(inst.model, inst.init, small);
   const jvpPred = linearOutputs(lin, delta);
   const h = 1e-4;
-  const at = (s: number) => forwardPass(inst.model, inst.init.map((p, i) => tensor(p.shape, p.data.map((x, j) => x + s * h * delta[i][j]))), small).f.value.data;
-  const plus = at(1), minus = at(-1);
-  let err = 0, scale = 0;
+  const at = (s: number) =>
+    forwardPass(
+      inst.model,
+      inst.init.map((p, i) =>
+        tensor(
+          p.shape,
+          p.data.map((x, j) => x + s * h * delta[i][j]),
+        ),
+      ),
+      small,
+    ).f.value.data;
+  const plus = at(1),
+    minus = at(-1);
+  let err = 0,
+    scale = 0;
   for (let i = 0; i < jvpPred.length; i++) {
     const fd = lin.f0[i] + (plus[i] - minus[i]) / (2 * h);
     err = Math.max(err, Math.abs(jvpPred[i] - fd));

@@ -7,7 +7,10 @@ import type { Instance } from '../../src/experiments/figures';
 const N = 1000;
 const { warmupInstance, linearInstance, gd } = figures;
 // The full model of §2.2 as the `full` and `boundaries` experiments run it: m = 8 samples in d = 32 ≥ m dimensions.
-const MODELS: [string, () => Instance][] = [['warmup', () => warmupInstance(N, 0)], ['full', () => linearInstance(N, 8, 32, 0, 0)]];
+const MODELS: [string, () => Instance][] = [
+  ['warmup', () => warmupInstance(N, 0)],
+  ['full', () => linearInstance(N, 8, 32, 0, 0)],
+];
 
 for (const [name, make] of MODELS) {
   const inst = make();
@@ -63,7 +66,12 @@ test('(S3)–(S4) iterated beside GD on the full model agree to 1e-12 of the run
   for (const c of [1.0, 3.0, 3.5]) {
     const e = figures.exactUpdateCheck(inst, c, 200);
     assert.is(e.steps, 200);
-    for (const [what, err] of [['f', e.fError], ['Θ', e.thetaError], ['f (one step)', e.fStepError], ['Θ (one step)', e.thetaStepError]] as const) {
+    for (const [what, err] of [
+      ['f', e.fError],
+      ['Θ', e.thetaError],
+      ['f (one step)', e.fStepError],
+      ['Θ (one step)', e.thetaStepError],
+    ] as const) {
       assert.ok(err <= 1e-12, `η·λ0 = ${c}, ${what}: ${err}`);
     }
   }

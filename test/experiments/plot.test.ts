@@ -11,24 +11,42 @@ type Layer = { data?: { values: Json[] }; mark: Json; encoding: Json };
 
 const steps = [1, 2, 3, 4, 5, 6];
 const loss = (): LinePlot => ({
-  kind: 'line', title: 'Loss by learning rate', xLabel: 'step t', yLabel: 'loss L_t', xLog: true, yLog: true,
+  kind: 'line',
+  title: 'Loss by learning rate',
+  xLabel: 'step t',
+  yLabel: 'loss L_t',
+  xLog: true,
+  yLog: true,
   series: [
     { name: 'lazy', x: steps, y: [1, 1e-2, 1e-4, 1e-6, 1e-7, 1e-8] },
     // Diverges: ∞ and NaN as a real run records them; 0 and a negative value have no place on a log axis.
     { name: 'divergent', x: steps, y: [1, 10, 0, -1, Infinity, NaN], dashed: true, points: true },
     { name: 'no data', x: [], y: [] },
   ],
-  vlines: [{ at: 2, label: 'peak' }, { at: 0, label: 'off the log axis' }],
+  vlines: [
+    { at: 2, label: 'peak' },
+    { at: 0, label: 'off the log axis' },
+  ],
   hlines: [{ at: 1e-3, label: 'tolerance' }],
   bands: [{ from: 4, to: Infinity, label: 'late phase' }],
 });
 
 const grid = (n: number): number[] => Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1));
 const landscape = (n: number): Heatmap => {
-  const x = grid(n), y = grid(n), z = new Float64Array(n * n);
+  const x = grid(n),
+    y = grid(n),
+    z = new Float64Array(n * n);
   for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) z[j * n + i] = (x[i] * y[j]) ** 2 + 1e-6;
   return {
-    kind: 'heatmap', title: 'Loss landscape', xLabel: 'u', yLabel: 'v', zLabel: 'loss', zLog: true, x, y, z,
+    kind: 'heatmap',
+    title: 'Loss landscape',
+    xLabel: 'u',
+    yLabel: 'v',
+    zLabel: 'loss',
+    zLog: true,
+    x,
+    y,
+    z,
     paths: [{ name: 'GD path', x: [0.9, -0.5, 0.3, -0.1], y: [0.2, 0.4, -0.3, 0.1] }],
   };
 };
@@ -57,15 +75,24 @@ test('non-finite points, and points ≤ 0 on a log axis, are dropped and break t
   const data = rows(loss());
   assert.ok(numbers(toVegaLite(loss())).every(Number.isFinite), 'the spec holds only finite numbers');
   const div = data.filter((r) => r.series === 'divergent');
-  assert.equal(div.map((r) => r.y), [1, 10]);
+  assert.equal(
+    div.map((r) => r.y),
+    [1, 10],
+  );
   assert.equal(data.filter((r) => r.series === 'lazy').length, 6);
   // A diverged run alone, on linear axes: ∞ dropped, the gap not bridged (two segments), and it still renders.
   const p: LinePlot = {
-    kind: 'line', title: 't', xLabel: 'x', yLabel: 'y',
+    kind: 'line',
+    title: 't',
+    xLabel: 'x',
+    yLabel: 'y',
     series: [{ name: 'gap', x: [0, 1, 2, 3, 4], y: [1, 2, Infinity, 4, 5] }],
   };
   const r = rows(p);
-  assert.equal(r.map((d) => d.i), [0, 1, 3, 4]);
+  assert.equal(
+    r.map((d) => d.i),
+    [0, 1, 3, 4],
+  );
   assert.is.not(r[1].seg, r[2].seg, 'a new segment after the dropped point');
   const svg = await renderSvg(p);
   const pieces = [...svg.matchAll(/<g class="mark-line role-mark[^>]*><path d="([^"]*)"/g)].map((m) => m[1]);
@@ -74,8 +101,15 @@ test('non-finite points, and points ≤ 0 on a log axis, are dropped and break t
 
 test('empty series and empty plots render without error', async () => {
   const p: LinePlot = {
-    kind: 'line', title: 'nothing to plot', xLabel: 'x', yLabel: 'y', xLog: true,
-    series: [{ name: 'empty', x: [], y: [] }, { name: 'all infinite', x: [1, 2], y: [Infinity, NaN] }],
+    kind: 'line',
+    title: 'nothing to plot',
+    xLabel: 'x',
+    yLabel: 'y',
+    xLog: true,
+    series: [
+      { name: 'empty', x: [], y: [] },
+      { name: 'all infinite', x: [1, 2], y: [Infinity, NaN] },
+    ],
     bands: [{ from: 1, to: Infinity, label: 'open band without data' }],
   };
   const t = texts(await renderSvg(p));
@@ -86,7 +120,12 @@ test('empty series and empty plots render without error', async () => {
 
 test('lines connect points in array order, not sorted by x', async () => {
   const p: LinePlot = {
-    kind: 'line', title: 't', xLabel: 'x', yLabel: 'y', xDomain: [0, 2], yDomain: [0, 2],
+    kind: 'line',
+    title: 't',
+    xLabel: 'x',
+    yLabel: 'y',
+    xDomain: [0, 2],
+    yDomain: [0, 2],
     series: [{ name: 'loop', x: [0, 2, 1], y: [0, 1, 2] }],
   };
   const line = layers(p).find((l) => l.mark.type === 'line')!;
@@ -100,7 +139,10 @@ test('fixed domains: exact scale domain, no nice rounding, marks clipped', () =>
   const p: LinePlot = { ...loss(), xDomain: [1, 4], yDomain: [1e-6, 1] };
   for (const l of layers(p)) {
     assert.is(l.mark.clip, true, `clip on ${String(l.mark.type)}`);
-    for (const [ch, dom] of [['x', p.xDomain], ['y', p.yDomain]] as const) {
+    for (const [ch, dom] of [
+      ['x', p.xDomain],
+      ['y', p.yDomain],
+    ] as const) {
       const enc = l.encoding[ch] as { scale?: Json } | undefined;
       if (enc?.scale) assert.equal([enc.scale.domain, enc.scale.nice], [dom, false]);
     }
@@ -115,7 +157,10 @@ test('series colours and legend keep the given order; duplicate names and ragged
   series[3] = { ...series[3], color: 'black' };
   const line = layers({ kind: 'line', title: 't', xLabel: 'x', yLabel: 'y', series }).find((l) => l.mark.type === 'line')!;
   const scale = (line.encoding.color as { scale: { domain: string[]; range: string[] } }).scale;
-  assert.equal(scale.domain, series.map((s) => s.name));
+  assert.equal(
+    scale.domain,
+    series.map((s) => s.name),
+  );
   assert.is(scale.range[3], 'black');
   assert.is(new Set(scale.range).size, 12, 'twelve distinct colours');
   const dup = { kind: 'line', title: 't', xLabel: 'x', yLabel: 'y', series: [series[0], series[0]] } as LinePlot;
@@ -131,7 +176,10 @@ test('heatmap: one rect per plottable cell with edges from the spacing, log colo
   assert.is(cells.data!.values.length, 23);
   assert.equal(cells.data!.values[0], { x0: -1.25, x1: -0.75, y0: -1.25, y1: -0.75, z: 1 + 1e-6 });
   assert.equal((cells.encoding.color as { scale: Json }).scale, { type: 'log', scheme: 'viridis' });
-  assert.equal(paths.data!.values.map((r) => r.i), [0, 1, 2, 3]);
+  assert.equal(
+    paths.data!.values.map((r) => r.i),
+    [0, 1, 2, 3],
+  );
   const svg = await renderSvg(p);
   const rects = svg.match(/<g class="mark-rect role-mark[^>]*>(.*?)<\/g>/)![1].match(/<path/g)!.length;
   assert.is(rects, 23);
@@ -165,7 +213,12 @@ test('the specs compile without vega-lite warnings', async () => {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => void warnings.push(args);
   try {
-    for (const p of [loss(), { ...loss(), xDomain: [1, 4], yDomain: [1e-6, 1] } as LinePlot, landscape(4), { ...landscape(4), zLog: false }]) {
+    for (const p of [
+      loss(),
+      { ...loss(), xDomain: [1, 4], yDomain: [1e-6, 1] } as LinePlot,
+      landscape(4),
+      { ...landscape(4), zLog: false },
+    ]) {
       await renderSvg(p);
     }
   } finally {
@@ -189,7 +242,11 @@ test('writePlot writes the SVG and, with rsvg-convert, a PNG, into a new directo
       const magic = fs.readFileSync(out.png!).subarray(0, 8);
       assert.equal([...magic], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     }
-    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+    assert.equal(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp files left',
+    );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -13,7 +13,11 @@ if (!hasNumpy) {
 } else {
   test('python/test_catapult_golden.py: numpy replays of warmup, linear, mlp (ntk, standard, layer norm), logistic, ce, momentum, L2 and a divergence agree; edits fail', () => {
     // The same node runs the oracle inside the Python test; 60 s is a hang guard (it takes about 5 s).
-    const r = spawnSync('python3', [PYTEST], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CATAPULT_NODE: process.execPath } });
+    const r = spawnSync('python3', [PYTEST], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, CATAPULT_NODE: process.execPath },
+    });
     assert.is(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^all \d+ tests passed$/m);
     assert.not.match(r.stdout, /^FAIL/m);

@@ -3,12 +3,34 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { figures } from '../../src/experiments';
 
-const { SADRTDINOV_DEFAULTS, computeSadrtdinov, regimeOf, sadrtdinovData, sadrtdinovModel, scaleInvarianceError, sphereInit, sphereNorm, sphereSgd, summarizeRegimes, trainableIndices } = figures;
+const {
+  SADRTDINOV_DEFAULTS,
+  computeSadrtdinov,
+  regimeOf,
+  sadrtdinovData,
+  sadrtdinovModel,
+  scaleInvarianceError,
+  sphereInit,
+  sphereNorm,
+  sphereSgd,
+  summarizeRegimes,
+  trainableIndices,
+} = figures;
 
 /** Sizes that run in seconds: 200 images pooled to 7×7, width 64, 300 epochs of 4 batches; fine-tuning at the smallest η. */
 const TINY = {
-  ...SADRTDINOV_DEFAULTS, dataset: 'mnist', width: 64, trainSize: 200, testSize: 500, pool: 4, batchSize: 50, epochs: 300, swaEpochs: 20,
-  grid: [1.5e-3, 3e-2, 3], fineTuneLr: 1.5e-3, fineTuneEpochs: 20,
+  ...SADRTDINOV_DEFAULTS,
+  dataset: 'mnist',
+  width: 64,
+  trainSize: 200,
+  testSize: 500,
+  pool: 4,
+  batchSize: 50,
+  epochs: 300,
+  swaEpochs: 20,
+  grid: [1.5e-3, 3e-2, 3],
+  fineTuneLr: 1.5e-3,
+  fineTuneEpochs: 20,
 };
 
 test('the loss is invariant to scaling the hidden weights, jointly and one matrix at a time (α from 1e-3 to 1e3), to 1e-12 relative', () => {
@@ -22,7 +44,9 @@ test('the loss is invariant to scaling the hidden weights, jointly and one matri
 test('projected SGD keeps the trained weights on the sphere to 1e-12 and leaves the last layer untouched, even at a huge η', () => {
   const { train } = sadrtdinovData(TINY);
   const model = sadrtdinovModel(TINY, train.X.shape[1]);
-  const radius = 2.5, init = sphereInit(model, 1, radius), which = trainableIndices(model);
+  const radius = 2.5,
+    init = sphereInit(model, 1, radius),
+    which = trainableIndices(model);
   assert.ok(Math.abs(sphereNorm(init, which) - radius) <= 1e-12 * radius);
   const r = sphereSgd(model, init, train, { lr: 100, epochs: 3, batchSize: 50, seed: 0, radius, averageEpochs: 2 });
   assert.ok(Math.abs(sphereNorm(r.params, which) - radius) <= 1e-12 * radius, `‖W‖ = ${sphereNorm(r.params, which)}`);
@@ -45,12 +69,19 @@ test('the regime rule: near-zero loss converges, chance-level loss or accuracy l
 test('tiny sweep: convergence at the smallest η, chaotic in the middle, no learning at the largest; accuracies follow', () => {
   const d = computeSadrtdinov(TINY);
   const [small, mid, large] = d.runs;
-  assert.equal(d.runs.map((r) => r.regime), ['convergence', 'chaotic', 'divergence'], d.runs.map((r) => `${r.eta}: L̄ = ${r.windowLoss}`).join('; '));
+  assert.equal(
+    d.runs.map((r) => r.regime),
+    ['convergence', 'chaotic', 'divergence'],
+    d.runs.map((r) => `${r.eta}: L̄ = ${r.windowLoss}`).join('; '),
+  );
   assert.ok(summarizeRegimes(d.runs).ordered);
   // The converged run fits its training set and generalizes far above chance (0.1); the one that learned nothing does not.
   assert.ok(small.train.accuracy >= 0.95, `train accuracy ${small.train.accuracy}`);
   assert.ok(small.test.accuracy >= 0.6, `test accuracy ${small.test.accuracy}`);
-  assert.ok(large.test.accuracy <= 0.3 && large.swa.test.accuracy <= 0.3, `test accuracy ${large.test.accuracy}, SWA ${large.swa.test.accuracy}`);
+  assert.ok(
+    large.test.accuracy <= 0.3 && large.swa.test.accuracy <= 0.3,
+    `test accuracy ${large.test.accuracy}, SWA ${large.swa.test.accuracy}`,
+  );
   // From the chaotic equilibrium, both fine-tuning at the small η and weight averaging reach a lower training loss than the chaotic level.
   assert.ok(mid.fineTuned.train.loss < 0.8 * mid.windowLoss, `fine-tuned ${mid.fineTuned.train.loss} vs L̄ ${mid.windowLoss}`);
   assert.ok(mid.swa.train.loss < 0.8 * mid.windowLoss, `SWA ${mid.swa.train.loss} vs L̄ ${mid.windowLoss}`);

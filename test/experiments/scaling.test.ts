@@ -14,7 +14,8 @@ test('figS12 at n = 16000: both exponents of t* within −1 ± 0.2 above the fin
     const ratio = s.crossover! / d.cutoffScale;
     assert.ok(ratio > 1 / 3 && ratio < 3, `side ${s.sign}: crossover ${s.crossover} vs |f0|/√n = ${d.cutoffScale}`);
     // Below the crossover t* must flatten: the smallest ε is far less than 10× the t* at 10× larger ε would predict.
-    const small = s.points[0], big = s.points.find((p: figures.SidePoint) => p.eps >= 10 * small.eps)!;
+    const small = s.points[0],
+      big = s.points.find((p: figures.SidePoint) => p.eps >= 10 * small.eps)!;
     assert.ok(small.tStar! < 0.6 * big.tStar! * (big.eps / small.eps), `side ${s.sign}: no cutoff visible`);
   }
 });
@@ -22,7 +23,8 @@ test('figS12 at n = 16000: both exponents of t* within −1 ± 0.2 above the fin
 test('the catapult lasts O(log n) steps: steps until λ_t·η < 2 at η·λ0 = 3, median of 5 seeds, n = 1e2 … 1e6', () => {
   const d = figures.computeLogn({ ...figures.LOGN_DEFAULTS, catapultOnly: true }, 0);
   const f = d.fits.catapult;
-  const perDecade = f.slope * Math.LN10, theory = figures.growthStepsPerDecade(3);
+  const perDecade = f.slope * Math.LN10,
+    theory = figures.growthStepsPerDecade(3);
   assert.ok(f.r2 >= 0.95, `R² = ${f.r2}`);
   assert.ok(Math.abs(perDecade / theory - 1) <= 0.25, `${perDecade} steps per decade vs ${theory}`);
 });

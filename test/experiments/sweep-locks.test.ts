@@ -18,9 +18,16 @@ const config: SweepConfig = {
   grid: { widths: [50], seeds: [0], lrs: ['0.5x', '1.5x'] },
   train: { steps: 50, momentum: 0, l2: 0, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, time: 25 },
 };
-const minutesAgo = (at: string, m: number) => { const t = (Date.now() - m * 60_000) / 1000; fs.utimesSync(at, t, t); };
+const minutesAgo = (at: string, m: number) => {
+  const t = (Date.now() - m * 60_000) / 1000;
+  fs.utimesSync(at, t, t);
+};
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  try { await p; } catch (e) { return assert.match((e as Error).message, pattern); }
+  try {
+    await p;
+  } catch (e) {
+    return assert.match((e as Error).message, pattern);
+  }
   assert.unreachable(`expected an error matching ${pattern}`);
 }
 
@@ -40,11 +47,17 @@ test('a stale lock from another host (a requeued Slurm job) is taken over; a fre
     if (name === 'stale') minutesAgo(at, 2);
   }
   assert.is((await runSweep({ config, out: out('stale') })).results.length, 2);
-  await rejects(runSweep({ config, out: out('fresh') }), /fresh is in use by another sweep or merge \(.*sweep\.lock was refreshed less than 30 s ago\)/);
+  await rejects(
+    runSweep({ config, out: out('fresh') }),
+    /fresh is in use by another sweep or merge \(.*sweep\.lock was refreshed less than 30 s ago\)/,
+  );
 });
 
-test('a lock carrying this process\'s own PID (a container restart) or a dead PID on this host is taken over at once', async () => {
-  for (const [name, pid] of [['own', process.pid], ['dead', 2 ** 22 - 1]] as const) {
+test("a lock carrying this process's own PID (a container restart) or a dead PID on this host is taken over at once", async () => {
+  for (const [name, pid] of [
+    ['own', process.pid],
+    ['dead', 2 ** 22 - 1],
+  ] as const) {
     const at = path.join(out(name), 'sweep.lock');
     fs.mkdirSync(at, { recursive: true });
     fs.writeFileSync(`${at}.json`, JSON.stringify({ host: os.hostname(), pid }));
@@ -66,9 +79,17 @@ test('merge refuses a directory whose sweep is running, and a merge into it', as
 
 test('a resume with other bytes at the --data path is refused (the inputs are recorded by content)', async () => {
   const data = out('data.npz');
-  const write = (scale: number) => fs.writeFileSync(data, serializeNpz({
-    X: tensor([4, 2], Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8], (x) => x * scale)), Y: tensor([4, 1], Float64Array.of(1, -1, 1, -1)),
-  }));
+  const write = (scale: number) =>
+    fs.writeFileSync(
+      data,
+      serializeNpz({
+        X: tensor(
+          [4, 2],
+          Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8], (x) => x * scale),
+        ),
+        Y: tensor([4, 1], Float64Array.of(1, -1, 1, -1)),
+      }),
+    );
   write(1);
   const c: SweepConfig = { ...config, setup: { model: 'linear', data } };
   await runSweep({ config: c, out: out('by-content') });
@@ -81,16 +102,34 @@ test('a resume with other bytes at the --data path is refused (the inputs are re
 
 test('two reruns racing for one stale lock: never both run the grid', async () => {
   const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
-  const args = ['sweep', '--model', 'warmup', '--widths', '3000', '--seeds', '0,1', '--lrs', '0.5x,1x,1.5x', '--steps', '300', '--converge', '1e-300', '--quiet'];
-  const launch = (out: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const c = spawn(process.execPath, [BIN, ...args, '--out', out], { cwd: dir });
-    let stdout = '', stderr = '';
-    c.stdout.on('data', (b) => (stdout += b));
-    c.stderr.on('data', (b) => (stderr += b));
-    c.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  const args = [
+    'sweep',
+    '--model',
+    'warmup',
+    '--widths',
+    '3000',
+    '--seeds',
+    '0,1',
+    '--lrs',
+    '0.5x,1x,1.5x',
+    '--steps',
+    '300',
+    '--converge',
+    '1e-300',
+    '--quiet',
+  ];
+  const launch = (out: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [BIN, ...args, '--out', out], { cwd: dir });
+      let stdout = '',
+        stderr = '';
+      c.stdout.on('data', (b) => (stdout += b));
+      c.stderr.on('data', (b) => (stderr += b));
+      c.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
   for (let trial = 0; trial < 4; trial++) {
-    const name = `race${trial}`, at = path.join(out(name), 'sweep.lock');
+    const name = `race${trial}`,
+      at = path.join(out(name), 'sweep.lock');
     fs.mkdirSync(at, { recursive: true });
     fs.writeFileSync(`${at}.json`, JSON.stringify({ host: 'gone.cluster', pid: 1 }));
     minutesAgo(at, 5);
@@ -98,7 +137,10 @@ test('two reruns racing for one stale lock: never both run the grid', async () =
     const ran = [a, b].map((r) => Number(/(\d+) ran now/.exec(r.stdout)?.[1] ?? 0));
     assert.is(ran[0] + ran[1], 6, `trial ${trial}: the grid's 6 runs ran once in all (${ran}); ${a.stderr}${b.stderr}`);
     for (const r of [a, b]) if (r.code !== 0) assert.match(r.stderr, /is in use by another sweep or merge/);
-    const lines = fs.readFileSync(path.join(out(name), 'results.jsonl'), 'utf8').trim().split('\n');
+    const lines = fs
+      .readFileSync(path.join(out(name), 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     assert.is(lines.length, 6);
   }
 });

@@ -23,9 +23,15 @@ test('1 and 2 workers write byte-identical results; progress counts every run', 
   const two = await runSweep({ config, out: out('two'), workers: 2 });
   assert.is(one.results.length, 20);
   assert.equal([one.ran, one.resumed, two.ran], [20, 0, 20]);
-  assert.equal(seen, Array.from({ length: 21 }, (_, i) => i));
+  assert.equal(
+    seen,
+    Array.from({ length: 21 }, (_, i) => i),
+  );
   assert.is(bytes('one'), bytes('two'));
-  assert.equal(one.results.map((r) => r.index), gridPoints(config).map((p) => p.index));
+  assert.equal(
+    one.results.map((r) => r.index),
+    gridPoints(config).map((p) => p.index),
+  );
   const phases = new Set(one.results.map((r) => r.phase));
   assert.ok(phases.has('lazy') && phases.has('catapult') && phases.has('divergent'), [...phases].join());
   const again = await runSweep({ config, out: out('one'), workers: 2 });
@@ -35,7 +41,10 @@ test('1 and 2 workers write byte-identical results; progress counts every run', 
 
 test('shards partition the grid, and merging them gives the full sweep', async () => {
   const parts = [0, 1, 2].map((index) => shardPoints(gridPoints(config), { index, count: 3 }).map((p) => p.index));
-  assert.equal(parts.flat().sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+  assert.equal(
+    parts.flat().sort((a, b) => a - b),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
   for (const index of [0, 1, 2]) await runSweep({ config, out: out(`shard${index}`), workers: 1, shard: { index, count: 3 } });
   const partial = mergeSweeps([out('shard0'), out('shard2')], out('merged'));
   assert.equal([partial.present, partial.total], [parts[0].length + parts[2].length, 20]);
@@ -54,7 +63,11 @@ test('plotSweep writes the phase diagram (SVG and CSV)', async () => {
 
 test('bad programmatic options are one-line errors', async () => {
   const bad = async (o: Parameters<typeof runSweep>[0], pattern: RegExp) => {
-    try { await runSweep(o); } catch (e) { return assert.match((e as Error).message, pattern); }
+    try {
+      await runSweep(o);
+    } catch (e) {
+      return assert.match((e as Error).message, pattern);
+    }
     assert.unreachable(`expected ${pattern}`);
   };
   await bad({ config: { ...config, grid: { ...config.grid, lrs: [] } }, out: out('x') }, /the learning rates list is empty/);

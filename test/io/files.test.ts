@@ -12,7 +12,11 @@ test('a write that cannot complete names the file and leaves no *.tmp behind', (
   const target = path.join(dir, 'taken');
   fs.mkdirSync(target); // a directory where the file should go: the final rename fails
   assert.throws(() => writeFileAtomic(target, 'data'), /taken: is a directory|taken: cannot write/);
-  assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+  assert.equal(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp file left',
+  );
 });
 
 test('makeDirs creates missing parents and refuses a file in the way', () => {

@@ -24,10 +24,17 @@ function* mutations(good: Buffer, seed: number): Generator<Buffer> {
   for (let i = 0; i < CASES; i++) {
     const b = Buffer.from(good);
     const kind = i % 3;
-    if (kind === 0) { yield b.subarray(0, at(b.length)); continue; }
+    if (kind === 0) {
+      yield b.subarray(0, at(b.length));
+      continue;
+    }
     const flips = kind === 1 ? 1 + at(4) : 0;
     for (let f = 0; f < flips; f++) b[at(b.length)] ^= 1 << at(8);
-    if (kind === 2) { const p = at(b.length), len = 1 + at(8); for (let j = p; j < Math.min(b.length, p + len); j++) b[j] = at(256); }
+    if (kind === 2) {
+      const p = at(b.length),
+        len = 1 + at(8);
+      for (let j = p; j < Math.min(b.length, p + len); j++) b[j] = at(256);
+    }
     yield b;
   }
 }
@@ -50,7 +57,10 @@ function fuzz(name: string, good: Buffer, seed: number, parse: (b: Buffer) => un
   return rejected;
 }
 
-const X = tensor([3, 4], Float64Array.from({ length: 12 }, (_, i) => Math.sin(i) * 10 ** (i - 6)));
+const X = tensor(
+  [3, 4],
+  Float64Array.from({ length: 12 }, (_, i) => Math.sin(i) * 10 ** (i - 6)),
+);
 
 test('.npy: mutated files parse or fail with one line', () => {
   const n = fuzz('x.npy', serializeNpy(X), 1, (b) => parseNpy(b, 'x.npy'));
@@ -61,7 +71,10 @@ test('.npz (stored and deflated): mutated archives parse or fail with one line',
   const stored = serializeNpz({ X, Y: tensor([3], Float64Array.of(1, -1, 0)) });
   fuzz('s.npz', stored, 2, (b) => parseNpz(b, 's.npz'));
   // np.savez_compressed's layout: streamed local headers, deflated entries.
-  const deflated = buildZip([{ name: 'X.npy', data: serializeNpy(X), method: 8 }, { name: 'Y.npy', data: serializeNpy(X), method: 8 }]);
+  const deflated = buildZip([
+    { name: 'X.npy', data: serializeNpy(X), method: 8 },
+    { name: 'Y.npy', data: serializeNpy(X), method: 8 },
+  ]);
   fuzz('d.npz', deflated, 3, (b) => parseNpz(b, 'd.npz'));
 });
 
@@ -74,13 +87,25 @@ test('IDX (raw and gzipped): mutated files parse or fail with one line', () => {
 
 test('golden .json and .npz: mutated files read or fail with one line (the schema and consistency checks run first)', () => {
   const so = { model: 'mlp' as const, width: 4, depth: 1, samples: 3, inputDim: 2, param: 'standard' as const, sigmaB: 0 };
-  const g = makeGolden(setup(so), so, { lr: parseLr('1x'), steps: 4, momentum: 0, l2: 0, eigEvery: 1, maxLoss: 1e12, convergeFraction: 1e-8, paramsEvery: 2 });
+  const g = makeGolden(setup(so), so, {
+    lr: parseLr('1x'),
+    steps: 4,
+    momentum: 0,
+    l2: 0,
+    eigEvery: 1,
+    maxLoss: 1e12,
+    convergeFraction: 1e-8,
+    paramsEvery: 2,
+  });
   for (const ext of ['json', 'npz']) {
     const file = path.join(dir, `g.${ext}`);
     writeGolden(file, g);
     const good = fs.readFileSync(file);
     const bad = path.join(dir, `bad.${ext}`);
-    fuzz(bad, good, ext === 'json' ? 6 : 7, (b) => { fs.writeFileSync(bad, b); return readGolden(bad); });
+    fuzz(bad, good, ext === 'json' ? 6 : 7, (b) => {
+      fs.writeFileSync(bad, b);
+      return readGolden(bad);
+    });
   }
 });
 

@@ -27,16 +27,39 @@ function be(size: number, write: (b: Buffer, v: number, o: number) => void, valu
 const CASES: { type: number; name: string; values: number[]; body: Buffer }[] = [
   { type: 0x08, name: 'ubyte', values: [0, 1, 128, 255, 7, 9], body: Buffer.from([0, 1, 128, 255, 7, 9]) },
   { type: 0x09, name: 'byte', values: [-128, -1, 0, 1, 127, 5], body: Buffer.from([0x80, 0xff, 0, 1, 0x7f, 5]) },
-  { type: 0x0b, name: 'int16', values: [-32768, -300, 0, 1, 32767, 258], body: be(2, (b, v, o) => b.writeInt16BE(v, o), [-32768, -300, 0, 1, 32767, 258]) },
-  { type: 0x0c, name: 'int32', values: [-2147483648, -1, 0, 123456789, 2147483647, 65536], body: be(4, (b, v, o) => b.writeInt32BE(v, o), [-2147483648, -1, 0, 123456789, 2147483647, 65536]) },
-  { type: 0x0d, name: 'float32', values: [-3.25, Math.fround(0.1), 0, Infinity, -Infinity, 2 ** -149], body: be(4, (b, v, o) => b.writeFloatBE(v, o), [-3.25, 0.1, 0, Infinity, -Infinity, 2 ** -149]) },
-  { type: 0x0e, name: 'float64', values: [Math.PI, -1 / 3, 5e-324, -0, 1.7976931348623157e308, -2.5], body: be(8, (b, v, o) => b.writeDoubleBE(v, o), [Math.PI, -1 / 3, 5e-324, -0, 1.7976931348623157e308, -2.5]) },
+  {
+    type: 0x0b,
+    name: 'int16',
+    values: [-32768, -300, 0, 1, 32767, 258],
+    body: be(2, (b, v, o) => b.writeInt16BE(v, o), [-32768, -300, 0, 1, 32767, 258]),
+  },
+  {
+    type: 0x0c,
+    name: 'int32',
+    values: [-2147483648, -1, 0, 123456789, 2147483647, 65536],
+    body: be(4, (b, v, o) => b.writeInt32BE(v, o), [-2147483648, -1, 0, 123456789, 2147483647, 65536]),
+  },
+  {
+    type: 0x0d,
+    name: 'float32',
+    values: [-3.25, Math.fround(0.1), 0, Infinity, -Infinity, 2 ** -149],
+    body: be(4, (b, v, o) => b.writeFloatBE(v, o), [-3.25, 0.1, 0, Infinity, -Infinity, 2 ** -149]),
+  },
+  {
+    type: 0x0e,
+    name: 'float64',
+    values: [Math.PI, -1 / 3, 5e-324, -0, 1.7976931348623157e308, -2.5],
+    body: be(8, (b, v, o) => b.writeDoubleBE(v, o), [Math.PI, -1 / 3, 5e-324, -0, 1.7976931348623157e308, -2.5]),
+  },
 ];
 
 test('every element type converts exactly to float64, raw and gzipped', () => {
   for (const c of CASES) {
     const raw = buildIdx(c.type, [2, 3], c.body);
-    for (const [bytes, how] of [[raw, 'raw'], [zlib.gzipSync(raw), 'gzip']] as const) {
+    for (const [bytes, how] of [
+      [raw, 'raw'],
+      [zlib.gzipSync(raw), 'gzip'],
+    ] as const) {
       const r = parseIdx(bytes, `${c.name}.${how}`);
       assert.equal(r.shape, [2, 3], `${c.name} ${how} shape`);
       assert.ok(r.data instanceof Float64Array);
@@ -61,17 +84,70 @@ test('decodeIdx keeps the stored bytes; idxValues converts any range', () => {
 
 test('malformed files are one-line errors naming the source and what was expected', () => {
   const good = buildIdx(0x08, [2, 3], Buffer.from([1, 2, 3, 4, 5, 6]));
-  const bad = (patch: (b: Buffer) => void) => { const b = Buffer.from(good); patch(b); return b; };
-  rejects(() => parseIdx(bad((b) => { b[0] = 0x50; b[1] = 0x4b; }), 'a.idx'), /^a\.idx: not an IDX file \(expected the first two bytes 00 00, found 50 4B\)$/);
-  rejects(() => parseIdx(bad((b) => { b[1] = 1; }), 'a.idx'), /^a\.idx: not an IDX file/);
-  rejects(() => parseIdx(bad((b) => { b[2] = 0x07; }), 'a.idx'), /^a\.idx: unknown IDX element type 0x07 \(expected 0x08 ubyte, 0x09 byte, 0x0B int16, 0x0C int32, 0x0D float32 or 0x0E float64\)$/);
-  rejects(() => parseIdx(bad((b) => { b[3] = 0; }), 'a.idx'), /^a\.idx: IDX header declares 0 dimensions/);
+  const bad = (patch: (b: Buffer) => void) => {
+    const b = Buffer.from(good);
+    patch(b);
+    return b;
+  };
+  rejects(
+    () =>
+      parseIdx(
+        bad((b) => {
+          b[0] = 0x50;
+          b[1] = 0x4b;
+        }),
+        'a.idx',
+      ),
+    /^a\.idx: not an IDX file \(expected the first two bytes 00 00, found 50 4B\)$/,
+  );
+  rejects(
+    () =>
+      parseIdx(
+        bad((b) => {
+          b[1] = 1;
+        }),
+        'a.idx',
+      ),
+    /^a\.idx: not an IDX file/,
+  );
+  rejects(
+    () =>
+      parseIdx(
+        bad((b) => {
+          b[2] = 0x07;
+        }),
+        'a.idx',
+      ),
+    /^a\.idx: unknown IDX element type 0x07 \(expected 0x08 ubyte, 0x09 byte, 0x0B int16, 0x0C int32, 0x0D float32 or 0x0E float64\)$/,
+  );
+  rejects(
+    () =>
+      parseIdx(
+        bad((b) => {
+          b[3] = 0;
+        }),
+        'a.idx',
+      ),
+    /^a\.idx: IDX header declares 0 dimensions/,
+  );
   rejects(() => parseIdx(good.subarray(0, 10), 'a.idx'), /^a\.idx: truncated IDX header \(2 dimensions need 12 header bytes, found 10\)$/);
-  rejects(() => parseIdx(good.subarray(0, 3), 'a.idx'), /^a\.idx: too short for an IDX file \(the header needs at least 4 bytes, found 3\)$/);
+  rejects(
+    () => parseIdx(good.subarray(0, 3), 'a.idx'),
+    /^a\.idx: too short for an IDX file \(the header needs at least 4 bytes, found 3\)$/,
+  );
   rejects(() => parseIdx(Buffer.alloc(0), 'a.idx'), /^a\.idx: too short for an IDX file/);
-  rejects(() => parseIdx(good.subarray(0, good.length - 1), 'a.idx'), /^a\.idx: truncated IDX data \(shape \(2, 3\) of ubyte needs 6 bytes after the 12-byte header, found 5\)$/);
-  rejects(() => parseIdx(Buffer.concat([good, Buffer.from([0, 0, 0])]), 'a.idx'), /^a\.idx: 3 trailing bytes after the IDX data \(shape \(2, 3\) of ubyte needs 6 bytes after the 12-byte header, found 9\)$/);
-  rejects(() => parseIdx(buildIdx(0x0e, [2], Buffer.alloc(12)), 'f.idx'), /^f\.idx: truncated IDX data \(shape \(2,\) of float64 needs 16 bytes/);
+  rejects(
+    () => parseIdx(good.subarray(0, good.length - 1), 'a.idx'),
+    /^a\.idx: truncated IDX data \(shape \(2, 3\) of ubyte needs 6 bytes after the 12-byte header, found 5\)$/,
+  );
+  rejects(
+    () => parseIdx(Buffer.concat([good, Buffer.from([0, 0, 0])]), 'a.idx'),
+    /^a\.idx: 3 trailing bytes after the IDX data \(shape \(2, 3\) of ubyte needs 6 bytes after the 12-byte header, found 9\)$/,
+  );
+  rejects(
+    () => parseIdx(buildIdx(0x0e, [2], Buffer.alloc(12)), 'f.idx'),
+    /^f\.idx: truncated IDX data \(shape \(2,\) of float64 needs 16 bytes/,
+  );
   // The checks apply after decompression too.
   rejects(() => parseIdx(zlib.gzipSync(good.subarray(0, 15)), 'a.idx.gz'), /^a\.idx\.gz: truncated IDX data/);
 });
@@ -111,7 +187,11 @@ test('readIdx reads files, with clear errors for missing or unreadable ones', ()
 });
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
-const REF = { t10k0: [1, 0, 0, 0, 98, 136, 110, 109], t10k9999: [71, 65, 60, 49, 53, 86, 50, 0], t10kLabels: [9, 2, 1, 1, 6, 1, 4, 6, 5, 7] };
+const REF = {
+  t10k0: [1, 0, 0, 0, 98, 136, 110, 109],
+  t10k9999: [71, 65, 60, 49, 53, 86, 50, 0],
+  t10kLabels: [9, 2, 1, 1, 6, 1, 4, 6, 5, 7],
+};
 
 if (!hasFashionMnist) {
   console.log(`  skipped: the real Fashion-MNIST t10k files (${FASHION} not found; apt-get install -y dataset-fashion-mnist)`);

@@ -16,7 +16,8 @@ function buildNpy(dict: string, data: Buffer | Uint8Array, major = 1): Buffer {
   const header = Buffer.concat([body, Buffer.alloc(padding, 0x20), Buffer.from('\n')]);
   const start = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
   const length = Buffer.alloc(prefix - 8);
-  if (major === 1) length.writeUInt16LE(header.length); else length.writeUInt32LE(header.length);
+  if (major === 1) length.writeUInt16LE(header.length);
+  else length.writeUInt32LE(header.length);
   return Buffer.concat([start, length, header, Buffer.from(data)]);
 }
 
@@ -30,7 +31,10 @@ test('round trip is bit-exact for special values and shapes (), (0,), (3,), (2,3
     tensor([], new Float64Array([-0])),
     tensor([0]),
     tensor([3], new Float64Array([NaN, -0, 5e-324])),
-    tensor([2, 3, 4], Float64Array.from({ length: 24 }, (_, i) => specials[i % specials.length] * (i + 1))),
+    tensor(
+      [2, 3, 4],
+      Float64Array.from({ length: 24 }, (_, i) => specials[i % specials.length] * (i + 1)),
+    ),
   ];
   for (const t of cases) {
     const bytes = serializeNpy(t);
@@ -83,7 +87,12 @@ test('big-endian, float32/float16 and integer/bool dtypes convert exactly', () =
   f4.writeFloatBE(-3.25, 4);
   assert.equal(Array.from(parseNpy(buildNpy(dict('<f4', '(1,)'), f4.subarray(0, 4))).data), [Math.fround(0.1)]);
   assert.equal(Array.from(parseNpy(buildNpy(dict('>f4', '(1,)'), f4.subarray(4))).data), [-3.25]);
-  assert.equal(Array.from(parseNpy(buildNpy(dict('<f2', '(4,)'), Buffer.from([0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x7c]))).data), [1, -2, 2 ** -24, Infinity]);
+  assert.equal(Array.from(parseNpy(buildNpy(dict('<f2', '(4,)'), Buffer.from([0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x7c]))).data), [
+    1,
+    -2,
+    2 ** -24,
+    Infinity,
+  ]);
   const i8 = Buffer.alloc(24);
   i8.writeBigInt64LE(-(2n ** 53n), 0);
   i8.writeBigInt64LE(2n ** 60n, 8); // beyond 2^53 but exactly representable
@@ -135,11 +144,20 @@ test('malformed files are rejected with a one-line message naming the problem', 
   rejects(() => parseNpy(buildNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': 1}", eight)), /exactly the keys/);
   rejects(() => parseNpy(buildNpy(dict('<f8', '(1,)', '1'), eight)), /fortran_order must be True or False/);
   for (const descr of ['<c16', '|O', '<U5', '|S3', '<M8[ns]', 'float64']) {
-    rejects(() => parseNpy(buildNpy(dict(descr, '(1,)'), Buffer.alloc(64))), new RegExp(`unsupported dtype '${descr.replace(/[[\]|]/g, '\\$&')}'`));
+    rejects(
+      () => parseNpy(buildNpy(dict(descr, '(1,)'), Buffer.alloc(64))),
+      new RegExp(`unsupported dtype '${descr.replace(/[[\]|]/g, '\\$&')}'`),
+    );
   }
-  rejects(() => parseNpy(buildNpy("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", eight)), /unsupported dtype \[\["a","<f8"\]\] \(structured/);
+  rejects(
+    () => parseNpy(buildNpy("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", eight)),
+    /unsupported dtype \[\["a","<f8"\]\] \(structured/,
+  );
   rejects(() => parseNpy(buildNpy(dict('|f8', '(1,)'), eight)), /dtype '\|f8' has no byte order/);
-  rejects(() => parseNpy(buildNpy(dict('<f8', '(2, 3)'), Buffer.alloc(40)), 'w.npy'), /^w\.npy: truncated \.npy data \(shape \(2, 3\) of '<f8' needs 48 bytes, found 40\)$/);
+  rejects(
+    () => parseNpy(buildNpy(dict('<f8', '(2, 3)'), Buffer.alloc(40)), 'w.npy'),
+    /^w\.npy: truncated \.npy data \(shape \(2, 3\) of '<f8' needs 48 bytes, found 40\)$/,
+  );
   rejects(() => parseNpy(buildNpy(dict('<f8', '(-3, 4)'), eight)), /shape must be a tuple of non-negative integers, found \[-3,4\]/);
   rejects(() => parseNpy(buildNpy(dict('<f8', '3'), eight)), /shape must be a tuple/);
   rejects(() => parseNpy(buildNpy(dict('<f8', '(1.5,)'), eight)), /unparsable \.npy header/);
@@ -153,7 +171,10 @@ test('malformed files are rejected with a one-line message naming the problem', 
 
 test('serializeNpy rejects tensors whose data does not fit the shape', () => {
   rejects(() => serializeNpy({ data: new Float64Array(5), shape: [2, 3] }), /^serializeNpy: data of length 5 does not fit shape \(2, 3\)$/);
-  rejects(() => serializeNpy({ data: new Float64Array(0), shape: [-1] }), /^serializeNpy: shape \[-1\] is not a list of non-negative integers$/);
+  rejects(
+    () => serializeNpy({ data: new Float64Array(0), shape: [-1] }),
+    /^serializeNpy: shape \[-1\] is not a list of non-negative integers$/,
+  );
 });
 
 test('readNpy/writeNpy go through the file system with clear errors', () => {
@@ -173,7 +194,10 @@ test('readNpy/writeNpy go through the file system with clear errors', () => {
 
 test('a deeply nested header is a one-line error, not a stack overflow', () => {
   const deep = `{'descr': ${'['.repeat(100000)}${']'.repeat(100000)}, 'fortran_order': False, 'shape': (1,), }`;
-  rejects(() => parseNpy(buildNpy(deep, Buffer.alloc(8), 2), 'deep.npy'), /^deep\.npy: unparsable \.npy header \(nested more than 16 levels deep at offset \d+\)/);
+  rejects(
+    () => parseNpy(buildNpy(deep, Buffer.alloc(8), 2), 'deep.npy'),
+    /^deep\.npy: unparsable \.npy header \(nested more than 16 levels deep at offset \d+\)/,
+  );
 });
 
 test.run();

@@ -13,7 +13,6 @@ import { buildZip } from './zip';
 
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-
 const X = tensor([2, 3], new Float64Array([1, -0, NaN, Infinity, 5e-324, -1 / 3]));
 const Y = tensor([], new Float64Array([42]));
 const Z = tensor([0, 4]);
@@ -30,8 +29,27 @@ test('crc32 matches the standard check value', () => {
 });
 
 test('serializeNpz → parseNpz round trip is bit-exact, ordered and deterministic', () => {
-  const bytes = serializeNpz(new Map([['X', X], ['Y', Y], ['empty', Z], ['naïve/ünïcode', Y]]));
-  assert.ok(bytes.equals(serializeNpz(new Map([['X', X], ['Y', Y], ['empty', Z], ['naïve/ünïcode', Y]]))), 'deterministic');
+  const bytes = serializeNpz(
+    new Map([
+      ['X', X],
+      ['Y', Y],
+      ['empty', Z],
+      ['naïve/ünïcode', Y],
+    ]),
+  );
+  assert.ok(
+    bytes.equals(
+      serializeNpz(
+        new Map([
+          ['X', X],
+          ['Y', Y],
+          ['empty', Z],
+          ['naïve/ünïcode', Y],
+        ]),
+      ),
+    ),
+    'deterministic',
+  );
   const back = parseNpz(bytes, 'a.npz');
   assert.equal([...back.keys()], ['X', 'Y', 'empty', 'naïve/ünïcode']);
   assertSame(back.get('X'), X);
@@ -54,7 +72,16 @@ test('deflated entries (np.savez_compressed) and stored entries with data descri
 });
 
 test('zip64 central directory entries and end records are read', () => {
-  const back = parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X) }, { name: 'Y.npy', data: serializeNpy(Y), method: 8 }], true), 'z64.npz');
+  const back = parseNpz(
+    buildZip(
+      [
+        { name: 'X.npy', data: serializeNpy(X) },
+        { name: 'Y.npy', data: serializeNpy(Y), method: 8 },
+      ],
+      true,
+    ),
+    'z64.npz',
+  );
   assertSame(back.get('X'), X);
   assertSame(back.get('Y'), Y);
 });
@@ -71,8 +98,14 @@ test('damaged contents are rejected: bad CRC, corrupt deflate stream, missing lo
   const stored = serializeNpz({ X });
   const flipped = Buffer.from(stored);
   flipped[stored.indexOf('X.npy') + 5 + 130] ^= 0x01; // a byte inside X's float data
-  rejects(() => parseNpz(flipped, 'f.npz'), /^f\.npz: entry 'X\.npy': CRC-32 mismatch \(directory says 0x[0-9a-f]{8}, data has 0x[0-9a-f]{8}\)/);
-  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), crc: 0x12345678 }]), 'g.npz'), /entry 'X\.npy': CRC-32 mismatch \(directory says 0x12345678/);
+  rejects(
+    () => parseNpz(flipped, 'f.npz'),
+    /^f\.npz: entry 'X\.npy': CRC-32 mismatch \(directory says 0x[0-9a-f]{8}, data has 0x[0-9a-f]{8}\)/,
+  );
+  rejects(
+    () => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), crc: 0x12345678 }]), 'g.npz'),
+    /entry 'X\.npy': CRC-32 mismatch \(directory says 0x12345678/,
+  );
   const deflated = buildZip([{ name: 'X.npy', data: serializeNpy(X), method: 8 }]);
   const garbled = Buffer.from(deflated);
   garbled.fill(0xff, 40, 60);
@@ -86,11 +119,27 @@ test('non-zip input and unsupported entries are rejected', () => {
   rejects(() => parseNpz(Buffer.alloc(0), 'e.npz'), /^e\.npz: not a zip\/\.npz archive .*empty file/);
   rejects(() => parseNpz(serializeNpy(X), 'x.npy'), /^x\.npy: not a zip\/\.npz archive \(expected a zip file starting with "PK", found/);
   rejects(() => parseNpz(Buffer.from('hello world, this is plainly not a zip archive'), 't.npz'), /not a zip\/\.npz archive/);
-  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), method: 12 }]), 'b.npz'), /entry 'X\.npy' uses unsupported compression method 12 \(expected 0 = stored or 8 = deflated\)/);
+  rejects(
+    () => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), method: 12 }]), 'b.npz'),
+    /entry 'X\.npy' uses unsupported compression method 12 \(expected 0 = stored or 8 = deflated\)/,
+  );
   rejects(() => parseNpz(buildZip([{ name: 'notes.txt', data: Buffer.from('hi') }]), 'n.npz'), /entry 'notes\.txt' is not an \.npy array/);
   rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X), flags: 1 }]), 'p.npz'), /entry 'X\.npy' is encrypted/);
-  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: serializeNpy(X) }, { name: 'X.npy', data: serializeNpy(Y) }]), 'two.npz'), /entry 'X\.npy' appears twice/);
-  rejects(() => parseNpz(buildZip([{ name: 'X.npy', data: Buffer.from('not an npy payload') }]), 'q.npz'), /^q\.npz\[X\.npy\]: not an \.npy file/);
+  rejects(
+    () =>
+      parseNpz(
+        buildZip([
+          { name: 'X.npy', data: serializeNpy(X) },
+          { name: 'X.npy', data: serializeNpy(Y) },
+        ]),
+        'two.npz',
+      ),
+    /entry 'X\.npy' appears twice/,
+  );
+  rejects(
+    () => parseNpz(buildZip([{ name: 'X.npy', data: Buffer.from('not an npy payload') }]), 'q.npz'),
+    /^q\.npz\[X\.npy\]: not an \.npy file/,
+  );
 });
 
 /** Points every central-directory entry at the first local header: many names, one shared stream (a zip bomb's shape). */
@@ -107,21 +156,35 @@ function shareFirstStream(zip: Buffer): Buffer {
 
 test('decompression bombs are refused before they inflate: trailing data, shared streams, claims beyond memory', () => {
   // 16 MiB of zeros after a 4-element array deflate to ~16 KB; the entry declares them, its .npy header does not.
-  const trailing = buildZip([{ name: 'X.npy', data: Buffer.concat([serializeNpy(tensor([4], Float64Array.of(1, 2, 3, 4))), Buffer.alloc(16 << 20)]), method: 8 }]);
+  const trailing = buildZip([
+    { name: 'X.npy', data: Buffer.concat([serializeNpy(tensor([4], Float64Array.of(1, 2, 3, 4))), Buffer.alloc(16 << 20)]), method: 8 },
+  ]);
   assert.ok(trailing.length < 64 << 10, `the bomb is small: ${trailing.length} bytes`);
-  rejects(() => parseNpz(trailing, 'bomb.npz'), /^bomb\.npz: entry 'X\.npy' declares 16777376 bytes but its \.npy header describes 160 \(shape \[4\]\)$/);
+  rejects(
+    () => parseNpz(trailing, 'bomb.npz'),
+    /^bomb\.npz: entry 'X\.npy' declares 16777376 bytes but its \.npy header describes 160 \(shape \[4\]\)$/,
+  );
   const one = serializeNpy(tensor([1024], new Float64Array(1024)));
   const shared = shareFirstStream(buildZip(Array.from({ length: 8 }, (_, i) => ({ name: `a${i}.npy`, data: one, method: 8 }))));
   rejects(() => parseNpz(shared, 'shared.npz'), /^shared\.npz: entry 'a\d\.npy' overlaps entry 'a\d\.npy' \(entries sharing bytes/);
   // A header claiming 2^40 doubles, with data that deflate to nothing: refused from the header alone.
   const claim = npyBytes('<f8', [2 ** 40], Buffer.alloc(8));
-  rejects(() => parseNpz(buildZip([{ name: 'H.npy', data: claim, method: 8 }]), 'huge.npz'), /^huge\.npz: entry 'H\.npy' declares 136 bytes but its \.npy header describes 8796093022336/);
-  rejects(() => parseNpz(serializeNpz({ H: claim }), 'stored.npz'), /^stored\.npz: its arrays would need 8192\.0 GiB; this machine has [\d.]+ GiB/);
+  rejects(
+    () => parseNpz(buildZip([{ name: 'H.npy', data: claim, method: 8 }]), 'huge.npz'),
+    /^huge\.npz: entry 'H\.npy' declares 136 bytes but its \.npy header describes 8796093022336/,
+  );
+  rejects(
+    () => parseNpz(serializeNpz({ H: claim }), 'stored.npz'),
+    /^stored\.npz: its arrays would need 8192\.0 GiB; this machine has [\d.]+ GiB/,
+  );
 });
 
 test('serializeNpz rejects bad names and bad tensors', () => {
   rejects(() => serializeNpz({ '': X }), /^serializeNpz: array names must be non-empty strings/);
-  rejects(() => serializeNpz({ bad: { data: new Float64Array(2), shape: [3] } }), /^serializeNpy: data of length 2 does not fit shape \(3,\)$/);
+  rejects(
+    () => serializeNpz({ bad: { data: new Float64Array(2), shape: [3] } }),
+    /^serializeNpy: data of length 2 does not fit shape \(3,\)$/,
+  );
 });
 
 test('readNpz/writeNpz use the file system with clear errors', () => {

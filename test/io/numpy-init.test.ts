@@ -16,10 +16,18 @@ import { hasNumpy, ulpDistance } from '../util';
 
 /** Each case: a model and seed; the python below draws `rs.standard_normal(shape) * std` per parameter in specs order. */
 const CASES: { name: string; config: ModelConfig; seed: number }[] = [
-  ...[0, 1, 2, 3, 4].map((seed) => ({ name: `warmup n=1000 seed ${seed}`, seed, config: cfg({ kind: 'warmup', width: 1000, inputDim: 1 }) })),
+  ...[0, 1, 2, 3, 4].map((seed) => ({
+    name: `warmup n=1000 seed ${seed}`,
+    seed,
+    config: cfg({ kind: 'warmup', width: 1000, inputDim: 1 }),
+  })),
   { name: 'linear n=300 d=8', seed: 7, config: cfg({ kind: 'linear', width: 300, inputDim: 8 }) },
   { name: 'mlp ntk depth 2 width 64', seed: 42, config: cfg({ kind: 'mlp', width: 64, depth: 2, inputDim: 8, outputs: 3 }) },
-  { name: 'mlp standard σw=√2 σb=0.5', seed: 2 ** 32 - 1, config: cfg({ kind: 'mlp', width: 50, depth: 3, inputDim: 10, outputs: 2, param: 'standard', sigmaB: 0.5 }) },
+  {
+    name: 'mlp standard σw=√2 σb=0.5',
+    seed: 2 ** 32 - 1,
+    config: cfg({ kind: 'mlp', width: 50, depth: 3, inputDim: 10, outputs: 2, param: 'standard', sigmaB: 0.5 }),
+  },
 ];
 
 function cfg(c: Partial<ModelConfig>): ModelConfig {
@@ -57,22 +65,29 @@ if (!hasNumpy) {
       assert.is(py.status, 0, py.stderr);
       const b = fs.readFileSync(path.join(dir, 'out.bin'));
       const numpy = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-      let offset = 0, total = 0, equal = 0, worst = 0;
+      let offset = 0,
+        total = 0,
+        equal = 0,
+        worst = 0;
       for (const c of CASES) {
         const ours = initParams(makeModel(c.config), c.seed);
-        let same = 0, max = 0;
-        for (const p of ours) for (const x of p.data) {
-          const y = numpy[offset++];
-          if (Object.is(x, y)) same++;
-          else max = Math.max(max, ulpDistance(x, y));
-        }
+        let same = 0,
+          max = 0;
+        for (const p of ours)
+          for (const x of p.data) {
+            const y = numpy[offset++];
+            if (Object.is(x, y)) same++;
+            else max = Math.max(max, ulpDistance(x, y));
+          }
         const size = ours.reduce((a, p) => a + p.data.length, 0);
         console.log(`  ${c.name}: ${same === size ? 'bit-exact' : `${size - same} of ${size} differ, max ${max} ulp`}`);
         assert.ok(max <= 2, `${c.name}: ${max} ulp`);
-        total += size; equal += same; worst = Math.max(worst, max);
+        total += size;
+        equal += same;
+        worst = Math.max(worst, max);
       }
       assert.is(offset, numpy.length, 'same number of parameters');
-      console.log(`  all: ${equal} of ${total} bit-equal (${(100 * equal / total).toFixed(3)}%), max ${worst} ulp`);
+      console.log(`  all: ${equal} of ${total} bit-equal (${((100 * equal) / total).toFixed(3)}%), max ${worst} ulp`);
       assert.ok(equal >= 0.999 * total, `${total - equal} entries differ`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,13 @@
 import * as zlib from 'zlib';
 import { crc32 } from '../../src/io/npz';
 
-export interface ZipEntry { name: string; data: Buffer; method?: number; crc?: number; flags?: number }
+export interface ZipEntry {
+  name: string;
+  data: Buffer;
+  method?: number;
+  crc?: number;
+  flags?: number;
+}
 
 /**
  * A minimal independent zip writer for tests. Like numpy's zipfile streaming, local headers carry zero sizes

@@ -24,20 +24,22 @@ function strided(N: number, stride: number, pad: number): { buf: Float64Array; o
 }
 
 test('ddot matches a naive loop for all stride/offset/size combinations', () => {
-  for (const N of SIZES) for (const sx of STRIDES) for (const sy of STRIDES) {
-    const x = strided(N, sx, 2);
-    const y = strided(N, sy, 3);
-    let ref = 0;
-    let mag = 0;
-    for (let i = 0; i < N; i++) {
-      ref += x.vals[i] * y.vals[i];
-      mag += Math.abs(x.vals[i] * y.vals[i]);
-    }
-    const got = ddot(N, x.buf, sx, x.off, y.buf, sy, y.off);
-    const err = mag === 0 ? Math.abs(got) : Math.abs(got - ref) / mag;
-    track(FILE, 'ddot rel err', err);
-    assert.ok(err <= TOL, `ddot N=${N} sx=${sx} sy=${sy}: err ${err}`);
-  }
+  for (const N of SIZES)
+    for (const sx of STRIDES)
+      for (const sy of STRIDES) {
+        const x = strided(N, sx, 2);
+        const y = strided(N, sy, 3);
+        let ref = 0;
+        let mag = 0;
+        for (let i = 0; i < N; i++) {
+          ref += x.vals[i] * y.vals[i];
+          mag += Math.abs(x.vals[i] * y.vals[i]);
+        }
+        const got = ddot(N, x.buf, sx, x.off, y.buf, sy, y.off);
+        const err = mag === 0 ? Math.abs(got) : Math.abs(got - ref) / mag;
+        track(FILE, 'ddot rel err', err);
+        assert.ok(err <= TOL, `ddot N=${N} sx=${sx} sy=${sy}: err ${err}`);
+      }
 });
 
 test('ddot gives the same bits for unit and non-unit strides', () => {
@@ -50,49 +52,55 @@ test('ddot gives the same bits for unit and non-unit strides', () => {
 });
 
 test('daxpy matches y + alpha x and leaves gaps untouched', () => {
-  for (const N of SIZES) for (const sx of STRIDES) for (const sy of STRIDES) for (const alpha of [0, 1, -0.7]) {
-    const x = strided(N, sx, 1);
-    const y = strided(N, sy, 2);
-    const before = y.buf.slice();
-    daxpy(N, alpha, x.buf, sx, x.off, y.buf, sy, y.off);
-    const touched = new Set<number>();
-    for (let i = 0; i < N; i++) {
-      const idx = y.off + i * sy;
-      touched.add(idx);
-      const ref = y.vals[i] + alpha * x.vals[i];
-      const err = Math.abs(y.buf[idx] - ref) / (Math.abs(y.vals[i]) + Math.abs(alpha * x.vals[i]) || 1);
-      track(FILE, 'daxpy rel err', err);
-      assert.ok(err <= TOL, `daxpy N=${N} sx=${sx} sy=${sy} alpha=${alpha}`);
-    }
-    for (let i = 0; i < before.length; i++) if (!touched.has(i)) assert.is(y.buf[i], before[i]);
-  }
+  for (const N of SIZES)
+    for (const sx of STRIDES)
+      for (const sy of STRIDES)
+        for (const alpha of [0, 1, -0.7]) {
+          const x = strided(N, sx, 1);
+          const y = strided(N, sy, 2);
+          const before = y.buf.slice();
+          daxpy(N, alpha, x.buf, sx, x.off, y.buf, sy, y.off);
+          const touched = new Set<number>();
+          for (let i = 0; i < N; i++) {
+            const idx = y.off + i * sy;
+            touched.add(idx);
+            const ref = y.vals[i] + alpha * x.vals[i];
+            const err = Math.abs(y.buf[idx] - ref) / (Math.abs(y.vals[i]) + Math.abs(alpha * x.vals[i]) || 1);
+            track(FILE, 'daxpy rel err', err);
+            assert.ok(err <= TOL, `daxpy N=${N} sx=${sx} sy=${sy} alpha=${alpha}`);
+          }
+          for (let i = 0; i < before.length; i++) if (!touched.has(i)) assert.is(y.buf[i], before[i]);
+        }
 });
 
 test('dscal matches alpha x on strided vectors', () => {
-  for (const N of SIZES) for (const s of STRIDES) for (const alpha of [0, 1, 2.5, -1e-3]) {
-    const x = strided(N, s, 2);
-    const before = x.buf.slice();
-    dscal(N, alpha, x.buf, s, x.off);
-    const touched = new Set<number>();
-    for (let i = 0; i < N; i++) {
-      const idx = x.off + i * s;
-      touched.add(idx);
-      assert.is(x.buf[idx], alpha * x.vals[i]);
-    }
-    for (let i = 0; i < before.length; i++) if (!touched.has(i)) assert.is(x.buf[i], before[i]);
-  }
+  for (const N of SIZES)
+    for (const s of STRIDES)
+      for (const alpha of [0, 1, 2.5, -1e-3]) {
+        const x = strided(N, s, 2);
+        const before = x.buf.slice();
+        dscal(N, alpha, x.buf, s, x.off);
+        const touched = new Set<number>();
+        for (let i = 0; i < N; i++) {
+          const idx = x.off + i * s;
+          touched.add(idx);
+          assert.is(x.buf[idx], alpha * x.vals[i]);
+        }
+        for (let i = 0; i < before.length; i++) if (!touched.has(i)) assert.is(x.buf[i], before[i]);
+      }
 });
 
 test('dnrm2 matches sqrt(sum x²) at ordinary scales', () => {
-  for (const N of SIZES) for (const s of STRIDES) {
-    const x = strided(N, s, 1);
-    let ss = 0;
-    for (let i = 0; i < N; i++) ss += x.vals[i] * x.vals[i];
-    const got = dnrm2(N, x.buf, s, x.off);
-    const err = ss === 0 ? got : Math.abs(got - Math.sqrt(ss)) / Math.sqrt(ss);
-    track(FILE, 'dnrm2 rel err', err);
-    assert.ok(err <= TOL, `dnrm2 N=${N} s=${s}: err ${err}`);
-  }
+  for (const N of SIZES)
+    for (const s of STRIDES) {
+      const x = strided(N, s, 1);
+      let ss = 0;
+      for (let i = 0; i < N; i++) ss += x.vals[i] * x.vals[i];
+      const got = dnrm2(N, x.buf, s, x.off);
+      const err = ss === 0 ? got : Math.abs(got - Math.sqrt(ss)) / Math.sqrt(ss);
+      track(FILE, 'dnrm2 rel err', err);
+      assert.ok(err <= TOL, `dnrm2 N=${N} s=${s}: err ${err}`);
+    }
 });
 
 test('dnrm2 neither overflows near 1e300 nor underflows near 1e-300', () => {
@@ -124,7 +132,16 @@ test('dnrm2 neither overflows near 1e300 nor underflows near 1e-300', () => {
 });
 
 /** Naive y = alpha op(A) x + beta y on logical (unstrided) data; A is M×N row-major. */
-function gemvRef(trans: boolean, M: number, N: number, alpha: number, A: Float64Array, x: Float64Array, beta: number, y: Float64Array): { y: Float64Array; mag: Float64Array } {
+function gemvRef(
+  trans: boolean,
+  M: number,
+  N: number,
+  alpha: number,
+  A: Float64Array,
+  x: Float64Array,
+  beta: number,
+  y: Float64Array,
+): { y: Float64Array; mag: Float64Array } {
   const nOut = trans ? N : M;
   const nRed = trans ? M : N;
   const out = new Float64Array(nOut);
@@ -145,34 +162,60 @@ function gemvRef(trans: boolean, M: number, N: number, alpha: number, A: Float64
 
 /** Maps this file's layout names onto the shared `storeMatrix` layouts. */
 function layout(M: number, N: number, A: Float64Array, kind: string): { buf: Float64Array; s1: number; s2: number; off: number } {
-  const map: Record<string, Layout> = { rowmajor: 'row', 'rowmajor-lda': 'row-lda', colmajor: 'col', 'colmajor-lda': 'col-lda', negative: 'neg' };
+  const map: Record<string, Layout> = {
+    rowmajor: 'row',
+    'rowmajor-lda': 'row-lda',
+    colmajor: 'col',
+    'colmajor-lda': 'col-lda',
+    negative: 'neg',
+  };
   return storeMatrix(M, N, A, map[kind]);
 }
 
 test('dgemv matches a naive loop for both transposes, layouts, strides, alpha/beta', () => {
-  const dims = [[0, 3], [3, 0], [1, 1], [3, 5], [7, 4], [17, 33], [64, 9]];
-  for (const [M, N] of dims) for (const trans of [false, true]) for (const kind of ['rowmajor', 'rowmajor-lda', 'colmajor', 'colmajor-lda', 'negative'])
-    for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25], [0, 3]]) for (const sx of [1, -2]) for (const sy of [1, 3]) {
-      const A = randomArray(M * N, next);
-      const L = layout(M, N, A, kind);
-      const nOut = trans ? N : M;
-      const nRed = trans ? M : N;
-      const x = strided(nRed, sx, 1);
-      const y = strided(nOut, sy, 2);
-      if (beta === 0) for (let i = 0; i < nOut; i++) y.buf[y.off + i * sy] = NaN; // beta = 0 must ignore NaN
-      const ref = gemvRef(trans, M, N, alpha, A, x.vals, beta, y.vals);
-      const before = y.buf.slice();
-      dgemv(trans, M, N, alpha, L.buf, L.s1, L.s2, L.off, x.buf, sx, x.off, beta, y.buf, sy, y.off);
-      const touched = new Set<number>();
-      for (let o = 0; o < nOut; o++) {
-        const idx = y.off + o * sy;
-        touched.add(idx);
-        const err = Math.abs(y.buf[idx] - ref.y[o]) / (ref.mag[o] || 1);
-        track(FILE, 'dgemv rel err', err);
-        assert.ok(err <= TOL, `dgemv M=${M} N=${N} trans=${trans} ${kind} alpha=${alpha} beta=${beta}: ${y.buf[idx]} vs ${ref.y[o]}`);
-      }
-      for (let i = 0; i < before.length; i++) if (!touched.has(i)) assert.ok(Object.is(y.buf[i], before[i]));
-    }
+  const dims = [
+    [0, 3],
+    [3, 0],
+    [1, 1],
+    [3, 5],
+    [7, 4],
+    [17, 33],
+    [64, 9],
+  ];
+  for (const [M, N] of dims)
+    for (const trans of [false, true])
+      for (const kind of ['rowmajor', 'rowmajor-lda', 'colmajor', 'colmajor-lda', 'negative'])
+        for (const [alpha, beta] of [
+          [1, 0],
+          [0.5, 1],
+          [-2, 0.25],
+          [0, 3],
+        ])
+          for (const sx of [1, -2])
+            for (const sy of [1, 3]) {
+              const A = randomArray(M * N, next);
+              const L = layout(M, N, A, kind);
+              const nOut = trans ? N : M;
+              const nRed = trans ? M : N;
+              const x = strided(nRed, sx, 1);
+              const y = strided(nOut, sy, 2);
+              if (beta === 0) for (let i = 0; i < nOut; i++) y.buf[y.off + i * sy] = NaN; // beta = 0 must ignore NaN
+              const ref = gemvRef(trans, M, N, alpha, A, x.vals, beta, y.vals);
+              const before = y.buf.slice();
+              dgemv(trans, M, N, alpha, L.buf, L.s1, L.s2, L.off, x.buf, sx, x.off, beta, y.buf, sy, y.off);
+              const touched = new Set<number>();
+              for (let o = 0; o < nOut; o++) {
+                const idx = y.off + o * sy;
+                touched.add(idx);
+                const err = Math.abs(y.buf[idx] - ref.y[o]) / (ref.mag[o] || 1);
+                track(FILE, 'dgemv rel err', err);
+                assert.ok(
+                  err <= TOL,
+                  `dgemv M=${M} N=${N} trans=${trans} ${kind} alpha=${alpha} beta=${beta}: ${y.buf[idx]} vs ${ref.y[o]}`,
+                );
+              }
+              for (let i = 0; i < before.length; i++) if (!touched.has(i)) assert.ok(Object.is(y.buf[i], before[i]));
+            }
 });
 
 test('dgemv: alpha = 0 does not read A (NaN in A ignored), beta scales y', () => {

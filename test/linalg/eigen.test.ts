@@ -12,17 +12,19 @@ const next = rng(777);
 /** Residual ‖AV − VΛ‖_F / ‖A‖_F and orthogonality error max|VᵀV − I|. */
 function check(n: number, A: Float64Array, values: Float64Array, V: Float64Array): { res: number; orth: number } {
   const R = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += A[i * n + k] * V[k * n + j];
-    R[i * n + j] = s - V[i * n + j] * values[j];
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += A[i * n + k] * V[k * n + j];
+      R[i * n + j] = s - V[i * n + j] * values[j];
+    }
   let orth = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += V[k * n + i] * V[k * n + j];
-    orth = Math.max(orth, Math.abs(s - (i === j ? 1 : 0)));
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += V[k * n + i] * V[k * n + j];
+      orth = Math.max(orth, Math.abs(s - (i === j ? 1 : 0)));
+    }
   const an = frob(A) || 1;
   return { res: frob(R) / an, orth };
 }
@@ -43,33 +45,35 @@ function householder(n: number, v: Float64Array): Float64Array {
 /** Q diag(d) Qᵀ. */
 function withSpectrum(n: number, Q: Float64Array, d: number[]): Float64Array {
   const A = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += Q[i * n + k] * d[k] * Q[j * n + k];
-    A[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += Q[i * n + k] * d[k] * Q[j * n + k];
+      A[i * n + j] = s;
+    }
   // Exact symmetry, so only the spectrum's accuracy is under test.
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) A[j * n + i] = A[i * n + j];
   return A;
 }
 
 test('random symmetric matrices: residual, orthogonality, ascending order', () => {
-  for (const n of [1, 2, 5, 30, 100]) for (let rep = 0; rep < 3; rep++) {
-    const A = randomSymmetric(n, next);
-    const copy = A.slice();
-    const { values, vectors } = symmetricEigen(n, A);
-    assert.equal(Array.from(A), Array.from(copy), 'A must not be modified');
-    assertAscending(values);
-    const { res, orth } = check(n, A, values, vectors as Float64Array);
-    track(FILE, 'dense ‖AV−VΛ‖/‖A‖', res);
-    track(FILE, 'dense max|VᵀV−I|', orth);
-    assert.ok(res <= TOL * Math.max(1, Math.sqrt(n)), `n=${n}: residual ${res}`);
-    assert.ok(orth <= TOL, `n=${n}: orthogonality ${orth}`);
-    // Values without vectors are the same numbers (the rotations never feed back into d).
-    const noVec = symmetricEigen(n, A, false);
-    assert.is(noVec.vectors, undefined);
-    for (let i = 0; i < n; i++) assert.ok(Object.is(noVec.values[i], values[i]), `n=${n}: values differ without vectors`);
-  }
+  for (const n of [1, 2, 5, 30, 100])
+    for (let rep = 0; rep < 3; rep++) {
+      const A = randomSymmetric(n, next);
+      const copy = A.slice();
+      const { values, vectors } = symmetricEigen(n, A);
+      assert.equal(Array.from(A), Array.from(copy), 'A must not be modified');
+      assertAscending(values);
+      const { res, orth } = check(n, A, values, vectors as Float64Array);
+      track(FILE, 'dense ‖AV−VΛ‖/‖A‖', res);
+      track(FILE, 'dense max|VᵀV−I|', orth);
+      assert.ok(res <= TOL * Math.max(1, Math.sqrt(n)), `n=${n}: residual ${res}`);
+      assert.ok(orth <= TOL, `n=${n}: orthogonality ${orth}`);
+      // Values without vectors are the same numbers (the rotations never feed back into d).
+      const noVec = symmetricEigen(n, A, false);
+      assert.is(noVec.vectors, undefined);
+      for (let i = 0; i < n; i++) assert.ok(Object.is(noVec.values[i], values[i]), `n=${n}: values differ without vectors`);
+    }
 });
 
 test('known spectra: diagonal matrix and Q diag(d) Qᵀ with a Householder Q', () => {

@@ -63,18 +63,39 @@ export function frob(x: Float64Array): number {
 
 /** Memory layouts used to store a logical row-major matrix with non-trivial strides. */
 export const LAYOUTS = ['row', 'row-lda', 'col', 'col-lda', 'neg'] as const;
-export type Layout = typeof LAYOUTS[number];
+export type Layout = (typeof LAYOUTS)[number];
 
 /**
  * Stores the logical R×C row-major matrix A in a fresh buffer with the given layout (padding is NaN, so a
  * stray read shows up); returns the buffer, strides and offset such that A[i,j] = buf[off + i·s1 + j·s2].
  */
-export function storeMatrix(R: number, C: number, A: Float64Array, kind: Layout): { buf: Float64Array; s1: number; s2: number; off: number } {
-  let s1 = C, s2 = 1, off = 0, len = R * C;
-  if (kind === 'row-lda') { s1 = C + 5; off = 3; len = 3 + R * (C + 5); }
-  else if (kind === 'col') { s1 = 1; s2 = R; }
-  else if (kind === 'col-lda') { s1 = 1; s2 = R + 2; off = 1; len = 1 + C * (R + 2); }
-  else if (kind === 'neg') { s1 = -C; s2 = -1; off = R * C - 1; }
+export function storeMatrix(
+  R: number,
+  C: number,
+  A: Float64Array,
+  kind: Layout,
+): { buf: Float64Array; s1: number; s2: number; off: number } {
+  let s1 = C,
+    s2 = 1,
+    off = 0,
+    len = R * C;
+  if (kind === 'row-lda') {
+    s1 = C + 5;
+    off = 3;
+    len = 3 + R * (C + 5);
+  } else if (kind === 'col') {
+    s1 = 1;
+    s2 = R;
+  } else if (kind === 'col-lda') {
+    s1 = 1;
+    s2 = R + 2;
+    off = 1;
+    len = 1 + C * (R + 2);
+  } else if (kind === 'neg') {
+    s1 = -C;
+    s2 = -1;
+    off = R * C - 1;
+  }
   const buf = new Float64Array(Math.max(len, 1)).fill(NaN);
   for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) buf[off + i * s1 + j * s2] = A[i * C + j];
   return { buf, s1, s2, off };

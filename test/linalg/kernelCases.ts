@@ -4,10 +4,30 @@ import { dgemm } from '../../src/linalg/gemm';
 import { kernels } from '../../src/linalg/kernels';
 import { LAYOUTS, randomArray, rng, storeMatrix, transpose } from './helpers';
 
-export const ALPHA_BETA: Array<[number, number]> = [[1, 0], [1, 1], [-0.5, 2], [1.25, 0], [2, -1]];
-export const TRANS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+export const ALPHA_BETA: Array<[number, number]> = [
+  [1, 0],
+  [1, 1],
+  [-0.5, 2],
+  [1.25, 0],
+  [2, -1],
+];
+export const TRANS: Array<[boolean, boolean]> = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
 
-export interface GemmCase { tA: boolean; tB: boolean; M: number; N: number; K: number; alpha: number; beta: number; n: number }
+export interface GemmCase {
+  tA: boolean;
+  tB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  alpha: number;
+  beta: number;
+  n: number;
+}
 
 /**
  * The gemm tests' case list: all transposes, odd sizes, 5 layouts, 5 alpha/beta pairs, plus multi-block and
@@ -18,12 +38,14 @@ export function gemmCases(extra: ReadonlyArray<readonly [number, number, number]
   const out: GemmCase[] = [];
   let n = 0;
   for (const [tA, tB] of TRANS) {
-    for (const M of sizes) for (const N of sizes) for (const K of sizes) {
-      n++;
-      if (M * N * K > 7 * 17 * 33 && n % 5 !== 0) continue;
-      const [alpha, beta] = ALPHA_BETA[n % ALPHA_BETA.length];
-      out.push({ tA, tB, M, N, K, alpha, beta, n });
-    }
+    for (const M of sizes)
+      for (const N of sizes)
+        for (const K of sizes) {
+          n++;
+          if (M * N * K > 7 * 17 * 33 && n % 5 !== 0) continue;
+          const [alpha, beta] = ALPHA_BETA[n % ALPHA_BETA.length];
+          out.push({ tA, tB, M, N, K, alpha, beta, n });
+        }
     // Across K, M and N blocks, and shapes the thread split cuts by rows, by columns, and thin.
     for (const [M, N, K] of [[300, 257, 260], [70, 1030, 40], [1, 3000, 700], [3000, 2, 400], [9, 900, 300], ...extra]) {
       n++;
@@ -40,17 +62,21 @@ export function gemmCases(extra: ReadonlyArray<readonly [number, number, number]
 export function runGemm(c: GemmCase, fn: typeof dgemm = kernels.dgemm, withScale = true): { C: Float64Array; scale: Float64Array } {
   const { tA, tB, M, N, K, alpha, beta, n } = c;
   const local = rng(1000 + n);
-  const opA = randomArray(M * K, local), opB = randomArray(K * N, local), C0 = randomArray(M * N, local);
+  const opA = randomArray(M * K, local),
+    opB = randomArray(K * N, local),
+    C0 = randomArray(M * N, local);
   const A = storeMatrix(tA ? K : M, tA ? M : K, tA ? transpose(M, K, opA) : opA, LAYOUTS[n % 5]);
   const B = storeMatrix(tB ? N : K, tB ? K : N, tB ? transpose(K, N, opB) : opB, LAYOUTS[(n + 2) % 5]);
   const Cs = storeMatrix(M, N, C0, LAYOUTS[(n + 4) % 5]);
   fn(tA, tB, M, N, K, alpha, A.buf, A.s1, A.s2, A.off, B.buf, B.s1, B.s2, B.off, beta, Cs.buf, Cs.s1, Cs.s2, Cs.off);
   const scale = new Float64Array(withScale ? Cs.buf.length : 0).fill(1);
-  if (withScale) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-    let mag = 0;
-    for (let k = 0; k < K; k++) mag += Math.abs(opA[i * K + k] * opB[k * N + j]);
-    scale[Cs.off + i * Cs.s1 + j * Cs.s2] = Math.abs(beta * C0[i * N + j]) + Math.abs(alpha) * mag || 1;
-  }
+  if (withScale)
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let mag = 0;
+        for (let k = 0; k < K; k++) mag += Math.abs(opA[i * K + k] * opB[k * N + j]);
+        scale[Cs.off + i * Cs.s1 + j * Cs.s2] = Math.abs(beta * C0[i * N + j]) + Math.abs(alpha) * mag || 1;
+      }
   return { C: Cs.buf, scale };
 }
 

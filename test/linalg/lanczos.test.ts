@@ -18,12 +18,13 @@ function gram(n: number, r: number): Float64Array {
   const G = new Float64Array(n * r);
   for (let i = 0; i < G.length; i++) G[i] = normal();
   const A = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
-    let s = 0;
-    for (let p = 0; p < r; p++) s += G[i * r + p] * G[j * r + p];
-    A[i * n + j] = s;
-    A[j * n + i] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let p = 0; p < r; p++) s += G[i * r + p] * G[j * r + p];
+      A[i * n + j] = s;
+      A[j * n + i] = s;
+    }
   return A;
 }
 
@@ -64,7 +65,14 @@ test('rank-deficient operator (rank 3, k = 5): exhausted Krylov space gives exac
 
 test('n = 1: one matvec gives the eigenvalue exactly', () => {
   let calls = 0;
-  const r = lanczosTop((x, y) => { calls++; y[0] = 3.5 * x[0]; }, 1, { k: 4 });
+  const r = lanczosTop(
+    (x, y) => {
+      calls++;
+      y[0] = 3.5 * x[0];
+    },
+    1,
+    { k: 4 },
+  );
   assert.equal(Array.from(r.values), [3.5]);
   assert.is(r.iterations, 1);
   assert.is(calls, 2); // the Lanczos step + the true-residual check
@@ -78,11 +86,12 @@ test('n < k returns n values; identity (Krylov dimension 1) restarts to find k c
   const r = lanczosTop((x, y) => y.set(x), 6, { k: 3 });
   assert.equal(Array.from(r.values), [1, 1, 1]);
   assert.ok(r.converged);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < i; j++) {
-    let dot = 0;
-    for (let t = 0; t < 6; t++) dot += r.vectors[i][t] * r.vectors[j][t];
-    assert.ok(Math.abs(dot) <= 1e-14, 'restart vectors must stay orthogonal');
-  }
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < i; j++) {
+      let dot = 0;
+      for (let t = 0; t < 6; t++) dot += r.vectors[i][t] * r.vectors[j][t];
+      assert.ok(Math.abs(dot) <= 1e-14, 'restart vectors must stay orthogonal');
+    }
   const z = lanczosTop((x, y) => y.fill(0), 4, { k: 2 });
   assert.equal(Array.from(z.values), [0, 0]);
 });
@@ -98,15 +107,16 @@ test('tiny spectral gap (1e-9 relative) at the top', () => {
   let vv = 0;
   for (let i = 0; i < n; i++) vv += v[i] * v[i];
   const A = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) {
-      const qik = (i === k ? 1 : 0) - (2 * v[i] * v[k]) / vv;
-      const qjk = (j === k ? 1 : 0) - (2 * v[j] * v[k]) / vv;
-      s += qik * d[k] * qjk;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) {
+        const qik = (i === k ? 1 : 0) - (2 * v[i] * v[k]) / vv;
+        const qjk = (j === k ? 1 : 0) - (2 * v[j] * v[k]) / vv;
+        s += qik * d[k] * qjk;
+      }
+      A[i * n + j] = s;
     }
-    A[i * n + j] = s;
-  }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) A[j * n + i] = A[i * n + j];
   const r = lanczosTop(denseMatvec(n, A), n, { k: 2 });
   assert.ok(r.converged);

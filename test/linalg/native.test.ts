@@ -26,13 +26,37 @@ const available = nativeAvailable();
  * Beyond the wasm list: the gemm tests' multi-block and stdlib shapes, and shapes past OpenBLAS's threading
  * threshold (M·N·K > 2^18) that split unevenly, thinly, or like the engine's MLP layers.
  */
-const NATIVE_SHAPES: Array<[number, number, number]> = [[70, 9, 520], [130, 1030, 5], [67, 1031, 259], [5, 7, 3], [33, 17, 65], [64, 64, 64], [130, 7, 300],
-  [257, 255, 253], [1001, 97, 130], [3, 2000, 600], [256, 300, 784]];
+const NATIVE_SHAPES: Array<[number, number, number]> = [
+  [70, 9, 520],
+  [130, 1030, 5],
+  [67, 1031, 259],
+  [5, 7, 3],
+  [33, 17, 65],
+  [64, 64, 64],
+  [130, 7, 300],
+  [257, 255, 253],
+  [1001, 97, 130],
+  [3, 2000, 600],
+  [256, 300, 784],
+];
 /** Big square and MLP-like products, compared between thread counts only (their error scale is too slow to compute in JS). */
-const BIG_SHAPES: Array<[number, number, number]> = [[1024, 1024, 1024], [1023, 1025, 1027], [2048, 2048, 512], [256, 1024, 784], [784, 1024, 256], [1024, 1, 2048]];
+const BIG_SHAPES: Array<[number, number, number]> = [
+  [1024, 1024, 1024],
+  [1023, 1025, 1027],
+  [2048, 2048, 512],
+  [256, 1024, 784],
+  [784, 1024, 256],
+  [1024, 1, 2048],
+];
 
 function bigCases(): GemmCase[] {
-  return BIG_SHAPES.flatMap(([M, N, K], i) => [[false, false], [true, true], [false, true]].map(([tA, tB], j) => ({ tA, tB, M, N, K, alpha: 1, beta: j === 1 ? 0.5 : 0, n: 7000 + 3 * i + j })));
+  return BIG_SHAPES.flatMap(([M, N, K], i) =>
+    [
+      [false, false],
+      [true, true],
+      [false, true],
+    ].map(([tA, tB], j) => ({ tA, tB, M, N, K, alpha: 1, beta: j === 1 ? 0.5 : 0, n: 7000 + 3 * i + j })),
+  );
 }
 
 if (!available) {
@@ -43,7 +67,8 @@ if (!available) {
   }
 } else {
   test('native gemm agrees with js to 1e-13 on every gemm-test case, and 1 and 2 threads give the same bits', () => {
-    let worst = 0, cases = 0;
+    let worst = 0,
+      cases = 0;
     for (const c of gemmCases(NATIVE_SHAPES)) {
       const ref = runGemm(c, dgemm);
       const one = on('native', 1, () => runGemm(c, kernels.dgemm, false)).C;
@@ -67,58 +92,85 @@ if (!available) {
 
   test('native gemm edge cases: zero sizes, alpha = 0 and K = 0 leave A, B unread; beta = 0 clears NaN', () => {
     useBackend('native', 2);
-    const nanA = new Float64Array(12).fill(NaN), nanB = new Float64Array(12).fill(NaN);
+    const nanA = new Float64Array(12).fill(NaN),
+      nanB = new Float64Array(12).fill(NaN);
     const C = new Float64Array([1, 2, 3, 4]);
     kernels.dgemm(false, false, 2, 2, 3, 0, nanA, 3, 1, 0, nanB, 2, 1, 0, 2, C, 2, 1, 0);
     assert.equal(Array.from(C), [2, 4, 6, 8]);
     kernels.dgemm(false, false, 2, 2, 0, 1, nanA, 3, 1, 0, nanB, 2, 1, 0, 0.5, C, 2, 1, 0);
     assert.equal(Array.from(C), [1, 2, 3, 4]);
-    const A = randomArray(300 * 200, next), B = randomArray(200 * 100, next);
-    const Cn = new Float64Array(300 * 100).fill(NaN), Cj = new Float64Array(300 * 100);
+    const A = randomArray(300 * 200, next),
+      B = randomArray(200 * 100, next);
+    const Cn = new Float64Array(300 * 100).fill(NaN),
+      Cj = new Float64Array(300 * 100);
     kernels.dgemm(false, false, 300, 100, 200, 1, A, 200, 1, 0, B, 100, 1, 0, 0, Cn, 100, 1, 0);
     dgemm(false, false, 300, 100, 200, 1, A, 200, 1, 0, B, 100, 1, 0, 0, Cj, 100, 1, 0);
-    assert.ok(Cn.every((v, i) => Math.abs(v - Cj[i]) <= TOL * 200), 'beta = 0 must overwrite NaN in C');
+    assert.ok(
+      Cn.every((v, i) => Math.abs(v - Cj[i]) <= TOL * 200),
+      'beta = 0 must overwrite NaN in C',
+    );
     const untouched = new Float64Array([7, 8]);
     kernels.dgemm(false, false, 0, 2, 3, 1, nanA, 3, 1, 0, nanB, 2, 1, 0, 0, untouched, 2, 1, 0);
     kernels.dgemm(true, true, 2, 0, 3, 1, nanA, 3, 1, 0, nanB, 2, 1, 0, 0, untouched, 2, 1, 0);
     assert.equal(Array.from(untouched), [7, 8]);
     // A stride that leaves the array is refused, not followed into other memory.
-    const short = new Float64Array(99), C10 = new Float64Array(100);
-    assert.throws(() => kernels.dgemm(false, false, 10, 10, 10, 1, short, 10, 1, 0, short, 10, 1, 0, 0, C10, 10, 1, 0), /outside the array/);
+    const short = new Float64Array(99),
+      C10 = new Float64Array(100);
+    assert.throws(
+      () => kernels.dgemm(false, false, 10, 10, 10, 1, short, 10, 1, 0, short, 10, 1, 0, 0, C10, 10, 1, 0),
+      /outside the array/,
+    );
     assert.throws(() => kernels.dgemm(false, false, 10, 10, 10, 1, C10, 10, 1, 0, C10, 10, 1, 0, 0, short, 10, 1, 0), /outside the array/);
     assert.throws(() => kernels.ddot(1000, new Float64Array(999), 1, 0, new Float64Array(1000), 1, 0), /outside the array/);
-    assert.throws(() => kernels.dgemv(true, 300, 2, 1, new Float64Array(600), 2, 1, 1, new Float64Array(300), 1, 0, 0, new Float64Array(2), 1, 0), /outside the array/);
+    assert.throws(
+      () => kernels.dgemv(true, 300, 2, 1, new Float64Array(600), 2, 1, 1, new Float64Array(300), 1, 0, 0, new Float64Array(2), 1, 0),
+      /outside the array/,
+    );
     useBackend('native');
   });
 
   test('ddot, daxpy, dscal and dnrm2: native is bitwise js over strides, offsets and extreme scales', () => {
     useBackend('native', 2);
-    for (const N of [64, 65, 1001, 5003]) for (const [sx, sy] of [[1, 1], [2, 1], [1, -3], [-2, 2]] as const) {
-      const x = randomArray(N * 3 + 7, next), y = randomArray(N * 3 + 7, next);
-      const ox = sx < 0 ? (N - 1) * -sx + 2 : 2, oy = sy < 0 ? (N - 1) * -sy + 1 : 1;
-      assert.ok(Object.is(kernels.ddot(N, x, sx, ox, y, sy, oy), blas.ddot(N, x, sx, ox, y, sy, oy)), `ddot bits N=${N} (${sx}, ${sy})`);
-      const yn = y.slice(), yj = y.slice();
-      kernels.daxpy(N, -0.75, x, sx, ox, yn, sy, oy);
-      blas.daxpy(N, -0.75, x, sx, ox, yj, sy, oy);
-      assert.ok(sameBits(yn, yj), `daxpy bits N=${N} (${sx}, ${sy})`);
-      const xn = x.slice(), xj = x.slice();
-      kernels.dscal(N, 1.5, xn, sx, ox);
-      blas.dscal(N, 1.5, xj, sx, ox);
-      assert.ok(sameBits(xn, xj), `dscal bits N=${N} (${sx})`);
-      for (const scale of [1, 1e300, 1e-300, 1e-160]) {
-        const z = x.map((v, i) => (i % 7 === 0 ? v * 1e-310 : v * scale)); // mixes tiny values in: Blue's three accumulators
-        assert.ok(Object.is(kernels.dnrm2(N, z, sx, ox), blas.dnrm2(N, z, sx, ox)), `dnrm2 bits N=${N} scale ${scale}`);
+    for (const N of [64, 65, 1001, 5003])
+      for (const [sx, sy] of [
+        [1, 1],
+        [2, 1],
+        [1, -3],
+        [-2, 2],
+      ] as const) {
+        const x = randomArray(N * 3 + 7, next),
+          y = randomArray(N * 3 + 7, next);
+        const ox = sx < 0 ? (N - 1) * -sx + 2 : 2,
+          oy = sy < 0 ? (N - 1) * -sy + 1 : 1;
+        assert.ok(Object.is(kernels.ddot(N, x, sx, ox, y, sy, oy), blas.ddot(N, x, sx, ox, y, sy, oy)), `ddot bits N=${N} (${sx}, ${sy})`);
+        const yn = y.slice(),
+          yj = y.slice();
+        kernels.daxpy(N, -0.75, x, sx, ox, yn, sy, oy);
+        blas.daxpy(N, -0.75, x, sx, ox, yj, sy, oy);
+        assert.ok(sameBits(yn, yj), `daxpy bits N=${N} (${sx}, ${sy})`);
+        const xn = x.slice(),
+          xj = x.slice();
+        kernels.dscal(N, 1.5, xn, sx, ox);
+        blas.dscal(N, 1.5, xj, sx, ox);
+        assert.ok(sameBits(xn, xj), `dscal bits N=${N} (${sx})`);
+        for (const scale of [1, 1e300, 1e-300, 1e-160]) {
+          const z = x.map((v, i) => (i % 7 === 0 ? v * 1e-310 : v * scale)); // mixes tiny values in: Blue's three accumulators
+          assert.ok(Object.is(kernels.dnrm2(N, z, sx, ox), blas.dnrm2(N, z, sx, ox)), `dnrm2 bits N=${N} scale ${scale}`);
+        }
       }
-    }
     // Past the length where daxpy and dscal split across threads; an overlapping daxpy must stay in index order.
-    const big = 300001, bx = randomArray(big, next), by = randomArray(big, next);
-    const bn = by.slice(), bj = by.slice();
+    const big = 300001,
+      bx = randomArray(big, next),
+      by = randomArray(big, next);
+    const bn = by.slice(),
+      bj = by.slice();
     kernels.daxpy(big, 0.25, bx, 1, 0, bn, 1, 0);
     blas.daxpy(big, 0.25, bx, 1, 0, bj, 1, 0);
     kernels.dscal(big, -3, bn, 1, 0);
     blas.dscal(big, -3, bj, 1, 0);
     assert.ok(sameBits(bn, bj), 'threaded daxpy/dscal bits');
-    const shared = randomArray(big + 1, next), sj = shared.slice();
+    const shared = randomArray(big + 1, next),
+      sj = shared.slice();
     kernels.daxpy(big, 0.5, shared, 1, 0, shared, 1, 1);
     blas.daxpy(big, 0.5, sj, 1, 0, sj, 1, 1);
     assert.ok(sameBits(shared, sj), 'overlapping daxpy bits');
@@ -129,22 +181,43 @@ if (!available) {
   });
 
   test('dgemv: native within 1e-13 of js, 1 and 2 threads bitwise, over layouts; beta = 0 clears NaN; alpha = 0 leaves A unread', () => {
-    for (const trans of [false, true]) for (const [M, N] of [[137, 253], [12000, 3], [4, 9000], [130, 130], [1001, 999], [3, 4], [2049, 4097]]) {
-      for (const layout of LAYOUTS) {
-        const A = storeMatrix(M, N, randomArray(M * N, next), layout);
-        const nx = trans ? M : N, ny = trans ? N : M;
-        for (const [sx, beta] of [[1, 0.5], [-2, 0]] as const) {
-          const x = randomArray(nx * 2, next), y0 = randomArray(ny, next), ox = sx < 0 ? 2 * nx - 1 : 0;
-          if (beta === 0) y0.fill(NaN);
-          const yj = y0.slice(), y1 = y0.slice(), y2 = y0.slice();
-          blas.dgemv(trans, M, N, 1.25, A.buf, A.s1, A.s2, A.off, x, sx, ox, beta, yj, 1, 0);
-          on('native', 1, () => kernels.dgemv(trans, M, N, 1.25, A.buf, A.s1, A.s2, A.off, x, sx, ox, beta, y1, 1, 0));
-          on('native', 2, () => kernels.dgemv(trans, M, N, 1.25, A.buf, A.s1, A.s2, A.off, x, sx, ox, beta, y2, 1, 0));
-          assert.ok(sameBits(y1, y2), `dgemv 1 vs 2 threads trans=${trans} ${M}×${N} ${layout} sx=${sx}`);
-          for (let i = 0; i < ny; i++) assert.ok(Math.abs(y2[i] - yj[i]) <= TOL * (1 + Math.abs(yj[i])) * nx, `dgemv ${layout} trans=${trans} ${M}×${N}: ${y2[i]} vs ${yj[i]}`);
+    for (const trans of [false, true])
+      for (const [M, N] of [
+        [137, 253],
+        [12000, 3],
+        [4, 9000],
+        [130, 130],
+        [1001, 999],
+        [3, 4],
+        [2049, 4097],
+      ]) {
+        for (const layout of LAYOUTS) {
+          const A = storeMatrix(M, N, randomArray(M * N, next), layout);
+          const nx = trans ? M : N,
+            ny = trans ? N : M;
+          for (const [sx, beta] of [
+            [1, 0.5],
+            [-2, 0],
+          ] as const) {
+            const x = randomArray(nx * 2, next),
+              y0 = randomArray(ny, next),
+              ox = sx < 0 ? 2 * nx - 1 : 0;
+            if (beta === 0) y0.fill(NaN);
+            const yj = y0.slice(),
+              y1 = y0.slice(),
+              y2 = y0.slice();
+            blas.dgemv(trans, M, N, 1.25, A.buf, A.s1, A.s2, A.off, x, sx, ox, beta, yj, 1, 0);
+            on('native', 1, () => kernels.dgemv(trans, M, N, 1.25, A.buf, A.s1, A.s2, A.off, x, sx, ox, beta, y1, 1, 0));
+            on('native', 2, () => kernels.dgemv(trans, M, N, 1.25, A.buf, A.s1, A.s2, A.off, x, sx, ox, beta, y2, 1, 0));
+            assert.ok(sameBits(y1, y2), `dgemv 1 vs 2 threads trans=${trans} ${M}×${N} ${layout} sx=${sx}`);
+            for (let i = 0; i < ny; i++)
+              assert.ok(
+                Math.abs(y2[i] - yj[i]) <= TOL * (1 + Math.abs(yj[i])) * nx,
+                `dgemv ${layout} trans=${trans} ${M}×${N}: ${y2[i]} vs ${yj[i]}`,
+              );
+          }
         }
       }
-    }
     useBackend('native', 1);
     const y = Float64Array.of(1, 2);
     kernels.dgemv(false, 2, 3, 0, new Float64Array(6).fill(NaN), 3, 1, 0, new Float64Array(3).fill(NaN), 1, 0, 3, y, 1, 0);
@@ -154,13 +227,31 @@ if (!available) {
 
   /** A lazy-phase MLP run with λ every few steps: every loss, λ and parameter bit of it. */
   function mlpRun(): { losses: number[]; lambdas: number[]; params: Float64Array[] } {
-    const s = setup({ model: 'mlp', width: 256, depth: 2, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, outputs: 1, seed: 3, samples: 64, inputDim: 64, dataSeed: 1 });
+    const s = setup({
+      model: 'mlp',
+      width: 256,
+      depth: 2,
+      act: 'relu',
+      param: 'ntk',
+      sigmaW: Math.SQRT2,
+      sigmaB: 0,
+      outputs: 1,
+      seed: 3,
+      samples: 64,
+      inputDim: 64,
+      dataSeed: 1,
+    });
     const r = train(s.model, s.init, s.data, { lr: 0.5, steps: 12, eigEvery: 4 });
-    return { losses: r.records.map((x) => x.loss), lambdas: r.records.flatMap((x) => (x.lambda === undefined ? [] : [x.lambda])), params: r.params.map((p) => p.data) };
+    return {
+      losses: r.records.map((x) => x.loss),
+      lambdas: r.records.flatMap((x) => (x.lambda === undefined ? [] : [x.lambda])),
+      params: r.params.map((p) => p.data),
+    };
   }
 
   test('a whole MLP training run (GD steps and Lanczos λ) is bitwise the same on 1 and 2 OpenBLAS threads, and near js', () => {
-    const one = on('native', 1, mlpRun), two = on('native', 2, mlpRun);
+    const one = on('native', 1, mlpRun),
+      two = on('native', 2, mlpRun);
     assert.ok(one.lambdas.length >= 3, 'λ was measured');
     assert.ok(sameBits(Float64Array.from(one.losses), Float64Array.from(two.losses)), 'losses differ between thread counts');
     assert.ok(sameBits(Float64Array.from(one.lambdas), Float64Array.from(two.lambdas)), 'λ differs between thread counts');
@@ -185,7 +276,8 @@ if (!available) {
 
 test('the native buffer pool reuses freed arrays by exact length, zeroed, and never holds more than the live high-water mark', () => {
   const pool = new BufferPool();
-  const a = pool.alloc(5000), b = pool.alloc(8000);
+  const a = pool.alloc(5000),
+    b = pool.alloc(8000);
   a.fill(3);
   assert.is(pool.live, 13000 * 8);
   pool.freeView(a);
@@ -196,12 +288,16 @@ test('the native buffer pool reuses freed arrays by exact length, zeroed, and ne
   assert.is(pool.pooled, 5000 * 8);
   const c = pool.alloc(5000);
   assert.ok(c === a, 'a freed array of the same length comes back');
-  assert.ok(c.every((v) => v === 0), 'zeroed on reuse');
+  assert.ok(
+    c.every((v) => v === 0),
+    'zeroed on reuse',
+  );
   assert.ok(pool.alloc(5000) !== a, 'an array is handed out once');
   assert.ok(pool.alloc(100) !== pool.alloc(100), 'short arrays are not pooled');
   // Capacity: live + pooled never passes the most ever live; the size freed least recently makes room first.
   const q = new BufferPool();
-  const x = q.alloc(10000), y = q.alloc(20000);
+  const x = q.alloc(10000),
+    y = q.alloc(20000);
   q.freeView(x);
   q.freeView(y);
   assert.is(q.pooled, 30000 * 8);
@@ -216,7 +312,10 @@ test('the native buffer pool reuses freed arrays by exact length, zeroed, and ne
 test('the native build never fails the install: without OpenBLAS headers it prints one line and leaves no addon', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-native-'));
   try {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-native.js'), dir], { encoding: 'utf8', env: { ...process.env, CATAPULT_OPENBLAS_INCLUDE: path.join(dir, 'missing') } });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-native.js'), dir], {
+      encoding: 'utf8',
+      env: { ...process.env, CATAPULT_OPENBLAS_INCLUDE: path.join(dir, 'missing') },
+    });
     assert.is(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.is(lines.length, 1, r.stdout);

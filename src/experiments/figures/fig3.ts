@@ -31,18 +31,44 @@ export interface Fig3Options {
 }
 
 export const FIG3_DEFAULTS: Fig3Options = {
-  width: 128, depth: 3, trainSize: 1000, batch: 250, lambdaSamples: 60, seed: 0,
-  early: [0.5, 1.5, 3, 6, 10], earlySteps: 20,
-  grid: [0.5, 1, 1.5, 2, 3, 4, 6, 8, 10, 12, 14, 16, 20], physTime: 250,
-  cactDepths: [1, 2, 3], cactScan: [4, 8, 12, 16, 24, 32], relTol: 2e-2, minSteps: 50,
+  width: 128,
+  depth: 3,
+  trainSize: 1000,
+  batch: 250,
+  lambdaSamples: 60,
+  seed: 0,
+  early: [0.5, 1.5, 3, 6, 10],
+  earlySteps: 20,
+  grid: [0.5, 1, 1.5, 2, 3, 4, 6, 8, 10, 12, 14, 16, 20],
+  physTime: 250,
+  cactDepths: [1, 2, 3],
+  cactScan: [4, 8, 12, 16, 24, 32],
+  relTol: 2e-2,
+  minSteps: 50,
 };
 
 /** The paper's sizes (SM A: width 2048, batch 512); the training subset stays a subset. */
 export const FIG3_FULL: Partial<Fig3Options> = { width: 2048, trainSize: 10240, batch: 512, lambdaSamples: 250 };
 
-export interface EarlyRun { etaLambda0: number; eta: number; loss: number[]; lambda: number[]; diverged: boolean }
-export interface GridPoint { etaLambda0: number; eta: number; steps: number; lambdaEnd: number | null; diverged: boolean }
-export interface DepthCact { depth: number; lambda0: number; edge: DivergenceEdge }
+export interface EarlyRun {
+  etaLambda0: number;
+  eta: number;
+  loss: number[];
+  lambda: number[];
+  diverged: boolean;
+}
+export interface GridPoint {
+  etaLambda0: number;
+  eta: number;
+  steps: number;
+  lambdaEnd: number | null;
+  diverged: boolean;
+}
+export interface DepthCact {
+  depth: number;
+  lambda0: number;
+  edge: DivergenceEdge;
+}
 
 export interface Fig3Data {
   lambda0: number;
@@ -70,7 +96,13 @@ export function computeFig3(o: Fig3Options, progress: Progress = () => {}): Fig3
     tick(`early ${etaLabel(c)}`);
     const eta = c / inst.lambdaNtk0;
     const r = gd(inst, eta, { steps: o.earlySteps, eigEvery: 1, batchSize: o.batch, batchSeed: o.seed });
-    return { etaLambda0: c, eta, loss: r.records.map((x) => x.loss), lambda: r.records.map((x) => x.lambda ?? NaN), diverged: r.diverged !== null };
+    return {
+      etaLambda0: c,
+      eta,
+      loss: r.records.map((x) => x.loss),
+      lambda: r.records.map((x) => x.lambda ?? NaN),
+      diverged: r.diverged !== null,
+    };
   });
   const grid = o.grid.map((c): GridPoint => {
     tick(`λ at t·η = ${o.physTime}, ${etaLabel(c)}`);
@@ -91,54 +123,120 @@ export function computeFig3(o: Fig3Options, progress: Progress = () => {}): Fig3
 
 async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: RunSettings): Promise<void> {
   const lam0 = d.lambda0;
-  out.table('early', ['eta_lambda0', 'eta', 't', 'loss', 'lambda'],
-    d.early.flatMap((r) => r.loss.map((l, t) => ({ eta_lambda0: r.etaLambda0, eta: r.eta, t, loss: l, lambda: Number.isFinite(r.lambda[t]) ? r.lambda[t] : null }))),
-    { lambda0: lam0, ...o });
-  out.table('lambda_at_phys_time', ['eta_lambda0', 'eta', 'steps', 'lambda', 'diverged'],
-    d.grid.map((g) => ({ eta_lambda0: g.etaLambda0, eta: g.eta, steps: g.steps, lambda: g.lambdaEnd, diverged: String(g.diverged) })));
-  out.table('c_act', ['hidden_layers', 'lambda0', 'c_act_below', 'c_act_above', 'last_stable'],
-    d.cact.map((c) => ({ hidden_layers: c.depth, lambda0: c.lambda0, c_act_below: c.edge.edge.below, c_act_above: c.edge.edge.above, last_stable: c.edge.lastStable })));
+  out.table(
+    'early',
+    ['eta_lambda0', 'eta', 't', 'loss', 'lambda'],
+    d.early.flatMap((r) =>
+      r.loss.map((l, t) => ({
+        eta_lambda0: r.etaLambda0,
+        eta: r.eta,
+        t,
+        loss: l,
+        lambda: Number.isFinite(r.lambda[t]) ? r.lambda[t] : null,
+      })),
+    ),
+    { lambda0: lam0, ...o },
+  );
+  out.table(
+    'lambda_at_phys_time',
+    ['eta_lambda0', 'eta', 'steps', 'lambda', 'diverged'],
+    d.grid.map((g) => ({ eta_lambda0: g.etaLambda0, eta: g.eta, steps: g.steps, lambda: g.lambdaEnd, diverged: String(g.diverged) })),
+  );
+  out.table(
+    'c_act',
+    ['hidden_layers', 'lambda0', 'c_act_below', 'c_act_above', 'last_stable'],
+    d.cact.map((c) => ({
+      hidden_layers: c.depth,
+      lambda0: c.lambda0,
+      c_act_below: c.edge.edge.below,
+      c_act_above: c.edge.edge.above,
+      last_stable: c.edge.lastStable,
+    })),
+  );
   const { report } = out;
   for (const r of d.early) {
     const lamEnd = r.lambda.filter(Number.isFinite).pop() ?? NaN;
     if (r.etaLambda0 < 2) {
       const drift = Math.max(...r.lambda.filter(Number.isFinite).map((l) => Math.abs(l / lam0 - 1)));
-      report.check({ quantity: `lazy run, ${etaLabel(r.etaLambda0)}: λ_t over ${o.earlySteps} steps`, paper: 'stays at λ0 (within 5%)', measured: `max |λ_t/λ0 − 1| = ${fmt(drift)}`, pass: drift <= 0.05 });
+      report.check({
+        quantity: `lazy run, ${etaLabel(r.etaLambda0)}: λ_t over ${o.earlySteps} steps`,
+        paper: 'stays at λ0 (within 5%)',
+        measured: `max |λ_t/λ0 − 1| = ${fmt(drift)}`,
+        pass: drift <= 0.05,
+      });
     } else if (!r.diverged) {
-      report.check({ quantity: `catapult run, ${etaLabel(r.etaLambda0)}: λ after ${o.earlySteps} steps`, paper: 'falls below 2/η', measured: `λ·η = ${fmt(lamEnd * r.eta)}`, pass: lamEnd * r.eta < 2 });
+      report.check({
+        quantity: `catapult run, ${etaLabel(r.etaLambda0)}: λ after ${o.earlySteps} steps`,
+        paper: 'falls below 2/η',
+        measured: `λ·η = ${fmt(lamEnd * r.eta)}`,
+        pass: lamEnd * r.eta < 2,
+      });
     }
   }
   for (const c of d.cact) {
-    report.check({ quantity: `c_act = η_max·λ0, ${c.depth} hidden layer${c.depth > 1 ? 's' : ''}`, paper: '≈ 12 for ReLU nets (measured for 3 hidden layers)',
+    report.check({
+      quantity: `c_act = η_max·λ0, ${c.depth} hidden layer${c.depth > 1 ? 's' : ''}`,
+      paper: '≈ 12 for ReLU nets (measured for 3 hidden layers)',
       measured: `[${fmt(c.edge.edge.below)}, ${fmt(c.edge.edge.above)}]${c.edge.lastStable > c.edge.edge.above ? `; stable again up to ${fmt(c.edge.lastStable)} on the scan` : ''}`,
-      pass: c.edge.edge.below >= 8 && c.edge.edge.above <= 16 });
+      pass: c.edge.edge.below >= 8 && c.edge.edge.above <= 16,
+    });
   }
-  report.text(`${o.depth} hidden ReLU layers of width ${o.width}, NTK parameterization, σ_w = √2, σ_b = 0, MSE on one-hot targets, SGD with batch ${o.batch} `
-    + `(a fixed, seeded batch order) on a balanced ${o.trainSize}-image subset of ${d.source}. λ is the top eigenvalue of the NTK on the first `
-    + `${o.lambdaSamples} training images (Lanczos), λ0 = ${lam0}, so η_crit = 2/λ0 = ${fmt(2 / lam0)}. The paper uses width 2048, batch 512 and all of MNIST `
-    + `(η_crit = 6.25 there); ${run.full ? 'this run uses the paper-size options (`--full`)' : 'these are the CI-friendly defaults; `--full` runs width 2048, batch 512'}.`);
-  report.text('**Lazy phase at this width.** The kernel is constant only in the wide limit; at width 128 λ_t moves by tens of percent even below '
-    + 'η_crit, which is what the lazy checks above measure. The drift shrinks as the width grows (try `--width 512` or `--width 1024`); the paper uses 2048.');
-  report.text(`**c_act.** A trial at η·λ0 = c runs SGD for max(${o.minSteps}, ${o.physTime}/η) steps and counts as divergent when the loss exceeds ${DIVERGENCE_LOSS_TEXT} or stops being finite. `
-    + `Each depth is scanned over η·λ0 ∈ {${o.cactScan.join(', ')}}, then the first stable-to-divergent step is bisected to a relative width of ${o.relTol}. `
-    + 'λ0 is measured separately for each depth.');
-  const early = (key: 'loss' | 'lambda'): Series[] => d.early.map((r) => ({
-    name: `${etaLabel(r.etaLambda0)}${r.diverged ? ' (diverged)' : ''}`, x: r.loss.map((_, t) => t), y: key === 'loss' ? r.loss : r.lambda, points: key === 'lambda',
-  }));
-  await out.plot('fig3a_loss', { kind: 'line', title: '(a) early training loss (batch)', xLabel: 'step t', yLabel: 'loss', yLog: true, series: early('loss') },
-    '(a) Minibatch loss over the first steps: in the catapult phase it rises before it falls.');
-  await out.plot('fig3b_lambda', { kind: 'line', title: '(b) early top NTK eigenvalue', xLabel: 'step t', yLabel: 'λ_t', series: early('lambda') },
-    '(b) λ_t over the first steps: flat for η < 2/λ0, falling for 2/λ0 < η < c_act/λ0.');
+  report.text(
+    `${o.depth} hidden ReLU layers of width ${o.width}, NTK parameterization, σ_w = √2, σ_b = 0, MSE on one-hot targets, SGD with batch ${o.batch} ` +
+      `(a fixed, seeded batch order) on a balanced ${o.trainSize}-image subset of ${d.source}. λ is the top eigenvalue of the NTK on the first ` +
+      `${o.lambdaSamples} training images (Lanczos), λ0 = ${lam0}, so η_crit = 2/λ0 = ${fmt(2 / lam0)}. The paper uses width 2048, batch 512 and all of MNIST ` +
+      `(η_crit = 6.25 there); ${run.full ? 'this run uses the paper-size options (`--full`)' : 'these are the CI-friendly defaults; `--full` runs width 2048, batch 512'}.`,
+  );
+  report.text(
+    '**Lazy phase at this width.** The kernel is constant only in the wide limit; at width 128 λ_t moves by tens of percent even below ' +
+      'η_crit, which is what the lazy checks above measure. The drift shrinks as the width grows (try `--width 512` or `--width 1024`); the paper uses 2048.',
+  );
+  report.text(
+    `**c_act.** A trial at η·λ0 = c runs SGD for max(${o.minSteps}, ${o.physTime}/η) steps and counts as divergent when the loss exceeds ${DIVERGENCE_LOSS_TEXT} or stops being finite. ` +
+      `Each depth is scanned over η·λ0 ∈ {${o.cactScan.join(', ')}}, then the first stable-to-divergent step is bisected to a relative width of ${o.relTol}. ` +
+      'λ0 is measured separately for each depth.',
+  );
+  const early = (key: 'loss' | 'lambda'): Series[] =>
+    d.early.map((r) => ({
+      name: `${etaLabel(r.etaLambda0)}${r.diverged ? ' (diverged)' : ''}`,
+      x: r.loss.map((_, t) => t),
+      y: key === 'loss' ? r.loss : r.lambda,
+      points: key === 'lambda',
+    }));
+  await out.plot(
+    'fig3a_loss',
+    { kind: 'line', title: '(a) early training loss (batch)', xLabel: 'step t', yLabel: 'loss', yLog: true, series: early('loss') },
+    '(a) Minibatch loss over the first steps: in the catapult phase it rises before it falls.',
+  );
+  await out.plot(
+    'fig3b_lambda',
+    { kind: 'line', title: '(b) early top NTK eigenvalue', xLabel: 'step t', yLabel: 'λ_t', series: early('lambda') },
+    '(b) λ_t over the first steps: flat for η < 2/λ0, falling for 2/λ0 < η < c_act/λ0.',
+  );
   const ok = d.grid.filter((g) => g.lambdaEnd !== null);
   const c3 = d.cact.find((c) => c.depth === o.depth);
-  await out.plot('fig3c_lambda_vs_eta', {
-    kind: 'line', title: `(c) λ at t·η = ${o.physTime}`, xLabel: 'learning rate η', yLabel: `λ(t·η = ${o.physTime})`, xLog: true,
-    series: [{ name: 'measured', x: ok.map((g) => g.eta), y: ok.map((g) => g.lambdaEnd!), points: true }],
-    vlines: [{ at: 2 / lam0, label: '2/λ0' }, { at: 4 / lam0, label: '4/λ0' }, { at: 12 / lam0, label: '12/λ0' }],
-    bands: c3 ? [{ from: c3.edge.edge.above / lam0, to: Infinity, label: 'diverges' }] : [],
-  }, `(c) λ at t·η = ${o.physTime} against η; shaded: above the measured c_act of the ${o.depth}-layer net.`);
-  report.heading('c_act by depth (η·λ0)').table(['hidden layers', 'λ0', 'c_act bracket', 'last stable on the scan'],
-    d.cact.map((c) => [c.depth, c.lambda0, `[${fmt(c.edge.edge.below)}, ${fmt(c.edge.edge.above)}]`, c.edge.lastStable]));
+  await out.plot(
+    'fig3c_lambda_vs_eta',
+    {
+      kind: 'line',
+      title: `(c) λ at t·η = ${o.physTime}`,
+      xLabel: 'learning rate η',
+      yLabel: `λ(t·η = ${o.physTime})`,
+      xLog: true,
+      series: [{ name: 'measured', x: ok.map((g) => g.eta), y: ok.map((g) => g.lambdaEnd!), points: true }],
+      vlines: [
+        { at: 2 / lam0, label: '2/λ0' },
+        { at: 4 / lam0, label: '4/λ0' },
+        { at: 12 / lam0, label: '12/λ0' },
+      ],
+      bands: c3 ? [{ from: c3.edge.edge.above / lam0, to: Infinity, label: 'diverges' }] : [],
+    },
+    `(c) λ at t·η = ${o.physTime} against η; shaded: above the measured c_act of the ${o.depth}-layer net.`,
+  );
+  report.heading('c_act by depth (η·λ0)').table(
+    ['hidden layers', 'λ0', 'c_act bracket', 'last stable on the scan'],
+    d.cact.map((c) => [c.depth, c.lambda0, `[${fmt(c.edge.edge.below)}, ${fmt(c.edge.edge.above)}]`, c.edge.lastStable]),
+  );
 }
 
 export const fig3: FigureSpec<Fig3Options, Fig3Data> = {

@@ -40,16 +40,31 @@ export * from './sadrtdinov';
  * SM C, SM F; followups: the logistic and cross-entropy papers). Adding a figure is its module plus one entry here.
  */
 export const FIGURE_TABLE: readonly Figure[] = [
-  fig2, figS1, full, figS12, boundaries, logn,
-  figS7, fig3, fig4, fig6, figS13c, figS8, figS10,
-  huang, haas, sadrtdinov,
+  fig2,
+  figS1,
+  full,
+  figS12,
+  boundaries,
+  logn,
+  figS7,
+  fig3,
+  fig4,
+  fig6,
+  figS13c,
+  figS8,
+  figS10,
+  huang,
+  haas,
+  sadrtdinov,
 ];
 
 const inSuite = (s: Suite) => FIGURE_TABLE.filter((f) => f.suite === s);
 
 /** The figures of each suite, in table order (derived from the table, so no id is listed twice). */
 export const SUITES: Record<Suite, readonly Figure[]> = {
-  linear: inSuite('linear'), nonlinear: inSuite('nonlinear'), followups: inSuite('followups'),
+  linear: inSuite('linear'),
+  nonlinear: inSuite('nonlinear'),
+  followups: inSuite('followups'),
 };
 
 /**

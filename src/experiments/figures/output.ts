@@ -54,7 +54,10 @@ export class FigureDir {
 export class FigureOutput extends FigureDir {
   readonly plots: string[] = [];
 
-  constructor(dir: string, readonly report: Report) {
+  constructor(
+    dir: string,
+    readonly report: Report,
+  ) {
     super(dir);
   }
 
@@ -65,7 +68,8 @@ export class FigureOutput extends FigureDir {
    */
   async plot(name: string, plot: Plot, caption: string): Promise<void> {
     const w = await writePlot(this.dir, name, plot);
-    const svg = path.basename(w.svg), png = w.png ? path.basename(w.png) : null;
+    const svg = path.basename(w.svg),
+      png = w.png ? path.basename(w.png) : null;
     this.report.plot(svg, caption, png);
     this.plots.push(...(png ? [svg, png] : [svg]));
   }

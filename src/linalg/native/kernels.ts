@@ -48,7 +48,8 @@ export function loadNativeAddon(): NativeAddon {
   if (addon !== null) return addon;
   if (loadError === null) {
     const file = nativeAddonPath();
-    if (!fs.existsSync(file)) loadError = `the native addon is not built (${file} is missing; it needs gcc and libopenblas-dev, then \`npm run build\`)`;
+    if (!fs.existsSync(file))
+      loadError = `the native addon is not built (${file} is missing; it needs gcc and libopenblas-dev, then \`npm run build\`)`;
     else {
       try {
         addon = require(file) as NativeAddon;

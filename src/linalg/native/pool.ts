@@ -48,7 +48,8 @@ export class BufferPool {
   /** Takes back an array from `alloc`; anything else (a subarray, a foreign or already freed array) is ignored. */
   freeView(a: Float64Array): void {
     if (!this.out.delete(a)) return;
-    const n = a.length, bytes = n * 8;
+    const n = a.length,
+      bytes = n * 8;
     this.live -= bytes;
     // Live plus pooled stays within the high-water mark: the sizes freed least recently go to the GC first to make room.
     const list = this.free.get(n) ?? [];

@@ -24,7 +24,11 @@ export class Heap {
   live = 0;
   peak = 0;
 
-  constructor(private readonly memory: WebAssembly.Memory, base: number, private readonly maxPages: number) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    base: number,
+    private readonly maxPages: number,
+  ) {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
     this.buffers.add(memory.buffer);
   }
@@ -48,7 +52,8 @@ export class Heap {
    */
   alloc(n: number, zero = true): Float64Array | null {
     const bytes = Math.max(ALIGN, Math.ceil((n * 8) / ALIGN) * ALIGN);
-    let ptr = this.free.get(bytes)?.pop(), size = bytes;
+    let ptr = this.free.get(bytes)?.pop(),
+      size = bytes;
     if (ptr === undefined) {
       const end = this.top + bytes;
       const have = this.memory.buffer.byteLength;
@@ -91,7 +96,8 @@ export class Heap {
   /** Returns a view's block to its free list now; the view must not be used afterwards. */
   freeView(a: Float64Array): void {
     if (!this.owns(a)) return;
-    const ptr = a.byteOffset, bytes = this.sizeOf.get(ptr);
+    const ptr = a.byteOffset,
+      bytes = this.sizeOf.get(ptr);
     if (bytes === undefined) return;
     this.sizeOf.delete(ptr);
     this.live -= bytes;

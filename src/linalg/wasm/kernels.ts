@@ -44,7 +44,8 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
     // Staging blocks come in power-of-two sizes: the heap reuses freed blocks of one exact size only, and a caller
     // whose operands grow a little each call (Lanczos's basis in JS memory) would otherwise claim a new block every time.
     const block = rt.heap.alloc(2 ** Math.ceil(Math.log2(Math.max(hi - lo, 1))), false);
-    if (block === null) throw new Error(`wasm memory is full (4 GiB): cannot stage ${((hi - lo) * 8 / 2 ** 20).toFixed(0)} MiB; use --backend js`);
+    if (block === null)
+      throw new Error(`wasm memory is full (4 GiB): cannot stage ${(((hi - lo) * 8) / 2 ** 20).toFixed(0)} MiB; use --backend js`);
     const buf = block.subarray(0, hi - lo);
     if (copyIn) buf.set(x.subarray(lo, hi));
     stagingCounts.arrays++;
@@ -69,9 +70,12 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
   const dgemm: Kernels['dgemm'] = function dgemm(transA, transB, M, N, K, alpha, A, sA1, sA2, oA, B, sB1, sB2, oB, beta, C, sC1, sC2, oC) {
     if (M <= 0 || N <= 0) return;
     // Thin products (a vector side) are memory-bound: count the operands' sizes too, not only the multiply-adds.
-    if (M * N * K + M * K + K * N + M * N < SMALL_GEMM) return jsDgemm(transA, transB, M, N, K, alpha, A, sA1, sA2, oA, B, sB1, sB2, oB, beta, C, sC1, sC2, oC);
-    const saI = transA ? sA2 : sA1, saK = transA ? sA1 : sA2;
-    const sbK = transB ? sB2 : sB1, sbJ = transB ? sB1 : sB2;
+    if (M * N * K + M * K + K * N + M * N < SMALL_GEMM)
+      return jsDgemm(transA, transB, M, N, K, alpha, A, sA1, sA2, oA, B, sB1, sB2, oB, beta, C, sC1, sC2, oC);
+    const saI = transA ? sA2 : sA1,
+      saK = transA ? sA1 : sA2;
+    const sbK = transB ? sB2 : sB1,
+      sbJ = transB ? sB1 : sB2;
     // Huge JS-memory operands are multiplied in column (or row) halves: each C entry's k-chain is
     // untouched by the split, so the bits are those of the whole product.
     if (stageBytes(M, N, K, A, B, C) > STAGE_LIMIT && (M >= 8 || N >= 8)) {
@@ -90,7 +94,8 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
     const a = useAB ? stage(A, M, K, saI, saK, oA, true) : null;
     const b = useAB ? stage(B, K, N, sbK, sbJ, oB, true) : null;
     const c = stage(C, M, N, sC1, sC2, oC, beta !== 0);
-    const pa = a?.ptr ?? 0, pb = b?.ptr ?? 0;
+    const pa = a?.ptr ?? 0,
+      pb = b?.ptr ?? 0;
     try {
       const T = rt.threads;
       // Split C by rows (or by columns when it is wide and short) into parts of at least 4, so no
@@ -104,15 +109,20 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
       }
       const bounds = (t: number) => Math.floor((t * extent) / parts / 4) * 4;
       const args = (t: number): number[] => {
-        const s = bounds(t), e = t === parts - 1 ? extent : bounds(t + 1);
+        const s = bounds(t),
+          e = t === parts - 1 ? extent : bounds(t + 1);
         return byRows
           ? [e - s, N, K, alpha, pa + s * saI * 8, saI, saK, pb, sbK, sbJ, beta, c.ptr + s * sC1 * 8, sC1, sC2]
           : [M, e - s, K, alpha, pa, saI, saK, pb + s * sbJ * 8, sbK, sbJ, beta, c.ptr + s * sC2 * 8, sC1, sC2];
       };
-      rt.parallel(parts, (t, slot) => slot.set(args(t)), () => {
-        const x = args(0);
-        k.dgemm(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11], x[12], x[13], rt.scratch[0]);
-      });
+      rt.parallel(
+        parts,
+        (t, slot) => slot.set(args(t)),
+        () => {
+          const x = args(0);
+          k.dgemm(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11], x[12], x[13], rt.scratch[0]);
+        },
+      );
     } finally {
       a?.done(false);
       b?.done(false);
@@ -122,7 +132,8 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
 
   const ddot: Kernels['ddot'] = (N, x, sx, ox, y, sy, oy) => {
     if (N < SMALL_VECTOR) return blas.ddot(N, x, sx, ox, y, sy, oy);
-    const a = stage(x, N, 1, sx, 0, ox, true), b = stage(y, N, 1, sy, 0, oy, true);
+    const a = stage(x, N, 1, sx, 0, ox, true),
+      b = stage(y, N, 1, sy, 0, oy, true);
     try {
       return k.ddot(N, a.ptr, sx, b.ptr, sy);
     } finally {
@@ -134,7 +145,8 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
   const daxpy: Kernels['daxpy'] = (N, alpha, x, sx, ox, y, sy, oy) => {
     if (N < SMALL_VECTOR) return blas.daxpy(N, alpha, x, sx, ox, y, sy, oy);
     if (alpha === 0) return;
-    const a = stage(x, N, 1, sx, 0, ox, true), b = stage(y, N, 1, sy, 0, oy, true);
+    const a = stage(x, N, 1, sx, 0, ox, true),
+      b = stage(y, N, 1, sy, 0, oy, true);
     try {
       k.daxpy(N, alpha, a.ptr, sx, b.ptr, sy);
     } finally {
@@ -155,8 +167,10 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
   };
 
   const dgemv: Kernels['dgemv'] = (trans, M, N, alpha, A, sA1, sA2, oA, x, sx, ox, beta, y, sy, oy) => {
-    const nOut = trans ? N : M, nRed = trans ? M : N;
-    const sOut = trans ? sA2 : sA1, sRed = trans ? sA1 : sA2;
+    const nOut = trans ? N : M,
+      nRed = trans ? M : N;
+    const sOut = trans ? sA2 : sA1,
+      sRed = trans ? sA1 : sA2;
     if (nOut * nRed < SMALL_GEMM) return blas.dgemv(trans, M, N, alpha, A, sA1, sA2, oA, x, sx, ox, beta, y, sy, oy);
     const useA = nRed > 0 && alpha !== 0;
     const a = useA ? stage(A, nOut, nRed, sOut, sRed, oA, true) : null;

@@ -10,11 +10,40 @@ import { Heap } from './heap';
 export interface WasmExports {
   SCRATCH_BYTES: WebAssembly.Global;
   fused(): number;
-  dgemm(M: number, N: number, K: number, alpha: number, A: number, saI: number, saK: number, B: number, sbK: number, sbJ: number, beta: number, C: number, s1: number, s2: number, scratch: number): void;
+  dgemm(
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: number,
+    saI: number,
+    saK: number,
+    B: number,
+    sbK: number,
+    sbJ: number,
+    beta: number,
+    C: number,
+    s1: number,
+    s2: number,
+    scratch: number,
+  ): void;
   ddot(N: number, x: number, sx: number, y: number, sy: number): number;
   daxpy(N: number, alpha: number, x: number, sx: number, y: number, sy: number): void;
   dscal(N: number, alpha: number, x: number, sx: number): void;
-  dgemv(nOut: number, nRed: number, alpha: number, A: number, sOut: number, sRed: number, x: number, sx: number, beta: number, y: number, sy: number, t: number): void;
+  dgemv(
+    nOut: number,
+    nRed: number,
+    alpha: number,
+    A: number,
+    sOut: number,
+    sRed: number,
+    x: number,
+    sx: number,
+    beta: number,
+    y: number,
+    sy: number,
+    t: number,
+  ): void;
   vaxpby(N: number, x: number, beta: number, y: number, out: number): void;
   vmul(N: number, x: number, y: number, out: number): void;
   vscale(N: number, alpha: number, x: number, out: number): void;
@@ -74,7 +103,8 @@ export class WasmRuntime {
     if (flavor !== 'simd') {
       module = compileFlavor('fma');
       chosen = 'fma';
-      if (module === null && flavor === 'fma') throw new Error('this Node cannot compile relaxed-SIMD WebAssembly (use --backend wasm-simd)');
+      if (module === null && flavor === 'fma')
+        throw new Error('this Node cannot compile relaxed-SIMD WebAssembly (use --backend wasm-simd)');
     }
     if (module === null) {
       module = compileFlavor('simd');

@@ -2,7 +2,12 @@
 import { workerData } from 'worker_threads';
 import type { WasmExports } from './runtime';
 
-const { module: compiled, memory, slot, scratch } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; slot: number; scratch: number };
+const {
+  module: compiled,
+  memory,
+  slot,
+  scratch,
+} = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; slot: number; scratch: number };
 const k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as WasmExports;
 // Word 0: jobs posted, word 1: jobs done, word 2: error flag; doubles from byte 16: the dgemm arguments.
 const ctl = new Int32Array(memory.buffer, slot, 4);

@@ -23,7 +23,8 @@ export function huangData(kind: DataKind, o: Pick<HuangOptions, 'samples' | 'inp
   const [m, d] = [o.samples, o.inputDim];
   const rng = new RandomState(o.dataSeed);
   const u = unitVector(rng, d);
-  const X = new Float64Array(m * d), Y = new Float64Array(m);
+  const X = new Float64Array(m * d),
+    Y = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     if (kind === 'degenerate') {
       const c = rng.standardNormal();
@@ -41,15 +42,34 @@ export function huangData(kind: DataKind, o: Pick<HuangOptions, 'samples' | 'inp
     Y[i] = (p >= 0 ? 1 : -1) * (flip ? -1 : 1);
     for (let j = 0; j < d; j++) X[i * d + j] = z[j] / Math.sqrt(d);
   }
-  const what = kind === 'degenerate' ? `x = c·u, c ~ N(0, 1), labels sign(c) with ${o.labelNoise} flipped`
-    : kind === 'separable' ? `x ~ N(0, I/${d}), labels sign(u·x), |u·x|·√d ≥ ${o.margin}`
-      : `x ~ N(0, I/${d}), labels sign(u·x) with ${o.labelNoise} flipped`;
-  const data = { X: tensor([m, d], X), Y: tensor([m, 1], Y), source: `${kind} (${m} samples in d = ${d}: ${what}; data seed ${o.dataSeed})` };
+  const what =
+    kind === 'degenerate'
+      ? `x = c·u, c ~ N(0, 1), labels sign(c) with ${o.labelNoise} flipped`
+      : kind === 'separable'
+        ? `x ~ N(0, I/${d}), labels sign(u·x), |u·x|·√d ≥ ${o.margin}`
+        : `x ~ N(0, I/${d}), labels sign(u·x) with ${o.labelNoise} flipped`;
+  const data = {
+    X: tensor([m, d], X),
+    Y: tensor([m, 1], Y),
+    source: `${kind} (${m} samples in d = ${d}: ${what}; data seed ${o.dataSeed})`,
+  };
   validateTargets('logistic', data);
   return data;
 }
 
 /** The L-layer deep linear net f(x) = W_L⋯W_1 x in NTK parameterization (σ_w = 1, no biases), logistic loss. */
 export function deepLinearModel(layers: number, width: number, inputDim: number): Model {
-  return makeModel({ kind: 'mlp', width, depth: layers - 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim, loss: 'logistic', bias: false });
+  return makeModel({
+    kind: 'mlp',
+    width,
+    depth: layers - 1,
+    act: 'identity',
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    outputs: 1,
+    inputDim,
+    loss: 'logistic',
+    bias: false,
+  });
 }

@@ -30,11 +30,29 @@ export interface HuangOptions {
 }
 
 export const HUANG_DEFAULTS: HuangOptions = {
-  kinds: [...DATA_KINDS], depths: [2, 3, 4], width: 50, inputDim: 10, samples: 100, labelNoise: 0.2, margin: 0.1,
-  grid: [0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6], smallEta: 0.5, steps: 1500, bisectSteps: 1500, relTol: 0.003,
-  separableTarget: 1e-2, maxLoss: 1e6, seed: 0, dataSeed: 0,
+  kinds: [...DATA_KINDS],
+  depths: [2, 3, 4],
+  width: 50,
+  inputDim: 10,
+  samples: 100,
+  labelNoise: 0.2,
+  margin: 0.1,
+  grid: [0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6],
+  smallEta: 0.5,
+  steps: 1500,
+  bisectSteps: 1500,
+  relTol: 0.003,
+  separableTarget: 1e-2,
+  maxLoss: 1e6,
+  seed: 0,
+  dataSeed: 0,
 };
 export const HUANG_FULL: Partial<HuangOptions> = {
-  width: 100, samples: 200, inputDim: 20, steps: 4000, bisectSteps: 4000, relTol: 0.001,
+  width: 100,
+  samples: 200,
+  inputDim: 20,
+  steps: 4000,
+  bisectSteps: 4000,
+  relTol: 0.001,
   grid: [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 3, 3.5, 4, 5, 6, 8, 12, 16],
 };

@@ -49,24 +49,32 @@ export interface HuangInstance {
 export function huangInstance(kind: DataKind, layers: number, data: Dataset, o: HuangOptions): HuangInstance {
   const model = deepLinearModel(layers, o.width, o.inputDim);
   const init = initParams(model, o.seed);
-  const lambdaHessian0 = hessianAt(model, init, data), lambdaNtk0 = lambdaAt(model, init, data);
+  const lambdaHessian0 = hessianAt(model, init, data),
+    lambdaNtk0 = lambdaAt(model, init, data);
   return { kind, model, data, init, lambdaHessian0, lambdaNtk0, loss0: evaluate(model, init, data).loss, o };
 }
 
 /** The flatness measure compared across η: the final top Hessian eigenvalue (per unit loss for separable data, stopped at a common loss level). */
-export const flatness = (kind: DataKind, r: HuangRun) => (r.finalHessian === null ? NaN : kind === 'separable' ? r.finalHessian / r.finalLoss : r.finalHessian);
+export const flatness = (kind: DataKind, r: HuangRun) =>
+  r.finalHessian === null ? NaN : kind === 'separable' ? r.finalHessian / r.finalLoss : r.finalHessian;
 
 /** Options every run of a setting shares; separable runs stop at the common loss level target·L0 and are measured there. */
 function runOptions(s: HuangInstance, etaUnits: number, steps: number) {
   const separable = s.kind === 'separable';
   return {
-    lr: (2 * etaUnits) / s.lambdaHessian0, steps, momentum: 0, l2: 0, maxLoss: s.o.maxLoss,
-    convergeFraction: separable ? s.o.separableTarget : 1e-12, stopAtConvergence: separable,
+    lr: (2 * etaUnits) / s.lambdaHessian0,
+    steps,
+    momentum: 0,
+    l2: 0,
+    maxLoss: s.o.maxLoss,
+    convergeFraction: separable ? s.o.separableTarget : 1e-12,
+    stopAtConvergence: separable,
   };
 }
 
 /** Relative range of the loss over the last `window` steps under which a non-separable run counts as settled (and stops). */
-export const SETTLE_WINDOW = 50, SETTLE_TOL = 1e-10;
+export const SETTLE_WINDOW = 50,
+  SETTLE_TOL = 1e-10;
 
 /**
  * Stops a run once its loss has settled: reached the target (separable data, via stopAtConvergence), or varied by ≤ SETTLE_TOL
@@ -74,14 +82,17 @@ export const SETTLE_WINDOW = 50, SETTLE_TOL = 1e-10;
  */
 function settleWatch(kind: DataKind, also: (loss: number, t: number) => boolean = () => false) {
   const recent: number[] = [];
-  const w = { fired: false, stopWhen: (r: { t: number; loss: number }) => {
-    if (also(r.loss, r.t)) return true;
-    if (kind === 'separable') return false;
-    recent.push(r.loss);
-    if (recent.length > SETTLE_WINDOW) recent.shift();
-    w.fired = recent.length === SETTLE_WINDOW && Math.max(...recent) - Math.min(...recent) <= SETTLE_TOL * Math.abs(r.loss);
-    return w.fired;
-  } };
+  const w = {
+    fired: false,
+    stopWhen: (r: { t: number; loss: number }) => {
+      if (also(r.loss, r.t)) return true;
+      if (kind === 'separable') return false;
+      recent.push(r.loss);
+      if (recent.length > SETTLE_WINDOW) recent.shift();
+      w.fired = recent.length === SETTLE_WINDOW && Math.max(...recent) - Math.min(...recent) <= SETTLE_TOL * Math.abs(r.loss);
+      return w.fired;
+    },
+  };
   return w;
 }
 
@@ -100,24 +111,56 @@ export function runAt(s: HuangInstance, etaUnits: number): HuangRun {
   const r = train(s.model, s.init, s.data, { ...o, eigEvery: 0, trackHessian: true, stopWhen: watch.stopWhen });
   const loss = r.records.map((x) => x.loss);
   const rose = r.peakLoss > r.loss0;
-  const phase: HuangPhase = r.diverged ? 'divergent' : !settled(s.kind, loss, r.convergedAt, watch.fired) ? 'unsettled' : rose ? 'catapult' : 'lazy';
+  const phase: HuangPhase = r.diverged
+    ? 'divergent'
+    : !settled(s.kind, loss, r.convergedAt, watch.fired)
+      ? 'unsettled'
+      : rose
+        ? 'catapult'
+        : 'lazy';
   const metrics = r.diverged ? { accuracy: NaN, meanMargin: NaN, minMargin: NaN } : evaluate(s.model, r.params, s.data);
   const withH = r.records.filter((x) => x.hessian !== undefined);
   return {
-    etaUnits, eta: o.lr, phase, loss0: r.loss0, peakLoss: r.peakLoss, peakAt: loss.indexOf(r.peakLoss), finalLoss: loss[loss.length - 1],
-    finalHessian: r.diverged ? null : r.finalHessian, finalNtk: r.diverged ? null : r.finalLambda, lastStep: r.records[r.records.length - 1].t, divergedAt: r.diverged?.step ?? null,
-    accuracy: metrics.accuracy, meanMargin: metrics.meanMargin, minMargin: metrics.minMargin,
-    t: r.records.map((x) => x.t), loss, hessianT: withH.map((x) => x.t), hessian: withH.map((x) => x.hessian!),
+    etaUnits,
+    eta: o.lr,
+    phase,
+    loss0: r.loss0,
+    peakLoss: r.peakLoss,
+    peakAt: loss.indexOf(r.peakLoss),
+    finalLoss: loss[loss.length - 1],
+    finalHessian: r.diverged ? null : r.finalHessian,
+    finalNtk: r.diverged ? null : r.finalLambda,
+    lastStep: r.records[r.records.length - 1].t,
+    divergedAt: r.diverged?.step ?? null,
+    accuracy: metrics.accuracy,
+    meanMargin: metrics.meanMargin,
+    minMargin: metrics.minMargin,
+    t: r.records.map((x) => x.t),
+    loss,
+    hessianT: withH.map((x) => x.t),
+    hessian: withH.map((x) => x.hessian!),
   };
 }
 
 /** Yes/no runs for the bisections, without eigenvalues, stopping as soon as the answer is known (or the loss settles). */
 export function rises(s: HuangInstance, etaUnits: number): boolean {
   const watch = settleWatch(s.kind, (loss, t) => t > 0 && loss > s.loss0);
-  const r = train(s.model, s.init, s.data, { ...runOptions(s, etaUnits, s.o.bisectSteps), eigEvery: 0, measureLambda: false, stopWhen: watch.stopWhen });
+  const r = train(s.model, s.init, s.data, {
+    ...runOptions(s, etaUnits, s.o.bisectSteps),
+    eigEvery: 0,
+    measureLambda: false,
+    stopWhen: watch.stopWhen,
+  });
   return r.peakLoss > r.loss0;
 }
 export function diverges(s: HuangInstance, etaUnits: number): boolean {
   const watch = settleWatch(s.kind);
-  return train(s.model, s.init, s.data, { ...runOptions(s, etaUnits, s.o.bisectSteps), eigEvery: 0, measureLambda: false, stopWhen: watch.stopWhen }).diverged !== null;
+  return (
+    train(s.model, s.init, s.data, {
+      ...runOptions(s, etaUnits, s.o.bisectSteps),
+      eigEvery: 0,
+      measureLambda: false,
+      stopWhen: watch.stopWhen,
+    }).diverged !== null
+  );
 }

@@ -33,7 +33,11 @@ export function allRuns(s: HuangSetting): HuangRun[] {
   return [...s.runs, ...s.probes].sort((a, b) => a.etaUnits - b.etaUnits);
 }
 
-export interface HuangData { options: HuangOptions; settings: HuangSetting[]; source: Record<DataKind, string> }
+export interface HuangData {
+  options: HuangOptions;
+  settings: HuangSetting[];
+  source: Record<DataKind, string>;
+}
 
 /**
  * Runs inside [lo, hi] until one settles as a catapult: the midpoint first, then the quarter and eighth points, last `known` (the
@@ -41,7 +45,10 @@ export interface HuangData { options: HuangOptions; settings: HuangSetting[]; so
  */
 function probeWindow(s: HuangInstance, lo: number, hi: number, known: number | null): HuangRun[] {
   const probes: HuangRun[] = [];
-  const at = [...[0.5, 0.25, 0.75, 0.125, 0.375, 0.625, 0.875].map((f) => lo + f * (hi - lo)), ...(known !== null && known > lo && known <= hi ? [known] : [])];
+  const at = [
+    ...[0.5, 0.25, 0.75, 0.125, 0.375, 0.625, 0.875].map((f) => lo + f * (hi - lo)),
+    ...(known !== null && known > lo && known <= hi ? [known] : []),
+  ];
   for (const x of at) {
     probes.push(runAt(s, x));
     if (probes[probes.length - 1].phase === 'catapult') break;
@@ -50,7 +57,13 @@ function probeWindow(s: HuangInstance, lo: number, hi: number, known: number | n
 }
 
 /** Bisects between the last grid point where `on` is false and the first where it is true; null when there is no such pair. */
-function boundary(runs: readonly HuangRun[], on: (r: HuangRun) => boolean, isOn: (x: number) => boolean, relTol: number, what: string): Bracket | null {
+function boundary(
+  runs: readonly HuangRun[],
+  on: (r: HuangRun) => boolean,
+  isOn: (x: number) => boolean,
+  relTol: number,
+  what: string,
+): Bracket | null {
   const i = runs.findIndex(on);
   if (i <= 0) return null;
   return bisect(isOn, runs[i - 1].etaUnits, runs[i].etaUnits, relTol, what);
@@ -58,12 +71,27 @@ function boundary(runs: readonly HuangRun[], on: (r: HuangRun) => boolean, isOn:
 
 function computeSetting(kind: DataKind, layers: number, data: Dataset, o: HuangOptions, progress: (f: number) => void): HuangSetting {
   const s = huangInstance(kind, layers, data, o);
-  const runs = o.grid.map((c, i) => { progress((0.6 * i) / o.grid.length); return runAt(s, c); });
+  const runs = o.grid.map((c, i) => {
+    progress((0.6 * i) / o.grid.length);
+    return runAt(s, c);
+  });
   progress(0.6);
   // The grid run's own verdicts pick the brackets; bisection then uses the shorter yes/no runs.
-  const onset = boundary(runs, (r) => r.peakLoss > r.loss0, (c) => rises(s, c), o.relTol, `${kind}, L = ${layers}: onset of the rise`);
+  const onset = boundary(
+    runs,
+    (r) => r.peakLoss > r.loss0,
+    (c) => rises(s, c),
+    o.relTol,
+    `${kind}, L = ${layers}: onset of the rise`,
+  );
   progress(0.75);
-  const edge = boundary(runs, (r) => r.phase === 'divergent', (c) => diverges(s, c), o.relTol, `${kind}, L = ${layers}: divergence`);
+  const edge = boundary(
+    runs,
+    (r) => r.phase === 'divergent',
+    (c) => diverges(s, c),
+    o.relTol,
+    `${kind}, L = ${layers}: divergence`,
+  );
   progress(0.9);
   const small = runs.find((r) => r.etaUnits === o.smallEta) ?? runAt(s, o.smallEta);
   const firstUnsettled = runs.findIndex((r) => r.phase === 'divergent' || r.phase === 'unsettled');
@@ -72,14 +100,29 @@ function computeSetting(kind: DataKind, layers: number, data: Dataset, o: HuangO
   const upper = Math.min(edge ? edge.below : Infinity, firstUnsettled >= 0 ? runs[firstUnsettled].etaUnits : Math.max(...o.grid));
   const probes = onset && onset.above < upper ? probeWindow(s, onset.above, upper, edge ? edge.below : null) : [];
   const catapult = catapultRun(runs, probes);
-  return { kind, depth: layers, lambdaHessian0: s.lambdaHessian0, lambdaNtk0: s.lambdaNtk0, loss0: s.loss0, runs, onset, edge, small, lastSettled, catapult, probes };
+  return {
+    kind,
+    depth: layers,
+    lambdaHessian0: s.lambdaHessian0,
+    lambdaNtk0: s.lambdaNtk0,
+    loss0: s.loss0,
+    runs,
+    onset,
+    edge,
+    small,
+    lastSettled,
+    catapult,
+    probes,
+  };
 }
 
 /** The first probe that settled as a catapult; if none did, the grid's own catapult run nearest the window's middle, if there is one. */
 function catapultRun(runs: readonly HuangRun[], probes: readonly HuangRun[]): HuangRun | null {
   const settledProbe = probes.find((r) => r.phase === 'catapult');
   const middle = probes.length ? probes[0].etaUnits : 0;
-  const gridCatapult = runs.filter((r) => r.phase === 'catapult').sort((a, b) => Math.abs(a.etaUnits - middle) - Math.abs(b.etaUnits - middle))[0];
+  const gridCatapult = runs
+    .filter((r) => r.phase === 'catapult')
+    .sort((a, b) => Math.abs(a.etaUnits - middle) - Math.abs(b.etaUnits - middle))[0];
   return settledProbe ?? gridCatapult ?? null;
 }
 
