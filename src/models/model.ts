@@ -118,6 +118,29 @@ function mlpForward(c: ModelConfig, specs: readonly ParamSpec[]) {
   };
 }
 
+/** What the warmup and linear models fix (SM A): one output, no activation, NTK scaling with unit σ. */
+const LINEAR_FIXED = { depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1 } as const;
+
+/**
+ * The warmup model of §2.1, f = n^-1/2 vᵀu on the single input x = 1.
+ *
+ * @example
+ * const model = warmupModel(1000); const init = initParams(model, 0);
+ */
+export function warmupModel(n: number): Model {
+  return makeModel({ kind: 'warmup', width: n, ...LINEAR_FIXED, inputDim: 1 });
+}
+
+/**
+ * The linear model of §2.2, f(x) = n^-1/2 vᵀ u x on inputs of dimension d.
+ *
+ * @example
+ * const model = linearModel(1000, 32);
+ */
+export function linearModel(n: number, d: number): Model {
+  return makeModel({ kind: 'linear', width: n, ...LINEAR_FIXED, inputDim: d });
+}
+
 /** Builds a model from its configuration, validating it. */
 export function makeModel(c: ModelConfig): Model {
   const positiveInt = (v: number, what: string) => {

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { symmetricEigen } from '../../src/linalg/eigen';
 import { jvp, ntkDense, ntkTopEigenvalues } from '../../src/autodiff';
-import { forwardPass, gaussianData, initParams, makeModel, warmupData } from '../../src/models';
+import { forwardPass, gaussianData, initParams, makeModel, warmupData, warmupModel, linearModel } from '../../src/models';
 import { maxRelErr, relErr, within } from '../util';
 
 const LANCZOS_VS_DENSE_TOL = 1e-10;
@@ -66,17 +66,7 @@ for (const act of ['relu', 'tanh'] as const) {
 
 for (const n of [1, 10, 1000, 16000]) {
   test(`warmup n = ${n}: Lanczos λ = (|u|² + |v|²)/n to ${WARMUP_CLOSED_FORM_TOL}`, () => {
-    const model = makeModel({
-      kind: 'warmup',
-      width: n,
-      depth: 1,
-      act: 'identity',
-      param: 'ntk',
-      sigmaW: 1,
-      sigmaB: 0,
-      outputs: 1,
-      inputDim: 1,
-    });
+    const model = warmupModel(n);
     const [u, v] = initParams(model, 12345);
     const { f } = forwardPass(model, [u, v], warmupData());
     let s = 0;
@@ -90,17 +80,7 @@ test('linear model: Lanczos λ equals the top eigenvalue of the closed form (S2)
     d = 5,
     n = 300;
   const data = gaussianData(m, d, 1, 9);
-  const model = makeModel({
-    kind: 'linear',
-    width: n,
-    depth: 1,
-    act: 'identity',
-    param: 'ntk',
-    sigmaW: 1,
-    sigmaB: 0,
-    outputs: 1,
-    inputDim: d,
-  });
+  const model = linearModel(n, d);
   const [u, v] = initParams(model, 8);
   const X = data.X.data,
     U = u.data;

@@ -41,7 +41,7 @@ test('npm pack + npm install: require("catapult") from JS, and import with types
     path.join(app, 'use.js'),
     `
     const c = require('catapult');
-    const model = c.makeModel({ kind: 'warmup', width: 64, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, outputs: 1, inputDim: 1 });
+    const model = c.warmupModel(64);
     const init = c.initParams(model, 0);
     const lambda0 = c.lambdaAt(model, init, c.warmupData());
     const closed = init.reduce((a, t) => a + t.data.reduce((s, x) => s + x * x, 0), 0) / 64;

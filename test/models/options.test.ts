@@ -10,9 +10,9 @@ import {
   savedFields,
   train,
   withDefaults,
-  makeModel,
   initParams,
   warmupData,
+  warmupModel,
 } from '../../src/models';
 import { ORACLE_OPTIONS, SETUP_OPTIONS, SWEEP_TRAIN_OPTIONS } from '../../src/experiments';
 
@@ -56,17 +56,7 @@ test('sweep.json keeps its train keys and their order', () => {
 });
 
 test('train() checks library values with the declared checks, and fills the declared defaults', () => {
-  const model = makeModel({
-    kind: 'warmup',
-    width: 4,
-    depth: 1,
-    act: 'identity',
-    param: 'ntk',
-    sigmaW: 1,
-    sigmaB: 0,
-    outputs: 1,
-    inputDim: 1,
-  });
+  const model = warmupModel(4);
   const init = initParams(model, 0),
     data = warmupData();
   assert.throws(() => train(model, init, data, { lr: 0.1, momentum: 1 }), /momentum must be in \[0, 1\), got 1/);
@@ -81,17 +71,7 @@ test('train() checks library values with the declared checks, and fills the decl
 });
 
 test('keepRecords: false holds the first and the last two records only, and streams every step through onStep', () => {
-  const model = makeModel({
-    kind: 'warmup',
-    width: 8,
-    depth: 1,
-    act: 'identity',
-    param: 'ntk',
-    sigmaW: 1,
-    sigmaB: 0,
-    outputs: 1,
-    inputDim: 1,
-  });
+  const model = warmupModel(8);
   const init = initParams(model, 1),
     data = warmupData();
   const seen: number[] = [];

@@ -1,7 +1,7 @@
 // GD on the warmup model, run by the engine, against the paper's exact recurrences (6)–(7) from the same initialization.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initParams, makeModel, train, warmupData } from '../../src/models';
+import { initParams, train, warmupData, warmupModel } from '../../src/models';
 
 const F_TOL = 1e-12; // |f_gd − f_rec| ≤ F_TOL · max_{s≤t} |f_s|
 const LAMBDA_TOL = 1e-12; // relative
@@ -10,17 +10,7 @@ const STEPS = 300;
 
 for (const c of [1.0, 2.5, 3.5, 3.9]) {
   test(`warmup n = ${N}, η·λ0 = ${c}: ${STEPS} GD steps follow eqs. (6)–(7)`, () => {
-    const model = makeModel({
-      kind: 'warmup',
-      width: N,
-      depth: 1,
-      act: 'identity',
-      param: 'ntk',
-      sigmaW: 1,
-      sigmaB: 0,
-      outputs: 1,
-      inputDim: 1,
-    });
+    const model = warmupModel(N);
     const [u, v] = initParams(model, 0);
     let uv = 0,
       uu = 0;

@@ -14,6 +14,8 @@ import {
   makeModel,
   train,
   warmupData,
+  warmupModel,
+  linearModel,
 } from '../../models';
 import { Tensor, tensor } from '../../linalg/tensor';
 import { Bracket, bisect } from '../bisect';
@@ -57,33 +59,13 @@ export function mlpInstance(
 
 /** The warmup model of §2.1 (f = n^-1/2 vᵀu on x = 1, y = 0) at width n. */
 export function warmupInstance(n: number, seed: number): Instance {
-  const model = makeModel({
-    kind: 'warmup',
-    width: n,
-    depth: 1,
-    act: 'identity',
-    param: 'ntk',
-    sigmaW: 1,
-    sigmaB: 0,
-    outputs: 1,
-    inputDim: 1,
-  });
+  const model = warmupModel(n);
   return instance(model, warmupData(), seed);
 }
 
 /** The linear model of §2.2 on m Gaussian samples in d dimensions with Gaussian labels. */
 export function linearInstance(n: number, m: number, d: number, seed: number, dataSeed: number): Instance {
-  const model = makeModel({
-    kind: 'linear',
-    width: n,
-    depth: 1,
-    act: 'identity',
-    param: 'ntk',
-    sigmaW: 1,
-    sigmaB: 0,
-    outputs: 1,
-    inputDim: d,
-  });
+  const model = linearModel(n, d);
   return instance(model, gaussianData(m, d, 1, dataSeed), seed);
 }
 
