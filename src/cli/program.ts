@@ -1,10 +1,11 @@
 // The commander program derived from the command table: parsing, per-command --help, suggestions and one-line errors.
 import { Command, CommanderError, Option } from 'commander';
 import { Schema, parseValues } from '../models';
+import { BACKENDS } from '../linalg/backend';
 import type { CommandResult, CommandSpec } from './command';
 
 /** What `--backend`/`--threads` say in every help (they are taken out of argv before commander sees it). */
-export const GLOBAL_OPTIONS = `global options (any command): --backend wasm|wasm-simd|js (default wasm; env CATAPULT_BACKEND)
+export const GLOBAL_OPTIONS = `global options (any command): --backend ${BACKENDS.join('|')} (default native where built, else wasm; env CATAPULT_BACKEND)
   --threads N (kernel threads, default 2; env CATAPULT_THREADS)`;
 
 /** A declaration's help line: its text and, where it has a plain default, the default. */
