@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BIN, scratch } from './helpers';
+import { BIN, npyBytes, scratch } from './helpers';
+import { serializeNpz } from '../../src/io/npz';
 
 const { dir, rejects, cleanup } = scratch('catapult-signals-');
 
@@ -57,6 +58,17 @@ test('train streams trajectory.csv as it runs: a run killed mid-way keeps every 
   assert.is(got[0], 't,t_eta,loss,lambda,hessian,param_norm');
   const whole = got.slice(1, -1); // the text after the last newline may be a line cut by the kill
   whole.forEach((l, i) => assert.is(Number(l.split(',')[0]), i, `row ${i} is step ${i}`));
+});
+
+test('an error after the progress bar started is still the only stderr line (off a terminal, progress waits 5 s)', () => {
+  const X = Buffer.from(Float64Array.of(1, NaN, 2, 3).buffer),
+    Y = Buffer.from(Float64Array.of(1, -1).buffer);
+  fs.writeFileSync(path.join(dir, 'nan.npz'), serializeNpz({ X: npyBytes('<f8', [2, 2], X), Y: npyBytes('<f8', [2, 1], Y) }));
+  // The sweep reports progress (0 of 1 runs) before its worker reads the data and fails.
+  rejects(
+    ['sweep', '--model', 'linear', '--width', '8', '--data', 'nan.npz', '--lrs', '1x', '--steps', '2', '--out', 'sw'],
+    /nan\.npz: X contains NaN or infinite values/,
+  );
 });
 
 test('--out under /proc (mkdir gets ENOENT below an existing parent) is a one-line error, not a spin', () => {
