@@ -303,8 +303,9 @@ test('the native buffer pool reuses freed arrays by exact length, zeroed, and ne
   assert.is(q.pooled, 30000 * 8);
   q.resetPeak();
   assert.is(q.peak, 0, 'the measured peak restarts');
-  const z = q.alloc(25000); // not pooled: live 25000 + pooled 30000 > high water 30000
-  q.freeView(z); // room is made by dropping the older sizes (10000 first, then 20000)
+  const z = q.alloc(25000); // a new size: room is made by dropping the sizes freed first (10000, then 20000)
+  assert.is(q.pooled, 0, 'live 25000 + pooled 30000 would pass the high water 30000');
+  q.freeView(z);
   assert.is(q.pooled, 25000 * 8);
   assert.ok(q.alloc(25000) === z && q.alloc(10000) !== x, 'the recent size stayed, the old one went');
 });

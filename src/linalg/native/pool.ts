@@ -8,7 +8,7 @@
 /** Arrays shorter than this are left to the GC: V8 allocates them cheaply and they never matter for memory. */
 const POOL_MIN = 4096;
 
-/** Exact-length free lists of JS Float64Arrays; live plus pooled bytes never pass the high-water mark of live bytes. */
+/** Exact-length free lists of JS Float64Arrays; live plus pooled bytes stay within the high-water mark of live bytes. */
 export class BufferPool {
   private readonly free = new Map<number, Float64Array[]>();
   /** Arrays handed out and not yet handed back: only these may enter the pool (never a subarray, never twice). */
@@ -36,6 +36,7 @@ export class BufferPool {
       this.pooled -= n * 8;
       if (zero) a.fill(0);
     } else {
+      this.makeRoom(n * 8); // a new size: pooled arrays the high-water mark has no room for go to the GC first
       a = new Float64Array(n);
     }
     this.out.add(a);
@@ -54,16 +55,21 @@ export class BufferPool {
     // Live plus pooled stays within the high-water mark: the sizes freed least recently go to the GC first to make room.
     const list = this.free.get(n) ?? [];
     this.free.delete(n); // re-inserted last: the Map's order is the order sizes were last freed in
+    if (this.makeRoom(bytes)) {
+      list.push(a);
+      this.pooled += bytes;
+    }
+    if (list.length > 0) this.free.set(n, list);
+  }
+
+  /** Drops the sizes freed least recently until `bytes` more fit under the high-water mark; false if they still do not. */
+  private makeRoom(bytes: number): boolean {
     for (const [size, old] of this.free) {
       if (this.live + this.pooled + bytes <= this.highWater) break;
       this.pooled -= size * 8 * old.length;
       this.free.delete(size);
     }
-    if (this.live + this.pooled + bytes <= this.highWater) {
-      list.push(a);
-      this.pooled += bytes;
-    }
-    if (list.length > 0) this.free.set(n, list);
+    return this.live + this.pooled + bytes <= this.highWater;
   }
 
   /** Starts a new peak measurement from the current live bytes (the bench's memory columns). */
