@@ -13,20 +13,17 @@ export {
   Golden,
   GoldenConfig,
   GoldenMeta,
-  CheckReport,
-  Deviation,
   OracleOptions,
   ORACLE_OPTIONS,
   GOLDEN_SCHEMA,
   GOLDEN_SCHEMA_VERSION,
   GOLDEN_SCHEMA_FILE,
-  checkGolden,
-  deviation,
   makeGolden,
   readGolden,
   writeGolden,
   sha256Tensors,
 } from './experiments/golden';
+export { CheckReport, Deviation, checkGolden, deviation } from './experiments/goldenCheck';
 export { SETUP_OPTIONS, SetupInput, SetupOptions } from './experiments/setupOptions';
 export { Setup, setup, saveParams } from './experiments/setup';
 export { LrSpec, LrReference, formatLr, parseLr, parseLrGrid, resolveLr, resolveRunLr } from './experiments/lr';

@@ -1,7 +1,5 @@
 // Golden trajectories (schema `catapult-golden` v1): one GD run recorded step by step, written as JSON or .npz, and rechecked.
 import * as crypto from 'crypto';
-import * as fs from 'fs';
-import Ajv, { ValidateFunction } from 'ajv';
 import * as path from 'path';
 import { Tensor, sameShape, shapeString, tensor } from '../linalg/tensor';
 import { parseNpz, serializeNpz } from '../io/npz';
@@ -9,26 +7,12 @@ import { serializeNpyBytes } from '../io/npy';
 import { readFileOrThrow, writeFileAtomic } from '../io/files';
 import { exactJson } from '../io/output';
 import { backendInfo } from '../linalg/backend';
-import {
-  Model,
-  ModelConfig,
-  StepRecord,
-  TRAIN_OPTIONS,
-  Values,
-  fromSaved,
-  initParams,
-  int,
-  lambdaAt,
-  makeModel,
-  omit,
-  savedFields,
-  train,
-  withDefaults,
-} from '../models';
+import { Model, ModelConfig, StepRecord, TRAIN_OPTIONS, Values, int, lambdaAt, omit, savedFields, train, withDefaults } from '../models';
 import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
-import { Setup, setup } from './setup';
+import type { Setup } from './setup';
 import { SETUP_OPTIONS, SetupInput } from './setupOptions';
 import { VERSION } from './version';
+import { checkConsistency, checkSavedSteps, validateAgainstSchema } from './goldenSchema';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
 export const GOLDEN_SCHEMA_VERSION = 1;
@@ -172,7 +156,7 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
   return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k) };
 }
 
-function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: Values<typeof ORACLE_OPTIONS>) {
+export function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: Values<typeof ORACLE_OPTIONS>) {
   const { paramsEvery, ...settings } = o;
   return train(model, init, data, {
     ...settings,
@@ -183,7 +167,12 @@ function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'],
   });
 }
 
-function trajectoryArrays(model: Model, records: readonly StepRecord[], m: number, k: number): Omit<Golden, 'meta' | 'init' | 'data'> {
+export function trajectoryArrays(
+  model: Model,
+  records: readonly StepRecord[],
+  m: number,
+  k: number,
+): Omit<Golden, 'meta' | 'init' | 'data'> {
   const saved = records.filter((r) => r.params !== undefined);
   return {
     loss: Float64Array.from(records, (r) => r.loss),
@@ -298,58 +287,6 @@ function checkMeta(meta: unknown, file: string): GoldenMeta {
   return only;
 }
 
-/** schema/catapult-golden.schema.json, compiled once (ajv) on first use. */
-let validator: ValidateFunction | null = null;
-
-/** The published JSON Schema's verdict on the metadata, as one line naming the field. */
-function validateAgainstSchema(meta: GoldenMeta, file: string): void {
-  validator ??= new Ajv({ allErrors: false, strict: true }).compile(JSON.parse(fs.readFileSync(GOLDEN_SCHEMA_FILE, 'utf8')));
-  if (validator(meta)) return;
-  const e = validator.errors![0];
-  const field = e.instancePath.slice(1).replace(/\//g, '.') || 'the metadata';
-  const allowed = Array.isArray(e.params.allowedValues) ? ` (${e.params.allowedValues.join(', ')})` : '';
-  throw new Error(
-    `${file}: golden field ${field} ${e.message}${allowed}; the file does not follow schema ${GOLDEN_SCHEMA} v${GOLDEN_SCHEMA_VERSION}`,
-  );
-}
-
-/**
- * What the schema cannot say: the model the config describes has exactly the stored parameter names and shapes,
- * and the run's length agrees with its config (so `check` never reruns more steps than the file holds).
- */
-function checkConsistency(meta: GoldenMeta, file: string): void {
-  const c = meta.config,
-    r = meta.result;
-  let specs: readonly { name: string; shape: number[] }[];
-  try {
-    specs = makeModel(c.model).specs;
-  } catch (e) {
-    throw new Error(`${file}: config.model does not describe a model (${(e as Error).message})`);
-  }
-  const described = JSON.stringify(specs.map((s) => [s.name, s.shape])),
-    stored = JSON.stringify(meta.param_names.map((n, i) => [n, meta.param_shapes[i]]));
-  if (described !== stored)
-    throw new Error(`${file}: param_names/param_shapes ${stored.slice(0, 80)} are not those of config.model (${described.slice(0, 80)})`);
-  const steps = c.steps as number;
-  const expected = r.diverged ? r.diverged.step : steps;
-  if (r.steps_run !== expected || r.steps_run > steps) {
-    throw new Error(
-      `${file}: result.steps_run ${r.steps_run} disagrees with config.steps ${steps}${r.diverged ? ` and result.diverged.step ${r.diverged.step}` : ''}`,
-    );
-  }
-}
-
-/** The saved steps of θ_t must be exactly t = 0, K, 2K, … ≤ steps_run (K = params_every), or none when K = 0. */
-function checkSavedSteps(saves: readonly number[], meta: GoldenMeta, file: string): void {
-  const K = meta.config.params_every as number;
-  const want = K === 0 ? [] : Array.from({ length: Math.floor(meta.result.steps_run / K) + 1 }, (_, i) => i * K);
-  if (saves.length !== want.length || saves.some((t, i) => t !== want[i])) {
-    throw new Error(
-      `${file}: params.t ${JSON.stringify(saves.slice(0, 8))} is not the steps 0, ${K}, 2·${K}, … ≤ ${meta.result.steps_run} that config.params_every = ${K} gives`,
-    );
-  }
-}
-
 /**
  * Reads a golden file (.json or .npz), rejecting other schemas and versions with a one-line error.
  *
@@ -421,158 +358,4 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
     f: need('f', [steps, Y.shape[0], Y.shape[1]]),
     params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
   };
-}
-
-// ---- check ----
-
-/** Where in a field an element sits: the step (row) and the index within the step. */
-export interface Element {
-  step: number;
-  index: number;
-}
-
-export interface Deviation {
-  field: string;
-  /** max |rerun − golden| over the field. */
-  maxAbs: number;
-  /**
-   * max over elements of |Δ_i| / scale_i, where scale_i is the largest |golden| of the element's own step (for a
-   * series of scalars, |golden_t| itself). A loss that decays by 100 orders of magnitude is compared at each step on
-   * its own scale; Infinity where finiteness differs or an exact field differs.
-   */
-  maxRel: number;
-  /** The element with the largest relative deviation (null when every element is equal). */
-  worst: Element | null;
-  /** The first element, in step order, beyond the tolerance (null when none is). */
-  first: (Element & { rel: number }) | null;
-  ok: boolean;
-}
-
-/**
- * Per-element deviation of `a` from golden `g`, read as steps of `rowLength` elements each (f: m·k per step; a
- * scalar series: 1; `steps` names the rows, e.g. the saved t of params). Entries non-finite in both count as equal.
- *
- * @example
- * deviation('loss', rerun.loss, golden.loss, 1e-9); // { maxRel, worst: { step, index }, first, ok }
- */
-export function deviation(
-  field: string,
-  a: ArrayLike<number>,
-  g: ArrayLike<number>,
-  tol: number,
-  rowLength = 1,
-  steps?: readonly number[],
-): Deviation {
-  if (a.length !== g.length)
-    return { field, maxAbs: Infinity, maxRel: Infinity, worst: null, first: { step: 0, index: 0, rel: Infinity }, ok: false };
-  let maxAbs = 0,
-    maxRel = 0,
-    worst: Element | null = null,
-    first: Deviation['first'] = null;
-  const L = Math.max(1, rowLength);
-  for (let row = 0; row * L < g.length; row++) {
-    let scale = 0;
-    for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) if (Number.isFinite(g[i])) scale = Math.max(scale, Math.abs(g[i]));
-    for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) {
-      const fa = Number.isFinite(a[i]),
-        fg = Number.isFinite(g[i]);
-      if (!fa && !fg) continue;
-      const abs = fa !== fg ? Infinity : Math.abs(a[i] - g[i]);
-      const rel = abs === 0 ? 0 : scale === 0 ? Infinity : abs / scale;
-      maxAbs = Math.max(maxAbs, abs);
-      const at = { step: steps?.[row] ?? row, index: i - row * L };
-      if (rel > maxRel) {
-        maxRel = rel;
-        worst = at;
-      }
-      if (rel > tol && first === null) first = { ...at, rel };
-    }
-  }
-  return { field, maxAbs, maxRel, worst, first, ok: first === null };
-}
-
-export interface CheckReport {
-  deviations: Deviation[];
-  notes: string[];
-  ok: boolean;
-}
-
-/**
- * Reruns a golden file from its stored initialization and data at its η, and compares every field.
- * The stored inputs are verified against their SHA-256; where the options allow, the initialization
- * (RandomState) and data are regenerated and compared too.
- *
- * @example
- * const r = checkGolden(readGolden('golden.json'), 1e-9);
- * if (!r.ok) process.exitCode = 1;
- */
-export function checkGolden(g: Golden, tol: number): CheckReport {
-  const meta = g.meta,
-    c = meta.config;
-  const notes: string[] = [];
-  if (sha256Tensors(g.init) !== meta.sha256.init)
-    throw new Error("the golden file's initial parameters do not match its sha256.init; the file is corrupt");
-  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data)
-    throw new Error("the golden file's data do not match its sha256.data; the file is corrupt");
-  const model = makeModel(c.model);
-  const b = backendInfo();
-  if (b.name !== meta.backend.name || b.flavor !== meta.backend.flavor) {
-    notes.push(
-      `golden made on backend ${meta.backend.name} (${meta.backend.flavor}), rerun on ${b.name} (${b.flavor}): kernel rounding differs (FMA), so expect ~1e-15 relative deviations, amplified in the catapult phase`,
-    );
-  }
-  const devs: Deviation[] = [];
-  try {
-    const s = setup({ ...c.setup, init: undefined, width: c.model.width, depth: c.model.depth, outputs: c.model.outputs });
-    const inputs = concat([g.data.X, g.data.Y]),
-      init = concat(g.init); // one step each: compared on the arrays' whole scale
-    devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), inputs, tol, inputs.length));
-    if ('rng' in c.init)
-      devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), init, tol, init.length));
-  } catch (e) {
-    notes.push(`inputs not regenerated (${(e as Error).message}); the stored ones are used`);
-  }
-  const data = { X: g.data.X, Y: g.data.Y, source: c.data_source };
-  devs.push(deviation('lambda0', [lambdaAt(model, g.init, data)], [c.lambda0], tol));
-  const r = trainGolden(model, g.init, data, c.eta, withDefaults(ORACLE_OPTIONS, fromSaved(ORACLE_OPTIONS, c)));
-  const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs);
-  const exact = (field: string, a: number | null, b: number | null) => {
-    const same = a === b;
-    devs.push({
-      field,
-      maxAbs: same ? 0 : Infinity,
-      maxRel: same ? 0 : Infinity,
-      worst: null,
-      first: same ? null : { step: 0, index: 0, rel: Infinity },
-      ok: same,
-    });
-  };
-  exact('steps_run', r.records.length - 1, meta.result.steps_run);
-  exact('diverged_at', r.diverged?.step ?? null, meta.result.diverged?.step ?? null);
-  exact('converged_at', r.convergedAt, meta.result.converged_at);
-  const perStep = (t: Tensor) => t.data.length / Math.max(1, t.shape[0]);
-  devs.push(
-    deviation('loss', mine.loss, g.loss, tol),
-    deviation('f', mine.f.data, g.f.data, tol, perStep(g.f)),
-    deviation('lambda', mine.lambda, g.lambda, tol),
-    deviation('param_norm', mine.paramNorm, g.paramNorm, tol),
-  );
-  if (g.params.t.length > 0) {
-    meta.param_names.forEach((n, i) =>
-      devs.push(
-        deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol, perStep(g.params.values[i]), g.params.t),
-      ),
-    );
-  }
-  return { deviations: devs, notes, ok: devs.every((d) => d.ok) };
-}
-
-function concat(ts: readonly Tensor[]): Float64Array {
-  const out = new Float64Array(ts.reduce((a, t) => a + t.data.length, 0));
-  let o = 0;
-  for (const t of ts) {
-    out.set(t.data, o);
-    o += t.data.length;
-  }
-  return out;
 }

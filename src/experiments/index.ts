@@ -14,5 +14,6 @@ export * from './plot';
 export * from './reproduce';
 export * as figures from './figures';
 export * from './golden';
+export * from './goldenCheck';
 export * from './sweep';
 export * from './sweepPlot';
