@@ -308,7 +308,7 @@ static napi_value dscal(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** Blue's three-accumulator norm with the same constants, fast path and branches as blas.ts's dnrm2. */
+/** blas.ts's dnrm2: sqrt of dot(x, x) when that sum is finite and ≥ 2⁻⁹⁶⁸, otherwise Blue's three-accumulator norm. */
 static napi_value dnrm2(napi_env env, napi_callback_info info) {
   const double TSML = 0x1p-511, TBIG = 0x1p486, SSML = 0x1p537, SBIG = 0x1p-538;
   Args a;
@@ -317,14 +317,9 @@ static napi_value dnrm2(napi_env env, napi_callback_info info) {
   const double *x = view(&a, 1, n, 1, sx, 0, integer(&a, 3));
   if (!a.ok) return NULL;
   if (n <= 0) return number(env, 0.0);
-  double asml = 0.0, amed = 0.0, abig = 0.0, ax, scl, sumsq, ymin, ymax;
+  double asml = 0.0, amed = dot(n, x, sx, x, sx), abig = 0.0, ax, scl, sumsq, ymin, ymax;
   int notbig = 1;
-  for (i = 0; i < n; i++) {
-    ax = fabs(x[i * sx]);
-    if (!(ax <= TBIG && (ax >= TSML || ax == 0.0))) break;
-    amed += ax * ax;
-  }
-  if (i == n) return number(env, sqrt(amed));
+  if (amed >= 0x1p-968 && amed < INFINITY) return number(env, sqrt(amed));
   amed = 0.0;
   for (i = 0; i < n; i++) {
     ax = fabs(x[i * sx]);
