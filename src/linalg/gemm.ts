@@ -4,6 +4,9 @@
 // every C[i,j] is computed as   c = beta·C[i,j] (or 0 when beta = 0);  for k = 0..K-1: c += (alpha·a_ik)·b_kj
 // in increasing k with one accumulator. K-blocking keeps that chain exact because a K-block resumes from the
 // value the previous block stored back into C (a plain store/load of a double), so dgemmNaive gives the same bits.
+// The one exception is a 1×1 product (M = N = 1), a dot product: c = alpha·ddot(a, b) (+ beta·C[0,0]) in ddot's
+// four-lane order, as on the native and wasm backends; one k-chain would be latency-bound (4 cycles a term).
+import { ddot } from './blas';
 
 /** Micro-tile size (rows and columns of C held in registers); the kernel below is written out for 4×4. */
 const MR = 4;
@@ -299,6 +302,7 @@ export function dgemm(
     nr = 0;
   let oc = 0;
   if (M <= 0 || N <= 0) return;
+  if (M === 1 && N === 1) return gemm1x1(K, alpha, A, saK, offsetA, B, sbK, offsetB, beta, C, offsetC);
   scaleC(M, N, beta, C, strideC1, strideC2, offsetC);
   if (alpha === 0 || K <= 0) return;
   // Thin products (a row or column vector side) would run mostly padded 4×4 tiles; a plain loop
@@ -324,6 +328,24 @@ export function dgemm(
       }
     }
   }
+}
+
+/** C = alpha·a·b (+ beta·C) for a 1×1 product: the dot product in ddot's order; alpha = 0 leaves A and B unread. */
+export function gemm1x1(
+  K: number,
+  alpha: number,
+  A: Float64Array,
+  saK: number,
+  offsetA: number,
+  B: Float64Array,
+  sbK: number,
+  offsetB: number,
+  beta: number,
+  C: Float64Array,
+  offsetC: number,
+): void {
+  const d = alpha === 0 || K <= 0 ? 0 : ddot(K, A, saK, offsetA, B, sbK, offsetB);
+  C[offsetC] = beta === 0 ? alpha * d : beta * C[offsetC] + alpha * d;
 }
 
 /**
@@ -368,6 +390,7 @@ export function dgemmNaive(
     ib = 0,
     ic = 0;
   let c = 0.0;
+  if (M === 1 && N === 1) return gemm1x1(K, alpha, A, saK, offsetA, B, sbK, offsetB, beta, C, offsetC);
   for (i = 0; i < M; i++) {
     for (j = 0; j < N; j++) {
       ic = offsetC + i * strideC1 + j * strideC2;

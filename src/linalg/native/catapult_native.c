@@ -504,6 +504,34 @@ static napi_value dgemv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/** C = alpha·a·bᵀ + beta·C for K = 1, over part p of the rows (or of the columns when there is one row). */
+typedef struct {
+  int64_t M, N, saI, sbJ, s1, s2;
+  double alpha, beta;
+  const double *A, *B;
+  double *C;
+} Outer;
+
+static void outer_part(void *ctx, int64_t p, int64_t parts) {
+  const Outer *o = ctx;
+  // Parts cut the longer side, and the inner loop runs along it (a column vector times a scalar is one loop).
+  int rows_long = o->M >= o->N;
+  int64_t s = part_start(p, parts, rows_long ? o->M : o->N), e = part_start(p + 1, parts, rows_long ? o->M : o->N);
+  int64_t nOut = rows_long ? o->N : o->M;
+  int64_t sIn = rows_long ? o->saI : o->sbJ, sOut = rows_long ? o->sbJ : o->saI, cIn = rows_long ? o->s1 : o->s2, cOut = rows_long ? o->s2 : o->s1;
+  const double *in = rows_long ? o->A : o->B, *out = rows_long ? o->B : o->A;
+  double alpha = o->alpha, beta = o->beta;
+  for (int64_t q = 0; q < nOut; q++) {
+    const double w = out[q * sOut];
+    double *c = o->C + q * cOut;
+    // The same expression as OpenBLAS's K = 1 products: alpha·(a·b), plus beta·c unless beta is 0.
+    if (beta == 0.0)
+      for (int64_t r = s; r < e; r++) c[r * cIn] = alpha * (in[r * sIn] * w);
+    else
+      for (int64_t r = s; r < e; r++) c[r * cIn] = beta * c[r * cIn] + alpha * (in[r * sIn] * w);
+  }
+}
+
 /** C = alpha·op(A)·op(B) + beta·C, the signature of src/linalg/gemm.ts. */
 static napi_value dgemm(napi_env env, napi_callback_info info) {
   Args a;
@@ -527,6 +555,12 @@ static napi_value dgemm(napi_env env, napi_callback_info info) {
   if (M == 1 && N == 1) {
     double d = dot(K, A, saK, B, sbK);
     C[0] = beta == 0.0 ? alpha * d : beta * C[0] + alpha * d;
+    return NULL;
+  }
+  // A rank-one product is one multiply per entry, where OpenBLAS would walk n rows or columns of length 1.
+  if (K == 1) {
+    Outer o = { M, N, saI, sbJ, sC1, sC2, alpha, beta, A, B, C };
+    parallel(parts_for(M > 1 ? M : N, (double)M * N), outer_part, &o);
     return NULL;
   }
   if (N == 1) return gemv_run(&a, 0, M, K, alpha, A, saI, saK, B, sbK, beta, C, sC1), NULL;
