@@ -47,6 +47,8 @@ export interface VjpCtx<P extends Prim> {
   x: readonly Tensor[];
   y: Tensor;
   target(i: number): Target | null;
+  /** Input i's cotangent to add into, zeroed on first use (simpler than `target` where a rule only accumulates). */
+  acc(i: number): Float64Array | null;
   /** The identity rule's cotangent: g itself becomes input i's when it has none yet (no copy), else g is added to it. */
   pass(i: number): void;
 }

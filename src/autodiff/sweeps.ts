@@ -47,6 +47,10 @@ function pullBack(tape: Tape, node: Node, store: (Float64Array | null)[], g: Flo
       if (a !== null) return { a, beta: 1 };
       return { a: (store[id] = allocF64(tape.values[id].data.length, false)), beta: 0 };
     },
+    acc: (i: number) => {
+      const id = activeId(i);
+      return id < 0 ? null : (store[id] ??= allocF64(tape.values[id].data.length));
+    },
     pass: (i: number) => {
       const id = activeId(i);
       if (id < 0) return;
