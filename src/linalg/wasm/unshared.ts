@@ -60,7 +60,7 @@ function memoryImportFlags(bytes: Uint8Array): number {
  * const m = new WebAssembly.Module(unsharedMemoryModule(bytes)); // instantiate with new WebAssembly.Memory({ initial, maximum })
  */
 export function unsharedMemoryModule(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes); // a copy (a Node Buffer's slice() would share the bytes)
   const at = memoryImportFlags(out);
   out[at] &= ~0x02;
   return out;
