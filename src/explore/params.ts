@@ -54,7 +54,7 @@ const width = param(int({ flag: 'width', arg: 'N', help: 'width n', min: 1, max:
 });
 const seed = param(SETUP_OPTIONS.seed, { label: 'seed', slider: { min: 0, max: 20, step: 1 } });
 const lr = param(parsed({ flag: 'lr', arg: 'η|Cx', help: 'learning rate', default: parseLr('1.5x'), parse: (t) => parseLr(t) }), {
-  label: 'η·λ0',
+  label: 'learning rate η',
   slider: { min: 0.1, max: 5, step: 0.05 },
   marks: PHASE_MARKS,
 });

@@ -74,7 +74,7 @@ export function phasesPlots(r: PhasesResult): [LinePlot, LinePlot] {
   const x = finite.map((q) => q.t_eta);
   const name = `η·λ0 = ${Number(s.eta_lambda0.toPrecision(4))}`;
   const withLambda = rows.filter((q) => q.lambda !== null && Number.isFinite(q.lambda));
-  const size = { width: 300, height: 220 };
+  const size = { width: 270, height: 220 };
   return [
     {
       kind: 'line',

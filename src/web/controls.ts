@@ -81,7 +81,7 @@ export function buildControls(
       }
       input = h('div', { class: 'pair' }, text, ...parts);
     }
-    const hint = key === 'lr' ? h('span', { class: 'hint' }, 'η, or Cx = C·2/λ0 (slider: η·λ0)') : '';
+    const hint = key === 'lr' ? h('span', { class: 'hint' }, 'η, or Cx = C·2/λ0, as --lr takes it; the slider sets η·λ0 = 2C') : '';
     const row = h('div', { class: 'row' }, h('label', { for: id }, c.label), input, hint, err);
     boxes.set(key, row);
     form.append(row);

@@ -58,6 +58,8 @@ function boot(): void {
   const update = () => {
     controls.showErrors(state.errors);
     setPageError(state.errors._ ?? '');
+    // While an input is bad the last run stays on the page, greyed: it is not the run the inputs describe.
+    byId('output').classList.toggle('stale', !runnable(state));
     if (runnable(state)) schedule();
     else setStatus('invalid');
   };
