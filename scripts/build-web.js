@@ -42,11 +42,16 @@ const wasmKernels = {
   },
 };
 
-// version.ts reads the version from package.json by its path from dist/src/experiments; bundled from src, point it there.
+// version.ts reads the version from package.json by its path from dist/src/experiments; in the bundle that require gets
+// the version alone (not the whole manifest).
 const packageJson = {
   name: 'package-json',
   setup(build) {
-    build.onResolve({ filter: /(^|\/)package\.json$/ }, () => ({ path: path.join(root, 'package.json') }));
+    build.onResolve({ filter: /(^|\/)package\.json$/ }, () => ({ path: 'package.json', namespace: 'package-json' }));
+    build.onLoad({ filter: /.*/, namespace: 'package-json' }, () => ({
+      contents: JSON.stringify({ version: require(path.join(root, 'package.json')).version }),
+      loader: 'json',
+    }));
   },
 };
 

@@ -91,7 +91,11 @@ export function phasesPlots(r: PhasesResult): [LinePlot, LinePlot] {
       xLabel: 'physical time t·η',
       yLabel: 'λ_t·η',
       series: [{ name, x: withLambda.map((q) => q.t_eta), y: withLambda.map((q) => q.lambda! * s.eta) }],
-      hlines: [{ at: 2, label: 'λ·η = 2' }],
+      // λ_t·η = 2 is η = η_crit at the current curvature; at t = 0, λ0·η = 4 is η_max of the linear models.
+      hlines: [
+        { at: 2, label: 'λ·η = 2 (η_crit)' },
+        { at: 4, label: 'λ·η = 4 (η_max)' },
+      ],
       ...size,
     },
   ];

@@ -66,5 +66,5 @@ export function stateQuery(view: ViewName, texts: Readonly<Record<string, string
   const params = VIEWS[view] as Record<string, Param<unknown>>;
   const q = new URLSearchParams({ view });
   for (const [key, p] of Object.entries(params)) if (texts[key] !== undefined) q.set(p.decl.flag, texts[key]);
-  return `?${q.toString()}`;
+  return `?${q.toString().replace(/%2C/gi, ',')}`; // commas are fine in a query, and easier to read
 }

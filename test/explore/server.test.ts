@@ -7,7 +7,11 @@ import * as path from 'path';
 import * as http from 'http';
 import { serveStatic } from '../../src/cli/staticServer';
 import { startExplorer } from '../../src/cli/explore';
-import { scratch } from '../cli/helpers';
+import { spawn } from 'child_process';
+import { BIN, scratch } from '../cli/helpers';
+import { runProgram } from '../../src/cli/program';
+import { defineCommand } from '../../src/cli/command';
+import { flag } from '../../src/models';
 
 /** The message a promise rejects with (uvu's assert has no rejects). */
 async function rejection(p: Promise<unknown>): Promise<string> {
@@ -67,6 +71,41 @@ test('explore: bad --port and unknown flags are one-line errors', () => {
   rejects(['explore', '--port', 'NaN'], /--port must be an integer/);
   rejects(['explore', '--steps', '3'], /explore does not use --steps/);
   cleanup();
+});
+
+test('catapult explore --port 0 --no-open prints the URL of a page it serves', async () => {
+  const child = spawn(process.execPath, [BIN, 'explore', '--port', '0', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c) => {
+        out += c;
+        if (out.includes('\n')) resolve(out.split('\n')[0]);
+      });
+      child.on('exit', (code) => reject(new Error(`explore exited with ${code}`)));
+    });
+    const m = /^catapult explorer: (http:\/\/127\.0\.0\.1:\d+\/\?view=phases) \(Ctrl-C stops it\)$/.exec(line);
+    assert.ok(m, line);
+    const page = await get(m![1]);
+    assert.is(page.status, 200);
+    assert.match(page.body, /<script type="application\/json" id="result">/);
+    assert.is((await get(m![1].replace('?view=phases', 'explorer.js'))).status, 200);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
+test('a declared --no-x switch is true exactly when given (commander reads it as x = false)', async () => {
+  const seen: boolean[] = [];
+  const spec = defineCommand({
+    name: 't',
+    summary: 't',
+    options: { noX: flag({ flag: 'no-x', help: 'x' }) },
+    run: (o) => void seen.push(o.noX),
+  });
+  await runProgram([spec], ['t'], 'usage');
+  await runProgram([spec], ['t', '--no-x'], 'usage');
+  assert.equal(seen, [false, true]);
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
