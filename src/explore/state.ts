@@ -68,3 +68,27 @@ export function stateQuery(view: ViewName, texts: Readonly<Record<string, string
   for (const [key, p] of Object.entries(params)) if (texts[key] !== undefined) q.set(p.decl.flag, texts[key]);
   return `?${q.toString().replace(/%2C/gi, ',')}`; // commas are fine in a query, and easier to read
 }
+
+/**
+ * The query of view `to` that keeps what the current state shares with it (same flag, valid here): switching tabs keeps
+ * the width, seed, η and steps where the other view has them.
+ *
+ * @example
+ * carriedQuery(parseState('?view=phases&width=300&model=mlp'), 'surface'); // '?view=surface&width=300&seed=0&lr=1.5x&steps=200'
+ */
+export function carriedQuery(from: ViewState, to: ViewName): string {
+  const here = VIEWS[from.view] as Record<string, Param<unknown>>;
+  const there = VIEWS[to] as Record<string, Param<unknown>>;
+  const texts: Record<string, string> = {};
+  for (const [key, p] of Object.entries(there)) {
+    const mine = Object.entries(here).find(([, q]) => q.decl.flag === p.decl.flag);
+    if (mine === undefined || from.errors[mine[0]] !== undefined) continue;
+    try {
+      p.decl.parse(from.texts[mine[0]]); // within the other view's bounds too
+      texts[key] = from.texts[mine[0]];
+    } catch {
+      // out of the other view's range: it takes its own default
+    }
+  }
+  return stateQuery(to, texts);
+}

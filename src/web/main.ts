@@ -3,7 +3,7 @@ import fma from 'catapult-wasm:fma';
 import simd from 'catapult-wasm:simd';
 import { startPageEngine } from '../explore/pageEngine';
 import { DiagramValues, PhasesValues, SurfaceValues, VIEW_NAMES, ViewName } from '../explore/params';
-import { ViewState, parseState, runnable, stateQuery } from '../explore/state';
+import { ViewState, carriedQuery, parseState, runnable, stateQuery } from '../explore/state';
 import { VERSION } from '../experiments/version';
 import { afterPaint, byId, h } from './dom';
 import { buildControls } from './controls';
@@ -56,6 +56,7 @@ function boot(): void {
     update();
   });
   const update = () => {
+    for (const v of VIEW_NAMES) byId(`tab-${v}`).setAttribute('href', carriedQuery(state, v));
     controls.showErrors(state.errors);
     setPageError(state.errors._ ?? '');
     // While an input is bad the last run stays on the page, greyed: it is not the run the inputs describe.

@@ -1,7 +1,7 @@
 // The explorer's URL state: every parameter parsed by its declaration, each bad one reported beside itself, the rest still set.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseState, runnable, stateQuery } from '../../src/explore/state';
+import { carriedQuery, parseState, runnable, stateQuery } from '../../src/explore/state';
 import { VIEWS, VIEW_NAMES, lrFromEtaLambda0 } from '../../src/explore/params';
 import { phasesCliArgs } from '../../src/explore/phases';
 import { parseLr } from '../../src/experiments/lr';
@@ -46,6 +46,13 @@ test('the η·λ0 slider writes --lr as the CLI takes it, and the CLI arguments 
   const args = phasesCliArgs({ model: 'linear', width: 50, seed: 3, lr: parseLr('0.7'), steps: 20 });
   assert.equal(args, ['train', '--model', 'linear', '--width', '50', '--seed', '3', '--lr', '0.7', '--steps', '20']);
   assert.equal(VIEW_NAMES, ['phases', 'surface', 'diagram']);
+});
+
+test('switching views keeps the shared parameters that are valid in both', () => {
+  const q = carriedQuery(parseState('?view=phases&model=mlp&width=300&seed=4&lr=1.2x&steps=3000'), 'surface');
+  // steps 3000 is beyond the surface view's 2000: that view takes its own default there.
+  assert.is(q, '?view=surface&width=300&seed=4&lr=1.2x');
+  assert.is(carriedQuery(parseState('?view=phases&width=-1'), 'diagram'), '?view=diagram&seed=0');
 });
 
 test.run();

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import type { Browser, Page } from 'puppeteer-core';
-import { startExplorer } from '../../src/cli/explore';
+import { explorerDir, startExplorer } from '../../src/cli/explore';
 import type { StaticServer } from '../../src/cli/staticServer';
 import { useBackend } from '../../src/linalg/backend';
 import { BIN } from '../cli/helpers';
@@ -143,9 +143,20 @@ if (!fs.existsSync(CHROMIUM)) {
     sameFields(r, cliSummary(await cliArgsOfPage()));
   });
 
-  test('an MLP wide enough for the wasm gemm kernels equals the CLI too', async () => {
-    assert.is(await load('?view=phases&model=mlp&width=512&seed=1&lr=1x&steps=20'), 'done');
-    sameFields(await result(), cliSummary(await cliArgsOfPage()));
+  test('the linear model, and an MLP wide enough for the wasm gemm kernels, equal the CLI too', async () => {
+    for (const q of [
+      '?view=phases&model=linear&width=300&seed=2&lr=1.8x&steps=60',
+      '?view=phases&model=mlp&width=512&seed=1&lr=1x&steps=20',
+    ]) {
+      assert.is(await load(q), 'done', q);
+      sameFields(await result(), cliSummary(await cliArgsOfPage()));
+    }
+  });
+
+  test('the static build runs opened as a file, with no server (the kernels are inside the bundle)', async () => {
+    await page.goto(`file://${path.join(explorerDir(), 'index.html')}?view=phases&width=200&steps=30`);
+    assert.is(await settled(page, 1), 'done');
+    assert.is((await result()).steps_run, 30);
   });
 
   test('a divergent η shows "diverged at step t", as the CLI records it', async () => {
