@@ -108,7 +108,7 @@ if (!fs.existsSync(CHROMIUM)) {
   test.before(async () => {
     const puppeteer = await import('puppeteer-core');
     server = await startExplorer(0);
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     page = await browser.newPage();
     await page.setViewport({ width: 1240, height: 780 });
     page.on('pageerror', (e) => console.error(`page error: ${e instanceof Error ? e.message : String(e)}`));
