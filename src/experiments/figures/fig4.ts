@@ -52,7 +52,7 @@ export interface Fig4Data {
 }
 
 /** One seed's network, data and λ0. */
-interface SeedSetup {
+export interface SeedSetup {
   inst: Instance;
   test: Dataset;
 }
@@ -64,7 +64,13 @@ const networkKey = (o: Fig4Options) => JSON.stringify({ ...o, seeds: null, linea
 const setups = new Map<string, SeedSetup>();
 const networkRuns = new Map<string, Fig4Run>();
 
-function seedSetup(o: Fig4Options, seed: number): SeedSetup {
+/**
+ * One seed's network (initialized, λ0 measured) on its training subset, and its test subset; cached per options and seed.
+ *
+ * @example
+ * const { inst, test } = fig4Setup(FIG4_DEFAULTS, 0); // inst.data: 512 digits, 52 of 0 and 1, 51 of the others
+ */
+export function fig4Setup(o: Fig4Options, seed: number): SeedSetup {
   const key = `${networkKey(o)}#${seed}`;
   const hit = setups.get(key);
   if (hit) return hit;
@@ -194,7 +200,7 @@ export function computeFig4(
         if (!linearized) networkRuns.set(key, saved);
         continue;
       }
-      const setup = seedSetup(o, seed);
+      const setup = fig4Setup(o, seed);
       const share = linearized ? 0.4 : 1;
       const net = networkRuns.get(key) ?? networkRun(setup, seed, c, o, (f, n) => at(share * f, n));
       networkRuns.set(key, net);
