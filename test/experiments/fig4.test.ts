@@ -1,15 +1,17 @@
-// Figs. 4 and 6 over seeds: the statistics and the verdict's resolution rule, the paper's protocol as options, and checkpointed, resumable runs.
+// Figs. 4 and 6 over seeds: the statistics and the verdict's resolution rule, the paper's protocol as options, and checkpointed, resumable runs (fig3's too).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
+  FIG3_DEFAULTS,
   FIG4_DEFAULTS,
   FIG4_FULL,
   FIGURE_TABLE,
   Fig4Options,
   Fig4Run,
+  fig3,
   fig4,
   fig4Setup,
   fig6,
@@ -116,6 +118,29 @@ test('fig4 and fig6 checkpoint every run; a rerun into the same directory resume
     // Columns: seed, η·λ0, …, lin0 (8), lin10 (9). The step-0 linearization is a linear model: it diverges exactly above η·λ0 = 2.
     for (const row of rows) assert.is(row[8] === null, (row[1] as number) > 2, `seed ${row[0]}, η·λ0 = ${row[1]}`);
     assert.is(r6.checks.find((c) => c.quantity.startsWith('the model linearized at step 0'))!.pass, true);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fig3 checkpoints each early run, grid point and depth; a rerun resumes them and writes the same tables', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-fig3-'));
+  try {
+    const o = { ...FIG3_DEFAULTS, width: 16, trainSize: 100, batch: 50, lambdaSamples: 20, early: [1, 3], earlySteps: 3, grid: [1] };
+    const small = { ...o, width: 64, cactDepths: [3], cactScan: [8, 64], relTol: 0.5 };
+    const spec = { ...fig3, defaults: small, full: undefined };
+    await runSpec(spec, dir, { seed: 0, full: false }, () => {});
+    const tables = () => ['early', 'lambda_at_phys_time', 'c_act'].map((t) => fs.readFileSync(path.join(dir, `${t}.csv`), 'utf8'));
+    const before = tables();
+    const partial = path.join(dir, 'runs.partial.json');
+    const saved = JSON.parse(fs.readFileSync(partial, 'utf8'));
+    assert.equal([saved.partial.early.length, saved.partial.grid.length, saved.partial.cact.length], [2, 1, 1]);
+    fs.writeFileSync(
+      partial,
+      JSON.stringify({ ...saved, partial: { ...saved.partial, early: saved.partial.early.slice(0, 1), cact: [] } }),
+    );
+    await runSpec(spec, dir, { seed: 0, full: false }, () => {});
+    assert.equal(tables(), before);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -100,38 +100,86 @@ export function sgdDiverges(inst: Instance, c: number, o: Pick<Fig3Options, 'bat
   return gd(inst, eta, { steps, eigEvery: 0, measureLambda: false, batchSize: o.batch, batchSeed: o.seed }).diverged !== null;
 }
 
-export function computeFig3(o: Fig3Options, progress: Progress = () => {}): Fig3Data {
+/** Work in progress: the finished runs of each part, saved after each one (a paper-size fig3 takes about an hour). */
+export interface Fig3Partial {
+  early: EarlyRun[];
+  grid: GridPoint[];
+  cact: DepthCact[];
+}
+
+/** `saved`'s entry for `key`, or `run()` appended to `done` and handed to `save` (so an interruption keeps it). */
+function resumeOr<T>(saved: readonly T[], done: T[], match: (x: T) => boolean, run: () => T, save: () => void): T {
+  const hit = saved.find(match);
+  if (hit) return hit;
+  const r = run();
+  done.push(r);
+  save();
+  return r;
+}
+
+export function computeFig3(
+  o: Fig3Options,
+  progress: Progress = () => {},
+  resumed: Fig3Partial = { early: [], grid: [], cact: [] },
+  checkpoint: (p: Fig3Partial) => void = () => {},
+): Fig3Data {
   const { train, lambdaData, source } = imageSubsets(o);
   const net = (depth: number) => mlpInstance({ width: o.width, depth, act: 'relu' }, train, o.seed, lambdaData);
   const inst = net(o.depth);
   const total = o.early.length + o.grid.length + o.cactDepths.length * 2;
   let done = 0;
   const tick = (note: string) => progress(done++ / total, note);
+  const partial: Fig3Partial = { early: [...resumed.early], grid: [...resumed.grid], cact: [...resumed.cact] };
+  const save = () => checkpoint(partial);
   const early = o.early.map((c): EarlyRun => {
     tick(`early ${etaLabel(c)}`);
-    const eta = c / inst.lambdaNtk0;
-    const r = gd(inst, eta, { steps: o.earlySteps, eigEvery: 1, batchSize: o.batch, batchSeed: o.seed });
-    return {
-      etaLambda0: c,
-      eta,
-      loss: r.records.map((x) => x.loss),
-      lambda: r.records.map((x) => x.lambda ?? NaN),
-      diverged: r.diverged !== null,
-    };
+    return resumeOr(
+      resumed.early,
+      partial.early,
+      (r) => r.etaLambda0 === c,
+      () => {
+        const eta = c / inst.lambdaNtk0;
+        const r = gd(inst, eta, { steps: o.earlySteps, eigEvery: 1, batchSize: o.batch, batchSeed: o.seed });
+        return {
+          etaLambda0: c,
+          eta,
+          loss: r.records.map((x) => x.loss),
+          lambda: r.records.map((x) => x.lambda ?? NaN),
+          diverged: r.diverged !== null,
+        };
+      },
+      save,
+    );
   });
   const grid = o.grid.map((c): GridPoint => {
     tick(`λ at t·η = ${o.physTime}, ${etaLabel(c)}`);
-    const eta = c / inst.lambdaNtk0;
-    const steps = Math.ceil(o.physTime / eta);
-    const r = gd(inst, eta, { steps, eigEvery: 0, batchSize: o.batch, batchSeed: o.seed });
-    return { etaLambda0: c, eta, steps, lambdaEnd: r.diverged ? null : r.finalLambda, diverged: r.diverged !== null };
+    return resumeOr(
+      resumed.grid,
+      partial.grid,
+      (g) => g.etaLambda0 === c,
+      () => {
+        const eta = c / inst.lambdaNtk0;
+        const steps = Math.ceil(o.physTime / eta);
+        const r = gd(inst, eta, { steps, eigEvery: 0, batchSize: o.batch, batchSeed: o.seed });
+        return { etaLambda0: c, eta, steps, lambdaEnd: r.diverged ? null : r.finalLambda, diverged: r.diverged !== null };
+      },
+      save,
+    );
   });
   const cact = o.cactDepths.map((depth): DepthCact => {
     tick(`c_act, ${depth} hidden layers`);
-    const di = depth === o.depth ? inst : net(depth);
-    const edge = divergenceEdge(o.cactScan, (c) => sgdDiverges(di, c, o), o.relTol, `c_act (${depth} hidden layers)`);
     done++;
-    return { depth, lambda0: di.lambdaNtk0, edge };
+    return resumeOr(
+      resumed.cact,
+      partial.cact,
+      (c) => c.depth === depth,
+      () => {
+        const di = depth === o.depth ? inst : net(depth);
+        const edge = divergenceEdge(o.cactScan, (c) => sgdDiverges(di, c, o), o.relTol, `c_act (${depth} hidden layers)`);
+        return { depth, lambda0: di.lambdaNtk0, edge };
+      },
+      save,
+    );
   });
   return { lambda0: inst.lambdaNtk0, early, grid, cact, source };
 }
@@ -254,7 +302,9 @@ async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: R
   );
 }
 
-export const fig3: FigureSpec<Fig3Options, Fig3Data> = {
+const FIG3_PARTIAL = 'runs.partial.json';
+
+export const fig3: FigureSpec<Fig3Options, Fig3Data, Fig3Partial> = {
   takesDataset: true,
   id: 'fig3',
   title: 'Fig. 3: early dynamics of a ReLU net under SGD, and c_act by depth',
@@ -263,7 +313,17 @@ export const fig3: FigureSpec<Fig3Options, Fig3Data> = {
   defaults: FIG3_DEFAULTS,
   full: FIG3_FULL,
   overrides: seedAndWidth('width'),
-  compute: (o, ctx) => computeFig3(o, ctx.progress),
+  compute: (o, ctx) => computeFig3(o, ctx.progress, ctx.resumed, ctx.checkpoint),
+  checkpoint: {
+    load: (o, dir) => {
+      const saved = dir.readJson(FIG3_PARTIAL) as { options?: Fig3Options; partial?: Fig3Partial } | undefined;
+      if (JSON.stringify(saved?.options) !== JSON.stringify(o) || !saved?.partial) return undefined;
+      // JSON has no NaN: λ_t where it was not measured comes back as null.
+      const early = saved.partial.early.map((r) => ({ ...r, loss: r.loss.map((l) => l ?? NaN), lambda: r.lambda.map((l) => l ?? NaN) }));
+      return { ...saved.partial, early };
+    },
+    save: (partial, o, dir) => dir.json(FIG3_PARTIAL, { options: o, partial }),
+  },
   reportTitle: (o) => `Fig. 3: ${o.depth} hidden ReLU layers, width ${o.width}, SGD on ${figureDataset(o)}`,
   report: reportFig3,
 };
