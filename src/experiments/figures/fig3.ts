@@ -42,7 +42,8 @@ export const FIG3_DEFAULTS: Fig3Options = {
   grid: [0.5, 1, 1.5, 2, 3, 4, 6, 8, 10, 12, 14, 16, 20],
   physTime: 250,
   cactDepths: [1, 2, 3],
-  cactScan: [4, 8, 12, 16, 24, 32],
+  // Up to 96: on MNIST at width 128 the 1-hidden-layer net survives loss spikes up to η·λ0 = 48 and first diverges at 64.
+  cactScan: [4, 8, 12, 16, 24, 32, 48, 64, 96],
   relTol: 2e-2,
   minSteps: 50,
   dataset: 'mnist',

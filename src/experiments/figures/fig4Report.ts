@@ -179,7 +179,7 @@ export async function reportFig4(d: Fig4Data, o: Fig4Options, out: FigureOutput,
     quantity: 'every run trained to training accuracy 1',
     paper: 'yes, or stopped at t·η = 700k',
     measured: unfinished.length
-      ? `${unfinished.length} of ${trained.length} runs stopped at t·η = ${o.physTime} with training accuracy ${fmt(Math.min(...unfinished.map((r) => r.trainAccuracy!)))}–${fmt(Math.max(...unfinished.map((r) => r.trainAccuracy!)))} (at η·λ0 = ${[...new Set(unfinished.map((r) => r.etaLambda0))].join(', ')})`
+      ? `${unfinished.length} of ${trained.length} runs stopped at t·η = ${o.physTime} with training accuracy ${fmt(Math.min(...unfinished.map((r) => r.trainAccuracy!)))}–${fmt(Math.max(...unfinished.map((r) => r.trainAccuracy!)))} (at η·λ0 = ${[...new Set(unfinished.map((r) => r.etaLambda0))].sort((a, b) => a - b).join(', ')})`
       : 'all did',
     pass: unfinished.length === 0 || o.physTime >= PAPER.physTime,
   });
