@@ -169,7 +169,7 @@ function withLinearized(s: SeedSetup, net: Fig4Run, o: Fig4Options, progress: Pr
         s,
         early.params,
         net.eta,
-        steps - o.linearizeAt,
+        Math.max(0, steps - o.linearizeAt),
         (f, n) => progress(0.5 + f / 2, n),
         `${what}, linearized at ${o.linearizeAt}`,
       );
