@@ -83,8 +83,22 @@ export interface GridPoint {
 export interface DepthCact {
   depth: number;
   lambda0: number;
-  edge: DivergenceEdge;
+  /** null when the scan has no stable-to-divergent step (a paper-size run must not stop there: the other depths and figures go on). */
+  edge: DivergenceEdge | null;
 }
+
+/** The divergence edge, or null when the scan shows none; other errors propagate. */
+function edgeOrNull(o: Fig3Options, inst: Instance, depth: number): DivergenceEdge | null {
+  try {
+    return divergenceEdge(o.cactScan, (c) => sgdDiverges(inst, c, o), o.relTol, `c_act (${depth} hidden layers)`);
+  } catch (err) {
+    if (err instanceof Error && err.message.includes('has no stable-to-divergent edge')) return null;
+    throw err;
+  }
+}
+
+const bracketText = (e: DivergenceEdge | null, o: Fig3Options) =>
+  e ? `[${fmt(e.edge.below)}, ${fmt(e.edge.above)}]` : `no stable-to-divergent step on the scan {${o.cactScan.join(', ')}}`;
 
 export interface Fig3Data {
   lambda0: number;
@@ -176,8 +190,7 @@ export function computeFig3(
       (c) => c.depth === depth,
       () => {
         const di = depth === o.depth ? inst : net(depth);
-        const edge = divergenceEdge(o.cactScan, (c) => sgdDiverges(di, c, o), o.relTol, `c_act (${depth} hidden layers)`);
-        return { depth, lambda0: di.lambdaNtk0, edge };
+        return { depth, lambda0: di.lambdaNtk0, edge: edgeOrNull(o, di, depth) };
       },
       save,
     );
@@ -212,9 +225,9 @@ async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: R
     d.cact.map((c) => ({
       hidden_layers: c.depth,
       lambda0: c.lambda0,
-      c_act_below: c.edge.edge.below,
-      c_act_above: c.edge.edge.above,
-      last_stable: c.edge.lastStable,
+      c_act_below: c.edge?.edge.below ?? null,
+      c_act_above: c.edge?.edge.above ?? null,
+      last_stable: c.edge?.lastStable ?? null,
     })),
   );
   const { report } = out;
@@ -241,8 +254,8 @@ async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: R
     report.check({
       quantity: `c_act = η_max·λ0, ${c.depth} hidden layer${c.depth > 1 ? 's' : ''}`,
       paper: '≈ 12 for ReLU nets (measured for 3 hidden layers)',
-      measured: `[${fmt(c.edge.edge.below)}, ${fmt(c.edge.edge.above)}]${c.edge.lastStable > c.edge.edge.above ? `; stable again up to ${fmt(c.edge.lastStable)} on the scan` : ''}`,
-      pass: c.edge.edge.below >= 8 && c.edge.edge.above <= 16,
+      measured: `${bracketText(c.edge, o)}${c.edge && c.edge.lastStable > c.edge.edge.above ? `; stable again up to ${fmt(c.edge.lastStable)} on the scan` : ''}`,
+      pass: c.edge !== null && c.edge.edge.below >= 8 && c.edge.edge.above <= 16,
     });
   }
   report.text(
@@ -293,13 +306,13 @@ async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: R
         { at: 4 / lam0, label: '4/λ0' },
         { at: 12 / lam0, label: '12/λ0' },
       ],
-      bands: c3 ? [{ from: c3.edge.edge.above / lam0, to: Infinity, label: 'diverges' }] : [],
+      bands: c3?.edge ? [{ from: c3.edge.edge.above / lam0, to: Infinity, label: 'diverges' }] : [],
     },
     `(c) λ at t·η = ${o.physTime} against η; shaded: above the measured c_act of the ${o.depth}-layer net.`,
   );
   report.heading('c_act by depth (η·λ0)').table(
     ['hidden layers', 'λ0', 'c_act bracket', 'last stable on the scan'],
-    d.cact.map((c) => [c.depth, c.lambda0, `[${fmt(c.edge.edge.below)}, ${fmt(c.edge.edge.above)}]`, c.edge.lastStable]),
+    d.cact.map((c) => [c.depth, c.lambda0, bracketText(c.edge, o), c.edge?.lastStable ?? '—']),
   );
 }
 
