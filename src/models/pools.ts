@@ -10,10 +10,15 @@ import { IdxFile, idxValues, readIdxFile } from '../io/idx';
  * Where Debian's dataset packages put their data: /usr/share/datasets, or the directory in the environment variable
  * CATAPULT_DATASETS (pointing it at an empty directory shows that nothing but `--dataset fashion-mnist` needs them).
  */
-export const DATASETS_ROOT = process.env.CATAPULT_DATASETS || '/usr/share/datasets';
+export function datasetsRoot(): string {
+  // Read at the call, not at import: the explorer bundles this module into a page that has no environment and no path.
+  return process.env.CATAPULT_DATASETS || '/usr/share/datasets';
+}
 
 /** Where Debian's dataset-fashion-mnist package puts the data. */
-export const FASHION_MNIST_DIR = path.join(DATASETS_ROOT, 'fashion-mnist');
+export function fashionMnistDir(): string {
+  return path.join(datasetsRoot(), 'fashion-mnist');
+}
 
 /** The four files of an MNIST-format directory, each stored raw or with `.gz` appended. */
 export const MNIST_FILES = [
@@ -97,7 +102,7 @@ function idxPool(imagesPath: string, labelsPath: string, source: string): Pool {
  * The train and t10k splits of an MNIST-format directory (MNIST, Fashion-MNIST, KMNIST, …).
  *
  * @example
- * const { train, test } = mnistPools(FASHION_MNIST_DIR, 'fashion-mnist');
+ * const { train, test } = mnistPools(fashionMnistDir(), 'fashion-mnist');
  * train!.labels.length; // 60000
  */
 export function mnistPools(dir: string, name: string): Pools {

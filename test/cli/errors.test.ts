@@ -7,7 +7,7 @@ import { serializeNpz } from '../../src/io/npz';
 import { tensor } from '../../src/linalg/tensor';
 import { scratch } from './helpers';
 import { hasFashionMnist } from '../util';
-import { FASHION_MNIST_DIR } from '../../src/models';
+import { fashionMnistDir } from '../../src/models';
 
 const { dir, run, rejects, cleanup } = scratch('catapult-cli-');
 
@@ -83,7 +83,7 @@ if (!hasFashionMnist) {
     rejects(
       [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'fashion-mnist'],
       new RegExp(
-        `fashion-mnist not found in ${escapeRegExp(FASHION_MNIST_DIR)} \\(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\\)`,
+        `fashion-mnist not found in ${escapeRegExp(fashionMnistDir())} \\(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\\)`,
       ),
     ));
 }

