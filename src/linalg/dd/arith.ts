@@ -5,6 +5,7 @@
 // FMA form (a·b − fl(a·b) computed by one fused multiply-add) and needs no FMA, which JS lacks. Accuracy (Joldes, Muller &
 // Popescu 2017, "Tight and rigorous error bounds for basic building blocks of double-word arithmetic"): add ≤ 3u², mul
 // ≤ 4u² (here with the lo·lo term dropped: ≤ 5u²), div ≤ 10u², u = 2⁻⁵³; the elementary functions are good to a few u².
+// Below ~1e-292 the low word is subnormal, so values that small carry fewer than 106 bits (as in every dd library).
 
 /** A double-double value hi + lo (normalized: hi = fl(hi + lo)). */
 export interface DD {
@@ -16,6 +17,13 @@ export const DD_ZERO: DD = { hi: 0, lo: 0 };
 export const DD_ONE: DD = { hi: 1, lo: 0 };
 /** ln 2 to 106 bits. */
 export const DD_LN2: DD = { hi: 0.6931471805599453, lo: 2.3190468138462996e-17 };
+/**
+ * ln 2 = LN2_A + LN2_B + LN2_C (Cody–Waite): A and B have 32 and 30 significant bits, so k·A and k·B are exact doubles
+ * for |k| < 2¹¹ and x − k·ln 2 is formed without the |x|·u² error a rounded k·ln 2 would bring.
+ */
+const LN2_A = 0.6931471806019545,
+  LN2_B = -4.2009150715352495e-11,
+  LN2_C: DD = { hi: -1.1458352726798733e-20, lo: 5.150243707130549e-37 };
 
 /** 2²⁷ + 1: Veltkamp's constant for splitting a double into two 26-bit halves. */
 const SPLITTER = 134217729;
@@ -196,7 +204,7 @@ export function exp(x: DD): DD {
   if (x.hi < -745.2) return DD_ZERO;
   if (x.hi === 0 && x.lo === 0) return DD_ONE;
   const k = Math.round(x.hi / DD_LN2.hi);
-  const r = ldexp(sub(x, mulD(DD_LN2, k)), -10);
+  const r = ldexp(sub(addD(addD(x, -k * LN2_A), -k * LN2_B), mulD(LN2_C, k)), -10);
   let m = expm1Small(r);
   for (let i = 0; i < 10; i++) m = add(mulD(m, 2), mul(m, m));
   const e = addD(m, 1);
@@ -226,8 +234,9 @@ export function expm1(x: DD): DD {
 }
 
 /**
- * ln a by Newton's method on eʸ = a from the double log: y ← y + (a·e⁻ʸ − 1), twice (quadratic convergence from
- * 2⁻⁵³). Near a = 1, where ln a is small and that step's absolute error would dominate, it is log1p(a − 1).
+ * ln a = log1p(m − 1) + e·ln 2 for a = m·2ᵉ with m ∈ [1/√2, √2): m − 1 is exact, the series converges fast, e·ln 2 is
+ * formed from the Cody–Waite pieces (exact products), and the two terms never cancel by more than a factor ~2. (No
+ * Newton step on exp, which would need e⁻ʸ near the underflow for a near 1e300.)
  *
  * @example
  * log(dd(2)); // DD_LN2
@@ -235,10 +244,15 @@ export function expm1(x: DD): DD {
 export function log(a: DD): DD {
   if (!(a.hi > 0)) return { hi: a.hi === 0 ? -Infinity : NaN, lo: 0 };
   if (a.hi === Infinity) return { hi: Infinity, lo: 0 };
-  if (a.hi > 0.5 && a.hi < 2) return log1p(addD(a, -1));
-  let y = dd(Math.log(a.hi));
-  for (let i = 0; i < 2; i++) y = add(y, addD(mul(a, exp(neg(y))), -1));
-  return y;
+  let e = Math.round(Math.log2(a.hi));
+  let m = ldexp(ldexp(a, -Math.trunc(e / 2)), -(e - Math.trunc(e / 2)));
+  // log2 of the double may round across a boundary: step e once so m lands in [1/√2, √2).
+  if (m.hi > Math.SQRT2) (m = ldexp(m, -1)), e++;
+  else if (m.hi < Math.SQRT1_2) (m = ldexp(m, 1)), e--;
+  const tail = log1p(addD(m, -1));
+  if (e === 0) return tail;
+  const eLn2 = add(twoSum(e * LN2_A, e * LN2_B), mulD(LN2_C, e));
+  return add(eLn2, tail);
 }
 
 /** 1/(2n + 1) for n = 0 … 34, the coefficients of the atanh series. */
@@ -251,7 +265,7 @@ const INV_ODD: DD[] = Array.from({ length: 35 }, (_, n) => div(DD_ONE, dd(2 * n 
  * log1p(dd(1e-20)); // 1e-20 − 5e-41
  */
 export function log1p(z: DD): DD {
-  if (z.hi > 1 || z.hi <= -0.5) return log(addD(z, 1));
+  if (z.hi > 1 || z.hi <= -0.5) return log(addD(z, 1)); // there m − 1 of log is in [−0.3, 0.42]: no loop
   const s = div(z, addD(z, 2)),
     s2 = mul(s, s);
   // s²ⁿ/(2n+1) < 2⁻¹⁰⁷ by n = 34 when |s| ≤ 1/3.
