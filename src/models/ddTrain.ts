@@ -16,6 +16,8 @@ import type { StepRecord, TrainOptions, TrainResult } from './train';
 export interface DdStepState {
   t: number;
   loss: D.DD;
+  /** The outputs f (m×k) in dd. */
+  f: DdTensor;
   lambda?: D.DD;
   params: readonly DdTensor[];
 }
@@ -78,9 +80,16 @@ export function trainDd(
       const rec: StepRecord = { t, loss: D.toNumber(L), paramNorm: D.toNumber(norm) };
       if (o.recordOutputs) rec.outputs = ddRound(values[f.id]).data;
       if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => ddRound(p).data);
-      const state: DdStepState = { t, loss: L, params };
+      const state: DdStepState = { t, loss: L, f: values[f.id], params };
       if (!Number.isFinite(rec.loss) || rec.loss > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
-        diverged = { step: t, reason: !Number.isFinite(rec.loss) ? 'loss is not finite' : rec.loss > o.maxLoss ? `loss ${rec.loss} exceeded ${o.maxLoss}` : 'parameter norm is not finite' };
+        diverged = {
+          step: t,
+          reason: !Number.isFinite(rec.loss)
+            ? 'loss is not finite'
+            : rec.loss > o.maxLoss
+              ? `loss ${rec.loss} exceeded ${o.maxLoss}`
+              : 'parameter norm is not finite',
+        };
         records.push(rec);
         o.onStep?.(rec);
         onDdStep?.(state);

@@ -76,7 +76,19 @@ const unary: [string, (x: D.DD) => D.DD, () => D.DD][] = [
  * few such operations after exact (Cody–Waite) argument reductions, held to 16u² (≈ 2e-31; the worst measured here is
  * 4.9u², expm1).
  */
-const BOUND: Record<string, number> = { add: 3, sub: 3, mul: 5, div: 10, sqrt: 8, exp: 16, expm1: 16, log: 16, log1p: 16, tanh: 16, softplus: 16 };
+const BOUND: Record<string, number> = {
+  add: 3,
+  sub: 3,
+  mul: 5,
+  div: 10,
+  sqrt: 8,
+  exp: 16,
+  expm1: 16,
+  log: 16,
+  log1p: 16,
+  tanh: 16,
+  softplus: 16,
+};
 
 function cases(): Case[] {
   const out: Case[] = [];
@@ -98,7 +110,8 @@ function cases(): Case[] {
   // Edge cases: tiny and large arguments, arguments near the reduction boundaries, and 1 ± tiny for log. (Not e^−700:
   // below ~1e-292 the low word is subnormal and dd has fewer than 106 bits, as documented in arith.ts.)
   for (const x of [1e-20, -1e-20, 0.5, -0.5, 2 ** -10, 0.3465735902799727, 20, -20, 40, -600, 700]) {
-    for (const [name, f] of unary) if (name !== 'sqrt' && name !== 'log' && !(name === 'log1p' && x <= -1)) out.push([name, [[x, 0]], pair(f(D.dd(x)))]);
+    for (const [name, f] of unary)
+      if (name !== 'sqrt' && name !== 'log' && !(name === 'log1p' && x <= -1)) out.push([name, [[x, 0]], pair(f(D.dd(x)))]);
   }
   for (const x of [D.twoSum(1, 1e-20), D.twoSum(1, -3e-17), D.dd(1e-200), D.dd(1e300), D.dd(0.75), D.dd(1.999)])
     out.push(['log', [pair(x)], pair(D.log(x))], ['sqrt', [pair(x)], pair(D.sqrt(x))]);
@@ -115,7 +128,10 @@ test('dd operations and functions are within their error bounds of the exact res
     const e = errs[i];
     if (e === null) return void skippedMp++;
     worst[op] = Math.max(worst[op] ?? 0, e / U2);
-    assert.ok(e <= BOUND[op] * U2, `${op}(${JSON.stringify(args)}): relative error ${e.toExponential(3)} = ${(e / U2).toFixed(2)}u² > ${BOUND[op]}u²`);
+    assert.ok(
+      e <= BOUND[op] * U2,
+      `${op}(${JSON.stringify(args)}): relative error ${e.toExponential(3)} = ${(e / U2).toFixed(2)}u² > ${BOUND[op]}u²`,
+    );
   });
   if (skippedMp > 0) console.log(`  ${skippedMp} function cases skipped: mpmath is not installed`);
   if (process.env.CATAPULT_DD_REPORT) console.log('  worst relative error / u²:', JSON.stringify(worst));

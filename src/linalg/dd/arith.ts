@@ -247,8 +247,8 @@ export function log(a: DD): DD {
   let e = Math.round(Math.log2(a.hi));
   let m = ldexp(ldexp(a, -Math.trunc(e / 2)), -(e - Math.trunc(e / 2)));
   // log2 of the double may round across a boundary: step e once so m lands in [1/√2, √2).
-  if (m.hi > Math.SQRT2) (m = ldexp(m, -1)), e++;
-  else if (m.hi < Math.SQRT1_2) (m = ldexp(m, 1)), e--;
+  if (m.hi > Math.SQRT2) ((m = ldexp(m, -1)), e++);
+  else if (m.hi < Math.SQRT1_2) ((m = ldexp(m, 1)), e--);
   const tail = log1p(addD(m, -1));
   if (e === 0) return tail;
   const eLn2 = add(twoSum(e * LN2_A, e * LN2_B), mulD(LN2_C, e));
