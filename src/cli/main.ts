@@ -6,6 +6,7 @@ import type { CommandSpec } from './command';
 import { hessian, ntk, phaseSweepCommand, train } from './training';
 import { figure, reproduceCommand } from './figures';
 import { check, oracle } from './oracle';
+import { precision } from './precision';
 import { merge, plot, sweep } from './sweep';
 import { GLOBAL_OPTIONS, runProgram } from './program';
 import { takeBackendOptions } from './backend';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CommandSpec<Schema>[] = [
   reproduceCommand,
   oracle,
   check,
+  precision,
   sweep,
   merge,
   plot,

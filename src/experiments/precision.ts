@@ -1,7 +1,18 @@
 // float64 against double-double from the same initialization: per-step deviations and digits, a Lyapunov fit, the tangent-linear cross-check.
 import * as D from '../linalg/dd/arith';
 import { DdTensor, ddDot } from '../linalg/dd/tensor';
-import { StepRecord, TrainSettings, digitsFromGrowth, growthRate, isChaotic, lambdaAt, roundingGrowth, train, trainDd, trainSettings } from '../models';
+import {
+  StepRecord,
+  TrainSettings,
+  digitsFromGrowth,
+  growthRate,
+  isChaotic,
+  lambdaAt,
+  roundingGrowth,
+  train,
+  trainDd,
+  trainSettings,
+} from '../models';
 import { LrSpec, resolveRunLr } from './lr';
 import type { Setup } from './setup';
 
@@ -72,7 +83,7 @@ function relVector(a: readonly Float64Array[], b: readonly DdTensor[], l2: boole
       den = l2 ? den + s * s : Math.max(den, s);
     }
   });
-  if (l2) (num = Math.sqrt(num)), (den = Math.sqrt(den));
+  if (l2) ((num = Math.sqrt(num)), (den = Math.sqrt(den)));
   return den === 0 ? (num === 0 ? 0 : Infinity) : num / den;
 }
 
@@ -91,6 +102,7 @@ export function fitGrowth(t: readonly number[], y: readonly number[]): GrowthFit
     peak = start;
   for (; end < y.length && y[end] < FIT_WINDOW.to; end++) if (y[end] > y[peak]) peak = end;
   end = end < y.length ? end + 1 : peak + 1; // reaching `to` ends the growth there; otherwise it ended at the peak
+  if (end - start < FIT_WINDOW.minSteps || !Number.isFinite(y[end - 1])) return null;
   const xs = t.slice(start, end),
     ys = y.slice(start, end).map(Math.log);
   const n = xs.length,
@@ -127,10 +139,21 @@ export function precisionReport(s: Setup, o: { lr: LrSpec } & Partial<TrainSetti
   const dd: { loss: D.DD; lambda?: D.DD; f: DdTensor; params: DdTensor[] }[] = [];
   clock = performance.now();
   trainDd(s.model, s.init, s.data, run, (st) =>
-    dd.push({ loss: st.loss, lambda: st.lambda, f: st.f, params: st.params.map((p) => ({ hi: p.hi.slice(), lo: p.lo.slice(), shape: p.shape })) }),
+    dd.push({
+      loss: st.loss,
+      lambda: st.lambda,
+      f: st.f,
+      params: st.params.map((p) => ({ hi: p.hi.slice(), lo: p.lo.slice(), shape: p.shape })),
+    }),
   );
   const msDd = performance.now() - clock;
-  const growth = roundingGrowth(s.model, s.init, s.data, { lr: eta, steps: settings.steps, momentum: settings.momentum, l2: settings.l2, seed });
+  const growth = roundingGrowth(s.model, s.init, s.data, {
+    lr: eta,
+    steps: settings.steps,
+    momentum: settings.momentum,
+    l2: settings.l2,
+    seed,
+  });
   const n = Math.min(r64.records.length, dd.length);
   const steps: PrecisionStep[] = [],
     predicted = digitsFromGrowth(growth, n);
