@@ -15,10 +15,10 @@ export interface TangentOptions {
   l2?: number;
   /** Seeds the random errors (numpy RandomState normals). */
   seed?: number;
+  /** The unit roundoff of the arithmetic modelled: 2⁻⁵³ for float64 (default), 2⁻¹⁰⁶ for dd. */
+  unit?: number;
 }
 
-/** u = 2⁻⁵³, the unit roundoff of a double. */
-const U = 2 ** -53;
 /** A double's decimal digits, log10(2⁵³): the estimate's ceiling. */
 const DOUBLE_DIGITS = 15.95;
 
@@ -26,7 +26,7 @@ const DOUBLE_DIGITS = 15.95;
  * The first-order model of float64 rounding along GD from `init`: e_{t+1} = M_t e_t + ξ_t, where M_t is the derivative of
  * the GD step at θ_t (for (θ, b) with momentum: v_b ← γ v_b + H v_θ + l2·v_θ, v_θ ← v_θ − η v_b, H the loss Hessian by
  * one exact forward-over-reverse sweep, which also gives the step's gradient) and ξ_t is a fresh error of one rounding
- * per entry (Gaussian, std u·|θ_t,i|). Returns ln(‖e_t‖/‖θ_t‖) for t = 0 … steps (−∞ at t = 0: the initialization is
+ * per entry (Gaussian, std u·|θ_t,i|, u = `unit`). Returns ln(‖e_t‖/‖θ_t‖) for t = 0 … steps (−∞ at t = 0: the initialization is
  * exact), shorter if GD diverges. Fresh errors matter: a single perturbation from t = 0 can sit in contracting and
  * neutral directions while a newly unstable one (λ_t·η crossing 2) grows from each step's rounding.
  *
@@ -35,7 +35,8 @@ const DOUBLE_DIGITS = 15.95;
  */
 export function roundingGrowth(model: Model, init: readonly Tensor[], data: Dataset, o: TangentOptions): Float64Array {
   const gamma = o.momentum ?? 0,
-    l2 = o.l2 ?? 0;
+    l2 = o.l2 ?? 0,
+    U = o.unit ?? 2 ** -53;
   const rng = new RandomState(o.seed ?? 0);
   const theta = init.map((p) => ({ data: p.data.slice(), shape: p.shape.slice() }));
   const b = theta.map((p) => new Float64Array(p.data.length));
