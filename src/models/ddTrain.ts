@@ -96,20 +96,34 @@ export function trainDd(
         break;
       }
       const last = t === o.steps;
-      if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
+      const measure = () => {
         eigvec = ntkTop(f, eigvec).vector;
         const top = ddLanczosTop(ddNtkMatvec(tape, values, f.id), f.value.data.length, eigvec);
         state.lambda = top.value;
         rec.lambda = finalLambda = D.toNumber(top.value);
-        if (t === 0) lambdaNtk0 = rec.lambda;
+      };
+      if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
+        measure();
+        if (t === 0) lambdaNtk0 = rec.lambda!;
       }
       if (t === 0) loss0 = rec.loss;
       peakLoss = Math.max(peakLoss, rec.loss);
       if (convergedAt === null && rec.loss <= o.convergeFraction * loss0) convergedAt = t;
       records.push(rec);
+      if (last) {
+        o.onStep?.(rec);
+        onDdStep?.(state);
+        break;
+      }
+      // As train: a run that stops early gets λ at its last step (before the record is reported).
+      if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
+        if (rec.lambda === undefined && o.measureLambda !== false) measure();
+        o.onStep?.(rec);
+        onDdStep?.(state);
+        break;
+      }
       o.onStep?.(rec);
       onDdStep?.(state);
-      if (last || (convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) break;
       const one = ddZeros([]);
       one.hi[0] = 1;
       const grads = ddVjp(tape, values, loss.id, one);
