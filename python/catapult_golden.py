@@ -626,8 +626,11 @@ DIGITS_SLACK = 2
 
 
 def allowance(tol, digits):
-    """The relative deviation a step may show: tol, or with recorded digits d, max(tol, 10^(DIGITS_SLACK − d))."""
-    return tol if digits is None else max(tol, 10.0 ** (DIGITS_SLACK - float(digits)))
+    """The relative deviation a step may show: tol, or with recorded digits d, max(tol, 10^(DIGITS_SLACK − d)), and any
+    at all once no digit is left (d ≤ DIGITS_SLACK), as allowance() in src/experiments/goldenCheck.ts."""
+    if digits is None:
+        return tol
+    return math.inf if digits <= DIGITS_SLACK else max(tol, 10.0 ** (DIGITS_SLACK - float(digits)))
 
 
 def deviation(name, ours, golden, tol, row_length=1, steps=None, digits=None) -> FieldReport:

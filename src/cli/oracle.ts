@@ -64,11 +64,7 @@ export const check = defineCommand({
       `${'field'.padEnd(w)}  ${'starts at'.padEnd(14)}  ${'rel there'.padStart(9)}  ${'max rel'.padStart(9)}  ${'worst at'.padEnd(14)}`,
     );
     for (const d of r.deviations) {
-      const status = d.ok
-        ? d.starts === null
-          ? 'ok'
-          : 'ok (within the recorded digits)'
-        : `BEYOND TOLERANCE from ${where(d.first)}`;
+      const status = d.ok ? (d.starts === null ? 'ok' : 'ok (within the recorded digits)') : `BEYOND TOLERANCE from ${where(d.first)}`;
       console.log(
         `${d.field.padEnd(w)}  ${where(d.starts).padEnd(14)}  ${(d.starts ? fmt(d.starts.rel) : '—').padStart(9)}  ${fmt(d.maxRel).padStart(9)}  ${where(d.worst).padEnd(14)}  ${status}`,
       );

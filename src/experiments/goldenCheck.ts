@@ -41,9 +41,13 @@ export interface Deviation {
  */
 export const DIGITS_SLACK = 2;
 
-/** The relative deviation a step may show when the golden file says it has `digits` reproducible digits. */
+/**
+ * The relative deviation a step may show when the golden file says it has `digits` reproducible digits: max(tol,
+ * 10^(DIGITS_SLACK − digits)), and any at all once no digit is left (a relative deviation can then exceed 1).
+ */
 export function allowance(tol: number, digits: number | undefined): number {
-  return digits === undefined ? tol : Math.max(tol, 10 ** (DIGITS_SLACK - digits));
+  if (digits === undefined) return tol;
+  return digits <= DIGITS_SLACK ? Infinity : Math.max(tol, 10 ** (DIGITS_SLACK - digits));
 }
 
 /**
