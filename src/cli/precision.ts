@@ -38,6 +38,10 @@ export const precision = defineCommand({
     out: out('output directory (precision.csv, precision.json)', 'out/precision'),
   },
   defaults: { steps: 200, eigEvery: 10 },
+  refuses: {
+    precision: 'it runs both float64 and dd',
+    track: "only the NTK's λ is computed in dd",
+  },
   notes:
     'Both runs start from the same initialization (its doubles, taken as exact) at the same η. The relative deviations\n' +
     'are |float64 − dd|/|dd| per step (f and θ on the step’s whole scale); digits = −log10 of the worst of loss, f, λ, ‖θ‖.',
