@@ -28,7 +28,7 @@ test('a flag of another command is refused, naming the commands that take it', (
     ['figure', 'fig2', '--steps', '3', '--out', 'o'],
     /figure does not use --steps \(train, phase-sweep, oracle, precision, sweep do\)/,
   );
-  rejects(['check', '--golden', 'g.json', '--lr', '1'], /check does not use --lr \(train, oracle do\)/);
+  rejects(['check', '--golden', 'g.json', '--lr', '1'], /check does not use --lr \(train, oracle, precision do\)/);
 });
 
 test('a figure that would ignore --width refuses it', () =>
