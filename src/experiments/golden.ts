@@ -7,27 +7,13 @@ import { serializeNpyBytes } from '../io/npy';
 import { readFileOrThrow, writeFileAtomic } from '../io/files';
 import { exactJson } from '../io/output';
 import { backendInfo } from '../linalg/backend';
-import {
-  Model,
-  ModelConfig,
-  StepRecord,
-  TRAIN_OPTIONS,
-  Values,
-  digitsFromGrowth,
-  int,
-  isChaotic,
-  lambdaAt,
-  omit,
-  roundingGrowth,
-  savedFields,
-  train,
-  withDefaults,
-} from '../models';
+import { Model, ModelConfig, StepRecord, TRAIN_OPTIONS, Values, int, lambdaAt, omit, savedFields, train, withDefaults } from '../models';
 import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import type { Setup } from './setup';
 import { SETUP_OPTIONS, SetupInput } from './setupOptions';
 import { VERSION } from './version';
 import { checkConsistency, checkSavedSteps, validateAgainstSchema } from './goldenSchema';
+import { checkDigits, reproducibleDigits } from './goldenDigits';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
 export const GOLDEN_SCHEMA_VERSION = 1;
@@ -183,21 +169,6 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
   const { digits, chaotic } = reproducibleDigits(s, eta, recorded, r.records.length);
   meta.result.chaotic = chaotic;
   return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k), digits };
-}
-
-/**
- * Per-step reproducible digits and the chaos flag of a golden run, from the tangent-linear rounding model (one HVP per
- * step). A dd run's errors start at 2⁻¹⁰⁶, so it keeps a double's digits far longer.
- */
-export function reproducibleDigits(
-  s: Pick<Setup, 'model' | 'init' | 'data'>,
-  eta: number,
-  o: Values<typeof ORACLE_OPTIONS>,
-  length: number,
-): { digits: Float64Array; chaotic: boolean } {
-  const unit = o.precision === 'dd' ? 2 ** -106 : 2 ** -53;
-  const logRel = roundingGrowth(s.model, s.init, s.data, { lr: eta, steps: length - 1, momentum: o.momentum, l2: o.l2, unit });
-  return { digits: digitsFromGrowth(logRel, length), chaotic: isChaotic(logRel) };
 }
 
 export function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: Values<typeof ORACLE_OPTIONS>) {
@@ -370,13 +341,6 @@ export function readGolden(file: string): Golden {
     f: get(obj.f, [steps, m, k], 'f'),
     params: { t: saves, values: meta.param_names.map((n, i) => get(params[n], [saves.length, ...meta.param_shapes[i]], `params.${n}`)) },
   };
-}
-
-/** Recorded digits are numbers in [0, 16] (a double has 15.95). */
-function checkDigits(d: Float64Array, file: string): Float64Array {
-  const bad = d.findIndex((x) => !(x >= 0 && x <= 16));
-  if (bad >= 0) throw new Error(`${file}: digits[${bad}] is ${d[bad]}, not a number of digits in [0, 16]`);
-  return d;
 }
 
 function goldenFromNpz(buf: Buffer, file: string): Golden {

@@ -42,7 +42,12 @@ export function twoSum(a: number, b: number): DD {
   return { hi: s, lo: a - (s - bb) + (b - bb) };
 }
 
-/** s + e = a + b exactly, given |a| ≥ |b| (or a = 0). */
+/**
+ * s + e = a + b exactly, given |a| ≥ |b| (or a = 0).
+ *
+ * @example
+ * quickTwoSum(1, 2 ** -60); // { hi: 1, lo: 2 ** -60 }
+ */
 export function quickTwoSum(a: number, b: number): DD {
   const s = a + b;
   return { hi: s, lo: b - (s - a) };
@@ -75,7 +80,12 @@ export function twoProd(a: number, b: number): DD {
   return { hi: p, lo: ah * bh - p + ah * bl + al * bh + al * bl };
 }
 
-/** The dd value of a double. */
+/**
+ * The dd value of a double.
+ *
+ * @example
+ * dd(0.1); // { hi: 0.1, lo: 0 }
+ */
 export function dd(x: number): DD {
   return { hi: x, lo: 0 };
 }
@@ -95,15 +105,28 @@ export function add(a: DD, b: DD): DD {
   return u;
 }
 
+/**
+ * @example
+ * neg(dd(2)); // { hi: -2, lo: 0 }
+ */
 export function neg(a: DD): DD {
   return { hi: -a.hi, lo: -a.lo };
 }
 
+/**
+ * @example
+ * sub(dd(1), dd(1e-30)); // { hi: 1, lo: -1e-30 }
+ */
 export function sub(a: DD, b: DD): DD {
   return add(a, neg(b));
 }
 
-/** a + b for a double b. */
+/**
+ * a + b for a double b.
+ *
+ * @example
+ * addD(DD_LN2, 1); // 1 + ln 2 in dd
+ */
 export function addD(a: DD, b: number): DD {
   const s = twoSum(a.hi, b);
   if (!Number.isFinite(s.hi)) return { hi: s.hi, lo: 0 };
@@ -122,14 +145,24 @@ export function mul(a: DD, b: DD): DD {
   return quickTwoSum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
 }
 
-/** a·b for a double b. */
+/**
+ * a·b for a double b.
+ *
+ * @example
+ * mulD(DD_LN2, 3); // 3 ln 2 in dd
+ */
 export function mulD(a: DD, b: number): DD {
   const p = twoProd(a.hi, b);
   if (!Number.isFinite(p.hi)) return { hi: p.hi, lo: 0 };
   return quickTwoSum(p.hi, p.lo + a.lo * b);
 }
 
-/** a·2ᵏ for an integer k (exact unless it over- or underflows). */
+/**
+ * a·2ᵏ for an integer k (exact unless it over- or underflows).
+ *
+ * @example
+ * ldexp(dd(3), -2); // { hi: 0.75, lo: 0 }
+ */
 export function ldexp(a: DD, k: number): DD {
   const s = 2 ** k;
   return { hi: a.hi * s, lo: a.lo * s };
@@ -152,7 +185,12 @@ export function div(a: DD, b: DD): DD {
   return addD(q, q3);
 }
 
-/** √a by one Newton step on the double square root: x + (a − x²)/(2x), with a − x² exact in dd. */
+/**
+ * √a by one Newton step on the double square root: x + (a − x²)/(2x), with a − x² exact in dd.
+ *
+ * @example
+ * sqrt(dd(2)); // √2 = { hi: 1.4142135623730951, lo: -9.667293313452912e-17 }
+ */
 export function sqrt(a: DD): DD {
   if (a.hi <= 0) return { hi: a.hi === 0 ? 0 : NaN, lo: 0 };
   const x = Math.sqrt(a.hi);
@@ -160,15 +198,29 @@ export function sqrt(a: DD): DD {
   return quickTwoSum(x, (r.hi + r.lo) / (2 * x));
 }
 
-/** a < b, a > b, a == b on the dd values. */
+/**
+ * a < b, a > b, a == b on the dd values.
+ *
+ * @example
+ * lt(dd(1), twoSum(1, 1e-30)); // true
+ */
 export function lt(a: DD, b: DD): boolean {
   return a.hi < b.hi || (a.hi === b.hi && a.lo < b.lo);
 }
+/**
+ * @example
+ * gt(twoSum(1, 1e-30), dd(1)); // true
+ */
 export function gt(a: DD, b: DD): boolean {
   return lt(b, a);
 }
 
-/** The double nearest a (hi of a normalized value). */
+/**
+ * The double nearest a (hi of a normalized value).
+ *
+ * @example
+ * toNumber(twoSum(1, 1e-30)); // 1
+ */
 export function toNumber(a: DD): number {
   return a.hi + a.lo;
 }

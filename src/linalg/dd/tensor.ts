@@ -25,44 +25,81 @@ export function ddZeros(shape: readonly number[]): DdTensor {
   return { hi: new Float64Array(n), lo: new Float64Array(n), shape: shape.slice() };
 }
 
+/**
+ * @example
+ * ddFrom(tensor([2], Float64Array.of(1, 2))); // hi [1, 2], lo [0, 0]
+ */
 export function ddFrom(t: Tensor): DdTensor {
   return { hi: t.data.slice(), lo: new Float64Array(t.data.length), shape: t.shape.slice() };
 }
 
-/** The double nearest each element (hi + lo of a normalized pair), as a float64 tensor. */
+/**
+ * The double nearest each element (hi + lo of a normalized pair), as a float64 tensor.
+ *
+ * @example
+ * ddRound(x).data; // the doubles nearest x's values
+ */
 export function ddRound(t: DdTensor): Tensor {
   const out = new Float64Array(t.hi.length);
   for (let i = 0; i < out.length; i++) out[i] = t.hi[i] + t.lo[i];
   return { data: out, shape: t.shape.slice() };
 }
 
+/**
+ * @example
+ * ddGet(x, 0); // { hi, lo } of element 0
+ */
 export function ddGet(t: DdTensor, i: number): DD {
   return { hi: t.hi[i], lo: t.lo[i] };
 }
 
+/**
+ * @example
+ * ddSet(x, 0, DD_ONE);
+ */
 export function ddSet(t: DdTensor, i: number, v: DD): void {
   t.hi[i] = v.hi;
   t.lo[i] = v.lo;
 }
 
-/** acc[i] += v, in dd. */
+/**
+ * acc[i] += v, in dd.
+ *
+ * @example
+ * ddAddAt(acc, i, mul(g, w)); // acc[i] += g·w
+ */
 export function ddAddAt(t: DdTensor, i: number, v: DD): void {
   ddSet(t, i, add(ddGet(t, i), v));
 }
 
-/** Same values, another shape (shares the arrays, as float64 reshape does). */
+/**
+ * Same values, another shape (shares the arrays, as float64 reshape does).
+ *
+ * @example
+ * ddView(x, [2, 3]); // x as 2×3, no copy
+ */
 export function ddView(t: DdTensor, shape: readonly number[]): DdTensor {
   return { hi: t.hi, lo: t.lo, shape: shape.slice() };
 }
 
-/** out[i] = f(a[i]) elementwise. */
+/**
+ * out[i] = f(a[i]) elementwise.
+ *
+ * @example
+ * ddMap(x, tanh); // tanh elementwise in dd
+ */
 export function ddMap(a: DdTensor, f: (x: DD, i: number) => DD): DdTensor {
   const out = ddZeros(a.shape);
   for (let i = 0; i < a.hi.length; i++) ddSet(out, i, f(ddGet(a, i), i));
   return out;
 }
 
-/** out[i] = f(a[i], b[i]) elementwise. */
+/**
+ * out[i] = f(a[i], b[i]) elementwise.
+ *
+ * @example
+ * ddMap2(a, b, add); // a + b elementwise
+ */
 export function ddMap2(a: DdTensor, b: DdTensor, f: (x: DD, y: DD) => DD): DdTensor {
   const out = ddZeros(a.shape);
   for (let i = 0; i < a.hi.length; i++) ddSet(out, i, f(ddGet(a, i), ddGet(b, i)));
@@ -81,7 +118,12 @@ export function ddSum(x: DdTensor): DD {
   return s;
 }
 
-/** Σ a_i·b_i in index order (the dot product of the contract). */
+/**
+ * Σ a_i·b_i in index order (the dot product of the contract).
+ *
+ * @example
+ * ddDot(x, x); // ‖x‖² in dd
+ */
 export function ddDot(a: DdTensor, b: DdTensor): DD {
   let s: DD = { hi: 0, lo: 0 };
   for (let i = 0; i < a.hi.length; i++) s = add(s, mul(ddGet(a, i), ddGet(b, i)));
