@@ -8,6 +8,10 @@ import { DdTensor, ddDot, ddFrom, ddGet, ddRound, ddZeros } from '../../src/lina
 import { tensor } from '../../src/linalg/tensor';
 import { primitiveCases } from './cases';
 import { maxRelErr, within } from '../util';
+import { spawnSync } from 'child_process';
+import { ddLanczosTop } from '../../src/linalg/dd/lanczos';
+import { ddNtkMatvec } from '../../src/autodiff';
+import { forwardPass, gaussianData, initParams, makeModel, ntkTop } from '../../src/models';
 
 const rng = new RandomState(18);
 
@@ -91,6 +95,63 @@ test('gatherRule: a data-movement rule from its index map (forward gathers, vjp 
   const t = withLow(tensor([3], Float64Array.of(0.5, -1, 2)));
   within(rel(ddDot(rule.jvp({ node: tape.nodes[0] as never, t: [t], x: [x], y })!, g), ddDot(t, acc)), 1e-30, 'gather adjoint');
   void node;
+  tape.dispose();
+});
+
+/** mpmath's symmetric eigensolver at 250 bits on a dd matrix given as (hi, lo) pairs: its largest eigenvalue as (hi, lo). */
+const TOP_EIGENVALUE = `
+import sys, json
+import mpmath
+mpmath.mp.prec = 250
+d = json.load(sys.stdin)
+n = d['n']
+A = mpmath.matrix(n, n)
+for i in range(n):
+    for j in range(n):
+        h, l = d['a'][i * n + j]
+        A[i, j] = mpmath.mpf(h) + mpmath.mpf(l)
+top = max(mpmath.eigsy(A, eigvals_only=True))
+hi = float(top)
+print(json.dumps([hi, float(top - hi)]))
+`;
+
+test('dd λ: Lanczos on dd NTK matvecs matches mpmath’s top eigenvalue of the dd NTK to 1e-29', () => {
+  const mp = spawnSync('python3', ['-c', 'import mpmath'], { encoding: 'utf8' });
+  if (mp.status !== 0) return void console.log('  skipped: python3 with mpmath not found (the reference eigensolver)');
+  const model = makeModel({
+    kind: 'mlp',
+    width: 6,
+    depth: 2,
+    act: 'tanh',
+    param: 'standard',
+    sigmaW: 1.5,
+    sigmaB: 0.1,
+    outputs: 2,
+    inputDim: 3,
+  });
+  const data = gaussianData(4, 3, 2, 1),
+    init = initParams(model, 2);
+  const { tape, f } = forwardPass(model, init, data);
+  const values = ddForward(tape, init.map(withLow));
+  const n = f.value.data.length,
+    matvec = ddNtkMatvec(tape, values, f.id);
+  // The dense NTK in dd, column by column from the same matvec, for the reference.
+  const a: [number, number][] = new Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const e = ddZeros([n]);
+    e.hi[j] = 1;
+    const col = matvec(e);
+    for (let i = 0; i < n; i++) a[i * n + j] = [col.hi[i], col.lo[i]];
+  }
+  const r = spawnSync('python3', ['-c', TOP_EIGENVALUE], { input: JSON.stringify({ n, a }), encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const [hi, lo] = JSON.parse(r.stdout) as [number, number];
+  const top = ddLanczosTop(matvec, n, ntkTop(f).vector);
+  assert.ok(top.converged);
+  within(rel(top.value, { hi, lo }), 1e-29, 'dd Lanczos vs mpmath eigsy');
+  console.log(
+    `    dd λ = ${top.value.hi} + ${top.value.lo.toExponential(3)} after ${top.iterations} iterations; vs mpmath ${rel(top.value, { hi, lo }).toExponential(2)}`,
+  );
   tape.dispose();
 });
 
