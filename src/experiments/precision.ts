@@ -64,6 +64,18 @@ export interface PrecisionReport {
 
 const digitsOf = (rel: number) => (rel === 0 ? DOUBLE_DIGITS : Math.min(DOUBLE_DIGITS, -Math.log10(rel)));
 
+/**
+ * The decimal digits a float64 result shares with its dd reference (given as the double nearest it): −log10 of the
+ * relative difference, at most DOUBLE_DIGITS, 0 when they differ by as much as the reference.
+ *
+ * @example
+ * agreeingDigits(0.1552781924477969, 0.1552781924477971); // 14.9
+ */
+export function agreeingDigits(float64: number, dd: number): number {
+  if (float64 === dd) return DOUBLE_DIGITS;
+  return Math.max(0, digitsOf(Math.abs(float64 - dd) / Math.abs(dd)));
+}
+
 /** |a − b|/|b| for a double a and a dd b, in dd (so deviations below 1e-16 are resolved). */
 function relScalar(a: number, b: D.DD): number {
   if (!Number.isFinite(a) || !Number.isFinite(b.hi)) return a === D.toNumber(b) ? 0 : Infinity;
