@@ -25,7 +25,8 @@ export function precisionRows(r: PrecisionReport) {
   }));
 }
 
-const e2 = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
+const e2 = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : Number.isNaN(x) ? '—' : String(x));
+const rate = (x: number) => (Number.isFinite(x) ? `${x.toFixed(4)}/step` : '—');
 
 export const precision = defineCommand({
   name: 'precision',
@@ -53,20 +54,24 @@ export const precision = defineCommand({
     const { steps, ...summary } = r;
     writeFileAtomic(path.join(o.out, 'precision.json'), toJson({ ...summary, final: steps[steps.length - 1] }));
     const last = steps[steps.length - 1];
+    const div = (what: string, at: number | null) => (at === null ? '' : `; ${what} diverged at step ${at}`);
+    const ended = div('float64', r.diverged.float64) + div('dd', r.diverged.dd);
     console.log(
-      `${s.model.config.kind} model, η = ${r.eta}, ${last.t} steps: float64 keeps ${last.digits.toFixed(1)} digits at the end (tangent-linear model: ${last.predictedDigits.toFixed(1)})`,
+      `${s.model.config.kind} model, η = ${r.eta}, ${last.t} steps${ended}: float64 keeps ${last.digits.toFixed(1)} digits at the end (tangent-linear model: ${last.predictedDigits.toFixed(1)})`,
     );
     console.log(
       `final relative deviations: loss ${e2(last.loss)}, f ${e2(last.f)}, λ ${e2(last.lambda)}, ‖θ‖ ${e2(last.paramNorm)}, θ ${e2(last.theta)}`,
     );
-    console.log(DIGITS_LOST.map((k) => `${k} digits lost first at ${r.firstLost[k] === null ? '—' : `step ${r.firstLost[k]}`}`).join('; '));
+    console.log(
+      DIGITS_LOST.map((k) => `${k} digits lost ${r.firstLost[k] === null ? 'never' : `first at step ${r.firstLost[k]}`}`).join('; '),
+    );
     if (r.lyapunov) {
       const L = r.lyapunov;
       console.log(
-        `exponential growth over steps ${L.from}–${L.to}: rate ${L.rate.toFixed(4)}/step (R² ${L.r2.toFixed(3)}, ${(L.rate / Math.LN10).toFixed(3)} digits/step); tangent-linear ${r.tangentRate.toFixed(4)}/step`,
+        `exponential growth over steps ${L.from}–${L.to}: rate ${L.rate.toFixed(4)}/step (R² ${L.r2.toFixed(3)}, ${(L.rate / Math.LN10).toFixed(3)} digits/step); tangent-linear ${rate(r.tangentRate)}`,
       );
-    } else console.log(`no exponential growth of the deviation; tangent-linear mean rate ${r.tangentRate.toFixed(4)}/step`);
-    console.log(`chaotic: ${r.chaotic ? 'yes' : 'no'} (tangent-linear rate over the last third ${r.tangentLateRate.toFixed(4)}/step)`);
+    } else console.log(`no exponential growth of the deviation; tangent-linear mean rate ${rate(r.tangentRate)}`);
+    console.log(`chaotic: ${r.chaotic ? 'yes' : 'no'} (tangent-linear rate over the last third ${rate(r.tangentLateRate)})`);
     console.log(
       `time: float64 ${r.ms.float64.toFixed(0)} ms, dd ${r.ms.dd.toFixed(0)} ms (${(r.ms.dd / r.ms.float64).toFixed(1)}× slower)`,
     );

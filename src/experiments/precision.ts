@@ -59,6 +59,8 @@ export interface PrecisionReport {
   /** Its growth rate over the last third of the run (the `chaotic` criterion, isChaotic). */
   tangentLateRate: number;
   chaotic: boolean;
+  /** The step each run diverged at (null: it did not); the comparison stops at the shorter run. */
+  diverged: { float64: number | null; dd: number | null };
   ms: { float64: number; dd: number };
 }
 
@@ -150,7 +152,7 @@ export function precisionReport(s: Setup, o: { lr: LrSpec } & Partial<TrainSetti
   const ms64 = performance.now() - clock;
   const dd: { loss: D.DD; lambda?: D.DD; f: DdTensor; params: DdTensor[] }[] = [];
   clock = performance.now();
-  trainDd(s.model, s.init, s.data, run, (st) =>
+  const rDd = trainDd(s.model, s.init, s.data, run, (st) =>
     dd.push({
       loss: st.loss,
       lambda: st.lambda,
@@ -195,5 +197,15 @@ export function precisionReport(s: Setup, o: { lr: LrSpec } & Partial<TrainSetti
   const last = growth.length - 1;
   const tangentRate = lyapunov ? growthRate(growth, lyapunov.from, lyapunov.to) : growthRate(growth, 1, last);
   const tangentLateRate = growthRate(growth, last - Math.floor(last / 3), last);
-  return { eta, steps, firstLost, lyapunov, tangentRate, tangentLateRate, chaotic: isChaotic(growth), ms: { float64: ms64, dd: msDd } };
+  return {
+    eta,
+    steps,
+    firstLost,
+    lyapunov,
+    tangentRate,
+    tangentLateRate,
+    chaotic: isChaotic(growth),
+    diverged: { float64: r64.diverged?.step ?? null, dd: rDd.diverged?.step ?? null },
+    ms: { float64: ms64, dd: msDd },
+  };
 }
