@@ -8,6 +8,7 @@ import { figure, reproduceCommand } from './figures';
 import { check, oracle } from './oracle';
 import { precision } from './precision';
 import { merge, plot, sweep } from './sweep';
+import { explore } from './explore';
 import { GLOBAL_OPTIONS, runProgram } from './program';
 import { takeBackendOptions } from './backend';
 import { clearProgress } from './progress';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandSpec<Schema>[] = [
   sweep,
   merge,
   plot,
+  explore,
 ] as readonly CommandSpec<Schema>[];
 
 const USAGE = `usage: catapult <command> [options]

