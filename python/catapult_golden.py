@@ -64,6 +64,7 @@ class Golden:
     f: np.ndarray                   # (T+1, m, k)
     params_t: np.ndarray            # steps whose θ_t is stored
     params: List[np.ndarray]        # per parameter (saves, *shape)
+    digits: Optional[np.ndarray] = None   # (T+1,) estimated reproducible digits per step; None in older files
 
     @property
     def config(self):
@@ -147,7 +148,8 @@ def _load_json(path, raw):
         X=get(data.get('X'), (m, d), 'data.X'), Y=get(data.get('Y'), (m, k), 'data.Y'),
         loss=get(obj.get('loss'), (steps,), 'loss'), lam=get(obj.get('lambda'), (steps,), 'lambda'),
         param_norm=get(obj.get('param_norm'), (steps,), 'param_norm'), f=get(obj.get('f'), (steps, m, k), 'f'),
-        params_t=saves, params=[get(params.get(n), (len(saves),) + s, 'params.' + n) for n, s in zip(names, shapes)])
+        params_t=saves, params=[get(params.get(n), (len(saves),) + s, 'params.' + n) for n, s in zip(names, shapes)],
+        digits=_digits(get(obj['digits'], (steps,), 'digits'), path) if 'digits' in obj else None)
 
 
 def _load_npz(path, raw):
@@ -183,7 +185,16 @@ def _load_npz(path, raw):
         X=need('data_X', (m, d)), Y=need('data_Y', (m, k)),
         loss=need('loss', (steps,)), lam=need('lambda', (steps,)), param_norm=need('param_norm', (steps,)),
         f=need('f', (steps, m, k)), params_t=saves,
-        params=[need('params_' + n, (saves.shape[0],) + s) for n, s in zip(names, shapes)])
+        params=[need('params_' + n, (saves.shape[0],) + s) for n, s in zip(names, shapes)],
+        digits=_digits(need('digits', (steps,)), path) if 'digits' in entries else None)
+
+
+def _digits(d, path):
+    """Recorded digits are numbers in [0, 16] (a double has 15.95)."""
+    bad = np.flatnonzero(~((d >= 0) & (d <= 16)))
+    if bad.size:
+        raise GoldenError('%s: digits[%d] is %r, not a number of digits in [0, 16]' % (path, bad[0], float(d[bad[0]])))
+    return d
 
 
 def load(path) -> Golden:
@@ -564,15 +575,18 @@ class FieldReport:
     max_abs: float
     max_rel: float
     worst: Optional[Tuple[int, int]]            # (step, index within the step)
-    first: Optional[Tuple[int, int, float]]     # (step, index, rel) of the first element beyond tol
+    first: Optional[Tuple[int, int, float]]     # (step, index, rel) of the first element beyond its allowance
     ok: bool
+    starts: Optional[Tuple[int, int, float]] = None   # (step, index, rel) of the first element beyond tol
 
     def line(self, width=12):
         """One line as `catapult check` prints it."""
         fmt = lambda x: '0' if x == 0 else ('%.2e' % x if math.isfinite(x) else 'MISMATCH')
         where = lambda e: '-' if e is None else 't=%d [%d]' % (e[0], e[1])
-        status = 'ok' if self.ok else 'BEYOND TOLERANCE from %s' % where(self.first)
-        return '%s  %9s  %9s  %-14s  %s' % (self.field.ljust(width), fmt(self.max_abs), fmt(self.max_rel), where(self.worst), status)
+        status = ('ok' if self.starts is None else 'ok (within the recorded digits)') if self.ok \
+            else 'BEYOND TOLERANCE from %s' % where(self.first)
+        return '%s  %-14s  %9s  %9s  %-14s  %s' % (self.field.ljust(width), where(self.starts),
+                                                 fmt(self.starts[2]) if self.starts else '-', fmt(self.max_rel), where(self.worst), status)
 
 
 @dataclass
@@ -606,16 +620,31 @@ class Report:
         return '\n'.join(['note: ' + n for n in self.notes] + [f.line(w) for f in self.fields])
 
 
-def deviation(name, ours, golden, tol, row_length=1, steps=None) -> FieldReport:
-    """Per-element deviation as `deviation()` in src/experiments/golden.ts.
+# Digits of slack on a file's recorded digits, as DIGITS_SLACK in src/experiments/goldenCheck.ts: the estimate models one
+# rounding per entry per step; this replay rounds differently in every operation (measured up to 50x beyond it).
+DIGITS_SLACK = 2
+
+
+def allowance(tol, digits):
+    """The relative deviation a step may show: tol, or with recorded digits d, max(tol, 10^(DIGITS_SLACK − d)), and any
+    at all once no digit is left (d ≤ DIGITS_SLACK), as allowance() in src/experiments/goldenCheck.ts."""
+    if digits is None:
+        return tol
+    return math.inf if digits <= DIGITS_SLACK else max(tol, 10.0 ** (DIGITS_SLACK - float(digits)))
+
+
+def deviation(name, ours, golden, tol, row_length=1, steps=None, digits=None) -> FieldReport:
+    """Per-element deviation as `deviation()` in src/experiments/goldenCheck.ts.
 
     The arrays are read as rows (steps) of `row_length` elements; element i's scale is the largest finite |golden|
     of its row, so a loss that decays by 100 orders of magnitude is judged at each step on its own scale and one
     bad step is never diluted. Non-finite in both counts as equal; finite in one only is an infinite deviation.
+    `starts` is the first element beyond tol; `first` (what fails the field) the first beyond its step's allowance,
+    which `digits` (the file's reproducible digits, indexed by step) widens.
     """
     a, g = np.ravel(np.asarray(ours, float)), np.ravel(np.asarray(golden, float))
     if a.size != g.size:
-        return FieldReport(name, math.inf, math.inf, None, (0, 0, math.inf), False)
+        return FieldReport(name, math.inf, math.inf, None, (0, 0, math.inf), False, (0, 0, math.inf))
     if g.size == 0:
         return FieldReport(name, 0.0, 0.0, None, None, True)
     L = max(1, int(row_length))
@@ -633,12 +662,16 @@ def deviation(name, ours, golden, tol, row_length=1, steps=None) -> FieldReport:
     if max_rel > 0:
         r, i = np.unravel_index(int(np.argmax(rel)), rel.shape)
         worst = (step_of(r), int(i))
-    beyond = np.flatnonzero(rel.ravel() > tol)
-    first = None
-    if beyond.size:
+    allowed = np.array([[allowance(tol, None if digits is None else digits[step_of(r)])] for r in range(rows)])
+
+    def first_beyond(limit):
+        beyond = np.flatnonzero((rel > limit).ravel())
+        if not beyond.size:
+            return None
         r, i = divmod(int(beyond[0]), L)
-        first = (step_of(r), i, float(rel[r, i]))
-    return FieldReport(name, max_abs, max_rel, worst, first, first is None)
+        return (step_of(r), i, float(rel[r, i]))
+    first = first_beyond(allowed)
+    return FieldReport(name, max_abs, max_rel, worst, first, first is None, first_beyond(tol))
 
 
 def _exact(name, ours, golden):
@@ -672,13 +705,19 @@ def compare(g: Golden, tol=DEFAULT_TOL, lambdas=None) -> Report:
     fields.append(_exact('diverged_at', r.diverged_at, (res.get('diverged') or {}).get('step')))
     fields.append(_exact('converged_at', r.converged_at, res.get('converged_at')))
     per_step = lambda a: a[0].size if a.shape[0] else 1
-    fields += [deviation('loss', r.loss, g.loss, tol), deviation('f', r.f, g.f, tol, per_step(g.f))]
+    d = g.digits
+    if d is not None:
+        notes.append('the file records reproducible digits per step (from %.1f to %.1f%s): a step may deviate by up to '
+                     'max(tol, 10^(%d - digits))' % (d[0], d[-1], ', chaotic' if res.get('chaotic') else '', DIGITS_SLACK))
+    if c.get('precision') == 'dd':
+        notes.append('the file was made in double-double (config.precision dd); this replay is float64')
+    fields += [deviation('loss', r.loss, g.loss, tol, digits=d), deviation('f', r.f, g.f, tol, per_step(g.f), digits=d)]
     if r.lambdas:
-        fields.append(deviation('lambda', r.lam, g.lam, tol))
-    fields.append(deviation('param_norm', r.param_norm, g.param_norm, tol))
+        fields.append(deviation('lambda', r.lam, g.lam, tol, digits=d))
+    fields.append(deviation('param_norm', r.param_norm, g.param_norm, tol, digits=d))
     if g.params_t.size:
         for name, mine, theirs in zip(g.meta['param_names'], r.params, g.params):
-            fields.append(deviation('params.' + name, mine, theirs, tol, per_step(theirs), g.params_t))
+            fields.append(deviation('params.' + name, mine, theirs, tol, per_step(theirs), g.params_t, digits=d))
     return Report(g.path, tol, fields, notes)
 
 

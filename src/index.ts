@@ -23,7 +23,11 @@ export {
   writeGolden,
   sha256Tensors,
 } from './experiments/golden';
-export { CheckReport, Deviation, checkGolden, deviation } from './experiments/goldenCheck';
+export { CheckReport, Deviation, DIGITS_SLACK, allowance, checkGolden, deviation } from './experiments/goldenCheck';
+export { PrecisionReport, PrecisionStep, GrowthFit, agreeingDigits, fitGrowth, precisionReport } from './experiments/precision';
+export * as dd from './linalg/dd/arith';
+export { DdTensor, ddFrom, ddRound, ddZeros } from './linalg/dd/tensor';
+export { ddLanczosTop } from './linalg/dd/lanczos';
 export { SETUP_OPTIONS, SetupInput, SetupOptions } from './experiments/setupOptions';
 export { Setup, setup, saveParams } from './experiments/setup';
 export { LrSpec, LrReference, formatLr, parseLr, parseLrGrid, resolveLr, resolveRunLr } from './experiments/lr';

@@ -17,3 +17,6 @@ export {
   parameterCount,
 } from './hessian';
 export type { HessianSpectrum } from './hessian';
+export { ddForward, ddVjp, ddJvp, ddNtkMatvec } from './dd/sweeps';
+export { ddRules, gatherRule } from './dd/rules';
+export type { DdRule, DdVjpCtx, DdJvpCtx } from './dd/rules';

@@ -6,6 +6,7 @@ import type { CommandSpec } from './command';
 import { hessian, ntk, phaseSweepCommand, train } from './training';
 import { figure, reproduceCommand } from './figures';
 import { check, oracle } from './oracle';
+import { precision } from './precision';
 import { merge, plot, sweep } from './sweep';
 import { explore } from './explore';
 import { GLOBAL_OPTIONS, runProgram } from './program';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandSpec<Schema>[] = [
   reproduceCommand,
   oracle,
   check,
+  precision,
   sweep,
   merge,
   plot,

@@ -13,6 +13,7 @@ import type { Setup } from './setup';
 import { SETUP_OPTIONS, SetupInput } from './setupOptions';
 import { VERSION } from './version';
 import { checkConsistency, checkSavedSteps, validateAgainstSchema } from './goldenSchema';
+import { checkDigits, reproducibleDigits } from './goldenDigits';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
 export const GOLDEN_SCHEMA_VERSION = 1;
@@ -31,7 +32,14 @@ export interface GoldenMeta {
   param_shapes: number[][];
   /** SHA-256 (hex) of the float64 little-endian C-order bytes: the parameters in order; X then Y. */
   sha256: { init: string; data: string };
-  result: { steps_run: number; diverged: { step: number; reason: string } | null; converged_at: number | null; phase: string };
+  result: {
+    steps_run: number;
+    diverged: { step: number; reason: string } | null;
+    converged_at: number | null;
+    phase: string;
+    /** The tangent-linear rounding model's verdict (isChaotic); absent in files written before it. */
+    chaotic?: boolean;
+  };
 }
 
 /** A golden trajectory in memory. Per-step arrays have steps_run + 1 entries; NaN where a value is absent. */
@@ -47,6 +55,11 @@ export interface Golden {
   f: Tensor;
   /** Steps whose θ_t is stored, and per parameter a tensor [saves, ...shape]. */
   params: { t: number[]; values: Tensor[] };
+  /**
+   * Estimated reproducible digits of each step (the tangent-linear rounding model, digitsFromGrowth): how many digits a
+   * rerun on other hardware can be expected to share. Null in files written before it.
+   */
+  digits: Float64Array | null;
 }
 
 /**
@@ -153,7 +166,9 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
     sha256: { init: sha256Tensors(s.init), data: sha256Tensors([s.data.X, s.data.Y]) },
     result: { steps_run: r.records.length - 1, diverged: r.diverged, converged_at: r.convergedAt, phase: r.phase },
   };
-  return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k) };
+  const { digits, chaotic } = reproducibleDigits(s, eta, recorded, r.records.length);
+  meta.result.chaotic = chaotic;
+  return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k), digits };
 }
 
 export function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: Values<typeof ORACLE_OPTIONS>) {
@@ -172,7 +187,7 @@ export function trajectoryArrays(
   records: readonly StepRecord[],
   m: number,
   k: number,
-): Omit<Golden, 'meta' | 'init' | 'data'> {
+): Omit<Golden, 'meta' | 'init' | 'data' | 'digits'> {
   const saved = records.filter((r) => r.params !== undefined);
   return {
     loss: Float64Array.from(records, (r) => r.loss),
@@ -243,6 +258,7 @@ export function writeGolden(file: string, g: Golden): void {
       loss: nested(vec(g.loss)),
       lambda: nested(vec(g.lambda)),
       param_norm: nested(vec(g.paramNorm)),
+      ...(g.digits ? { digits: nested(vec(g.digits)) } : {}),
       f: nested(g.f),
       params: { t: g.params.t, ...Object.fromEntries(names.map((n, i) => [n, nested(g.params.values[i])])) },
       init: Object.fromEntries(names.map((n, i) => [n, nested(g.init[i])])),
@@ -256,6 +272,7 @@ export function writeGolden(file: string, g: Golden): void {
       ['loss', vec(g.loss)],
       ['lambda', vec(g.lambda)],
       ['param_norm', vec(g.paramNorm)],
+      ...(g.digits ? [['digits', vec(g.digits)] as [string, Tensor]] : []),
       ['f', g.f],
       ['params_t', vec(Float64Array.from(g.params.t))],
       ...names.map((n, i) => [`params_${n}`, g.params.values[i]] as [string, Tensor]),
@@ -320,6 +337,7 @@ export function readGolden(file: string): Golden {
     loss: get(obj.loss, [steps], 'loss').data,
     lambda: get(obj.lambda, [steps], 'lambda').data,
     paramNorm: get(obj.param_norm, [steps], 'param_norm').data,
+    digits: obj.digits === undefined ? null : checkDigits(get(obj.digits, [steps], 'digits').data, file),
     f: get(obj.f, [steps, m, k], 'f'),
     params: { t: saves, values: meta.param_names.map((n, i) => get(params[n], [saves.length, ...meta.param_shapes[i]], `params.${n}`)) },
   };
@@ -355,6 +373,7 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
     loss: need('loss', [steps]).data,
     lambda: need('lambda', [steps]).data,
     paramNorm: need('param_norm', [steps]).data,
+    digits: a.has('digits') ? checkDigits(need('digits', [steps]).data, file) : null,
     f: need('f', [steps, Y.shape[0], Y.shape[1]]),
     params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
   };

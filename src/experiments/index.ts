@@ -17,3 +17,4 @@ export * from './golden';
 export * from './goldenCheck';
 export * from './sweep';
 export * from './sweepPlot';
+export * from './precision';

@@ -13,3 +13,6 @@ export * from './memory';
 export * from './evaluate';
 export * from './linearized';
 export * from './loss';
+export * from './tangent';
+export { trainDd } from './ddTrain';
+export type { DdStepState } from './ddTrain';

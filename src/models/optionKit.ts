@@ -294,7 +294,9 @@ export function savedFields<S extends Schema>(
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     const d = schema[k];
-    if (d.saved !== undefined) out[d.saved] = (values as Record<keyof S, unknown>)[k];
+    const v = (values as Record<keyof S, unknown>)[k];
+    // An option without a default that was not given is left out, as the JSON written from it would leave it out.
+    if (d.saved !== undefined && v !== undefined) out[d.saved] = v;
   }
   return out;
 }

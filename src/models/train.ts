@@ -11,6 +11,7 @@ import { ntkTop, hessianTop } from './spectra';
 import { Phase, classifyPhase } from './phase';
 import { TrainSettings, trainSettings } from './trainOptions';
 import { checkRecordsFit } from './memory';
+import { trainDd } from './ddTrain';
 
 /** How a run is driven beyond the declared settings (library use: figures, sweeps, golden files). */
 export interface TrainHooks {
@@ -101,10 +102,11 @@ function validate(o: TrainOptions): TrainOptions & TrainSettings {
 
 /**
  * Runs GD from `init` (not modified), or minibatch SGD with `batchSize` (the recorded loss is then the batch's). Record t holds the loss and λ at θ_t, before update t; a run
- * of S steps has S + 1 records unless it diverges or stops at convergence.
+ * of S steps has S + 1 records unless it diverges or stops at convergence. `precision: 'dd'` runs it in double-double (ddTrain.ts).
  */
 export function train(model: Model, init: readonly Tensor[], data: Dataset, options: TrainOptions): TrainResult {
   const o = validate(options);
+  if (o.precision === 'dd') return trainDd(model, init, data, o);
   const keptPerStep =
     8 *
     ((o.recordOutputs ? data.Y.data.length : 0) +

@@ -1,5 +1,5 @@
 // The training options, declared once: CLI flags, library types, defaults, checks and saved names all derive from here.
-import { OptionDecl, Values, int, num, withDefaults } from './optionKit';
+import { OptionDecl, Values, choice, int, num, withDefaults } from './optionKit';
 
 /** A loss above this (or a non-finite one) ends a run as diverged, unless a run says otherwise. */
 export const DIVERGENCE_LOSS = 1e12;
@@ -61,6 +61,13 @@ export const TRAIN_OPTIONS = {
     saved: 'converge',
   }),
   trackHessian: track,
+  precision: choice({
+    flag: 'precision',
+    help: 'float64 (default), or dd: the double-double reference (≈ 32 digits; outputs are the doubles nearest the dd values)',
+    values: ['float64', 'dd'] as const,
+    // No declared default, so files and configs written before this option (which lack it) stay equal to new float64 ones.
+    saved: 'precision',
+  }),
 } as const;
 
 /** The declared training settings (what the CLI sets and golden files save). */

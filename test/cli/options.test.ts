@@ -24,8 +24,11 @@ test('a misspelled flag gets a suggestion', () =>
 test('a misspelled command gets a suggestion', () => rejects(['trian'], /unknown command 'trian' \(did you mean train\?\)/));
 
 test('a flag of another command is refused, naming the commands that take it', () => {
-  rejects(['figure', 'fig2', '--steps', '3', '--out', 'o'], /figure does not use --steps \(train, phase-sweep, oracle, sweep do\)/);
-  rejects(['check', '--golden', 'g.json', '--lr', '1'], /check does not use --lr \(train, oracle do\)/);
+  rejects(
+    ['figure', 'fig2', '--steps', '3', '--out', 'o'],
+    /figure does not use --steps \(train, phase-sweep, oracle, precision, sweep do\)/,
+  );
+  rejects(['check', '--golden', 'g.json', '--lr', '1'], /check does not use --lr \(train, oracle, precision do\)/);
 });
 
 test('a figure that would ignore --width refuses it', () =>

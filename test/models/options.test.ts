@@ -23,7 +23,16 @@ test('decimal accepts decimal notation only', () => {
 
 test('parseValues: text to values, declared defaults, per-command defaults, required options', () => {
   const o = parseValues(TRAIN_OPTIONS, { steps: '10', track: 'hessian' }, { eigEvery: 0 });
-  assert.equal(o, { steps: 10, momentum: 0, l2: 0, eigEvery: 0, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, trackHessian: true });
+  assert.equal(o, {
+    steps: 10,
+    momentum: 0,
+    l2: 0,
+    eigEvery: 0,
+    maxLoss: DIVERGENCE_LOSS,
+    convergeFraction: 1e-8,
+    trackHessian: true,
+    precision: undefined, // no declared default: float64 unless `--precision dd` is given
+  });
   assert.throws(() => parseValues(TRAIN_OPTIONS, { momentum: '1' }), /--momentum must be in \[0, 1\), got '1'/);
   assert.throws(() => parseValues(SETUP_OPTIONS, {}), /--model is required \(one of warmup\|linear\|mlp\)/);
   assert.throws(() => parseValues(SETUP_OPTIONS, { model: 'mlp', 'train-size': '8' }), /--train-size needs --dataset/);
@@ -37,7 +46,12 @@ test('a default may depend on other options (--input-dim of synthetic data)', ()
 
 test('golden files save the oracle options under these names, in this order (a public format)', () => {
   const saved = savedFields(ORACLE_OPTIONS, withDefaults(ORACLE_OPTIONS, { steps: 7, paramsEvery: 2 }));
+  // `precision` is saved only when given (a float64 file keeps the keys it had before the option existed).
   assert.equal(Object.keys(saved), ['steps', 'momentum', 'l2', 'eig_every', 'max_loss', 'converge', 'params_every']);
+  assert.equal(Object.keys(savedFields(ORACLE_OPTIONS, withDefaults(ORACLE_OPTIONS, { precision: 'dd' }))).slice(-2), [
+    'precision',
+    'params_every',
+  ]);
   assert.equal(fromSaved(ORACLE_OPTIONS, saved), {
     steps: 7,
     momentum: 0,
@@ -45,6 +59,7 @@ test('golden files save the oracle options under these names, in this order (a p
     eigEvery: 1,
     maxLoss: DIVERGENCE_LOSS,
     convergeFraction: 1e-8,
+    precision: undefined,
     paramsEvery: 2,
   });
   // A file written before an option existed reads back with the option's default.
@@ -52,7 +67,10 @@ test('golden files save the oracle options under these names, in this order (a p
 });
 
 test('sweep.json keeps its train keys and their order', () => {
-  assert.equal(Object.keys(withDefaults(SWEEP_TRAIN_OPTIONS, {})), ['steps', 'momentum', 'l2', 'maxLoss', 'convergeFraction', 'time']);
+  const train = withDefaults(SWEEP_TRAIN_OPTIONS, {});
+  assert.equal(Object.keys(train), ['steps', 'momentum', 'l2', 'maxLoss', 'convergeFraction', 'precision', 'time']);
+  // precision is undefined unless given, so a float64 sweep.json holds the keys it had before the option existed.
+  assert.equal(Object.keys(JSON.parse(JSON.stringify(train))), ['steps', 'momentum', 'l2', 'maxLoss', 'convergeFraction', 'time']);
 });
 
 test('train() checks library values with the declared checks, and fills the declared defaults', () => {

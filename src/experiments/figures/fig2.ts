@@ -1,6 +1,7 @@
 // Fig. 2: the warmup model at n = 1000 — loss and λ_t against t·η in all three phases, and λ at t = 25/η against η.
 import { DIVERGENCE_LOSS_TEXT } from '../../models';
 import { fmt } from '../report';
+import { agreeingDigits } from '../precision';
 import { linspace } from '../stats';
 import { Series } from '../plot';
 import { Instance, RunSeries, etaLabel, gd, warmupInstance, writeTrajectories } from './common';
@@ -39,6 +40,11 @@ export interface Trajectory extends RunSeries {
   convergedAt: number | null;
   peakLoss: number;
   finalLambda: number | null;
+  /**
+   * Digits of λ_final that float64 and the double-double rerun of the same trajectory share (agreeingDigits; at most
+   * 15.95), null for a diverged run. The warmup model's dd step is cheap, so every trajectory is rerun.
+   */
+  finalLambdaDigits: number | null;
 }
 
 export interface LambdaAt25 {
@@ -62,7 +68,10 @@ export interface Fig2Data {
 
 function trajectory(inst: Instance, etaLambda0: number, horizon: number): Trajectory {
   const eta = etaLambda0 / inst.lambdaNtk0;
-  const r = gd(inst, eta, { steps: Math.ceil(horizon / eta), eigEvery: 1 });
+  const steps = Math.ceil(horizon / eta);
+  const r = gd(inst, eta, { steps, eigEvery: 1 });
+  // λ at the end only: it does not change the trajectory, and dd λ at every step would cost more than the run.
+  const dd = r.diverged ? null : gd(inst, eta, { steps, eigEvery: 0, precision: 'dd' });
   return {
     etaLambda0,
     eta,
@@ -74,6 +83,7 @@ function trajectory(inst: Instance, etaLambda0: number, horizon: number): Trajec
     convergedAt: r.convergedAt,
     peakLoss: r.peakLoss,
     finalLambda: r.finalLambda,
+    finalLambdaDigits: r.finalLambda !== null && dd?.finalLambda != null ? agreeingDigits(r.finalLambda, dd.finalLambda) : null,
   };
 }
 
@@ -224,7 +234,7 @@ async function reportFig2(d: Fig2Data, o: Fig2Options, out: FigureOutput): Promi
     '(c) λ at t = 25/η against η. Shaded: the η of the grid that diverged. Dashed: 2/λ0 and 4/λ0.',
   );
   report.heading('Runs').table(
-    ['η·λ0', 'η', 'phase', 'peak loss / L0', 'converged at', 'diverged at', 'λ_final·η'],
+    ['η·λ0', 'η', 'phase', 'peak loss / L0', 'converged at', 'diverged at', 'λ_final·η', 'stable digits of λ_final'],
     d.trajectories.map((t) => [
       t.etaLambda0,
       t.eta,
@@ -233,7 +243,13 @@ async function reportFig2(d: Fig2Data, o: Fig2Options, out: FigureOutput): Promi
       t.convergedAt ?? '—',
       t.divergedAt ?? '—',
       t.finalLambda === null || t.divergedAt !== null ? '—' : t.finalLambda * t.eta,
+      t.finalLambdaDigits == null ? '—' : t.finalLambdaDigits.toFixed(1), // == null: also checkpoints made before the column
     ]),
+  );
+  report.text(
+    'Stable digits: how many digits of λ_final the float64 run shares with a double-double rerun of the same trajectory ' +
+      '(`--precision dd`, ≈ 32 digits; 15.9 means they agree to the last bit); the catapult amplifies rounding, so fewer ' +
+      'digits survive it than a lazy run keeps. See README, *Which digits are right*.',
   );
   report.text(
     'Data: `trajectories.csv` (every step of panels a, b) and `lambda_at_25.csv` (panel c). ' +
