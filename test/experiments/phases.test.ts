@@ -59,6 +59,8 @@ test('uv model: bisected c_act = η_max·λ0 lies in [3.9, 4.1], η_crit·λ0 wi
   assert.ok(b.max.above - b.max.below <= 1e-4 * b.max.above, 'bracket at the requested width');
   assert.ok(Math.abs(b.crit.below - 2) <= 0.05 && Math.abs(b.crit.above - 2) <= 0.05, `η_crit·λ0 in [${b.crit.below}, ${b.crit.above}]`);
   assert.ok(b.lastStable <= b.max.above, `no convergent island above the edge (last stable ${b.lastStable})`);
+  // 1e-4 from the edge, rounding does not decide the outcome: double-double GD agrees at both ends of both brackets.
+  assert.equal(b.ddConfirms, { crit: true, max: true });
 });
 
 test('(S3)–(S4) iterated beside GD on the full model agree to 1e-12 of the running scale over 200 steps', () => {

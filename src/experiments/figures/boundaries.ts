@@ -1,5 +1,5 @@
 // Phase boundaries by bisection: η_crit (the loss stops falling monotonically) and η_max (GD diverges), in units of 1/λ0.
-import { DIVERGENCE_LOSS_TEXT } from '../../models';
+import { DIVERGENCE_LOSS_TEXT, TrainOptions } from '../../models';
 import { Bracket, bisect } from '../bisect';
 import { fmt } from '../report';
 import { linspace } from '../stats';
@@ -48,12 +48,18 @@ export interface ModelBoundaries {
   scan: ScanPoint[];
   /** The largest scanned η·λ0 that still converged (above the first edge, it marks convergent islands). */
   lastStable: number;
+  /**
+   * Whether GD in double-double (≈ 32 digits) decides both ends of each bracket as float64 did: then the bracket, and
+   * every digit of it the report prints, is not a rounding artefact (η·λ0 near 4 amplifies rounding like nowhere else).
+   */
+  ddConfirms: { crit: boolean; max: boolean };
 }
 
 /** Does the loss ever rise from one step to the next (before converging, within the budget)? */
-export function lossRises(inst: Instance, etaLambda0: number, steps: number): boolean {
+export function lossRises(inst: Instance, etaLambda0: number, steps: number, extra: Partial<TrainOptions> = {}): boolean {
   let rose = false;
   gd(inst, etaLambda0 / inst.lambdaNtk0, {
+    ...extra,
     steps,
     eigEvery: 0,
     measureLambda: false,
@@ -81,7 +87,14 @@ export function boundariesOf(
   const scan = o.scan.map((c) => scanPoint(inst, c, o.steps));
   const known = new Map(scan.map((p) => [p.etaLambda0, p.diverged]));
   const e = divergenceEdge(o.scan, (c) => known.get(c) ?? diverges(inst, c, o.steps), o.relTol, `${name} η_max·λ0`);
-  return { model: name, lambda0: inst.lambdaNtk0, crit, max: e.edge, scan, lastStable: e.lastStable };
+  progress(`${name}: both brackets' ends again in double-double`);
+  const dd: Partial<TrainOptions> = { precision: 'dd' };
+  const confirms = (b: Bracket, trial: (c: number) => boolean) => !trial(b.below) && trial(b.above);
+  const ddConfirms = {
+    crit: confirms(crit, (c) => lossRises(inst, c, o.steps, dd)),
+    max: confirms(e.edge, (c) => diverges(inst, c, o.steps, dd)),
+  };
+  return { model: name, lambda0: inst.lambdaNtk0, crit, max: e.edge, scan, lastStable: e.lastStable, ddConfirms };
 }
 
 export function computeBoundaries(o: BoundariesOptions, progress: Progress = () => {}): ModelBoundaries[] {
@@ -137,6 +150,12 @@ async function reportBoundaries(res: ModelBoundaries[], o: BoundariesOptions, ou
       pass: r.max.below >= 3.9 && r.max.above <= 4.1,
     });
     report.check({
+      quantity: `the brackets' digits are stable (double-double decides their ends alike), ${r.model}`,
+      paper: 'float64 exact to the digits shown',
+      measured: r.ddConfirms.crit && r.ddConfirms.max ? 'both brackets' : `η_crit: ${r.ddConfirms.crit}, η_max: ${r.ddConfirms.max}`,
+      pass: r.ddConfirms.crit && r.ddConfirms.max,
+    });
+    report.check({
       quantity: `no convergence above the first divergence, ${r.model}`,
       paper: 'everything above 4/λ0 diverges',
       measured:
@@ -152,8 +171,9 @@ async function reportBoundaries(res: ModelBoundaries[], o: BoundariesOptions, ou
       `converging (loss ≤ 1e-8·L0). **η_max** is where GD diverges (loss above ${DIVERGENCE_LOSS_TEXT} or not finite) within the budget. ` +
       `Bisection for η_crit starts from η·λ0 ∈ [1, 3]; for η_max from the first stable-to-divergent step of the scan below. Each checks that its ends lie on either side and stops at a relative bracket width of ${o.relTol}.`,
   );
+  const ddWord = (ok: boolean) => (ok ? 'yes' : '**no**: a rounding artefact at this width');
   report.heading('Brackets (η·λ0)').table(
-    ['model', 'λ0', 'η_crit·λ0', 'η_max·λ0 = c_act', 'last stable on the scan', 'bisection runs'],
+    ['model', 'λ0', 'η_crit·λ0', 'η_max·λ0 = c_act', 'last stable on the scan', 'bisection runs', 'dd decides the ends alike (crit / max)'],
     res.map((r) => [
       r.model,
       r.lambda0,
@@ -161,7 +181,12 @@ async function reportBoundaries(res: ModelBoundaries[], o: BoundariesOptions, ou
       `[${fmt(r.max.below, 6)}, ${fmt(r.max.above, 6)}]`,
       r.lastStable,
       r.crit.evaluations + r.max.evaluations,
+      `${ddWord(r.ddConfirms.crit)} / ${ddWord(r.ddConfirms.max)}`,
     ]),
+  );
+  report.text(
+    'Stable digits: each bracket end is run again in double-double (`--precision dd`, ≈ 32 digits) from the same initialization. ' +
+      'Where dd decides both ends as float64 did, every digit of the bracket printed above is set by the dynamics, not by rounding.',
   );
   report.text(
     `Divergence is not assumed to switch on at one η: each model is first scanned on η·λ0 ∈ [${o.scan[0]}, ${o.scan[o.scan.length - 1]}] ` +
