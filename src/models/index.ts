@@ -1,5 +1,6 @@
 // The models layer: architectures, data sets and gradient-descent training.
 export * from './model';
+export * from './layers';
 export * from './data';
 export * from './datasets';
 export * from './optionKit';

@@ -25,7 +25,7 @@ test('parseValues: text to values, declared defaults, per-command defaults, requ
   const o = parseValues(TRAIN_OPTIONS, { steps: '10', track: 'hessian' }, { eigEvery: 0 });
   assert.equal(o, { steps: 10, momentum: 0, l2: 0, eigEvery: 0, maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, trackHessian: true });
   assert.throws(() => parseValues(TRAIN_OPTIONS, { momentum: '1' }), /--momentum must be in \[0, 1\), got '1'/);
-  assert.throws(() => parseValues(SETUP_OPTIONS, {}), /--model is required \(one of warmup\|linear\|mlp\)/);
+  assert.throws(() => parseValues(SETUP_OPTIONS, {}), /--model is required \(one of warmup\|linear\|mlp\|cnn\|wrn\)/);
   assert.throws(() => parseValues(SETUP_OPTIONS, { model: 'mlp', 'train-size': '8' }), /--train-size needs --dataset/);
 });
 
