@@ -3,6 +3,7 @@ export * from './model';
 export * from './layers';
 export * from './data';
 export * from './datasets';
+export { CIFAR_RECORD, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, cifar10Pools } from './cifar';
 export * from './optionKit';
 export * from './trainOptions';
 export * from './forward';
