@@ -115,9 +115,9 @@ function classificationMetrics(model: Model, result: TrainResult, data: Dataset)
   return classes ? evaluate(model, result.params, data) : null;
 }
 
-/** One trajectory row: t, physical time t·η, loss, λ_t and λ_H (blank where not measured), ‖θ‖. */
+/** One trajectory row: t, physical time t·η (Σ η_s with a decay), loss, λ_t and λ_H (blank where not measured), ‖θ‖. */
 export function trajectoryRow(r: StepRecord, eta: number): Row {
-  return { t: r.t, t_eta: r.t * eta, loss: r.loss, lambda: r.lambda, hessian: r.hessian, param_norm: r.paramNorm };
+  return { t: r.t, t_eta: r.time ?? r.t * eta, loss: r.loss, lambda: r.lambda, hessian: r.hessian, param_norm: r.paramNorm };
 }
 
 /** Trajectory rows of every kept record. */

@@ -6,6 +6,7 @@ export * from './datasets';
 export { CIFAR_RECORD, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, cifar10Pools } from './cifar';
 export * from './optionKit';
 export * from './trainOptions';
+export * from './augment';
 export * from './forward';
 export * from './batches';
 export * from './spectra';
