@@ -10,7 +10,7 @@ import {
 } from '../autodiff';
 import { symmetricEigen } from '../linalg/eigen';
 import { lanczosTop } from '../linalg/lanczos';
-import { TRAIN_OPTIONS, Values, forwardPass, pickValues, schedule } from '../models';
+import { SCHEDULE_OPTIONS, TRAIN_OPTIONS, Values, forwardPass, pickValues, schedule } from '../models';
 import {
   CsvAppender,
   SETUP_OPTIONS,
@@ -37,7 +37,15 @@ const seedOf = (o: Values<typeof SETUP_OPTIONS>) => (o.init ? null : o.seed);
 export const train = defineCommand({
   name: 'train',
   summary: 'GD from one initialization; writes trajectory.csv/json and summary.json to --out',
-  options: { ...SETUP_OPTIONS, ...TRAIN_OPTIONS, lr, out: out('output directory', 'out/train'), saveParams: saveParamsOption, quiet },
+  options: {
+    ...SETUP_OPTIONS,
+    ...TRAIN_OPTIONS,
+    ...SCHEDULE_OPTIONS,
+    lr,
+    out: out('output directory', 'out/train'),
+    saveParams: saveParamsOption,
+    quiet,
+  },
   run(o, ctx) {
     if (ctx.given.has('steps') && o.decayAt !== undefined)
       throw new Error('--steps and --decay-at both set the run length; use one of them');
@@ -54,6 +62,7 @@ export const train = defineCommand({
       s,
       {
         ...pickValues(TRAIN_OPTIONS, o),
+        ...pickValues(SCHEDULE_OPTIONS, o),
         lr: o.lr,
         onStep: (r) => bar.update(r.t),
         trajectory: (row) => csv.row(row),

@@ -1,6 +1,7 @@
 // One training run end to end: resolve η from λ0, train, and write trajectory.csv/json and summary.json.
 import * as path from 'path';
 import { Dataset, Evaluation, evaluate, lambdaAt, train, TrainOptions, TrainResult, Model, StepRecord } from '../models';
+import { SCHEDULE_OPTIONS, pickValues, savedFields } from '../models';
 import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import { Setup } from './setup';
 import { Row, toCsv, toJson, writeFileAtomic } from '../io/output';
@@ -43,6 +44,8 @@ export interface RunSummary {
   converged_at: number | null;
   diverged_at: number | null;
   diverged_reason: string | null;
+  /** The decay schedule and augmentation under their saved names (decay_at, final_lr, …), where given. */
+  schedule?: Record<string, unknown>;
 }
 
 export const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'hessian', 'param_norm'];
@@ -100,6 +103,8 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
     diverged_at: result.diverged?.step ?? null,
     diverged_reason: result.diverged?.reason ?? null,
   };
+  const sched = savedFields(SCHEDULE_OPTIONS, pickValues(SCHEDULE_OPTIONS, o));
+  if (Object.keys(sched).length > 0) summary.schedule = sched;
   return { eta, result, summary };
 }
 

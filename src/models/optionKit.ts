@@ -281,7 +281,7 @@ export function withDefaults<S extends Schema, V extends Partial<Values<S>>>(sch
 }
 
 /**
- * The values under their saved names, in schema order (options without a saved name are left out).
+ * The values under their saved names, in schema order (options without a saved name, or without a value, are left out).
  *
  * @example
  * savedFields(TRAIN_OPTIONS, o); // { steps: 100, momentum: 0, …, eig_every: 1, max_loss: 1e12, converge: 1e-8 }
@@ -293,8 +293,10 @@ export function savedFields<S extends Schema>(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of keys) {
-    const d = schema[k];
-    if (d.saved !== undefined) out[d.saved] = (values as Record<keyof S, unknown>)[k];
+    const d = schema[k],
+      v = (values as Record<keyof S, unknown>)[k];
+    // An option without a default that was not given is left out (files stay as they were before it existed).
+    if (d.saved !== undefined && v !== undefined) out[d.saved] = v;
   }
   return out;
 }

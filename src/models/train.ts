@@ -9,7 +9,8 @@ import { forwardPass } from './forward';
 import { minibatches } from './batches';
 import { ntkTop, hessianTop } from './spectra';
 import { Phase, classifyPhase } from './phase';
-import { TrainSettings, schedule, trainSettings } from './trainOptions';
+import { SCHEDULE_OPTIONS, ScheduleSettings, TrainSettings, schedule, trainSettings } from './trainOptions';
+import { checkValues } from './optionKit';
 import { augmentBatch } from './augment';
 import { checkRecordsFit } from './memory';
 
@@ -43,7 +44,7 @@ export interface TrainHooks {
 }
 
 /** A run: the learning rate η (absolute), any declared settings (the rest take their defaults, see TRAIN_OPTIONS), and hooks. */
-export type TrainOptions = { lr: number } & Partial<TrainSettings> & TrainHooks;
+export type TrainOptions = { lr: number } & Partial<TrainSettings> & ScheduleSettings & TrainHooks;
 
 export interface StepRecord {
   t: number;
@@ -99,6 +100,7 @@ function validate(o: TrainOptions): TrainOptions & TrainSettings {
     o.recordParamsEvery === undefined || (Number.isInteger(o.recordParamsEvery) && o.recordParamsEvery >= 1),
     `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`,
   );
+  checkValues(SCHEDULE_OPTIONS, o);
   const settings = trainSettings(o);
   return { ...o, ...settings, steps: schedule({ ...settings, lr: o.lr }).steps };
 }

@@ -1,0 +1,99 @@
+// The cnn/wrn and schedule options on the command line: every bad value or combination is one line and exit 2.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'fs';
+import { makeModel } from '../../src/models';
+import { rejects } from '../util';
+import { scratch } from './helpers';
+
+const s = scratch('catapult-conv-cli-');
+const cnn = ['ntk', '--model', 'cnn', '--input-shape', '1,6,6', '--samples', '3'];
+const trainCnn = [
+  'train',
+  '--model',
+  'cnn',
+  '--arch',
+  'conv:2,gap,dense:1',
+  '--input-shape',
+  '1,6,6',
+  '--samples',
+  '3',
+  '--lr',
+  '0.1',
+  '--quiet',
+];
+
+/** A cnn on 1×6×6 inputs with this spec (library level: the same one-line errors the CLI prints, without a process each). */
+const cnnModel = (arch: string | undefined) =>
+  makeModel({
+    kind: 'cnn',
+    arch,
+    inputShape: [1, 6, 6],
+    inputDim: 36,
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    width: 1,
+    depth: 1,
+    act: 'relu',
+    outputs: 1,
+  });
+
+test('bad --arch specs are one-line errors naming the layer', () => {
+  rejects(() => cnnModel(undefined), /the cnn model needs --arch/);
+  rejects(() => cnnModel('conv:2,dense:1'), /--arch: dense needs features, got an image \(2, 6, 6\)/);
+  rejects(() => cnnModel('conv:0,gap,dense:1'), /--arch: 'conv:0' needs a positive integer/);
+  rejects(() => cnnModel('conv:2:s3,gap,dense:1'), /unknown conv option 's3'/);
+  rejects(() => cnnModel('conv:2,,gap,dense:1'), /--arch: empty layer/);
+  rejects(() => cnnModel('conv:2:valid:k7,gap,dense:1'), /a 7×7 VALID conv does not fit a 6×6 input/);
+  rejects(() => cnnModel('maxpool:8,gap,dense:1'), /maxpool:8 does not fit a 6×6 input/);
+  rejects(() => cnnModel('pool,dense:1'), /--arch: unknown layer 'pool'/);
+  rejects(() => cnnModel('conv:2,maxpool:2'), /must end in features/);
+  rejects(() => cnnModel('flatten,conv:2,dense:1'), /conv needs an image \(C, H, W\) input/);
+});
+
+test('--input-shape, --depth/--widen and options of other models: exit 2, one line', () => {
+  s.rejects([...cnn, '--arch', 'conv:2,dense:1'], /--arch: dense needs features/);
+  s.rejects(
+    ['ntk', '--model', 'cnn', '--arch', 'gap,dense:1', '--input-shape', '1,6'],
+    /--input-shape must be three positive integers C,H,W/,
+  );
+  s.rejects(['ntk', '--model', 'cnn', '--arch', 'gap,dense:1'], /need --input-shape C,H,W/);
+  s.rejects(['ntk', '--model', 'mlp', '--arch', 'gap,dense:1'], /--arch does not apply with --model mlp/);
+  s.rejects(['ntk', '--model', 'wrn', '--input-shape', '1,8,8', '--depth', '12'], /--depth of a WRN must be 6n \+ 4/);
+  s.rejects(['ntk', '--model', 'mlp', '--widen', '2'], /--widen does not apply with --model mlp/);
+  s.rejects(['ntk', '--model', 'wrn', '--input-shape', '1,8,8', '--width', '3'], /--width does not apply with --model wrn/);
+});
+
+test('--decay-at/--final-lr/--final-steps and --augment: one-line errors', () => {
+  s.rejects([...trainCnn, '--decay-at', '1'], /--decay-at needs --final-lr/);
+  s.rejects([...trainCnn, '--final-lr', '0.1'], /--final-lr needs --decay-at/);
+  s.rejects([...trainCnn, '--decay-at', '1', '--final-lr', '0.1', '--steps', '5'], /--steps and --decay-at both set the run length/);
+  s.rejects([...trainCnn, '--augment-seed', '3'], /--augment-seed needs --augment/);
+  s.rejects(['train', '--model', 'mlp', '--lr', '0.1', '--augment', 'flip'], /--augment does not apply with --model mlp/);
+});
+
+test('a decayed, augmented cnn run writes the physical time and its schedule', () => {
+  const r = s.run([
+    ...trainCnn,
+    '--decay-at',
+    '0.2',
+    '--final-lr',
+    '0.05',
+    '--final-steps',
+    '2',
+    '--augment',
+    'flip,crop:1',
+    '--out',
+    'run',
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  const csv = fs.readFileSync(s.file('run/trajectory.csv'), 'utf8').trim().split('\n');
+  assert.equal(
+    csv.slice(1).map((l: string) => Number(l.split(',')[1])),
+    [0, 0.1, 0.2, 0.2 + 0.05, 0.2 + 0.1],
+  );
+});
+
+test.after(() => s.cleanup());
+test.run();
