@@ -44,48 +44,59 @@ export function im2colGeometry(shape: readonly number[], kh: number, kw: number,
 }
 
 /**
- * Visits every (output index, input index) pair of an im2col in row-major output order; the input index is −1
- * where the window reads padding. The adjoint scatters in this same order, so it is reproducible.
+ * The im2col copy in one direction: gather (cols[o] = x[i]) or its adjoint, a scatter-add (x[i] += cols[o]). Both walk
+ * the output in row-major order (n, oh, ow; c, i, j), so the scatter adds in a fixed order and is reproducible.
+ * Out-of-image taps (padding) are skipped, so the gather's target must start zeroed.
  */
-function eachIm2col(g: Im2colGeometry, visit: (out: number, inp: number) => void): void {
+function im2colCopy(g: Im2colGeometry, x: Float64Array, cols: Float64Array, scatter: boolean): void {
   const { N, C, H, W, kh, kw, stride, padTop, padLeft, oH, oW } = g;
   let o = 0;
   for (let n = 0; n < N; n++)
     for (let oh = 0; oh < oH; oh++)
-      for (let ow = 0; ow < oW; ow++)
+      for (let ow = 0; ow < oW; ow++) {
+        const w0 = ow * stride - padLeft;
+        // The taps j with 0 ≤ w0 + j < W: the rest of the row reads padding.
+        const jLo = Math.max(0, -w0),
+          jHi = Math.min(kw, W - w0);
         for (let c = 0; c < C; c++)
-          for (let i = 0; i < kh; i++) {
+          for (let i = 0; i < kh; i++, o += kw) {
             const ih = oh * stride + i - padTop;
-            for (let j = 0; j < kw; j++, o++) {
-              const iw = ow * stride + j - padLeft;
-              visit(o, ih >= 0 && ih < H && iw >= 0 && iw < W ? ((n * C + c) * H + ih) * W + iw : -1);
-            }
+            if (ih < 0 || ih >= H) continue;
+            const base = ((n * C + c) * H + ih) * W + w0;
+            if (scatter) for (let j = jLo; j < jHi; j++) x[base + j] += cols[o + j];
+            else for (let j = jLo; j < jHi; j++) cols[o + j] = x[base + j];
           }
+      }
 }
 
 /** cols[(n,oh,ow), (c,i,j)] = x[n, c, oh·s + i − padTop, ow·s + j − padLeft], 0 outside the input. */
 export function im2colForward(g: Im2colGeometry, x: Float64Array): Float64Array {
   const out = allocF64(g.N * g.oH * g.oW * g.C * g.kh * g.kw);
-  eachIm2col(g, (o, i) => {
-    if (i >= 0) out[o] = x[i];
-  });
+  im2colCopy(g, x, out, false);
   return out;
 }
 
-/** The output shape and, for each output position, the input position of a permutation of axes. */
-function eachPermuted(shape: readonly number[], axes: readonly number[], visit: (out: number, inp: number) => void): void {
+/**
+ * The permutation's copy in one direction: out[o] = x[i] or its adjoint x[i] += out[o], walking the output in C
+ * order (last axis innermost, a strided run of the input), so the adjoint adds in a fixed order.
+ */
+function permuteCopy(shape: readonly number[], axes: readonly number[], x: Float64Array, out: Float64Array, scatter: boolean): void {
   const rank = shape.length,
     strides = new Array<number>(rank).fill(1);
   for (let d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1];
   const outShape = axes.map((a) => shape[a]),
     outStrides = axes.map((a) => strides[a]);
-  const idx = new Array<number>(rank).fill(0),
-    total = shape.reduce((a, b) => a * b, 1);
+  const total = out.length;
+  if (total === 0) return;
+  const inner = outShape[rank - 1],
+    step = outStrides[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
   let inp = 0;
-  for (let o = 0; o < total; o++) {
-    visit(o, inp);
-    // Odometer over the output index, last axis fastest, keeping the input offset in step.
-    for (let d = rank - 1; d >= 0; d--) {
+  for (let o = 0; o < total; o += inner) {
+    if (scatter) for (let j = 0, i = inp; j < inner; j++, i += step) x[i] += out[o + j];
+    else for (let j = 0, i = inp; j < inner; j++, i += step) out[o + j] = x[i];
+    // Odometer over the outer output axes, keeping the input offset in step.
+    for (let d = rank - 2; d >= 0; d--) {
       idx[d]++;
       inp += outStrides[d];
       if (idx[d] < outShape[d]) break;
@@ -97,8 +108,8 @@ function eachPermuted(shape: readonly number[], axes: readonly number[], visit: 
 
 /** out = x with its axes reordered: out.shape[d] = shape[axes[d]] (numpy's transpose). */
 export function permuteForward(shape: readonly number[], axes: readonly number[], x: Float64Array): Float64Array {
-  const out = allocF64(x.length);
-  eachPermuted(shape, axes, (o, i) => (out[o] = x[i]));
+  const out = allocF64(x.length, false);
+  permuteCopy(shape, axes, x, out, false);
   return out;
 }
 
@@ -133,15 +144,12 @@ function linearRule<P extends 'im2col' | 'permute' | 'rowMax'>(
 
 export const im2colRule = linearRule<'im2col'>(
   (s, t) => im2colForward(s, t),
-  (s, g, acc) =>
-    eachIm2col(s, (o, i) => {
-      if (i >= 0) acc[i] += g[o];
-    }),
+  (s, g, acc) => im2colCopy(s, acc, g, true),
 );
 
 export const permuteRule = linearRule<'permute'>(
   (s, t) => permuteForward(s.shape, s.axes, t),
-  (s, g, acc) => eachPermuted(s.shape, s.axes, (o, i) => (acc[i] += g[o])),
+  (s, g, acc) => permuteCopy(s.shape, s.axes, acc, g, true),
 );
 
 export const rowMaxRule = linearRule<'rowMax'>(

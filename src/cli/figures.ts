@@ -13,7 +13,7 @@ export const ALL_IDS = Object.values(figures.SUITES)
 
 const figureData = text({
   flag: 'dataset',
-  arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE',
+  arg: 'fashion-mnist|mnist|mnist:DIR|cifar10:DIR|npz:FILE',
   help: 'the images of the figures that train on them (default fashion-mnist)',
 });
 const figureSeed = seed({ flag: 'seed', help: 'seed of the initializations (and data where the figure draws them)', default: 0 });
