@@ -133,7 +133,7 @@ export const SETUP_OPTIONS = {
   dataSeed: seed({ flag: 'data-seed', help: 'seeds the Gaussian data and the subsets of --dataset', default: 0 }),
   dataset: text({
     flag: 'dataset',
-    arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE|synthetic',
+    arg: 'fashion-mnist|mnist|mnist:DIR|cifar10:DIR|npz:FILE|synthetic',
     help: 'a classification data set: balanced subsets, one-hot targets',
   }),
   trainSize: int({
