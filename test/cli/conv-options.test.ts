@@ -3,6 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import { makeModel } from '../../src/models';
+import { writeNpz } from '../../src/io/npz';
+import { tensor } from '../../src/linalg/tensor';
 import { rejects } from '../util';
 import { scratch } from './helpers';
 
@@ -93,6 +95,41 @@ test('a decayed, augmented cnn run writes the physical time and its schedule', (
     csv.slice(1).map((l: string) => Number(l.split(',')[1])),
     [0, 0.1, 0.2, 0.2 + 0.05, 0.2 + 0.1],
   );
+});
+
+test('a cnn golden file (oracle) passes its own check; --data takes X as (m, C, H, W) images', () => {
+  const made = s.run([
+    'oracle',
+    '--model',
+    'cnn',
+    '--arch',
+    'conv:2,bn,relu,maxpool:2,flatten,dense:2',
+    '--input-shape',
+    '1,4,4',
+    '--samples',
+    '3',
+    '--lr',
+    '1x',
+    '--steps',
+    '2',
+    '--out',
+    'g.json',
+  ]);
+  assert.is(made.code, 0, made.stderr);
+  const checked = s.run(['check', '--golden', 'g.json']);
+  assert.is(checked.code, 0, checked.stderr);
+  assert.match(checked.stdout, /check passed/);
+  // The same images as (m, 1, 4, 4) and as (m, 16) give the same λ0, with the image shape taken from X.
+  const X = Float64Array.from({ length: 48 }, (_, i) => Math.sin(i));
+  const Y = Float64Array.from({ length: 6 }, (_, i) => (i % 2 ? 1 : -1));
+  writeNpz(s.file('img.npz'), { X: tensor([3, 1, 4, 4], X), Y: tensor([3, 2], Y) });
+  writeNpz(s.file('flat.npz'), { X: tensor([3, 16], X), Y: tensor([3, 2], Y) });
+  const lambda = (data: string, shape: string[]) => {
+    const r = s.run(['ntk', '--model', 'cnn', '--arch', 'conv:2,relu,gap,dense:2', '--data', data, ...shape]);
+    assert.is(r.code, 0, r.stderr);
+    return /λ1 = (\S+)/.exec(r.stdout)![1];
+  };
+  assert.is(lambda('img.npz', []), lambda('flat.npz', ['--input-shape', '1,4,4']));
 });
 
 test.after(() => s.cleanup());
