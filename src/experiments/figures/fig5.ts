@@ -193,7 +193,7 @@ const WRN_CI: AccuracyOptions = {
   ...CI_DATA,
   trainSize: 256,
   testSize: 256,
-  batch: 64,
+  batch: 32,
   l2: 0.0005,
   grid: GRID,
   steps: 100,
