@@ -141,7 +141,7 @@ export function paperCnn(c: number, last: number, dense: number): string {
   return `conv:${c},relu,conv:${c}:valid,relu,maxpool:2,conv:${c},relu,conv:${last}:valid,maxpool:2,flatten,dense:${dense},relu,dense:10`;
 }
 
-const GRID = [0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16];
+const GRID = [0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16];
 const CI_DATA = { trainSize: 500, testSize: 500, lambdaSamples: 50, pool: 2, seed: 0 };
 
 export const fig5ab = accuracyFigure(
@@ -161,8 +161,8 @@ export const fig5ab = accuracyFigure(
     l2: 0.001,
     grid: GRID,
     steps: 200,
-    physTime: 40,
-    finalEtaLambda0: 0.2,
+    physTime: 200,
+    finalEtaLambda0: 1,
     finalSteps: 100,
     augment: '',
     paperNote:
@@ -197,8 +197,8 @@ const WRN_CI: AccuracyOptions = {
   l2: 0.0005,
   grid: GRID,
   steps: 100,
-  physTime: 20,
-  finalEtaLambda0: 0.2,
+  physTime: 100,
+  finalEtaLambda0: 1,
   finalSteps: 50,
   augment: 'flip,crop:2',
   paperNote:
