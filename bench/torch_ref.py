@@ -32,13 +32,17 @@ def mlp_params(case, gen):
     return W, alpha
 
 
-def mlp_loss(W, alpha, X, Y):
+def mlp_forward(W, alpha, X):
     a = X
     for l, (w, s) in enumerate(zip(W, alpha)):
         a = (a @ w.T) * s
         if l < len(W) - 1:
             a = torch.relu(a)
-    return 0.5 * ((a - Y) ** 2).sum() / Y.numel()
+    return a
+
+
+def mlp_loss(W, alpha, X, Y):
+    return 0.5 * ((mlp_forward(W, alpha, X) - Y) ** 2).sum() / Y.numel()
 
 
 def case_mlp_gd(case, gen):
@@ -102,16 +106,66 @@ def case_cnn_sgd(case, gen):
     return step, None, 'torch autograd: F.pad + F.conv2d, max_pool2d, linear; forward + backward + in-place update'
 
 
-CASES = {'gemm': case_gemm, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd, 'cnn_sgd': case_cnn_sgd}
+def ntk_top(W, alpha, X, v0):
+    """λ = top eigenvalue of Θ = J Jᵀ/(km) by scipy eigsh on the operator w -> J(Jᵀw)/(km), from a vjp and a
+    double-vjp (Jv = d/du <Jᵀu, v>), as edge-of-stability code builds it; warm-started from v0."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+    f = mlp_forward(W, alpha, X)
+    km = f.numel()
+    u = torch.zeros_like(f, requires_grad=True)
+    jt_u = torch.autograd.grad(f, W, u, create_graph=True)  # Jᵀu, linear in u
+
+    def matvec(w):
+        w = torch.from_numpy(w.reshape(f.shape).astype('float64'))
+        jt_w = torch.autograd.grad(f, W, w, retain_graph=True)
+        j_jt_w = torch.autograd.grad(jt_u, u, jt_w, retain_graph=True)[0]
+        return (j_jt_w / km).reshape(-1).numpy()
+
+    vals, vecs = eigsh(LinearOperator((km, km), matvec=matvec, dtype='float64'), k=1, which='LA', tol=0, v0=v0)
+    return float(vals[0]), vecs[:, 0]
+
+
+def case_lambda_run(case, gen):
+    """`steps` GD steps with λ_t at every step (t = 0 … steps), from catapult's own init and data (an .npz the bench
+    writes: W0…W{L}, X, Y), so the λ's can be compared; the result carries them."""
+    import numpy as np
+    z = np.load(case['npz'])
+    L = case['depth'] + 1
+    W0 = [torch.from_numpy(z[f'W{l}']) for l in range(L)]
+    X, Y = torch.from_numpy(z['X']), torch.from_numpy(z['Y'])
+    alpha = [SIGMA_W / math.sqrt(w.shape[1]) for w in W0]
+    lambdas = []
+
+    def run():
+        W = [w.clone().requires_grad_() for w in W0]
+        v, lams = None, []
+        for t in range(case['steps'] + 1):
+            lam, v = ntk_top(W, alpha, X, v)
+            lams.append(lam)
+            if t == case['steps']:
+                break
+            loss = 0.5 * ((mlp_forward(W, alpha, X) - Y) ** 2).sum() / Y.numel()
+            grads = torch.autograd.grad(loss, W)
+            with torch.no_grad():
+                for w, g in zip(W, grads):
+                    w.sub_(g, alpha=case['lr'])
+        lambdas[:] = lams
+
+    return run, None, 'torch autograd GD + scipy eigsh (vjp and double-vjp NTK operator)', lambdas
+
+
+CASES = {'gemm': case_gemm, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd, 'lambda_run': case_lambda_run, 'cnn_sgd': case_cnn_sgd}
 
 
 def run_case(case, min_time):
     kind = case.get('kind')
     if kind not in CASES:
         raise ValueError(f'unknown case kind {kind!r}; expected one of {sorted(CASES)}')
-    fn, flops, impl = CASES[kind](case, torch.Generator().manual_seed(0))
+    fn, flops, impl, *extra = CASES[kind](case, torch.Generator().manual_seed(0))
     seconds, reps = best_time(fn, min_time)
     result = dict(case, seconds=seconds, reps=reps, impl=impl)
+    if extra:
+        result['lambdas'] = extra[0]
     if kind == 'warmup_gd':
         result['seconds'] = seconds / case['steps']
     if flops is not None:

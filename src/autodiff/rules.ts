@@ -38,13 +38,26 @@ export interface SavedByPrim {
 export type Prim = keyof SavedByPrim;
 export type SavedOf<P extends Prim> = SavedByPrim[P];
 
-/** Reverse-sweep context: add the input cotangents into `acc(i)` (null when input i is inactive). */
+/**
+ * Where a rule puts one input's cotangent: with `beta` 0 the input has none yet and `a` is unwritten (the rule
+ * sets every entry, as a gemm with beta = 0 does); with `beta` 1 it adds into the sum in `a`.
+ */
+export interface Target {
+  readonly a: Float64Array;
+  readonly beta: 0 | 1;
+}
+
+/** Reverse-sweep context: each rule writes or adds its input cotangents through `target(i)` (null when input i is inactive). */
 export interface VjpCtx<P extends Prim> {
   node: Node<P>;
   g: Float64Array;
   x: readonly Tensor[];
   y: Tensor;
+  target(i: number): Target | null;
+  /** Input i's cotangent to add into, zeroed on first use (simpler than `target` where a rule only accumulates). */
   acc(i: number): Float64Array | null;
+  /** The identity rule's cotangent: g itself becomes input i's when it has none yet (no copy), else g is added to it. */
+  pass(i: number): void;
 }
 
 /** Forward-sweep context: `t[i]` is the tangent of input i (null = zero); return the output tangent. */
@@ -79,16 +92,32 @@ export interface Rule<P extends Prim> {
 /** The vjp rule of a linear primitive does not depend on its inputs: no second-order term. */
 const linear = (): void => {};
 
-/** acc += alpha·g, elementwise. */
-function addScaled(acc: Float64Array | null, alpha: number, g: Float64Array): void {
-  if (acc === null) return;
-  for (let i = 0; i < g.length; i++) acc[i] += alpha * g[i];
+/** target (+)= alpha·g, elementwise. */
+function addScaled(t: Target | null, alpha: number, g: Float64Array): void {
+  if (t === null) return;
+  const a = t.a;
+  if (t.beta === 0) for (let i = 0; i < g.length; i++) a[i] = alpha * g[i];
+  else for (let i = 0; i < g.length; i++) a[i] += alpha * g[i];
 }
 
-/** acc += g ⊙ w, elementwise. */
-function addProduct(acc: Float64Array | null, g: Float64Array, w: Float64Array): void {
-  if (acc === null) return;
-  for (let i = 0; i < g.length; i++) acc[i] += g[i] * w[i];
+/** target (+)= g ⊙ w, elementwise. */
+function addProduct(t: Target | null, g: Float64Array, w: Float64Array): void {
+  if (t === null) return;
+  const a = t.a;
+  if (t.beta === 0) for (let i = 0; i < g.length; i++) a[i] = g[i] * w[i];
+  else for (let i = 0; i < g.length; i++) a[i] += g[i] * w[i];
+}
+
+/** target (+)= w in every entry. */
+function addConstant(t: Target | null, w: number): void {
+  if (t === null) return;
+  if (t.beta === 0) t.a.fill(w);
+  else for (let i = 0; i < t.a.length; i++) t.a[i] += w;
+}
+
+/** An accumulator that already holds a sum (or zeros), as a Target; vjpTangent rules add into those. */
+function adding(a: Float64Array | null): Target | null {
+  return a === null ? null : { a, beta: 1 };
 }
 
 /** t ⊙ w, or null when the tangent is zero. */
@@ -150,7 +179,7 @@ function unaryRule<P extends Unary>(prim: P): Rule<P> {
   return {
     vjp: (c) => {
       const d = unaryDerivative(prim, c.x[0].data, c.y.data);
-      addProduct(c.acc(0), c.g, d);
+      addProduct(c.target(0), c.g, d);
       freeF64(d);
     },
     jvp: (c) => {
@@ -181,21 +210,21 @@ function matmulVjp(
   g: Float64Array,
   A: Float64Array,
   B: Float64Array,
-  gA: Float64Array | null,
-  gB: Float64Array | null,
+  gA: Target | null,
+  gB: Target | null,
 ): void {
   const { transA, transB, M, N, K } = s;
   const lda = transA ? M : K,
     ldb = transB ? K : N;
   if (gA !== null) {
     // op(A)ᵀ-shaped result: dA = g·op(B)ᵀ (A stored M×K) or op(B)·gᵀ (A stored K×M).
-    if (!transA) kernels.dgemm(false, !transB, M, K, N, 1, g, N, 1, 0, B, ldb, 1, 0, 1, gA, K, 1, 0);
-    else kernels.dgemm(transB, true, K, M, N, 1, B, ldb, 1, 0, g, N, 1, 0, 1, gA, M, 1, 0);
+    if (!transA) kernels.dgemm(false, !transB, M, K, N, 1, g, N, 1, 0, B, ldb, 1, 0, gA.beta, gA.a, K, 1, 0);
+    else kernels.dgemm(transB, true, K, M, N, 1, B, ldb, 1, 0, g, N, 1, 0, gA.beta, gA.a, M, 1, 0);
   }
   if (gB !== null) {
     // dB = op(A)ᵀ·g (B stored K×N) or gᵀ·op(A) (B stored N×K).
-    if (!transB) kernels.dgemm(!transA, false, K, N, M, 1, A, lda, 1, 0, g, N, 1, 0, 1, gB, N, 1, 0);
-    else kernels.dgemm(true, transA, N, K, M, 1, g, N, 1, 0, A, lda, 1, 0, 1, gB, K, 1, 0);
+    if (!transB) kernels.dgemm(!transA, false, K, N, M, 1, A, lda, 1, 0, g, N, 1, 0, gB.beta, gB.a, N, 1, 0);
+    else kernels.dgemm(true, transA, N, K, M, 1, g, N, 1, 0, A, lda, 1, 0, gB.beta, gB.a, K, 1, 0);
   }
 }
 
@@ -209,52 +238,52 @@ function softmaxRows(x: Float64Array, y: Float64Array, k: number): Float64Array 
 export const rules: { [P in Prim]: Rule<P> } = {
   add: {
     vjp: (c) => {
-      addScaled(c.acc(0), 1, c.g);
-      addScaled(c.acc(1), 1, c.g);
+      addScaled(c.target(0), 1, c.g);
+      addScaled(c.target(1), 1, c.g);
     },
     jvp: (c) => combine(c.t[0], c.t[1], 1),
     vjpTangent: linear,
   },
   sub: {
     vjp: (c) => {
-      addScaled(c.acc(0), 1, c.g);
-      addScaled(c.acc(1), -1, c.g);
+      addScaled(c.target(0), 1, c.g);
+      addScaled(c.target(1), -1, c.g);
     },
     jvp: (c) => combine(c.t[0], c.t[1], -1),
     vjpTangent: linear,
   },
   mul: {
     vjp: (c) => {
-      addProduct(c.acc(0), c.g, c.x[1].data);
-      addProduct(c.acc(1), c.g, c.x[0].data);
+      addProduct(c.target(0), c.g, c.x[1].data);
+      addProduct(c.target(1), c.g, c.x[0].data);
     },
     jvp: (c) => combine(product(c.t[0], c.x[1].data), product(c.t[1], c.x[0].data), 1),
     // acc0 += g ⊙ x1 moves by g ⊙ t1, and acc1 by g ⊙ t0.
     vjpTangent: (c) => {
-      if (c.t[1] !== null) addProduct(c.acc(0), c.g, c.t[1]);
-      if (c.t[0] !== null) addProduct(c.acc(1), c.g, c.t[0]);
+      if (c.t[1] !== null) addProduct(adding(c.acc(0)), c.g, c.t[1]);
+      if (c.t[0] !== null) addProduct(adding(c.acc(1)), c.g, c.t[0]);
     },
   },
   neg: {
-    vjp: (c) => addScaled(c.acc(0), -1, c.g),
+    vjp: (c) => addScaled(c.target(0), -1, c.g),
     jvp: (c) => scaled(c.t[0], -1),
     vjpTangent: linear,
   },
   scale: {
-    vjp: (c) => addScaled(c.acc(0), c.node.saved.alpha, c.g),
+    vjp: (c) => addScaled(c.target(0), c.node.saved.alpha, c.g),
     jvp: (c) => scaled(c.t[0], c.node.saved.alpha),
     vjpTangent: linear,
   },
   matmul: {
-    // Both cotangents are gemms with beta = 1 into the accumulators; transposes are stride swaps.
-    vjp: (c) => matmulVjp(c.node.saved, c.g, c.x[0].data, c.x[1].data, c.acc(0), c.acc(1)),
+    // Both cotangents are gemms into the targets (beta 0 for a first one); transposes are stride swaps.
+    vjp: (c) => matmulVjp(c.node.saved, c.g, c.x[0].data, c.x[1].data, c.target(0), c.target(1)),
     jvp: (c) => {
       const { transA, transB, M, N, K } = c.node.saved;
       const [tA, tB] = c.t;
       if (tA === null && tB === null) return null;
       const lda = transA ? M : K,
         ldb = transB ? K : N;
-      const out = allocF64(M * N);
+      const out = allocF64(M * N, tA === null); // unwritten when the first gemm below has beta = 0
       if (tA !== null) kernels.dgemm(transA, transB, M, N, K, 1, tA, lda, 1, 0, c.x[1].data, ldb, 1, 0, 0, out, N, 1, 0);
       if (tB !== null) kernels.dgemm(transA, transB, M, N, K, 1, c.x[0].data, lda, 1, 0, tB, ldb, 1, 0, 1, out, N, 1, 0);
       return out;
@@ -264,19 +293,21 @@ export const rules: { [P in Prim]: Rule<P> } = {
       const [tA, tB] = c.t,
         A = c.x[0].data,
         B = c.x[1].data;
-      if (tB !== null) matmulVjp(c.node.saved, c.g, A, tB, c.acc(0), null);
-      if (tA !== null) matmulVjp(c.node.saved, c.g, tA, B, null, c.acc(1));
+      if (tB !== null) matmulVjp(c.node.saved, c.g, A, tB, adding(c.acc(0)), null);
+      if (tA !== null) matmulVjp(c.node.saved, c.g, tA, B, null, adding(c.acc(1)));
     },
   },
   addBias: {
     vjp: (c) => {
-      addScaled(c.acc(0), 1, c.g);
-      const gb = c.acc(1);
+      addScaled(c.target(0), 1, c.g);
+      const gb = c.target(1);
       if (gb === null) return;
-      const n = gb.length,
+      const b = gb.a,
+        n = b.length,
         m = c.g.length / n;
       // Column sums, row by row: a fixed order, so the result is the same whatever the backend.
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) gb[j] += c.g[i * n + j];
+      if (gb.beta === 0) b.fill(0);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) b[j] += c.g[i * n + j];
     },
     jvp: (c) => {
       const [tx, tb] = c.t;
@@ -291,8 +322,7 @@ export const rules: { [P in Prim]: Rule<P> } = {
   },
   sum: {
     vjp: (c) => {
-      const a = c.acc(0);
-      if (a !== null) for (let i = 0; i < a.length; i++) a[i] += c.g[0];
+      addConstant(c.target(0), c.g[0]);
     },
     jvp: (c) => {
       const t = c.t[0];
@@ -305,11 +335,8 @@ export const rules: { [P in Prim]: Rule<P> } = {
   },
   mean: {
     vjp: (c) => {
-      const a = c.acc(0);
-      if (a !== null) {
-        const w = c.g[0] / a.length;
-        for (let i = 0; i < a.length; i++) a[i] += w;
-      }
+      const t = c.target(0);
+      if (t !== null) addConstant(t, c.g[0] / t.a.length);
     },
     jvp: (c) => {
       const t = c.t[0];
@@ -321,16 +348,19 @@ export const rules: { [P in Prim]: Rule<P> } = {
     vjpTangent: linear,
   },
   reshape: {
-    vjp: (c) => addScaled(c.acc(0), 1, c.g),
+    vjp: (c) => c.pass(0),
     jvp: (c) => c.t[0],
     vjpTangent: linear,
   },
   square: unaryRule('square'),
   relu: {
     vjp: (c) => {
-      const a = c.acc(0),
+      const t = c.target(0),
         m = c.node.saved.mask;
-      if (a !== null) for (let i = 0; i < a.length; i++) if (m[i]) a[i] += c.g[i];
+      if (t === null) return;
+      const a = t.a;
+      if (t.beta === 0) for (let i = 0; i < a.length; i++) a[i] = m[i] ? c.g[i] : 0;
+      else for (let i = 0; i < a.length; i++) if (m[i]) a[i] += c.g[i];
     },
     jvp: (c) => {
       const t = c.t[0],
@@ -350,10 +380,13 @@ export const rules: { [P in Prim]: Rule<P> } = {
   logSumExp: {
     // ∂/∂x_ij = p_ij, the row's softmax.
     vjp: (c) => {
-      const a = c.acc(0);
-      if (a === null) return;
-      const p = softmaxRows(c.x[0].data, c.y.data, c.node.saved.k);
-      for (let i = 0; i < a.length; i++) a[i] += c.g[(i / c.node.saved.k) | 0] * p[i];
+      const t = c.target(0),
+        k = c.node.saved.k;
+      if (t === null) return;
+      const p = softmaxRows(c.x[0].data, c.y.data, k),
+        a = t.a;
+      if (t.beta === 0) for (let i = 0; i < a.length; i++) a[i] = c.g[(i / k) | 0] * p[i];
+      else for (let i = 0; i < a.length; i++) a[i] += c.g[(i / k) | 0] * p[i];
       freeF64(p);
     },
     jvp: (c) => {

@@ -1,7 +1,8 @@
 // VJP (reverse sweep) and JVP (forward sweep) over one recorded tape, with the rules from rules.ts.
 import { allocF64, freeF64 } from '../linalg/backend';
 import { copyF64 } from '../linalg/tensor';
-import { rules, Prim, Rule } from './rules';
+import { rules, Prim, Rule, Target, VjpCtx } from './rules';
+import type { Tensor } from '../linalg/tensor';
 import type { Node, Tape, Var } from './tape';
 
 /**
@@ -15,8 +16,8 @@ function checkLength(what: string, got: number, want: number): void {
 }
 
 /**
- * The `acc(i)` of a rule context: input i's entry in `store` (allocated zeroed on first use), or null when
- * the input is inactive and so has no cotangent. The reverse sweeps of `vjp` and `hvp` share it.
+ * The `acc(i)` of a vjpTangent context: input i's entry in `store` (allocated zeroed on first use), or null when
+ * the input is inactive and so has no cotangent.
  */
 function accumulator(tape: Tape, node: Node, store: (Float64Array | null)[]) {
   return (i: number): Float64Array | null => {
@@ -24,6 +25,44 @@ function accumulator(tape: Tape, node: Node, store: (Float64Array | null)[]) {
     if (!tape.active[id]) return null;
     return (store[id] ??= allocF64(tape.values[id].data.length));
   };
+}
+
+/**
+ * Runs one node's vjp rule with its cotangent `g`, writing the inputs' cotangents into `store`. A first cotangent
+ * is allocated unwritten (beta 0: the rule sets it, so no zero fill and no read), and an identity rule's `pass`
+ * hands g over whole. Returns whether g was handed over (then the sweep must not free it). `vjp` and `hvp` share it.
+ */
+function pullBack(tape: Tape, node: Node, store: (Float64Array | null)[], g: Float64Array, x: readonly Tensor[], y: Tensor): boolean {
+  let handedOver = false;
+  const activeId = (i: number) => (tape.active[node.inputs[i]] ? node.inputs[i] : -1);
+  const ctx: VjpCtx<Prim> = {
+    node,
+    g,
+    x,
+    y,
+    target: (i: number): Target | null => {
+      const id = activeId(i);
+      if (id < 0) return null;
+      const a = store[id];
+      if (a !== null) return { a, beta: 1 };
+      return { a: (store[id] = allocF64(tape.values[id].data.length, false)), beta: 0 };
+    },
+    acc: (i: number) => {
+      const id = activeId(i);
+      return id < 0 ? null : (store[id] ??= allocF64(tape.values[id].data.length));
+    },
+    pass: (i: number) => {
+      const id = activeId(i);
+      if (id < 0) return;
+      const a = store[id];
+      if (a === null) {
+        store[id] = handedOver ? copyF64(g) : g;
+        handedOver = true;
+      } else for (let j = 0; j < g.length; j++) a[j] += g[j];
+    },
+  };
+  (rules[node.prim] as Rule<Prim>).vjp(ctx);
+  return handedOver;
 }
 
 /**
@@ -44,9 +83,8 @@ export function vjp(output: Var, w: Float64Array): Float64Array[] {
     const node = tape.nodes[n];
     const g = ct[node.out];
     if (node.out > output.id || g === null) continue;
-    (rules[node.prim] as Rule<Prim>).vjp({ node, g, x: inputs(node), y: tape.values[node.out], acc: accumulator(tape, node, ct) });
     // A cotangent is dead once propagated (the sweep made it and nothing else holds it): reuse its memory.
-    freeF64(g);
+    if (!pullBack(tape, node, ct, g, inputs(node), tape.values[node.out])) freeF64(g);
     ct[node.out] = null;
   }
   return tape.params.map((id) => ct[id] ?? allocF64(tape.values[id].data.length));
@@ -118,12 +156,12 @@ export function hvp(loss: Var, v: readonly Float64Array[]): { grad: Float64Array
     const rule = rules[node.prim] as Rule<Prim>;
     const x = node.inputs.map((i) => tape.values[i]),
       y = tape.values[node.out];
-    rule.vjp({ node, g, x, y, acc: accumulator(tape, node, ct) });
-    if (gDot !== null) rule.vjp({ node, g: gDot, x, y, acc: accumulator(tape, node, ctDot) });
+    // g is read again by vjpTangent below, so it is freed (or kept, when handed over) only afterwards.
+    const gKept = pullBack(tape, node, ct, g, x, y);
+    if (gDot !== null && !pullBack(tape, node, ctDot, gDot, x, y)) freeF64(gDot);
     const t = node.inputs.map((i) => tan[i]);
     if (t.some((ti) => ti !== null)) rule.vjpTangent({ node, g, t, x, y, acc: accumulator(tape, node, ctDot) });
-    freeF64(g);
-    if (gDot !== null) freeF64(gDot);
+    if (!gKept) freeF64(g);
     ct[node.out] = ctDot[node.out] = null;
   }
   for (const m of made) freeF64(m);

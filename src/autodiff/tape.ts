@@ -29,6 +29,8 @@ export class Tape {
   readonly params: number[] = [];
   /** True where the value depends on a parameter (so its cotangent or tangent can be non-zero). */
   readonly active: boolean[] = [];
+  /** The recorded outputs whose memory the tape owns: not those that share an input's array (reshape). */
+  private readonly owned: Float64Array[] = [];
 
   /** A leaf that derivatives are taken with respect to. */
   param(t: Tensor): Var {
@@ -52,6 +54,7 @@ export class Tape {
     this.values.push(out);
     this.active.push(ids.some((i) => this.active[i]));
     this.nodes.push({ prim, inputs: ids, out: id, saved } as Node);
+    if (!inputs.some((v) => v.value.data === out.data)) this.owned.push(out.data);
     return { tape: this, id, value: out };
   }
 
@@ -60,12 +63,8 @@ export class Tape {
    * reuse. Training calls it when a step is over; the tape and its Vars must not be used afterwards.
    */
   dispose(): void {
-    const recorded = new Set(this.nodes.map((n) => n.out));
-    const leaves = new Set<Float64Array>();
-    const outs = new Set<Float64Array>();
-    this.values.forEach((v, id) => (recorded.has(id) ? outs : leaves).add(v.data));
-    // reshape outputs share their input's data, which may be a leaf.
-    for (const d of outs) if (!leaves.has(d)) freeF64(d);
+    for (const d of this.owned) freeF64(d);
+    this.owned.length = 0;
     this.values.length = 0;
     this.nodes.length = 0;
   }

@@ -7,6 +7,7 @@ import { hessian, ntk, phaseSweepCommand, train } from './training';
 import { figure, reproduceCommand } from './figures';
 import { check, oracle } from './oracle';
 import { merge, plot, sweep } from './sweep';
+import { explore } from './explore';
 import { GLOBAL_OPTIONS, runProgram } from './program';
 import { takeBackendOptions } from './backend';
 import { clearProgress } from './progress';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CommandSpec<Schema>[] = [
   sweep,
   merge,
   plot,
+  explore,
 ] as readonly CommandSpec<Schema>[];
 
 const USAGE = `usage: catapult <command> [options]

@@ -48,9 +48,11 @@ function addCommand(
   const p = spec.positionals;
   if (p) c.argument(p.usage.replace(/^</, '[').replace(/>$/, ']')).usage(`${p.usage} [options]`);
   const byAttribute = new Map<string, string>();
+  const negated = new Set<string>();
   for (const d of Object.values(spec.options)) {
     const o = new Option(d.arg === undefined ? `--${d.flag}` : `--${d.flag} <${d.arg}>`, helpLine(d));
     byAttribute.set(o.attributeName(), d.flag);
+    if (o.negate) negated.add(d.flag);
     c.addOption(o);
   }
   if (spec.notes) c.addHelpText('after', `\n${spec.notes}`);
@@ -64,7 +66,11 @@ function addCommand(
     if (p && positionals.length > p.max)
       throw new Error(`${spec.name} takes ${p.max} argument${p.max > 1 ? 's' : ''} (${p.usage}), got ${positionals.length}`);
     const raw = Object.fromEntries(
-      [...byAttribute].map(([attr, flagName]) => [flagName, c.getOptionValue(attr) as string | boolean | undefined]),
+      [...byAttribute].map(([attr, flagName]) => {
+        const v = c.getOptionValue(attr) as string | boolean | undefined;
+        // commander reads a `--no-x` switch as x = false when given and x = true when not: given exactly when false.
+        return [flagName, negated.has(flagName) ? (v === false ? true : undefined) : v];
+      }),
     );
     const given = new Set(Object.keys(raw).filter((k) => raw[k] !== undefined));
     ran.result = spec.run(parseValues(spec.options, raw, spec.defaults), { given, positionals });

@@ -6,6 +6,7 @@ import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import { Setup } from './setup';
 import { Row, toCsv, toJson, writeFileAtomic } from '../io/output';
 import { VERSION } from './version';
+import { backendInfo } from '../linalg/backend';
 
 export type RunOptions = Omit<TrainOptions, 'lr'> & {
   lr: LrSpec;
@@ -15,6 +16,8 @@ export type RunOptions = Omit<TrainOptions, 'lr'> & {
 
 export interface RunSummary {
   engine: string;
+  /** The kernels that ran (flavor: fma, simd, js, or openblas-<version>-<core>) and their thread count: the bits depend on the first. */
+  backend: { name: string; flavor: string; threads: number };
   model: Model['config'];
   data: string;
   seed: number | null;
@@ -77,6 +80,7 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
   const last = result.records[result.records.length - 1];
   const summary: RunSummary = {
     engine: VERSION,
+    backend: runBackend(),
     model: s.model.config,
     data: s.data.source,
     seed,
@@ -106,6 +110,11 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
   const sched = savedFields(SCHEDULE_OPTIONS, pickValues(SCHEDULE_OPTIONS, o));
   if (Object.keys(sched).length > 0) summary.schedule = sched;
   return { eta, result, summary };
+}
+
+function runBackend(): RunSummary['backend'] {
+  const { name, flavor, threads } = backendInfo();
+  return { name, flavor, threads };
 }
 
 /** Accuracy and margins where the targets are classes: ±1 labels (logistic) or one-hot rows; null for real-valued targets. */

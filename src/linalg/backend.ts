@@ -70,6 +70,21 @@ export function useBackend(name: BackendName, threads = defaultThreads()): Backe
 }
 
 /**
+ * Switches every kernel call (and every new tensor buffer) to a wasm runtime built elsewhere: a page's, from its
+ * embedded kernels on single-threaded memory (no helper threads, no files). It counts as the `wasm` backend.
+ *
+ * @example
+ * useWasmRuntime(new WasmRuntime('auto', 1, pageSource)); // the explorer, before its first run
+ */
+export function useWasmRuntime(rt: WasmRuntime): BackendInfo {
+  setBackend(wasmKernels(rt));
+  runtime = rt;
+  runtimes.set(rt.flavor === 'fma' ? 'auto' : 'simd', rt);
+  info = { name: 'wasm', flavor: rt.flavor, threads: rt.threads };
+  return info;
+}
+
+/**
  * Runs `f` on a backend and thread count, then restores the backend that was active before (tests and benches compare them).
  *
  * @example

@@ -145,15 +145,28 @@ const TBIG = Math.pow(2, 486);
 const SSML = Math.pow(2, 537);
 const SBIG = Math.pow(2, -538);
 
+/** From this sum of squares up, squares that underflowed (|x| < 2⁻⁵¹¹, each off by ≤ 2⁻¹⁰⁷⁵) move it by < 2⁻⁷⁵ of itself, even for 2³² entries. */
+const SUMSQ_MIN = Math.pow(2, -968);
+
 /**
- * Euclidean norm of a strided vector without overflow or underflow (Blue's three-accumulator
- * algorithm, the one in current reference BLAS). One pass, index order, NaN/Inf propagate.
+ * Euclidean norm of a strided vector without overflow or underflow. Fast path: the square root of
+ * `ddot(x, x)` (its four-lane order), kept when that sum is finite and at least 2⁻⁹⁶⁸ (then no square overflowed
+ * and underflow cost < 2⁻⁷⁵ relative). Otherwise (huge, tiny, NaN or Inf
+ * entries) Blue's three-accumulator algorithm, the one in current reference BLAS, in index order.
  *
  * @example
  * const x = new Float64Array([3e300, 4e300]);
  * dnrm2(2, x, 1, 0); // 5e300
  */
 export function dnrm2(N: number, x: Float64Array, strideX: number, offsetX: number): number {
+  if (N <= 0) return 0.0;
+  const sumsq = ddot(N, x, strideX, offsetX, x, strideX, offsetX);
+  if (sumsq >= SUMSQ_MIN && sumsq < Infinity) return Math.sqrt(sumsq);
+  return blueNorm(N, x, strideX, offsetX);
+}
+
+/** Blue's algorithm (LAPACK 3.10 dnrm2.f90), one pass in index order; NaN and Inf propagate. */
+function blueNorm(N: number, x: Float64Array, strideX: number, offsetX: number): number {
   let asml = 0.0;
   let amed = 0.0;
   let abig = 0.0;
@@ -165,18 +178,6 @@ export function dnrm2(N: number, x: Float64Array, strideX: number, offsetX: numb
   let sumsq = 0.0;
   let ix = offsetX;
   let i = 0;
-  if (N <= 0) return 0.0;
-  // Fast path: when every entry is 0 or in [TSML, TBIG], Blue's algorithm reduces to sqrt of the
-  // plain in-order sum of squares, so this returns the same bits; otherwise fall through.
-  for (; i < N; i++, ix += strideX) {
-    ax = Math.abs(x[ix]);
-    if (!(ax <= TBIG && (ax >= TSML || ax === 0))) break;
-    amed += ax * ax;
-  }
-  if (i === N) return Math.sqrt(amed);
-  amed = 0.0;
-  ix = offsetX;
-  i = 0;
   for (; i < N; i++) {
     ax = Math.abs(x[ix]);
     ix += strideX;

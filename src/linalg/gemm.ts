@@ -4,10 +4,10 @@
 // every C[i,j] is computed as   c = beta·C[i,j] (or 0 when beta = 0);  for k = 0..K-1: c += (alpha·a_ik)·b_kj
 // in increasing k with one accumulator. K-blocking keeps that chain exact because a K-block resumes from the
 // value the previous block stored back into C (a plain store/load of a double), so dgemmNaive gives the same bits.
+// The one exception is a 1×1 product (M = N = 1), a dot product: c = alpha·ddot(a, b) (+ beta·C[0,0]) in ddot's
+// four-lane order, as on the native and wasm backends; one k-chain would be latency-bound (4 cycles a term).
+import { MR, NR, dgemmThin, gemm1x1, scaleC } from './gemmThin';
 
-/** Micro-tile size (rows and columns of C held in registers); the kernel below is written out for 4×4. */
-const MR = 4;
-const NR = 4;
 /** Rows of op(A) per packed block: MC×KC doubles (128 KiB) stay in L2 while B micro-panels stream through. */
 const MC = 64;
 /** Depth of a packed block: a KC×NR micro-panel of B (8 KiB) stays in L1 across a whole MC block. */
@@ -164,92 +164,6 @@ function kernelEdge(mr: number, nr: number, kb: number, pa: number, pb: number, 
   for (i = 0; i < mr; i++) for (j = 0; j < nr; j++) C[oc + i * s1 + j * s2] = edgeTile[i * NR + j];
 }
 
-/** C = beta·C over an M×N strided matrix; beta = 0 writes zeros (ignores NaN), beta = 1 is a no-op. */
-function scaleC(M: number, N: number, beta: number, C: Float64Array, s1: number, s2: number, oc: number): void {
-  let i = 0;
-  let j = 0;
-  let ic = 0;
-  if (beta === 1) return;
-  // Walk the smaller stride innermost for locality.
-  const rowInner = Math.abs(s2) <= Math.abs(s1);
-  const nO = rowInner ? M : N;
-  const nI = rowInner ? N : M;
-  const sO = rowInner ? s1 : s2;
-  const sI = rowInner ? s2 : s1;
-  for (i = 0; i < nO; i++) {
-    ic = oc + i * sO;
-    if (beta === 0) for (j = 0; j < nI; j++, ic += sI) C[ic] = 0.0;
-    else for (j = 0; j < nI; j++, ic += sI) C[ic] *= beta;
-  }
-}
-
-/**
- * C += alpha·op(A)·op(B) for M < 4 or N < 4 (op strides already resolved). Each C[i,j] accumulates
- * (alpha·A[i,k])·B[k,j] in ascending k, the order of `dgemmNaive`, so results agree bitwise.
- */
-function dgemmThin(
-  M: number,
-  N: number,
-  K: number,
-  alpha: number,
-  A: Float64Array,
-  saI: number,
-  saK: number,
-  oa: number,
-  B: Float64Array,
-  sbK: number,
-  sbJ: number,
-  ob: number,
-  C: Float64Array,
-  s1: number,
-  s2: number,
-  oc: number,
-): void {
-  let i = 0,
-    j = 0,
-    k = 0;
-  let ia = 0,
-    ib = 0,
-    ic = 0;
-  let a = 0.0,
-    c = 0.0;
-  if (N < NR && K < NR) {
-    // Few columns and a short k (outer-product-like): sweep each column of C once per k.
-    for (j = 0; j < N; j++) {
-      for (k = 0; k < K; k++) {
-        a = B[ob + k * sbK + j * sbJ];
-        ia = oa + k * saK;
-        ic = oc + j * s2;
-        for (i = 0; i < M; i++, ia += saI, ic += s1) C[ic] += alpha * A[ia] * a;
-      }
-    }
-    return;
-  }
-  if (N < NR) {
-    // Few columns: one dot product per C entry.
-    for (i = 0; i < M; i++) {
-      for (j = 0; j < N; j++) {
-        ic = oc + i * s1 + j * s2;
-        c = C[ic];
-        ia = oa + i * saI;
-        ib = ob + j * sbJ;
-        for (k = 0; k < K; k++, ia += saK, ib += sbK) c += alpha * A[ia] * B[ib];
-        C[ic] = c;
-      }
-    }
-    return;
-  }
-  // Few rows: sweep each row of C once per k (axpy form), streaming along the rows of op(B).
-  for (i = 0; i < M; i++) {
-    for (k = 0; k < K; k++) {
-      a = alpha * A[oa + i * saI + k * saK];
-      ib = ob + k * sbK;
-      ic = oc + i * s1;
-      for (j = 0; j < N; j++, ib += sbJ, ic += s2) C[ic] += a * B[ib];
-    }
-  }
-}
-
 /**
  * General matrix multiply `C = alpha·op(A)·op(B) + beta·C` (stdlib `dgemm.ndarray` convention, boolean
  * transposes). C is M×N, op(A) M×K, op(B) K×N; `A[offsetA + i·strideA1 + j·strideA2]` addresses A as stored
@@ -299,6 +213,7 @@ export function dgemm(
     nr = 0;
   let oc = 0;
   if (M <= 0 || N <= 0) return;
+  if (M === 1 && N === 1) return gemm1x1(K, alpha, A, saK, offsetA, B, sbK, offsetB, beta, C, offsetC);
   scaleC(M, N, beta, C, strideC1, strideC2, offsetC);
   if (alpha === 0 || K <= 0) return;
   // Thin products (a row or column vector side) would run mostly padded 4×4 tiles; a plain loop
@@ -368,6 +283,7 @@ export function dgemmNaive(
     ib = 0,
     ic = 0;
   let c = 0.0;
+  if (M === 1 && N === 1) return gemm1x1(K, alpha, A, saK, offsetA, B, sbK, offsetB, beta, C, offsetC);
   for (i = 0; i < M; i++) {
     for (j = 0; j < N; j++) {
       ic = offsetC + i * strideC1 + j * strideC2;

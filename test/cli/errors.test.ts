@@ -130,6 +130,10 @@ test('a good run exits 0 and --init with a file infers the width', () => {
   assert.ok(fs.existsSync(path.join(dir, 'o', 'summary.json')));
   const s = JSON.parse(fs.readFileSync(path.join(dir, 'o', 'summary.json'), 'utf8'));
   assert.is(s.model.width, 4);
+  // The kernels that ran are on record: native runs name their OpenBLAS version and kernel set.
+  assert.ok(['native', 'wasm', 'wasm-simd', 'js'].includes(s.backend.name), JSON.stringify(s.backend));
+  assert.is(s.backend.name === 'native', /^openblas-[\w.]+-\w+$/.test(s.backend.flavor), JSON.stringify(s.backend));
+  assert.ok(Number.isInteger(s.backend.threads) && s.backend.threads >= 1);
   // λ0 = (|u|² + |v|²)/n = 2·30/4 = 15; 1.5x means 1.5·2/λ0.
   assert.ok(Math.abs(s.eta - 0.2) <= 1e-15, `η = ${s.eta}`);
 });

@@ -106,7 +106,8 @@ test('dnrm2 matches sqrt(sum x²) at ordinary scales', () => {
 test('dnrm2 neither overflows near 1e300 nor underflows near 1e-300', () => {
   assert.ok(Math.abs(dnrm2(2, new Float64Array([3e300, 4e300]), 1, 0) / 5e300 - 1) <= TOL);
   assert.ok(Math.abs(dnrm2(2, new Float64Array([3e-300, 4e-300]), 1, 0) / 5e-300 - 1) <= TOL);
-  for (const scale of [1e300, 1e-300, 1e-310 /* subnormal */, 1e154, 1e-154]) {
+  // 2^-484 … 2^-490 put Σx² on both sides of the fast path's 2^-968 floor; 2^508 and 2^511 overflow it.
+  for (const scale of [1e300, 1e-300, 1e-310 /* subnormal */, 1e154, 1e-154, 2 ** -484, 2 ** -488, 2 ** -490, 2 ** 508, 2 ** 511]) {
     const N = 257;
     const v = randomArray(N, next);
     let ss = 0;

@@ -90,6 +90,43 @@ if (!available) {
     }
   });
 
+  test('rank-one (K = 1) products are alpha·(a·b) + beta·c exactly, and 1×1 products are ddot, on native as in gemm.ts', () => {
+    for (const [M, N] of [
+      [16000, 1],
+      [1, 16000],
+      [300, 200],
+      [7, 5000],
+    ]) {
+      for (const [alpha, beta] of [
+        [1, 0],
+        [-0.7, 1.3],
+      ]) {
+        const a = randomArray(M, next),
+          b = randomArray(N, next),
+          c0 = randomArray(M * N, next);
+        const want = c0.map((c, k) => {
+          const ab = alpha * (a[Math.floor(k / N)] * b[k % N]);
+          return beta === 0 ? ab : beta * c + ab;
+        });
+        for (const threads of [1, 2]) {
+          const C = c0.slice();
+          on('native', threads, () => kernels.dgemm(true, false, M, N, 1, alpha, a, M, 1, 0, b, N, 1, 0, beta, C, N, 1, 0));
+          assert.ok(sameBits(C, want), `K = 1, ${M}×${N}, alpha ${alpha}, beta ${beta}, ${threads} threads`);
+        }
+      }
+    }
+    for (const K of [3, 255, 256, 16000]) {
+      const x = randomArray(2 * K, next),
+        y = randomArray(K, next),
+        want = 2 * blas.ddot(K, x, 2, 1, y, 1, 0) + 0.5 * 3;
+      for (const gemm of [dgemm, kernels.dgemm]) {
+        const C = Float64Array.of(3);
+        on('native', 2, () => gemm(false, false, 1, 1, K, 2, x, 2 * K, 2, 1, y, 1, 1, 0, 0.5, C, 1, 1, 0));
+        assert.is(C[0], want, `1×1×${K}`);
+      }
+    }
+  });
+
   test('native gemm edge cases: zero sizes, alpha = 0 and K = 0 leave A, B unread; beta = 0 clears NaN', () => {
     useBackend('native', 2);
     const nanA = new Float64Array(12).fill(NaN),

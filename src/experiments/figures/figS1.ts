@@ -112,57 +112,99 @@ function surface(
   return { x, y, z, closedFormError: worst };
 }
 
-export function computeFigS1(o: FigS1Options, progress: Progress = () => {}): FigS1Data {
-  const base = warmupInstance(o.n, o.seed);
+/** The warmup model at width n moved into the plane u = a·r + b·s, v = a·r − b·s, keeping f0 and λ0 of its seeded draw. */
+export interface SubspaceSetup {
+  inst: Instance;
+  r: Float64Array;
+  s: Float64Array;
+  a0: number;
+  b0: number;
+}
+
+/**
+ * The seed-`seed` draw u0, v0 put into the plane (r, s from seed + 1) with a0 = |u0 + v0|/2, b0 = |u0 − v0|/2.
+ *
+ * @example
+ * const { inst, a0, b0 } = subspaceSetup(500, 0); // inst.lambdaNtk0 ≈ 2
+ */
+export function subspaceSetup(n: number, seed: number): SubspaceSetup {
+  const base = warmupInstance(n, seed);
   const [u0, v0] = base.init.map((t) => t.data);
   // Put the seeded u0, v0 into the subspace with the same f0 = u0ᵀv0/√n and λ0 = (|u0|² + |v0|²)/n.
   const sum = u0.map((x, i) => x + v0[i]),
     diff = u0.map((x, i) => x - v0[i]);
   const a0 = Math.sqrt(dot(sum, sum)) / 2,
     b0 = Math.sqrt(dot(diff, diff)) / 2;
-  const [r, s] = orthonormalPair(o.n, o.seed + 1);
-  const init = pointUV(o.n, r, s, a0, b0);
-  const inst: Instance = { ...base, init, lambdaNtk0: lambdaAt(base.model, init, base.data) };
+  const [r, s] = orthonormalPair(n, seed + 1);
+  const init = pointUV(n, r, s, a0, b0);
+  return { inst: { ...base, init, lambdaNtk0: lambdaAt(base.model, init, base.data) }, r, s, a0, b0 };
+}
+
+/**
+ * GD on all 2n parameters at η = etaLambda0/λ0 for `steps` steps (λ every step), read back as (a, b) by projection.
+ *
+ * @example
+ * const p = subspacePath(subspaceSetup(500, 0), 'catapult', 3.0, 300); // p.a, p.b: the path in the plane
+ */
+export function subspacePath(sub: SubspaceSetup, phase: SubspacePath['phase'], etaLambda0: number, steps: number): SubspacePath {
+  const { inst, r, s } = sub;
+  const n = inst.model.config.width;
+  const eta = etaLambda0 / inst.lambdaNtk0;
+  const res = gd(inst, eta, { steps, eigEvery: 1, recordParams: true, stopAtConvergence: true, convergeFraction: 1e-20 });
+  const p: SubspacePath = {
+    phase,
+    etaLambda0,
+    eta,
+    a: [],
+    b: [],
+    loss: [],
+    lambda: [],
+    corr: [],
+    leak: 0,
+    divergedAt: res.diverged?.step ?? null,
+    convergedAt: res.convergedAt,
+  };
+  for (const rec of res.records) {
+    const [u, v] = rec.params!;
+    const a = (dot(u, r) + dot(v, r)) / 2,
+      b = (dot(u, s) - dot(v, s)) / 2;
+    if (![a, b, rec.loss].every(Number.isFinite)) break;
+    const [pu, pv] = pointUV(n, r, s, a, b).map((t) => t.data);
+    const nu = Math.sqrt(dot(u, u)),
+      nv = Math.sqrt(dot(v, v));
+    const off = (x: Float64Array, y: Float64Array, nx: number) => Math.sqrt(x.reduce((acc, xi, i) => acc + (xi - y[i]) ** 2, 0)) / nx;
+    p.leak = Math.max(p.leak, off(u, pu, nu), off(v, pv, nv));
+    p.a.push(a);
+    p.b.push(b);
+    p.loss.push(rec.loss);
+    p.lambda.push(rec.lambda ?? NaN);
+    p.corr.push(dot(u, v) / (nu * nv));
+  }
+  return p;
+}
+
+/**
+ * The loss on a grid of the (a, b) plane by the engine's forward pass, z[j·x.length + i] at (x_i, y_j).
+ *
+ * @example
+ * const ab = abSurface(sub, linspace(-3, 3, 61)); // ab.closedFormError ≤ 1e-12
+ */
+export function abSurface(sub: SubspaceSetup, axis: number[]): Surface {
+  return surface(sub.inst, axis, axis, (a, b) => [a, b], sub.r, sub.s);
+}
+
+export function computeFigS1(o: FigS1Options, progress: Progress = () => {}): FigS1Data {
+  const sub = subspaceSetup(o.n, o.seed);
+  const { inst, r, s, a0, b0 } = sub;
   const paths: SubspacePath[] = PHASES.map((phase, k) => {
     progress(k / 5, phase);
-    const eta = o.etaLambda0[k] / inst.lambdaNtk0;
-    const res = gd(inst, eta, { steps: o.steps, eigEvery: 1, recordParams: true, stopAtConvergence: true, convergeFraction: 1e-20 });
-    const p: SubspacePath = {
-      phase,
-      etaLambda0: o.etaLambda0[k],
-      eta,
-      a: [],
-      b: [],
-      loss: [],
-      lambda: [],
-      corr: [],
-      leak: 0,
-      divergedAt: res.diverged?.step ?? null,
-      convergedAt: res.convergedAt,
-    };
-    for (const rec of res.records) {
-      const [u, v] = rec.params!;
-      const a = (dot(u, r) + dot(v, r)) / 2,
-        b = (dot(u, s) - dot(v, s)) / 2;
-      if (![a, b, rec.loss].every(Number.isFinite)) break;
-      const [pu, pv] = pointUV(o.n, r, s, a, b).map((t) => t.data);
-      const nu = Math.sqrt(dot(u, u)),
-        nv = Math.sqrt(dot(v, v));
-      const off = (x: Float64Array, y: Float64Array, nx: number) => Math.sqrt(x.reduce((acc, xi, i) => acc + (xi - y[i]) ** 2, 0)) / nx;
-      p.leak = Math.max(p.leak, off(u, pu, nu), off(v, pv, nv));
-      p.a.push(a);
-      p.b.push(b);
-      p.loss.push(rec.loss);
-      p.lambda.push(rec.lambda ?? NaN);
-      p.corr.push(dot(u, v) / (nu * nv));
-    }
-    return p;
+    return subspacePath(sub, phase, o.etaLambda0[k], o.steps);
   });
   progress(0.6, 'loss surfaces');
   const bounded = paths.filter((p) => p.phase !== 'divergent');
   const R = 1.25 * Math.max(...bounded.flatMap((p) => [...p.a, ...p.b].map(Math.abs)));
   const axis = linspace(-R, R, o.grid);
-  const ab = surface(inst, axis, axis, (a, b) => [a, b], r, s);
+  const ab = abSurface(sub, axis);
   progress(0.8, 'loss surfaces');
   // (e): at correlation c and curvature λ, |u|² = |v|² = nλ/2 and uᵀv = c·nλ/2 give a = √(nλ(1+c)/4), b = √(nλ(1−c)/4).
   const lambdaMax = 1.2 * Math.max(...bounded.flatMap((p) => p.lambda.filter(Number.isFinite)));

@@ -308,7 +308,7 @@ static napi_value dscal(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** Blue's three-accumulator norm with the same constants, fast path and branches as blas.ts's dnrm2. */
+/** blas.ts's dnrm2: sqrt of dot(x, x) when that sum is finite and ≥ 2⁻⁹⁶⁸, otherwise Blue's three-accumulator norm. */
 static napi_value dnrm2(napi_env env, napi_callback_info info) {
   const double TSML = 0x1p-511, TBIG = 0x1p486, SSML = 0x1p537, SBIG = 0x1p-538;
   Args a;
@@ -317,14 +317,9 @@ static napi_value dnrm2(napi_env env, napi_callback_info info) {
   const double *x = view(&a, 1, n, 1, sx, 0, integer(&a, 3));
   if (!a.ok) return NULL;
   if (n <= 0) return number(env, 0.0);
-  double asml = 0.0, amed = 0.0, abig = 0.0, ax, scl, sumsq, ymin, ymax;
+  double asml = 0.0, amed = dot(n, x, sx, x, sx), abig = 0.0, ax, scl, sumsq, ymin, ymax;
   int notbig = 1;
-  for (i = 0; i < n; i++) {
-    ax = fabs(x[i * sx]);
-    if (!(ax <= TBIG && (ax >= TSML || ax == 0.0))) break;
-    amed += ax * ax;
-  }
-  if (i == n) return number(env, sqrt(amed));
+  if (amed >= 0x1p-968 && amed < INFINITY) return number(env, sqrt(amed));
   amed = 0.0;
   for (i = 0; i < n; i++) {
     ax = fabs(x[i * sx]);
@@ -509,6 +504,34 @@ static napi_value dgemv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/** C = alpha·a·bᵀ + beta·C for K = 1, over part p of the rows (or of the columns when there is one row). */
+typedef struct {
+  int64_t M, N, saI, sbJ, s1, s2;
+  double alpha, beta;
+  const double *A, *B;
+  double *C;
+} Outer;
+
+static void outer_part(void *ctx, int64_t p, int64_t parts) {
+  const Outer *o = ctx;
+  // Parts cut the longer side, and the inner loop runs along it (a column vector times a scalar is one loop).
+  int rows_long = o->M >= o->N;
+  int64_t s = part_start(p, parts, rows_long ? o->M : o->N), e = part_start(p + 1, parts, rows_long ? o->M : o->N);
+  int64_t nOut = rows_long ? o->N : o->M;
+  int64_t sIn = rows_long ? o->saI : o->sbJ, sOut = rows_long ? o->sbJ : o->saI, cIn = rows_long ? o->s1 : o->s2, cOut = rows_long ? o->s2 : o->s1;
+  const double *in = rows_long ? o->A : o->B, *out = rows_long ? o->B : o->A;
+  double alpha = o->alpha, beta = o->beta;
+  for (int64_t q = 0; q < nOut; q++) {
+    const double w = out[q * sOut];
+    double *c = o->C + q * cOut;
+    // The same expression as OpenBLAS's K = 1 products: alpha·(a·b), plus beta·c unless beta is 0.
+    if (beta == 0.0)
+      for (int64_t r = s; r < e; r++) c[r * cIn] = alpha * (in[r * sIn] * w);
+    else
+      for (int64_t r = s; r < e; r++) c[r * cIn] = beta * c[r * cIn] + alpha * (in[r * sIn] * w);
+  }
+}
+
 /** C = alpha·op(A)·op(B) + beta·C, the signature of src/linalg/gemm.ts. */
 static napi_value dgemm(napi_env env, napi_callback_info info) {
   Args a;
@@ -532,6 +555,12 @@ static napi_value dgemm(napi_env env, napi_callback_info info) {
   if (M == 1 && N == 1) {
     double d = dot(K, A, saK, B, sbK);
     C[0] = beta == 0.0 ? alpha * d : beta * C[0] + alpha * d;
+    return NULL;
+  }
+  // A rank-one product is one multiply per entry, where OpenBLAS would walk n rows or columns of length 1.
+  if (K == 1) {
+    Outer o = { M, N, saI, sbJ, sC1, sC2, alpha, beta, A, B, C };
+    parallel(parts_for(M > 1 ? M : N, (double)M * N), outer_part, &o);
     return NULL;
   }
   if (N == 1) return gemv_run(&a, 0, M, K, alpha, A, saI, saK, B, sbK, beta, C, sC1), NULL;

@@ -76,6 +76,12 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
       saK = transA ? sA1 : sA2;
     const sbK = transB ? sB2 : sB1,
       sbJ = transB ? sB1 : sB2;
+    if (M === 1 && N === 1) {
+      // A dot product, in the order of this backend's ddot (as gemm.ts's contract says for 1×1).
+      const d = alpha === 0 || K <= 0 ? 0 : ddot(K, A, saK, oA, B, sbK, oB);
+      C[oC] = beta === 0 ? alpha * d : beta * C[oC] + alpha * d;
+      return;
+    }
     // Huge JS-memory operands are multiplied in column (or row) halves: each C entry's k-chain is
     // untouched by the split, so the bits are those of the whole product.
     if (stageBytes(M, N, K, A, B, C) > STAGE_LIMIT && (M >= 8 || N >= 8)) {

@@ -76,6 +76,20 @@ function compileFlavor(flavor: WasmFlavor): WebAssembly.Module | null {
   return new WebAssembly.Module(bytes);
 }
 
+/** Where a runtime gets its compiled kernels and the memory they run on (Node's files, or a page's embedded bytes). */
+export interface WasmSource {
+  /** The compiled kernels of one flavor, or null where this engine cannot compile that flavor. */
+  compile(flavor: WasmFlavor): WebAssembly.Module | null;
+  /** The memory the kernels import, and the most pages the heap may grow it to. */
+  memory(): { memory: WebAssembly.Memory; maxPages: number };
+}
+
+/** Node's source: dist/wasm's files, on a shared memory that grows up to 4 GiB (helper threads share it). */
+export const nodeWasmSource: WasmSource = {
+  compile: compileFlavor,
+  memory: () => ({ memory: new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }), maxPages: MAX_PAGES }),
+};
+
 /** One thread's share of a kernel call: the control slot it polls and its packing scratch. */
 interface ThreadSlot {
   ctl: Int32Array;
@@ -97,30 +111,35 @@ export class WasmRuntime {
   private readonly scratchBytes: number;
   private readonly maxThreads: number;
 
-  constructor(flavor: WasmFlavor | 'auto' = 'auto', maxThreads = Math.max(2, os.availableParallelism())) {
+  constructor(
+    flavor: WasmFlavor | 'auto' = 'auto',
+    maxThreads = Math.max(2, os.availableParallelism()),
+    source: WasmSource = nodeWasmSource,
+  ) {
     let module: WebAssembly.Module | null = null;
     let chosen: WasmFlavor = 'simd';
     if (flavor !== 'simd') {
-      module = compileFlavor('fma');
+      module = source.compile('fma');
       chosen = 'fma';
       if (module === null && flavor === 'fma')
         throw new Error('this Node cannot compile relaxed-SIMD WebAssembly (use --backend wasm-simd)');
     }
     if (module === null) {
-      module = compileFlavor('simd');
+      module = source.compile('simd');
       chosen = 'simd';
       if (module === null) throw new Error('this Node cannot compile WebAssembly SIMD (use --backend js)');
     }
     this.module = module;
     this.flavor = chosen;
     this.maxThreads = maxThreads;
-    this.memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    const { memory, maxPages } = source.memory();
+    this.memory = memory;
     this.exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as WasmExports;
     this.scratchBytes = this.exports.SCRATCH_BYTES.value as number;
     // Fixed layout: control block, one scratch per possible thread, then the tensor heap.
     const heapBase = CONTROL_BYTES + maxThreads * align(this.scratchBytes);
     for (let t = 0; t < maxThreads; t++) this.scratch.push(CONTROL_BYTES + t * align(this.scratchBytes));
-    this.heap = new Heap(this.memory, heapBase, MAX_PAGES);
+    this.heap = new Heap(this.memory, heapBase, maxPages);
   }
 
   /** How many threads share a kernel call (the caller plus helpers). */

@@ -137,6 +137,18 @@ function scaleC(M: i32, N: i32, beta: f64, C: usize, s1: i32, s2: i32): void {
   const rowInner = abs(s2) <= abs(s1);
   const nO = rowInner ? M : N, nI = rowInner ? N : M;
   const sO = rowInner ? s1 : s2, sI = rowInner ? s2 : s1;
+  // One contiguous block (a vector, or rows back to back): one flat pass, not nO short loops.
+  if ((sI == 1 && (sO == nI || nO == 1)) || (nI == 1 && sO == 1)) {
+    const n = nO * nI;
+    if (beta == 0.0) memory.fill(C, 0, <usize>n << 3);
+    else {
+      const bv = f64x2.splat(beta);
+      let i = 0;
+      for (; i + 2 <= n; i += 2) v128.store(at(C, i), f64x2.mul(v128.load(at(C, i)), bv));
+      for (; i < n; i++) store<f64>(at(C, i), load<f64>(at(C, i)) * beta);
+    }
+    return;
+  }
   for (let i = 0; i < nO; i++) {
     let c = i * sO;
     if (beta == 0.0) for (let j = 0; j < nI; j++, c += sI) store<f64>(at(C, c), 0.0);
@@ -150,8 +162,13 @@ function gemmThin(M: i32, N: i32, K: i32, alpha: f64, A: usize, saI: i32, saK: i
     for (let j = 0; j < N; j++) {
       for (let k = 0; k < K; k++) {
         const b = load<f64>(at(B, k * sbK + j * sbJ));
-        let ia = k * saK, ic = j * s2;
-        for (let i = 0; i < M; i++, ia += saI, ic += s1) store<f64>(at(C, ic), madd1(alpha * load<f64>(at(A, ia)), b, load<f64>(at(C, ic))));
+        let ia = k * saK, ic = j * s2, i = 0;
+        if (saI == 1 && s1 == 1) {
+          // A contiguous column of C and of op(A) (a rank-one product's long side): two rows a step, the same roundings.
+          const bv = f64x2.splat(b), av = f64x2.splat(alpha);
+          for (; i + 2 <= M; i += 2, ia += 2, ic += 2) v128.store(at(C, ic), madd2(f64x2.mul(av, v128.load(at(A, ia))), bv, v128.load(at(C, ic))));
+        }
+        for (; i < M; i++, ia += saI, ic += s1) store<f64>(at(C, ic), madd1(alpha * load<f64>(at(A, ia)), b, load<f64>(at(C, ic))));
       }
     }
     return;

@@ -1,0 +1,134 @@
+// The explorer's views and their URL parameters, declared once: the page's inputs, its URL and its errors derive from here.
+import { MODEL_KINDS, ModelKind, OptionDecl, TRAIN_OPTIONS, Values, int, num, oneOf, parsed } from '../models';
+import { SETUP_OPTIONS } from '../experiments/setupOptions';
+import { LrSpec, formatLr, parseLr } from '../experiments/lr';
+
+/** How a parameter is edited on the page: a slider (with its number box) over a range, or a list of words. */
+export interface Control {
+  label: string;
+  slider?: { min: number; max: number; step: number };
+  /** Marks on the slider (e.g. η·λ0 = 2 and 4), labelled. */
+  marks?: readonly { at: number; label: string }[];
+  choices?: readonly string[];
+}
+
+/** One URL parameter: its declaration (parse, check, default, one-line errors) and its control. */
+export interface Param<T> {
+  decl: OptionDecl<T>;
+  control: Control;
+}
+
+const param = <T>(decl: OptionDecl<T>, control: Control): Param<T> => ({ decl, control });
+
+/** η as the page's slider sets it: η·λ0 = c, written `lr=(c/2)x` as the CLI's --lr takes it. */
+export function lrFromEtaLambda0(c: number): string {
+  return `${Number((c / 2).toPrecision(12))}x`;
+}
+
+/** The η·λ0 a relative --lr means (absolute ones have no η·λ0 before λ0 is measured: null). */
+export function etaLambda0Of(lr: LrSpec): number | null {
+  return lr.unit === 'crit' ? 2 * lr.value : null;
+}
+
+const PHASE_MARKS = [
+  { at: 2, label: 'η_crit' },
+  { at: 4, label: 'η_max' },
+];
+
+/** Browser runs stay small: every size parameter has an upper bound here that the CLI does not need. */
+const MAX_WIDTH = 20000;
+
+const model = param(
+  parsed({
+    flag: 'model',
+    arg: SETUP_OPTIONS.model.arg,
+    help: SETUP_OPTIONS.model.help,
+    default: 'warmup' as ModelKind,
+    parse: oneOf<ModelKind>('model', MODEL_KINDS),
+  }),
+  { label: 'model', choices: MODEL_KINDS },
+);
+const width = param(int({ flag: 'width', arg: 'N', help: 'width n', min: 1, max: MAX_WIDTH, default: 1000 }), {
+  label: 'width n',
+  slider: { min: 10, max: 5000, step: 10 },
+});
+const seed = param(SETUP_OPTIONS.seed, { label: 'seed', slider: { min: 0, max: 20, step: 1 } });
+const lr = param(parsed({ flag: 'lr', arg: 'η|Cx', help: 'learning rate', default: parseLr('1.5x'), parse: (t) => parseLr(t) }), {
+  label: 'learning rate η',
+  slider: { min: 0.1, max: 5, step: 0.05 },
+  marks: PHASE_MARKS,
+});
+const steps = param(int({ flag: 'steps', arg: 'T', help: TRAIN_OPTIONS.steps.help, min: 0, max: 5000, default: 200 }), {
+  label: 'steps',
+  slider: { min: 10, max: 2000, step: 10 },
+});
+
+/** Phases: one GD run of `catapult train` with these options. */
+export const PHASES_PARAMS = { model, width, seed, lr, steps };
+
+/** Loss surface (Fig. S1): the warmup model in the (a, b) plane at width n, one GD path. */
+export const SURFACE_PARAMS = {
+  width: param(int({ flag: 'width', arg: 'N', help: 'width n', min: 2, max: MAX_WIDTH, default: 500 }), width.control),
+  seed,
+  lr: param({ ...lr.decl, default: parseLr('1.5x') }, lr.control),
+  steps: param(int({ flag: 'steps', arg: 'T', help: TRAIN_OPTIONS.steps.help, min: 0, max: 2000, default: 100 }), {
+    label: 'steps',
+    slider: { min: 5, max: 500, step: 5 },
+  }),
+  grid: param(int({ flag: 'grid', arg: 'G', help: 'surface cells per side', min: 5, max: 201, default: 61 }), {
+    label: 'grid',
+    slider: { min: 11, max: 121, step: 2 },
+  }),
+};
+
+/** A comma-separated list of distinct widths. */
+function widthList(t: string): number[] {
+  const xs = t.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (xs.length > 4 || xs.some((x, i) => !Number.isInteger(x) || x < 2 || x > MAX_WIDTH || xs.indexOf(x) !== i))
+    throw new Error(`--widths must be at most 4 distinct integers in [2, ${MAX_WIDTH}] separated by commas, got '${t}'`);
+  return xs;
+}
+
+/** Phase diagram: λ at t·η = τ against η·λ0 on a grid, one curve per width (Fig. 2c with widths overlaid). */
+export const DIAGRAM_PARAMS = {
+  widths: param(parsed({ flag: 'widths', arg: 'N,N,...', help: 'widths', default: [100, 1000], parse: widthList }), {
+    label: 'widths',
+  }),
+  seed,
+  tau: param(num({ flag: 'tau', arg: 'τ', help: 'physical time τ at which λ is read', above: 0, default: 25 }), {
+    label: 'τ = t·η',
+    slider: { min: 1, max: 100, step: 1 },
+  }),
+  from: param(num({ flag: 'from', arg: 'c', help: 'smallest η·λ0', above: 0, default: 0.2 }), { label: 'η·λ0 from', marks: PHASE_MARKS }),
+  to: param(num({ flag: 'to', arg: 'c', help: 'largest η·λ0', above: 0, default: 4.6 }), { label: 'η·λ0 to', marks: PHASE_MARKS }),
+  points: param(int({ flag: 'points', arg: 'K', help: 'grid points', min: 2, max: 200, default: 23 }), {
+    label: 'grid points',
+    slider: { min: 2, max: 100, step: 1 },
+  }),
+};
+
+/** Every view and its parameters, in the order the page's tabs show them. */
+export const VIEWS = { phases: PHASES_PARAMS, surface: SURFACE_PARAMS, diagram: DIAGRAM_PARAMS } as const;
+export type ViewName = keyof typeof VIEWS;
+export const VIEW_NAMES = Object.keys(VIEWS) as ViewName[];
+
+type ParamValues<P> = { [K in keyof P]: P[K] extends Param<infer T> ? T : never };
+export type ViewValues<V extends ViewName> = ParamValues<(typeof VIEWS)[V]>;
+export type PhasesValues = ViewValues<'phases'>;
+export type SurfaceValues = ViewValues<'surface'>;
+export type DiagramValues = ViewValues<'diagram'>;
+
+/** A parameter's value as the URL (and the CLI) writes it. */
+export function formatValue(v: unknown): string {
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'object' && v !== null && 'unit' in v) return formatLr(v as LrSpec);
+  return String(v);
+}
+
+/** Checks on a view's values that no single declaration can make; [parameter, problem] or null. */
+export function crossCheck(view: ViewName, v: Record<string, unknown>): [string, string] | null {
+  if (view === 'diagram' && (v.to as number) <= (v.from as number)) return ['to', `--to must be > --from (${formatValue(v.from)})`];
+  return null;
+}
+
+export type { Values };
