@@ -236,8 +236,9 @@ export function loadClassification(spec: string | DatasetSpec, opts: Classificat
   const { pools, classes, trainPicks, testPicks } = s.kind === 'synthetic' ? syntheticSelection(opts) : fileSelection(s, opts);
   const describe = (part: string, picks: number[][]) =>
     `${pools.source} ${part}: ${picks[0].length * classes.length} examples of classes ${classes.join(',')} (${picks[0].length} each), seed ${opts.seed}`;
-  const train = assemble(pools.train, trainPicks, describe('train', trainPicks));
-  const test = assemble(pools.test ?? pools.train, testPicks, describe('test', testPicks));
+  const shaped = (d: Dataset): Dataset => (pools.train.imageShape ? { ...d, imageShape: pools.train.imageShape } : d);
+  const train = shaped(assemble(pools.train, trainPicks, describe('train', trainPicks)));
+  const test = shaped(assemble(pools.test ?? pools.train, testPicks, describe('test', testPicks)));
   const standardization = pools.pixels ? standardize(train.X.data, test.X.data, pools.source) : { mean: 0, std: 1 };
   return { train, test, classes, source: pools.source, standardization };
 }

@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
-import { makeModel } from '../../src/models';
+import { loadClassification, makeModel } from '../../src/models';
+import { setup } from '../../src/experiments';
 import { writeNpz } from '../../src/io/npz';
 import { tensor } from '../../src/linalg/tensor';
 import { rejects } from '../util';
@@ -127,6 +128,24 @@ test('a cnn golden file (oracle) passes its own check; --data takes X as (m, C, 
     return /λ1 = (\S+)/.exec(r.stdout)![1];
   };
   assert.is(lambda('img.npz', []), lambda('flat.npz', ['--input-shape', '1,4,4']));
+});
+
+test('--dataset npz:FILE with X of shape (m, C, H, W): the images keep their shape for the cnn', () => {
+  const m = 8,
+    X = Float64Array.from({ length: m * 18 }, (_, i) => Math.cos(i));
+  writeNpz(s.file('images.npz'), {
+    X: tensor([m, 2, 3, 3], X),
+    labels: tensor(
+      [m],
+      Float64Array.from({ length: m }, (_, i) => i % 2),
+    ),
+  });
+  const c = loadClassification(`npz:${s.file('images.npz')}`, { trainSize: 4, testSize: 4, seed: 0 });
+  assert.equal(c.train.X.shape, [4, 18]);
+  assert.equal(c.train.imageShape, [2, 3, 3]);
+  const run = setup({ model: 'cnn', arch: 'conv:2,relu,gap,dense:2', dataset: `npz:${s.file('images.npz')}`, trainSize: 4, testSize: 4 });
+  assert.equal(run.model.config.inputShape, [2, 3, 3]);
+  assert.equal(run.model.specs[0].shape, [2, 2, 3, 3]);
 });
 
 test.after(() => s.cleanup());
