@@ -1,6 +1,8 @@
 // Shared test helpers: seeded random tensors, inner products and relative errors.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
+import { FASHION_MNIST_DIR } from '../src/models/pools';
 import { RandomState } from '../src/random/randomState';
 import * as assert from 'uvu/assert';
 import { Tensor, tensor } from '../src/linalg/tensor';
@@ -69,4 +71,4 @@ export function ulpDistance(a: number, b: number): number {
 export const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
 /** True when Debian's dataset-fashion-mnist is installed (the tests about those very files skip, saying so, otherwise). */
-export const hasFashionMnist = fs.existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');
+export const hasFashionMnist = fs.existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));

@@ -14,7 +14,11 @@ export const ALL_IDS = Object.values(figures.SUITES)
 const figureData = text({
   flag: 'dataset',
   arg: 'fashion-mnist|mnist|mnist:DIR|cifar10:DIR|npz:FILE',
-  help: 'the images of the figures that train on them (default fashion-mnist)',
+  help: `the images of the figures that train on them (default mnist for ${figures.FIGURE_TABLE.filter(
+    (f) => (f.defaults as { dataset?: string }).dataset === 'mnist',
+  )
+    .map((f) => f.id)
+    .join(', ')}, the paper's MNIST figures; ${figures.FIGURE_DATASET} for the others)`,
 });
 const figureSeed = seed({ flag: 'seed', help: 'seed of the initializations (and data where the figure draws them)', default: 0 });
 const suite = parsed({

@@ -143,6 +143,21 @@ export function freeF64(a: Float64Array): void {
   pool.freeView(a);
 }
 
+/**
+ * Hands a buffer from `allocF64` over to the caller for good, in JS memory: on native and js the same array (the
+ * pool stops counting and reusing it; no copy, so a width-16000 run does not hold its parameters twice at the end),
+ * on wasm a copy, and the heap block is freed.
+ */
+export function releaseF64(a: Float64Array): Float64Array {
+  if (runtime === null) {
+    pool.disown(a); // js and native buffers are JS memory already
+    return a;
+  }
+  const kept = a.slice();
+  freeF64(a);
+  return kept;
+}
+
 /** Bytes in the buffers `allocF64` handed out and not yet freed, and their peak since `resetPeak`. */
 export interface KernelMemory {
   readonly live: number;

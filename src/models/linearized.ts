@@ -53,7 +53,7 @@ export interface LinearizedRun {
  */
 export function trainLinearized(
   lin: Linearization,
-  o: { lr: number; steps: number; maxLoss?: number; stopAccuracy?: number },
+  o: { lr: number; steps: number; maxLoss?: number; stopAccuracy?: number; onStep?: (t: number, loss: number) => void },
 ): LinearizedRun {
   if (!(Number.isFinite(o.lr) && o.lr > 0)) throw new Error(`learning rate must be a finite number > 0, got ${o.lr}`);
   if (!(Number.isInteger(o.steps) && o.steps >= 0)) throw new Error(`steps must be an integer ≥ 0, got ${o.steps}`);
@@ -73,6 +73,7 @@ export function trainLinearized(
     }
     L /= 2 * m * k;
     losses.push(L);
+    o.onStep?.(t, L);
     if (!Number.isFinite(L) || L > maxLoss) return { losses, delta, diverged: { step: t }, steps: t };
     if (t === o.steps) break;
     if (o.stopAccuracy !== undefined && classification(out, Y, m, k).accuracy >= o.stopAccuracy) break;

@@ -1,6 +1,6 @@
 // The optimizer loop: full-batch GD or minibatch SGD (optional momentum and L2), with λ_t by Lanczos and divergence detection.
-import { Tensor, clone, copyF64, tensor } from '../linalg/tensor';
-import { allocF64, freeF64 } from '../linalg/backend';
+import { Tensor, copyF64, tensor } from '../linalg/tensor';
+import { allocF64, freeF64, releaseF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { Var, vjp } from '../autodiff';
 import type { Model } from './model';
@@ -224,8 +224,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       tape.dispose();
     }
   }
-  const kept = params.map(clone);
-  params.forEach((p) => freeF64(p.data));
+  const kept = params.map((p) => tensor(p.shape.slice(), releaseF64(p.data)));
   velocity?.forEach(freeF64);
   const phase = classifyPhase({ diverged: diverged !== null, convergedAt, peakLoss, loss0 });
   return { records, lambdaNtk0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, lambdaHessian0, finalHessian, params: kept };

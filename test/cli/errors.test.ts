@@ -7,6 +7,7 @@ import { serializeNpz } from '../../src/io/npz';
 import { tensor } from '../../src/linalg/tensor';
 import { scratch } from './helpers';
 import { hasFashionMnist } from '../util';
+import { FASHION_MNIST_DIR } from '../../src/models';
 
 const { dir, run, rejects, cleanup } = scratch('catapult-cli-');
 
@@ -76,11 +77,14 @@ test('--dataset: more examples of a class than exist', () =>
     /class 0 has 1001 examples, fewer than the 1500 asked for \(1000 train \+ 500 test per class\)/,
   ));
 // Only where Debian's package is absent (elsewhere the run would go ahead): the error names what to install.
+const escapeRegExp = (text: string) => text.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&');
 if (!hasFashionMnist) {
   test('--dataset fashion-mnist without the package names it', () =>
     rejects(
       [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'fashion-mnist'],
-      /fashion-mnist not found in \/usr\/share\/datasets\/fashion-mnist \(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\)/,
+      new RegExp(
+        `fashion-mnist not found in ${escapeRegExp(FASHION_MNIST_DIR)} \\(install it with: apt-get install -y dataset-fashion-mnist, or use --dataset mnist\\)`,
+      ),
     ));
 }
 test('--classes: not a list of labels', () =>

@@ -35,7 +35,7 @@ test("figS7: η_max·λ0 is bisected to ≤ 1e-3 relative, agrees with its scan,
 
 test('figS10: c_act (tanh, SGD) is a finite bisected bracket that agrees with its scan', () => {
   const grid = [1, 2, 3, 4, 5, 6, 8, 10];
-  const o = { ...FIGS10_DEFAULTS, dataset: 'mnist', width: 64, trainSize: 100, batchSize: 20, lambdaSamples: 20, grid, trajectories: [] };
+  const o = { ...FIGS10_DEFAULTS, width: 64, trainSize: 100, batchSize: 20, lambdaSamples: 20, grid, trajectories: [] };
   const d = computeFigS10(o);
   const e = d.edge;
   assert.ok(

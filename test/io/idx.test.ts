@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { decodeIdx, idxValues, parseIdx, readIdx, readIdxFile } from '../../src/io/idx';
 import { hasFashionMnist, rejects } from '../util';
+import { FASHION_MNIST_DIR } from '../../src/models/pools';
 
 /** An IDX file: magic 00 00, the type code, the dimension count, big-endian uint32 dimensions, then the body. */
 function buildIdx(type: number, dims: number[], body: Buffer): Buffer {
@@ -186,7 +187,7 @@ test('readIdx reads files, with clear errors for missing or unreadable ones', ()
   }
 });
 
-const FASHION = '/usr/share/datasets/fashion-mnist';
+const FASHION = FASHION_MNIST_DIR;
 const REF = {
   t10k0: [1, 0, 0, 0, 98, 136, 110, 109],
   t10k9999: [71, 65, 60, 49, 53, 86, 50, 0],

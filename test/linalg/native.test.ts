@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { backendInfo, useBackend } from '../../src/linalg/backend';
+import { allocF64, backendInfo, freeF64, kernelMemory, useBackend } from '../../src/linalg/backend';
 import * as blas from '../../src/linalg/blas';
 import { dgemm } from '../../src/linalg/gemm';
 import { kernels } from '../../src/linalg/kernels';
@@ -119,10 +119,12 @@ if (!available) {
       const x = randomArray(2 * K, next),
         y = randomArray(K, next),
         want = 2 * blas.ddot(K, x, 2, 1, y, 1, 0) + 0.5 * 3;
-      for (const gemm of [dgemm, kernels.dgemm]) {
+      for (const which of ['gemm.ts', 'native'] as const) {
         const C = Float64Array.of(3);
-        on('native', 2, () => gemm(false, false, 1, 1, K, 2, x, 2 * K, 2, 1, y, 1, 1, 0, 0.5, C, 1, 1, 0));
-        assert.is(C[0], want, `1×1×${K}`);
+        // kernels.dgemm is looked up inside `on`: it is whichever backend is active at the call.
+        const gemm = () => (which === 'native' ? kernels.dgemm : dgemm);
+        on('native', 2, () => gemm()(false, false, 1, 1, K, 2, x, 2 * K, 2, 1, y, 1, 1, 0, 0.5, C, 1, 1, 0));
+        assert.is(C[0], want, `1×1×${K} on ${which}`);
       }
     }
   });
@@ -298,6 +300,33 @@ if (!available) {
     const rel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]) / Math.abs(b[i])));
     assert.ok(rel(two.losses, js.losses) <= 1e-12, `losses: native vs js ${rel(two.losses, js.losses)}`);
     assert.ok(rel(two.lambdas, js.lambdas) <= 1e-10, `λ: native vs js ${rel(two.lambdas, js.lambdas)}`);
+  });
+
+  test('train hands its parameters back on native without a copy: the pool counts them no more, and never reuses them', () => {
+    const s0 = setup({
+      model: 'mlp',
+      width: 128,
+      depth: 2,
+      act: 'tanh',
+      param: 'ntk',
+      sigmaW: 1,
+      sigmaB: 0,
+      seed: 3,
+      samples: 40,
+      inputDim: 64,
+      dataSeed: 1,
+    });
+    on('native', 1, () => {
+      const mem = kernelMemory()!;
+      const live = mem.live;
+      const r = train(s0.model, s0.init, s0.data, { lr: 0.1, steps: 3, eigEvery: 0, measureLambda: false });
+      assert.is(mem.live, live, 'no bytes left counted after train');
+      const before = r.params.map((p) => p.data.slice());
+      const other = s0.init.map((p) => allocF64(p.data.length)); // same lengths as the parameters: must not be handed them
+      other.forEach((o) => o.fill(1));
+      r.params.forEach((p, i) => assert.ok(sameBits(p.data, before[i]), `parameter ${i} was reused by the pool`));
+      other.forEach(freeF64);
+    });
   });
 
   test('backendInfo names the OpenBLAS version and kernel set, in the flavor that golden files and sweeps record', () => {

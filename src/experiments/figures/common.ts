@@ -1,4 +1,4 @@
-// What the figures share: model setups, image subsets (fashion-mnist by default) and pooling, GD with defaults, the divergence-edge search, labels.
+// What the figures share: model setups, image subsets (the figure's data set, else fashion-mnist) and pooling, GD with defaults, the divergence-edge search, labels.
 import {
   Activation,
   Dataset,
@@ -69,11 +69,11 @@ export function linearInstance(n: number, m: number, d: number, seed: number, da
   return instance(model, gaussianData(m, d, 1, dataSeed), seed);
 }
 
-/** The data set of the figures that do not name one: the one their reports and checks were written for. */
+/** The data set of the figures whose defaults name none (the paper's MNIST figures name mnist). */
 export const FIGURE_DATASET = 'fashion-mnist';
 
 /**
- * A figure's data set: its `dataset` option, or fashion-mnist.
+ * A figure's data set: its `dataset` option (run's --dataset, else its default), or fashion-mnist.
  *
  * @example
  * figureDataset({ dataset: 'mnist' }); // 'mnist'
@@ -83,7 +83,7 @@ export function figureDataset(o: { dataset?: string }): string {
 }
 
 /**
- * A balanced training subset of the figure's data set (fashion-mnist unless `dataset` says otherwise) and its first
+ * A balanced training subset of the figure's data set (`figureDataset`) and its first
  * `lambdaSamples` rows, where λ is measured (the subset is class-interleaved, so those rows are balanced too).
  *
  * @example

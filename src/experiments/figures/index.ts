@@ -32,6 +32,8 @@ export * from './figS8';
 export * from './figS10';
 export * from './fig3';
 export * from './fig4';
+export * from './fig4Stats';
+export { protocolText } from './fig4Report';
 export * from './figS13c';
 export * from './huang';
 export * from './haas';

@@ -62,6 +62,13 @@ export class BufferPool {
     if (list.length > 0) this.free.set(n, list);
   }
 
+  /** Stops tracking an array from `alloc` without pooling it (the caller keeps it); false for anything else. */
+  disown(a: Float64Array): boolean {
+    if (!this.out.delete(a)) return false;
+    this.live -= a.length * 8;
+    return true;
+  }
+
   /** Drops the sizes freed least recently until `bytes` more fit under the high-water mark; false if they still do not. */
   private makeRoom(bytes: number): boolean {
     for (const [size, old] of this.free) {
