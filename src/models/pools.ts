@@ -10,10 +10,11 @@ import { IdxFile, idxValues, readIdxFile } from '../io/idx';
  * Where Debian's dataset packages put their data: /usr/share/datasets, or the directory in the environment variable
  * CATAPULT_DATASETS (pointing it at an empty directory shows that nothing but `--dataset fashion-mnist` needs them).
  */
-export const DATASETS_ROOT = process.env.CATAPULT_DATASETS || '/usr/share/datasets';
+// `typeof process`: this module is also in the explorer's browser bundle (through setup), where there is no process.
+export const DATASETS_ROOT = (typeof process === 'undefined' ? undefined : process.env.CATAPULT_DATASETS) || '/usr/share/datasets';
 
 /** Where Debian's dataset-fashion-mnist package puts the data. */
-export const FASHION_MNIST_DIR = path.join(DATASETS_ROOT, 'fashion-mnist');
+export const FASHION_MNIST_DIR = `${DATASETS_ROOT}/fashion-mnist`; // not path.join: evaluated on load, also in the browser bundle
 
 /** The four files of an MNIST-format directory, each stored raw or with `.gz` appended. */
 export const MNIST_FILES = [
