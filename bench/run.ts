@@ -6,6 +6,7 @@ import * as hessian from './hessian.bench';
 import * as wide from './wide.bench';
 import * as lambda from './lambda.bench';
 import * as paperSize from './paperSize.bench';
+import * as conv from './conv.bench';
 
 /** A bench module: a name and a `run` that prints its table and writes bench/results/<name>.json. */
 interface BenchModule {
@@ -16,7 +17,7 @@ interface BenchModule {
 }
 
 /** Add new bench modules here; an optional name filter on the command line selects a subset. */
-const BENCHES: BenchModule[] = [kernels, training, lambda, scaling, hessian, wide, paperSize];
+const BENCHES: BenchModule[] = [kernels, training, lambda, scaling, hessian, wide, paperSize, conv];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

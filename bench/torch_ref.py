@@ -82,6 +82,30 @@ def case_warmup_gd(case, gen):
     return run, None, 'torch autograd per-step loop'
 
 
+def case_cnn_sgd(case, gen):
+    """One SGD step of catapult's cnn (its parsed layers, python/torch_conv_reference.py's Net: F.conv2d with TF SAME padding)."""
+    import os
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'python'))
+    from torch_conv_reference import Net
+
+    spec = {'layers': case['layers'], 'inputShape': case['inputShape'], 'param': 'ntk', 'sigmaW': SIGMA_W, 'sigmaB': 0.05}
+    params = [torch.randn(*shape, dtype=F64, generator=gen, requires_grad=True) for shape in case['paramShapes']]
+    d = int(math.prod(case['inputShape']))
+    X = torch.randn(case['batch'], d, dtype=F64, generator=gen)
+    Y = torch.randn(case['batch'], case['outputs'], dtype=F64, generator=gen)
+    net, lr = Net(spec, None), case.get('lr', 1e-3)
+
+    def step():
+        loss = 0.5 * ((net(params, X) - Y) ** 2).mean()
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p.sub_(g, alpha=lr)
+        return float(loss)
+
+    return step, None, 'torch autograd: F.pad + F.conv2d, max_pool2d, linear; forward + backward + in-place update'
+
+
 def ntk_top(W, alpha, X, v0):
     """λ = top eigenvalue of Θ = J Jᵀ/(km) by scipy eigsh on the operator w -> J(Jᵀw)/(km), from a vjp and a
     double-vjp (Jv = d/du <Jᵀu, v>), as edge-of-stability code builds it; warm-started from v0."""
@@ -130,7 +154,7 @@ def case_lambda_run(case, gen):
     return run, None, 'torch autograd GD + scipy eigsh (vjp and double-vjp NTK operator)', lambdas
 
 
-CASES = {'gemm': case_gemm, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd, 'lambda_run': case_lambda_run}
+CASES = {'gemm': case_gemm, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd, 'lambda_run': case_lambda_run, 'cnn_sgd': case_cnn_sgd}
 
 
 def run_case(case, min_time):
@@ -156,7 +180,10 @@ def selftest():
     step, _, _ = case_mlp_gd(mlp, torch.Generator().manual_seed(0))
     losses = [step() for _ in range(5)]
     assert all(b < a for a, b in zip(losses, losses[1:])), f'GD at a small lr did not reduce the loss: {losses}'
-    cases = [{'kind': 'gemm', 'n': 32}, mlp, {'kind': 'warmup_gd', 'n': 100, 'steps': 10, 'lr': 0.1}]
+    conv = {'kind': 'cnn_sgd', 'batch': 2, 'inputShape': [1, 6, 6], 'outputs': 2, 'paramShapes': [[3, 1, 3, 3], [3], [2, 27], [2]],
+            'layers': [{'kind': 'conv', 'channels': 3, 'padding': 'same', 'k': 3, 'stride': 1}, {'kind': 'relu'},
+                       {'kind': 'maxpool', 'k': 2}, {'kind': 'flatten'}, {'kind': 'dense', 'n': 2}]}
+    cases = [{'kind': 'gemm', 'n': 32}, mlp, {'kind': 'warmup_gd', 'n': 100, 'steps': 10, 'lr': 0.1}, conv]
     results = [run_case(c, 0.01) for c in cases]
     assert all(r['seconds'] > 0 for r in results)
     print('OK')

@@ -18,5 +18,6 @@ export {
 } from './hessian';
 export type { HessianSpectrum } from './hessian';
 export { ddForward, ddVjp, ddJvp, ddNtkMatvec } from './dd/sweeps';
-export { ddRules, gatherRule } from './dd/rules';
+export { ddRules } from './dd/rules';
+export { gatherRule } from './dd/moves';
 export type { DdRule, DdVjpCtx, DdJvpCtx } from './dd/rules';

@@ -2,6 +2,9 @@
 import { kernels } from '../linalg/kernels';
 import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
 import type { Var } from './tape';
+import { Padding, im2colForward, im2colGeometry, permuteForward, rowMaxForward } from './gather';
+
+export type { Padding } from './gather';
 
 function requireSameShape(op: string, a: Var, b: Var): void {
   if (!sameShape(a.value.shape, b.value.shape)) {
@@ -202,6 +205,55 @@ export function logSumExp(a: Var): Var {
   return a.tape.record('logSumExp', [a], out, { k });
 }
 
+/**
+ * The kh×kw patches of an (N, C, H, W) input as a matrix: row (n, oh, ow), column (c, i, j), zeros where a
+ * window overhangs (SAME is TensorFlow's padding, the odd pixel at the bottom/right).
+ *
+ * @example
+ * const cols = im2col(x, 3, 3, 1, 'same'); // (N·H·W) × (C·9)
+ */
+export function im2col(x: Var, kh: number, kw: number, stride: number, padding: Padding): Var {
+  const s = x.value.shape;
+  if (s.length !== 4) throw new Error(`im2col: needs an (N, C, H, W) input, got ${shapeString(s)}`);
+  if (![kh, kw, stride].every((v) => Number.isInteger(v) && v >= 1))
+    throw new Error(`im2col: kernel ${kh}×${kw} and stride ${stride} must be positive integers`);
+  const g = im2colGeometry(s, kh, kw, stride, padding);
+  const out = tensor([g.N * g.oH * g.oW, g.C * kh * kw], im2colForward(g, x.value.data));
+  return x.tape.record('im2col', [x], out, g);
+}
+
+/**
+ * The axes of x reordered, out.shape[d] = x.shape[axes[d]], as numpy.transpose (a copy in C order).
+ *
+ * @example
+ * const nchw = permute(nhwc, [0, 3, 1, 2]);
+ */
+export function permute(x: Var, axes: readonly number[]): Var {
+  const s = x.value.shape;
+  if (axes.length !== s.length || [...axes].sort((a, b) => a - b).some((a, i) => a !== i)) {
+    throw new Error(`permute: [${axes.join(', ')}] is not a permutation of the axes of ${shapeString(s)}`);
+  }
+  const out = tensor(
+    axes.map((a) => s[a]),
+    permuteForward(s, axes, x.value.data),
+  );
+  return x.tape.record('permute', [x], out, { shape: [...s], axes: [...axes] });
+}
+
+/**
+ * The maximum of each row of a 2-D x (m×k), shape [m]; on ties the first (lowest-index) entry is the one selected,
+ * so the derivative goes to it alone.
+ *
+ * @example
+ * const m = rowMax(scores); // [m]
+ */
+export function rowMax(x: Var): Var {
+  const s = x.value.shape;
+  if (s.length !== 2 || s[1] < 1) throw new Error(`rowMax: needs a 2-D (m, k) input with k ≥ 1, got ${shapeString(s)}`);
+  const { y, argmax } = rowMaxForward(x.value.data, s[0], s[1]);
+  return x.tape.record('rowMax', [x], tensor([s[0]], y), { argmax });
+}
+
 // ---- Composites: built from the primitives, never given rules of their own. ----
 
 /** log σ(x) = −softplus(−x). */
@@ -258,3 +310,5 @@ export function crossEntropyLoss(f: Var, y: Var): Var {
   requireSameShape('crossEntropyLoss', f, y);
   return scale(sub(sum(logSumExp(f)), sum(mul(y, f))), 1 / f.value.shape[0]);
 }
+
+export { conv2d, maxPool2d, avgPool2d, globalAvgPool, batchNorm, flatten } from './convOps';

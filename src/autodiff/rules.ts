@@ -3,6 +3,7 @@ import { kernels } from '../linalg/kernels';
 import { allocF64, freeF64 } from '../linalg/backend';
 import { copyF64, Tensor } from '../linalg/tensor';
 import type { Node } from './tape';
+import { Im2colGeometry, im2colRule, permuteRule, rowMaxRule } from './gather';
 
 /** What each primitive keeps from its forward pass (beyond input and output values). */
 export interface SavedByPrim {
@@ -27,6 +28,12 @@ export interface SavedByPrim {
   softplus: null;
   /** Row-wise log Σ_j exp(x_ij) of a 2-D x (m×k), out of shape [m]; k is the row length. */
   logSumExp: { k: number };
+  /** Patches of an (N, C, H, W) input as rows (n, oh, ow) × columns (c, i, j): convolution is this times a weight matrix. */
+  im2col: Im2colGeometry;
+  /** out.shape[d] = shape[axes[d]] for the input's `shape`. */
+  permute: { shape: readonly number[]; axes: readonly number[] };
+  /** The maximum of each row of a 2-D input; `argmax` is its flat position (the first one on ties). */
+  rowMax: { argmax: Int32Array };
 }
 export type Prim = keyof SavedByPrim;
 export type SavedOf<P extends Prim> = SavedByPrim[P];
@@ -410,4 +417,7 @@ export const rules: { [P in Prim]: Rule<P> } = {
       freeF64(p);
     },
   },
+  im2col: im2colRule,
+  permute: permuteRule,
+  rowMax: rowMaxRule,
 };

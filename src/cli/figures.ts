@@ -13,7 +13,7 @@ export const ALL_IDS = Object.values(figures.SUITES)
 
 const figureData = text({
   flag: 'dataset',
-  arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE',
+  arg: 'fashion-mnist|mnist|mnist:DIR|cifar10:DIR|npz:FILE',
   help: `the images of the figures that train on them (default mnist for ${figures.FIGURE_TABLE.filter(
     (f) => (f.defaults as { dataset?: string }).dataset === 'mnist',
   )

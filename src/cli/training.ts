@@ -10,7 +10,7 @@ import {
 } from '../autodiff';
 import { symmetricEigen } from '../linalg/eigen';
 import { lanczosTop } from '../linalg/lanczos';
-import { TRAIN_OPTIONS, Values, forwardPass, pickValues } from '../models';
+import { SCHEDULE_OPTIONS, TRAIN_OPTIONS, Values, forwardPass, pickValues, schedule } from '../models';
 import {
   CsvAppender,
   SETUP_OPTIONS,
@@ -37,19 +37,32 @@ const seedOf = (o: Values<typeof SETUP_OPTIONS>) => (o.init ? null : o.seed);
 export const train = defineCommand({
   name: 'train',
   summary: 'GD from one initialization; writes trajectory.csv/json and summary.json to --out',
-  options: { ...SETUP_OPTIONS, ...TRAIN_OPTIONS, lr, out: out('output directory', 'out/train'), saveParams: saveParamsOption, quiet },
+  options: {
+    ...SETUP_OPTIONS,
+    ...TRAIN_OPTIONS,
+    ...SCHEDULE_OPTIONS,
+    lr,
+    out: out('output directory', 'out/train'),
+    saveParams: saveParamsOption,
+    quiet,
+  },
   run(o, ctx) {
+    if (ctx.given.has('steps') && o.decayAt !== undefined)
+      throw new Error('--steps and --decay-at both set the run length; use one of them');
     const s = setupFrom(o, ctx);
     ensureDir(o.out);
-    const bar = progress('train', o.steps, o.quiet);
+    // With --decay-at the length depends on η, known here only for an absolute η (for Cx it waits for λ0).
+    const steps = o.decayAt === undefined ? o.steps : o.lr.unit === 'abs' ? schedule({ ...o, lr: o.lr.value }).steps : 0;
+    const bar = progress('train', steps, o.quiet);
     // trajectory.csv is written as the run goes (an interruption keeps every step); past KEPT_STEPS the records are not
     // kept in memory, so trajectory.json (which would hold them all) is not written.
-    const allRecords = o.steps <= KEPT_STEPS;
+    const allRecords = steps <= KEPT_STEPS;
     const csv = new CsvAppender(path.join(o.out, 'trajectory.csv'), TRAJECTORY_COLUMNS);
     const { result, summary } = runTraining(
       s,
       {
         ...pickValues(TRAIN_OPTIONS, o),
+        ...pickValues(SCHEDULE_OPTIONS, o),
         lr: o.lr,
         onStep: (r) => bar.update(r.t),
         trajectory: (row) => csv.row(row),

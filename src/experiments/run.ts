@@ -1,6 +1,7 @@
 // One training run end to end: resolve η from λ0, train, and write trajectory.csv/json and summary.json.
 import * as path from 'path';
 import { Dataset, Evaluation, evaluate, lambdaAt, train, TrainOptions, TrainResult, Model, StepRecord } from '../models';
+import { SCHEDULE_OPTIONS, pickValues, savedFields } from '../models';
 import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
 import { Setup } from './setup';
 import { Row, toCsv, toJson, writeFileAtomic } from '../io/output';
@@ -46,6 +47,8 @@ export interface RunSummary {
   converged_at: number | null;
   diverged_at: number | null;
   diverged_reason: string | null;
+  /** The decay schedule and augmentation under their saved names (decay_at, final_lr, …), where given. */
+  schedule?: Record<string, unknown>;
 }
 
 export const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'hessian', 'param_norm'];
@@ -104,6 +107,8 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
     diverged_at: result.diverged?.step ?? null,
     diverged_reason: result.diverged?.reason ?? null,
   };
+  const sched = savedFields(SCHEDULE_OPTIONS, pickValues(SCHEDULE_OPTIONS, o));
+  if (Object.keys(sched).length > 0) summary.schedule = sched;
   return { eta, result, summary };
 }
 
@@ -124,9 +129,9 @@ function classificationMetrics(model: Model, result: TrainResult, data: Dataset)
   return classes ? evaluate(model, result.params, data) : null;
 }
 
-/** One trajectory row: t, physical time t·η, loss, λ_t and λ_H (blank where not measured), ‖θ‖. */
+/** One trajectory row: t, physical time t·η (Σ η_s with a decay), loss, λ_t and λ_H (blank where not measured), ‖θ‖. */
 export function trajectoryRow(r: StepRecord, eta: number): Row {
-  return { t: r.t, t_eta: r.t * eta, loss: r.loss, lambda: r.lambda, hessian: r.hessian, param_norm: r.paramNorm };
+  return { t: r.t, t_eta: r.time ?? r.t * eta, loss: r.loss, lambda: r.lambda, hessian: r.hessian, param_norm: r.paramNorm };
 }
 
 /** Trajectory rows of every kept record. */

@@ -13,6 +13,7 @@ import {
   initParams,
   loadClassification,
   makeModel,
+  parseArch,
   readDataNpz,
   validateTargets,
   warmupData,
@@ -28,6 +29,7 @@ export interface Setup {
 
 /** Reads the shapes an init file implies (width, depth, outputs) when the options leave them open. */
 function shapesFromInit(kind: ModelKind, arrays: Map<string, Tensor>): { width?: number; depth?: number; outputs?: number } {
+  if (kind === 'cnn' || kind === 'wrn') return {};
   if (kind !== 'mlp') return { width: arrays.get('u')?.shape[0] };
   let layers = 0;
   while (arrays.has(`W${layers}`)) layers++;
@@ -57,7 +59,28 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
     return { data: warmupData() };
   }
   if (o.data) return { data: readDataNpz(o.data) };
+  if (o.model === 'cnn' || o.model === 'wrn') {
+    if (o.inputShape === undefined)
+      throw new Error(`Gaussian images for the ${o.model} model need --input-shape C,H,W (or give --data or --dataset)`);
+    const d = o.inputShape.reduce((a, b) => a * b, 1);
+    return { data: gaussianData(o.samples, d, o.model === 'cnn' ? archOutputs(o.arch) : (o.outputs ?? 1), o.dataSeed) };
+  }
   return { data: gaussianData(o.samples, o.inputDim, o.model === 'mlp' ? (o.outputs ?? 1) : 1, o.dataSeed) };
+}
+
+/** The outputs of a cnn spec: its last dense layer's width (the model checks the rest). */
+function archOutputs(arch: string | undefined): number {
+  const last = parseArch(arch ?? 'dense:1')
+    .filter((l) => l.kind === 'dense')
+    .pop();
+  if (last === undefined || last.kind !== 'dense') throw new Error('--arch must end in a dense layer (e.g. …,flatten,dense:10)');
+  return last.n;
+}
+
+/** --input-shape, or the usual image shape for 784 (1×28×28) and 3072 (3×32×32) inputs. */
+function imageShapeOf(given: readonly number[] | undefined, inputDim: number): readonly number[] | undefined {
+  if (given !== undefined) return given;
+  return inputDim === 784 ? [1, 28, 28] : inputDim === 3072 ? [3, 32, 32] : undefined;
 }
 
 /**
@@ -85,7 +108,7 @@ export function setup(input: SetupInput): Setup {
   const model = makeModel({
     kind: o.model,
     width: pick(o.width, implied.width, 1000),
-    depth: pick(o.depth, implied.depth, 1),
+    depth: pick(o.depth, implied.depth, o.model === 'wrn' ? 16 : 1),
     act: o.act,
     param: o.param,
     sigmaW: o.sigmaW,
@@ -97,6 +120,9 @@ export function setup(input: SetupInput): Setup {
     ...(o.readoutSigmaW !== undefined && { readoutSigmaW: o.readoutSigmaW }),
     ...(o.bias !== undefined && { bias: o.bias }),
     ...(o.norm !== undefined && { norm: o.norm }),
+    ...((o.model === 'cnn' || o.model === 'wrn') && { inputShape: imageShapeOf(o.inputShape ?? data.imageShape, data.X.shape[1]) }),
+    ...(o.arch !== undefined && { arch: o.arch }),
+    ...(o.widen !== undefined && { widen: o.widen }),
   });
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);

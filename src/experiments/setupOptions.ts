@@ -19,7 +19,9 @@ import {
 export const RNGS = ['numpy'] as const;
 
 const MLP_ONLY = { option: 'model', values: ['mlp'] };
-const GAUSSIAN_DATA = { option: 'model', values: ['linear', 'mlp'] };
+const NETWORKS = { option: 'model', values: ['mlp', 'cnn', 'wrn'] };
+const IMAGE_NETS = { option: 'model', values: ['cnn', 'wrn'] };
+const GAUSSIAN_DATA = { option: 'model', values: ['linear', 'mlp', 'cnn', 'wrn'] };
 
 /** `--classes 0,1,…`: distinct non-negative integer labels. */
 function classList(s: string): number[] {
@@ -27,6 +29,14 @@ function classList(s: string): number[] {
   const bad = classes.findIndex((c, i) => !Number.isInteger(c) || c < 0 || classes.indexOf(c) !== i);
   if (bad >= 0) throw new Error(`--classes must be distinct non-negative integer labels separated by commas (e.g. 0,1), got '${s}'`);
   return classes;
+}
+
+/** `--input-shape C,H,W`: three positive integers. */
+function imageShape(s: string): number[] {
+  const v = s.split(',').map((c) => (/^\s*\d+\s*$/.test(c) ? Number(c) : NaN));
+  if (v.length !== 3 || !v.every((x) => x >= 1 && x <= 1e5))
+    throw new Error(`--input-shape must be three positive integers C,H,W (e.g. 1,28,28), got '${s}'`);
+  return v;
 }
 
 function onOff(flagName: string) {
@@ -44,14 +54,46 @@ export const SETUP_OPTIONS = {
   model: parsed({
     flag: 'model',
     arg: MODEL_KINDS.join('|'),
-    help: 'the model (SM A): warmup f = n^-1/2 vᵀu, linear, or a fully connected net',
+    help: 'the model (SM A): warmup f = n^-1/2 vᵀu, linear, a fully connected net, a cnn (--arch) or a Wide ResNet',
     required: `one of ${MODEL_KINDS.join('|')}`,
     parse: oneOf<ModelKind>('model', MODEL_KINDS),
   }),
-  width: int({ flag: 'width', arg: 'N', help: "width n (default 1000, or the --init file's)", min: 1 }),
-  depth: int({ flag: 'depth', arg: 'L', help: "hidden layers (default 1, or the --init file's)", min: 1, onlyWhen: MLP_ONLY }),
+  width: int({
+    flag: 'width',
+    arg: 'N',
+    help: "width n (default 1000, or the --init file's)",
+    min: 1,
+    onlyWhen: { option: 'model', values: ['warmup', 'linear', 'mlp'] },
+  }),
+  depth: int({
+    flag: 'depth',
+    arg: 'L',
+    help: "mlp: hidden layers (default 1, or the --init file's); wrn: depth D = 6n + 4 (default 16)",
+    min: 1,
+    onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
+  }),
+  arch: text({
+    flag: 'arch',
+    arg: 'SPEC',
+    help: 'cnn layers, comma-separated: conv:C[:same|valid][:k<size>][:s<stride>], relu, tanh, maxpool:K, avgpool:K, gap, bn, flatten, dense:N',
+    onlyWhen: { option: 'model', values: ['cnn'] },
+  }),
+  widen: int({
+    flag: 'widen',
+    arg: 'K',
+    help: 'wrn: widening factor K (channels 16K, 32K, 64K; default 1)',
+    min: 1,
+    onlyWhen: { option: 'model', values: ['wrn'] },
+  }),
+  inputShape: parsed({
+    flag: 'input-shape',
+    arg: 'C,H,W',
+    help: 'cnn/wrn: the image shape of each input row (default 1,28,28 for 784 inputs, 3,32,32 for 3072)',
+    parse: imageShape,
+    onlyWhen: IMAGE_NETS,
+  }),
   act: choice({ flag: 'act', help: 'activation', values: ACTIVATIONS, default: 'relu', onlyWhen: MLP_ONLY }),
-  param: choice({ flag: 'param', help: 'NTK or standard parameterization', values: PARAMETERIZATIONS, default: 'ntk', onlyWhen: MLP_ONLY }),
+  param: choice({ flag: 'param', help: 'NTK or standard parameterization', values: PARAMETERIZATIONS, default: 'ntk', onlyWhen: NETWORKS }),
   sigmaW: num({
     flag: 'sigma-w',
     arg: 'S',
@@ -59,26 +101,39 @@ export const SETUP_OPTIONS = {
     defaultText: '√2',
     atLeast: 0,
     default: Math.SQRT2,
-    onlyWhen: MLP_ONLY,
+    onlyWhen: NETWORKS,
   }),
-  sigmaB: num({ flag: 'sigma-b', arg: 'S', help: 'bias scale σ_b', atLeast: 0, default: 0, onlyWhen: MLP_ONLY }),
-  outputs: int({ flag: 'outputs', arg: 'K', help: "outputs k (default: the targets' columns)", min: 1, onlyWhen: MLP_ONLY }),
+  sigmaB: num({ flag: 'sigma-b', arg: 'S', help: 'bias scale σ_b', atLeast: 0, default: 0, onlyWhen: NETWORKS }),
+  outputs: int({
+    flag: 'outputs',
+    arg: 'K',
+    help: "outputs k (default: the targets' columns)",
+    min: 1,
+    onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
+  }),
   seed: seed({ flag: 'seed', help: 'initialization seed: numpy.random.RandomState(S)', default: 0 }),
   init: text({ flag: 'init', arg: 'FILE', help: 'initial parameters from an .npz (names as in the README); replaces --seed' }),
   data: text({ flag: 'data', arg: 'FILE', help: '.npz with X (m×d) and Y (m×k)' }),
-  samples: int({ flag: 'samples', arg: 'M', help: 'Gaussian samples m', min: 1, default: 16, onlyWhen: GAUSSIAN_DATA }),
+  samples: int({
+    flag: 'samples',
+    arg: 'M',
+    help: 'Gaussian samples m (cnn/wrn: images of --input-shape)',
+    min: 1,
+    default: 16,
+    onlyWhen: GAUSSIAN_DATA,
+  }),
   inputDim: int({
     flag: 'input-dim',
     arg: 'D',
     help: 'input dimension d of Gaussian (default 8) or synthetic (default 20) data',
     min: 1,
     default: (v) => (v.dataset === 'synthetic' ? 20 : 8),
-    onlyWhen: GAUSSIAN_DATA,
+    onlyWhen: { option: 'model', values: ['linear', 'mlp'] },
   }),
   dataSeed: seed({ flag: 'data-seed', help: 'seeds the Gaussian data and the subsets of --dataset', default: 0 }),
   dataset: text({
     flag: 'dataset',
-    arg: 'fashion-mnist|mnist|mnist:DIR|npz:FILE|synthetic',
+    arg: 'fashion-mnist|mnist|mnist:DIR|cifar10:DIR|npz:FILE|synthetic',
     help: 'a classification data set: balanced subsets, one-hot targets',
   }),
   trainSize: int({

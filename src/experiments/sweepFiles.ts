@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { backendInfo } from '../linalg/backend';
 import { fsErrorMessage, readFileOrThrow } from '../io/files';
-import { MNIST_FILES, npmMnistFiles, parseDatasetSpec } from '../models';
+import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, MNIST_FILES, npmMnistFiles, parseDatasetSpec } from '../models';
 import { toJson, writeFileAtomic } from '../io/output';
 import { VERSION } from './version';
 import { SweepConfig, SweepResult, runKey } from './sweepRun';
@@ -66,6 +66,12 @@ function inputDigests(setup: SweepConfig['setup']): Record<string, string> | und
       npmMnistFiles().forEach((f, digit) => {
         out[`dataset.mnist.${digit}`] = fileDigest(f);
       });
+      return out;
+    }
+    if (spec.kind === 'cifar10') {
+      [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE]
+        .map((f) => path.join(dir, f))
+        .forEach((f) => fs.existsSync(f) && (out[`dataset.${path.basename(f)}`] = fileDigest(f)));
       return out;
     }
     const files =

@@ -38,15 +38,18 @@ const PHASE_MARKS = [
 /** Browser runs stay small: every size parameter has an upper bound here that the CLI does not need. */
 const MAX_WIDTH = 20000;
 
+/** The models a page can run from width alone (cnn and wrn need an architecture and image data). */
+const PAGE_MODELS = MODEL_KINDS.filter((k) => k !== 'cnn' && k !== 'wrn');
+
 const model = param(
   parsed({
     flag: 'model',
-    arg: SETUP_OPTIONS.model.arg,
+    arg: PAGE_MODELS.join('|'),
     help: SETUP_OPTIONS.model.help,
     default: 'warmup' as ModelKind,
-    parse: oneOf<ModelKind>('model', MODEL_KINDS),
+    parse: oneOf<ModelKind>('model', PAGE_MODELS),
   }),
-  { label: 'model', choices: MODEL_KINDS },
+  { label: 'model', choices: PAGE_MODELS },
 );
 const width = param(int({ flag: 'width', arg: 'N', help: 'width n', min: 1, max: MAX_WIDTH, default: 1000 }), {
   label: 'width n',

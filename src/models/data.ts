@@ -10,6 +10,8 @@ export interface Dataset {
   Y: Tensor;
   /** Where it came from, for summaries. */
   source: string;
+  /** (C, H, W) when X was given as images (m, C, H, W); X itself is kept as (m, C·H·W) in C order. */
+  imageShape?: readonly number[];
 }
 
 /** The warmup model's single sample x = 1 with label y = 0 (paper §2.1). */
@@ -36,9 +38,11 @@ export function gaussianData(m: number, d: number, k: number, seed: number): Dat
   return { X, Y, source: `gaussian: m = ${m}, d = ${d}, k = ${k}, data seed ${seed}` };
 }
 
-/** Checks X is m×d and Y is m×k (a 1-D Y of length m is taken as m×1) with finite entries. */
+/** Checks X is m×d or images (m, C, H, W) (kept as m×C·H·W) and Y is m×k (a 1-D Y of length m is taken as m×1) with finite entries. */
 export function validateData(X: Tensor, Y: Tensor, source: string): Dataset {
-  if (X.shape.length !== 2) throw new Error(`${source}: X must be 2-D (m, d), got shape ${shapeString(X.shape)}`);
+  const imageShape = X.shape.length === 4 ? X.shape.slice(1) : undefined;
+  if (imageShape !== undefined) X = tensor([X.shape[0], imageShape[0] * imageShape[1] * imageShape[2]], X.data);
+  if (X.shape.length !== 2) throw new Error(`${source}: X must be 2-D (m, d) or images (m, C, H, W), got shape ${shapeString(X.shape)}`);
   if (Y.shape.length === 1) Y = tensor([Y.shape[0], 1], Y.data);
   if (Y.shape.length !== 2) throw new Error(`${source}: Y must be 2-D (m, k), got shape ${shapeString(Y.shape)}`);
   if (Y.shape[0] !== X.shape[0]) throw new Error(`${source}: X has ${X.shape[0]} rows but Y has ${Y.shape[0]}`);
@@ -49,7 +53,7 @@ export function validateData(X: Tensor, Y: Tensor, source: string): Dataset {
   ] as const) {
     if (!t.data.every(Number.isFinite)) throw new Error(`${source}: ${name} contains NaN or infinite values`);
   }
-  return { X, Y, source };
+  return imageShape ? { X, Y, source, imageShape } : { X, Y, source };
 }
 
 /** Reads X (m×d) and Y (m×k) from an .npz file. */

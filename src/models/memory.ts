@@ -19,7 +19,9 @@ const LANCZOS_VECTORS = 300;
  */
 export function trainingBytes(model: Model, m: number): number {
   const parameters = model.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
-  const hidden = model.specs.filter((s) => s.shape.length === 2 || model.config.kind !== 'mlp').reduce((a, s) => a + s.shape[0], 0);
+  const hidden =
+    model.activationsPerSample ??
+    model.specs.filter((s) => s.shape.length === 2 || model.config.kind !== 'mlp').reduce((a, s) => a + s.shape[0], 0);
   const outputs = m * model.config.outputs;
   return 8 * (PER_PARAMETER * parameters + PER_HIDDEN * m * hidden + LANCZOS_VECTORS * outputs);
 }

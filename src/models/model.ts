@@ -1,14 +1,15 @@
-// The models of the paper's SM A (warmup, linear, mlp), defined by their parameters and a forward pass on the tape.
+// The models of the paper's SM A (warmup, linear, mlp, cnn, wrn), defined by their parameters and a forward pass on the tape.
 import { Tensor, tensor } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
 import { ops, Var } from '../autodiff';
 import { LOSSES, LossKind } from './loss';
+import { layerSpecs, layersForward, parseArch, wrnLayers, Layer } from './layers';
 
-export type ModelKind = 'warmup' | 'linear' | 'mlp';
+export type ModelKind = 'warmup' | 'linear' | 'mlp' | 'cnn' | 'wrn';
 export type Activation = 'relu' | 'tanh' | 'identity';
 export type Parameterization = 'ntk' | 'standard';
 
-export const MODEL_KINDS: readonly ModelKind[] = ['warmup', 'linear', 'mlp'];
+export const MODEL_KINDS: readonly ModelKind[] = ['warmup', 'linear', 'mlp', 'cnn', 'wrn'];
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'identity'];
 export const PARAMETERIZATIONS: readonly Parameterization[] = ['ntk', 'standard'];
 
@@ -16,7 +17,7 @@ export const PARAMETERIZATIONS: readonly Parameterization[] = ['ntk', 'standard'
 export interface ModelConfig {
   kind: ModelKind;
   width: number;
-  /** Hidden layers (mlp only). */
+  /** Hidden layers (mlp), or the WRN's depth D = 6n + 4 (wrn). */
   depth: number;
   act: Activation;
   param: Parameterization;
@@ -33,6 +34,12 @@ export interface ModelConfig {
   bias?: boolean;
   /** mlp only: 'layer' normalizes each hidden pre-activation row (ops.layerNorm, no gain or bias) before the activation. */
   norm?: 'none' | 'layer';
+  /** cnn only: the layer spec, e.g. `conv:16,relu,maxpool:2,flatten,dense:10` (see layers.ts). */
+  arch?: string;
+  /** cnn and wrn: the image shape (C, H, W) of each row of X (C·H·W = inputDim). */
+  inputShape?: readonly number[];
+  /** wrn only: the widening factor K (channels 16K, 32K, 64K). */
+  widen?: number;
 }
 
 export interface ParamSpec {
@@ -40,6 +47,8 @@ export interface ParamSpec {
   shape: number[];
   /** Standard deviation of the N(0, std²) initialization. */
   std: number;
+  /** A parameter that starts at this value and draws nothing from the stream (batch norm's scale 1 and shift 0). */
+  constant?: number;
 }
 
 export interface Model {
@@ -48,6 +57,8 @@ export interface Model {
   readonly specs: readonly ParamSpec[];
   /** f on the inputs X (m×d), shape [m, k]. `params` follow `specs`. */
   forward(params: readonly Var[], X: Var): Var;
+  /** Activation values per sample over all layers, where the parameter shapes do not tell it (cnn, wrn). */
+  readonly activationsPerSample?: number;
 }
 
 /**
@@ -57,7 +68,9 @@ export interface Model {
 export function initParams(model: Model, seed: number): Tensor[] {
   const rng = new RandomState(seed);
   return model.specs.map((s) => {
-    const t = tensor(s.shape, rng.standardNormalArray(s.shape.reduce((a, b) => a * b, 1)));
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    if (s.constant !== undefined) return tensor(s.shape, new Float64Array(size).fill(s.constant));
+    const t = tensor(s.shape, rng.standardNormalArray(size));
     if (s.std !== 1) for (let i = 0; i < t.data.length; i++) t.data[i] *= s.std;
     return t;
   });
@@ -141,6 +154,40 @@ export function linearModel(n: number, d: number): Model {
   return makeModel({ kind: 'linear', width: n, ...LINEAR_FIXED, inputDim: d });
 }
 
+/** σ_w, σ_b must be finite and ≥ 0. */
+function checkSigmas(c: ModelConfig): void {
+  for (const [v, what] of [
+    [c.sigmaW, 'sigma-w'],
+    [c.sigmaB, 'sigma-b'],
+    [c.readoutSigmaW ?? 1, 'readout sigma-w'],
+  ] as const) {
+    if (!Number.isFinite(v) || v < 0) throw new Error(`${what} must be a finite number ≥ 0, got ${v}`);
+  }
+}
+
+/**
+ * A cnn (layers from `arch`) or wrn (WRN-depth-widen) on images of `inputShape`: NTK parameterization
+ * h = σ_w/√fan_in · (W ⋆ a) + σ_b·b with W, b ~ N(0, 1) and fan-in = in·kh·kw, or standard with W ~ N(0, σ_w²/fan_in).
+ */
+function convModel(c: ModelConfig): Model {
+  checkSigmas(c);
+  const shape = c.inputShape;
+  if (shape === undefined || shape.length !== 3 || !shape.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new Error(`the ${c.kind} model needs --input-shape C,H,W (positive integers)`);
+  }
+  if (shape[0] * shape[1] * shape[2] !== c.inputDim) {
+    throw new Error(`--input-shape ${shape.join(',')} has ${shape[0] * shape[1] * shape[2]} values but the inputs have ${c.inputDim}`);
+  }
+  let layers: Layer[];
+  if (c.kind === 'cnn') {
+    if (c.arch === undefined) throw new Error('the cnn model needs --arch (e.g. conv:16,relu,maxpool:2,flatten,dense:10)');
+    layers = parseArch(c.arch);
+  } else layers = wrnLayers(c.depth, c.widen ?? 1, c.outputs);
+  const { specs, output, activations } = layerSpecs(layers, shape, c.param, c.sigmaW, c.sigmaB, c.kind === 'cnn' ? '--arch' : 'wrn');
+  const config = { ...c, outputs: output[0] };
+  return { config, specs, forward: layersForward(layers, shape, c.param, c.sigmaW, c.sigmaB), activationsPerSample: activations };
+}
+
 /** Builds a model from its configuration, validating it. */
 export function makeModel(c: ModelConfig): Model {
   const positiveInt = (v: number, what: string) => {
@@ -168,16 +215,13 @@ export function makeModel(c: ModelConfig): Model {
     case 'mlp': {
       positiveInt(c.depth, 'depth');
       positiveInt(c.outputs, 'outputs');
-      for (const [v, what] of [
-        [c.sigmaW, 'sigma-w'],
-        [c.sigmaB, 'sigma-b'],
-        [c.readoutSigmaW ?? 1, 'readout sigma-w'],
-      ] as const) {
-        if (!Number.isFinite(v) || v < 0) throw new Error(`${what} must be a finite number ≥ 0, got ${v}`);
-      }
+      checkSigmas(c);
       const specs = mlpSpecs(c);
       return { config: c, specs, forward: mlpForward(c, specs) };
     }
+    case 'cnn':
+    case 'wrn':
+      return convModel(c);
     default:
       // Unreachable for typed callers; a config read from a file or JSON can hold anything.
       throw new Error(`unknown model kind '${String((c as { kind: unknown }).kind)}' (expected ${MODEL_KINDS.join(', ')})`);

@@ -281,7 +281,7 @@ export function withDefaults<S extends Schema, V extends Partial<Values<S>>>(sch
 }
 
 /**
- * The values under their saved names, in schema order (options without a saved name are left out).
+ * The values under their saved names, in schema order (options without a saved name, or without a value, are left out).
  *
  * @example
  * savedFields(TRAIN_OPTIONS, o); // { steps: 100, momentum: 0, …, eig_every: 1, max_loss: 1e12, converge: 1e-8 }

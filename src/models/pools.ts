@@ -35,6 +35,8 @@ export interface Pool {
   /** Copies example i's inputs (pixels/255 for images, X as stored otherwise) to out[offset … offset + d). */
   fill(i: number, out: Float64Array, offset: number): void;
   source: string;
+  /** (C, H, W) where the examples were stored as images of that shape (an .npz X of shape (m, C, H, W)). */
+  imageShape?: readonly number[];
 }
 
 /** A data set's splits; `test` is null when the test part must be split off the training pool. */
@@ -208,12 +210,14 @@ export function npmMnistPools(): Pools {
   return npmMnistCache;
 }
 
-/** A pool from X (m×d) and integer `labels` (m) or one-hot Y (m×k), under the given array names. */
+/** A pool from X (m×d, or images (m, C, H, W) kept as m×C·H·W) and integer `labels` (m) or one-hot Y (m×k), under the given array names. */
 function arrayPool(arrays: Map<string, Tensor>, file: string, xName: string, labelsName: string, yName: string): Pool {
-  const X = arrays.get(xName)!;
+  const stored = arrays.get(xName)!;
+  const image = stored.shape.length === 4 ? stored.shape.slice(1) : undefined;
+  const X = image ? { shape: [stored.shape[0], image[0] * image[1] * image[2]], data: stored.data } : stored;
   const where = `${file}: ${xName}`;
   if (X.shape.length !== 2 || X.shape[0] === 0 || X.shape[1] === 0)
-    throw new Error(`${where} must be a non-empty 2-D array (m, d), found shape ${shapeString(X.shape)}`);
+    throw new Error(`${where} must be a non-empty 2-D array (m, d) or images (m, C, H, W), found shape ${shapeString(stored.shape)}`);
   if (!X.data.every(Number.isFinite)) throw new Error(`${where} contains NaN or infinite values`);
   const [m, d] = X.shape;
   const rawLabels = arrays.get(labelsName),
@@ -243,7 +247,13 @@ function arrayPool(arrays: Map<string, Tensor>, file: string, xName: string, lab
       `${file}: needs integer class labels '${labelsName}' (m,) or one-hot '${yName}' (m, k) beside ${xName}, found ${[...arrays.keys()].join(', ')}`,
     );
   }
-  return { labels, d, fill: (i, out, offset) => out.set(X.data.subarray(i * d, (i + 1) * d), offset), source: `npz:${file} (${xName})` };
+  const pool: Pool = {
+    labels,
+    d,
+    fill: (i, out, offset) => out.set(X.data.subarray(i * d, (i + 1) * d), offset),
+    source: `npz:${file} (${xName})`,
+  };
+  return image ? { ...pool, imageShape: image } : pool;
 }
 
 /**

@@ -9,7 +9,9 @@ import { forwardPass } from './forward';
 import { minibatches } from './batches';
 import { ntkTop, hessianTop } from './spectra';
 import { Phase, classifyPhase } from './phase';
-import { TrainSettings, trainSettings } from './trainOptions';
+import { SCHEDULE_OPTIONS, ScheduleSettings, TrainSettings, schedule, trainSettings } from './trainOptions';
+import { checkValues } from './optionKit';
+import { augmentBatch } from './augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
 
@@ -43,13 +45,15 @@ export interface TrainHooks {
 }
 
 /** A run: the learning rate η (absolute), any declared settings (the rest take their defaults, see TRAIN_OPTIONS), and hooks. */
-export type TrainOptions = { lr: number } & Partial<TrainSettings> & TrainHooks;
+export type TrainOptions = { lr: number } & Partial<TrainSettings> & ScheduleSettings & TrainHooks;
 
 export interface StepRecord {
   t: number;
   loss: number;
   /** ‖θ_t‖₂ over all parameters. */
   paramNorm: number;
+  /** Physical time Σ_{s<t} η_s, with a learning-rate decay only (t·η otherwise). */
+  time?: number;
   /** Top NTK eigenvalue at θ_t, where measured. */
   lambda?: number;
   /** Top eigenvalue of the loss Hessian at θ_t (with `trackHessian`), where measured. */
@@ -97,7 +101,9 @@ function validate(o: TrainOptions): TrainOptions & TrainSettings {
     o.recordParamsEvery === undefined || (Number.isInteger(o.recordParamsEvery) && o.recordParamsEvery >= 1),
     `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`,
   );
-  return { ...o, ...trainSettings(o) };
+  checkValues(SCHEDULE_OPTIONS, o);
+  const settings = trainSettings(o);
+  return { ...o, ...settings, steps: schedule({ ...settings, lr: o.lr }).steps };
 }
 
 /**
@@ -132,7 +138,12 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     finalHessian: number | null = null,
     hessvec: Float64Array | undefined;
 
-  const nextBatch = o.batchSize === undefined ? () => data : minibatches(data, o.batchSize, o.batchSeed ?? 0);
+  const batches = o.batchSize === undefined ? () => data : minibatches(data, o.batchSize, o.batchSeed ?? 0);
+  const shape = model.config.inputShape;
+  if (o.augment !== undefined && shape === undefined) throw new Error('--augment needs image inputs (--model cnn or wrn)');
+  const nextBatch = (t: number) =>
+    o.augment === undefined ? batches() : augmentBatch(batches(), shape!, o.augment, o.augmentSeed ?? 0, t);
+  const { lrAt, timeAt } = schedule(o);
   // λ (and the Hessian's top eigenvalue) of the step's outputs and loss, or of one pass over a fixed subset when
   // `lambdaData` is given; each warm-started from its last eigenvector.
   const measure = (rec: StepRecord, f: Var, loss: Var) => {
@@ -152,7 +163,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   };
 
   for (let t = 0; t <= o.steps; t++) {
-    const { tape, f, loss } = forwardPass(model, params, nextBatch());
+    const { tape, f, loss } = forwardPass(model, params, nextBatch(t));
     // The step's activations and gradients go back to the heap when the step ends, whichever way it ends.
     try {
       let L = loss.value.data[0];
@@ -161,6 +172,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
         L += 0.5 * o.l2 * n * n;
       }
       const rec: StepRecord = { t, loss: L, paramNorm: paramNorm(params) };
+      if (o.decayAt !== undefined) rec.time = timeAt(t);
       if (o.recordOutputs) rec.outputs = f.value.data.slice();
       if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => p.data.slice());
       if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
@@ -194,7 +206,8 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
         if (rec.lambda === undefined && o.measureLambda !== false) measure(rec, f, loss);
         break;
       }
-      const grads = vjp(loss, Float64Array.of(1));
+      const grads = vjp(loss, Float64Array.of(1)),
+        lr = lrAt(t);
       for (let i = 0; i < params.length; i++) {
         const p = params[i].data,
           g = grads[i];
@@ -203,9 +216,9 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
           const b = velocity[i];
           kernels.dscal(b.length, o.momentum, b, 1, 0);
           kernels.daxpy(b.length, 1, g, 1, 0, b, 1, 0);
-          kernels.daxpy(p.length, -o.lr, b, 1, 0, p, 1, 0);
+          kernels.daxpy(p.length, -lr, b, 1, 0, p, 1, 0);
         } else {
-          kernels.daxpy(p.length, -o.lr, g, 1, 0, p, 1, 0);
+          kernels.daxpy(p.length, -lr, g, 1, 0, p, 1, 0);
         }
         freeF64(g);
       }

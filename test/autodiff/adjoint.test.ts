@@ -72,6 +72,34 @@ test('composites: log-sigmoid, dense layer, layer norm, MSE, logistic and cross-
   check('cross-entropy', [A()], ([f]) => ops.crossEntropyLoss(f, f.tape.constant(oneHot)), rng);
 });
 
+test('convolutional composites: conv2d (strides, SAME/VALID), max/average/global pools, batch norm', () => {
+  const x = () => randn(rng, [2, 3, 6, 5]);
+  check(
+    'conv2d same s1',
+    [x(), randn(rng, [4, 3, 3, 3]), randn(rng, [4])],
+    ([a, W, b]) => ops.conv2d(a, W, b, { alpha: 0.4, beta: 0.1 }),
+    rng,
+  );
+  check('conv2d same s2', [x(), randn(rng, [2, 3, 3, 3])], ([a, W]) => ops.conv2d(a, W, null, { stride: 2 }), rng);
+  check(
+    'conv2d valid 1×1 s2',
+    [x(), randn(rng, [2, 3, 1, 1]), randn(rng, [2])],
+    ([a, W, b]) => ops.conv2d(a, W, b, { stride: 2, padding: 'valid' }),
+    rng,
+  );
+  check('maxPool2d', [x()], ([a]) => ops.maxPool2d(a, 2), rng);
+  check('avgPool2d', [x()], ([a]) => ops.avgPool2d(a, 2), rng);
+  check('globalAvgPool', [x()], ([a]) => ops.globalAvgPool(a), rng);
+  check('batchNorm', [x(), randn(rng, [3]), randn(rng, [3])], ([a, g, b]) => ops.batchNorm(a, g, b), rng);
+});
+
+test('rowMax and maxPool2d send a tie to the first index', () => {
+  const tape = new Tape();
+  const x = tape.param(tensor([1, 1, 2, 2], Float64Array.of(1, 3, 3, 0)));
+  const [g] = vjp(ops.maxPool2d(x, 2), Float64Array.of(1));
+  if (g.join() !== '0,1,0,0') throw new Error(`gradient of a tied max went to ${g.join()}, expected 0,1,0,0`);
+});
+
 for (const act of ['relu', 'tanh'] as const) {
   test(`depth-3 mlp (${act}, ntk parameterization): adjoint and finite differences, outputs and loss`, () => {
     const data = gaussianData(6, 5, 3, 11);

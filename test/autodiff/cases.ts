@@ -64,6 +64,21 @@ export function primitiveCases(rng: RandomState): { [P in Prim]: [Tensor[], Buil
         ([a]) => ops.logSumExp(a),
       ],
     ],
+    // Linear gathers: each once alone and once under tanh, so the HVP test sees a non-zero second-order term through it.
+    im2col: [
+      [[randn(rng, [2, 2, 5, 4])], ([x]) => ops.im2col(x, 3, 3, 1, 'same')],
+      [[randn(rng, [1, 2, 6, 5])], ([x]) => ops.tanh(ops.im2col(x, 3, 2, 2, 'same'))],
+      [[randn(rng, [2, 1, 5, 5])], ([x]) => ops.tanh(ops.im2col(x, 2, 3, 2, 'valid'))],
+    ],
+    permute: [
+      [[randn(rng, [2, 3, 4])], ([x]) => ops.permute(x, [2, 0, 1])],
+      [[randn(rng, [2, 3, 2, 2])], ([x]) => ops.tanh(ops.permute(x, [0, 2, 3, 1]))],
+    ],
+    // Distinct random entries: the gap to the runner-up is far above the finite-difference step.
+    rowMax: [
+      [[A()], ([x]) => ops.rowMax(x)],
+      [[A()], ([x]) => ops.tanh(ops.rowMax(x))],
+    ],
   };
   return cases;
 }

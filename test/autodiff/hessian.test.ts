@@ -108,6 +108,16 @@ for (const [prim, list] of Object.entries(cases) as [string, [Tensor[], Build][]
   });
 }
 
+test(`conv2d → batch norm → max pool → global average pool: HVP vs finite differences (${HVP_FD_TOL}), symmetric`, () => {
+  const shapes = [[2, 2, 6, 6], [3, 2, 3, 3], [3], [3], [3]];
+  const inputs = shapes.map((s) => tensor(s, rng.standardNormalArray(s.reduce((a, b) => a * b, 1))));
+  const c = rng.standardNormalArray(6);
+  checkHvp('conv stack', inputs, ([x, W, b, g, beta]) => {
+    const h = ops.maxPool2d(ops.tanh(ops.batchNorm(ops.conv2d(x, W, b, { stride: 1 }), g, beta)), 2);
+    return ops.sum(ops.mul(x.tape.constant(tensor([2, 3], c)), ops.globalAvgPool(h)));
+  });
+});
+
 /** A small MLP with each loss, on data whose targets suit it. */
 function smallNet(loss: LossKind, act: 'tanh' | 'relu'): { model: Model; data: Dataset; init: Tensor[] } {
   let data: Dataset =

@@ -57,7 +57,7 @@ test('--dataset: missing MNIST directory names the file', () =>
 test('--dataset: unknown data set', () =>
   rejects(
     [...train, '--model', 'mlp', '--lr', '1', '--dataset', 'bogus'],
-    /unknown data set 'bogus' \(expected fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic\)/,
+    /unknown data set 'bogus' \(expected fashion-mnist, mnist, mnist:DIR, cifar10:DIR, npz:FILE or synthetic\)/,
   ));
 test('--dataset with the warmup model', () =>
   rejects([...train, '--model', 'warmup', '--lr', '1', '--dataset', 'mnist'], /takes no --dataset/));

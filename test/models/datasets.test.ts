@@ -313,7 +313,7 @@ test('bad specs and sizes are one-line errors', () => {
   assert.equal(parseDatasetSpec('npz:a.npz'), { kind: 'npz', file: 'a.npz' });
   rejects(
     () => parseDatasetSpec('cifar'),
-    /^unknown data set 'cifar' \(expected fashion-mnist, mnist, mnist:DIR, npz:FILE or synthetic\)$/,
+    /^unknown data set 'cifar' \(expected fashion-mnist, mnist, mnist:DIR, cifar10:DIR, npz:FILE or synthetic\)$/,
   );
   rejects(() => parseDatasetSpec('npz:'), /needs a file after 'npz:'/);
   rejects(

@@ -4,6 +4,7 @@ import { DD } from '../../linalg/dd/arith';
 import { DdTensor, ddAddAt, ddGemm, ddGet, ddMap, ddMap2, ddSet, ddSum, ddView, ddZeros } from '../../linalg/dd/tensor';
 import type { Prim } from '../rules';
 import type { Node } from '../tape';
+import { ddIm2col, ddPermute, ddRowMax } from './moves';
 
 /** Reverse sweep in dd: add the input cotangents into `acc(i)` (null when input i is inactive). */
 export interface DdVjpCtx<P extends Prim> {
@@ -66,32 +67,6 @@ function unary<P extends Prim>(f: (x: DD) => DD, derivative: (x: DD, y: DD) => D
   };
 }
 
-/**
- * The rule of a pure data-movement primitive: output element i is input element `index[i]` (or 0 where the index
- * is −1), e.g. a reshape, transpose, im2col gather or a pooling window's argmax. Its vjp scatter-adds in increasing
- * i (the contract's order), its jvp gathers. `indexOf` may read the dd input (argmax) but must not read float64 values.
- *
- * @example
- * const im2colDd = gatherRule<'im2col'>((node) => node.saved.index);
- */
-export function gatherRule<P extends Prim>(indexOf: (node: Node<P>, x: DdTensor) => Int32Array): DdRule<P> {
-  const gather = (src: DdTensor, index: Int32Array, shape: readonly number[]) => {
-    const out = ddZeros(shape);
-    for (let i = 0; i < index.length; i++) if (index[i] >= 0) ddSet(out, i, ddGet(src, index[i]));
-    return out;
-  };
-  return {
-    forward: (x, node, shape) => gather(x[0], indexOf(node, x[0]), shape),
-    vjp: (c) => {
-      const a = c.acc(0);
-      if (a === null) return;
-      const index = indexOf(c.node, c.x[0]);
-      for (let i = 0; i < index.length; i++) if (index[i] >= 0) ddAddAt(a, index[i], ddGet(c.g, i));
-    },
-    jvp: (c) => (c.t[0] === null ? null : gather(c.t[0], indexOf(c.node, c.x[0]), c.y.shape)),
-  };
-}
-
 /** (i, j) of op(A)·op(B): C = op(A)·op(B) from the node's saved flags. */
 function matmulForward(node: Node<'matmul'>, A: DdTensor, B: DdTensor): DdTensor {
   const { transA, transB, M, N, K } = node.saved;
@@ -115,6 +90,9 @@ function softmaxRows(x: DdTensor, y: DdTensor, k: number): DdTensor {
 const isPositive = (v: DD) => v.hi > 0 || (v.hi === 0 && v.lo > 0);
 
 export const ddRules: { [P in Prim]: DdRule<P> } = {
+  im2col: ddIm2col,
+  permute: ddPermute,
+  rowMax: ddRowMax,
   add: {
     forward: (x) => ddMap2(x[0], x[1], D.add),
     vjp: (c) => (addScaled(c.acc(0), 1, c.g), addScaled(c.acc(1), 1, c.g)),

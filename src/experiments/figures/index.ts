@@ -15,6 +15,8 @@ import { figS13c } from './figS13c';
 import { huang } from './huang';
 import { haas } from './haas';
 import { sadrtdinov } from './sadrtdinov';
+import { fig1b, fig5ab, fig5cd } from './fig5';
+import { fig3wrn } from './fig3wrn';
 
 export * from './spec';
 export * from './output';
@@ -36,10 +38,13 @@ export * from './figS13c';
 export * from './huang';
 export * from './haas';
 export * from './sadrtdinov';
+export * from './convnets';
+export * from './fig5';
+export * from './fig3wrn';
 
 /**
  * Every figure, once: each names its suite, and a suite runs its figures in this order (linear: issue 3; nonlinear: §3, §4,
- * SM C, SM F; followups: the logistic and cross-entropy papers). Adding a figure is its module plus one entry here.
+ * SM C, SM F; followups: the logistic and cross-entropy papers; convolutional: Fig. 1b, 3d–f, 5). Adding a figure is its module plus one entry here.
  */
 export const FIGURE_TABLE: readonly Figure[] = [
   fig2,
@@ -58,6 +63,10 @@ export const FIGURE_TABLE: readonly Figure[] = [
   huang,
   haas,
   sadrtdinov,
+  fig3wrn,
+  fig5ab,
+  fig5cd,
+  fig1b,
 ];
 
 const inSuite = (s: Suite) => FIGURE_TABLE.filter((f) => f.suite === s);
@@ -67,6 +76,7 @@ export const SUITES: Record<Suite, readonly Figure[]> = {
   linear: inSuite('linear'),
   nonlinear: inSuite('nonlinear'),
   followups: inSuite('followups'),
+  convolutional: inSuite('convolutional'),
 };
 
 /**

@@ -7,6 +7,7 @@ export const SUITE_TITLES = {
   linear: 'the linear-model experiments of Lewkowycz et al. (2020)',
   nonlinear: 'the nonlinear-network experiments of Lewkowycz et al. (2020)',
   followups: 'the follow-up studies (Huang et al., Haas et al., Sadrtdinov et al.)',
+  convolutional: 'the convolutional and Wide ResNet experiments of Lewkowycz et al. (2020)',
 } as const;
 export type Suite = keyof typeof SUITE_TITLES;
 

@@ -1,0 +1,80 @@
+// The CIFAR-10 binary version (data_batch_1.bin … data_batch_5.bin, test_batch.bin) as example pools of 3×32×32 images.
+import * as fs from 'fs';
+import * as path from 'path';
+import { fsErrorMessage } from '../io/files';
+import type { Pool, Pools } from './pools';
+
+/** Bytes per record: one label byte, then 1024 red, 1024 green and 1024 blue pixels, each plane row-major 32×32. */
+export const CIFAR_RECORD = 1 + 3 * 32 * 32;
+export const CIFAR_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
+export const CIFAR_TEST_FILE = 'test_batch.bin';
+/** The binary version's files hold 10,000 records each; larger files are not CIFAR-10 (and would not be read). */
+const MAX_RECORDS_PER_FILE = 100_000;
+
+function readRecords(file: string): Buffer {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (err) {
+    throw new Error(fsErrorMessage(file, err, 'read'));
+  }
+  if (size === 0 || size % CIFAR_RECORD !== 0)
+    throw new Error(`${file}: ${size} bytes is not a whole number of CIFAR-10 records (${CIFAR_RECORD} bytes each: 1 label + 3072 pixels)`);
+  if (size / CIFAR_RECORD > MAX_RECORDS_PER_FILE)
+    throw new Error(`${file}: ${size / CIFAR_RECORD} records, more than the ${MAX_RECORDS_PER_FILE} a CIFAR-10 batch file can hold`);
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(fsErrorMessage(file, err, 'read'));
+  }
+}
+
+/** One pool over the records of several files, labels checked to be classes 0–9. */
+function recordPool(files: readonly string[], source: string): Pool {
+  const buffers = files.map(readRecords);
+  const counts = buffers.map((b) => b.length / CIFAR_RECORD),
+    n = counts.reduce((a, b) => a + b, 0);
+  const labels = new Int32Array(n),
+    where: [Buffer, number][] = [];
+  buffers.forEach((b, f) => {
+    for (let r = 0; r < counts[f]; r++) {
+      const label = b[r * CIFAR_RECORD];
+      if (label > 9) throw new Error(`${files[f]}: record ${r} has label ${label}; CIFAR-10 labels are 0–9`);
+      labels[where.length] = label;
+      where.push([b, r * CIFAR_RECORD + 1]);
+    }
+  });
+  return {
+    labels,
+    d: CIFAR_RECORD - 1,
+    // The stored order (channel planes, each row-major) is already (C, H, W) in C order.
+    fill(i, out, offset) {
+      const [b, start] = where[i];
+      for (let j = 0; j < CIFAR_RECORD - 1; j++) out[offset + j] = b[start + j] / 255;
+    },
+    source,
+  };
+}
+
+/**
+ * The training batches present in `dir` (data_batch_1.bin at least) and test_batch.bin, if there; without it the
+ * test subset is split off the training pool.
+ *
+ * @example
+ * const { train, test } = cifar10Pools('/data/cifar-10-batches-bin');
+ */
+export function cifar10Pools(dir: string): Pools {
+  const trainFiles = CIFAR_TRAIN_FILES.map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
+  if (!trainFiles.some((f) => path.basename(f) === CIFAR_TRAIN_FILES[0]))
+    throw new Error(
+      `${path.join(dir, CIFAR_TRAIN_FILES[0])}: no such file; cifar10:DIR needs the binary version's ${CIFAR_TRAIN_FILES.join(', ')} (1 at least) and ${CIFAR_TEST_FILE}`,
+    );
+  const testFile = path.join(dir, CIFAR_TEST_FILE);
+  const name = `cifar10:${dir}`;
+  return {
+    train: recordPool(trainFiles, `${name} train split`),
+    test: fs.existsSync(testFile) ? recordPool([testFile], `${name} test split`) : null,
+    source: `cifar10 (${dir})`,
+    pixels: true,
+  };
+}
