@@ -46,7 +46,7 @@ function imageShape(d: number): number[] {
  * The figure's net on its data, seeded, with λ0 (Lanczos) on the first `lambdaSamples` training images.
  *
  * @example
- * const inst = convInstance({ net: 'wrn', depth: 10, widen: 1, … }, { trainSize: 256, testSize: 200, lambdaSamples: 64, pool: 2, seed: 0 });
+ * const inst = convInstance({ net: 'wrn', depth: 10, widen: 1, … }, { trainSize: 250, testSize: 200, lambdaSamples: 64, pool: 2, seed: 0 });
  */
 export function convInstance(n: ConvNet, o: ConvData): ConvInstance {
   const c = loadClassification(figureDataset(o), { trainSize: o.trainSize, testSize: o.testSize, seed: o.seed });

@@ -165,7 +165,7 @@ export const FIG3WRN_DEFAULTS: Fig3WrnOptions = {
   param: 'standard',
   sigmaW: Math.SQRT2,
   sigmaB: 0,
-  trainSize: 128,
+  trainSize: 120, // balanced subsets: a multiple of the 10 classes
   testSize: 0,
   lambdaSamples: 16,
   pool: 2,
@@ -193,4 +193,12 @@ export const fig3wrn: FigureSpec<Fig3WrnOptions, Fig3WrnData> = {
   compute: (o, ctx) => computeFig3Wrn(o, ctx.progress),
   reportTitle: (o) => `Fig. 3d–f: ${describeNet(o)}, SGD on ${figureDataset(o)}`,
   report: reportFig3Wrn,
+};
+
+/** SM S11: the same experiment in NTK parameterization (h = σ_w/√fan_in · W ⋆ a), where λ0 no longer grows with the widening. */
+export const figS11: FigureSpec<Fig3WrnOptions, Fig3WrnData> = {
+  ...fig3wrn,
+  id: 'figS11',
+  title: 'SM S11: Fig. 3d–f in NTK parameterization (a WRN under SGD: early λ_t, λ at t·η = 30, c_act)',
+  defaults: { ...FIG3WRN_DEFAULTS, param: 'ntk' },
 };

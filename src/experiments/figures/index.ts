@@ -16,7 +16,7 @@ import { huang } from './huang';
 import { haas } from './haas';
 import { sadrtdinov } from './sadrtdinov';
 import { fig1b, fig5ab, fig5cd } from './fig5';
-import { fig3wrn } from './fig3wrn';
+import { fig3wrn, figS11 } from './fig3wrn';
 
 export * from './spec';
 export * from './output';
@@ -64,6 +64,7 @@ export const FIGURE_TABLE: readonly Figure[] = [
   haas,
   sadrtdinov,
   fig3wrn,
+  figS11,
   fig5ab,
   fig5cd,
   fig1b,
