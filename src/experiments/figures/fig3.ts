@@ -3,7 +3,7 @@ import { DIVERGENCE_LOSS_TEXT } from '../../models';
 import { fmt } from '../report';
 import { Series } from '../plot';
 import { DivergenceEdge, Instance, divergenceEdge, etaLabel, figureDataset, imageSubsets, gd, mlpInstance } from './common';
-import { FigureOutput } from './output';
+import { FigureOutput, writeEarlyTable } from './output';
 import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface Fig3Options {
@@ -200,20 +200,7 @@ export function computeFig3(
 
 async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: RunSettings): Promise<void> {
   const lam0 = d.lambda0;
-  out.table(
-    'early',
-    ['eta_lambda0', 'eta', 't', 'loss', 'lambda'],
-    d.early.flatMap((r) =>
-      r.loss.map((l, t) => ({
-        eta_lambda0: r.etaLambda0,
-        eta: r.eta,
-        t,
-        loss: l,
-        lambda: Number.isFinite(r.lambda[t]) ? r.lambda[t] : null,
-      })),
-    ),
-    { lambda0: lam0, ...o },
-  );
+  writeEarlyTable(out, d.early, { lambda0: lam0, ...o });
   out.table(
     'lambda_at_phys_time',
     ['eta_lambda0', 'eta', 'steps', 'lambda', 'diverged'],

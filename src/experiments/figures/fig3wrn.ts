@@ -4,7 +4,7 @@ import { Series } from '../plot';
 import { train } from '../../models';
 import { divergenceEdge, etaLabel, figureDataset, DivergenceEdge } from './common';
 import { ConvData, ConvInstance, ConvNet, convInstance, describeNet } from './convnets';
-import { FigureOutput } from './output';
+import { FigureOutput, writeEarlyTable } from './output';
 import { FigureSpec, Progress, RunSettings } from './spec';
 
 export interface Fig3WrnOptions extends ConvNet, ConvData {
@@ -80,20 +80,7 @@ export function computeFig3Wrn(o: Fig3WrnOptions, progress: Progress = () => {})
 
 async function reportFig3Wrn(d: Fig3WrnData, o: Fig3WrnOptions, out: FigureOutput, run: RunSettings): Promise<void> {
   const lam0 = d.lambda0;
-  out.table(
-    'early',
-    ['eta_lambda0', 'eta', 't', 'loss', 'lambda'],
-    d.early.flatMap((r) =>
-      r.loss.map((l, t) => ({
-        eta_lambda0: r.etaLambda0,
-        eta: r.eta,
-        t,
-        loss: l,
-        lambda: Number.isFinite(r.lambda[t]) ? r.lambda[t] : null,
-      })),
-    ),
-    { lambda0: lam0, ...o },
-  );
+  writeEarlyTable(out, d.early, { lambda0: lam0, ...o });
   out.table('lambda_at_phys_time', ['eta_lambda0', 'eta', 'steps', 'lambda'], d.grid);
   out.report.check({
     quantity: 'c_act = η_max·λ0',

@@ -74,3 +74,25 @@ export class FigureOutput extends FigureDir {
     this.plots.push(...(png ? [svg, png] : [svg]));
   }
 }
+
+/** The early-dynamics table of fig3 and fig3wrn: loss and λ (blank where not measured) per step of each run. */
+export function writeEarlyTable(
+  out: FigureOutput,
+  early: readonly { etaLambda0: number; eta: number; loss: number[]; lambda: number[] }[],
+  meta: object,
+): void {
+  out.table(
+    'early',
+    ['eta_lambda0', 'eta', 't', 'loss', 'lambda'],
+    early.flatMap((r) =>
+      r.loss.map((l, t) => ({
+        eta_lambda0: r.etaLambda0,
+        eta: r.eta,
+        t,
+        loss: l,
+        lambda: Number.isFinite(r.lambda[t]) ? r.lambda[t] : null,
+      })),
+    ),
+    meta,
+  );
+}
