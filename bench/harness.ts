@@ -9,7 +9,7 @@ import { kernels } from '../src/linalg/kernels';
 import type { Tensor } from '../src/linalg/tensor';
 import { vjp } from '../src/autodiff';
 import { forwardPass } from '../src/models';
-import type { Setup } from '../src/experiments';
+import { setup, Setup } from '../src/experiments';
 
 /**
  * Fastest per-call time of `fn` in seconds. The best sample, not the mean: these machines are shared,
@@ -153,4 +153,22 @@ export function writeResults(name: string, data: object): void {
 export function fill(x: Float64Array, seed: number): Float64Array {
   for (let i = 0; i < x.length; i++) x[i] = Math.sin(seed + i * 0.618);
   return x;
+}
+
+/** The benches' ReLU MLP: NTK parameterization, σ_w = √2, σ_b = 0, seed 0, on synthetic inputs (data seed 0). */
+export function reluMlpSetup(d: { width: number; depth: number; batch: number; inputDim: number; outputs: number }): Setup {
+  return setup({
+    model: 'mlp',
+    width: d.width,
+    depth: d.depth,
+    act: 'relu',
+    param: 'ntk',
+    sigmaW: Math.SQRT2,
+    sigmaB: 0,
+    outputs: d.outputs,
+    seed: 0,
+    samples: d.batch,
+    inputDim: d.inputDim,
+    dataSeed: 0,
+  });
 }

@@ -6,8 +6,7 @@ import { backendInfo } from '../src/linalg/backend';
 import { serializeNpz } from '../src/io/npz';
 import { tensor } from '../src/linalg/tensor';
 import { lambdaAt, train } from '../src/models';
-import { setup } from '../src/experiments';
-import { fmt, once, pick, table, torch, withBackend, writeResults } from './harness';
+import { fmt, once, pick, reluMlpSetup, table, torch, withBackend, writeResults } from './harness';
 
 export const name = 'lambda';
 
@@ -15,22 +14,7 @@ export const name = 'lambda';
 const RUN = { width: 1024, depth: 3, batch: 256, inputDim: 784, outputs: 10, steps: 10 };
 const THREADS = [1, 2];
 
-function runSetup() {
-  return setup({
-    model: 'mlp',
-    width: RUN.width,
-    depth: RUN.depth,
-    act: 'relu',
-    param: 'ntk',
-    sigmaW: Math.SQRT2,
-    sigmaB: 0,
-    outputs: RUN.outputs,
-    seed: 0,
-    samples: RUN.batch,
-    inputDim: RUN.inputDim,
-    dataSeed: 0,
-  });
-}
+const runSetup = () => reluMlpSetup(RUN);
 
 /** The weights (biases are multiplied by σ_b = 0, so PyTorch's net leaves them out), X and Y, for torch_ref.py. */
 function writeInputs(s: ReturnType<typeof runSetup>): string {

@@ -6,7 +6,7 @@ import { stagingCounts } from '../src/linalg/wasm/kernels';
 import { forwardPass, lambdaAt, train } from '../src/models';
 import { setup, Setup } from '../src/experiments';
 import { nativeAvailable } from '../src/linalg/native/kernels';
-import { best, fmt, gdStep, numpy, once, pick, table, torch, withBackend, writeResults } from './harness';
+import { best, fmt, gdStep, numpy, once, pick, reluMlpSetup, table, torch, withBackend, writeResults } from './harness';
 
 export const name = 'training';
 
@@ -15,6 +15,22 @@ const MLP = { width: 2048, depth: 3, batch: 512, inputDim: 784, outputs: 1 };
 const GD = { width: 1024, depth: 3, batch: 256, inputDim: 784, outputs: 10, lr: 1e-3 };
 const WARMUP_N = 16000;
 const WARMUP_STEPS = 500;
+
+/** The warmup model at n = 16000 on its one input x = 1 (seed 0). */
+function warmupSetup(): Setup {
+  return setup({
+    model: 'warmup',
+    width: WARMUP_N,
+    act: 'relu',
+    param: 'ntk',
+    sigmaW: 1,
+    sigmaB: 0,
+    seed: 0,
+    samples: 1,
+    inputDim: 1,
+    dataSeed: 0,
+  });
+}
 
 /** Parameters copied into kernel memory, as `train` holds them. */
 function kernelParams(s: Setup): Tensor[] {
@@ -30,20 +46,7 @@ function mlpStep(s: Setup, params: Tensor[], w: Float64Array, out: Float64Array)
 }
 
 function mlpBench(np: ReturnType<typeof numpy>): Record<string, unknown> {
-  const s = setup({
-    model: 'mlp',
-    width: MLP.width,
-    depth: MLP.depth,
-    act: 'relu',
-    param: 'ntk',
-    sigmaW: Math.SQRT2,
-    sigmaB: 0,
-    outputs: MLP.outputs,
-    seed: 0,
-    samples: MLP.batch,
-    inputDim: MLP.inputDim,
-    dataSeed: 0,
-  });
+  const s = reluMlpSetup(MLP);
   const w = new Float64Array(MLP.batch * MLP.outputs).fill(1),
     out = new Float64Array(w.length);
   const paramBytes = s.init.reduce((a, p) => a + p.data.length * 8, 0);
@@ -85,19 +88,7 @@ function mlpBench(np: ReturnType<typeof numpy>): Record<string, unknown> {
   };
 }
 
-function warmupBench(np: ReturnType<typeof numpy>, pt: ReturnType<typeof numpy>, lr: number): Record<string, unknown> {
-  const s = setup({
-    model: 'warmup',
-    width: WARMUP_N,
-    act: 'relu',
-    param: 'ntk',
-    sigmaW: 1,
-    sigmaB: 0,
-    seed: 0,
-    samples: 1,
-    inputDim: 1,
-    dataSeed: 0,
-  });
+function warmupBench(s: Setup, np: ReturnType<typeof numpy>, pt: ReturnType<typeof numpy>, lr: number): Record<string, unknown> {
   const run = () =>
     train(s.model, s.init, s.data, { lr, steps: WARMUP_STEPS, eigEvery: 0, convergeFraction: 1e-300, measureLambda: false });
   run();
@@ -119,20 +110,7 @@ function warmupBench(np: ReturnType<typeof numpy>, pt: ReturnType<typeof numpy>,
 
 /** Seconds per GD step (`train`'s step: forward, gradient, update) on each backend and thread count, against numpy's and PyTorch's. */
 function gdBench(): Record<string, unknown> {
-  const s = setup({
-    model: 'mlp',
-    width: GD.width,
-    depth: GD.depth,
-    act: 'relu',
-    param: 'ntk',
-    sigmaW: Math.SQRT2,
-    sigmaB: 0,
-    outputs: GD.outputs,
-    seed: 0,
-    samples: GD.batch,
-    inputDim: GD.inputDim,
-    dataSeed: 0,
-  });
+  const s = reluMlpSetup(GD);
   const time = (name: 'native' | 'wasm', threads: number) =>
     withBackend(name, threads, () => {
       const params = kernelParams(s);
@@ -166,18 +144,7 @@ function gdBench(): Record<string, unknown> {
 
 /** Runs all three, prints the tables and writes bench/results/training.json. */
 export async function run(): Promise<void> {
-  const s = setup({
-    model: 'warmup',
-    width: WARMUP_N,
-    act: 'relu',
-    param: 'ntk',
-    sigmaW: 1,
-    sigmaB: 0,
-    seed: 0,
-    samples: 1,
-    inputDim: 1,
-    dataSeed: 0,
-  });
+  const s = warmupSetup();
   const lr = 1 / lambdaAt(s.model, s.init, s.data); // η·λ0 = 1: lazy, so every timed step is finite
   const np = numpy([{ kind: 'mlp_step', ...MLP }], 2, 3);
   const npw = numpy([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
@@ -185,7 +152,7 @@ export async function run(): Promise<void> {
   if (np.error) console.log(`  numpy columns skipped: ${np.error}`);
   const gd = gdBench() as Record<string, Array<number | null>>;
   const mlp = mlpBench(np);
-  const warm = warmupBench(npw, ptw, lr);
+  const warm = warmupBench(s, npw, ptw, lr);
   const info = backendInfo();
   console.log(
     `\nMLP GD step (${GD.depth}×${GD.width} ReLU, batch ${GD.batch}×${GD.inputDim}, ${GD.outputs} outputs, MSE: forward, gradient, update), ms on 1 / 2 threads`,

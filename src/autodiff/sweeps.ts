@@ -2,6 +2,7 @@
 import { allocF64, freeF64 } from '../linalg/backend';
 import { copyF64 } from '../linalg/tensor';
 import { rules, Prim, Rule, Target, VjpCtx } from './rules';
+import { addScaled } from './elementwise';
 import type { Tensor } from '../linalg/tensor';
 import type { Node, Tape, Var } from './tape';
 
@@ -16,7 +17,7 @@ function checkLength(what: string, got: number, want: number): void {
 }
 
 /**
- * The `acc(i)` of a vjpTangent context: input i's entry in `store` (allocated zeroed on first use), or null when
+ * The `acc(i)` of a vjp or vjpTangent context: input i's entry in `store` (allocated zeroed on first use), or null when
  * the input is inactive and so has no cotangent.
  */
 function accumulator(tape: Tape, node: Node, store: (Float64Array | null)[]) {
@@ -47,10 +48,7 @@ function pullBack(tape: Tape, node: Node, store: (Float64Array | null)[], g: Flo
       if (a !== null) return { a, beta: 1 };
       return { a: (store[id] = allocF64(tape.values[id].data.length, false)), beta: 0 };
     },
-    acc: (i: number) => {
-      const id = activeId(i);
-      return id < 0 ? null : (store[id] ??= allocF64(tape.values[id].data.length));
-    },
+    acc: accumulator(tape, node, store),
     pass: (i: number) => {
       const id = activeId(i);
       if (id < 0) return;
@@ -58,7 +56,7 @@ function pullBack(tape: Tape, node: Node, store: (Float64Array | null)[], g: Flo
       if (a === null) {
         store[id] = handedOver ? copyF64(g) : g;
         handedOver = true;
-      } else for (let j = 0; j < g.length; j++) a[j] += g[j];
+      } else addScaled({ a, beta: 1 }, 1, g);
     },
   };
   (rules[node.prim] as Rule<Prim>).vjp(ctx);
