@@ -172,6 +172,17 @@ export interface RunSeries {
   lambda: number[];
 }
 
+/** A finished run's per-step series (λ NaN where it was not measured). */
+export function runSeries(etaLambda0: number, eta: number, r: TrainResult): RunSeries {
+  return {
+    etaLambda0,
+    eta,
+    t: r.records.map((x) => x.t),
+    loss: r.records.map((x) => x.loss),
+    lambda: r.records.map((x) => x.lambda ?? NaN),
+  };
+}
+
 /** trajectories.csv/json: one row per (run, step), λ blank where not measured. */
 export function writeTrajectories(out: FigureDir, runs: readonly RunSeries[], meta: object): void {
   const rows = runs.flatMap((r) =>

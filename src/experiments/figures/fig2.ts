@@ -4,7 +4,7 @@ import { fmt } from '../report';
 import { agreeingDigits } from '../precision';
 import { linspace } from '../stats';
 import { Series } from '../plot';
-import { Instance, RunSeries, etaLabel, gd, warmupInstance, writeTrajectories } from './common';
+import { Instance, RunSeries, etaLabel, gd, runSeries, warmupInstance, writeTrajectories } from './common';
 import { FigureOutput } from './output';
 import { FigureSpec, Progress, seedAndWidth } from './spec';
 
@@ -73,11 +73,7 @@ function trajectory(inst: Instance, etaLambda0: number, horizon: number): Trajec
   // λ at the end only: it does not change the trajectory, and dd λ at every step would cost more than the run.
   const dd = r.diverged ? null : gd(inst, eta, { steps, eigEvery: 0, precision: 'dd' });
   return {
-    etaLambda0,
-    eta,
-    t: r.records.map((x) => x.t),
-    loss: r.records.map((x) => x.loss),
-    lambda: r.records.map((x) => x.lambda ?? NaN),
+    ...runSeries(etaLambda0, eta, r),
     phase: r.phase,
     divergedAt: r.diverged?.step ?? null,
     convergedAt: r.convergedAt,

@@ -13,6 +13,7 @@ import {
   imageSubsets,
   gd,
   mlpInstance,
+  runSeries,
   writeTrajectories,
 } from './common';
 import { FigureOutput } from './output';
@@ -116,13 +117,7 @@ export function computeFigS10(o: FigS10Options, progress: Progress = () => {}): 
     progress((i + 1) / total, `λ_t, ${etaLabel(c)}`);
     const eta = c / inst.lambdaNtk0;
     const r = gd(inst, eta, { steps: stepsFor(c, o.trajectoryHorizon), eigEvery: Math.ceil(o.trajectorySpacing / c), ...sgd(o) });
-    return {
-      etaLambda0: c,
-      eta,
-      t: r.records.map((x) => x.t),
-      loss: r.records.map((x) => x.loss),
-      lambda: r.records.map((x) => x.lambda ?? NaN),
-    };
+    return runSeries(c, eta, r);
   });
   const grid = o.grid.map((c, i) => {
     progress((o.trajectories.length + i + 1) / total, `λ at t·η·λ0 = ${o.horizon}, ${etaLabel(c)}`);

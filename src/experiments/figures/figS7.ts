@@ -5,7 +5,7 @@ import { Bracket } from '../bisect';
 import { fmt } from '../report';
 import { linspace } from '../stats';
 import { Band, Series } from '../plot';
-import { Instance, RunSeries, divergenceEdge, diverges, etaLabel, gd, mlpInstance, writeTrajectories } from './common';
+import { Instance, RunSeries, divergenceEdge, diverges, etaLabel, gd, mlpInstance, runSeries, writeTrajectories } from './common';
 import { FigureOutput } from './output';
 import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
@@ -145,13 +145,7 @@ export function computeFigS7(o: FigS7Options, progress: Progress = () => {}): Fi
     progress((0.1 * i) / o.trajectories.length, `trajectory ${etaLabel(c)}`);
     const eta = c / inst.lambdaNtk0;
     const r = gd(inst, eta, { steps: stepsFor(inst, c, o.trajectoryHorizon), eigEvery: 1 });
-    return {
-      etaLambda0: c,
-      eta,
-      t: r.records.map((x) => x.t),
-      loss: r.records.map((x) => x.loss),
-      lambda: r.records.map((x) => x.lambda ?? NaN),
-    };
+    return runSeries(c, eta, r);
   });
   const grid = o.grid.map((c, i) => {
     progress(0.1 + (0.7 * i) / o.grid.length, `λ at t·η = ${o.horizon}, ${etaLabel(c)}`);
