@@ -24,7 +24,7 @@ const figureSeed = seed({ flag: 'seed', help: 'seed of the initializations (and 
 const suite = parsed({
   flag: 'suite',
   arg: Object.keys(figures.SUITES).join('|'),
-  help: 'which experiments (default linear)',
+  help: 'which experiments',
   default: 'linear' as figures.Suite,
   parse: (t) => {
     if (!(t in figures.SUITES)) throw new Error(`--suite must be one of ${Object.keys(figures.SUITES).join('|')}, got '${t}'`);

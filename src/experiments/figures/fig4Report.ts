@@ -20,6 +20,8 @@ export function protocolText(o: Fig4Options, run: RunSettings, inputDim: number)
       `runs that have not reached training accuracy 1 stop at t·η = ${o.physTime} instead of 700k, so the slowest (smallest η, and the noisy largest η) may end short of accuracy 1`,
     o.seeds.length < PAPER.seedsAtLeast &&
       `${o.seeds.length} seed${o.seeds.length > 1 ? 's' : ''} (the full run takes ${PAPER.seedsAtLeast})`,
+    o.centered === true &&
+      'the network trained is f(θ) − f(θ0), the initial function removed (GD on f against the targets y + f(θ0); accuracies read off f − f(θ0)): a control the paper does not run',
   ].filter((x): x is string => typeof x === 'string');
   return (
     `**Protocol.** One hidden ReLU layer of width ${o.width}, NTK parameterization, σ_w = √2, σ_b = 0, MSE 1/(2km)Σ(f − y)² on one-hot targets, ` +

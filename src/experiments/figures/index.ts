@@ -10,7 +10,7 @@ import { figS7 } from './figS7';
 import { figS8 } from './figS8';
 import { figS10 } from './figS10';
 import { fig3 } from './fig3';
-import { fig4, fig6 } from './fig4';
+import { fig4, fig4f0, fig6 } from './fig4';
 import { figS13c } from './figS13c';
 import { huang } from './huang';
 import { haas } from './haas';
@@ -57,6 +57,7 @@ export const FIGURE_TABLE: readonly Figure[] = [
   fig3,
   fig4,
   fig6,
+  fig4f0,
   figS13c,
   figS8,
   figS10,
