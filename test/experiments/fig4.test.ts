@@ -70,7 +70,10 @@ test('phaseVerdict: a difference within 2 SE is "unresolved" in either direction
 test("the paper's figures default to MNIST; fig4/fig6 --full is the paper's protocol with 3 seeds, and says so", () => {
   const defaultData = (id: string) => (FIGURE_TABLE.find((f) => f.id === id)!.defaults as { dataset?: string }).dataset;
   const paperMnist = ['fig3', 'fig4', 'fig6', 'figS8', 'figS10', 'figS13c'];
-  assert.equal(paperMnist.map(defaultData), paperMnist.map(() => 'mnist'));
+  assert.equal(
+    paperMnist.map(defaultData),
+    paperMnist.map(() => 'mnist'),
+  );
   const o = figureOptions(fig4, { seed: 3, full: true });
   assert.equal(o, { ...FIG4_DEFAULTS, ...FIG4_FULL, seeds: [3, 4, 5] });
   assert.equal([o.width, o.trainSize, o.pool, o.physTime, o.dataset], [2048, 512, 1, 700000, 'mnist']);

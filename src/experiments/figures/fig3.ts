@@ -144,6 +144,10 @@ export function computeFig3(
   const total = o.early.length + o.grid.length + o.cactDepths.length * 2;
   let done = 0;
   const tick = (note: string) => progress(done++ / total, note);
+  // Within a part (an early step at the paper's size is seconds: λ is measured every step), the step reached.
+  const within = (note: string, steps: number) => ({
+    onStep: (rec: { t: number }) => progress((done - 1 + rec.t / steps) / total, `${note}, step ${rec.t} of ${steps}`),
+  });
   const partial: Fig3Partial = { early: [...resumed.early], grid: [...resumed.grid], cact: [...resumed.cact] };
   const save = () => checkpoint(partial);
   const early = o.early.map((c): EarlyRun => {
@@ -154,7 +158,13 @@ export function computeFig3(
       (r) => r.etaLambda0 === c,
       () => {
         const eta = c / inst.lambdaNtk0;
-        const r = gd(inst, eta, { steps: o.earlySteps, eigEvery: 1, batchSize: o.batch, batchSeed: o.seed });
+        const r = gd(inst, eta, {
+          steps: o.earlySteps,
+          eigEvery: 1,
+          batchSize: o.batch,
+          batchSeed: o.seed,
+          ...within(`early ${etaLabel(c)}`, o.earlySteps),
+        });
         return {
           etaLambda0: c,
           eta,
@@ -175,7 +185,13 @@ export function computeFig3(
       () => {
         const eta = c / inst.lambdaNtk0;
         const steps = Math.ceil(o.physTime / eta);
-        const r = gd(inst, eta, { steps, eigEvery: 0, batchSize: o.batch, batchSeed: o.seed });
+        const r = gd(inst, eta, {
+          steps,
+          eigEvery: 0,
+          batchSize: o.batch,
+          batchSeed: o.seed,
+          ...within(`λ at t·η = ${o.physTime}, ${etaLabel(c)}`, steps),
+        });
         return { etaLambda0: c, eta, steps, lambdaEnd: r.diverged ? null : r.finalLambda, diverged: r.diverged !== null };
       },
       save,

@@ -1,7 +1,17 @@
 // Figs. 4 and 6: a 1-hidden-layer ReLU net on 512 MNIST digits, full-batch GD to training accuracy 1 — test accuracy against η over seeds, and linearized models.
 import type { Tensor } from '../../linalg/tensor';
 import { tensor } from '../../linalg/tensor';
-import { Dataset, classification, evaluate, firstRows, linearize, linearOutputs, loadClassification, outputsOf, trainLinearized } from '../../models';
+import {
+  Dataset,
+  classification,
+  evaluate,
+  firstRows,
+  linearize,
+  linearOutputs,
+  loadClassification,
+  outputsOf,
+  trainLinearized,
+} from '../../models';
 import { Instance, etaLabel, figureDataset, gd, mlpInstance, poolImages } from './common';
 import { Fig4Run } from './fig4Stats';
 import { reportFig4, reportFig6 } from './fig4Report';
@@ -108,7 +118,10 @@ function centering(setup: SeedSetup, centered: boolean) {
   const { inst, test } = setup;
   if (!centered) return { inst, trainShift: null, testShift: null };
   const trainShift = outputsOf(inst.model, inst.init, inst.data);
-  const Y = tensor(inst.data.Y.shape, inst.data.Y.data.map((y, i) => y + trainShift[i]));
+  const Y = tensor(
+    inst.data.Y.shape,
+    inst.data.Y.data.map((y, i) => y + trainShift[i]),
+  );
   return { inst: { ...inst, data: { ...inst.data, Y } }, trainShift, testShift: outputsOf(inst.model, inst.init, test) };
 }
 
