@@ -45,6 +45,15 @@ def mlp_loss(W, alpha, X, Y):
     return 0.5 * ((mlp_forward(W, alpha, X) - Y) ** 2).sum() / Y.numel()
 
 
+def gd_update(loss, params, lr):
+    """One GD update in place: p -= lr * dloss/dp for each of params (torch autograd). Returns the loss."""
+    grads = torch.autograd.grad(loss, params)
+    with torch.no_grad():
+        for p, g in zip(params, grads):
+            p.sub_(g, alpha=lr)
+    return float(loss)
+
+
 def case_mlp_gd(case, gen):
     """One GD step with autograd: forward, backward, in-place update (no biases: catapult's runs use sigma_b = 0)."""
     W, alpha = mlp_params(case, gen)
@@ -53,12 +62,7 @@ def case_mlp_gd(case, gen):
     lr = case.get('lr', 1e-3)
 
     def step():
-        loss = mlp_loss(W, alpha, X, Y)
-        grads = torch.autograd.grad(loss, W)
-        with torch.no_grad():
-            for w, g in zip(W, grads):
-                w.sub_(g, alpha=lr)
-        return float(loss)
+        return gd_update(mlp_loss(W, alpha, X, Y), W, lr)
 
     return step, None, 'torch autograd forward + backward + in-place update'
 
@@ -72,11 +76,7 @@ def case_warmup_gd(case, gen):
     def run():
         u, v = u0.clone().requires_grad_(), v0.clone().requires_grad_()
         for _ in range(steps):
-            loss = 0.5 * (u @ v / sqrt_n) ** 2
-            gu, gv = torch.autograd.grad(loss, (u, v))
-            with torch.no_grad():
-                u.sub_(gu, alpha=lr)
-                v.sub_(gv, alpha=lr)
+            gd_update(0.5 * (u @ v / sqrt_n) ** 2, (u, v), lr)
         return u, v
 
     return run, None, 'torch autograd per-step loop'
@@ -96,12 +96,7 @@ def case_cnn_sgd(case, gen):
     net, lr = Net(spec, None), case.get('lr', 1e-3)
 
     def step():
-        loss = 0.5 * ((net(params, X) - Y) ** 2).mean()
-        grads = torch.autograd.grad(loss, params)
-        with torch.no_grad():
-            for p, g in zip(params, grads):
-                p.sub_(g, alpha=lr)
-        return float(loss)
+        return gd_update(0.5 * ((net(params, X) - Y) ** 2).mean(), params, lr)
 
     return step, None, 'torch autograd: F.pad + F.conv2d, max_pool2d, linear; forward + backward + in-place update'
 
@@ -144,11 +139,7 @@ def case_lambda_run(case, gen):
             lams.append(lam)
             if t == case['steps']:
                 break
-            loss = 0.5 * ((mlp_forward(W, alpha, X) - Y) ** 2).sum() / Y.numel()
-            grads = torch.autograd.grad(loss, W)
-            with torch.no_grad():
-                for w, g in zip(W, grads):
-                    w.sub_(g, alpha=case['lr'])
+            gd_update(0.5 * ((mlp_forward(W, alpha, X) - Y) ** 2).sum() / Y.numel(), W, case['lr'])
         lambdas[:] = lams
 
     return run, None, 'torch autograd GD + scipy eigsh (vjp and double-vjp NTK operator)', lambdas

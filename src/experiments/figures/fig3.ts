@@ -1,9 +1,8 @@
 // Fig. 3 (a–c): a 3-hidden-layer ReLU net trained with SGD on MNIST — early loss and λ_t, λ at t·η = 250 against η, and c_act by depth.
 import { DIVERGENCE_LOSS_TEXT } from '../../models';
 import { fmt } from '../report';
-import { Series } from '../plot';
 import { DivergenceEdge, Instance, divergenceEdge, etaLabel, figureDataset, imageSubsets, gd, mlpInstance } from './common';
-import { FigureOutput, writeEarlyTable } from './output';
+import { FigureOutput, plotEarly, writeEarlyTable } from './output';
 import { FigureSpec, Progress, RunSettings, seedAndWidth } from './spec';
 
 export interface Fig3Options {
@@ -276,22 +275,11 @@ async function reportFig3(d: Fig3Data, o: Fig3Options, out: FigureOutput, run: R
       `Each depth is scanned over η·λ0 ∈ {${o.cactScan.join(', ')}}, then the first stable-to-divergent step is bisected to a relative width of ${o.relTol}. ` +
       'λ0 is measured separately for each depth.',
   );
-  const early = (key: 'loss' | 'lambda'): Series[] =>
-    d.early.map((r) => ({
-      name: `${etaLabel(r.etaLambda0)}${r.diverged ? ' (diverged)' : ''}`,
-      x: r.loss.map((_, t) => t),
-      y: key === 'loss' ? r.loss : r.lambda,
-      points: key === 'lambda',
-    }));
-  await out.plot(
-    'fig3a_loss',
-    { kind: 'line', title: '(a) early training loss (batch)', xLabel: 'step t', yLabel: 'loss', yLog: true, series: early('loss') },
-    '(a) Minibatch loss over the first steps: in the catapult phase it rises before it falls.',
-  );
-  await out.plot(
-    'fig3b_lambda',
-    { kind: 'line', title: '(b) early top NTK eigenvalue', xLabel: 'step t', yLabel: 'λ_t', series: early('lambda') },
-    '(b) λ_t over the first steps: flat for η < 2/λ0, falling for 2/λ0 < η < c_act/λ0.',
+  await plotEarly(
+    out,
+    d.early,
+    { id: 'fig3a_loss', letter: 'a', caption: '(a) Minibatch loss over the first steps: in the catapult phase it rises before it falls.' },
+    { id: 'fig3b_lambda', letter: 'b', caption: '(b) λ_t over the first steps: flat for η < 2/λ0, falling for 2/λ0 < η < c_act/λ0.' },
   );
   const ok = d.grid.filter((g) => g.lambdaEnd !== null);
   const c3 = d.cact.find((c) => c.depth === o.depth);

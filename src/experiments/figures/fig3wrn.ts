@@ -1,10 +1,9 @@
 // Fig. 3d–f and S11: a WRN under SGD — early loss and λ_t, λ at t·η = 30 against η, and c_act = η_max·λ0 (standard or NTK parameterization).
 import { fmt } from '../report';
-import { Series } from '../plot';
 import { train } from '../../models';
 import { divergenceEdge, etaLabel, figureDataset, DivergenceEdge } from './common';
 import { ConvData, ConvInstance, ConvNet, convInstance, describeNet } from './convnets';
-import { FigureOutput, writeEarlyTable } from './output';
+import { FigureOutput, plotEarly, writeEarlyTable } from './output';
 import { FigureSpec, Progress, RunSettings } from './spec';
 
 export interface Fig3WrnOptions extends ConvNet, ConvData {
@@ -97,22 +96,11 @@ async function reportFig3Wrn(d: Fig3WrnData, o: Fig3WrnOptions, out: FigureOutpu
       pass: end * r.eta < 2,
     });
   }
-  const early = (key: 'loss' | 'lambda'): Series[] =>
-    d.early.map((r) => ({
-      name: `${etaLabel(r.etaLambda0)}${r.diverged ? ' (diverged)' : ''}`,
-      x: r.loss.map((_, t) => t),
-      y: r[key],
-      points: key === 'lambda',
-    }));
-  await out.plot(
-    'fig3d_loss',
-    { kind: 'line', title: '(d) early training loss (batch)', xLabel: 'step t', yLabel: 'loss', yLog: true, series: early('loss') },
-    '(d) Minibatch loss over the first steps.',
-  );
-  await out.plot(
-    'fig3e_lambda',
-    { kind: 'line', title: '(e) early top NTK eigenvalue', xLabel: 'step t', yLabel: 'λ_t', series: early('lambda') },
-    '(e) λ_t over the first steps.',
+  await plotEarly(
+    out,
+    d.early,
+    { id: 'fig3d_loss', letter: 'd', caption: '(d) Minibatch loss over the first steps.' },
+    { id: 'fig3e_lambda', letter: 'e', caption: '(e) λ_t over the first steps.' },
   );
   const ok = d.grid.filter((g) => g.lambda !== null);
   await out.plot(

@@ -1,17 +1,7 @@
 // Figs. 4 and 6: a 1-hidden-layer ReLU net on 512 MNIST digits, full-batch GD to training accuracy 1 — test accuracy against η over seeds, and linearized models.
 import type { Tensor } from '../../linalg/tensor';
 import { tensor } from '../../linalg/tensor';
-import {
-  Dataset,
-  classification,
-  evaluate,
-  firstRows,
-  linearize,
-  linearOutputs,
-  loadClassification,
-  outputsOf,
-  trainLinearized,
-} from '../../models';
+import { Dataset, classification, firstRows, linearize, linearOutputs, loadClassification, outputsOf, trainLinearized } from '../../models';
 import { Instance, etaLabel, figureDataset, gd, mlpInstance, poolImages } from './common';
 import { Fig4Run } from './fig4Stats';
 import { reportFig4, reportFig6 } from './fig4Report';
@@ -107,8 +97,8 @@ function stepTicker(progress: Progress, cap: number, note: string, every = 50) {
   };
 }
 
-/** a − b, element-wise. */
-const minus = (a: Float64Array, b: Float64Array) => a.map((v, i) => v - b[i]);
+/** f − shift, element-wise (f itself without a shift). */
+const less = (f: Float64Array, shift: Float64Array | null) => (shift ? f.map((v, i) => v - shift[i]) : f);
 
 /**
  * What the run trains and how it reads accuracy. Plain: f on Y. Centered: f − f0, which is GD on f against the
@@ -128,9 +118,8 @@ function centering(setup: SeedSetup, centered: boolean) {
 /** Test accuracy of f(θ) (less f0 when centered). */
 function testAccuracy(setup: SeedSetup, params: readonly Tensor[], shift: Float64Array | null): number {
   const { inst, test } = setup;
-  if (!shift) return evaluate(inst.model, params, test).accuracy;
   const [m, k] = test.Y.shape;
-  return classification(minus(outputsOf(inst.model, params, test), shift), test.Y.data, m, k).accuracy;
+  return classification(less(outputsOf(inst.model, params, test), shift), test.Y.data, m, k).accuracy;
 }
 
 /** Full-batch GD at η·λ0 = c until training accuracy 1 or t·η = physTime; test accuracy at the end. */
@@ -138,7 +127,7 @@ function networkRun(setup: SeedSetup, seed: number, c: number, o: Fig4Options, p
   const { inst, trainShift, testShift } = centering(setup, o.centered === true);
   const Ytrain = setup.inst.data.Y.data;
   const [m, k] = inst.data.Y.shape;
-  const accuracy = (f: Float64Array) => classification(trainShift ? minus(f, trainShift) : f, Ytrain, m, k).accuracy;
+  const accuracy = (f: Float64Array) => classification(less(f, trainShift), Ytrain, m, k).accuracy;
   const eta = c / inst.lambdaNtk0;
   const cap = Math.ceil(o.physTime / eta);
   const tick = stepTicker(progress, cap, `seed ${seed}, ${etaLabel(c)}`);

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Row, toCsv, toJson, writeFileAtomic } from '../../io/output';
 import { Report } from '../report';
-import { Plot, writePlot } from '../plot';
+import { Plot, Series, writePlot } from '../plot';
+import { etaLabel } from './common';
 
 /** Writes files into one directory and lists them (the list becomes the figure's `files`). */
 export class FigureDir {
@@ -94,5 +95,46 @@ export function writeEarlyTable(
       })),
     ),
     meta,
+  );
+}
+
+/** One of the early-dynamics plots: its file id, panel letter and caption. */
+export interface EarlyPanel {
+  id: string;
+  letter: string;
+  caption: string;
+}
+
+/** The early-dynamics plots of fig3 and fig3wrn: the minibatch loss (log axis) and λ_t per step of each run. */
+export async function plotEarly(
+  out: FigureOutput,
+  early: readonly { etaLambda0: number; diverged: boolean; loss: number[]; lambda: number[] }[],
+  loss: EarlyPanel,
+  lambda: EarlyPanel,
+): Promise<void> {
+  const series = (key: 'loss' | 'lambda'): Series[] =>
+    early.map((r) => ({
+      name: `${etaLabel(r.etaLambda0)}${r.diverged ? ' (diverged)' : ''}`,
+      x: r.loss.map((_, t) => t),
+      y: r[key],
+      points: key === 'lambda',
+    }));
+  const title = (p: EarlyPanel, what: string) => `(${p.letter}) ${what}`;
+  await out.plot(
+    loss.id,
+    {
+      kind: 'line',
+      title: title(loss, 'early training loss (batch)'),
+      xLabel: 'step t',
+      yLabel: 'loss',
+      yLog: true,
+      series: series('loss'),
+    },
+    loss.caption,
+  );
+  await out.plot(
+    lambda.id,
+    { kind: 'line', title: title(lambda, 'early top NTK eigenvalue'), xLabel: 'step t', yLabel: 'λ_t', series: series('lambda') },
+    lambda.caption,
   );
 }
