@@ -2,9 +2,11 @@
 import * as os from 'os';
 import { backendInfo } from '../src/linalg/backend';
 import { evaluate, lambdaAt, linearize, trainLinearized } from '../src/models';
-import { figures } from '../src/experiments';
-import { figureOptions } from '../src/experiments/reproduce';
+import { figureOptions } from '../src/experiments/figures/reproduce';
 import { fmt, once, table, writeResults } from './harness';
+import { Instance, gd, imageSubsets, mlpInstance } from '../src/experiments/figures/common';
+import { fig3 } from '../src/experiments/figures/lewkowycz2020/nonlinear/fig3';
+import { fig4, fig4Setup } from '../src/experiments/figures/lewkowycz2020/nonlinear/fig4';
 
 export const name = 'paper-size';
 /** About a minute of compute at width 2048: `npm run bench` runs it only when named. */
@@ -14,27 +16,27 @@ const STEPS = 10;
 
 /** What one step (or one λ) of each paper-size protocol costs, in seconds. */
 export async function run(): Promise<void> {
-  const o4 = figureOptions(figures.fig4, { seed: 0, full: true });
-  let s4!: ReturnType<typeof figures.fig4Setup>;
-  const setup4 = once(() => (s4 = figures.fig4Setup(o4, 0)));
+  const o4 = figureOptions(fig4, { seed: 0, full: true });
+  let s4!: ReturnType<typeof fig4Setup>;
+  const setup4 = once(() => (s4 = fig4Setup(o4, 0)));
   const eta = 2 / s4.inst.lambdaNtk0;
-  let params: ReturnType<typeof figures.gd>['params'] = [];
+  let params: ReturnType<typeof gd>['params'] = [];
   const gdSteps = once(() => {
-    params = figures.gd(s4.inst, eta, { steps: STEPS, eigEvery: 0, measureLambda: false, recordOutputs: true, keepRecords: false }).params;
+    params = gd(s4.inst, eta, { steps: STEPS, eigEvery: 0, measureLambda: false, recordOutputs: true, keepRecords: false }).params;
   });
   const test4 = once(() => evaluate(s4.inst.model, params, s4.test));
   const lin = linearize(s4.inst.model, s4.inst.init, s4.inst.data);
   const linSteps = once(() => trainLinearized(lin, { lr: eta / 4, steps: STEPS }));
   lin.f.tape.dispose();
-  const o3 = figureOptions(figures.fig3, { seed: 0, full: true });
-  let inst3!: figures.Instance, lambdaData!: ReturnType<typeof figures.imageSubsets>['lambdaData'];
+  const o3 = figureOptions(fig3, { seed: 0, full: true });
+  let inst3!: Instance, lambdaData!: ReturnType<typeof imageSubsets>['lambdaData'];
   const setup3 = once(() => {
-    const sub = figures.imageSubsets(o3);
+    const sub = imageSubsets(o3);
     lambdaData = sub.lambdaData;
-    inst3 = figures.mlpInstance({ width: o3.width, depth: o3.depth, act: 'relu' }, sub.train, 0, lambdaData);
+    inst3 = mlpInstance({ width: o3.width, depth: o3.depth, act: 'relu' }, sub.train, 0, lambdaData);
   });
   const sgdSteps = once(() =>
-    figures.gd(inst3, 1 / inst3.lambdaNtk0, { steps: STEPS / 2, eigEvery: 0, measureLambda: false, batchSize: o3.batch, batchSeed: 0 }),
+    gd(inst3, 1 / inst3.lambdaNtk0, { steps: STEPS / 2, eigEvery: 0, measureLambda: false, batchSize: o3.batch, batchSeed: 0 }),
   );
   const lambda3 = once(() => lambdaAt(inst3.model, inst3.init, lambdaData));
   const rows: [string, number][] = [

@@ -620,21 +620,21 @@ class Report:
         return '\n'.join(['note: ' + n for n in self.notes] + [f.line(w) for f in self.fields])
 
 
-# Digits of slack on a file's recorded digits, as DIGITS_SLACK in src/experiments/goldenCheck.ts: the estimate models one
+# Digits of slack on a file's recorded digits, as DIGITS_SLACK in src/experiments/oracle/goldenCheck.ts: the estimate models one
 # rounding per entry per step; this replay rounds differently in every operation (measured up to 50x beyond it).
 DIGITS_SLACK = 2
 
 
 def allowance(tol, digits):
     """The relative deviation a step may show: tol, or with recorded digits d, max(tol, 10^(DIGITS_SLACK − d)), and any
-    at all once no digit is left (d ≤ DIGITS_SLACK), as allowance() in src/experiments/goldenCheck.ts."""
+    at all once no digit is left (d ≤ DIGITS_SLACK), as allowance() in src/experiments/oracle/goldenCheck.ts."""
     if digits is None:
         return tol
     return math.inf if digits <= DIGITS_SLACK else max(tol, 10.0 ** (DIGITS_SLACK - float(digits)))
 
 
 def deviation(name, ours, golden, tol, row_length=1, steps=None, digits=None) -> FieldReport:
-    """Per-element deviation as `deviation()` in src/experiments/goldenCheck.ts.
+    """Per-element deviation as `deviation()` in src/experiments/oracle/goldenCheck.ts.
 
     The arrays are read as rows (steps) of `row_length` elements; element i's scale is the largest finite |golden|
     of its row, so a loss that decays by 100 orders of magnitude is judged at each step on its own scale and one

@@ -42,7 +42,7 @@ const wasmKernels = {
   },
 };
 
-// version.ts reads the version from package.json by its path from dist/src/experiments; in the bundle that require gets
+// version.ts reads the version from package.json by its path from dist/src/experiments/run; in the bundle that require gets
 // the version alone (not the whole manifest).
 const packageJson = {
   name: 'package-json',

@@ -5,6 +5,8 @@ export { lanczosTop } from './linalg/lanczos';
 export { symmetricEigen } from './linalg/eigen';
 export * from './autodiff';
 export * from './models';
+export * from './data';
+export * from './options';
 export { RandomState } from './random/randomState';
 export { readNpy, writeNpy, parseNpy, serializeNpy } from './io/npy';
 export { readNpz, writeNpz, parseNpz, serializeNpz } from './io/npz';
@@ -22,15 +24,15 @@ export {
   readGolden,
   writeGolden,
   sha256Tensors,
-} from './experiments/golden';
-export { CheckReport, Deviation, DIGITS_SLACK, allowance, checkGolden, deviation } from './experiments/goldenCheck';
-export { PrecisionReport, PrecisionStep, GrowthFit, agreeingDigits, fitGrowth, precisionReport } from './experiments/precision';
+} from './experiments/oracle/golden';
+export { CheckReport, Deviation, DIGITS_SLACK, allowance, checkGolden, deviation } from './experiments/oracle/goldenCheck';
+export { PrecisionReport, PrecisionStep, GrowthFit, agreeingDigits, fitGrowth, precisionReport } from './experiments/run/precision';
 export * as dd from './linalg/dd/arith';
 export { DdTensor, ddFrom, ddRound, ddZeros } from './linalg/dd/tensor';
 export { ddLanczosTop } from './linalg/dd/lanczos';
-export { SETUP_OPTIONS, SetupInput, SetupOptions } from './experiments/setupOptions';
-export { Setup, setup, saveParams } from './experiments/setup';
-export { LrSpec, LrReference, formatLr, parseLr, parseLrGrid, resolveLr, resolveRunLr } from './experiments/lr';
-export { RunOptions, RunSummary, runTraining } from './experiments/run';
-export { SweepConfig, SweepResult, mergeSweeps, runSweep } from './experiments/sweep';
-export { VERSION } from './experiments/version';
+export { SETUP_OPTIONS, SetupInput, SetupOptions } from './experiments/run/setupOptions';
+export { Setup, setup, saveParams } from './experiments/run/setup';
+export { LrSpec, LrReference, formatLr, parseLr, parseLrGrid, resolveLr, resolveRunLr } from './experiments/run/lr';
+export { RunOptions, RunSummary, runTraining } from './experiments/run/run';
+export { SweepConfig, SweepResult, mergeSweeps, runSweep } from './experiments/sweep/sweep';
+export { VERSION } from './experiments/run/version';

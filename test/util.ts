@@ -2,7 +2,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fashionMnistDir } from '../src/models/pools';
+import { fashionMnistDir } from '../src/data/pools';
 import { RandomState } from '../src/random/randomState';
 import * as assert from 'uvu/assert';
 import { Tensor, tensor } from '../src/linalg/tensor';

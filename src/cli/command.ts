@@ -1,5 +1,5 @@
 // A command of the CLI as a value: its name, one-line summary, option schema, per-command defaults and what it runs.
-import type { Schema, Values } from '../models';
+import type { Schema, Values } from '../options';
 
 /** What a command's run gets besides its option values. */
 export interface CommandContext {

@@ -2,7 +2,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { flag, int } from '../models';
+import { flag, int } from '../options';
 import { defineCommand } from './command';
 import { StaticServer, serveStatic } from './staticServer';
 

@@ -1,7 +1,7 @@
 // `catapult figure ID` and `catapult reproduce`: the paper's experiments, with reports, data and plots.
 import * as path from 'path';
 import { figures, reproduce, runFigure } from '../experiments';
-import { int, parsed, seed, text } from '../models';
+import { int, parsed, seed, text } from '../options';
 import { defineCommand } from './command';
 import { full, only, out, quiet, widths } from './options';
 import { progress } from './progress';

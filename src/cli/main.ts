@@ -1,6 +1,6 @@
 // The `catapult` command line: training runs, experiments, golden files and sweeps; every error is one line and a non-zero exit.
 import { CommanderError } from 'commander';
-import type { Schema } from '../models';
+import type { Schema } from '../options';
 import { VERSION } from '../experiments';
 import type { CommandSpec } from './command';
 import { hessian, ntk, phaseSweepCommand, train } from './training';

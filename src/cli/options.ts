@@ -1,5 +1,5 @@
 // Options that only the command line has (output paths, progress, listing and grid flags), declared once for every command.
-import { flag, int, num, parsed, text } from '../models';
+import { flag, int, num, parsed, text } from '../options';
 import { parseLr } from '../experiments';
 
 /**

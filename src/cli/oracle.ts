@@ -1,7 +1,7 @@
 // `catapult oracle` writes a golden trajectory; `catapult check --golden FILE` reruns one and reports deviations per field.
 import * as path from 'path';
 import { DIGITS_SLACK, ORACLE_OPTIONS, SETUP_OPTIONS, checkGolden, ensureDir, makeGolden, readGolden, writeGolden } from '../experiments';
-import { parsed, pickValues } from '../models';
+import { parsed, pickValues } from '../options';
 import { defineCommand } from './command';
 import { golden, lr, tol } from './options';
 import { setupFrom } from './setupFrom';

@@ -1,7 +1,8 @@
 // `catapult precision`: float64 against the double-double reference from one initialization; which digits of a run can be trusted.
 import * as path from 'path';
 import { DIGITS_LOST, PrecisionReport, SETUP_OPTIONS, ensureDir, precisionReport, toCsv, toJson, writeFileAtomic } from '../experiments';
-import { TRAIN_OPTIONS, int, omit, pickValues } from '../models';
+import { int, omit, pickValues } from '../options';
+import { TRAIN_OPTIONS } from '../models';
 import { defineCommand } from './command';
 import { lr, out } from './options';
 import { setupFrom } from './setupFrom';

@@ -1,6 +1,6 @@
 // The commander program derived from the command table: parsing, per-command --help, suggestions and one-line errors.
 import { Command, CommanderError, Option } from 'commander';
-import { Schema, parseValues } from '../models';
+import { Schema, parseValues } from '../options';
 import { BACKENDS } from '../linalg/backend';
 import type { CommandResult, CommandSpec } from './command';
 

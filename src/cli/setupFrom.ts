@@ -1,6 +1,6 @@
 // The model, data and initialization of a command's run, after the checks across setup flags.
 import { SETUP_OPTIONS, SetupInput, Setup, checkSetupFlags, setup } from '../experiments';
-import { pickValues } from '../models';
+import { pickValues } from '../options';
 import type { CommandContext } from './command';
 
 /**

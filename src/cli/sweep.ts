@@ -12,7 +12,7 @@ import {
   plotSweep,
   runSweep,
 } from '../experiments';
-import { omit, pickValues } from '../models';
+import { omit, pickValues } from '../options';
 import { defineCommand } from './command';
 import { lrGrid, out, quiet, seeds, shard, widths, workers } from './options';
 import { Progress, progress } from './progress';

@@ -10,7 +10,8 @@ import {
 } from '../autodiff';
 import { symmetricEigen } from '../linalg/eigen';
 import { lanczosTop } from '../linalg/lanczos';
-import { SCHEDULE_OPTIONS, TRAIN_OPTIONS, Values, forwardPass, pickValues, schedule } from '../models';
+import { Values, pickValues } from '../options';
+import { SCHEDULE_OPTIONS, TRAIN_OPTIONS, forwardPass, schedule } from '../models';
 import {
   CsvAppender,
   SETUP_OPTIONS,

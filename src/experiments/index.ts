@@ -1,20 +1,19 @@
-// The experiments layer: run setup, single training runs, learning-rate sweeps and result files.
-export * from './setup';
-export * from './setupOptions';
-export * from './lr';
-export * from './run';
-export * from './phaseSweep';
+// The experiments layer, room by room: one training run (run/), golden files (oracle/), sweeps (sweep/), reports and
+// plots (report/), and the papers' figures (figures/, one folder per paper, listed once in FIGURE_TABLE).
+export * from './run/setup';
+export * from './run/setupOptions';
+export * from './run/lr';
+export * from './run/run';
+export * from './run/precision';
+export { VERSION } from './run/version';
+export * from './oracle/golden';
+export * from './oracle/goldenCheck';
+export * from './sweep/sweep';
+export * from './sweep/sweepPlot';
+export * from './sweep/phaseSweep';
+export * from './report/report';
+export * from './report/stats';
+export * from './report/plot';
 export * from '../io/output';
-export { VERSION } from './version';
-export * from './report';
-export * from './stats';
-export * from './bisect';
-export * from './theory';
-export * from './plot';
-export * from './reproduce';
+export * from './figures/reproduce';
 export * as figures from './figures';
-export * from './golden';
-export * from './goldenCheck';
-export * from './sweep';
-export * from './sweepPlot';
-export * from './precision';

@@ -1,7 +1,8 @@
 // The explorer's views and their URL parameters, declared once: the page's inputs, its URL and its errors derive from here.
-import { MODEL_KINDS, ModelKind, OptionDecl, TRAIN_OPTIONS, Values, int, num, oneOf, parsed } from '../models';
-import { SETUP_OPTIONS } from '../experiments/setupOptions';
-import { LrSpec, formatLr, parseLr } from '../experiments/lr';
+import { OptionDecl, Values, int, num, oneOf, parsed } from '../options';
+import { MODEL_KINDS, ModelKind, TRAIN_OPTIONS } from '../models';
+import { SETUP_OPTIONS } from '../experiments/run/setupOptions';
+import { LrSpec, formatLr, parseLr } from '../experiments/run/lr';
 
 /** How a parameter is edited on the page: a slider (with its number box) over a range, or a list of words. */
 export interface Control {

@@ -1,10 +1,10 @@
 // The Phases view's computation: one `catapult train` run in the page (same setup, same training), and its two plots.
 import { trainSettings } from '../models';
-import { setup } from '../experiments/setup';
-import { RunSummary, runTraining } from '../experiments/run';
-import { formatLr } from '../experiments/lr';
+import { setup } from '../experiments/run/setup';
+import { RunSummary, runTraining } from '../experiments/run/run';
+import { formatLr } from '../experiments/run/lr';
 import { toJson } from '../io/output';
-import type { LinePlot } from '../experiments/plot';
+import type { LinePlot } from '../experiments/report/plot';
 import type { PhasesValues } from './params';
 
 /** One step of the run as the plots read it. */

@@ -1,8 +1,8 @@
 // The Loss-surface view's computation (Fig. S1): one GD path of the warmup model in the (a, b) plane, and the loss surface under it.
 import { classifyPhase } from '../models';
-import { linspace } from '../experiments/stats';
-import type { Heatmap } from '../experiments/plot';
-import { Surface, SubspacePath, abSurface, subspacePath, subspaceSetup } from '../experiments/figures/figS1';
+import { linspace } from '../experiments/report/stats';
+import type { Heatmap } from '../experiments/report/plot';
+import { Surface, SubspacePath, abSurface, subspacePath, subspaceSetup } from '../experiments/figures/lewkowycz2020/linear/figS1';
 import type { SurfaceValues } from './params';
 import { etaLambda0Of } from './params';
 

@@ -5,7 +5,7 @@ import { DdTensor, ddDot, ddFrom, ddGet, ddRound, ddSet, ddZeros } from '../lina
 import { ddLanczosTop } from '../linalg/dd/lanczos';
 import { ddForward, ddNtkMatvec, ddVjp } from '../autodiff';
 import type { Model } from './model';
-import type { Dataset } from './data';
+import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
 import { ntkTop } from './spectra';
 import { classifyPhase } from './phase';

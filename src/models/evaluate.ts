@@ -1,7 +1,7 @@
 // Classification metrics of a model on a data set: its loss, accuracy and margins (multi-class one-hot, or binary ±1 labels).
 import type { Tensor } from '../linalg/tensor';
 import type { Model } from './model';
-import type { Dataset } from './data';
+import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
 
 export interface Metrics {

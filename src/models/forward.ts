@@ -3,7 +3,7 @@ import type { Tensor } from '../linalg/tensor';
 import { Tape, Var } from '../autodiff';
 import type { Model } from './model';
 import { lossOf } from './loss';
-import type { Dataset } from './data';
+import type { Dataset } from '../data/dataset';
 
 /**
  * One forward pass: the tape, f (m×k) and the model's loss (MSE unless `config.loss` says otherwise).

@@ -4,7 +4,7 @@ import { freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { jvp, vjp, Var } from '../autodiff';
 import type { Model } from './model';
-import type { Dataset } from './data';
+import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
 import { DIVERGENCE_LOSS } from './trainOptions';
 import { classification } from './evaluate';

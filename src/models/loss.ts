@@ -1,7 +1,7 @@
 // The training losses (MSE, logistic, softmax cross-entropy), their target conventions and checks.
 import { tensor, shapeString } from '../linalg/tensor';
 import { ops, Var } from '../autodiff';
-import type { Dataset } from './data';
+import type { Dataset } from '../data/dataset';
 
 export type LossKind = 'mse' | 'logistic' | 'ce';
 export const LOSSES: readonly LossKind[] = ['mse', 'logistic', 'ce'];

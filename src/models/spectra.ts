@@ -3,7 +3,7 @@ import type { Tensor } from '../linalg/tensor';
 import { lanczosTop } from '../linalg/lanczos';
 import { Var, ntkMatvec, hessianTopEigenvalues } from '../autodiff';
 import type { Model } from './model';
-import type { Dataset } from './data';
+import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
 
 /** A top eigenpair and what it cost. */

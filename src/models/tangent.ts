@@ -4,7 +4,7 @@ import { freeF64 } from '../linalg/backend';
 import { hvp } from '../autodiff';
 import { RandomState } from '../random/randomState';
 import type { Model } from './model';
-import type { Dataset } from './data';
+import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
 
 /** What the tangent-linear run needs of a training run. */

@@ -4,14 +4,14 @@ import { allocF64, freeF64, releaseF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { Var, vjp } from '../autodiff';
 import type { Model } from './model';
-import type { Dataset } from './data';
+import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
-import { minibatches } from './batches';
+import { minibatches } from '../data/batches';
 import { ntkTop, hessianTop } from './spectra';
 import { Phase, classifyPhase } from './phase';
 import { SCHEDULE_OPTIONS, ScheduleSettings, TrainSettings, schedule, trainSettings } from './trainOptions';
-import { checkValues } from './optionKit';
-import { augmentBatch } from './augment';
+import { checkValues } from '../options/optionKit';
+import { augmentBatch } from '../data/augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
 

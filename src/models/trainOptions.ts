@@ -1,6 +1,6 @@
 // The training options, declared once: CLI flags, library types, defaults, checks and saved names all derive from here.
-import { OptionDecl, Values, choice, int, num, parsed, withDefaults } from './optionKit';
-import { parseAugment } from './augment';
+import { OptionDecl, Values, choice, int, num, parsed, withDefaults } from '../options/optionKit';
+import { parseAugment } from '../data/augment';
 
 /** A loss above this (or a non-finite one) ends a run as diverged, unless a run says otherwise. */
 export const DIVERGENCE_LOSS = 1e12;

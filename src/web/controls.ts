@@ -1,6 +1,6 @@
 // The inputs of a view, built from its parameter table: a slider and a text box per number, a list per choice, an error beside each.
 import { Param, VIEWS, ViewName, etaLambda0Of, lrFromEtaLambda0 } from '../explore/params';
-import { parseLr } from '../experiments/lr';
+import { parseLr } from '../experiments/run/lr';
 import { h } from './dom';
 
 /** How a parameter's text maps to its slider: identity for numbers; --lr's `Cx` is η·λ0 = 2C on the slider. */

@@ -4,7 +4,7 @@ import simd from 'catapult-wasm:simd';
 import { startPageEngine } from '../explore/pageEngine';
 import { DiagramValues, PhasesValues, SurfaceValues, VIEW_NAMES, ViewName } from '../explore/params';
 import { ViewState, carriedQuery, parseState, runnable, stateQuery } from '../explore/state';
-import { VERSION } from '../experiments/version';
+import { VERSION } from '../experiments/run/version';
 import { afterPaint, byId, h } from './dom';
 import { buildControls } from './controls';
 import { setPageError, setStatus } from './page';

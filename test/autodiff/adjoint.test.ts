@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import { RandomState } from '../../src/random/randomState';
 import { Tensor, tensor } from '../../src/linalg/tensor';
 import { Tape, Var, ops, jvp, vjp, rules, Prim } from '../../src/autodiff';
-import { forwardPass, initParams, makeModel, gaussianData } from '../../src/models';
+import { gaussianData } from '../../src/data';
+import { forwardPass, initParams, makeModel } from '../../src/models';
 import { dot, dotList, maxRelErr, randn, relErr, within } from '../util';
 import { Build, primitiveCases } from './cases';
 

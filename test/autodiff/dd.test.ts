@@ -11,7 +11,8 @@ import { maxRelErr, within } from '../util';
 import { spawnSync } from 'child_process';
 import { ddLanczosTop } from '../../src/linalg/dd/lanczos';
 import { ddNtkMatvec } from '../../src/autodiff';
-import { forwardPass, gaussianData, initParams, makeModel, ntkTop } from '../../src/models';
+import { gaussianData } from '../../src/data';
+import { forwardPass, initParams, makeModel, ntkTop } from '../../src/models';
 
 const rng = new RandomState(18);
 

@@ -18,20 +18,8 @@ import {
   ntkTopEigenvalue,
   parameterCount,
 } from '../../src/autodiff';
-import {
-  LossKind,
-  binaryLabels,
-  lossOf,
-  hessianAt,
-  train,
-  forwardPass,
-  gaussianData,
-  initParams,
-  loadClassification,
-  makeModel,
-  Model,
-  Dataset,
-} from '../../src/models';
+import { gaussianData, loadClassification, Dataset } from '../../src/data';
+import { LossKind, binaryLabels, lossOf, hessianAt, train, forwardPass, initParams, makeModel, Model } from '../../src/models';
 import { dot, dotList, maxRelErr, relErr, within } from '../util';
 import { Build, primitiveCases } from './cases';
 

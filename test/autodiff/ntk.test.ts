@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { symmetricEigen } from '../../src/linalg/eigen';
 import { jvp, ntkDense, ntkTopEigenvalues } from '../../src/autodiff';
-import { forwardPass, gaussianData, initParams, makeModel, warmupData, warmupModel, linearModel } from '../../src/models';
+import { gaussianData, warmupData } from '../../src/data';
+import { forwardPass, initParams, makeModel, warmupModel, linearModel } from '../../src/models';
 import { maxRelErr, relErr, within } from '../util';
 
 const LANCZOS_VS_DENSE_TOL = 1e-10;

@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
-import { loadClassification, makeModel } from '../../src/models';
+import { loadClassification } from '../../src/data';
+import { makeModel } from '../../src/models';
 import { setup } from '../../src/experiments';
 import { writeNpz } from '../../src/io/npz';
 import { tensor } from '../../src/linalg/tensor';

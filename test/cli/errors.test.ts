@@ -7,7 +7,7 @@ import { serializeNpz } from '../../src/io/npz';
 import { tensor } from '../../src/linalg/tensor';
 import { scratch } from './helpers';
 import { hasFashionMnist } from '../util';
-import { fashionMnistDir } from '../../src/models';
+import { fashionMnistDir } from '../../src/data';
 
 const { dir, run, rejects, cleanup } = scratch('catapult-cli-');
 

@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import { scratch } from './helpers';
-import { initParams, lambdaAt, trainDd, trainSettings, warmupData, warmupModel } from '../../src/models';
+import { warmupData } from '../../src/data';
+import { initParams, lambdaAt, trainDd, trainSettings, warmupModel } from '../../src/models';
 
 const { run, rejects, file, cleanup } = scratch('catapult-precision-');
 const WARMUP = ['--model', 'warmup', '--width', '16', '--lr', '1.5x', '--steps', '40', '--quiet'];

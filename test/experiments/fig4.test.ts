@@ -4,25 +4,22 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { FIGURE_TABLE } from '../../src/experiments/figures';
+import { figureOptions, runSpec } from '../../src/experiments/figures/reproduce';
+import { loadClassification } from '../../src/data';
+import { FIG3_DEFAULTS, fig3 } from '../../src/experiments/figures/lewkowycz2020/nonlinear/fig3';
 import {
-  FIG3_DEFAULTS,
   FIG4_DEFAULTS,
   FIG4_FULL,
-  FIGURE_TABLE,
-  computeFig4,
   Fig4Options,
-  Fig4Run,
-  fig3,
+  computeFig4,
   fig4,
-  fig4f0,
   fig4Setup,
+  fig4f0,
   fig6,
-  phaseVerdict,
-  protocolText,
-  summarizeGrid,
-} from '../../src/experiments/figures';
-import { figureOptions, runSpec } from '../../src/experiments/reproduce';
-import { loadClassification } from '../../src/models';
+} from '../../src/experiments/figures/lewkowycz2020/nonlinear/fig4';
+import { protocolText } from '../../src/experiments/figures/lewkowycz2020/nonlinear/fig4Report';
+import { Fig4Run, phaseVerdict, summarizeGrid } from '../../src/experiments/figures/lewkowycz2020/nonlinear/fig4Stats';
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-12 * Math.abs(b), `${what}: ${a} vs ${b}`);
 

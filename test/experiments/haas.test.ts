@@ -4,12 +4,13 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { HAAS_DEFAULTS, HAAS_SMALL, computeHaas, constantLoss, featureUpdates, haas } from '../../src/experiments/figures';
-import { runFigure } from '../../src/experiments/reproduce';
+
+import { runFigure } from '../../src/experiments/figures/reproduce';
 import { initParams, makeModel } from '../../src/models';
 import { tensor } from '../../src/linalg/tensor';
 import { RandomState } from '../../src/random/randomState';
 import { within } from '../util';
+import { HAAS_DEFAULTS, HAAS_SMALL, computeHaas, constantLoss, featureUpdates, haas } from '../../src/experiments/figures/haas/haas';
 
 test('featureUpdates: ‖ΔW a‖/‖W a‖ per layer is 0 without change and exactly s for W → (1 + s)W', () => {
   const model = makeModel({

@@ -1,9 +1,7 @@
 // Huang et al. at test size: on degenerate data a catapult-phase η ends at a flatter minimum than a small η, after its loss first rises.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { figures } from '../../src/experiments';
-
-const { computeHuang } = figures;
+import { computeHuang } from '../../src/experiments/figures/huang/settings';
 
 // Two layers of width 50 on 100 degenerate samples (x = c·u, 20 % of labels flipped, so the minimum is finite), η·λ0/2 = 0.5 and 2.5.
 const SMALL = 0.5,

@@ -1,10 +1,10 @@
 // Small-size checks of the nonlinear experiments figS7, figS8 and figS10: what the paper predicts, at widths that run in seconds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { firstRows, loadClassification, parseDatasetSpec } from '../../src/models';
-import { figures } from '../../src/experiments';
-
-const { computeFigS7, FIGS7_DEFAULTS, computeFigS10, FIGS10_DEFAULTS, gd, mlpInstance } = figures;
+import { firstRows, loadClassification, parseDatasetSpec } from '../../src/data';
+import { computeFigS7, FIGS7_DEFAULTS } from '../../src/experiments/figures/lewkowycz2020/nonlinear/figS7';
+import { computeFigS10, FIGS10_DEFAULTS } from '../../src/experiments/figures/lewkowycz2020/nonlinear/figS10';
+import { gd, mlpInstance } from '../../src/experiments/figures/common';
 
 test('identity net, momentum 0.9 at η = 1.5·(2/λ0): loss ≤ 1e-6·L0 within 200 steps (linear-model limit 2(1+γ)/λ0 = 3.8/λ0)', () => {
   const { train } = loadClassification(parseDatasetSpec('mnist'), { trainSize: 100, testSize: 0, seed: 0 });

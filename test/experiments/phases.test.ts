@@ -1,11 +1,12 @@
 // The issue's "must show" 1–4 on the warmup (uv) and full linear models, with GD and Lanczos λ from the engine.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { figures } from '../../src/experiments';
-import type { Instance } from '../../src/experiments/figures';
+import { Instance } from '../../src/experiments/figures/common';
+import { BOUNDARIES_DEFAULTS, boundariesOf } from '../../src/experiments/figures/lewkowycz2020/linear/boundaries';
+import { exactUpdateCheck } from '../../src/experiments/figures/lewkowycz2020/linear/full';
+import { warmupInstance, linearInstance, gd } from '../../src/experiments/figures/common';
 
 const N = 1000;
-const { warmupInstance, linearInstance, gd } = figures;
 // The full model of §2.2 as the `full` and `boundaries` experiments run it: m = 8 samples in d = 32 ≥ m dimensions.
 const MODELS: [string, () => Instance][] = [
   ['warmup', () => warmupInstance(N, 0)],
@@ -54,7 +55,7 @@ test('full model far above 4/λ0 (η·λ0 = 5, 6) diverges', () => {
 });
 
 test('uv model: bisected c_act = η_max·λ0 lies in [3.9, 4.1], η_crit·λ0 within 0.05 of 2', () => {
-  const b = figures.boundariesOf('warmup', warmupInstance(N, 0), { ...figures.BOUNDARIES_DEFAULTS, n: N });
+  const b = boundariesOf('warmup', warmupInstance(N, 0), { ...BOUNDARIES_DEFAULTS, n: N });
   assert.ok(b.max.below >= 3.9 && b.max.above <= 4.1, `c_act in [${b.max.below}, ${b.max.above}]`);
   assert.ok(b.max.above - b.max.below <= 1e-4 * b.max.above, 'bracket at the requested width');
   assert.ok(Math.abs(b.crit.below - 2) <= 0.05 && Math.abs(b.crit.above - 2) <= 0.05, `η_crit·λ0 in [${b.crit.below}, ${b.crit.above}]`);
@@ -66,7 +67,7 @@ test('uv model: bisected c_act = η_max·λ0 lies in [3.9, 4.1], η_crit·λ0 wi
 test('(S3)–(S4) iterated beside GD on the full model agree to 1e-12 of the running scale over 200 steps', () => {
   const inst = linearInstance(N, 8, 32, 0, 0);
   for (const c of [1.0, 3.0, 3.5]) {
-    const e = figures.exactUpdateCheck(inst, c, 200);
+    const e = exactUpdateCheck(inst, c, 200);
     assert.is(e.steps, 200);
     for (const [what, err] of [
       ['f', e.fError],

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Heatmap, LinePlot, Series, pngConverter, renderSvg, toVegaLite, writePlot } from '../../src/experiments/plot';
+import { Heatmap, LinePlot, Series, pngConverter, renderSvg, toVegaLite, writePlot } from '../../src/experiments/report/plot';
 
 type Json = { [key: string]: unknown };
 type Layer = { data?: { values: Json[] }; mark: Json; encoding: Json };

@@ -4,18 +4,10 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  FIG3_DEFAULTS,
-  FIG3_FULL,
-  FIGURE_TABLE,
-  FigureSpec,
-  HAAS_DEFAULTS,
-  SUITES,
-  fig3,
-  figureById,
-  haas,
-} from '../../src/experiments/figures';
-import { figureOptions, runSpec } from '../../src/experiments/reproduce';
+import { FIGURE_TABLE, FigureSpec, SUITES, figureById } from '../../src/experiments/figures';
+import { figureOptions, runSpec } from '../../src/experiments/figures/reproduce';
+import { HAAS_DEFAULTS, haas } from '../../src/experiments/figures/haas/haas';
+import { FIG3_DEFAULTS, FIG3_FULL, fig3 } from '../../src/experiments/figures/lewkowycz2020/nonlinear/fig3';
 
 test('the table lists every figure once; the suites are its figures in table order', () => {
   const ids = FIGURE_TABLE.map((f) => f.id);

@@ -1,9 +1,7 @@
 // Small-size checks of the sadrtdinov study: scale invariance, the sphere projection, and the regimes and accuracies of a tiny sweep.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { figures } from '../../src/experiments';
-
-const {
+import {
   SADRTDINOV_DEFAULTS,
   computeSadrtdinov,
   regimeOf,
@@ -15,7 +13,7 @@ const {
   sphereSgd,
   summarizeRegimes,
   trainableIndices,
-} = figures;
+} from '../../src/experiments/figures/sadrtdinov/sadrtdinov';
 
 /** Sizes that run in seconds: 200 images pooled to 7×7, width 64, 300 epochs of 4 batches; fine-tuning at the smallest η. */
 const TINY = {

@@ -1,19 +1,9 @@
 // Experiment tools: line fits, grids, bisection, the exact-update equations and the report writer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  LinearModelState,
-  Report,
-  bisect,
-  linearFit,
-  linearModelStep,
-  logspace,
-  median,
-  powerLawFit,
-  slopeInterval,
-  studentTQuantile,
-  warmupStep,
-} from '../../src/experiments';
+import { Report, linearFit, logspace, median, powerLawFit, slopeInterval, studentTQuantile } from '../../src/experiments';
+import { bisect } from '../../src/experiments/sweep/bisect';
+import { LinearModelState, linearModelStep, warmupStep } from '../../src/experiments/figures/lewkowycz2020/linear/theory';
 import { relErr } from '../util';
 
 test('linearFit recovers an exact line and R² = 1; noise lowers R²', () => {

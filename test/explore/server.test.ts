@@ -11,7 +11,7 @@ import { spawn } from 'child_process';
 import { BIN, scratch } from '../cli/helpers';
 import { runProgram } from '../../src/cli/program';
 import { defineCommand } from '../../src/cli/command';
-import { flag } from '../../src/models';
+import { flag } from '../../src/options';
 
 /** The message a promise rejects with (uvu's assert has no rejects). */
 async function rejection(p: Promise<unknown>): Promise<string> {

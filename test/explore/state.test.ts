@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { carriedQuery, parseState, runnable, stateQuery } from '../../src/explore/state';
 import { VIEWS, VIEW_NAMES, lrFromEtaLambda0 } from '../../src/explore/params';
 import { phasesCliArgs } from '../../src/explore/phases';
-import { parseLr } from '../../src/experiments/lr';
+import { parseLr } from '../../src/experiments/run/lr';
 
 test('the issue example URL parses to a runnable phases state', () => {
   const s = parseState('?view=phases&model=warmup&width=1000&seed=0&lr=3x&steps=200');

@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { decodeIdx, idxValues, parseIdx, readIdx, readIdxFile } from '../../src/io/idx';
 import { hasFashionMnist, rejects } from '../util';
-import { fashionMnistDir } from '../../src/models/pools';
+import { fashionMnistDir } from '../../src/data/pools';
 
 /** An IDX file: magic 00 00, the type code, the dimension count, big-endian uint32 dimensions, then the body. */
 function buildIdx(type: number, dims: number[], body: Buffer): Buffer {

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CIFAR_RECORD, loadClassification } from '../../src/models';
+import { CIFAR_RECORD, loadClassification } from '../../src/data';
 import { scratch } from '../cli/helpers';
 
 const s = scratch('catapult-cifar-');

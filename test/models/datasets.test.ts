@@ -12,7 +12,7 @@ import {
   loadClassification,
   npmMnistFiles,
   parseDatasetSpec,
-} from '../../src/models';
+} from '../../src/data';
 import { idxValues, readIdx, readIdxFile } from '../../src/io/idx';
 import { writeNpz } from '../../src/io/npz';
 import { RandomState } from '../../src/random/randomState';

@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'child_process';
-import { initParams, lambdaAt, train, trainSettings, warmupData, warmupModel } from '../../src/models';
+import { warmupData } from '../../src/data';
+import { initParams, lambdaAt, train, trainSettings, warmupModel } from '../../src/models';
 import { trainDd } from '../../src/models/ddTrain';
 import { hasNumpy } from '../util';
 

@@ -1,19 +1,9 @@
 // The option kit and the declared training options: parsing, defaults, checks, and the saved names (a public format).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  DIVERGENCE_LOSS,
-  TRAIN_OPTIONS,
-  decimal,
-  fromSaved,
-  parseValues,
-  savedFields,
-  train,
-  withDefaults,
-  initParams,
-  warmupData,
-  warmupModel,
-} from '../../src/models';
+import { warmupData } from '../../src/data';
+import { decimal, fromSaved, parseValues, savedFields, withDefaults } from '../../src/options';
+import { DIVERGENCE_LOSS, TRAIN_OPTIONS, train, initParams, warmupModel } from '../../src/models';
 import { ORACLE_OPTIONS, SETUP_OPTIONS, SWEEP_TRAIN_OPTIONS } from '../../src/experiments';
 
 test('decimal accepts decimal notation only', () => {

@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RandomState } from '../../src/random/randomState';
 import { tensor } from '../../src/linalg/tensor';
-import { augmentBatch, betaDraw, gaussianData, initParams, makeModel, parseAugment, schedule, train } from '../../src/models';
+import { augmentBatch, betaDraw, gaussianData, parseAugment } from '../../src/data';
+import { initParams, makeModel, schedule, train } from '../../src/models';
 import { rejects } from '../util';
 
 test('schedule: ⌈τ/η⌉ steps at η (30/0.1 = 299.99… is 300), then the final rate; physical time adds up', () => {

@@ -7,7 +7,8 @@ import { spawnSync } from 'child_process';
 import { readNpz, writeNpz } from '../../src/io/npz';
 import { Tensor } from '../../src/linalg/tensor';
 import { ntkTopEigenvalue, vjp } from '../../src/autodiff';
-import { Layer, ModelConfig, forwardPass, gaussianData, initParams, makeModel, parseArch, train, wrnLayers } from '../../src/models';
+import { gaussianData } from '../../src/data';
+import { Layer, ModelConfig, forwardPass, initParams, makeModel, parseArch, train, wrnLayers } from '../../src/models';
 import { maxRelErr, relErr, within } from '../util';
 
 /** The interpreter with torch (Debian's python3-torch lives under /usr/bin/python3, not necessarily the PATH one). */

@@ -1,7 +1,8 @@
 // GD on the warmup model, run by the engine, against the paper's exact recurrences (6)–(7) from the same initialization.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initParams, train, warmupData, warmupModel } from '../../src/models';
+import { warmupData } from '../../src/data';
+import { initParams, train, warmupModel } from '../../src/models';
 
 const F_TOL = 1e-12; // |f_gd − f_rec| ≤ F_TOL · max_{s≤t} |f_s|
 const LAMBDA_TOL = 1e-12; // relative

@@ -1,24 +1,20 @@
 // What the figures share: model setups, image subsets (the figure's data set, else fashion-mnist) and pooling, GD with defaults, the divergence-edge search, labels.
+import { Dataset, firstRows, gaussianData, loadClassification, warmupData } from '../../data';
 import {
   Activation,
-  Dataset,
   Model,
   Parameterization,
   TrainOptions,
   TrainResult,
-  firstRows,
-  gaussianData,
   initParams,
   lambdaAt,
-  loadClassification,
   makeModel,
   train,
-  warmupData,
   warmupModel,
   linearModel,
 } from '../../models';
 import { Tensor, tensor } from '../../linalg/tensor';
-import { Bracket, bisect } from '../bisect';
+import { Bracket, bisect } from '../sweep/bisect';
 import type { FigureDir } from './output';
 
 /** A model with its data and seeded initial parameters, and λ0 from Lanczos. */

@@ -1,46 +1,32 @@
 // The table of experiments: every figure, in the order `reproduce` runs its suite; `catapult figure <id>` looks them up here.
 import { Figure, Suite } from './spec';
-import { fig2 } from './fig2';
-import { figS1 } from './figS1';
-import { full } from './full';
-import { figS12 } from './figS12';
-import { boundaries } from './boundaries';
-import { logn } from './logn';
-import { figS7 } from './figS7';
-import { figS8 } from './figS8';
-import { figS10 } from './figS10';
-import { fig3 } from './fig3';
-import { fig4, fig4f0, fig6 } from './fig4';
-import { figS13c } from './figS13c';
+import {
+  boundaries,
+  fig1b,
+  fig2,
+  fig3,
+  fig3wrn,
+  fig4,
+  fig4f0,
+  fig5ab,
+  fig5cd,
+  fig6,
+  figS1,
+  figS7,
+  figS8,
+  figS10,
+  figS11,
+  figS12,
+  figS13c,
+  full,
+  logn,
+} from './lewkowycz2020';
 import { huang } from './huang';
 import { haas } from './haas';
 import { sadrtdinov } from './sadrtdinov';
-import { fig1b, fig5ab, fig5cd } from './fig5';
-import { fig3wrn, figS11 } from './fig3wrn';
 
 export * from './spec';
-export * from './output';
-export * from './common';
-export * from './fig2';
-export * from './figS1';
-export * from './full';
-export * from './figS12';
-export * from './boundaries';
-export * from './logn';
-export * from './figS7';
-export * from './figS8';
-export * from './figS10';
-export * from './fig3';
-export * from './fig4';
-export * from './fig4Stats';
-export { protocolText } from './fig4Report';
-export * from './figS13c';
-export * from './huang';
-export * from './haas';
-export * from './sadrtdinov';
-export * from './convnets';
-export * from './fig5';
-export * from './fig3wrn';
+export { FIGURE_DATASET } from './common';
 
 /**
  * Every figure, once: each names its suite, and a suite runs its figures in this order (linear: issue 3; nonlinear: §3, §4,

@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Row, toCsv, toJson, writeFileAtomic } from '../../io/output';
-import { Report } from '../report';
-import { Plot, Series, writePlot } from '../plot';
+import { Report } from '../report/report';
+import { Plot, Series, writePlot } from '../report/plot';
 import { etaLabel } from './common';
 
 /** Writes files into one directory and lists them (the list becomes the figure's `files`). */

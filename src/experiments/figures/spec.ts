@@ -1,5 +1,5 @@
 // What a figure declares (options, compute, report) and what one run of it returns; reproduce.ts runs them.
-import type { Check } from '../report';
+import type { Check } from '../report/report';
 import type { FigureDir, FigureOutput } from './output';
 
 /** The suites of `catapult reproduce --suite`, with the subject line of their index.md. */

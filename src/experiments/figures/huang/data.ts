@@ -1,7 +1,8 @@
 // Huang et al.'s data (degenerate, separable, non-separable, labels ±1) and their deep linear nets.
 import { tensor } from '../../../linalg/tensor';
 import { RandomState } from '../../../random/randomState';
-import { Dataset, Model, makeModel, validateTargets } from '../../../models';
+import { Dataset } from '../../../data';
+import { Model, makeModel, validateTargets } from '../../../models';
 import type { HuangOptions } from './options';
 
 export type DataKind = 'degenerate' | 'separable' | 'nonseparable';

@@ -1,6 +1,6 @@
 // Huang et al.'s plots per kind of data: loss against time at the first depth, and the final flatness against η at every depth.
-import { fmt } from '../../report';
-import { Series } from '../../plot';
+import { fmt } from '../../report/report';
+import { Series } from '../../report/plot';
 import type { FigureOutput } from '../output';
 import type { DataKind } from './data';
 import { flatness } from './runs';

@@ -1,6 +1,6 @@
 // Huang et al.'s report: the checks (catapult window, flatter minimum), the plots and the description of the study.
-import type { Bracket } from '../../bisect';
-import { Report, fmt } from '../../report';
+import type { Bracket } from '../../sweep/bisect';
+import { Report, fmt } from '../../report/report';
 import type { FigureOutput } from '../output';
 import type { DataKind } from './data';
 import { HuangRun, SETTLE_TOL, SETTLE_WINDOW, flatness } from './runs';

@@ -1,6 +1,7 @@
 // One GD run of a Huang et al. setting, and the yes/no runs its bisections use, each stopping once the loss settles.
 import type { Tensor } from '../../../linalg/tensor';
-import { Dataset, Model, evaluate, hessianAt, initParams, lambdaAt, train } from '../../../models';
+import { Dataset } from '../../../data';
+import { Model, evaluate, hessianAt, initParams, lambdaAt, train } from '../../../models';
 import { DataKind, deepLinearModel } from './data';
 import type { HuangOptions } from './options';
 

@@ -1,6 +1,6 @@
 // Every (data kind, depth) setting of Huang et al.: the η grid, both boundaries by bisection, and the catapult run in the window.
-import type { Dataset } from '../../../models';
-import { Bracket, bisect } from '../../bisect';
+import type { Dataset } from '../../../data';
+import { Bracket, bisect } from '../../sweep/bisect';
 import { DataKind, huangData } from './data';
 import { HUANG_DEFAULTS, HuangOptions } from './options';
 import { HuangInstance, HuangRun, diverges, huangInstance, rises, runAt } from './runs';

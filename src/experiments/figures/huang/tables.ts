@@ -1,5 +1,5 @@
 // The rows of Huang et al.'s runs, trajectories and boundaries tables; the column names are a public format (lambda0 is λ_H0, ntk0 is λ_NTK0).
-import { fmt } from '../../report';
+import { fmt } from '../../report/report';
 import { HuangData, allRuns } from './settings';
 
 /** One row per run (grid and window probes) of every setting. */

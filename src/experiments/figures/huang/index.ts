@@ -1,0 +1,2 @@
+// Huang, Du, Xu & Liu: deep linear nets under logistic loss, the catapult window by separation of the data.
+export { huang } from './figure';

@@ -1,0 +1,381 @@
+// Golden trajectories (schema `catapult-golden` v1): one GD run recorded step by step, written as JSON or .npz, and rechecked.
+import * as crypto from 'crypto';
+import * as path from 'path';
+import { Tensor, sameShape, shapeString, tensor } from '../../linalg/tensor';
+import { parseNpz, serializeNpz } from '../../io/npz';
+import { serializeNpyBytes } from '../../io/npy';
+import { readFileOrThrow, writeFileAtomic } from '../../io/files';
+import { exactJson } from '../../io/output';
+import { backendInfo } from '../../linalg/backend';
+import { Values, int, omit, savedFields, withDefaults } from '../../options';
+import { Model, ModelConfig, StepRecord, TRAIN_OPTIONS, lambdaAt, train } from '../../models';
+import { LrReference, LrSpec, formatLr, resolveRunLr } from '../run/lr';
+import type { Setup } from '../run/setup';
+import { SETUP_OPTIONS, SetupInput } from '../run/setupOptions';
+import { VERSION } from '../run/version';
+import { checkConsistency, checkSavedSteps, validateAgainstSchema } from './goldenSchema';
+import { checkDigits, reproducibleDigits } from './goldenDigits';
+
+export const GOLDEN_SCHEMA = 'catapult-golden';
+export const GOLDEN_SCHEMA_VERSION = 1;
+/** The published JSON Schema of the metadata (README: how to validate from Python). */
+export const GOLDEN_SCHEMA_FILE = path.resolve(__dirname, '../../../../schema/catapult-golden.schema.json');
+
+/** Everything in a golden file except its arrays (the JSON header of the .npz form). */
+export interface GoldenMeta {
+  schema: typeof GOLDEN_SCHEMA;
+  schema_version: number;
+  engine: string;
+  /** Kernel backend that made the file; results do not depend on the thread count. */
+  backend: { name: string; flavor: string };
+  config: GoldenConfig;
+  param_names: string[];
+  param_shapes: number[][];
+  /** SHA-256 (hex) of the float64 little-endian C-order bytes: the parameters in order; X then Y. */
+  sha256: { init: string; data: string };
+  result: {
+    steps_run: number;
+    diverged: { step: number; reason: string } | null;
+    converged_at: number | null;
+    phase: string;
+    /** The tangent-linear rounding model's verdict (isChaotic); absent in files written before it. */
+    chaotic?: boolean;
+  };
+}
+
+/** A golden trajectory in memory. Per-step arrays have steps_run + 1 entries; NaN where a value is absent. */
+export interface Golden {
+  meta: GoldenMeta;
+  init: Tensor[];
+  data: { X: Tensor; Y: Tensor };
+  loss: Float64Array;
+  /** λ_t, NaN where not measured. */
+  lambda: Float64Array;
+  paramNorm: Float64Array;
+  /** f on the training set, shape [steps_run + 1, m, k]. */
+  f: Tensor;
+  /** Steps whose θ_t is stored, and per parameter a tensor [saves, ...shape]. */
+  params: { t: number[]; values: Tensor[] };
+  /**
+   * Estimated reproducible digits of each step (the tangent-linear rounding model, digitsFromGrowth): how many digits a
+   * rerun on other hardware can be expected to share. Null in files written before it.
+   */
+  digits: Float64Array | null;
+}
+
+/**
+ * The options a golden run records, under their saved names (config.steps, config.eig_every, …): the training
+ * options (λ is the NTK's; `--track` is not recorded, so oracle refuses it) and how often θ_t is stored.
+ */
+export const ORACLE_OPTIONS = {
+  ...omit(TRAIN_OPTIONS, 'trackHessian'),
+  paramsEvery: int({
+    flag: 'params-every',
+    arg: 'K',
+    help: 'store θ_t every K steps (0 = the initial parameters only)',
+    min: 0,
+    default: 0,
+    saved: 'params_every',
+  }),
+} as const;
+
+/** A golden run: η as given (absolute or Cx) and the recorded options. */
+export type OracleOptions = { lr: LrSpec } & Values<typeof ORACLE_OPTIONS>;
+
+/** The config of a golden file: the run's inputs, then every ORACLE_OPTIONS value under its saved name. */
+export interface GoldenConfig {
+  model: ModelConfig;
+  /** `{rng: 'numpy', seed}`: RandomState(seed) draws; `{file}`: read from --init. */
+  init: { rng: 'numpy'; seed: number } | { file: string };
+  /** The setup options, so `check` can regenerate the initialization and the data. */
+  setup: SetupInput;
+  data_source: string;
+  lr: string;
+  eta: number;
+  lambda0: number;
+  /** What a relative `lr` (Cx) refers to: C·2/lambda0 ('ntk', MSE) or C·2/hessian0 ('hessian', logistic and ce). */
+  lr_reference: LrReference;
+  /** The loss Hessian's top eigenvalue at θ_0 where it set η, else null. */
+  hessian0: number | null;
+  /** steps, momentum, l2, eig_every, max_loss, converge, params_every (θ_t stored for t = 0, K, 2K, …; 0 = never). */
+  [saved: string]: unknown;
+}
+
+/**
+ * SHA-256 of tensors' float64 little-endian bytes, concatenated in order. In numpy:
+ * `hashlib.sha256(b''.join(np.ascontiguousarray(a, '<f8').tobytes() for a in arrays)).hexdigest()`.
+ *
+ * @example
+ * sha256Tensors([u, v]); // '9f86d0…'
+ */
+export function sha256Tensors(ts: readonly Tensor[]): string {
+  const h = crypto.createHash('sha256');
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  for (const t of ts) {
+    if (le) h.update(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    else {
+      const b = Buffer.alloc(8 * t.data.length);
+      t.data.forEach((x, i) => b.writeDoubleLE(x, 8 * i));
+      h.update(b);
+    }
+  }
+  return h.digest('hex');
+}
+
+function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(rows.length * size);
+  rows.forEach((r, i) => out.set(r, i * size));
+  return tensor([rows.length, ...shape], out);
+}
+
+/**
+ * Runs GD from `s` and records the golden trajectory (loss, f, λ_t every `eigEvery` steps, θ every `paramsEvery`).
+ *
+ * @example
+ * const g = makeGolden(setup(so), so, { lr: parseLr('1.5x'), steps: 100, momentum: 0, l2: 0, eigEvery: 1,
+ *   maxLoss: DIVERGENCE_LOSS, convergeFraction: 1e-8, paramsEvery: 0 });
+ * writeGolden('golden.json', g);
+ */
+export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
+  const lambda0 = lambdaAt(s.model, s.init, s.data);
+  const { eta, reference, hessian0 } = resolveRunLr(s, o.lr, lambda0);
+  const { lr: _lr, ...recorded } = o;
+  const r = trainGolden(s.model, s.init, s.data, eta, recorded);
+  const m = s.data.X.shape[0],
+    k = s.model.config.outputs;
+  const b = backendInfo();
+  const meta: GoldenMeta = {
+    schema: GOLDEN_SCHEMA,
+    schema_version: GOLDEN_SCHEMA_VERSION,
+    engine: VERSION,
+    backend: { name: b.name, flavor: b.flavor },
+    config: {
+      model: s.model.config,
+      init: so.init ? { file: so.init } : { rng: 'numpy', seed: withDefaults(SETUP_OPTIONS, so).seed },
+      setup: so,
+      data_source: s.data.source,
+      lr: formatLr(o.lr),
+      eta,
+      lambda0,
+      lr_reference: reference,
+      hessian0,
+      ...savedFields(ORACLE_OPTIONS, o),
+    },
+    param_names: s.model.specs.map((p) => p.name),
+    param_shapes: s.model.specs.map((p) => [...p.shape]),
+    sha256: { init: sha256Tensors(s.init), data: sha256Tensors([s.data.X, s.data.Y]) },
+    result: { steps_run: r.records.length - 1, diverged: r.diverged, converged_at: r.convergedAt, phase: r.phase },
+  };
+  const { digits, chaotic } = reproducibleDigits(s, eta, recorded, r.records.length);
+  meta.result.chaotic = chaotic;
+  return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k), digits };
+}
+
+export function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: Values<typeof ORACLE_OPTIONS>) {
+  const { paramsEvery, ...settings } = o;
+  return train(model, init, data, {
+    ...settings,
+    lr: eta,
+    recordOutputs: true,
+    recordParams: paramsEvery > 0,
+    recordParamsEvery: paramsEvery > 0 ? paramsEvery : undefined,
+  });
+}
+
+export function trajectoryArrays(
+  model: Model,
+  records: readonly StepRecord[],
+  m: number,
+  k: number,
+): Omit<Golden, 'meta' | 'init' | 'data' | 'digits'> {
+  const saved = records.filter((r) => r.params !== undefined);
+  return {
+    loss: Float64Array.from(records, (r) => r.loss),
+    lambda: Float64Array.from(records, (r) => r.lambda ?? NaN),
+    paramNorm: Float64Array.from(records, (r) => r.paramNorm),
+    f: stack(
+      records.map((r) => r.outputs!),
+      [m, k],
+    ),
+    params: {
+      t: saved.map((r) => r.t),
+      values: model.specs.map((p, i) =>
+        stack(
+          saved.map((r) => r.params![i]),
+          p.shape,
+        ),
+      ),
+    },
+  };
+}
+
+// ---- files ----
+
+/** A tensor as nested lists (what np.array turns back into the same array); non-finite values become null, −0 stays −0. */
+function nested(t: Tensor): unknown {
+  const fin = (x: number) => (Number.isFinite(x) ? x : null);
+  const rec = (axis: number, offset: number): unknown => {
+    if (axis === t.shape.length) return fin(t.data[offset]);
+    const stride = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: t.shape[axis] }, (_, i) => rec(axis + 1, offset + i * stride));
+  };
+  return rec(0, 0);
+}
+
+function fromNested(value: unknown, shape: readonly number[], what: string): Tensor {
+  const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
+  let pos = 0;
+  const rec = (v: unknown, axis: number): void => {
+    if (axis === shape.length) {
+      if (v !== null && typeof v !== 'number')
+        throw new Error(`${what}: expected a number or null, found ${JSON.stringify(v)?.slice(0, 40)}`);
+      out[pos++] = v === null ? NaN : v;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[axis]) throw new Error(`${what}: expected shape ${shapeString(shape)}`);
+    for (const x of v) rec(x, axis + 1);
+  };
+  rec(value, 0);
+  return tensor(shape, out);
+}
+
+const vec = (a: Float64Array) => tensor([a.length], a);
+
+/**
+ * Writes a golden file: `.json` (one object, arrays as nested lists, non-finite values as null) or `.npz`
+ * (the metadata as a uint8 JSON array `meta`, the rest as float64 arrays). See README "Golden trajectories".
+ *
+ * @example
+ * writeGolden('golden.npz', g); // np.load('golden.npz')['loss']
+ */
+export function writeGolden(file: string, g: Golden): void {
+  const ext = path.extname(file).toLowerCase();
+  const names = g.meta.param_names;
+  if (ext === '.json') {
+    const obj = {
+      ...g.meta,
+      t: Array.from({ length: g.loss.length }, (_, i) => i),
+      loss: nested(vec(g.loss)),
+      lambda: nested(vec(g.lambda)),
+      param_norm: nested(vec(g.paramNorm)),
+      ...(g.digits ? { digits: nested(vec(g.digits)) } : {}),
+      f: nested(g.f),
+      params: { t: g.params.t, ...Object.fromEntries(names.map((n, i) => [n, nested(g.params.values[i])])) },
+      init: Object.fromEntries(names.map((n, i) => [n, nested(g.init[i])])),
+      data: { X: nested(g.data.X), Y: nested(g.data.Y) },
+    };
+    writeFileAtomic(file, exactJson(obj) + '\n');
+  } else if (ext === '.npz') {
+    const arrays = new Map<string, Tensor | Buffer>([
+      ['meta', serializeNpyBytes(Buffer.from(JSON.stringify(g.meta), 'utf8'))],
+      ['t', vec(Float64Array.from({ length: g.loss.length }, (_, i) => i))],
+      ['loss', vec(g.loss)],
+      ['lambda', vec(g.lambda)],
+      ['param_norm', vec(g.paramNorm)],
+      ...(g.digits ? [['digits', vec(g.digits)] as [string, Tensor]] : []),
+      ['f', g.f],
+      ['params_t', vec(Float64Array.from(g.params.t))],
+      ...names.map((n, i) => [`params_${n}`, g.params.values[i]] as [string, Tensor]),
+      ...names.map((n, i) => [`init_${n}`, g.init[i]] as [string, Tensor]),
+      ['data_X', g.data.X],
+      ['data_Y', g.data.Y],
+    ]);
+    writeFileAtomic(file, serializeNpz(arrays));
+  } else {
+    throw new Error(`--out must end in .json or .npz, got '${file}'`);
+  }
+}
+
+/** Checks the schema name and version before anything else is read. */
+function checkMeta(meta: unknown, file: string): GoldenMeta {
+  const m = meta as Partial<GoldenMeta> | null;
+  if (m === null || typeof m !== 'object' || m.schema !== GOLDEN_SCHEMA)
+    throw new Error(`${file}: not a catapult golden file (no "schema": "${GOLDEN_SCHEMA}")`);
+  if (m.schema_version !== GOLDEN_SCHEMA_VERSION) {
+    throw new Error(
+      `${file}: golden schema version ${JSON.stringify(m.schema_version)} is not supported (this catapult reads version ${GOLDEN_SCHEMA_VERSION}); regenerate it with \`catapult oracle\``,
+    );
+  }
+  const keys = ['schema', 'schema_version', 'engine', 'backend', 'config', 'param_names', 'param_shapes', 'sha256', 'result'] as const;
+  for (const key of keys) if (m[key] === undefined) throw new Error(`${file}: golden file lacks the field '${key}'`);
+  const only = Object.fromEntries(keys.map((k) => [k, m[k]])) as unknown as GoldenMeta; // the metadata only, not the JSON form's arrays
+  validateAgainstSchema(only, file);
+  checkConsistency(only, file);
+  return only;
+}
+
+/**
+ * Reads a golden file (.json or .npz), rejecting other schemas and versions with a one-line error.
+ *
+ * @example
+ * const g = readGolden('golden.json'); g.meta.config.eta;
+ */
+export function readGolden(file: string): Golden {
+  const buf = readFileOrThrow(file);
+  if (buf.subarray(0, 2).toString('latin1') === 'PK' || path.extname(file).toLowerCase() === '.npz') return goldenFromNpz(buf, file);
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); was the file cut short?`);
+  }
+  const meta = checkMeta(obj, file);
+  const steps = meta.result.steps_run + 1,
+    m = (obj.data as { Y?: unknown[] } | undefined)?.Y?.length ?? 0,
+    k = meta.config.model.outputs;
+  const get = (v: unknown, shape: number[], what: string) => fromNested(v, shape, `${file}: ${what}`);
+  const params = (obj.params ?? {}) as Record<string, unknown>;
+  const saves = Array.isArray(params.t) ? (params.t as number[]) : [];
+  checkSavedSteps(saves, meta, file);
+  const initObj = (obj.init ?? {}) as Record<string, unknown>,
+    dataObj = (obj.data ?? {}) as Record<string, unknown>;
+  const d = meta.config.model.inputDim;
+  return {
+    meta,
+    init: meta.param_names.map((n, i) => get(initObj[n], meta.param_shapes[i], `init.${n}`)),
+    data: { X: get(dataObj.X, [m, d], 'data.X'), Y: get(dataObj.Y, [m, k], 'data.Y') },
+    loss: get(obj.loss, [steps], 'loss').data,
+    lambda: get(obj.lambda, [steps], 'lambda').data,
+    paramNorm: get(obj.param_norm, [steps], 'param_norm').data,
+    digits: obj.digits === undefined ? null : checkDigits(get(obj.digits, [steps], 'digits').data, file),
+    f: get(obj.f, [steps, m, k], 'f'),
+    params: { t: saves, values: meta.param_names.map((n, i) => get(params[n], [saves.length, ...meta.param_shapes[i]], `params.${n}`)) },
+  };
+}
+
+function goldenFromNpz(buf: Buffer, file: string): Golden {
+  const a = parseNpz(buf, file);
+  const metaBytes = a.get('meta');
+  if (!metaBytes) throw new Error(`${file}: not a catapult golden file (no 'meta' array)`);
+  let metaObj: unknown;
+  try {
+    metaObj = JSON.parse(Buffer.from(metaBytes.data).toString('utf8'));
+  } catch {
+    throw new Error(`${file}: the 'meta' array is not JSON text`);
+  }
+  const meta = checkMeta(metaObj, file);
+  const steps = meta.result.steps_run + 1;
+  const need = (name: string, shape?: readonly number[]): Tensor => {
+    const t = a.get(name);
+    if (!t) throw new Error(`${file}: missing array '${name}'`);
+    if (shape && !sameShape(t.shape, shape))
+      throw new Error(`${file}: array '${name}' has shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`);
+    return t;
+  };
+  const X = need('data_X'),
+    Y = need('data_Y');
+  const saves = Array.from(need('params_t').data);
+  checkSavedSteps(saves, meta, file);
+  return {
+    meta,
+    init: meta.param_names.map((n, i) => need(`init_${n}`, meta.param_shapes[i])),
+    data: { X, Y },
+    loss: need('loss', [steps]).data,
+    lambda: need('lambda', [steps]).data,
+    paramNorm: need('param_norm', [steps]).data,
+    digits: a.has('digits') ? checkDigits(need('digits', [steps]).data, file) : null,
+    f: need('f', [steps, Y.shape[0], Y.shape[1]]),
+    params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
+  };
+}

@@ -1,0 +1,186 @@
+// `check` of a golden file: rerun it from its stored inputs and compare each element on its own step's scale.
+import type { Tensor } from '../../linalg/tensor';
+import { backendInfo } from '../../linalg/backend';
+import { fromSaved, withDefaults } from '../../options';
+import { initParams, lambdaAt, makeModel } from '../../models';
+import { setup } from '../run/setup';
+import { Golden, ORACLE_OPTIONS, sha256Tensors, trainGolden, trajectoryArrays } from './golden';
+
+/** Where in a field an element sits: the step (row) and the index within the step. */
+export interface Element {
+  step: number;
+  index: number;
+}
+
+export interface Deviation {
+  field: string;
+  /** max |rerun − golden| over the field. */
+  maxAbs: number;
+  /**
+   * max over elements of |Δ_i| / scale_i, where scale_i is the largest |golden| of the element's own step (for a
+   * series of scalars, |golden_t| itself). A loss that decays by 100 orders of magnitude is compared at each step on
+   * its own scale; Infinity where finiteness differs or an exact field differs.
+   */
+  maxRel: number;
+  /** The element with the largest relative deviation (null when every element is equal). */
+  worst: Element | null;
+  /** The first element, in step order, beyond --tol: where a deviation starts (null when none is). */
+  starts: (Element & { rel: number }) | null;
+  /**
+   * The first element beyond its step's allowance: --tol, or where the golden file records its reproducible digits d_t,
+   * max(tol, 10^(DIGITS_SLACK − d_t)). What makes the check fail; null when none is.
+   */
+  first: (Element & { rel: number }) | null;
+  ok: boolean;
+}
+
+/**
+ * Digits of slack on a file's recorded digits. The estimate models one rounding per entry per step in θ; a rerun with
+ * other kernels, or the numpy replay (other summation orders, its own tanh), rounds differently in every operation,
+ * and the outputs f can be worse conditioned than θ: measured up to 50× (1.7 digits) beyond the estimate on the
+ * 2×8 tanh edge-of-stability run of test/experiments/precision.test.ts.
+ */
+export const DIGITS_SLACK = 2;
+
+/**
+ * The relative deviation a step may show when the golden file says it has `digits` reproducible digits: max(tol,
+ * 10^(DIGITS_SLACK − digits)), and any at all once no digit is left (a relative deviation can then exceed 1).
+ */
+export function allowance(tol: number, digits: number | undefined): number {
+  if (digits === undefined) return tol;
+  return digits <= DIGITS_SLACK ? Infinity : Math.max(tol, 10 ** (DIGITS_SLACK - digits));
+}
+
+/**
+ * Per-element deviation of `a` from golden `g`, read as steps of `rowLength` elements each (f: m·k per step; a
+ * scalar series: 1; `steps` names the rows, e.g. the saved t of params). Entries non-finite in both count as equal.
+ * `digits` (indexed by step) widens each step's allowance to what the file says is reproducible there.
+ *
+ * @example
+ * deviation('loss', rerun.loss, golden.loss, 1e-9); // { maxRel, worst: { step, index }, starts, first, ok }
+ */
+export function deviation(
+  field: string,
+  a: ArrayLike<number>,
+  g: ArrayLike<number>,
+  tol: number,
+  rowLength = 1,
+  steps?: readonly number[],
+  digits?: ArrayLike<number> | null,
+): Deviation {
+  if (a.length !== g.length) {
+    const at = { step: 0, index: 0, rel: Infinity };
+    return { field, maxAbs: Infinity, maxRel: Infinity, worst: null, starts: at, first: at, ok: false };
+  }
+  let maxAbs = 0,
+    maxRel = 0,
+    worst: Element | null = null,
+    starts: Deviation['starts'] = null,
+    first: Deviation['first'] = null;
+  const L = Math.max(1, rowLength);
+  for (let row = 0; row * L < g.length; row++) {
+    let scale = 0;
+    for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) if (Number.isFinite(g[i])) scale = Math.max(scale, Math.abs(g[i]));
+    for (let i = row * L; i < Math.min(g.length, (row + 1) * L); i++) {
+      const fa = Number.isFinite(a[i]),
+        fg = Number.isFinite(g[i]);
+      if (!fa && !fg) continue;
+      const abs = fa !== fg ? Infinity : Math.abs(a[i] - g[i]);
+      const rel = abs === 0 ? 0 : scale === 0 ? Infinity : abs / scale;
+      maxAbs = Math.max(maxAbs, abs);
+      const at = { step: steps?.[row] ?? row, index: i - row * L };
+      if (rel > maxRel) {
+        maxRel = rel;
+        worst = at;
+      }
+      if (rel > tol && starts === null) starts = { ...at, rel };
+      if (rel > allowance(tol, digits?.[at.step]) && first === null) first = { ...at, rel };
+    }
+  }
+  return { field, maxAbs, maxRel, worst, starts, first, ok: first === null };
+}
+
+export interface CheckReport {
+  deviations: Deviation[];
+  notes: string[];
+  ok: boolean;
+}
+
+/**
+ * Reruns a golden file from its stored initialization and data at its η, and compares every field.
+ * The stored inputs are verified against their SHA-256; where the options allow, the initialization
+ * (RandomState) and data are regenerated and compared too.
+ *
+ * @example
+ * const r = checkGolden(readGolden('golden.json'), 1e-9);
+ * if (!r.ok) process.exitCode = 1;
+ */
+export function checkGolden(g: Golden, tol: number): CheckReport {
+  const meta = g.meta,
+    c = meta.config;
+  const notes: string[] = [];
+  if (sha256Tensors(g.init) !== meta.sha256.init)
+    throw new Error("the golden file's initial parameters do not match its sha256.init; the file is corrupt");
+  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data)
+    throw new Error("the golden file's data do not match its sha256.data; the file is corrupt");
+  const model = makeModel(c.model);
+  const b = backendInfo();
+  if (b.name !== meta.backend.name || b.flavor !== meta.backend.flavor) {
+    notes.push(
+      `golden made on backend ${meta.backend.name} (${meta.backend.flavor}), rerun on ${b.name} (${b.flavor}): kernel rounding differs (FMA), so expect ~1e-15 relative deviations, amplified in the catapult phase`,
+    );
+  }
+  const devs: Deviation[] = [];
+  try {
+    const s = setup({ ...c.setup, init: undefined, width: c.model.width, depth: c.model.depth, outputs: c.model.outputs });
+    const inputs = concat([g.data.X, g.data.Y]),
+      init = concat(g.init); // one step each: compared on the arrays' whole scale
+    devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), inputs, tol, inputs.length));
+    if ('rng' in c.init)
+      devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), init, tol, init.length));
+  } catch (e) {
+    notes.push(`inputs not regenerated (${(e as Error).message}); the stored ones are used`);
+  }
+  const data = { X: g.data.X, Y: g.data.Y, source: c.data_source };
+  devs.push(deviation('lambda0', [lambdaAt(model, g.init, data)], [c.lambda0], tol));
+  const r = trainGolden(model, g.init, data, c.eta, withDefaults(ORACLE_OPTIONS, fromSaved(ORACLE_OPTIONS, c)));
+  const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs);
+  const exact = (field: string, a: number | null, b: number | null) => {
+    const same = a === b;
+    const at = same ? null : { step: 0, index: 0, rel: Infinity };
+    devs.push({ field, maxAbs: same ? 0 : Infinity, maxRel: same ? 0 : Infinity, worst: null, starts: at, first: at, ok: same });
+  };
+  exact('steps_run', r.records.length - 1, meta.result.steps_run);
+  exact('diverged_at', r.diverged?.step ?? null, meta.result.diverged?.step ?? null);
+  exact('converged_at', r.convergedAt, meta.result.converged_at);
+  const perStep = (t: Tensor) => t.data.length / Math.max(1, t.shape[0]);
+  const d = g.digits;
+  if (d)
+    notes.push(
+      `the file records reproducible digits per step (from ${d[0].toFixed(1)} to ${d[d.length - 1].toFixed(1)}${meta.result.chaotic ? ', chaotic' : ''}): a step may deviate by up to max(--tol, 10^(${DIGITS_SLACK} − digits))`,
+    );
+  devs.push(
+    deviation('loss', mine.loss, g.loss, tol, 1, undefined, d),
+    deviation('f', mine.f.data, g.f.data, tol, perStep(g.f), undefined, d),
+    deviation('lambda', mine.lambda, g.lambda, tol, 1, undefined, d),
+    deviation('param_norm', mine.paramNorm, g.paramNorm, tol, 1, undefined, d),
+  );
+  if (g.params.t.length > 0) {
+    meta.param_names.forEach((n, i) =>
+      devs.push(
+        deviation(`params.${n}`, mine.params.values[i].data, g.params.values[i].data, tol, perStep(g.params.values[i]), g.params.t, d),
+      ),
+    );
+  }
+  return { deviations: devs, notes, ok: devs.every((d) => d.ok) };
+}
+
+function concat(ts: readonly Tensor[]): Float64Array {
+  const out = new Float64Array(ts.reduce((a, t) => a + t.data.length, 0));
+  let o = 0;
+  for (const t of ts) {
+    out.set(t.data, o);
+    o += t.data.length;
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+// The error bars of a golden file: per-step reproducible digits and the chaos flag, from the tangent-linear rounding model.
+import { Values } from '../../options';
+import { digitsFromGrowth, isChaotic, roundingGrowth } from '../../models';
+import type { Setup } from '../run/setup';
+import type { ORACLE_OPTIONS } from './golden';
+
+/**
+ * Per-step reproducible digits and the chaos flag of a golden run, from the tangent-linear rounding model (one HVP per
+ * step). A dd run's errors start at 2⁻¹⁰⁶, so it keeps a double's digits far longer.
+ *
+ * @example
+ * const { digits, chaotic } = reproducibleDigits(s, eta, options, steps + 1); // digits[t] ≤ 15.95
+ */
+export function reproducibleDigits(
+  s: Pick<Setup, 'model' | 'init' | 'data'>,
+  eta: number,
+  o: Values<typeof ORACLE_OPTIONS>,
+  length: number,
+): { digits: Float64Array; chaotic: boolean } {
+  const unit = o.precision === 'dd' ? 2 ** -106 : 2 ** -53;
+  const logRel = roundingGrowth(s.model, s.init, s.data, { lr: eta, steps: length - 1, momentum: o.momentum, l2: o.l2, unit });
+  return { digits: digitsFromGrowth(logRel, length), chaotic: isChaotic(logRel) };
+}
+
+/** Recorded digits are numbers in [0, 16] (a double has 15.95). */
+export function checkDigits(d: Float64Array, file: string): Float64Array {
+  const bad = d.findIndex((x) => !(x >= 0 && x <= 16));
+  if (bad >= 0) throw new Error(`${file}: digits[${bad}] is ${d[bad]}, not a number of digits in [0, 16]`);
+  return d;
+}
