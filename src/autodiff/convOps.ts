@@ -2,7 +2,7 @@
 import { shapeString, tensor } from '../linalg/tensor';
 import type { Var } from './tape';
 import { im2colGeometry } from './gather';
-import { Padding, addBias, add, exp, im2col, log, matmul, mul, permute, reshape, rowMax, scale, square, sub } from './ops';
+import { Padding, addBias, add, exp, im2col, log, matmul, mul, permute, reshape, rowMax, scale, square, sub } from './basicOps';
 
 function shape4(op: string, x: Var): [number, number, number, number] {
   const s = x.value.shape;

@@ -1,7 +1,7 @@
 // Elementwise rule helpers: writing or adding a cotangent target, tangent products, and the unary primitives' rules.
 import { allocF64, freeF64 } from '../linalg/backend';
 import { copyF64 } from '../linalg/tensor';
-import type { Rule, Target } from './rules';
+import type { Rule, Target } from './prims';
 
 /** The vjp rule of a linear primitive does not depend on its inputs: no second-order term. */
 export const linear = (): void => {};

@@ -1,24 +1,8 @@
 // The data-movement primitives (im2col gather, axis permutation, row maximum): kernels and rules, all linear or piecewise linear.
 import { allocF64 } from '../linalg/backend';
-import type { Rule, SavedByPrim } from './rules';
+import type { Im2colGeometry, Rule, SavedByPrim } from './prims';
 
-/**
- * Where an im2col reads: input (N, C, H, W), a kh×kw window moved by `stride`, the input offset by
- * (padTop, padLeft) with zeros outside, giving oH×oW windows. Output row (n, oh, ow), column (c, i, j).
- */
-export interface Im2colGeometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  padTop: number;
-  padLeft: number;
-  oH: number;
-  oW: number;
-}
+export type { Im2colGeometry } from './prims';
 
 export type Padding = 'same' | 'valid';
 

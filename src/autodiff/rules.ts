@@ -1,94 +1,11 @@
-// The primitive set and its one rule table: every primitive defines both a vjp and a jvp rule.
+// The one rule table: every primitive (prims.ts) defines a vjp, a jvp and a forward-over-reverse rule.
 import { kernels } from '../linalg/kernels';
 import { allocF64, freeF64 } from '../linalg/backend';
-import { copyF64, Tensor } from '../linalg/tensor';
-import type { Node } from './tape';
+import { copyF64 } from '../linalg/tensor';
+import type { Prim, Rule, SavedByPrim, Target } from './prims';
 import { addConstant, addProduct, addScaled, adding, combine, linear, product, scaled, unaryRule } from './elementwise';
-import { Im2colGeometry, im2colRule, permuteRule, rowMaxRule } from './gather';
-
-/** What each primitive keeps from its forward pass (beyond input and output values). */
-export interface SavedByPrim {
-  add: null;
-  sub: null;
-  mul: null;
-  neg: null;
-  scale: { alpha: number };
-  /** out = op(A)·op(B); A is stored [M,K] (or [K,M] when transA), B is [K,N] (or [N,K]). */
-  matmul: { transA: boolean; transB: boolean; M: number; N: number; K: number };
-  /** out[i,j] = x[i,j] + b[j]. */
-  addBias: null;
-  sum: null;
-  mean: null;
-  reshape: null;
-  square: null;
-  /** 1 where the input was positive: the rule for both sweeps is multiplication by this mask. */
-  relu: { mask: Uint8Array };
-  tanh: null;
-  exp: null;
-  log: null;
-  softplus: null;
-  /** Row-wise log Σ_j exp(x_ij) of a 2-D x (m×k), out of shape [m]; k is the row length. */
-  logSumExp: { k: number };
-  /** Patches of an (N, C, H, W) input as rows (n, oh, ow) × columns (c, i, j): convolution is this times a weight matrix. */
-  im2col: Im2colGeometry;
-  /** out.shape[d] = shape[axes[d]] for the input's `shape`. */
-  permute: { shape: readonly number[]; axes: readonly number[] };
-  /** The maximum of each row of a 2-D input; `argmax` is its flat position (the first one on ties). */
-  rowMax: { argmax: Int32Array };
-}
-export type Prim = keyof SavedByPrim;
-export type SavedOf<P extends Prim> = SavedByPrim[P];
-
-/**
- * Where a rule puts one input's cotangent: with `beta` 0 the input has none yet and `a` is unwritten (the rule
- * sets every entry, as a gemm with beta = 0 does); with `beta` 1 it adds into the sum in `a`.
- */
-export interface Target {
-  readonly a: Float64Array;
-  readonly beta: 0 | 1;
-}
-
-/** Reverse-sweep context: each rule writes or adds its input cotangents through `target(i)` (null when input i is inactive). */
-export interface VjpCtx<P extends Prim> {
-  node: Node<P>;
-  g: Float64Array;
-  x: readonly Tensor[];
-  y: Tensor;
-  target(i: number): Target | null;
-  /** Input i's cotangent to add into, zeroed on first use (simpler than `target` where a rule only accumulates). */
-  acc(i: number): Float64Array | null;
-  /** The identity rule's cotangent: g itself becomes input i's when it has none yet (no copy), else g is added to it. */
-  pass(i: number): void;
-}
-
-/** Forward-sweep context: `t[i]` is the tangent of input i (null = zero); return the output tangent. */
-export interface JvpCtx<P extends Prim> {
-  node: Node<P>;
-  t: readonly (Float64Array | null)[];
-  x: readonly Tensor[];
-  y: Tensor;
-}
-
-/**
- * Forward-over-reverse context: the derivative of the vjp rule along the input tangents `t`, at the
- * fixed cotangent `g`, added into `acc(i)` (the tangent of input i's cotangent). The other half of the
- * cotangent's tangent, the vjp rule applied to ġ, is the sweep's job, so linear primitives add nothing.
- */
-export interface VjpTangentCtx<P extends Prim> {
-  node: Node<P>;
-  g: Float64Array;
-  t: readonly (Float64Array | null)[];
-  x: readonly Tensor[];
-  y: Tensor;
-  acc(i: number): Float64Array | null;
-}
-
-export interface Rule<P extends Prim> {
-  vjp(c: VjpCtx<P>): void;
-  jvp(c: JvpCtx<P>): Float64Array | null;
-  /** d/dε of vjp(g; x + εt): zero for primitives that are linear in their inputs. */
-  vjpTangent(c: VjpTangentCtx<P>): void;
-}
+export type { Prim, Rule, SavedByPrim, SavedOf, Target, VjpCtx, JvpCtx, VjpTangentCtx } from './prims';
+import { im2colRule, permuteRule, rowMaxRule } from './gather';
 
 /**
  * The cotangents of out = op(A)·op(B) added into gA and gB (either may be null). Forward-over-reverse

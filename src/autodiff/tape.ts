@@ -1,15 +1,9 @@
 // The tape: leaves (parameters and constants) and the primitive nodes recorded by a forward pass.
 import { freeF64 } from '../linalg/backend';
 import { Tensor } from '../linalg/tensor';
-import type { Prim, SavedOf } from './rules';
+import type { Node, Prim, SavedOf } from './prims';
 
-/** A recorded primitive application: `out = prim(inputs; saved)`. Ids index `tape.values`. */
-export interface Node<P extends Prim = Prim> {
-  readonly prim: P;
-  readonly inputs: readonly number[];
-  readonly out: number;
-  readonly saved: SavedOf<P>;
-}
+export type { Node } from './prims';
 
 /** A value on a tape. Ops take and return Vars; the tape is reached through `v.tape`. */
 export interface Var {

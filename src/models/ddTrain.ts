@@ -10,7 +10,7 @@ import { forwardPass } from './forward';
 import { ntkTop } from './spectra';
 import { classifyPhase } from './phase';
 import type { TrainSettings } from './trainOptions';
-import type { StepRecord, TrainOptions, TrainResult } from './train';
+import type { StepRecord, TrainOptions, TrainResult } from './records';
 
 /** What a dd step exposes beyond its record: the dd values themselves (for deviations below a double's resolution). */
 export interface DdStepState {

@@ -1,7 +1,18 @@
 // Convolutional layer lists (the --arch spec of --model cnn, the WRN's blocks): parsing, parameter specs and the forward pass.
 import { ops, Var } from '../autodiff';
 import type { Padding } from '../autodiff/ops';
-import type { ParamSpec, Parameterization } from './model';
+
+/** The parameterization of the weights (SM A): NTK or standard. */
+export type Parameterization = 'ntk' | 'standard';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** Standard deviation of the N(0, std²) initialization. */
+  std: number;
+  /** A parameter that starts at this value and draws nothing from the stream (batch norm's scale 1 and shift 0). */
+  constant?: number;
+}
 
 export type Layer =
   | { kind: 'conv'; channels: number; padding: Padding; k: number; stride: number }

@@ -3,11 +3,12 @@ import { Tensor, tensor } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
 import { ops, Var } from '../autodiff';
 import { LOSSES, LossKind } from './loss';
-import { layerSpecs, layersForward, parseArch, wrnLayers, Layer } from './layers';
+import { layerSpecs, layersForward, parseArch, wrnLayers, Layer, ParamSpec, Parameterization } from './layers';
+
+export type { ParamSpec, Parameterization } from './layers';
 
 export type ModelKind = 'warmup' | 'linear' | 'mlp' | 'cnn' | 'wrn';
 export type Activation = 'relu' | 'tanh' | 'identity';
-export type Parameterization = 'ntk' | 'standard';
 
 export const MODEL_KINDS: readonly ModelKind[] = ['warmup', 'linear', 'mlp', 'cnn', 'wrn'];
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'identity'];
@@ -40,15 +41,6 @@ export interface ModelConfig {
   inputShape?: readonly number[];
   /** wrn only: the widening factor K (channels 16K, 32K, 64K). */
   widen?: number;
-}
-
-export interface ParamSpec {
-  name: string;
-  shape: number[];
-  /** Standard deviation of the N(0, std²) initialization. */
-  std: number;
-  /** A parameter that starts at this value and draws nothing from the stream (batch norm's scale 1 and shift 0). */
-  constant?: number;
 }
 
 export interface Model {

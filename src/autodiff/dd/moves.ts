@@ -1,10 +1,9 @@
 // Data-movement rules in dd (gatherRule), and those of the convolution primitives: im2col and permute are fixed index maps, rowMax an argmax taken on the dd values.
 import { freeF64 } from '../../linalg/backend';
 import { DdTensor, ddAddAt, ddGet, ddSet, ddZeros } from '../../linalg/dd/tensor';
-import { Im2colGeometry, im2colForward, permuteForward } from '../gather';
-import type { Node } from '../tape';
-import type { Prim } from '../rules';
-import type { DdRule } from './rules';
+import { im2colForward, permuteForward } from '../gather';
+import type { Im2colGeometry, Node, Prim } from '../prims';
+import type { DdRule } from './prims';
 
 /**
  * Where a linear data movement takes each output from: the movement applied to 1, 2, …, n (exact in float64

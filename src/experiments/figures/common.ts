@@ -15,7 +15,6 @@ import {
 } from '../../models';
 import { Tensor, tensor } from '../../linalg/tensor';
 import { Bracket, bisect } from '../sweep/bisect';
-import type { FigureDir } from './output';
 
 /** A model with its data and seeded initial parameters, and λ0 from Lanczos. */
 export interface Instance {
@@ -177,21 +176,6 @@ export function runSeries(etaLambda0: number, eta: number, r: TrainResult): RunS
     loss: r.records.map((x) => x.loss),
     lambda: r.records.map((x) => x.lambda ?? NaN),
   };
-}
-
-/** trajectories.csv/json: one row per (run, step), λ blank where not measured. */
-export function writeTrajectories(out: FigureDir, runs: readonly RunSeries[], meta: object): void {
-  const rows = runs.flatMap((r) =>
-    r.t.map((t, i) => ({
-      eta_lambda0: r.etaLambda0,
-      eta: r.eta,
-      t,
-      t_eta: t * r.eta,
-      loss: r.loss[i],
-      lambda: Number.isFinite(r.lambda[i]) ? r.lambda[i] : null,
-    })),
-  );
-  out.table('trajectories', ['eta_lambda0', 'eta', 't', 't_eta', 'loss', 'lambda'], rows, meta);
 }
 
 /** η·λ0 formatted for labels. */

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Row, toCsv, toJson, writeFileAtomic } from '../../io/output';
 import { Report } from '../report/report';
 import { Plot, Series, writePlot } from '../report/plot';
-import { etaLabel } from './common';
+import { RunSeries, etaLabel } from './common';
 
 /** Writes files into one directory and lists them (the list becomes the figure's `files`). */
 export class FigureDir {
@@ -137,4 +137,19 @@ export async function plotEarly(
     { kind: 'line', title: title(lambda, 'early top NTK eigenvalue'), xLabel: 'step t', yLabel: 'λ_t', series: series('lambda') },
     lambda.caption,
   );
+}
+
+/** trajectories.csv/json: one row per (run, step), λ blank where not measured. */
+export function writeTrajectories(out: FigureDir, runs: readonly RunSeries[], meta: object): void {
+  const rows = runs.flatMap((r) =>
+    r.t.map((t, i) => ({
+      eta_lambda0: r.etaLambda0,
+      eta: r.eta,
+      t,
+      t_eta: t * r.eta,
+      loss: r.loss[i],
+      lambda: Number.isFinite(r.lambda[i]) ? r.lambda[i] : null,
+    })),
+  );
+  out.table('trajectories', ['eta_lambda0', 'eta', 't', 't_eta', 'loss', 'lambda'], rows, meta);
 }

@@ -2,7 +2,7 @@
 import { Values } from '../../options';
 import { digitsFromGrowth, isChaotic, roundingGrowth } from '../../models';
 import type { Setup } from '../run/setup';
-import type { ORACLE_OPTIONS } from './golden';
+import type { ORACLE_OPTIONS } from './goldenFormat';
 
 /**
  * Per-step reproducible digits and the chaos flag of a golden run, from the tangent-linear rounding model (one HVP per

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import Ajv, { ValidateFunction } from 'ajv';
 import { makeModel } from '../../models';
-import { GOLDEN_SCHEMA, GOLDEN_SCHEMA_FILE, GOLDEN_SCHEMA_VERSION, GoldenMeta } from './golden';
+import { GOLDEN_SCHEMA, GOLDEN_SCHEMA_FILE, GOLDEN_SCHEMA_VERSION, GoldenMeta } from './goldenFormat';
 
 /** schema/catapult-golden.schema.json, compiled once (ajv) on first use. */
 let validator: ValidateFunction | null = null;

@@ -3,10 +3,7 @@ import { tensor } from '../../../linalg/tensor';
 import { RandomState } from '../../../random/randomState';
 import { Dataset } from '../../../data';
 import { Model, makeModel, validateTargets } from '../../../models';
-import type { HuangOptions } from './options';
-
-export type DataKind = 'degenerate' | 'separable' | 'nonseparable';
-export const DATA_KINDS: readonly DataKind[] = ['degenerate', 'separable', 'nonseparable'];
+import type { DataKind, HuangOptions } from './options';
 
 /** A unit vector in d dimensions: the direction of the degenerate data and the teacher of the others. */
 function unitVector(rng: RandomState, d: number): Float64Array {

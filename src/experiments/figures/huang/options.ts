@@ -1,5 +1,7 @@
 // The options of the Huang et al. study: data, nets, η grid, step budgets and bisection tolerance.
-import { DATA_KINDS, DataKind } from './data';
+
+export type DataKind = 'degenerate' | 'separable' | 'nonseparable';
+export const DATA_KINDS: readonly DataKind[] = ['degenerate', 'separable', 'nonseparable'];
 
 export interface HuangOptions {
   kinds: DataKind[];

@@ -2,7 +2,7 @@
 import { fmt } from '../../report/report';
 import { Series } from '../../report/plot';
 import type { FigureOutput } from '../output';
-import type { DataKind } from './data';
+import type { DataKind } from './options';
 import { flatness } from './runs';
 import { HuangData, allRuns } from './settings';
 

@@ -2,7 +2,7 @@
 import type { Bracket } from '../../sweep/bisect';
 import { Report, fmt } from '../../report/report';
 import type { FigureOutput } from '../output';
-import type { DataKind } from './data';
+import type { DataKind } from './options';
 import { HuangRun, SETTLE_TOL, SETTLE_WINDOW, flatness } from './runs';
 import { plots } from './plots';
 import { HuangData, HuangSetting, allRuns } from './settings';

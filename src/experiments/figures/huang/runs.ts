@@ -2,7 +2,8 @@
 import type { Tensor } from '../../../linalg/tensor';
 import { Dataset } from '../../../data';
 import { Model, evaluate, hessianAt, initParams, lambdaAt, train } from '../../../models';
-import { DataKind, deepLinearModel } from './data';
+import { deepLinearModel } from './data';
+import type { DataKind } from './options';
 import type { HuangOptions } from './options';
 
 /** How a run ended: the catapult is a rise above L0 followed by a settled loss. */

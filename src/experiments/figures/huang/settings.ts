@@ -1,7 +1,8 @@
 // Every (data kind, depth) setting of Huang et al.: the η grid, both boundaries by bisection, and the catapult run in the window.
 import type { Dataset } from '../../../data';
 import { Bracket, bisect } from '../../sweep/bisect';
-import { DataKind, huangData } from './data';
+import { huangData } from './data';
+import type { DataKind } from './options';
 import { HUANG_DEFAULTS, HuangOptions } from './options';
 import { HuangInstance, HuangRun, diverges, huangInstance, rises, runAt } from './runs';
 import type { Progress } from '../spec';

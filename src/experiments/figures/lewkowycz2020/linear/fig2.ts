@@ -4,8 +4,8 @@ import { fmt } from '../../../report/report';
 import { agreeingDigits } from '../../../run/precision';
 import { linspace } from '../../../report/stats';
 import { Series } from '../../../report/plot';
-import { Instance, RunSeries, etaLabel, gd, runSeries, warmupInstance, writeTrajectories } from '../../common';
-import { FigureOutput } from '../../output';
+import { Instance, RunSeries, etaLabel, gd, runSeries, warmupInstance } from '../../common';
+import { FigureOutput, writeTrajectories } from '../../output';
 import { FigureSpec, Progress, seedAndWidth } from '../../spec';
 
 /** η·λ0 of the trajectories in panels (a) and (b): two lazy, four catapult, one divergent. */

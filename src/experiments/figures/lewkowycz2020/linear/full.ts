@@ -4,8 +4,8 @@ import { ntkDense } from '../../../../autodiff';
 import { forwardPass } from '../../../../models';
 import { fmt } from '../../../report/report';
 import { LinearModelState, linearModelStep } from './theory';
-import { Instance, RunSeries, etaLabel, gd, linearInstance, writeTrajectories } from '../../common';
-import { FigureOutput } from '../../output';
+import { Instance, RunSeries, etaLabel, gd, linearInstance } from '../../common';
+import { FigureOutput, writeTrajectories } from '../../output';
 import { FigureSpec, Progress, seedAndWidth } from '../../spec';
 
 export interface FullOptions {

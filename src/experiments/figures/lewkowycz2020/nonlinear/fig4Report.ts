@@ -2,7 +2,7 @@
 import { fmt } from '../../../report/report';
 import { Series } from '../../../report/plot';
 import { figureDataset } from '../../common';
-import type { Fig4Data, Fig4Options } from './fig4';
+import type { Fig4Data, Fig4Options } from './fig4Options';
 import { AccuracyKey, Fig4Run, GridSummary, RESOLVED_SE, meanText, phaseVerdict, summarizeGrid } from './fig4Stats';
 import { FigureOutput } from '../../output';
 import type { RunSettings } from '../../spec';

@@ -14,9 +14,8 @@ import {
   gd,
   mlpInstance,
   runSeries,
-  writeTrajectories,
 } from '../../common';
-import { FigureOutput } from '../../output';
+import { FigureOutput, writeTrajectories } from '../../output';
 import { FigureSpec, Progress, RunSettings, seedAndWidth } from '../../spec';
 
 export interface FigS10Options {

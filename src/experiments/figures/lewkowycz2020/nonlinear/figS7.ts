@@ -6,8 +6,8 @@ import { Bracket } from '../../../sweep/bisect';
 import { fmt } from '../../../report/report';
 import { linspace } from '../../../report/stats';
 import { Band, Series } from '../../../report/plot';
-import { Instance, RunSeries, divergenceEdge, diverges, etaLabel, gd, mlpInstance, runSeries, writeTrajectories } from '../../common';
-import { FigureOutput } from '../../output';
+import { Instance, RunSeries, divergenceEdge, diverges, etaLabel, gd, mlpInstance, runSeries } from '../../common';
+import { FigureOutput, writeTrajectories } from '../../output';
 import { FigureSpec, Progress, RunSettings, seedAndWidth } from '../../spec';
 
 export interface FigS7Options {

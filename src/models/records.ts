@@ -1,0 +1,72 @@
+// What a training run takes beyond its declared settings and what it returns: hooks, step records, the result.
+import type { Tensor } from '../linalg/tensor';
+import type { Dataset } from '../data';
+import type { Phase } from './phase';
+import type { ScheduleSettings, TrainSettings } from './trainOptions';
+
+/** How a run is driven beyond the declared settings (library use: figures, sweeps, golden files). */
+export interface TrainHooks {
+  /** False skips λ altogether, even at the ends (trial runs that only ask whether GD diverges). */
+  measureLambda?: boolean;
+  /** Stop at convergence instead of running all steps. */
+  stopAtConvergence?: boolean;
+  /** Minibatch size for SGD (default: the whole training set, i.e. full-batch GD). */
+  batchSize?: number;
+  /** Seed of the minibatch order (numpy-compatible RandomState permutations, one per epoch). */
+  batchSeed?: number;
+  /** Measure λ on this data instead of the step's batch (a fixed subset keeps λ_t comparable across SGD steps). */
+  lambdaData?: Dataset;
+  /** Keep a copy of the outputs f (m×k, row-major) in every record. */
+  recordOutputs?: boolean;
+  /** Keep a copy of the parameters θ_t in every record (for trajectory plots; costs memory). */
+  recordParams?: boolean;
+  /** With `recordParams`, keep θ_t only when t is a multiple of this (default 1), so long runs stay in memory. */
+  recordParamsEvery?: number;
+  /** Ends the run after this record when it returns true (e.g. once the loss first rises). */
+  stopWhen?: (r: StepRecord, previous: StepRecord | undefined) => boolean;
+  /** Called after each recorded step (progress, streaming output). */
+  onStep?: (r: StepRecord) => void;
+  /**
+   * False keeps only the first and the last two records (stream the rest through `onStep`), so a run of any length
+   * holds O(1) records; default true.
+   */
+  keepRecords?: boolean;
+}
+
+/** A run: the learning rate η (absolute), any declared settings (the rest take their defaults, see TRAIN_OPTIONS), and hooks. */
+export type TrainOptions = { lr: number } & Partial<TrainSettings> & ScheduleSettings & TrainHooks;
+
+export interface StepRecord {
+  t: number;
+  loss: number;
+  /** ‖θ_t‖₂ over all parameters. */
+  paramNorm: number;
+  /** Physical time Σ_{s<t} η_s, with a learning-rate decay only (t·η otherwise). */
+  time?: number;
+  /** Top NTK eigenvalue at θ_t, where measured. */
+  lambda?: number;
+  /** Top eigenvalue of the loss Hessian at θ_t (with `trackHessian`), where measured. */
+  hessian?: number;
+  /** f on the training set at θ_t (with `recordOutputs`). */
+  outputs?: Float64Array;
+  /** θ_t (with `recordParams`). */
+  params?: Float64Array[];
+}
+
+export interface TrainResult {
+  records: StepRecord[];
+  lambdaNtk0: number;
+  loss0: number;
+  peakLoss: number;
+  /** First step with loss ≤ convergeFraction · L0, or null. */
+  convergedAt: number | null;
+  /** Set when the run diverged: the step and why. */
+  diverged: { step: number; reason: string } | null;
+  /** The phase this run reached, judged from its trajectory (not from η·λ0); under SGD the losses are minibatch losses, so it is only indicative. */
+  phase: Phase;
+  finalLambda: number | null;
+  /** Top Hessian eigenvalue at θ_0 and at the last measured step (with `trackHessian`; NaN and null otherwise). */
+  lambdaHessian0: number;
+  finalHessian: number | null;
+  params: Tensor[];
+}
