@@ -1,6 +1,6 @@
 // The Phase-diagram view's computation: λ at t·η = τ against η·λ0 on a grid, one warmup run per point and width, one at a time.
 import { linspace } from '../experiments/report/stats';
-import type { LinePlot, Series } from '../experiments/report/plot';
+import type { LinePlot, Series } from '../experiments/report/plotSpec';
 import { Instance, gd, warmupInstance } from '../experiments/figures/common';
 import type { DiagramValues } from './params';
 

@@ -4,7 +4,7 @@ import { setup } from '../experiments/run/setup';
 import { RunSummary, runTraining } from '../experiments/run/run';
 import { formatLr } from '../experiments/run/lr';
 import { toJson } from '../io/output';
-import type { LinePlot } from '../experiments/report/plot';
+import type { LinePlot } from '../experiments/report/plotSpec';
 import type { PhasesValues } from './params';
 
 /** One step of the run as the plots read it. */

@@ -1,7 +1,7 @@
 // The Loss-surface view's computation (Fig. S1): one GD path of the warmup model in the (a, b) plane, and the loss surface under it.
 import { classifyPhase } from '../models';
 import { linspace } from '../experiments/report/stats';
-import type { Heatmap } from '../experiments/report/plot';
+import type { Heatmap } from '../experiments/report/plotSpec';
 import { Surface, SubspacePath, abSurface, subspacePath, subspaceSetup } from '../experiments/figures/lewkowycz2020/linear/figS1';
 import type { SurfaceValues } from './params';
 import { etaLambda0Of } from './params';

@@ -1,7 +1,7 @@
-// Draws the reports' plots in the page: the vega-lite spec of src/experiments/report/plot.ts, compiled and run by vega (canvas).
+// Draws the reports' plots in the page: the vega-lite spec of src/experiments/report/plotSpec.ts, compiled and run by vega (canvas).
 import * as vega from 'vega';
 import { compile, TopLevelSpec } from 'vega-lite';
-import { Plot, toVegaLite } from '../experiments/report/plot';
+import { Plot, toVegaLite } from '../experiments/report/plotSpec';
 
 const views = new WeakMap<HTMLElement, vega.View>();
 

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstRows, loadClassification, parseDatasetSpec } from '../../src/data';
-import { computeFigS7, FIGS7_DEFAULTS } from '../../src/experiments/figures/lewkowycz2020/nonlinear/figS7';
+import { computeFigS7, FIGS7_DEFAULTS } from '../../src/experiments/figures/lewkowycz2020/nonlinear/figS7Runs';
 import { computeFigS10, FIGS10_DEFAULTS } from '../../src/experiments/figures/lewkowycz2020/nonlinear/figS10';
 import { gd, mlpInstance } from '../../src/experiments/figures/common';
 
