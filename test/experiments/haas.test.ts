@@ -10,7 +10,11 @@ import { initParams, makeModel } from '../../src/models';
 import { tensor } from '../../src/linalg/tensor';
 import { RandomState } from '../../src/random/randomState';
 import { within } from '../util';
-import { HAAS_DEFAULTS, HAAS_SMALL, computeHaas, constantLoss, featureUpdates, haas } from '../../src/experiments/figures/haas/haas';
+import { HAAS_DEFAULTS, HAAS_SMALL } from '../../src/experiments/figures/haas/options';
+import { constantLoss } from '../../src/experiments/figures/haas/data';
+import { featureUpdates } from '../../src/experiments/figures/haas/runs';
+import { computeHaas } from '../../src/experiments/figures/haas/sweep';
+import { haas } from '../../src/experiments/figures/haas/figure';
 
 test('featureUpdates: ‖ΔW a‖/‖W a‖ per layer is 0 without change and exactly s for W → (1 + s)W', () => {
   const model = makeModel({

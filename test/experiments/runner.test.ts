@@ -6,7 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { FIGURE_TABLE, FigureSpec, SUITES, figureById } from '../../src/experiments/figures';
 import { figureOptions, runSpec } from '../../src/experiments/figures/reproduce';
-import { HAAS_DEFAULTS, haas } from '../../src/experiments/figures/haas/haas';
+import { HAAS_DEFAULTS } from '../../src/experiments/figures/haas/options';
+import { haas } from '../../src/experiments/figures/haas/figure';
 import { FIG3_DEFAULTS, FIG3_FULL, fig3 } from '../../src/experiments/figures/lewkowycz2020/nonlinear/fig3';
 
 test('the table lists every figure once; the suites are its figures in table order', () => {

@@ -1,19 +1,19 @@
 // Small-size checks of the sadrtdinov study: scale invariance, the sphere projection, and the regimes and accuracies of a tiny sweep.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SADRTDINOV_DEFAULTS } from '../../src/experiments/figures/sadrtdinov/options';
+import { sadrtdinovData } from '../../src/experiments/figures/sadrtdinov/data';
 import {
-  SADRTDINOV_DEFAULTS,
-  computeSadrtdinov,
-  regimeOf,
-  sadrtdinovData,
   sadrtdinovModel,
   scaleInvarianceError,
   sphereInit,
   sphereNorm,
-  sphereSgd,
-  summarizeRegimes,
   trainableIndices,
-} from '../../src/experiments/figures/sadrtdinov/sadrtdinov';
+} from '../../src/experiments/figures/sadrtdinov/model';
+import { sphereSgd } from '../../src/experiments/figures/sadrtdinov/sgd';
+import { regimeOf } from '../../src/experiments/figures/sadrtdinov/regimes';
+import { computeSadrtdinov } from '../../src/experiments/figures/sadrtdinov/runs';
+import { summarizeRegimes } from '../../src/experiments/figures/sadrtdinov/report';
 
 /** Sizes that run in seconds: 200 images pooled to 7×7, width 64, 300 epochs of 4 batches; fine-tuning at the smallest η. */
 const TINY = {

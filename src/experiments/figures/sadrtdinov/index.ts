@@ -1,2 +1,2 @@
 // Sadrtdinov et al.: large-learning-rate regimes of scale-invariant networks.
-export { sadrtdinov } from './sadrtdinov';
+export { sadrtdinov } from './figure';

@@ -1,0 +1,46 @@
+// The columns and rows of Haas et al.'s eta_max table, one row per (loss, width, seed).
+import type { EtaMax } from './runs';
+
+export const ROW_COLUMNS = [
+  'loss',
+  'width',
+  'seed',
+  'eta_max',
+  'eta_unstable',
+  'non_monotone',
+  'lambda0',
+  'eta_max_lambda0',
+  'hessian0',
+  'eta_max_hessian0',
+  'loss0',
+  'final_loss',
+  'accuracy',
+  'logit_rms',
+  'logit_max',
+  'feature_update_1',
+  'feature_update_2',
+  'feature_update_3',
+  'trials',
+];
+
+export const row = (r: EtaMax) => ({
+  loss: r.loss,
+  width: r.width,
+  seed: r.seed,
+  eta_max: r.etaMax,
+  eta_unstable: r.etaUnstable,
+  non_monotone: String(r.nonMonotone),
+  lambda0: r.lambda0,
+  eta_max_lambda0: r.etaMax * r.lambda0,
+  hessian0: r.hessian0,
+  eta_max_hessian0: r.hessian0 === null ? null : r.etaMax * r.hessian0,
+  loss0: r.loss0,
+  final_loss: r.finalLoss,
+  accuracy: r.accuracy,
+  logit_rms: r.logitRms,
+  logit_max: r.logitMax,
+  feature_update_1: r.featureUpdate[0],
+  feature_update_2: r.featureUpdate[1],
+  feature_update_3: r.featureUpdate[2],
+  trials: r.trials.length,
+});
