@@ -5,7 +5,7 @@ import * as blas from '../blas';
 import { dgemm as jsDgemm } from '../gemm';
 import type { Kernels } from '../kernels';
 
-/** What scripts/build-native.js compiles from catapult_native.c: the kernels with blas.ts/gemm.ts signatures, plus OpenBLAS's identity. */
+/** What scripts/build-native.js compiles from the .c files of this folder (addon.c registers them): the kernels with blas.ts/gemm.ts signatures, plus OpenBLAS's identity. */
 export interface NativeAddon extends Kernels {
   /** Sets OpenBLAS's thread count; returns the count it took. */
   setThreads(threads: number): number;
