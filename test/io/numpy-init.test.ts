@@ -34,7 +34,7 @@ function cfg(c: Partial<ModelConfig>): ModelConfig {
   return { kind: 'warmup', width: 1, depth: 1, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, outputs: 1, inputDim: 1, ...c };
 }
 
-// The parameter order and scales as the README documents them, written independently of model.ts.
+// The parameter order and scales as docs/commands.md documents them, written independently of model.ts.
 const PYTHON = `
 import sys, json, numpy as np
 cases = json.load(open(sys.argv[1]))

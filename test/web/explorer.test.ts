@@ -20,7 +20,7 @@ type TextInput = { value: string; dispatchEvent(e: unknown): boolean };
 declare const Event: new (type: string, init?: { bubbles: boolean }) => unknown;
 
 const CHROMIUM = process.env.CATAPULT_CHROMIUM ?? '/usr/bin/chromium';
-/** Where the screenshots go (CATAPULT_SCREENSHOTS=docs refreshes the README's). */
+/** Where the screenshots go (CATAPULT_SCREENSHOTS=docs refreshes those docs/explorer.md shows). */
 const SHOTS = path.resolve(process.env.CATAPULT_SCREENSHOTS ?? path.join(os.tmpdir(), 'catapult-explorer-screens'));
 const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-explorer-'));
 

@@ -162,7 +162,7 @@ const vec = (a: Float64Array) => tensor([a.length], a);
 
 /**
  * Writes a golden file: `.json` (one object, arrays as nested lists, non-finite values as null) or `.npz`
- * (the metadata as a uint8 JSON array `meta`, the rest as float64 arrays). See README "Golden trajectories".
+ * (the metadata as a uint8 JSON array `meta`, the rest as float64 arrays). See docs/oracle.md, "The golden format".
  *
  * @example
  * writeGolden('golden.npz', g); // np.load('golden.npz')['loss']

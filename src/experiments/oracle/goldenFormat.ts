@@ -9,7 +9,7 @@ import type { SetupInput } from '../run/setupOptions';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
 export const GOLDEN_SCHEMA_VERSION = 1;
-/** The published JSON Schema of the metadata (README: how to validate from Python). */
+/** The published JSON Schema of the metadata (docs/oracle.md: how to validate from Python). */
 export const GOLDEN_SCHEMA_FILE = path.resolve(__dirname, '../../../../schema/catapult-golden.schema.json');
 
 /** Everything in a golden file except its arrays (the JSON header of the .npz form). */

@@ -99,7 +99,7 @@ export const SETUP_OPTIONS = {
     onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
   }),
   seed: seed({ flag: 'seed', help: 'initialization seed: numpy.random.RandomState(S)', default: 0 }),
-  init: text({ flag: 'init', arg: 'FILE', help: 'initial parameters from an .npz (names as in the README); replaces --seed' }),
+  init: text({ flag: 'init', arg: 'FILE', help: 'initial parameters from an .npz (names as in docs/commands.md); replaces --seed' }),
   data: text({ flag: 'data', arg: 'FILE', help: '.npz with X (m×d) and Y (m×k)' }),
   samples: int({
     flag: 'samples',
@@ -157,7 +157,7 @@ export const SETUP_OPTIONS = {
     values: ['none', 'layer'] as const,
     onlyWhen: MLP_ONLY,
   }),
-  rng: choice({ flag: 'rng', help: 'the generator of --seed: numpy.random.RandomState (the only one; see README)', values: RNGS }),
+  rng: choice({ flag: 'rng', help: 'the generator of --seed: numpy.random.RandomState (the only one; see docs/commands.md)', values: RNGS }),
 } as const;
 
 /** Every setup option, defaults filled in (what the CLI parses and golden files record). */

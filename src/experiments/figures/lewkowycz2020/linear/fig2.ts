@@ -245,7 +245,7 @@ async function reportFig2(d: Fig2Data, o: Fig2Options, out: FigureOutput): Promi
   report.text(
     'Stable digits: how many digits of λ_final the float64 run shares with a double-double rerun of the same trajectory ' +
       '(`--precision dd`, ≈ 32 digits; 15.9 means they agree to the last bit); the catapult amplifies rounding, so fewer ' +
-      'digits survive it than a lazy run keeps. See README, *Which digits are right*.',
+      'digits survive it than a lazy run keeps. See docs/precision.md, *Which digits are right*.',
   );
   report.text(
     'Data: `trajectories.csv` (every step of panels a, b) and `lambda_at_25.csv` (panel c). ' +
