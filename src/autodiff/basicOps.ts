@@ -310,4 +310,3 @@ export function crossEntropyLoss(f: Var, y: Var): Var {
   requireSameShape('crossEntropyLoss', f, y);
   return scale(sub(sum(logSumExp(f)), sum(mul(y, f))), 1 / f.value.shape[0]);
 }
-

@@ -157,7 +157,11 @@ export const SETUP_OPTIONS = {
     values: ['none', 'layer'] as const,
     onlyWhen: MLP_ONLY,
   }),
-  rng: choice({ flag: 'rng', help: 'the generator of --seed: numpy.random.RandomState (the only one; see docs/commands.md)', values: RNGS }),
+  rng: choice({
+    flag: 'rng',
+    help: 'the generator of --seed: numpy.random.RandomState (the only one; see docs/commands.md)',
+    values: RNGS,
+  }),
 } as const;
 
 /** Every setup option, defaults filled in (what the CLI parses and golden files record). */
