@@ -36,7 +36,14 @@ export async function run(): Promise<void> {
     inst3 = mlpInstance({ width: o3.width, depth: o3.depth, act: 'relu' }, sub.train, 0, lambdaData);
   });
   const sgdSteps = once(() =>
-    gd(inst3, 1 / inst3.lambdaNtk0, { steps: STEPS / 2, eigEvery: 0, measureLambda: false, batchSize: o3.batch, batchSeed: 0 }),
+    gd(inst3, 1 / inst3.lambdaNtk0, {
+      steps: STEPS / 2,
+      eigEvery: 0,
+      measureLambda: false,
+      batch: o3.batch,
+      batchLossOnly: true,
+      batchSeed: 0,
+    }),
   );
   const lambda3 = once(() => lambdaAt(inst3.model, inst3.init, lambdaData));
   const rows: [string, number][] = [

@@ -2,13 +2,20 @@
 """Replay a catapult golden trajectory with an independent numpy implementation and compare it.
 
 A golden file (schema ``catapult-golden`` v1, written by ``catapult oracle`` as ``.json`` or ``.npz``)
-records one gradient-descent run step by step: the loss, the outputs f, the top NTK eigenvalue λ_t,
+records one training run step by step: the loss, the outputs f, the top NTK eigenvalue λ_t,
 ‖θ_t‖ and θ_t at saved steps, with the exact initial parameters and data. This module rebuilds the
 model from the file's ``config.model`` (warmup, linear, mlp in NTK or standard parameterization,
 relu/tanh/identity, optional readout σ_w, no biases, layer norm; MSE, logistic or cross-entropy loss),
-reruns GD (with momentum and L2 as recorded) from the stored ``init`` and ``data`` at ``config.eta``,
-and compares every field with the per-element metric of ``catapult check``: each element relative
-to the largest |golden| of its own step, scalar series relative to |golden_t|.
+reruns the recorded update rule from the stored ``init`` and ``data`` at ``config.eta`` (GD with momentum,
+or torch.optim's Adam/AdamW from ``config.optimizer``; L2; per-layer rates ``config.layer_lr``; minibatch SGD
+over the rows stored in ``batches`` when ``config.batch`` is set), and compares every field with the
+per-element metric of ``catapult check``: each element relative to the largest |golden| of its own step,
+scalar series relative to |golden_t|. Under SGD it also compares the batch losses and checks that the stored
+rows are numpy's: ``rs = np.random.RandomState(batch_seed)``, one ``rs.permutation(m)`` per epoch, cut into
+batches of B, a remainder < B dropped (see minibatch_rows).
+
+``check_trajectory(golden, loss, params)`` compares a trajectory computed elsewhere (another framework's
+per-step loss, and optionally θ at the saved steps) with the same metric, without replaying anything.
 
 Only numpy and the standard library are used, and the backward pass is derived by hand, so the
 check is independent of catapult's autodiff. Import it by path::
@@ -17,6 +24,8 @@ check is independent of catapult's autodiff. Import it by path::
     import catapult_golden
     report = catapult_golden.check('golden.json', tol=1e-12)
     assert report.ok, report
+    report = catapult_golden.check_trajectory('golden.json', my_losses, tol=1e-11)   # my_losses[t] at θ_t, t = 0 … T
+    assert report.ok, 'first off at step %s' % report.first_step
 
 or from the shell: ``python3 python/catapult_golden.py golden.json [--tol 1e-10] [--no-lambda]`` prints one
 line per field and exits 0 (within --tol), 1 (a field deviates) or 2 (the file is malformed). λ_t needs the
@@ -28,9 +37,10 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -65,11 +75,18 @@ class Golden:
     params_t: np.ndarray            # steps whose θ_t is stored
     params: List[np.ndarray]        # per parameter (saves, *shape)
     digits: Optional[np.ndarray] = None   # (T+1,) estimated reproducible digits per step; None in older files
+    batches: Optional[np.ndarray] = None  # (T, B) int64 training rows of update t under SGD (config.batch); None for full batch
+    batch_loss: Optional[np.ndarray] = None   # (T+1,) loss of update t's rows at θ_t (NaN at the last record); None for full batch
 
     @property
     def config(self):
-        """The run's configuration (model, eta, steps, momentum, l2, …)."""
+        """The run's configuration (model, eta, steps, momentum, l2, optimizer, batch, …)."""
         return self.meta['config']
+
+    @property
+    def steps_run(self):
+        """T, the number of updates recorded (the arrays have T + 1 records)."""
+        return self.meta['result']['steps_run']
 
 
 def sha256_arrays(arrays) -> str:
@@ -141,6 +158,11 @@ def _load_json(path, raw):
     m = len(data['Y']) if isinstance(data.get('Y'), list) else 0
     saves = _array(params.get('t', []), (len(params.get('t', []) or []),), '%s: params.t' % path)
     get = lambda v, shape, what: _array(v, shape, '%s: %s' % (path, what))
+
+    def present(name, shape):
+        if name not in obj:
+            raise GoldenError("%s: golden file lacks the field '%s' (config.batch is set)" % (path, name))
+        return get(obj[name], shape, name)
     names = meta['param_names']
     return Golden(
         path=path, meta=meta,
@@ -149,7 +171,8 @@ def _load_json(path, raw):
         loss=get(obj.get('loss'), (steps,), 'loss'), lam=get(obj.get('lambda'), (steps,), 'lambda'),
         param_norm=get(obj.get('param_norm'), (steps,), 'param_norm'), f=get(obj.get('f'), (steps, m, k), 'f'),
         params_t=saves, params=[get(params.get(n), (len(saves),) + s, 'params.' + n) for n, s in zip(names, shapes)],
-        digits=_digits(get(obj['digits'], (steps,), 'digits'), path) if 'digits' in obj else None)
+        digits=_digits(get(obj['digits'], (steps,), 'digits'), path) if 'digits' in obj else None,
+        **_sgd_arrays(meta, m, path, present))
 
 
 def _load_npz(path, raw):
@@ -186,7 +209,35 @@ def _load_npz(path, raw):
         loss=need('loss', (steps,)), lam=need('lambda', (steps,)), param_norm=need('param_norm', (steps,)),
         f=need('f', (steps, m, k)), params_t=saves,
         params=[need('params_' + n, (saves.shape[0],) + s) for n, s in zip(names, shapes)],
-        digits=_digits(need('digits', (steps,)), path) if 'digits' in entries else None)
+        digits=_digits(need('digits', (steps,)), path) if 'digits' in entries else None,
+        **_sgd_arrays(meta, m, path, need))
+
+
+def _batch_size(meta, path):
+    """config.batch: None for a full-batch run (the key absent), else the rows of every update (an integer >= 1)."""
+    if 'batch' not in meta['config']:
+        return None
+    return _int(meta['config']['batch'], '%s: config.batch' % path, 1)
+
+
+def _sgd_arrays(meta, m, path, get):
+    """Under SGD, `batches` (T, B) as int64, every entry one of the m training rows, and `batch_loss` (T+1,); else nothing.
+
+    `get(name, shape)` reads one array of the file (a GoldenError naming it when absent or misshapen).
+    """
+    B = _batch_size(meta, path)
+    if B is None:
+        return {}
+    steps_run = meta['result']['steps_run']
+    rows = get('batches', (steps_run, B))
+    with np.errstate(invalid='ignore'):
+        bad = np.flatnonzero(~((rows == np.floor(rows)) & (rows >= 0) & (rows < m)))
+    if bad.size:
+        t, j = divmod(int(bad[0]), B)
+        x = float(rows[t, j])
+        raise GoldenError('%s: batches[%d][%d] is %s, not one of the %d training rows (0 … %d)'
+                          % (path, t, j, '%d' % x if x.is_integer() else repr(x), m, m - 1))
+    return {'batches': rows.astype(np.int64), 'batch_loss': get('batch_loss', (steps_run + 1,))}
 
 
 def _digits(d, path):
@@ -248,6 +299,7 @@ def _check_config(g):
     expected = np.arange(0, run + 1, every) if every > 0 else np.zeros(0)
     if g.params_t.shape != expected.shape or not np.array_equal(g.params_t, expected):
         raise GoldenError('%s: params.t must be 0, %d, … up to steps_run %d' % (path, every, run))
+    _check_training(g)
     init = c.get('init')
     seed = init.get('seed') if isinstance(init, dict) else None
     if not isinstance(init, dict) or ('file' not in init and (init.get('rng') != 'numpy' or isinstance(seed, bool)
@@ -257,6 +309,27 @@ def _check_config(g):
         model_for(g)
     except GoldenError as e:
         raise GoldenError('%s: %s' % (path, e)) if not str(e).startswith(str(path)) else e
+
+
+def _check_training(g):
+    """The update rule, the minibatches and the per-layer rates: config.optimizer, batch, batch_seed, layer_lr."""
+    c, path, m = g.config, g.path, g.X.shape[0]
+    try:
+        optimizer_settings(c)
+        if c.get('layer_lr') is not None and c['model'].get('kind') != 'mlp':
+            raise GoldenError('config.layer_lr applies to the mlp model only, got config.model.kind %s' % json.dumps(c['model'].get('kind')))
+        layer_rates(g.meta['param_names'], c.get('layer_lr'))
+    except GoldenError as e:
+        raise GoldenError('%s: %s' % (path, e))
+    batch = _batch_size(g.meta, path)
+    if batch is not None and batch > m:
+        raise GoldenError('%s: config.batch must be at most the %d training rows, got %d' % (path, m, batch))
+    if 'batch_seed' in c:
+        seed = c['batch_seed']
+        if batch is None:
+            raise GoldenError('%s: config.batch_seed is set without config.batch' % path)
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 32:
+            raise GoldenError('%s: config.batch_seed must be an integer 0 … 2^32 − 1, got %s' % (path, json.dumps(seed)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -415,8 +488,21 @@ class MLP:
         return grads
 
 
+def _conv_module():
+    """catapult_golden_conv, from sys.path or, when this file was loaded by path, from its own directory."""
+    try:
+        import catapult_golden_conv as conv
+    except ModuleNotFoundError:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location(
+            'catapult_golden_conv', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'catapult_golden_conv.py'))
+        conv = sys.modules['catapult_golden_conv'] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(conv)
+    return conv
+
+
 def build_model(c):
-    """The model of a golden file's config.model (warmup, linear or mlp)."""
+    """The model of a golden file's config.model (warmup, linear, mlp; cnn and wrn from catapult_golden_conv)."""
     if not isinstance(c, dict):
         raise GoldenError('config.model must be an object')
     for key in ('width', 'inputDim', 'outputs'):
@@ -427,7 +513,9 @@ def build_model(c):
     if kind == 'mlp':
         _int(c.get('depth'), 'config.model.depth', 1)
         return MLP(c)
-    raise GoldenError('config.model.kind must be warmup|linear|mlp, got %s' % json.dumps(kind))
+    if kind in ('cnn', 'wrn'):                       # numpy cnn/wrn: python/catapult_golden_conv.py, imported lazily
+        return _conv_module().build_conv_model(c, GoldenError)
+    raise GoldenError('config.model.kind must be warmup|linear|mlp|cnn|wrn, got %s' % json.dumps(kind))
 
 
 def loss_and_grad(kind, f, Y):
@@ -457,6 +545,9 @@ def init_params(model, seed):
     rs = np.random.RandomState(seed)
     out = []
     for s in model.specs:
+        if getattr(s, 'constant', None) is not None:   # batch norm's γ = 1, β = 0 draw nothing (cnn, wrn)
+            out.append(np.full(s.shape, float(s.constant)))
+            continue
         p = rs.standard_normal(int(np.prod(s.shape))).reshape(s.shape)
         out.append(p * s.std if s.std != 1 else p)
     return out
@@ -504,6 +595,8 @@ class Trajectory:
     converged_at: Optional[int]
     lambda0: float
     lambdas: bool               # whether λ_t was replayed (see MAX_JACOBIAN)
+    batch_loss: Optional[np.ndarray] = None   # under SGD, (T+1,) the loss of update t's rows at θ_t, NaN at the last record
+    batches: Optional[np.ndarray] = None      # under SGD, (T, B) the rows each update used
 
 
 def jacobian_size(g: Golden) -> int:
@@ -511,9 +604,135 @@ def jacobian_size(g: Golden) -> int:
     return int(g.f[0].size) * sum(int(p.size) for p in g.init)
 
 
-def replay(g: Golden, lambdas=None) -> Trajectory:
-    """GD (heavy-ball momentum, L2) from the stored init and data at config.eta, recorded at θ_t before update t.
+# ---------------------------------------------------------------------------------------------------
+# Update rules and minibatches, as src/models/optimizers.ts and src/data/batches.ts
 
+
+OPTIMIZERS = ('gd', 'adam', 'adamw')
+
+
+@dataclass
+class OptimizerSettings:
+    """config.optimizer resolved: gd with heavy-ball γ (config.momentum), or torch.optim.Adam/AdamW's settings."""
+    name: str
+    momentum: float = 0.0
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+
+
+def optimizer_settings(c) -> OptimizerSettings:
+    """The update rule of a golden config: config.optimizer, gd where it is absent (files written before it).
+
+    gd takes config.momentum; adam and adamw record every setting (beta1, beta2, eps, weight_decay) and no momentum.
+    """
+    o = c.get('optimizer', {'name': 'gd'})
+    name = o.get('name') if isinstance(o, dict) else None
+    if name not in OPTIMIZERS or (name == 'gd' and set(o) != {'name'}):
+        raise GoldenError('config.optimizer must be {"name": "gd"} or {"name": "adam"|"adamw", "beta1", "beta2", "eps", '
+                          '"weight_decay"}, got %s' % json.dumps(o))
+    momentum = float(c.get('momentum', 0))
+    if name == 'gd':
+        return OptimizerSettings('gd', momentum)
+    if momentum != 0:
+        raise GoldenError('config.momentum applies to gd only, got %r with config.optimizer %s' % (momentum, name))
+    unknown = sorted(set(o) - {'name', 'beta1', 'beta2', 'eps', 'weight_decay'})
+    if unknown:
+        raise GoldenError('config.optimizer has an unknown field %s' % json.dumps(unknown[0]))
+
+    def setting(key, below_one):
+        v = o.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (below_one and v >= 1):
+            raise GoldenError('config.optimizer.%s must be a number %s, got %s' % (key, 'in [0, 1)' if below_one else '>= 0', json.dumps(v)))
+        return float(v)
+    return OptimizerSettings(name, 0.0, setting('beta1', True), setting('beta2', True), setting('eps', False),
+                             setting('weight_decay', False))
+
+
+def layer_rates(names, layer_lr) -> List[float]:
+    """Each parameter's factor on η: a_l from config.layer_lr for an mlp's W_l and b_l, 1 everywhere without it."""
+    if layer_lr is None:
+        return [1.0] * len(names)
+    if not isinstance(layer_lr, list) or not layer_lr or not all(
+            not isinstance(a, bool) and isinstance(a, (int, float)) and math.isfinite(a) and a > 0 for a in layer_lr):
+        raise GoldenError('config.layer_lr must be a list of finite numbers > 0, one per layer, got %s' % json.dumps(layer_lr))
+    layer_of = [re.fullmatch(r'[Wb](\d+)', n) for n in names]
+    if any(x is None for x in layer_of):
+        raise GoldenError('config.layer_lr applies to the mlp model only (parameters W_l, b_l), not to %s' % ', '.join(names))
+    layers = max(int(x.group(1)) for x in layer_of) + 1
+    if len(layer_lr) != layers:
+        raise GoldenError('config.layer_lr needs one factor per layer: the mlp has %d (W0 … W%d), got %d'
+                          % (layers, layers - 1, len(layer_lr)))
+    return [float(layer_lr[int(x.group(1))]) for x in layer_of]
+
+
+def minibatch_rows(m, size, seed, count) -> np.ndarray:
+    """The training rows of the first `count` SGD updates, (count, size) int64, by the engine's rule (minibatchRows).
+
+    ``rs = np.random.RandomState(seed)``; every epoch starts with ``order = rs.permutation(m)``, cut into consecutive
+    batches of `size`; a remainder smaller than `size` is dropped (the next update starts a new epoch). A batch of all
+    m rows is the rows in order, 0 … m−1, every update, with no draw.
+    """
+    if size == m:
+        return np.tile(np.arange(m, dtype=np.int64), (count, 1))
+    rs = np.random.RandomState(seed)
+    out = np.empty((count, size), dtype=np.int64)
+    order, pos = rs.permutation(m), 0
+    for t in range(count):
+        if pos + size > m:
+            order, pos = rs.permutation(m), 0
+        out[t] = order[pos:pos + size]
+        pos += size
+    return out
+
+
+class Optimizer:
+    """One run's update rule with its state per parameter (gd's b, Adam's m and v) and step counter t = 1, 2, ….
+
+    gd: b ← γb + g; θ ← θ − η_p·b (θ ← θ − η_p·g without momentum). adam/adamw: torch.optim (1.13, single-tensor,
+    amsgrad off) operation for operation: adam g ← g + wd·θ, adamw θ ← θ·(1 − η_p·wd); m ← m·β1 + (1−β1)·g;
+    v ← v·β2 + ((1−β2)·g)·g; θ ← θ + (−η_p/(1−β1^t))·m / (√v/√(1−β2^t) + ε). L2 is already in g.
+    """
+
+    def __init__(self, s: OptimizerSettings, params):
+        self.s, self.t = s, 0
+        slots = (1 if s.momentum > 0 else 0) if s.name == 'gd' else 2
+        self.state = [[np.zeros_like(p) for _ in range(slots)] for p in params]
+
+    def step(self, params, grads, rates):
+        """The parameters after one update (new arrays) from their gradients at the per-parameter rates η_p."""
+        self.t += 1
+        return [self._gd(p, g, st, lr) if self.s.name == 'gd' else self._adam(p, g, st, lr)
+                for p, g, st, lr in zip(params, grads, self.state, rates)]
+
+    def _gd(self, p, g, state, lr):
+        if state:
+            state[0] = self.s.momentum * state[0] + g
+            g = state[0]
+        return p - lr * g
+
+    def _adam(self, p, g, state, lr):
+        s, t = self.s, self.t
+        if s.name == 'adamw':
+            p = p * (1 - lr * s.weight_decay)
+        elif s.weight_decay != 0:
+            g = g + s.weight_decay * p
+        state[0] = state[0] * s.beta1 + (1 - s.beta1) * g
+        state[1] = state[1] * s.beta2 + ((1 - s.beta2) * g) * g
+        step_size = lr / (1 - s.beta1 ** t)
+        root2 = math.sqrt(1 - s.beta2 ** t)
+        return p + (-step_size * state[0]) / (np.sqrt(state[1]) / root2 + s.eps)
+
+
+def replay(g: Golden, lambdas=None) -> Trajectory:
+    """The recorded update rule from the stored init and data at config.eta, recorded at θ_t before update t.
+
+    GD (heavy-ball momentum) or Adam/AdamW (config.optimizer), L2 added to the gradient, η scaled per layer by
+    config.layer_lr. Under SGD (config.batch) update t descends the loss of the rows g.batches[t] (the file's rows
+    are the contract; rows past the stored ones, for a replay that outlives the recorded run, come from
+    minibatch_rows), while loss, f, λ_t and ‖θ_t‖ stay those of the whole training set; batch_loss[t] is the
+    loss of update t's rows at θ_t (with the L2 term), NaN at the last record, as the engine records it.
     Runs at most config.steps updates and stops at divergence (loss > max_loss or non-finite) like the engine,
     so steps_run, diverged_at and converged_at are reproduced rather than copied. λ_t is measured where the
     engine measures it: t = 0, the last step and every eig_every steps; `lambdas=False` skips it (the default,
@@ -523,20 +742,25 @@ def replay(g: Golden, lambdas=None) -> Trajectory:
     model, kind = model_for(g)
     if lambdas is None:
         lambdas = jacobian_size(g) <= MAX_JACOBIAN
-    eta, gamma, l2 = float(c['eta']), float(c['momentum']), float(c['l2'])
+    eta, l2, m = float(c['eta']), float(c['l2']), g.X.shape[0]
     steps, eig_every, every, max_loss, conv = c['steps'], c['eig_every'], c['params_every'], c['max_loss'], c['converge']
+    rates = [eta * a for a in layer_rates(g.meta['param_names'], c.get('layer_lr'))]
     params = [p.copy() for p in g.init]
-    velocity = [np.zeros_like(p) for p in params] if gamma > 0 else None
-    rec = {'loss': [], 'lam': [], 'pn': [], 'f': [], 't': [], 'params': []}
+    optimizer = Optimizer(optimizer_settings(c), params)
+    batch = c.get('batch')
+    stored = g.batches if g.batches is not None else np.zeros((0, batch or 0), dtype=np.int64)
+    drawn = None                                    # the rule's rows, drawn only if the replay outlives `stored`
+    rec = {'loss': [], 'lam': [], 'pn': [], 'f': [], 't': [], 'params': [], 'bl': [], 'rows': []}
     diverged_at = converged_at = None
     with np.errstate(all='ignore'):
         for t in range(steps + 1):
             f, cache = model.forward(params, g.X)
             loss, df = loss_and_grad(kind, f, g.Y)
             pn = math.sqrt(sum(float(np.dot(p.ravel(), p.ravel())) for p in params))
-            if l2 > 0:
-                loss += 0.5 * l2 * pn * pn              # the recorded (and divergence-tested) loss includes L2
+            penalty = 0.5 * l2 * pn * pn if l2 > 0 else 0.0   # the recorded (and divergence-tested) losses include L2
+            loss += penalty
             rec['loss'].append(float(loss)), rec['pn'].append(pn), rec['f'].append(f.copy()), rec['lam'].append(np.nan)
+            rec['bl'].append(np.nan)
             if every > 0 and t % every == 0:
                 rec['t'].append(t), rec['params'].append([p.copy() for p in params])
             if not math.isfinite(loss) or loss > max_loss or not math.isfinite(pn):
@@ -549,19 +773,31 @@ def replay(g: Golden, lambdas=None) -> Trajectory:
                 converged_at = t
             if last:
                 break
+            if batch is not None:
+                if t < stored.shape[0]:
+                    rows = stored[t]
+                else:
+                    drawn = minibatch_rows(m, batch, c.get('batch_seed', 0), steps) if drawn is None else drawn
+                    rows = drawn[t]
+                rec['rows'].append(rows)
+                if batch == m and np.array_equal(rows, np.arange(m)):
+                    rec['bl'][-1] = float(loss)     # all rows in order: the engine steps on the training set itself
+                else:
+                    fb, cache = model.forward(params, g.X[rows])
+                    batch_loss, df = loss_and_grad(kind, fb, g.Y[rows])
+                    rec['bl'][-1] = float(batch_loss + penalty)
             grads = model.backward(params, cache, df)
-            for i, p in enumerate(params):
-                gi = grads[i] + l2 * p if l2 > 0 else grads[i]
-                if velocity is not None:
-                    velocity[i] = gamma * velocity[i] + gi
-                    gi = velocity[i]
-                params[i] = p - eta * gi
+            if l2 > 0:
+                grads = [gi + l2 * p for gi, p in zip(grads, params)]
+            params = optimizer.step(params, grads, rates)
     n = len(rec['loss'])
     return Trajectory(
         loss=np.array(rec['loss']), lam=np.array(rec['lam']), param_norm=np.array(rec['pn']),
         f=np.array(rec['f']).reshape(n, *g.f.shape[1:]), params_t=np.array(rec['t'], dtype=float),
         params=[np.array([s[i] for s in rec['params']]).reshape((len(rec['t']),) + p.shape) for i, p in enumerate(g.init)],
-        steps_run=n - 1, diverged_at=diverged_at, converged_at=converged_at, lambda0=rec['lam'][0], lambdas=lambdas)
+        steps_run=n - 1, diverged_at=diverged_at, converged_at=converged_at, lambda0=rec['lam'][0], lambdas=lambdas,
+        batch_loss=None if batch is None else np.array(rec['bl']),
+        batches=None if batch is None else np.array(rec['rows'], dtype=np.int64).reshape(len(rec['rows']), batch))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -578,6 +814,11 @@ class FieldReport:
     first: Optional[Tuple[int, int, float]]     # (step, index, rel) of the first element beyond its allowance
     ok: bool
     starts: Optional[Tuple[int, int, float]] = None   # (step, index, rel) of the first element beyond tol
+
+    @property
+    def first_step(self):
+        """The step at which the field first goes beyond its allowance (None while it is within it)."""
+        return None if self.first is None else self.first[0]
 
     def line(self, width=12):
         """One line as `catapult check` prints it."""
@@ -606,6 +847,16 @@ class Report:
     def max_rel(self):
         """The largest relative deviation over the floating-point fields (the exact ones count when they differ)."""
         return max((f.max_rel for f in self.fields), default=0.0)
+
+    @property
+    def first_step(self):
+        """The earliest step at which a field goes beyond its allowance (None when every field is ok)."""
+        return min((f.first_step for f in self.fields if f.first is not None), default=None)
+
+    @property
+    def failing(self):
+        """The names of the fields beyond the tolerance, in report order."""
+        return [f.field for f in self.fields if not f.ok]
 
     def __getitem__(self, name):
         """The report of one field by name (KeyError if absent)."""
@@ -715,6 +966,14 @@ def compare(g: Golden, tol=DEFAULT_TOL, lambdas=None) -> Report:
     if r.lambdas:
         fields.append(deviation('lambda', r.lam, g.lam, tol, digits=d))
     fields.append(deviation('param_norm', r.param_norm, g.param_norm, tol, digits=d))
+    if g.batches is not None:
+        B, seed = g.batches.shape[1], c.get('batch_seed', 0)
+        drawn = minibatch_rows(g.X.shape[0], B, seed, g.batches.shape[0])
+        # The rows are integers: any difference fails, whatever tol says (as `catapult check`).
+        fields.append(deviation('batches', drawn, g.batches, 0, B))
+        fields.append(deviation('batch_loss', r.batch_loss, g.batch_loss, tol, digits=d))
+        notes.append('minibatch SGD, %d of %d rows an update: the replay steps on the rows stored in `batches`; the field '
+                     'batches compares them with RandomState(%d), one permutation(%d) an epoch' % (B, g.X.shape[0], seed, g.X.shape[0]))
     if g.params_t.size:
         for name, mine, theirs in zip(g.meta['param_names'], r.params, g.params):
             fields.append(deviation('params.' + name, mine, theirs, tol, per_step(theirs), g.params_t, digits=d))
@@ -724,6 +983,60 @@ def compare(g: Golden, tol=DEFAULT_TOL, lambdas=None) -> Report:
 def check(path, tol=DEFAULT_TOL, lambdas=None) -> Report:
     """Loads, verifies and replays one golden file; raises GoldenError when it is malformed."""
     return compare(load(path), tol, lambdas)
+
+
+def _series(name, ours, golden, tol, digits, notes, steps=None, past=None):
+    """deviation() of a user's series against a golden array over the records both have; a series of another length
+    or record shape fails the field (and says so in `notes`) instead of raising. `steps` maps records to steps
+    (params_t); `past` is the step just after the golden's last record, where a longer series first has no match."""
+    a = np.asarray(ours, dtype=np.float64)
+    if golden.ndim == 1:
+        a = a.ravel()
+    if a.ndim < 1 or a.shape[1:] != golden.shape[1:]:
+        notes.append('%s: each record has shape %s, the golden\'s %s' % (name, tuple(a.shape[1:]), tuple(golden.shape[1:])))
+        return FieldReport(name, math.inf, math.inf, None, (0, 0, math.inf), False, (0, 0, math.inf))
+    n = min(a.shape[0], golden.shape[0])
+    rep = deviation(name, a[:n], golden[:n], tol, max(1, int(np.prod(golden.shape[1:]))), None if steps is None else steps[:n], digits)
+    if a.shape[0] == golden.shape[0]:
+        return rep
+    step = (int(steps[n]) if steps is not None else n) if n < golden.shape[0] else past
+    notes.append('%s has %d records, the golden %d: the steps from %d on have nothing to compare' % (name, a.shape[0], golden.shape[0], step))
+    missing = (step, 0, math.inf)
+    return replace(rep, max_abs=math.inf, max_rel=math.inf, worst=rep.worst or (step, 0), first=rep.first or missing,
+                   ok=False, starts=rep.starts or missing)
+
+
+def check_trajectory(golden, loss, params=None, tol=DEFAULT_TOL) -> Report:
+    """Compares a trajectory computed elsewhere (another framework, from the file's init, data and batches) with a golden.
+
+    `golden` is a path or a loaded Golden. `loss` is the per-step loss, t = 0 … steps_run, as the file records it:
+    the whole training set's at θ_t, before update t, L2 term included. `params`, optional, are θ at the golden's
+    saved steps params_t: a dict name → array (saves, *shape) for any of param_names, or a list in param_names order.
+    Every element is judged as `catapult check` judges it (deviation(), widened by the file's recorded digits as
+    allowance() says); nothing is replayed. A series of the wrong length or shape is a failing field, not an
+    exception. Returns a Report: `.ok`, `.max_rel` (the worst deviation), `.first_step` (the first failing step),
+    and per field `report['loss'].first` = (step, index, rel).
+
+        report = check_trajectory('golden.npz', my_losses, {'W0': my_W0_at_saved_steps}, tol=1e-11)
+        assert report.ok, report
+    """
+    g = golden if isinstance(golden, Golden) else load(golden)
+    names, run = list(g.meta['param_names']), g.steps_run
+    notes = ['compared with %s (%d records, t = 0 … %d) without replaying' % (g.path, run + 1, run)]
+    fields = [_series('loss', loss, g.loss, tol, g.digits, notes, past=run + 1)]
+    if params is not None:
+        if not isinstance(params, dict):
+            params = list(params)
+            if len(params) != len(names):
+                raise ValueError('params lists %d arrays; the golden has %d parameters (%s)' % (len(params), len(names), ', '.join(names)))
+            params = dict(zip(names, params))
+        unknown = [n for n in params if n not in names]
+        if unknown:
+            raise ValueError('params has %r, not a parameter of the golden (%s)' % (unknown[0], ', '.join(names)))
+        for i, name in enumerate(names):
+            if name in params:
+                fields.append(_series('params.' + name, params[name], g.params[i], tol, g.digits, notes, g.params_t, run + 1))
+    return Report(g.path, tol, fields, notes)
 
 
 def main(argv=None):
@@ -744,8 +1057,9 @@ def main(argv=None):
     bad = [f for f in report.fields if not f.ok]
     c = g.config
     try:
-        print('%s: %s, %s model (%s), eta = %r, %d steps, %s' % (a.golden, g.meta['engine'], c['model']['kind'], c['model'].get('loss', 'mse'),
-                                                              c['eta'], g.meta['result']['steps_run'], g.meta['result'].get('phase')))
+        rule = optimizer_settings(c).name + (', batch %d' % c['batch'] if 'batch' in c else '')
+        print('%s: %s, %s model (%s), %s, eta = %r, %d steps, %s' % (a.golden, g.meta['engine'], c['model']['kind'], c['model'].get('loss', 'mse'),
+                                                                  rule, c['eta'], g.meta['result']['steps_run'], g.meta['result'].get('phase')))
         print(report)
         print('%s: %s (--tol %g)' % (a.golden, 'ok' if not bad else 'FAIL: ' + ', '.join(f.field for f in bad), a.tol))
         sys.stdout.flush()

@@ -24,6 +24,7 @@ cancellation (warmup f -> 0) keeps its absolute rounding (1.7e-11 relative after
 """
 import atexit
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -245,6 +246,261 @@ def test_deviation_matches_catapult_check():
     rows = cg.deviation('f', [1.0, 1.0 + 1e-6, 5.0, np.nan], [1.0, 1.0, 5.0, np.nan], 1e-9, row_length=2)
     assert rows.first[:2] == (0, 1) and rows.ok is False and abs(rows.max_rel - 1e-6) < 1e-15
     assert cg.deviation('x', [np.nan], [np.nan], 0).ok and not cg.deviation('x', [1.0], [np.nan], 1).ok
+
+
+# ---------------------------------------------------------------------------------------------------
+# Update rules and minibatches: Adam/AdamW (torch.optim's step, operation for operation), minibatch SGD over the
+# rows stored in `batches`, per-layer rates, L2. Measured as above (the largest per-element relative deviation over
+# all fields, batch_loss included; seed 0 and, in brackets, the worst over seeds 1-4): adam_batch 1.4e-15 [2.4e-15],
+# adamw_batch 8.3e-16 [2.4e-15], sgd_momentum_batch 1.6e-15 [8.1e-15], layer_lr 1.3e-15 [1.6e-15], adam_l2 1.3e-15
+# [1.5e-15]. The update rules agree operation for operation (elementwise IEEE in both), so what is left is the
+# forward and backward passes' summation order and a daxpy that may fuse (gd, L2), as in the full-batch cases
+# above: TOL holds with a margin of ten or more; a wrong rule (adam for adamw, no momentum, no layer_lr, no L2)
+# is off by 1e-6 or more.
+
+MLP12 = ['--model', 'mlp', '--depth', '2', '--width', '16', '--samples', '12', '--input-dim', '3']
+SGD_CASES = {
+    'adam_batch': ('adam_batch.npz', MLP12 + ['--optimizer', 'adam', '--batch', '4', '--sigma-b', '0.5', '--lr', '0.01',
+                                              '--steps', '20', '--params-every', '5', '--eig-every', '5']),
+    'adamw_batch': ('adamw_batch.json', MLP12 + ['--optimizer', 'adamw', '--weight-decay', '0.1', '--batch', '5', '--batch-seed', '3',
+                                                 '--sigma-b', '0.5', '--lr', '0.02', '--steps', '20', '--params-every', '10', '--eig-every', '5']),
+    'sgd_momentum_batch': ('sgd_momentum_batch.json', MLP12 + ['--momentum', '0.9', '--batch', '5', '--batch-seed', '3', '--lr', '0.3x',
+                                                               '--steps', '20', '--params-every', '10', '--eig-every', '5']),
+    'layer_lr': ('layer_lr.npz', MLP12 + ['--layer-lr', '1,0.5,2', '--sigma-b', '0.5', '--lr', '0.5x', '--steps', '20',
+                                          '--params-every', '10', '--eig-every', '5']),
+    'adam_l2': ('adam_l2.json', MLP12 + ['--optimizer', 'adam', '--weight-decay', '0.01', '--l2', '1e-3', '--layer-lr', '2,1,0.5',
+                                         '--sigma-b', '0.5', '--lr', '0.01', '--steps', '20', '--params-every', '10', '--eig-every', '5']),
+}
+CASES.update(SGD_CASES)
+
+
+def _edited(case, edit, name):
+    """A copy of a .json case's golden with `edit(obj)` applied, written as `name` in the temporary directory."""
+    with open(golden(case)) as fh:
+        obj = json.load(fh)
+    edit(obj)
+    out = os.path.join(_DIR, name)
+    with open(out, 'w') as fh:
+        json.dump(obj, fh)
+    return out
+
+
+def _with_config(g, edit):
+    """The loaded golden `g` with `edit(config)` applied to a copy of its metadata."""
+    meta = json.loads(json.dumps(g.meta))
+    edit(meta['config'])
+    return dataclasses.replace(g, meta=meta)
+
+
+def test_adam_minibatch():
+    g, r = agrees('adam_batch')
+    c = g.config
+    assert c['optimizer'] == {'name': 'adam', 'beta1': 0.9, 'beta2': 0.999, 'eps': 1e-8, 'weight_decay': 0}
+    assert c['batch'] == 4 and c.get('batch_seed', 0) == 0, 'the default seed is 0 (absent in files that did not record it)'
+    assert g.batches.shape == (20, 4) and g.batches.dtype == np.int64 and r['batches'].ok and r['batch_loss'].ok
+    assert np.array_equal(g.batches, cg.minibatch_rows(12, 4, 0, 20))
+    assert sorted(g.batches[:3].ravel()) == list(range(12)), 'an epoch of 3 batches is one permutation of the 12 rows'
+    assert np.isnan(g.batch_loss[-1]) and np.isfinite(g.batch_loss[:-1]).all(), 'no update, so no batch, after the last record'
+    assert np.max(np.abs(g.batch_loss[:-1] / g.loss[:-1] - 1)) > 1e-2, "a batch's loss is not the training set's"
+    model, kind = cg.model_for(g)
+    rows = g.batches[0]
+    first = cg.loss_and_grad(kind, model.forward(g.init, g.X[rows])[0], g.Y[rows])[0]
+    assert abs(first / g.batch_loss[0] - 1) < 1e-15, 'batch_loss[0]: the loss of the rows batches[0] at θ_0'
+    status, out, _ = helper(golden('adam_batch'), '--tol', '1e-13')
+    assert status == 0 and 'adam, batch 4' in out.splitlines()[0]
+    assert any(line.startswith('batches ') for line in out.splitlines()) and any(line.startswith('batch_loss ') for line in out.splitlines())
+
+
+def test_adamw_decouples_weight_decay():
+    g, r = agrees('adamw_batch')
+    assert g.config['optimizer']['name'] == 'adamw' and g.config['optimizer']['weight_decay'] == 0.1 and r['params.b0'].ok
+    as_adam = cg.compare(_with_config(g, lambda c: c['optimizer'].__setitem__('name', 'adam')), TOL, lambdas=False)
+    assert not as_adam['loss'].ok and as_adam['loss'].max_rel > 1e-6, "Adam's coupled decay is another trajectory"
+
+
+def test_sgd_momentum_minibatch_drops_the_partial_batch():
+    g, r = agrees('sgd_momentum_batch')
+    assert g.config['optimizer'] == {'name': 'gd'} and g.config['momentum'] == 0.9 and g.config['batch_seed'] == 3
+    rs = np.random.RandomState(3)
+    epochs = [rs.permutation(12) for _ in range(10)]
+    # 12 rows, batches of 5: two batches an epoch, the last 2 rows of each permutation unused.
+    assert g.batches.reshape(10, 10).tolist() == [e[:10].tolist() for e in epochs]
+    plain = cg.compare(_with_config(g, lambda c: c.__setitem__('momentum', 0)), TOL, lambdas=False)
+    assert not plain['loss'].ok
+
+
+def test_layer_lr():
+    g, r = agrees('layer_lr')
+    assert g.config['layer_lr'] == [1, 0.5, 2] and r['params.W2'].ok and r['params.b1'].ok
+    assert cg.layer_rates(g.meta['param_names'], g.config['layer_lr']) == [1, 1, 0.5, 0.5, 2, 2]
+    uniform = cg.compare(_with_config(g, lambda c: c.pop('layer_lr')), TOL, lambdas=False)
+    assert not uniform['loss'].ok and not uniform['params.W1'].ok
+
+
+def test_adam_with_l2_weight_decay_and_layer_rates():
+    g, r = agrees('adam_l2')
+    assert g.config['l2'] == 1e-3 and g.config['optimizer']['weight_decay'] == 0.01 and g.batches is None and g.batch_loss is None
+    no_l2 = cg.compare(_with_config(g, lambda c: c.__setitem__('l2', 0)), TOL, lambdas=False)
+    assert not no_l2['loss'].ok
+
+
+def test_malformed_sgd_files():
+    def setter(path, value):
+        def edit(obj):
+            *head, last = path
+            target = obj
+            for key in head:
+                target = target[key]
+            target[last] = value
+        return edit
+    cases = {
+        'row_high.json': (setter(['batches', 3, 1], 12), 'batches[3][1] is 12, not one of the 12 training rows (0 … 11)'),
+        'row_frac.json': (setter(['batches', 0, 2], 1.5), 'batches[0][2] is 1.5'),
+        'row_null.json': (setter(['batches', 7, 0], None), 'batches[7][0] is nan'),
+        'no_batch_loss.json': (lambda obj: obj.pop('batch_loss'), "lacks the field 'batch_loss'"),
+        'short.json': (lambda obj: obj['batches'].pop(), 'batches: shape (19, 5), expected (20, 5)'),
+        'big_batch.json': (lambda obj: (obj['config'].__setitem__('batch', 13), [row.extend([0] * 8) for row in obj['batches']]),
+                           'config.batch must be at most the 12 training rows, got 13'),
+        'optimizer.json': (setter(['config', 'optimizer'], {'name': 'sgd'}), 'config.optimizer must be'),
+        'beta1.json': (setter(['config', 'optimizer', 'beta1'], 1), 'config.optimizer.beta1 must be a number in [0, 1)'),
+        'momentum.json': (setter(['config', 'momentum'], 0.9), 'config.momentum applies to gd only'),
+        'layer_lr.json': (setter(['config', 'layer_lr'], [1, 2]), 'config.layer_lr needs one factor per layer: the mlp has 3'),
+    }
+    for name, (edit, message) in cases.items():
+        path = _edited('adamw_batch', edit, name)
+        status, _, err = helper(path)
+        assert status == 2 and message in err and err.count('\n') == 1, (name, err)
+    npz = _rewrite_npz(golden('adam_batch'), os.path.join(_DIR, 'row_low.npz'), lambda a, m: a['batches'].__setitem__((5, 2), -1))
+    try:
+        cg.load(npz)
+        raise AssertionError('a row out of range must not load')
+    except cg.GoldenError as e:
+        assert 'batches[5][2] is -1' in str(e) and '\n' not in str(e), e
+
+
+def test_swapped_rows_fail_the_batches_field():
+    def swap(a, b):
+        def edit(obj):
+            rows = obj['batches']
+            rows[a[0]][a[1]], rows[b[0]][b[1]] = rows[b[0]][b[1]], rows[a[0]][a[1]]
+        return edit
+    # Within one batch: the same rows in another order, so the same update up to summation order.
+    r = cg.check(_edited('adamw_batch', swap((2, 0), (2, 1)), 'swap_within.json'), TOL)
+    assert r.failing == ['batches'] and r['batches'].first[:2] == (2, 0) and r.first_step == 2
+    # Across batches: the replay steps on the stored rows, so update 2 is another one and θ_3 on differ.
+    r = cg.check(_edited('adamw_batch', swap((2, 0), (3, 0)), 'swap_across.json'), TOL)
+    assert r['batches'].first[:2] == (2, 0) and r['batch_loss'].first_step == 2 and r['loss'].first_step == 3, r
+
+
+def test_check_trajectory():
+    g = cg.load(golden('adam_batch'))
+    names = g.meta['param_names']
+    own = cg.check_trajectory(g, g.loss.tolist(), dict(zip(names, g.params)), TOL)
+    assert own.ok and own.max_rel == 0 and own.first_step is None and len(own.fields) == 1 + len(names)
+    replayed = cg.replay(g, lambdas=False)
+    r = cg.check_trajectory(golden('adam_batch'), replayed.loss, replayed.params, TOL)     # a path, params as a list
+    assert r.ok and 0 < r.max_rel < TOL, r
+    edited = g.loss.copy()
+    edited[7] *= 1 + 1e-8
+    r = cg.check_trajectory(g, edited, tol=TOL)
+    assert not r.ok and r.first_step == 7 and r['loss'].first[:2] == (7, 0) and abs(r['loss'].first[2] - 1e-8) < 1e-10
+    short = cg.check_trajectory(g, g.loss[:15], tol=TOL)
+    assert not short.ok and short.first_step == 15 and any('has 15 records, the golden 21' in n for n in short.notes)
+    theta = dict(zip(names, g.params))
+    theta['W1'] = theta['W1'][:3]
+    r = cg.check_trajectory(g, g.loss, theta, TOL)
+    assert r.failing == ['params.W1'] and r.first_step == 15, 'saves at t = 0, 5, 10, 15, 20: the fourth is missing'
+    theta['W1'] = g.params[names.index('W1')].transpose(0, 2, 1)
+    assert cg.check_trajectory(g, g.loss, theta, TOL).failing == ['params.W1']
+    try:
+        cg.check_trajectory(g, g.loss, {'W9': g.params[0]})
+        raise AssertionError('an unknown parameter name must raise')
+    except ValueError as e:
+        assert "'W9'" in str(e)
+
+
+# ---------------------------------------------------------------------------------------------------
+# cnn and wrn, replayed by python/catapult_golden_conv.py (im2col convolutions, pools, batch norm, residual
+# blocks, backward passes by hand). Measured as above (seed 0, largest per-element relative deviation over all
+# fields): cnn 2.0e-15, cnn_standard 1.0e-15, wrn 1.8e-15; over 20 other cnn/wrn goldens up to 30 steps, 1e-15
+# to 1e-14 on every field but a decaying loss (its cancellation, as for warmup: 1e-13 at L = 1e-5·L0) and a
+# catapult (4.8e-14). Hence TOL_CONV = 1e-12. One golden no replay can meet: a bias right before bn in the
+# standard parameterization with σ_b = 0 has gradient 0 in exact arithmetic, so its stored values are rounding
+# noise (1e-17) and differ at O(1) relative to themselves, also between catapult's own backends.
+
+TOL_CONV = 1e-12
+CASES.update({
+    'cnn': ('cnn.json', ['--model', 'cnn', '--arch', 'conv:4,relu,conv:4:valid,relu,maxpool:2,conv:6:k2:s2,bn,tanh,gap,dense:3',
+                         '--input-shape', '2,10,10', '--samples', '6', '--sigma-b', '0.5', '--lr', '1.5x', '--steps', '12',
+                         '--params-every', '6', '--eig-every', '3']),
+    'cnn_standard': ('cnn_standard.npz', ['--model', 'cnn', '--arch', 'conv:4:valid:k3:s2,relu,avgpool:2,flatten,dense:2',
+                                          '--input-shape', '1,9,9', '--samples', '6', '--param', 'standard', '--sigma-b', '0.3',
+                                          '--lr', '1x', '--steps', '12', '--params-every', '6']),
+    'wrn': ('wrn.npz', ['--model', 'wrn', '--depth', '10', '--widen', '1', '--input-shape', '3,8,8', '--samples', '4',
+                        '--outputs', '2', '--lr', '1x', '--steps', '4', '--params-every', '2', '--eig-every', '2']),
+})
+
+
+def test_cnn_same_valid_stride_maxpool_bn_gap():
+    g, r = agrees('cnn', TOL_CONV)
+    shapes = dict(zip(g.meta['param_names'], (p.shape for p in g.init)))
+    assert shapes == {'W0': (4, 2, 3, 3), 'b0': (4,), 'W1': (4, 4, 3, 3), 'b1': (4,), 'W2': (6, 4, 2, 2), 'b2': (6,),
+                      'W3': (6,), 'b3': (6,), 'W4': (3, 6), 'b4': (3,)}, shapes
+    names = g.meta['param_names']
+    assert np.all(g.init[names.index('W3')] == 1) and np.all(g.init[names.index('b3')] == 0), "bn's γ = 1, β = 0"
+    assert r['init (RandomState regenerated)'].max_rel == 0, 'bn draws nothing from the stream'
+    assert r['lambda'].ok and r['params.W3'].ok and r['params.b3'].ok
+
+
+def test_cnn_standard_valid_stride2_avgpool():
+    g, r = agrees('cnn_standard', TOL_CONV)
+    assert [p.shape for p in g.init] == [(4, 1, 3, 3), (4,), (2, 16), (2,)], '9×9 -> VALID k3 s2 4×4 -> avgpool 2×2'
+    assert r['params.W1'].ok and r['lambda0'].ok
+
+
+def test_wrn_10_1():
+    g, r = agrees('wrn', TOL_CONV)
+    shapes = [p.shape for p in g.init]
+    assert len(shapes) == 34, 'conv, 3 blocks of (bn, conv, bn, conv [, 1×1 projection]), bn, dense: 17 (W, b) pairs'
+    assert shapes[18] == (32, 16, 1, 1) and shapes[28] == (64, 32, 1, 1) and shapes[-2] == (2, 64)
+    assert r['lambda'].ok and r['params.W16'].ok
+
+
+def test_conv_backward_matches_finite_differences():
+    """The hand-derived backward pass against central differences along a random direction, engine-free."""
+    conv = cg._conv_module()
+    rng = np.random.RandomState(1)
+    configs = [dict(kind='cnn', arch='conv:3:s2,bn,relu,conv:4:valid:k2,tanh,maxpool:2,avgpool:1,conv:2:k1,gap,dense:2',
+                    inputShape=[2, 9, 9], param='ntk', sigmaW=1.4, sigmaB=0.3, outputs=2),
+               dict(kind='wrn', depth=10, widen=1, inputShape=[1, 5, 5], param='standard', sigmaW=1.4, sigmaB=0.2, outputs=2)]
+    for c in configs:
+        c.update(width=1, inputDim=int(np.prod(c['inputShape'])))
+        model = conv.build_conv_model(c)
+        params = [p + 0.1 * rng.standard_normal(p.shape) for p in cg.init_params(model, 0)]
+        X, R = rng.standard_normal((3, c['inputDim'])), rng.standard_normal((3, 2))
+        f, cache = model.forward(params, X)
+        grads = model.backward(params, cache, R)
+        V = [rng.standard_normal(p.shape) for p in params]
+        L = lambda eps: np.sum(R * model.forward([p + eps * v for p, v in zip(params, V)], X)[0])
+        exact = sum(np.sum(gr * v) for gr, v in zip(grads, V))
+        fd = (L(1e-7) - L(-1e-7)) / 2e-7          # small enough that none of the thousands of relus flips
+        assert abs(fd - exact) < 1e-6 * abs(exact), (c['kind'], fd, exact)
+
+
+def test_conv_models_load_by_path_and_reject_bad_arch():
+    src = golden('cnn')
+    script = ('import importlib.util, sys; s = importlib.util.spec_from_file_location("cgx", sys.argv[1]); '
+              'm = importlib.util.module_from_spec(s); s.loader.exec_module(m); sys.exit(0 if m.check(sys.argv[2], 1e-12).ok else 1)')
+    r = subprocess.run([sys.executable, '-c', script, HELPER, src], capture_output=True, text=True, cwd=tempfile.gettempdir())
+    assert r.returncode == 0, 'catapult_golden loaded by path finds catapult_golden_conv beside it: ' + r.stderr
+    with open(src) as fh:
+        obj = json.load(fh)
+    obj['config']['model']['arch'] = 'conv:4,relu,pool:2'
+    bad = os.path.join(_DIR, 'bad_arch.json')
+    with open(bad, 'w') as fh:
+        json.dump(obj, fh)
+    status, _, err = helper(bad)
+    assert status == 2 and "unknown layer 'pool:2'" in err and err.count('\n') == 1, err
 
 
 if __name__ == '__main__':

@@ -72,3 +72,10 @@ export const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding:
 
 /** True when Debian's dataset-fashion-mnist is installed (the tests about those very files skip, saying so, otherwise). */
 export const hasFashionMnist = fs.existsSync(path.join(fashionMnistDir(), 'train-images-idx3-ubyte.gz'));
+
+/** The interpreter with torch (Debian's python3-torch lives under /usr/bin/python3, not necessarily the PATH one). */
+export const TORCH_PYTHON = '/usr/bin/python3';
+/** Whether TORCH_PYTHON imports `modules` (e.g. 'torch', 'torch, pytest'). */
+export function torchPythonHas(modules: string): boolean {
+  return fs.existsSync(TORCH_PYTHON) && spawnSync(TORCH_PYTHON, ['-c', `import ${modules}`], { encoding: 'utf8' }).status === 0;
+}

@@ -58,7 +58,7 @@ export const precision = defineCommand({
     const div = (what: string, at: number | null) => (at === null ? '' : `; ${what} diverged at step ${at}`);
     const ended = div('float64', r.diverged.float64) + div('dd', r.diverged.dd);
     console.log(
-      `${s.model.config.kind} model, η = ${r.eta}, ${last.t} steps${ended}: float64 keeps ${last.digits.toFixed(1)} digits at the end (tangent-linear model: ${last.predictedDigits.toFixed(1)})`,
+      `${s.model.config.kind} model, η = ${r.eta}, ${last.t} steps${ended}: float64 keeps ${last.digits.toFixed(1)} digits at the end (tangent-linear model: ${Number.isNaN(last.predictedDigits) ? 'not modelled for Adam' : last.predictedDigits.toFixed(1)})`,
     );
     console.log(
       `final relative deviations: loss ${e2(last.loss)}, f ${e2(last.f)}, λ ${e2(last.lambda)}, ‖θ‖ ${e2(last.paramNorm)}, θ ${e2(last.theta)}`,
@@ -72,7 +72,8 @@ export const precision = defineCommand({
         `exponential growth over steps ${L.from}–${L.to}: rate ${L.rate.toFixed(4)}/step (R² ${L.r2.toFixed(3)}, ${(L.rate / Math.LN10).toFixed(3)} digits/step); tangent-linear ${rate(r.tangentRate)}`,
       );
     } else console.log(`no exponential growth of the deviation; tangent-linear mean rate ${rate(r.tangentRate)}`);
-    console.log(`chaotic: ${r.chaotic ? 'yes' : 'no'} (tangent-linear rate over the last third ${rate(r.tangentLateRate)})`);
+    if (r.chaotic === null) console.log('chaotic: not modelled (the tangent-linear rounding model follows GD, not Adam)');
+    else console.log(`chaotic: ${r.chaotic ? 'yes' : 'no'} (tangent-linear rate over the last third ${rate(r.tangentLateRate)})`);
     console.log(
       `time: float64 ${r.ms.float64.toFixed(0)} ms, dd ${r.ms.dd.toFixed(0)} ms (${(r.ms.dd / r.ms.float64).toFixed(1)}× slower)`,
     );

@@ -30,16 +30,20 @@ export function firstRows(data: Dataset, k: number): Dataset {
 }
 
 /**
- * Minibatches for SGD: each epoch is a fresh `RandomState(seed).permutation(m)` (numpy-compatible), cut
- * into consecutive batches of `size`; a remainder smaller than `size` is dropped, so every batch is full.
+ * The rows of SGD's minibatches: epoch e is the e-th `permutation(m)` drawn from one `RandomState(seed)` (numpy:
+ * `rs = np.random.RandomState(seed)`, then `rs.permutation(m)` at the start of every epoch), cut into consecutive
+ * batches of `size`; a remainder smaller than `size` is dropped, so every batch is full. A batch of all m rows is
+ * the rows in order (full-batch GD, bitwise).
  *
  * @example
- * const next = minibatches(data, 64, 0); const batch = next();
+ * const next = minibatchRows(10, 4, 0); next(); next(); // two batches of 4 rows; the third call starts epoch 1
  */
-export function minibatches(data: Dataset, size: number, seed: number): () => Dataset {
-  const m = data.X.shape[0];
+export function minibatchRows(m: number, size: number, seed: number): () => Int32Array {
   if (!Number.isInteger(size) || size < 1 || size > m) throw new Error(`batch size must be an integer in [1, ${m}], got ${size}`);
-  if (size === m) return () => data; // full batch: keep the rows in order, so the result is bitwise that of GD
+  if (size === m) {
+    const all = Int32Array.from({ length: m }, (_, i) => i);
+    return () => all;
+  }
   const rng = new RandomState(seed);
   let order = rng.permutation(m),
     pos = 0;
@@ -49,6 +53,19 @@ export function minibatches(data: Dataset, size: number, seed: number): () => Da
       pos = 0;
     }
     pos += size;
-    return subset(data, order.subarray(pos - size, pos));
+    return Int32Array.from(order.subarray(pos - size, pos));
   };
+}
+
+/**
+ * Minibatches for SGD over the rows of `minibatchRows` (a batch of all m rows is `data` itself).
+ *
+ * @example
+ * const next = minibatches(data, 64, 0); const batch = next();
+ */
+export function minibatches(data: Dataset, size: number, seed: number): () => Dataset {
+  const m = data.X.shape[0];
+  const rows = minibatchRows(m, size, seed);
+  if (size === m) return () => data; // full batch: keep the rows in order, so the result is bitwise that of GD
+  return () => subset(data, rows());
 }

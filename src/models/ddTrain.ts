@@ -9,7 +9,9 @@ import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
 import { ntkTop } from './spectra';
 import { classifyPhase } from './phase';
-import type { TrainSettings } from './trainOptions';
+import { checkBatch, layerRates, makeDdOptimizer, optimizerSettings } from './optimizers';
+import { minibatchRows, subset } from '../data/batches';
+import { TrainSettings, schedule } from './trainOptions';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
 
 /** What a dd step exposes beyond its record: the dd values themselves (for deviations below a double's resolution). */
@@ -27,7 +29,8 @@ function refuseUnsupported(o: TrainOptions): void {
   const no = (flag: string, why: string) => {
     throw new Error(`--precision dd does not support ${flag}: ${why}`);
   };
-  if (o.batchSize !== undefined) no('minibatches (--batch-size)', 'the dd reference is full-batch GD');
+  if (o.batchLossOnly) no('batch-loss-only records', 'the dd reference records the whole training set');
+  if (o.augment !== undefined) no('--augment', 'the dd reference trains on the stored images');
   if (o.lambdaData !== undefined) no('a separate λ subset', 'λ is measured on the training set');
   if (o.trackHessian) no('--track hessian', "only the NTK's λ is computed in dd");
 }
@@ -59,8 +62,17 @@ export function trainDd(
   onDdStep?: (s: DdStepState) => void,
 ): TrainResult {
   refuseUnsupported(o);
+  const m = data.X.shape[0];
+  checkBatch(o, m);
   const params = init.map(ddFrom);
-  const velocity = o.momentum > 0 ? params.map((p) => ddZeros(p.shape)) : null;
+  const optimizer = makeDdOptimizer(
+    optimizerSettings(o),
+    params.map((p) => p.shape),
+  );
+  const rates = layerRates(model.specs, o.layerLr);
+  // The schedule of --decay-at, as train follows it (η until the decay, then the final rate).
+  const { lrAt } = schedule(o);
+  const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
   const records: StepRecord[] = [];
   let lambdaNtk0 = NaN,
     loss0 = NaN,
@@ -70,13 +82,16 @@ export function trainDd(
     finalLambda: number | null = null,
     eigvec: Float64Array | undefined;
   const l2 = D.dd(o.l2);
+  const withL2 = (L: D.DD, norm: D.DD) => (o.l2 > 0 ? D.add(L, D.mul(D.mulD(l2, 0.5), D.mul(norm, norm))) : L);
   for (let t = 0; t <= o.steps; t++) {
+    const rows = rowsOf?.() ?? null;
+    // The float64 tape of the whole training set gives the record; under SGD a second one, of the batch, the step.
     const { tape, f, loss } = forwardPass(model, hiParts(params), data);
+    const step = rows === null || rows.length === m ? null : forwardPass(model, hiParts(params), subset(data, rows));
     try {
       const values = ddForward(tape, params);
       const norm = ddNorm(params);
-      let L = ddGet(values[loss.id], 0);
-      if (o.l2 > 0) L = D.add(L, D.mul(D.mulD(l2, 0.5), D.mul(norm, norm)));
+      const L = withL2(ddGet(values[loss.id], 0), norm);
       const rec: StepRecord = { t, loss: D.toNumber(L), paramNorm: D.toNumber(norm) };
       if (o.recordOutputs) rec.outputs = ddRound(values[f.id]).data;
       if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => ddRound(p).data);
@@ -109,6 +124,9 @@ export function trainDd(
       if (t === 0) loss0 = rec.loss;
       peakLoss = Math.max(peakLoss, rec.loss);
       if (convergedAt === null && rec.loss <= o.convergeFraction * loss0) convergedAt = t;
+      const stepPass = step ?? { tape, loss };
+      const stepValues = step === null ? values : ddForward(step.tape, params);
+      if (rows !== null && !last) rec.batchLoss = D.toNumber(withL2(ddGet(stepValues[stepPass.loss.id], 0), norm));
       records.push(rec);
       if (last) {
         o.onStep?.(rec);
@@ -124,12 +142,19 @@ export function trainDd(
       }
       o.onStep?.(rec);
       onDdStep?.(state);
+      if (rows !== null) rec.batch = rows;
       const one = ddZeros([]);
       one.hi[0] = 1;
-      const grads = ddVjp(tape, values, loss.id, one);
-      params.forEach((p, i) => step(p, grads[i], velocity?.[i] ?? null, o));
+      const grads = ddVjp(stepPass.tape, stepValues, stepPass.loss.id, one);
+      if (o.l2 > 0) params.forEach((p, i) => addScaledDd(grads[i], o.l2, p));
+      optimizer.step(
+        params,
+        grads,
+        rates.map((a) => lrAt(t) * a),
+      );
     } finally {
       tape.dispose();
+      step?.tape.dispose();
     }
     if (o.keepRecords === false && records.length > 3) records.splice(1, 1);
   }
@@ -149,15 +174,7 @@ export function trainDd(
   };
 }
 
-/** One GD update of p in place: g ← g + l2·p; b ← γb + g; p ← p − η·b (or p − η·g without momentum), all in dd. */
-function step(p: DdTensor, g: DdTensor, b: DdTensor | null, o: TrainSettings & { lr: number }): void {
-  for (let i = 0; i < p.hi.length; i++) {
-    let gi = ddGet(g, i);
-    if (o.l2 > 0) gi = D.add(gi, D.mulD(ddGet(p, i), o.l2));
-    if (b !== null) {
-      gi = D.add(D.mulD(ddGet(b, i), o.momentum), gi);
-      ddSet(b, i, gi);
-    }
-    ddSet(p, i, D.sub(ddGet(p, i), D.mulD(gi, o.lr)));
-  }
+/** g ← g + c·p elementwise in dd (the gradient of the L2 term (c/2)‖θ‖²). */
+function addScaledDd(g: DdTensor, c: number, p: DdTensor): void {
+  for (let i = 0; i < p.hi.length; i++) ddSet(g, i, D.add(ddGet(g, i), D.mulD(ddGet(p, i), c)));
 }

@@ -13,3 +13,5 @@ export * from './loss';
 export * from './tangent';
 export { trainDd } from './ddTrain';
 export type { DdStepState } from './ddTrain';
+export * from './optimizerOptions';
+export { OPTIMIZER_RULES, OptimizerSettings, layerRates, makeDdOptimizer, makeOptimizer, optimizerSettings } from './optimizers';

@@ -10,10 +10,11 @@ export interface TrainHooks {
   measureLambda?: boolean;
   /** Stop at convergence instead of running all steps. */
   stopAtConvergence?: boolean;
-  /** Minibatch size for SGD (default: the whole training set, i.e. full-batch GD). */
-  batchSize?: number;
-  /** Seed of the minibatch order (numpy-compatible RandomState permutations, one per epoch). */
-  batchSeed?: number;
+  /**
+   * Under SGD (`batch`), record the step's batch loss as `loss` and measure λ on the batch, with no pass over the whole
+   * training set: the figures' protocol, one forward a step. Default false: `loss` and λ are the training set's.
+   */
+  batchLossOnly?: boolean;
   /** Measure λ on this data instead of the step's batch (a fixed subset keeps λ_t comparable across SGD steps). */
   lambdaData?: Dataset;
   /** Keep a copy of the outputs f (m×k, row-major) in every record. */
@@ -39,6 +40,13 @@ export type TrainOptions = { lr: number } & Partial<TrainSettings> & ScheduleSet
 export interface StepRecord {
   t: number;
   loss: number;
+  /**
+   * Under SGD (`batch`), the loss of the rows of update t at θ_t (the loss the step descends); absent at the last step
+   * of the budget (a run stopped early by `stopWhen` or convergence keeps it at its last record, drawn but not stepped).
+   */
+  batchLoss?: number;
+  /** Under SGD, the training rows of update t (θ_t → θ_{t+1}); absent where no update follows. */
+  batch?: Int32Array;
   /** ‖θ_t‖₂ over all parameters. */
   paramNorm: number;
   /** Physical time Σ_{s<t} η_s, with a learning-rate decay only (t·η otherwise). */

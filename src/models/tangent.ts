@@ -6,6 +6,7 @@ import { RandomState } from '../random/randomState';
 import type { Model } from './model';
 import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
+import { minibatchRows, subset } from '../data/batches';
 
 /** What the tangent-linear run needs of a training run. */
 export interface TangentOptions {
@@ -17,6 +18,11 @@ export interface TangentOptions {
   seed?: number;
   /** The unit roundoff of the arithmetic modelled: 2⁻⁵³ for float64 (default), 2⁻¹⁰⁶ for dd. */
   unit?: number;
+  /** Minibatch SGD: the same rows as `train` takes (minibatchRows), each step's map that of its batch. */
+  batch?: number;
+  batchSeed?: number;
+  /** Each parameter's factor on η (layerRates), 1 where absent. */
+  rates?: readonly number[];
 }
 
 /** A double's decimal digits, log10(2⁵³): the estimate's ceiling. */
@@ -44,21 +50,25 @@ export function roundingGrowth(model: Model, init: readonly Tensor[], data: Data
   const eTheta = theta.map((p) => new Float64Array(p.data.length)),
     eB = theta.map((p) => new Float64Array(p.data.length));
   const out: number[] = [-Infinity];
+  const m = data.X.shape[0];
+  const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
   for (let t = 0; t < o.steps; t++) {
-    const { tape, loss } = forwardPass(model, theta, data);
+    const rows = rowsOf?.() ?? null;
+    const { tape, loss } = forwardPass(model, theta, rows === null || rows.length === m ? data : subset(data, rows));
     try {
       if (!Number.isFinite(loss.value.data[0])) break;
       const { grad, hv } = hvp(loss, eTheta);
       theta.forEach((p, i) => {
         const x = p.data,
-          xi = rng.standardNormalArray(x.length);
+          xi = rng.standardNormalArray(x.length),
+          lr = o.lr * (o.rates?.[i] ?? 1);
         for (let e = 0; e < x.length; e++) {
           const tangent = hv[i][e] + l2 * eTheta[i][e];
           eB[i][e] = gamma * eB[i][e] + tangent;
-          eTheta[i][e] += xi[e] * Math.abs(x[e]) - o.lr * (gamma > 0 ? eB[i][e] : tangent);
+          eTheta[i][e] += xi[e] * Math.abs(x[e]) - lr * (gamma > 0 ? eB[i][e] : tangent);
           const g = grad[i][e] + l2 * x[e];
           b[i][e] = gamma * b[i][e] + g;
-          x[e] -= o.lr * (gamma > 0 ? b[i][e] : g);
+          x[e] -= lr * (gamma > 0 ? b[i][e] : g);
         }
       });
       for (const a of new Set([...grad, ...hv])) freeF64(a);

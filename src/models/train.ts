@@ -1,12 +1,12 @@
 // The optimizer loop: full-batch GD or minibatch SGD (optional momentum and L2), with λ_t by Lanczos and divergence detection.
 import { Tensor, copyF64, tensor } from '../linalg/tensor';
-import { allocF64, freeF64, releaseF64 } from '../linalg/backend';
+import { freeF64, releaseF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { Var, vjp } from '../autodiff';
 import type { Model } from './model';
 import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
-import { minibatches } from '../data/batches';
+import { minibatchRows, subset } from '../data/batches';
 import { ntkTop, hessianTop } from './spectra';
 import { classifyPhase } from './phase';
 import { SCHEDULE_OPTIONS, TrainSettings, schedule, trainSettings } from './trainOptions';
@@ -14,6 +14,7 @@ import { checkValues } from '../options/optionKit';
 import { augmentBatch } from '../data/augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
+import { checkBatch, layerRates, makeOptimizer, optimizerSettings } from './optimizers';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
 
 export type { StepRecord, TrainHooks, TrainOptions, TrainResult } from './records';
@@ -43,12 +44,16 @@ function validate(o: TrainOptions): TrainOptions & TrainSettings {
 }
 
 /**
- * Runs GD from `init` (not modified), or minibatch SGD with `batchSize` (the recorded loss is then the batch's). Record t holds the loss and λ at θ_t, before update t; a run
- * of S steps has S + 1 records unless it diverges or stops at convergence. `precision: 'dd'` runs it in double-double (ddTrain.ts).
+ * Runs GD from `init` (not modified), Adam or AdamW (`optimizer`), over the whole training set or minibatches (`batch`).
+ * Record t holds the loss and λ at θ_t, before update t, on the whole training set (under SGD also the batch's loss and
+ * rows); a run of S steps has S + 1 records unless it diverges or stops at convergence. `precision: 'dd'` runs it in
+ * double-double (ddTrain.ts).
  */
 export function train(model: Model, init: readonly Tensor[], data: Dataset, options: TrainOptions): TrainResult {
   const o = validate(options);
   if (o.precision === 'dd') return trainDd(model, init, data, o);
+  const m = data.X.shape[0];
+  checkBatch(o, m);
   const keptPerStep =
     8 *
     ((o.recordOutputs ? data.Y.data.length : 0) +
@@ -61,7 +66,11 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   };
   // Parameters live in kernel memory while training (no staging per gemm) and go back in JS memory.
   const params = init.map((p) => tensor(p.shape, copyF64(p.data)));
-  const velocity = o.momentum > 0 ? params.map((p) => allocF64(p.data.length)) : null;
+  const optimizer = makeOptimizer(
+    optimizerSettings(o),
+    params.map((p) => p.data.length),
+  );
+  const rates = layerRates(model.specs, o.layerLr);
   const records: StepRecord[] = [];
   let lambdaNtk0 = NaN,
     loss0 = NaN,
@@ -74,13 +83,17 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     finalHessian: number | null = null,
     hessvec: Float64Array | undefined;
 
-  const batches = o.batchSize === undefined ? () => data : minibatches(data, o.batchSize, o.batchSeed ?? 0);
+  const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
+  // Under SGD the record reports the whole training set, from a pass of its own (unless the figures' batchLossOnly).
+  const whole = rowsOf !== null && !o.batchLossOnly;
   const shape = model.config.inputShape;
   if (o.augment !== undefined && shape === undefined) throw new Error('--augment needs image inputs (--model cnn or wrn)');
-  const nextBatch = (t: number) =>
-    o.augment === undefined ? batches() : augmentBatch(batches(), shape!, o.augment, o.augmentSeed ?? 0, t);
+  const fed = (rows: Int32Array | null, t: number) => {
+    const rowsData = rows === null || rows.length === m ? data : subset(data, rows);
+    return o.augment === undefined ? rowsData : augmentBatch(rowsData, shape!, o.augment, o.augmentSeed ?? 0, t);
+  };
   const { lrAt, timeAt } = schedule(o);
-  // λ (and the Hessian's top eigenvalue) of the step's outputs and loss, or of one pass over a fixed subset when
+  // λ (and the Hessian's top eigenvalue) of the recorded outputs and loss, or of one pass over a fixed subset when
   // `lambdaData` is given; each warm-started from its last eigenvector.
   const measure = (rec: StepRecord, f: Var, loss: Var) => {
     const pass = o.lambdaData ? forwardPass(model, params, o.lambdaData) : null;
@@ -99,15 +112,16 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   };
 
   for (let t = 0; t <= o.steps; t++) {
-    const { tape, f, loss } = forwardPass(model, params, nextBatch(t));
+    const rows = rowsOf?.() ?? null;
+    const step = forwardPass(model, params, fed(rows, t));
+    const seen = whole ? forwardPass(model, params, data) : step;
     // The step's activations and gradients go back to the heap when the step ends, whichever way it ends.
     try {
+      const { f, loss } = seen;
       let L = loss.value.data[0];
-      if (o.l2 > 0) {
-        const n = paramNorm(params);
-        L += 0.5 * o.l2 * n * n;
-      }
-      const rec: StepRecord = { t, loss: L, paramNorm: paramNorm(params) };
+      const norm = paramNorm(params);
+      if (o.l2 > 0) L += 0.5 * o.l2 * norm * norm;
+      const rec: StepRecord = { t, loss: L, paramNorm: norm };
       if (o.decayAt !== undefined) rec.time = timeAt(t);
       if (o.recordOutputs) rec.outputs = f.value.data.slice();
       if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => p.data.slice());
@@ -135,6 +149,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       if (t === 0) loss0 = L;
       peakLoss = Math.max(peakLoss, L);
       if (convergedAt === null && L <= o.convergeFraction * loss0) convergedAt = t;
+      if (whole && !last) rec.batchLoss = step.loss.value.data[0] + (o.l2 > 0 ? 0.5 * o.l2 * norm * norm : 0);
       keep(rec);
       o.onStep?.(rec);
       if (last) break;
@@ -142,28 +157,23 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
         if (rec.lambda === undefined && o.measureLambda !== false) measure(rec, f, loss);
         break;
       }
-      const grads = vjp(loss, Float64Array.of(1)),
+      if (rows !== null) rec.batch = rows;
+      const grads = vjp(step.loss, Float64Array.of(1)),
         lr = lrAt(t);
-      for (let i = 0; i < params.length; i++) {
-        const p = params[i].data,
-          g = grads[i];
-        if (o.l2 > 0) kernels.daxpy(p.length, o.l2, p, 1, 0, g, 1, 0);
-        if (velocity) {
-          const b = velocity[i];
-          kernels.dscal(b.length, o.momentum, b, 1, 0);
-          kernels.daxpy(b.length, 1, g, 1, 0, b, 1, 0);
-          kernels.daxpy(p.length, -lr, b, 1, 0, p, 1, 0);
-        } else {
-          kernels.daxpy(p.length, -lr, g, 1, 0, p, 1, 0);
-        }
-        freeF64(g);
-      }
+      if (o.l2 > 0) params.forEach((p, i) => kernels.daxpy(p.data.length, o.l2, p.data, 1, 0, grads[i], 1, 0));
+      optimizer.step(
+        params.map((p) => p.data),
+        grads,
+        rates.map((a) => lr * a),
+      );
+      grads.forEach(freeF64);
     } finally {
-      tape.dispose();
+      step.tape.dispose();
+      if (seen !== step) seen.tape.dispose();
     }
   }
   const kept = params.map((p) => tensor(p.shape.slice(), releaseF64(p.data)));
-  velocity?.forEach(freeF64);
+  optimizer.free();
   const phase = classifyPhase({ diverged: diverged !== null, convergedAt, peakLoss, loss0 });
   return { records, lambdaNtk0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, lambdaHessian0, finalHessian, params: kept };
 }

@@ -1,6 +1,7 @@
 // The training options, declared once: CLI flags, library types, defaults, checks and saved names all derive from here.
 import { OptionDecl, Values, choice, int, num, parsed, withDefaults } from '../options/optionKit';
 import { parseAugment } from '../data/augment';
+import { OPTIMIZER_OPTIONS } from './optimizerOptions';
 
 /** A loss above this (or a non-finite one) ends a run as diverged, unless a run says otherwise. */
 export const DIVERGENCE_LOSS = 1e12;
@@ -28,10 +29,11 @@ export const TRAIN_OPTIONS = {
   momentum: num({
     flag: 'momentum',
     arg: 'γ',
-    help: 'heavy-ball momentum: b ← γb + ∇L, θ ← θ − ηb',
+    help: 'heavy-ball momentum (--optimizer gd): b ← γb + ∇L, θ ← θ − ηb',
     atLeast: 0,
     below: 1,
     default: 0,
+    onlyWhen: { option: 'optimizer', values: ['gd'] },
     saved: 'momentum',
   }),
   l2: num({ flag: 'l2', arg: 'c', help: 'L2 coefficient: the loss gains (c/2)‖θ‖²', atLeast: 0, default: 0, saved: 'l2' }),
@@ -62,6 +64,7 @@ export const TRAIN_OPTIONS = {
     saved: 'converge',
   }),
   trackHessian: track,
+  ...OPTIMIZER_OPTIONS,
   precision: choice({
     flag: 'precision',
     help: 'float64 (default), or dd: the double-double reference (≈ 32 digits; outputs are the doubles nearest the dd values)',

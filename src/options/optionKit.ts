@@ -238,7 +238,8 @@ export function parseValues<S extends Schema>(
     const w = d.onlyWhen;
     if (w === undefined || raw[d.flag] === undefined) continue;
     const on = Object.entries(schema).find(([, e]) => e.flag === w.option);
-    const value = on ? out[on[0]] : raw[w.option];
+    // An option without a declared default that was not given stands for the default its help names.
+    const value = on ? (out[on[0]] ?? on[1].defaultText) : raw[w.option];
     if (!w.values.includes(String(value))) {
       throw new Error(`--${d.flag} does not apply with --${w.option} ${String(value)} (only with --${w.option} ${w.values.join('|')})`);
     }

@@ -32,6 +32,19 @@ test('fractional width', () => rejects([...train, '--model', 'mlp', '--lr', '1',
 test('unknown activation', () =>
   rejects([...train, '--model', 'mlp', '--lr', '1', '--act', 'gelu'], /--act must be one of relu\|tanh\|identity/));
 test('momentum ≥ 1', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--momentum', '1'], /momentum must be in \[0, 1\)/));
+const mlp = [...train, '--model', 'mlp', '--width', '8', '--samples', '6', '--input-dim', '2', '--lr', '0.1'];
+test('β1 outside [0, 1)', () => rejects([...mlp, '--optimizer', 'adam', '--beta1', '1'], /--beta1 must be in \[0, 1\), got '1'/));
+test('β2 negative', () => rejects([...mlp, '--optimizer', 'adam', '--beta2=-0.1'], /--beta2 must be in \[0, 1\)/));
+test('negative ε', () => rejects([...mlp, '--optimizer', 'adamw', '--eps=-1e-8'], /--eps must be a finite number ≥ 0/));
+test('unknown optimizer', () => rejects([...mlp, '--optimizer', 'lion'], /--optimizer must be one of gd\|adam\|adamw/));
+test('Adam settings with gd', () => rejects([...mlp, '--beta1', '0.8'], /--beta1 does not apply with --optimizer gd/));
+test('momentum with Adam', () =>
+  rejects([...mlp, '--optimizer', 'adam', '--momentum', '0.9'], /--momentum does not apply with --optimizer adam/));
+test('a batch larger than the data', () => rejects([...mlp, '--batch', '7'], /--batch must be at most the 6 training rows, got 7/));
+test('--batch-seed without --batch', () => rejects([...mlp, '--batch-seed', '3'], /--batch-seed needs --batch/));
+test('--layer-lr with the wrong count', () =>
+  rejects([...mlp, '--layer-lr', '1,2,3'], /--layer-lr needs one factor per layer: the mlp has 2/));
+test('--layer-lr not positive', () => rejects([...mlp, '--layer-lr', '1,0'], /--layer-lr must be comma-separated finite numbers > 0/));
 test('--init: missing file', () => rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'nope.npz'], /nope\.npz/));
 test('--init: wrongly shaped array', () =>
   rejects([...train, '--model', 'warmup', '--lr', '1', '--init', 'wrong-shape.npz'], /'v' has shape \(3,\), expected \(4,\)/));

@@ -84,6 +84,48 @@ test('check: a rerun on the same backend is bit-identical in every field, for wa
   );
 });
 
+test('Adam with minibatches and per-layer rates: the file records optimizer, batches and batch_loss; JSON and .npz agree; check reruns it bit for bit', () => {
+  const so: SetupInput = { ...base, model: 'mlp', width: 16, depth: 1, samples: 10, inputDim: 3 };
+  const g = makeGolden(setup(so), so, {
+    ...train,
+    lr: parseLr('0.01'),
+    steps: 12,
+    paramsEvery: 4,
+    optimizer: 'adam',
+    batch: 4,
+    layerLr: [1, 0.5],
+  });
+  assert.equal(g.meta.config.optimizer, { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 });
+  assert.equal([g.meta.config.batch, g.meta.config.batch_seed, g.meta.config.layer_lr], [4, 0, [1, 0.5]]);
+  assert.equal(g.batches!.shape, [12, 4]);
+  assert.is(g.batchLoss!.length, 13);
+  assert.ok(Number.isNaN(g.batchLoss![12]) && Number.isFinite(g.batchLoss![0]));
+  assert.is(g.digits, null, "the rounding model follows GD's map, not Adam's: no digits are claimed");
+  for (const ext of ['json', 'npz']) {
+    writeGolden(path.join(dir, `adam.${ext}`), g);
+    const back = readGolden(path.join(dir, `adam.${ext}`));
+    sameBits(back, g);
+    assert.equal(Array.from(back.batches!.data), Array.from(g.batches!.data));
+    const r = checkGolden(back, 0);
+    assert.ok(r.ok && r.deviations.every((d) => d.maxAbs === 0), JSON.stringify(r.deviations.filter((d) => d.maxAbs !== 0)));
+    assert.ok(r.deviations.some((d) => d.field === 'batches') && r.deviations.some((d) => d.field === 'batch_loss'));
+  }
+  const j = JSON.parse(fs.readFileSync(path.join(dir, 'adam.json'), 'utf8'));
+  j.batches[3][1] = 10;
+  fs.writeFileSync(path.join(dir, 'adam-bad-row.json'), JSON.stringify(j));
+  assert.throws(
+    () => readGolden(path.join(dir, 'adam-bad-row.json')),
+    /golden field batches\[3\]\[1\] is 10, not one of the 10 training rows/,
+  );
+  j.batches[3][1] = j.batches[3][0]; // a valid row, but not the step's: the rerun's rows differ
+  fs.writeFileSync(path.join(dir, 'adam-swapped.json'), JSON.stringify(j));
+  const r = checkGolden(readGolden(path.join(dir, 'adam-swapped.json')), 1e-9);
+  assert.equal(
+    r.deviations.filter((d) => !d.ok).map((d) => d.field),
+    ['batches'],
+  );
+});
+
 test('check: a perturbed loss is reported per field and `catapult check` exits 1', () => {
   const g = JSON.parse(fs.readFileSync(path.join(dir, 'warm.json'), 'utf8'));
   g.loss[10] *= 1 + 1e-6;

@@ -9,11 +9,9 @@ import { Tensor } from '../../src/linalg/tensor';
 import { ntkTopEigenvalue, vjp } from '../../src/autodiff';
 import { gaussianData } from '../../src/data';
 import { Layer, ModelConfig, forwardPass, initParams, makeModel, parseArch, train, wrnLayers } from '../../src/models';
-import { maxRelErr, relErr, within } from '../util';
+import { TORCH_PYTHON, maxRelErr, relErr, torchPythonHas, within } from '../util';
 
-/** The interpreter with torch (Debian's python3-torch lives under /usr/bin/python3, not necessarily the PATH one). */
-const TORCH_PYTHON = '/usr/bin/python3';
-const hasTorch = fs.existsSync(TORCH_PYTHON) && spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+const hasTorch = torchPythonHas('torch');
 const SCRIPT = path.join(__dirname, '../../../python/torch_conv_reference.py');
 /** Same float64 operations in another order (gemm blocking, pooling, the batch statistics): rounding only. */
 const TOL = 1e-12;

@@ -8,16 +8,17 @@ import { readFileOrThrow, writeFileAtomic } from '../../io/files';
 import { exactJson } from '../../io/output';
 import { backendInfo } from '../../linalg/backend';
 import { Values, savedFields, withDefaults } from '../../options';
-import { Model, StepRecord, lambdaAt, train } from '../../models';
+import { Model, StepRecord, lambdaAt, optimizerSettings, train } from '../../models';
 import { formatLr, resolveRunLr } from '../run/lr';
 import type { Setup } from '../run/setup';
 import { SETUP_OPTIONS, SetupInput } from '../run/setupOptions';
 import { VERSION } from '../run/version';
-import { checkConsistency, checkSavedSteps, validateAgainstSchema } from './goldenSchema';
+import { checkBatches, checkConsistency, checkSavedSteps, validateAgainstSchema } from './goldenSchema';
 import { checkDigits, reproducibleDigits } from './goldenDigits';
 import { GOLDEN_SCHEMA, GOLDEN_SCHEMA_VERSION, Golden, GoldenMeta, ORACLE_OPTIONS, OracleOptions } from './goldenFormat';
 
 export * from './goldenFormat';
+import { goldenOptimizer } from './goldenFormat';
 
 /**
  * SHA-256 of tensors' float64 little-endian bytes, concatenated in order. In numpy:
@@ -58,7 +59,9 @@ function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor 
 export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
   const lambda0 = lambdaAt(s.model, s.init, s.data);
   const { eta, reference, hessian0 } = resolveRunLr(s, o.lr, lambda0);
-  const { lr: _lr, ...recorded } = o;
+  const { lr: _lr, ...given } = o;
+  // Under SGD the batch seed is recorded resolved, so a reader never has to know its default.
+  const recorded = given.batch === undefined ? given : { ...given, batchSeed: given.batchSeed ?? 0 };
   const r = trainGolden(s.model, s.init, s.data, eta, recorded);
   const m = s.data.X.shape[0],
     k = s.model.config.outputs;
@@ -78,16 +81,18 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
       lambda0,
       lr_reference: reference,
       hessian0,
-      ...savedFields(ORACLE_OPTIONS, o),
+      ...savedFields(ORACLE_OPTIONS, recorded),
+      optimizer: goldenOptimizer(optimizerSettings(o)),
     },
     param_names: s.model.specs.map((p) => p.name),
     param_shapes: s.model.specs.map((p) => [...p.shape]),
     sha256: { init: sha256Tensors(s.init), data: sha256Tensors([s.data.X, s.data.Y]) },
     result: { steps_run: r.records.length - 1, diverged: r.diverged, converged_at: r.convergedAt, phase: r.phase },
   };
-  const { digits, chaotic } = reproducibleDigits(s, eta, recorded, r.records.length);
-  meta.result.chaotic = chaotic;
-  return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k), digits };
+  const rounding = reproducibleDigits(s, eta, recorded, r.records.length);
+  if (rounding !== null) meta.result.chaotic = rounding.chaotic;
+  const digits = rounding?.digits ?? null;
+  return { meta, init: s.init, data: { X: s.data.X, Y: s.data.Y }, ...trajectoryArrays(s.model, r.records, m, k, recorded.batch), digits };
 }
 
 export function trainGolden(model: Model, init: readonly Tensor[], data: Setup['data'], eta: number, o: Values<typeof ORACLE_OPTIONS>) {
@@ -106,9 +111,19 @@ export function trajectoryArrays(
   records: readonly StepRecord[],
   m: number,
   k: number,
+  batch: number | undefined,
 ): Omit<Golden, 'meta' | 'init' | 'data' | 'digits'> {
   const saved = records.filter((r) => r.params !== undefined);
+  const stepped = records.filter((r) => r.batch !== undefined);
   return {
+    batches:
+      batch === undefined
+        ? null
+        : stack(
+            stepped.map((r) => Float64Array.from(r.batch!)),
+            [batch],
+          ),
+    batchLoss: batch === undefined ? null : Float64Array.from(records, (r) => r.batchLoss ?? NaN),
     loss: Float64Array.from(records, (r) => r.loss),
     lambda: Float64Array.from(records, (r) => r.lambda ?? NaN),
     paramNorm: Float64Array.from(records, (r) => r.paramNorm),
@@ -178,6 +193,7 @@ export function writeGolden(file: string, g: Golden): void {
       lambda: nested(vec(g.lambda)),
       param_norm: nested(vec(g.paramNorm)),
       ...(g.digits ? { digits: nested(vec(g.digits)) } : {}),
+      ...(g.batches ? { batches: nested(g.batches), batch_loss: nested(vec(g.batchLoss!)) } : {}),
       f: nested(g.f),
       params: { t: g.params.t, ...Object.fromEntries(names.map((n, i) => [n, nested(g.params.values[i])])) },
       init: Object.fromEntries(names.map((n, i) => [n, nested(g.init[i])])),
@@ -192,6 +208,7 @@ export function writeGolden(file: string, g: Golden): void {
       ['lambda', vec(g.lambda)],
       ['param_norm', vec(g.paramNorm)],
       ...(g.digits ? [['digits', vec(g.digits)] as [string, Tensor]] : []),
+      ...(g.batches ? [['batches', g.batches] as [string, Tensor], ['batch_loss', vec(g.batchLoss!)] as [string, Tensor]] : []),
       ['f', g.f],
       ['params_t', vec(Float64Array.from(g.params.t))],
       ...names.map((n, i) => [`params_${n}`, g.params.values[i]] as [string, Tensor]),
@@ -257,9 +274,23 @@ export function readGolden(file: string): Golden {
     lambda: get(obj.lambda, [steps], 'lambda').data,
     paramNorm: get(obj.param_norm, [steps], 'param_norm').data,
     digits: obj.digits === undefined ? null : checkDigits(get(obj.digits, [steps], 'digits').data, file),
+    ...sgdArrays(meta, m, file, (name, shape) => get(obj[name], shape, name)),
     f: get(obj.f, [steps, m, k], 'f'),
     params: { t: saves, values: meta.param_names.map((n, i) => get(params[n], [saves.length, ...meta.param_shapes[i]], `params.${n}`)) },
   };
+}
+
+/** The minibatch rows and batch losses of an SGD file (null for full batch), with every row checked against the m rows. */
+function sgdArrays(
+  meta: GoldenMeta,
+  m: number,
+  file: string,
+  get: (name: string, shape: number[]) => Tensor,
+): Pick<Golden, 'batches' | 'batchLoss'> {
+  const batch = meta.config.batch as number | undefined;
+  if (batch === undefined) return { batches: null, batchLoss: null };
+  const steps = meta.result.steps_run;
+  return { batches: checkBatches(get('batches', [steps, batch]), m, file), batchLoss: get('batch_loss', [steps + 1]).data };
 }
 
 function goldenFromNpz(buf: Buffer, file: string): Golden {
@@ -293,6 +324,7 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
     lambda: need('lambda', [steps]).data,
     paramNorm: need('param_norm', [steps]).data,
     digits: a.has('digits') ? checkDigits(need('digits', [steps]).data, file) : null,
+    ...sgdArrays(meta, Y.shape[0], file, need),
     f: need('f', [steps, Y.shape[0], Y.shape[1]]),
     params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
   };

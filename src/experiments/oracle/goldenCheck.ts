@@ -4,7 +4,7 @@ import { backendInfo } from '../../linalg/backend';
 import { fromSaved, withDefaults } from '../../options';
 import { initParams, lambdaAt, makeModel } from '../../models';
 import { setup } from '../run/setup';
-import { Golden, ORACLE_OPTIONS, sha256Tensors, trainGolden, trajectoryArrays } from './golden';
+import { Golden, ORACLE_OPTIONS, optimizerOptions, sha256Tensors, trainGolden, trajectoryArrays } from './golden';
 
 /** Where in a field an element sits: the step (row) and the index within the step. */
 export interface Element {
@@ -143,8 +143,9 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
   }
   const data = { X: g.data.X, Y: g.data.Y, source: c.data_source };
   devs.push(deviation('lambda0', [lambdaAt(model, g.init, data)], [c.lambda0], tol));
-  const r = trainGolden(model, g.init, data, c.eta, withDefaults(ORACLE_OPTIONS, fromSaved(ORACLE_OPTIONS, c)));
-  const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs);
+  const options = withDefaults(ORACLE_OPTIONS, { ...fromSaved(ORACLE_OPTIONS, c), ...optimizerOptions(c.optimizer) });
+  const r = trainGolden(model, g.init, data, c.eta, options);
+  const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs, options.batch);
   const exact = (field: string, a: number | null, b: number | null) => {
     const same = a === b;
     const at = same ? null : { step: 0, index: 0, rel: Infinity };
@@ -165,6 +166,11 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
     deviation('lambda', mine.lambda, g.lambda, tol, 1, undefined, d),
     deviation('param_norm', mine.paramNorm, g.paramNorm, tol, 1, undefined, d),
   );
+  if (g.batches !== null && mine.batches !== null) {
+    // The rows are integers: any difference fails, whatever --tol says.
+    devs.push(deviation('batches', mine.batches.data, g.batches.data, 0, g.batches.shape[1]));
+    devs.push(deviation('batch_loss', mine.batchLoss!, g.batchLoss!, tol, 1, undefined, d));
+  }
   if (g.params.t.length > 0) {
     meta.param_names.forEach((n, i) =>
       devs.push(

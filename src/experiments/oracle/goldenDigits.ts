@@ -1,6 +1,6 @@
 // The error bars of a golden file: per-step reproducible digits and the chaos flag, from the tangent-linear rounding model.
 import { Values } from '../../options';
-import { digitsFromGrowth, isChaotic, roundingGrowth } from '../../models';
+import { digitsFromGrowth, isChaotic, layerRates, roundingGrowth } from '../../models';
 import type { Setup } from '../run/setup';
 import type { ORACLE_OPTIONS } from './goldenFormat';
 
@@ -16,9 +16,21 @@ export function reproducibleDigits(
   eta: number,
   o: Values<typeof ORACLE_OPTIONS>,
   length: number,
-): { digits: Float64Array; chaotic: boolean } {
+): { digits: Float64Array; chaotic: boolean } | null {
+  // The rounding model is the tangent-linear map of GD (momentum, L2, minibatches, per-layer rates); Adam's is not modelled.
+  if (o.optimizer !== undefined && o.optimizer !== 'gd') return null;
   const unit = o.precision === 'dd' ? 2 ** -106 : 2 ** -53;
-  const logRel = roundingGrowth(s.model, s.init, s.data, { lr: eta, steps: length - 1, momentum: o.momentum, l2: o.l2, unit });
+  const rates = layerRates(s.model.specs, o.layerLr);
+  const logRel = roundingGrowth(s.model, s.init, s.data, {
+    lr: eta,
+    steps: length - 1,
+    momentum: o.momentum,
+    l2: o.l2,
+    unit,
+    batch: o.batch,
+    batchSeed: o.batchSeed,
+    rates,
+  });
   return { digits: digitsFromGrowth(logRel, length), chaotic: isChaotic(logRel) };
 }
 

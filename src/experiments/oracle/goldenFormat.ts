@@ -3,7 +3,7 @@
 import * as path from 'path';
 import type { Tensor } from '../../linalg/tensor';
 import { Values, int, omit } from '../../options';
-import { ModelConfig, TRAIN_OPTIONS } from '../../models';
+import { ModelConfig, OptimizerSettings, TRAIN_OPTIONS } from '../../models';
 import type { LrReference, LrSpec } from '../run/lr';
 import type { SetupInput } from '../run/setupOptions';
 
@@ -52,6 +52,10 @@ export interface Golden {
    * rerun on other hardware can be expected to share. Null in files written before it.
    */
   digits: Float64Array | null;
+  /** Under SGD (config.batch), the training rows of each update, shape [steps_run, batch]; null for full-batch runs. */
+  batches: Tensor | null;
+  /** Under SGD, the loss of step t's batch at θ_t (NaN at the last record); null for full-batch runs. */
+  batchLoss: Float64Array | null;
 }
 
 /**
@@ -88,6 +92,28 @@ export interface GoldenConfig {
   lr_reference: LrReference;
   /** The loss Hessian's top eigenvalue at θ_0 where it set η, else null. */
   hessian0: number | null;
+  /** The update rule with its settings resolved (gd when absent, in files written before it). */
+  optimizer?: GoldenOptimizer;
   /** steps, momentum, l2, eig_every, max_loss, converge, params_every (θ_t stored for t = 0, K, 2K, …; 0 = never). */
   [saved: string]: unknown;
+}
+
+/** config.optimizer: gd (its momentum is config.momentum), or Adam/AdamW with every setting resolved. */
+export type GoldenOptimizer = { name: 'gd' } | { name: 'adam' | 'adamw'; beta1: number; beta2: number; eps: number; weight_decay: number };
+
+/**
+ * The optimizer as a golden file records it.
+ *
+ * @example
+ * goldenOptimizer(optimizerSettings({ optimizer: 'adam' })); // { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 }
+ */
+export function goldenOptimizer(s: OptimizerSettings): GoldenOptimizer {
+  if (s.name === 'gd') return { name: 'gd' };
+  return { name: s.name, beta1: s.beta1, beta2: s.beta2, eps: s.eps, weight_decay: s.weightDecay };
+}
+
+/** The training options a recorded optimizer stands for (gd where a file predates the field). */
+export function optimizerOptions(g: GoldenOptimizer | undefined): Partial<Values<typeof ORACLE_OPTIONS>> {
+  if (g === undefined || g.name === 'gd') return {};
+  return { optimizer: g.name, beta1: g.beta1, beta2: g.beta2, eps: g.eps, weightDecay: g.weight_decay };
 }

@@ -1,6 +1,7 @@
 // What a golden file must satisfy before anything is rerun: the published JSON Schema, and what a schema cannot say.
 import * as fs from 'fs';
 import Ajv, { ValidateFunction } from 'ajv';
+import type { Tensor } from '../../linalg/tensor';
 import { makeModel } from '../../models';
 import { GOLDEN_SCHEMA, GOLDEN_SCHEMA_FILE, GOLDEN_SCHEMA_VERSION, GoldenMeta } from './goldenFormat';
 
@@ -54,4 +55,15 @@ export function checkSavedSteps(saves: readonly number[], meta: GoldenMeta, file
       `${file}: params.t ${JSON.stringify(saves.slice(0, 8))} is not the steps 0, ${K}, 2·${K}, … ≤ ${meta.result.steps_run} that config.params_every = ${K} gives`,
     );
   }
+}
+
+/** Every entry of `batches` is a row of the m training rows (an integer in [0, m)): one line naming the first that is not. */
+export function checkBatches(batches: Tensor, m: number, file: string): Tensor {
+  const B = batches.shape[1];
+  const bad = batches.data.findIndex((x) => !(Number.isInteger(x) && x >= 0 && x < m));
+  if (bad >= 0) {
+    const at = `batches[${Math.floor(bad / B)}][${bad % B}]`;
+    throw new Error(`${file}: golden field ${at} is ${batches.data[bad]}, not one of the ${m} training rows (0 … ${m - 1})`);
+  }
+  return batches;
 }

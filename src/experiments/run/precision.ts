@@ -8,6 +8,7 @@ import {
   growthRate,
   isChaotic,
   lambdaAt,
+  layerRates,
   roundingGrowth,
   train,
   trainDd,
@@ -58,7 +59,8 @@ export interface PrecisionReport {
   tangentRate: number;
   /** Its growth rate over the last third of the run (the `chaotic` criterion, isChaotic). */
   tangentLateRate: number;
-  chaotic: boolean;
+  /** The tangent-linear model's verdict (isChaotic); null where it does not model the optimizer (Adam). */
+  chaotic: boolean | null;
   /** The step each run diverged at (null: it did not); the comparison stops at the shorter run. */
   diverged: { float64: number | null; dd: number | null };
   ms: { float64: number; dd: number };
@@ -161,16 +163,23 @@ export function precisionReport(s: Setup, o: { lr: LrSpec } & Partial<TrainSetti
     }),
   );
   const msDd = performance.now() - clock;
-  const growth = roundingGrowth(s.model, s.init, s.data, {
-    lr: eta,
-    steps: settings.steps,
-    momentum: settings.momentum,
-    l2: settings.l2,
-    seed,
-  });
+  // The tangent-linear rounding model follows GD's map (momentum, L2, minibatches, per-layer rates); Adam's is not modelled.
+  const modelled = settings.optimizer === undefined || settings.optimizer === 'gd';
+  const growth = modelled
+    ? roundingGrowth(s.model, s.init, s.data, {
+        lr: eta,
+        steps: settings.steps,
+        momentum: settings.momentum,
+        l2: settings.l2,
+        seed,
+        batch: settings.batch,
+        batchSeed: settings.batchSeed,
+        rates: layerRates(s.model.specs, settings.layerLr),
+      })
+    : null;
   const n = Math.min(r64.records.length, dd.length);
   const steps: PrecisionStep[] = [],
-    predicted = digitsFromGrowth(growth, n);
+    predicted = growth === null ? new Float64Array(n).fill(NaN) : digitsFromGrowth(growth, n);
   for (let t = 0; t < n; t++) {
     const a: StepRecord = r64.records[t],
       b = dd[t];
@@ -194,9 +203,9 @@ export function precisionReport(s: Setup, o: { lr: LrSpec } & Partial<TrainSetti
     steps.map((st) => st.t),
     steps.map((st) => st.theta),
   );
-  const last = growth.length - 1;
-  const tangentRate = lyapunov ? growthRate(growth, lyapunov.from, lyapunov.to) : growthRate(growth, 1, last);
-  const tangentLateRate = growthRate(growth, last - Math.floor(last / 3), last);
+  const last = (growth?.length ?? 0) - 1;
+  const tangentRate = growth === null ? NaN : lyapunov ? growthRate(growth, lyapunov.from, lyapunov.to) : growthRate(growth, 1, last);
+  const tangentLateRate = growth === null ? NaN : growthRate(growth, last - Math.floor(last / 3), last);
   return {
     eta,
     steps,
@@ -204,7 +213,7 @@ export function precisionReport(s: Setup, o: { lr: LrSpec } & Partial<TrainSetti
     lyapunov,
     tangentRate,
     tangentLateRate,
-    chaotic: isChaotic(growth),
+    chaotic: growth === null ? null : isChaotic(growth),
     diverged: { float64: r64.diverged?.step ?? null, dd: rDd.diverged?.step ?? null },
     ms: { float64: ms64, dd: msDd },
   };

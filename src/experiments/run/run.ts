@@ -55,6 +55,11 @@ export interface RunSummary {
 
 export const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'hessian', 'param_norm'];
 
+/** The trajectory's columns: under minibatch SGD also the loss of each step's batch (blank at the last step). */
+export function trajectoryColumns(sgd: boolean): string[] {
+  return sgd ? [...TRAJECTORY_COLUMNS, 'batch_loss'] : TRAJECTORY_COLUMNS;
+}
+
 function predictedPhase(model: Model, etaLambda: number): string | null {
   if (model.config.kind === 'mlp') return null;
   return etaLambda < 2 ? 'lazy' : etaLambda < 4 ? 'catapult' : 'divergent';
@@ -133,7 +138,15 @@ function classificationMetrics(model: Model, result: TrainResult, data: Dataset)
 
 /** One trajectory row: t, physical time t·η (Σ η_s with a decay), loss, λ_t and λ_H (blank where not measured), ‖θ‖. */
 export function trajectoryRow(r: StepRecord, eta: number): Row {
-  return { t: r.t, t_eta: r.time ?? r.t * eta, loss: r.loss, lambda: r.lambda, hessian: r.hessian, param_norm: r.paramNorm };
+  return {
+    t: r.t,
+    t_eta: r.time ?? r.t * eta,
+    loss: r.loss,
+    lambda: r.lambda,
+    hessian: r.hessian,
+    param_norm: r.paramNorm,
+    batch_loss: r.batchLoss,
+  };
 }
 
 /** Trajectory rows of every kept record. */
@@ -152,12 +165,10 @@ export function writeRun(
   streamed: { csv: boolean; allRecords: boolean } = { csv: false, allRecords: true },
 ): void {
   const rows = trajectoryRows(result, summary.eta);
-  if (!streamed.csv) writeFileAtomic(path.join(dir, 'trajectory.csv'), toCsv(TRAJECTORY_COLUMNS, rows));
+  const columns = trajectoryColumns(result.records.some((r) => r.batchLoss !== undefined));
+  if (!streamed.csv) writeFileAtomic(path.join(dir, 'trajectory.csv'), toCsv(columns, rows));
   if (streamed.allRecords) {
-    writeFileAtomic(
-      path.join(dir, 'trajectory.json'),
-      toJson({ columns: TRAJECTORY_COLUMNS, rows: rows.map((r) => TRAJECTORY_COLUMNS.map((c) => r[c] ?? null)) }),
-    );
+    writeFileAtomic(path.join(dir, 'trajectory.json'), toJson({ columns, rows: rows.map((r) => columns.map((c) => r[c] ?? null)) }));
   }
   writeFileAtomic(path.join(dir, 'summary.json'), toJson(summary));
 }

@@ -55,7 +55,8 @@ export function trial(
     measureLambda: false,
     maxLoss: 1e8 * Math.max(loss0, 1e-3),
     convergeFraction: 1e-12,
-    batchSize: o.batch,
+    batch: o.batch,
+    batchLossOnly: true,
     batchSeed: 10_000 + seed,
   });
   if (r.diverged) return { t: { eta, stable: false, finalLoss: NaN, blewUpAt: r.diverged.step }, params: null };

@@ -100,7 +100,8 @@ export function sgdAccuracy(
   const eta = c / inst.lambdaNtk0;
   const r = train(inst.model, inst.init, inst.data, {
     lr: eta,
-    batchSize: batch,
+    batch: batch,
+    batchLossOnly: true,
     batchSeed: seed,
     eigEvery: 0,
     measureLambda: false,

@@ -29,7 +29,8 @@ function sgd(inst: ConvInstance, c: number, o: Fig3WrnOptions, steps: number, me
   return train(inst.model, inst.init, inst.data, {
     lr: c / inst.lambdaNtk0,
     steps,
-    batchSize: o.batch,
+    batch: o.batch,
+    batchLossOnly: true,
     batchSeed: o.seed,
     lambdaData: inst.lambdaData,
     eigEvery: measure ? 1 : 0,
@@ -60,7 +61,8 @@ export function computeFig3Wrn(o: Fig3WrnOptions, progress: Progress = () => {})
     const r = train(inst.model, inst.init, inst.data, {
       lr: eta,
       steps,
-      batchSize: o.batch,
+      batch: o.batch,
+      batchLossOnly: true,
       batchSeed: o.seed,
       lambdaData: inst.lambdaData,
       eigEvery: 0,

@@ -111,7 +111,9 @@ export interface Fig3Data {
 export function sgdDiverges(inst: Instance, c: number, o: Pick<Fig3Options, 'batch' | 'physTime' | 'minSteps' | 'seed'>): boolean {
   const eta = c / inst.lambdaNtk0;
   const steps = Math.max(o.minSteps, Math.ceil(o.physTime / eta));
-  return gd(inst, eta, { steps, eigEvery: 0, measureLambda: false, batchSize: o.batch, batchSeed: o.seed }).diverged !== null;
+  return (
+    gd(inst, eta, { steps, eigEvery: 0, measureLambda: false, batch: o.batch, batchLossOnly: true, batchSeed: o.seed }).diverged !== null
+  );
 }
 
 /** Work in progress: the finished runs of each part, saved after each one (a paper-size fig3 takes about an hour). */
@@ -160,7 +162,8 @@ export function computeFig3(
         const r = gd(inst, eta, {
           steps: o.earlySteps,
           eigEvery: 1,
-          batchSize: o.batch,
+          batch: o.batch,
+          batchLossOnly: true,
           batchSeed: o.seed,
           ...within(`early ${etaLabel(c)}`, o.earlySteps),
         });
@@ -187,7 +190,8 @@ export function computeFig3(
         const r = gd(inst, eta, {
           steps,
           eigEvery: 0,
-          batchSize: o.batch,
+          batch: o.batch,
+          batchLossOnly: true,
           batchSeed: o.seed,
           ...within(`λ at t·η = ${o.physTime}, ${etaLabel(c)}`, steps),
         });

@@ -81,7 +81,7 @@ export interface FigS10Data {
 
 /** The SGD options every run of this figure shares: one fixed batch order, so a trial is deterministic. */
 function sgd(o: FigS10Options) {
-  return { batchSize: o.batchSize, batchSeed: o.seed };
+  return { batch: o.batchSize, batchLossOnly: true, batchSeed: o.seed };
 }
 
 const stepsFor = (c: number, horizon: number) => Math.ceil(horizon / c); // t·η·λ0 = horizon at η·λ0 = c

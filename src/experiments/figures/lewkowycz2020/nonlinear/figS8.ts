@@ -87,7 +87,14 @@ export interface FigS8Data {
 
 function curve(inst: Instance, act: Activation, gamma: number, o: FigS8Options): S8Curve {
   const eta = 1 / inst.lambdaNtk0;
-  const r = gd(inst, eta, { steps: o.steps, eigEvery: o.eigEvery, momentum: gamma, batchSize: o.batchSize, batchSeed: o.seed });
+  const r = gd(inst, eta, {
+    steps: o.steps,
+    eigEvery: o.eigEvery,
+    momentum: gamma,
+    batch: o.batchSize,
+    batchLossOnly: true,
+    batchSeed: o.seed,
+  });
   const at = r.records.filter((x) => x.lambda !== undefined);
   return {
     act,
