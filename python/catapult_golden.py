@@ -418,8 +418,12 @@ class MLP:
         self.param, self.bias, self.norm = c.get('param'), c.get('bias', True), c.get('norm', 'none')
         if not isinstance(self.bias, bool):
             raise GoldenError('config.model.bias must be true or false, got %s' % json.dumps(self.bias))
-        if self.param not in ('ntk', 'standard'):
-            raise GoldenError('config.model.param must be ntk|standard, got %s' % json.dumps(self.param))
+        if self.param not in ('ntk', 'standard', 'mup'):
+            raise GoldenError('config.model.param must be ntk|standard|mup, got %s' % json.dumps(self.param))
+        base = c.get('mupBase', 1)
+        if isinstance(base, bool) or not isinstance(base, int) or base < 1:
+            raise GoldenError('config.model.mupBase must be an integer >= 1, got %s' % json.dumps(base))
+        ratio = c['width'] / base           # μP's ñ = n/n0
         if self.norm not in ('none', 'layer'):
             raise GoldenError('config.model.norm must be none|layer, got %s' % json.dumps(self.norm))
         sizes = [c['inputDim']] + [c['width']] * c['depth'] + [c['outputs']]
@@ -433,11 +437,18 @@ class MLP:
             for v, what in ((sw, 'sigma-w'), (sigma_b, 'sigma-b')):
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
                     raise GoldenError('config.model %s must be a finite number >= 0, got %s' % (what, json.dumps(v)))
-            std_w, std_b = (1.0, 1.0) if self.param == 'ntk' else (sw / math.sqrt(n_in), float(sigma_b))
+            if self.param == 'ntk':
+                std_w, std_b = 1.0, 1.0
+            elif self.param == 'mup' and readout:   # μP (TP5 Table 8): readout std σ_r/√n0, constant in n
+                std_w, std_b = sw / math.sqrt(base), float(sigma_b)
+            else:                                   # standard, and μP's input and hidden layers: σ/√fan_in
+                std_w, std_b = sw / math.sqrt(n_in), float(sigma_b)
             self.specs.append(Spec('W%d' % l, (n_out, n_in), std_w))
             if self.bias:
                 self.specs.append(Spec('b%d' % l, (n_out,), std_b))
             alpha, beta = (sw / math.sqrt(n_in), sigma_b) if self.param == 'ntk' else (1, 1)
+            if self.param == 'mup' and readout:
+                alpha = 1 / ratio                   # mup's MuReadout: the readout's input times 1/ñ, its bias as is
             self.layers.append((alpha, beta))
         self.outputs = c['outputs']
 
@@ -650,6 +661,27 @@ def optimizer_settings(c) -> OptimizerSettings:
                              setting('weight_decay', False))
 
 
+def mup_rates(model_config, names, optimizer) -> List[float]:
+    """μP's factor on η per parameter (TP5 Table 8 with ñ = n/n0), 1 for other parameterizations.
+
+    SGD: ñ for the input weights, every bias but the readout's, and the readout weights; Adam/AdamW: 1/ñ for the
+    hidden (n×n) weights. The readout bias has no width dimension and keeps 1.
+    """
+    if model_config.get('param') != 'mup':
+        return [1.0] * len(names)
+    ratio = model_config['width'] / model_config.get('mupBase', 1)
+    layers = sum(1 for n in names if n.startswith('W'))
+    out = []
+    for n in names:
+        l = int(n[1:])
+        readout, hidden_w = l == layers - 1, n.startswith('W') and 0 < l < layers - 1
+        if optimizer == 'gd':
+            out.append(1.0 if (readout and n.startswith('b')) or hidden_w else ratio)
+        else:
+            out.append(1.0 / ratio if hidden_w else 1.0)
+    return out
+
+
 def layer_rates(names, layer_lr) -> List[float]:
     """Each parameter's factor on η: a_l from config.layer_lr for an mlp's W_l and b_l, 1 everywhere without it."""
     if layer_lr is None:
@@ -744,7 +776,9 @@ def replay(g: Golden, lambdas=None) -> Trajectory:
         lambdas = jacobian_size(g) <= MAX_JACOBIAN
     eta, l2, m = float(c['eta']), float(c['l2']), g.X.shape[0]
     steps, eig_every, every, max_loss, conv = c['steps'], c['eig_every'], c['params_every'], c['max_loss'], c['converge']
-    rates = [eta * a for a in layer_rates(g.meta['param_names'], c.get('layer_lr'))]
+    names = g.meta['param_names']
+    mup = mup_rates(c['model'], names, optimizer_settings(c).name)
+    rates = [eta * a * b for a, b in zip(layer_rates(names, c.get('layer_lr')), mup)]
     params = [p.copy() for p in g.init]
     optimizer = Optimizer(optimizer_settings(c), params)
     batch = c.get('batch')

@@ -429,6 +429,29 @@ def test_check_trajectory():
 # noise (1e-17) and differ at O(1) relative to themselves, also between catapult's own backends.
 
 TOL_CONV = 1e-12
+# ---------------------------------------------------------------------------------------------------
+# μP (param mup, TP5 Table 8): the readout's 1/ñ multiplier and each role's rate under SGD and Adam.
+
+CASES.update({
+    'mup_sgd': ('mup_sgd.json', ['--model', 'mlp', '--depth', '2', '--width', '32', '--samples', '8', '--input-dim', '3',
+                                 '--param', 'mup', '--mup-base', '8', '--sigma-b', '0.3', '--momentum', '0.5', '--batch', '4',
+                                 '--lr', '0.02', '--steps', '20', '--params-every', '10']),
+    'mup_adam': ('mup_adam.npz', ['--model', 'mlp', '--depth', '2', '--width', '32', '--samples', '8', '--input-dim', '3',
+                                  '--param', 'mup', '--mup-base', '8', '--sigma-b', '0.3', '--optimizer', 'adam', '--lr', '0.02',
+                                  '--steps', '20', '--params-every', '10']),
+})
+
+
+def test_mup_sgd_and_adam():
+    for case, rates in (('mup_sgd', [4, 4, 1, 4, 4, 1]), ('mup_adam', [1, 1, 0.25, 1, 1, 1])):
+        g, _ = agrees(case)
+        assert g.config['model']['param'] == 'mup' and g.config['model']['mupBase'] == 8
+        assert cg.mup_rates(g.config['model'], g.meta['param_names'], cg.optimizer_settings(g.config).name) == rates
+        # With the base width at n, μP is the standard parameterization, whose replay then departs from the file.
+        g.config['model']['mupBase'] = 32
+        assert not cg.compare(g, TOL).ok, '%s: a wrong base width must fail' % case
+
+
 CASES.update({
     'cnn': ('cnn.json', ['--model', 'cnn', '--arch', 'conv:4,relu,conv:4:valid,relu,maxpool:2,conv:6:k2:s2,bn,tanh,gap,dense:3',
                          '--input-shape', '2,10,10', '--samples', '6', '--sigma-b', '0.5', '--lr', '1.5x', '--steps', '12',

@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
 import { ntkTop } from './spectra';
 import { classifyPhase } from './phase';
-import { checkBatch, layerRates, makeDdOptimizer, optimizerSettings } from './optimizers';
+import { checkBatch, makeDdOptimizer, optimizerSettings, paramRates } from './optimizers';
 import { minibatchRows, subset } from '../data/batches';
 import { TrainSettings, schedule } from './trainOptions';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
@@ -69,7 +69,7 @@ export function trainDd(
     optimizerSettings(o),
     params.map((p) => p.shape),
   );
-  const rates = layerRates(model.specs, o.layerLr);
+  const rates = paramRates(model, o);
   // The schedule of --decay-at, as train follows it (η until the decay, then the final rate).
   const { lrAt } = schedule(o);
   const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);

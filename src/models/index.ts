@@ -14,4 +14,13 @@ export * from './tangent';
 export { trainDd } from './ddTrain';
 export type { DdStepState } from './ddTrain';
 export * from './optimizerOptions';
-export { OPTIMIZER_RULES, OptimizerSettings, layerRates, makeDdOptimizer, makeOptimizer, optimizerSettings } from './optimizers';
+export {
+  OPTIMIZER_RULES,
+  OptimizerSettings,
+  layerRates,
+  makeDdOptimizer,
+  makeOptimizer,
+  optimizerSettings,
+  paramRates,
+} from './optimizers';
+export * from './mup';

@@ -3,7 +3,7 @@ import { ops, Var } from '../autodiff';
 import type { Padding } from '../autodiff/ops';
 
 /** The parameterization of the weights (SM A): NTK or standard. */
-export type Parameterization = 'ntk' | 'standard';
+export type Parameterization = 'ntk' | 'standard' | 'mup';
 
 export interface ParamSpec {
   name: string;

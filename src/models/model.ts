@@ -4,6 +4,7 @@ import { RandomState } from '../random/randomState';
 import { ops, Var } from '../autodiff';
 import { LOSSES, LossKind } from './loss';
 import { layerSpecs, layersForward, parseArch, wrnLayers, Layer, ParamSpec, Parameterization } from './layers';
+import { MUP_RULES, mupRole } from './mup';
 
 export type { ParamSpec, Parameterization } from './layers';
 
@@ -12,7 +13,7 @@ export type Activation = 'relu' | 'tanh' | 'identity';
 
 export const MODEL_KINDS: readonly ModelKind[] = ['warmup', 'linear', 'mlp', 'cnn', 'wrn'];
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'identity'];
-export const PARAMETERIZATIONS: readonly Parameterization[] = ['ntk', 'standard'];
+export const PARAMETERIZATIONS: readonly Parameterization[] = ['ntk', 'standard', 'mup'];
 
 /** Everything that fixes a model's architecture. `inputDim` comes from the data. */
 export interface ModelConfig {
@@ -41,6 +42,8 @@ export interface ModelConfig {
   inputShape?: readonly number[];
   /** wrn only: the widening factor K (channels 16K, 32K, 64K). */
   widen?: number;
+  /** mlp with param 'mup': the base width n0 at which μP is the standard parameterization (default 1, "pure" μP). */
+  mupBase?: number;
 }
 
 export interface Model {
@@ -93,6 +96,19 @@ function activation(act: Activation, h: Var): Var {
  * Fully connected net with `depth` hidden layers. NTK parameterization: h_{l+1} = σ_w/√n_l · W_l a_l + σ_b b_l
  * with W, b ~ N(0, 1); standard: h_{l+1} = W_l a_l + b_l with W ~ N(0, σ_w²/n_l), b ~ N(0, σ_b²).
  */
+/** μP's initialization of layer l's W and b (MUP_RULES), `layers` = depth + 1. */
+function mupStd(c: ModelConfig, l: number, layers: number): { w: number; b: number } {
+  const scale = {
+    sigmaW: c.sigmaW,
+    sigmaB: c.sigmaB,
+    readoutSigmaW: c.readoutSigmaW ?? c.sigmaW,
+    inputDim: c.inputDim,
+    width: c.width,
+    base: c.mupBase ?? 1,
+  };
+  return { w: MUP_RULES[mupRole('W', l, layers)].std(scale), b: MUP_RULES[mupRole('b', l, layers)].std(scale) };
+}
+
 function mlpSpecs(c: ModelConfig): ParamSpec[] {
   const sizes = [c.inputDim, ...new Array<number>(c.depth).fill(c.width), c.outputs];
   const specs: ParamSpec[] = [];
@@ -100,7 +116,8 @@ function mlpSpecs(c: ModelConfig): ParamSpec[] {
     const nIn = sizes[l],
       nOut = sizes[l + 1];
     const sigmaW = l + 2 === sizes.length ? (c.readoutSigmaW ?? c.sigmaW) : c.sigmaW;
-    const std = c.param === 'ntk' ? { w: 1, b: 1 } : { w: sigmaW / Math.sqrt(nIn), b: c.sigmaB };
+    const std =
+      c.param === 'ntk' ? { w: 1, b: 1 } : c.param === 'mup' ? mupStd(c, l, sizes.length - 1) : { w: sigmaW / Math.sqrt(nIn), b: c.sigmaB };
     specs.push({ name: `W${l}`, shape: [nOut, nIn], std: std.w });
     if (c.bias !== false) specs.push({ name: `b${l}`, shape: [nOut], std: std.b });
   }
@@ -115,7 +132,12 @@ function mlpForward(c: ModelConfig, specs: readonly ParamSpec[]) {
     for (let l = 0; l < layers; l++) {
       const nIn = specs[perLayer * l].shape[1];
       const sigmaW = l + 1 === layers ? (c.readoutSigmaW ?? c.sigmaW) : c.sigmaW;
-      const [alpha, beta] = c.param === 'ntk' ? [sigmaW / Math.sqrt(nIn), c.sigmaB] : [1, 1];
+      const [alpha, beta] =
+        c.param === 'ntk'
+          ? [sigmaW / Math.sqrt(nIn), c.sigmaB]
+          : c.param === 'mup'
+            ? [MUP_RULES[mupRole('W', l, layers)].multiplier(c.width / (c.mupBase ?? 1)), 1]
+            : [1, 1];
       const h = ops.dense(a, params[perLayer * l], perLayer === 2 ? params[2 * l + 1] : null, alpha, beta);
       a = l + 1 < layers ? activation(c.act, c.norm === 'layer' ? ops.layerNorm(h) : h) : h;
     }
@@ -213,6 +235,8 @@ export function makeModel(c: ModelConfig): Model {
     }
     case 'cnn':
     case 'wrn':
+      if (c.param === 'mup')
+        throw new Error(`--param mup applies to the mlp model only (its input, hidden and output layers), not ${c.kind}`);
       return convModel(c);
     default:
       // Unreachable for typed callers; a config read from a file or JSON can hold anything.

@@ -4,6 +4,7 @@ import { kernels } from '../linalg/kernels';
 import * as D from '../linalg/dd/arith';
 import { DdTensor, ddGet, ddSet, ddZeros } from '../linalg/dd/tensor';
 import type { OptimizerName } from './optimizerOptions';
+import { mupRates } from './mup';
 
 /** An optimizer's settings with every default resolved (torch.optim's for Adam). */
 export interface OptimizerSettings {
@@ -206,6 +207,20 @@ export function layerRates(specs: readonly { name: string }[], layerLr: readonly
     throw new Error(`--layer-lr needs one factor per layer: the mlp has ${layers} (W0 … W${layers - 1}), got ${layerLr.length}`);
   }
   return layerOf.map((x) => layerLr[Number(x![1])]);
+}
+
+/**
+ * Each parameter's factor on η: --layer-lr's a_l times μP's rate for the optimizer (both 1 where not given).
+ *
+ * @example
+ * paramRates(model, { optimizer: 'adam', layerLr: [1, 0.5, 2] });
+ */
+export function paramRates(
+  model: { config: { param: string; width: number; mupBase?: number }; specs: readonly { name: string }[] },
+  o: { optimizer?: OptimizerName; layerLr?: readonly number[] },
+): number[] {
+  const mup = mupRates(model.config, model.specs, o.optimizer ?? 'gd');
+  return layerRates(model.specs, o.layerLr).map((a, i) => a * mup[i]);
 }
 
 /** A minibatch must fit the training set (one line naming the option). */

@@ -14,7 +14,7 @@ import { checkValues } from '../options/optionKit';
 import { augmentBatch } from '../data/augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
-import { checkBatch, layerRates, makeOptimizer, optimizerSettings } from './optimizers';
+import { checkBatch, makeOptimizer, optimizerSettings, paramRates } from './optimizers';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
 
 export type { StepRecord, TrainHooks, TrainOptions, TrainResult } from './records';
@@ -70,7 +70,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     optimizerSettings(o),
     params.map((p) => p.data.length),
   );
-  const rates = layerRates(model.specs, o.layerLr);
+  const rates = paramRates(model, o);
   const records: StepRecord[] = [];
   let lambdaNtk0 = NaN,
     loss0 = NaN,

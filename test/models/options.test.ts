@@ -21,6 +21,15 @@ test('parseValues: text to values, declared defaults, per-command defaults, requ
     maxLoss: DIVERGENCE_LOSS,
     convergeFraction: 1e-8,
     trackHessian: true,
+    // The update rule's options have no declared defaults (gd, full batch), so files written before them stay equal.
+    optimizer: undefined,
+    beta1: undefined,
+    beta2: undefined,
+    eps: undefined,
+    weightDecay: undefined,
+    batch: undefined,
+    batchSeed: undefined,
+    layerLr: undefined,
     precision: undefined, // no declared default: float64 unless `--precision dd` is given
   });
   assert.throws(() => parseValues(TRAIN_OPTIONS, { momentum: '1' }), /--momentum must be in \[0, 1\), got '1'/);
@@ -49,6 +58,9 @@ test('golden files save the oracle options under these names, in this order (a p
     eigEvery: 1,
     maxLoss: DIVERGENCE_LOSS,
     convergeFraction: 1e-8,
+    batch: undefined,
+    batchSeed: undefined,
+    layerLr: undefined,
     precision: undefined,
     paramsEvery: 2,
   });
@@ -58,8 +70,25 @@ test('golden files save the oracle options under these names, in this order (a p
 
 test('sweep.json keeps its train keys and their order', () => {
   const train = withDefaults(SWEEP_TRAIN_OPTIONS, {});
-  assert.equal(Object.keys(train), ['steps', 'momentum', 'l2', 'maxLoss', 'convergeFraction', 'precision', 'time']);
-  // precision is undefined unless given, so a float64 sweep.json holds the keys it had before the option existed.
+  assert.equal(Object.keys(train), [
+    'steps',
+    'momentum',
+    'l2',
+    'maxLoss',
+    'convergeFraction',
+    'optimizer',
+    'beta1',
+    'beta2',
+    'eps',
+    'weightDecay',
+    'batch',
+    'batchSeed',
+    'layerLr',
+    'precision',
+    'time',
+  ]);
+  // precision and the update rule's options are undefined unless given, so a float64 GD sweep.json holds the keys it
+  // had before those options existed.
   assert.equal(Object.keys(JSON.parse(JSON.stringify(train))), ['steps', 'momentum', 'l2', 'maxLoss', 'convergeFraction', 'time']);
 });
 

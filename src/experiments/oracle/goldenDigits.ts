@@ -1,6 +1,6 @@
 // The error bars of a golden file: per-step reproducible digits and the chaos flag, from the tangent-linear rounding model.
 import { Values } from '../../options';
-import { digitsFromGrowth, isChaotic, layerRates, roundingGrowth } from '../../models';
+import { digitsFromGrowth, isChaotic, paramRates, roundingGrowth } from '../../models';
 import type { Setup } from '../run/setup';
 import type { ORACLE_OPTIONS } from './goldenFormat';
 
@@ -20,7 +20,7 @@ export function reproducibleDigits(
   // The rounding model is the tangent-linear map of GD (momentum, L2, minibatches, per-layer rates); Adam's is not modelled.
   if (o.optimizer !== undefined && o.optimizer !== 'gd') return null;
   const unit = o.precision === 'dd' ? 2 ** -106 : 2 ** -53;
-  const rates = layerRates(s.model.specs, o.layerLr);
+  const rates = paramRates(s.model, o);
   const logRel = roundingGrowth(s.model, s.init, s.data, {
     lr: eta,
     steps: length - 1,

@@ -8,7 +8,7 @@ import {
   growthRate,
   isChaotic,
   lambdaAt,
-  layerRates,
+  paramRates,
   roundingGrowth,
   train,
   trainDd,
@@ -174,7 +174,7 @@ export function precisionReport(s: Setup, o: { lr: LrSpec } & Partial<TrainSetti
         seed,
         batch: settings.batch,
         batchSeed: settings.batchSeed,
-        rates: layerRates(s.model.specs, settings.layerLr),
+        rates: paramRates(s.model, settings),
       })
     : null;
   const n = Math.min(r64.records.length, dd.length);

@@ -110,6 +110,7 @@ export function setup(input: SetupInput): Setup {
     ...((o.model === 'cnn' || o.model === 'wrn') && { inputShape: imageShapeOf(o.inputShape ?? data.imageShape, data.X.shape[1]) }),
     ...(o.arch !== undefined && { arch: o.arch }),
     ...(o.widen !== undefined && { widen: o.widen }),
+    ...(o.param === 'mup' && { mupBase: o.mupBase ?? 1 }),
   });
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);

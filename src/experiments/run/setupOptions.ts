@@ -80,7 +80,20 @@ export const SETUP_OPTIONS = {
     onlyWhen: IMAGE_NETS,
   }),
   act: choice({ flag: 'act', help: 'activation', values: ACTIVATIONS, default: 'relu', onlyWhen: MLP_ONLY }),
-  param: choice({ flag: 'param', help: 'NTK or standard parameterization', values: PARAMETERIZATIONS, default: 'ntk', onlyWhen: NETWORKS }),
+  param: choice({
+    flag: 'param',
+    help: 'NTK, standard, or μP (mlp: Tensor Programs V, Table 8; see docs/commands.md) parameterization',
+    values: PARAMETERIZATIONS,
+    default: 'ntk',
+    onlyWhen: NETWORKS,
+  }),
+  mupBase: int({
+    flag: 'mup-base',
+    arg: 'N0',
+    help: 'μP base width n0: at width n0 μP is the standard parameterization (default 1, "pure" μP)',
+    min: 1,
+    onlyWhen: { option: 'param', values: ['mup'] },
+  }),
   sigmaW: num({
     flag: 'sigma-w',
     arg: 'S',
