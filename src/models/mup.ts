@@ -68,3 +68,21 @@ export function mupRates(
     return optimizer === 'gd' ? rule.sgd(ratio) : rule.adam(ratio);
   });
 }
+
+/**
+ * TP5 Table 3's μP learning rates, for a net with the standard initialization and multipliers: factors on η per
+ * parameter, ñ = n/n0. SGD: ñ for the input weights and every bias but the readout's, 1 for the hidden weights, 1/ñ for
+ * the readout weights; Adam: 1/ñ for the hidden and readout weights, 1 for the rest. (Table 8's, in MUP_RULES, differ
+ * on the readout because its multiplier 1/ñ carries the rest.)
+ *
+ * @example
+ * table3Rates(model.specs, 'adam', 4); // [1, 1, 0.25, 1, 0.25, 1] for W0, b0, W1, b1, W2, b2
+ */
+export function table3Rates(specs: readonly { name: string }[], optimizer: OptimizerName, ratio: number): number[] {
+  const layers = specs.filter((p) => p.name.startsWith('W')).length;
+  return specs.map((p) => {
+    const role = mupRole(p.name[0] as 'W' | 'b', Number(p.name.slice(1)), layers);
+    if (optimizer === 'gd') return role === 'inputWeight' || role === 'hiddenBias' ? ratio : role === 'outputWeight' ? 1 / ratio : 1;
+    return role === 'hiddenWeight' || role === 'outputWeight' ? 1 / ratio : 1;
+  });
+}

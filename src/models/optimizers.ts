@@ -210,17 +210,21 @@ export function layerRates(specs: readonly { name: string }[], layerLr: readonly
 }
 
 /**
- * Each parameter's factor on η: --layer-lr's a_l times μP's rate for the optimizer (both 1 where not given).
+ * Each parameter's factor on η: --layer-lr's a_l times μP's rate for the optimizer times a study's own `rates` (each 1 where
+ * not given).
  *
  * @example
  * paramRates(model, { optimizer: 'adam', layerLr: [1, 0.5, 2] });
  */
 export function paramRates(
   model: { config: { param: string; width: number; mupBase?: number }; specs: readonly { name: string }[] },
-  o: { optimizer?: OptimizerName; layerLr?: readonly number[] },
+  o: { optimizer?: OptimizerName; layerLr?: readonly number[]; rates?: readonly number[] },
 ): number[] {
   const mup = mupRates(model.config, model.specs, o.optimizer ?? 'gd');
-  return layerRates(model.specs, o.layerLr).map((a, i) => a * mup[i]);
+  if (o.rates !== undefined && o.rates.length !== model.specs.length) {
+    throw new Error(`rates needs one factor per parameter (${model.specs.length}), got ${o.rates.length}`);
+  }
+  return layerRates(model.specs, o.layerLr).map((a, i) => a * mup[i] * (o.rates?.[i] ?? 1));
 }
 
 /** A minibatch must fit the training set (one line naming the option). */

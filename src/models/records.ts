@@ -15,6 +15,8 @@ export interface TrainHooks {
    * training set: the figures' protocol, one forward a step. Default false: `loss` and λ are the training set's.
    */
   batchLossOnly?: boolean;
+  /** Each parameter's factor on η, on top of --layer-lr and μP's (a study's own layerwise rates). */
+  rates?: readonly number[];
   /** Measure λ on this data instead of the step's batch (a fixed subset keeps λ_t comparable across SGD steps). */
   lambdaData?: Dataset;
   /** Keep a copy of the outputs f (m×k, row-major) in every record. */

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { runFigure } from '../../src/experiments/figures/reproduce';
-import { initParams, makeModel } from '../../src/models';
+import { initParams, makeModel, table3Rates } from '../../src/models';
 import { tensor } from '../../src/linalg/tensor';
 import { RandomState } from '../../src/random/randomState';
 import { within } from '../util';
@@ -64,6 +64,33 @@ test('η_max(n) at widths 64–256, 3 seeds: the MSE exponent is more negative t
   }
 });
 
+test('Adam and the layerwise rates: every (loss, rule) gets a bracketed η_max that learned, with its exponent; the Table 3 factors', () => {
+  const o = { ...HAAS_DEFAULTS, widths: [32, 64], seeds: [0], dataset: 'mnist' };
+  const d = computeHaas(o);
+  assert.equal(
+    d.fits.map((f) => `${f.loss}/${f.rule}`),
+    ['mse/sgd', 'mse/adam', 'mse/sgd-layerwise', 'mse/adam-layerwise', 'ce/sgd', 'ce/adam', 'ce/sgd-layerwise', 'ce/adam-layerwise'],
+  );
+  for (const r of d.results) {
+    assert.ok(
+      r.etaMax < r.etaUnstable && r.etaUnstable / r.etaMax <= 2 ** (1 / 32) * (1 + 1e-12),
+      `${r.loss} ${r.rule} n=${r.width}: bracket`,
+    );
+    assert.ok(r.finalLoss < o.stableFraction * constantLoss(r.loss, 10), `${r.loss} ${r.rule} n=${r.width}: learned`);
+    assert.ok(r.gradNorm > 0 && Number.isFinite(r.gradNorm) && r.activationRms > 0, `${r.loss} ${r.rule}: diagnostics`);
+  }
+  // Adam's stable rates lie far below SGD's at the same width.
+  const at = (rule: string) => d.results.find((r) => r.loss === 'mse' && r.rule === rule && r.width === 64)!.etaMax;
+  assert.ok(at('adam') < at('sgd') / 10, `adam ${at('adam')} vs sgd ${at('sgd')}`);
+  // The layerwise rules at the smallest width are the global ones: the same runs, the same η_max.
+  const first = (rule: string) => d.results.find((r) => r.loss === 'ce' && r.rule === rule && r.width === 32)!.etaMax;
+  assert.is(first('sgd-layerwise'), first('sgd'));
+  assert.is(first('adam-layerwise'), first('adam'));
+  const specs = ['W0', 'b0', 'W1', 'b1', 'W2', 'b2'].map((name) => ({ name }));
+  assert.equal(table3Rates(specs, 'gd', 4), [4, 4, 1, 4, 0.25, 1]);
+  assert.equal(table3Rates(specs, 'adam', 4), [1, 1, 0.25, 1, 0.25, 1]);
+});
+
 test('an interrupted haas run resumes from eta_max.partial.json and ends with the same table', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-haas-'));
   try {
@@ -79,7 +106,7 @@ test('an interrupted haas run resumes from eta_max.partial.json and ends with th
     await run();
     assert.match(
       fs.readFileSync(path.join(dir, 'report.md'), 'utf8'),
-      /2 of the 4 \(loss, width, seed\) results were taken from eta_max\.partial\.json/,
+      /8 of the 16 \(loss, rule, width, seed\) results were taken from eta_max\.partial\.json/,
     );
     assert.is(fs.readFileSync(path.join(dir, 'eta_max.csv'), 'utf8'), table);
   } finally {

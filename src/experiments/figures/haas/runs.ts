@@ -1,11 +1,24 @@
 // One (loss, width, seed) of Haas et al.: the SGD trial runs of the η_max search, and what is measured at η_max.
 import { Tensor } from '../../../linalg/tensor';
 import { kernels } from '../../../linalg/kernels';
+import { freeF64 } from '../../../linalg/backend';
 import { Dataset, firstRows } from '../../../data';
-import { LossKind, Model, classification, evaluate, forwardPass, hessianAt, initParams, lambdaAt, train } from '../../../models';
+import {
+  LossKind,
+  Model,
+  classification,
+  evaluate,
+  forwardPass,
+  hessianAt,
+  initParams,
+  lambdaAt,
+  table3Rates,
+  train,
+} from '../../../models';
+import { vjp } from '../../../autodiff';
 import { fmt } from '../../report/report';
 import { constantLoss, haasModel } from './data';
-import type { HaasOptions } from './options';
+import type { HaasOptions, HaasRule } from './options';
 
 export interface Trial {
   eta: number;
@@ -16,6 +29,8 @@ export interface Trial {
 
 export interface EtaMax {
   loss: LossKind;
+  /** The update rule: SGD or Adam, global or layerwise rates. */
+  rule: HaasRule;
   width: number;
   seed: number;
   /** Largest stable η found, and the smallest unstable one above it. */
@@ -34,6 +49,22 @@ export interface EtaMax {
   logitRms: number;
   logitMax: number;
   featureUpdate: number[];
+  /** At η_max: ‖∇L‖ over all parameters, and the RMS of the last hidden layer's activations, on the training set. */
+  gradNorm: number;
+  activationRms: number;
+}
+
+/** How one trial trains: the optimizer and each parameter's factor on η (the layerwise rules' TP5 Table 3 rates). */
+export interface HaasStep {
+  rule: HaasRule;
+  /** ñ = n / the study's smallest width: the layerwise rates are the global ones there. */
+  ratio: number;
+}
+
+/** The optimizer of a rule and, for the layerwise ones, each parameter's factor on η. */
+export function haasTraining(model: Model, s: HaasStep): { optimizer: 'gd' | 'adam'; rates?: number[] } {
+  const optimizer = s.rule.startsWith('adam') ? 'adam' : 'gd';
+  return s.rule.endsWith('layerwise') ? { optimizer, rates: table3Rates(model.specs, optimizer, s.ratio) } : { optimizer };
 }
 
 /** One SGD run at η: stable unless the loss blows up or the final loss fails to beat the constant predictor by `stableFraction`. */
@@ -45,11 +76,12 @@ export function trial(
   eta: number,
   o: HaasOptions,
   seed: number,
+  step: HaasStep,
 ): { t: Trial; params: Tensor[] | null } {
   const r = train(model, init, data, {
     lr: eta,
+    ...haasTraining(model, step),
     steps: o.steps,
-    momentum: 0,
     l2: 0,
     eigEvery: 0,
     measureLambda: false,
@@ -88,21 +120,51 @@ export function featureUpdates(model: Model, init: readonly Tensor[], final: rea
   });
 }
 
+/** Where a rule's η scan starts: Adam's stable rates lie orders of magnitude below SGD's. */
+export function ruleEtaStart(rule: HaasRule, o: HaasOptions): number {
+  return rule.startsWith('adam') ? o.adamEtaStart : o.etaStart;
+}
+
+/** RMS of the last hidden layer's activations relu(W_l a_l + b_l) (standard parameterization: no multipliers) on X. */
+export function lastHiddenRms(model: Model, params: readonly Tensor[], X: Tensor): number {
+  const weights = model.specs.map((s, i) => (s.name.startsWith('W') ? i : -1)).filter((i) => i >= 0);
+  const m = X.shape[0];
+  let a = X.data;
+  for (const wi of weights.slice(0, -1)) {
+    const [nOut, nIn] = params[wi].shape;
+    const h = new Float64Array(m * nOut);
+    kernels.dgemm(false, true, m, nOut, nIn, 1, a, nIn, 1, 0, params[wi].data, nIn, 1, 0, 0, h, nOut, 1, 0);
+    const b = params[wi + 1]?.shape.length === 1 ? params[wi + 1].data : null;
+    a = h.map((v, i) => Math.max(0, v + (b ? b[i % nOut] : 0)));
+  }
+  return kernels.dnrm2(a.length, a, 1, 0) / Math.sqrt(a.length);
+}
+
 /**
  * η_max for one loss, width and seed: a ×2 scan up from `start` (default `etaStart`) to the first unstable η,
  * then `refine` bisections in log η. A start that is already unstable because the loss blew up scans down
  * instead; one that merely failed to learn falls back to the scan from `etaStart`.
  */
-export function findEtaMax(loss: LossKind, width: number, seed: number, data: Dataset, o: HaasOptions, start = o.etaStart): EtaMax {
+export function findEtaMax(
+  loss: LossKind,
+  rule: HaasRule,
+  width: number,
+  seed: number,
+  data: Dataset,
+  o: HaasOptions,
+  start = ruleEtaStart(rule, o),
+): EtaMax {
   const model = haasModel(width, loss, data),
     init = initParams(model, seed),
     loss0 = evaluate(model, init, data).loss;
+  const step: HaasStep = { rule, ratio: width / Math.min(...o.widths) };
+  const etaStart = ruleEtaStart(rule, o);
   const trials: Trial[] = [];
   // Only the largest stable η's parameters are kept (at width 8192 one set is 0.5 GB): the search never
   // accepts a stable η below its current lower end, so that run is the one at η_max.
   const best: { eta: number; params: Tensor[] | null } = { eta: -Infinity, params: null };
   const run = (eta: number) => {
-    const { t, params } = trial(model, init, loss0, data, eta, o, seed);
+    const { t, params } = trial(model, init, loss0, data, eta, o, seed, step);
     trials.push(t);
     if (params && t.stable && eta > best.eta) Object.assign(best, { eta, params });
     return t.stable;
@@ -119,19 +181,19 @@ export function findEtaMax(loss: LossKind, width: number, seed: number, data: Da
     }
   };
   scanUp(start);
-  if (!Number.isFinite(lo) && start !== o.etaStart && trials[0].blewUpAt !== null) {
+  if (!Number.isFinite(lo) && start !== etaStart && trials[0].blewUpAt !== null) {
     // The previous width's η_max/2 already blows up here: halve until a run is stable.
     hi = start;
-    for (let eta = start / 2; eta >= o.etaStart && !Number.isFinite(lo); eta /= 2) {
+    for (let eta = start / 2; eta >= etaStart && !Number.isFinite(lo); eta /= 2) {
       if (run(eta)) lo = eta;
       else hi = eta;
     }
-  } else if (!Number.isFinite(lo) && start !== o.etaStart) {
-    scanUp(o.etaStart);
+  } else if (!Number.isFinite(lo) && start !== etaStart) {
+    scanUp(etaStart);
   }
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     throw new Error(
-      `haas: no stable-to-unstable bracket for ${loss}, width ${width}, seed ${seed} from η = ${o.etaStart} (trials: ${trials.map((t) => `${fmt(t.eta)}:${t.stable ? 'stable' : 'unstable'}`).join(', ')})`,
+      `haas: no stable-to-unstable bracket for ${loss}, ${rule}, width ${width}, seed ${seed} from η = ${etaStart} (trials: ${trials.map((t) => `${fmt(t.eta)}:${t.stable ? 'stable' : 'unstable'}`).join(', ')})`,
     );
   }
   for (let i = 0; i < o.refine; i++) {
@@ -142,11 +204,14 @@ export function findEtaMax(loss: LossKind, width: number, seed: number, data: Da
   const nonMonotone = trials.some((t) => t.stable && t.eta > hi);
   if (best.params === null || best.eta !== lo) throw new Error(`haas: internal: the kept run is not the one at η_max = ${lo}`);
   const final = best.params;
-  // One pass at η_max gives the loss, the accuracy and the logits.
+  // One pass at η_max gives the loss, the accuracy, the logits and the gradient.
   const { tape, f, loss: finalLoss } = forwardPass(model, final, data);
   const logits = f.value.data,
     [m, k] = f.value.shape;
   const ev = { loss: finalLoss.value.data[0], accuracy: classification(logits, data.Y.data, m, k).accuracy };
+  const grads = vjp(finalLoss, Float64Array.of(1));
+  const gradNorm = Math.sqrt(grads.reduce((a, g) => a + kernels.ddot(g.length, g, 1, 0, g, 1, 0), 0));
+  grads.forEach(freeF64);
   let ss = 0,
     max = 0;
   for (const v of logits) {
@@ -158,6 +223,7 @@ export function findEtaMax(loss: LossKind, width: number, seed: number, data: Da
   const P = init.reduce((a, p) => a + p.data.length, 0);
   return {
     loss,
+    rule,
     width,
     seed,
     etaMax: lo,
@@ -172,5 +238,7 @@ export function findEtaMax(loss: LossKind, width: number, seed: number, data: Da
     logitRms: Math.sqrt(ss / logits.length),
     logitMax: max,
     featureUpdate: featureUpdates(model, init, final, data.X),
+    gradNorm,
+    activationRms: lastHiddenRms(model, final, data.X),
   };
 }

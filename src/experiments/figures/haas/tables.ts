@@ -1,8 +1,9 @@
-// The columns and rows of Haas et al.'s eta_max table, one row per (loss, width, seed).
+// The columns and rows of Haas et al.'s eta_max table, one row per (loss, rule, width, seed).
 import type { EtaMax } from './runs';
 
 export const ROW_COLUMNS = [
   'loss',
+  'rule',
   'width',
   'seed',
   'eta_max',
@@ -20,11 +21,14 @@ export const ROW_COLUMNS = [
   'feature_update_1',
   'feature_update_2',
   'feature_update_3',
+  'grad_norm',
+  'activation_rms',
   'trials',
 ];
 
 export const row = (r: EtaMax) => ({
   loss: r.loss,
+  rule: r.rule,
   width: r.width,
   seed: r.seed,
   eta_max: r.etaMax,
@@ -42,5 +46,7 @@ export const row = (r: EtaMax) => ({
   feature_update_1: r.featureUpdate[0],
   feature_update_2: r.featureUpdate[1],
   feature_update_3: r.featureUpdate[2],
+  grad_norm: r.gradNorm,
+  activation_rms: r.activationRms,
   trials: r.trials.length,
 });
