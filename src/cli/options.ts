@@ -1,6 +1,7 @@
 // Options that only the command line has (output paths, progress, listing and grid flags), declared once for every command.
 import { flag, int, num, parsed, text } from '../options';
 import { parseLr } from '../experiments';
+import { OPTIMIZER_NAMES, OptimizerName } from '../models';
 
 /**
  * A comma-separated list of distinct integers in [min, max] (e.g. `--widths 250,500,1000`).
@@ -15,6 +16,14 @@ export function intListParser(flagName: string, min: number, max = Number.MAX_SA
     if (bad >= 0) throw new Error(`--${flagName} must be distinct integers in [${min}, ${max}] separated by commas, got '${s}'`);
     return xs;
   };
+}
+
+/** `--optimizers gd,adam`: distinct update rules. */
+function optimizerList(s: string): OptimizerName[] {
+  const xs = s.split(',').map((x) => x.trim());
+  const bad = xs.findIndex((x, i) => !(OPTIMIZER_NAMES as readonly string[]).includes(x) || xs.indexOf(x) !== i);
+  if (bad >= 0) throw new Error(`--optimizers must be distinct names of ${OPTIMIZER_NAMES.join('|')} separated by commas, got '${s}'`);
+  return xs as OptimizerName[];
 }
 
 /** `--shard i/N`: the i-th (0 … N−1) of N slices of a sweep's grid. */
@@ -57,6 +66,18 @@ export const seeds = parsed({
   arg: 'S,S,...',
   help: 'initialization seeds of the grid',
   parse: intListParser('seeds', 0, 0xffffffff),
+});
+export const batches = parsed({
+  flag: 'batches',
+  arg: 'B,B,...',
+  help: 'minibatch sizes of the grid (each as --batch B; default --batch, or full batch)',
+  parse: intListParser('batches', 1),
+});
+export const optimizers = parsed({
+  flag: 'optimizers',
+  arg: 'gd,adam,...',
+  help: `update rules of the grid, of ${OPTIMIZER_NAMES.join('|')} (default --optimizer, or gd)`,
+  parse: optimizerList,
 });
 export const workers = int({ flag: 'workers', arg: 'N', help: 'worker threads', min: 1, default: 1 });
 export const shard = parsed({ flag: 'shard', arg: 'i/N', help: 'run the i-th of N slices of the grid (0 ≤ i < N)', parse: shardSpec });

@@ -7,14 +7,17 @@ import {
   SweepConfig,
   checkSetupFlags,
   formatLr,
+  gridOptionsProblem,
+  gridPoints,
   mergeSweeps,
   parseLrGrid,
   plotSweep,
+  runKey,
   runSweep,
 } from '../experiments';
 import { omit, pickValues } from '../options';
 import { defineCommand } from './command';
-import { lrGrid, out, quiet, seeds, shard, widths, workers } from './options';
+import { batches, lrGrid, optimizers, out, quiet, seeds, shard, widths, workers } from './options';
 import { Progress, progress } from './progress';
 
 /** The setup options a sweep reads: width and seed come from its grid, and it draws every initialization. */
@@ -22,18 +25,23 @@ const SWEEP_SETUP = omit(SETUP_OPTIONS, 'init');
 
 export const sweep = defineCommand({
   name: 'sweep',
-  summary: 'widths × seeds × learning rates on worker threads into --out/results.jsonl (resumable, --shard i/N)',
+  summary: 'widths × seeds (× batches × optimizers) × learning rates on worker threads into --out/results.jsonl (resumable, --shard i/N)',
   options: {
     ...SWEEP_SETUP,
     ...SWEEP_TRAIN_OPTIONS,
     lrs: lrGrid,
     widths: widths('widths of the grid (default --width, or 1000)'),
     seeds,
+    batches,
+    optimizers,
     workers,
     shard,
     out: out('the sweep directory (rerun to resume)', 'out/sweep'),
     quiet,
   },
+  notes:
+    'Grid order: widths × seeds × batches × optimizers × lrs. In a grid of several optimizers, --momentum goes to its gd points\n' +
+    'and --beta1/--beta2/--eps/--weight-decay to its adam/adamw points; each is refused when no point uses it.',
   refuses: {
     init: 'a sweep draws each initialization from --seeds; --init is not supported',
     'eig-every': 'a sweep reads λ at t = 0, at t·η = --time and at the end; --eig-every does not apply',
@@ -43,6 +51,8 @@ export const sweep = defineCommand({
     for (const [one, many] of [
       ['width', 'widths'],
       ['seed', 'seeds'],
+      ['batch', 'batches'],
+      ['optimizer', 'optimizers'],
     ]) {
       if (ctx.given.has(one) && ctx.given.has(many)) throw new Error(`--${one} and --${many} both set the grid; use --${many}`);
     }
@@ -58,9 +68,19 @@ export const sweep = defineCommand({
     const { width: _w, seed: _s, ...setupValues } = pickValues(SWEEP_SETUP, o);
     const config: SweepConfig = {
       setup: setupValues,
-      grid: { widths: o.widths ?? [o.width ?? 1000], seeds: o.seeds ?? [o.seed], lrs },
+      // batches and optimizers only when given: a sweep without them writes the sweep.json it always wrote.
+      grid: {
+        widths: o.widths ?? [o.width ?? 1000],
+        seeds: o.seeds ?? [o.seed],
+        ...(o.batches && { batches: o.batches }),
+        ...(o.optimizers && { optimizers: o.optimizers }),
+        lrs,
+      },
       train: pickValues(SWEEP_TRAIN_OPTIONS, o),
     };
+    // What the flags say (--momentum 0 on an Adam-only grid is refused too, as train refuses it with --optimizer adam).
+    const problem = gridOptionsProblem(config, (k) => ctx.given.has(SWEEP_TRAIN_OPTIONS[k].flag));
+    if (problem !== null) throw new Error(problem);
     // The total is known after the resume scan, which is the first progress call.
     let bar: Progress | undefined;
     const { shard: part, workers: n } = o;
@@ -74,7 +94,7 @@ export const sweep = defineCommand({
         bar.update(
           done,
           last
-            ? `width ${last.width} seed ${last.seed} lr ${last.lr}: ${last.phase}${last.diverged_at !== null ? ` at step ${last.diverged_at}` : ''}`
+            ? `${runKey(last)}: ${last.phase}${last.diverged_at !== null ? ` at step ${last.diverged_at}` : ''}`
             : done > 0
               ? `${done} already done`
               : 'starting',
@@ -83,7 +103,7 @@ export const sweep = defineCommand({
     });
     bar?.finish();
     console.log(
-      `sweep: ${r.results.length} runs${part ? ` (shard ${part.index}/${part.count} of ${config.grid.widths.length * config.grid.seeds.length * lrs.length})` : ''}; ` +
+      `sweep: ${r.results.length} runs${part ? ` (shard ${part.index}/${part.count} of ${gridPoints(config).length})` : ''}; ` +
         `${r.ran} ran now in ${r.seconds.toFixed(1)} s on ${n} worker${n > 1 ? 's' : ''}, ${r.resumed} were already done`,
     );
     console.log(`wrote ${r.file}; \`catapult plot ${o.out}\` draws the phase diagram`);
@@ -113,11 +133,14 @@ export const merge = defineCommand({
 
 export const plot = defineCommand({
   name: 'plot',
-  summary: 'phase diagram of a sweep: catapult plot DIR (writes DIR/phase_diagram.svg, .png, .csv)',
+  summary: 'phase diagram of a sweep: catapult plot DIR (writes DIR/phase_diagram.svg, .png, .csv; one per batch, optimizer)',
   positionals: { usage: '<dir>', min: 1, max: 1, missing: 'plot needs one sweep directory (catapult plot DIR)' },
   options: {},
   async run(_o, { positionals }) {
     const r = await plotSweep(positionals[0]);
-    console.log(`phase diagram of ${r.runs} runs: wrote ${r.svg}${r.png ? `, ${path.basename(r.png)}` : ''} and ${path.basename(r.csv)}`);
+    for (const d of r.diagrams)
+      console.log(
+        `phase diagram of ${d.runs} runs${d.label ? ` (${d.label})` : ''}: wrote ${d.svg}${d.png ? `, ${path.basename(d.png)}` : ''} and ${path.basename(d.csv)}`,
+      );
   },
 });

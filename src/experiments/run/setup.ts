@@ -79,6 +79,17 @@ function initArrays(arrays: Map<string, Tensor>): Map<string, Tensor> {
   return new Map([...arrays].filter(([k]) => k.startsWith('init_')).map(([k, t]) => [k.slice('init_'.length), t]));
 }
 
+/**
+ * How many training rows the options give, from the data alone (no model, no initialization): what a sweep checks
+ * its batch sizes against before its workers start.
+ *
+ * @example
+ * trainingRows({ model: 'mlp', samples: 32 }); // 32
+ */
+export function trainingRows(input: Omit<SetupInput, 'width' | 'seed' | 'init'>): number {
+  return loadData(withDefaults(SETUP_OPTIONS, input)).data.X.shape[0];
+}
+
 /** Builds everything a run needs, with one-line errors for any inconsistency. */
 export function setup(input: SetupInput): Setup {
   const o: SetupOptions = withDefaults(SETUP_OPTIONS, input);

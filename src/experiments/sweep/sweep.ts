@@ -1,4 +1,4 @@
-// Parallel, resumable, shardable sweeps over widths × seeds × learning rates; results stream to DIR/results.jsonl.
+// Parallel, resumable, shardable sweeps over widths × seeds (× batches × optimizers) × learning rates, into DIR/results.jsonl.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
@@ -7,7 +7,9 @@ import { fsErrorMessage } from '../../io/files';
 import { ensureDir, toJson, writeFileAtomic } from '../../io/output';
 import { LOCK_STALE_MS, lock, lockPath, lockfile } from './sweepLock';
 import { formatLr, parseLr } from '../run/lr';
-import { GridPoint, SweepConfig, SweepResult, gridPoints, runKey } from './sweepRun';
+import { trainingRows } from '../run/setup';
+import { OPTIMIZER_NAMES } from '../../models';
+import { GridPoint, SweepConfig, SweepResult, gridOptionsProblem, gridPoints, runKey } from './sweepRun';
 import {
   HEADER_FILE,
   RESULTS_FILE,
@@ -109,12 +111,28 @@ export function validateSweepConfig(c: SweepConfig): SweepConfig {
   list(c.grid.lrs, 'learning rates', (l) => typeof l === 'string');
   const lrs = c.grid.lrs.map((l) => formatLr(parseLr(l)));
   list(lrs, 'learning rates', () => true);
+  if (c.grid.batches !== undefined) list(c.grid.batches, 'batch sizes', (b) => Number.isInteger(b) && b >= 1);
+  if (c.grid.optimizers !== undefined) list(c.grid.optimizers, 'optimizers', (name) => OPTIMIZER_NAMES.includes(name));
+  // From code, an option counts as set when it has a value other than the default of a plain GD run.
+  const problem = gridOptionsProblem(c, (k) => c.train[k] !== undefined && !(k === 'momentum' && c.train.momentum === 0));
+  if (problem !== null) throw new Error(problem);
   const t = c.train;
   if (!Number.isInteger(t.steps) || t.steps < 1) throw new Error(`steps must be an integer ≥ 1, got ${t.steps}`);
   if (!(Number.isFinite(t.time) && t.time > 0)) throw new Error(`time must be a finite number > 0, got ${t.time}`);
   if ((c.setup as { init?: string }).init !== undefined)
     throw new Error('a sweep draws each initialization from its seed; --init is not supported');
   return { ...c, grid: { ...c.grid, lrs } };
+}
+
+/** A batch larger than the training set, refused before any run starts (and before DIR is made), not by a worker. */
+function checkBatchSizes(c: SweepConfig): void {
+  const batches = c.grid.batches ?? (c.train.batch !== undefined ? [c.train.batch] : []);
+  if (batches.length === 0) return;
+  const m = trainingRows(c.setup),
+    big = batches.find((b) => b > m);
+  if (big === undefined) return;
+  if (c.grid.batches === undefined) throw new Error(`--batch must be at most the ${m} training rows, got ${big}`);
+  throw new Error(`--batches ${batches.join(',')}: batch ${big} is larger than the training set (${m} rows)`);
 }
 
 /**
@@ -147,6 +165,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   ) {
     throw new Error(`shard ${o.shard.index}/${o.shard.count} is out of range (index 0 … count − 1)`);
   }
+  checkBatchSizes(o.config);
   ensureDir(o.out);
   const held = lock(o.out);
   try {

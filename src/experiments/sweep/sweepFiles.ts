@@ -155,7 +155,15 @@ export function readResults(file: string, repair = false): { results: SweepResul
     } catch {
       throw new Error(`${file}: line ${i + 1} is not valid JSON; the file was edited or corrupted`);
     }
-    if (typeof r !== 'object' || r === null || typeof r.width !== 'number' || typeof r.seed !== 'number' || typeof r.lr !== 'string') {
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      typeof r.width !== 'number' ||
+      typeof r.seed !== 'number' ||
+      typeof r.lr !== 'string' ||
+      !['undefined', 'number'].includes(typeof r.batch) ||
+      !['undefined', 'string'].includes(typeof r.optimizer)
+    ) {
       throw new Error(`${file}: line ${i + 1} is not a sweep result`);
     }
     return r;

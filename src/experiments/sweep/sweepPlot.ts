@@ -3,7 +3,7 @@ import * as path from 'path';
 import { median } from '../report/stats';
 import { Band, Series, writePlot } from '../report/plot';
 import { toCsv, writeFileAtomic } from '../../io/output';
-import { loadSweep } from './sweep';
+import { SweepHeader, loadSweep } from './sweep';
 import { SweepResult } from './sweepRun';
 
 export interface PhaseDiagramPoint {
@@ -40,19 +40,63 @@ export function phaseDiagramPoints(results: readonly SweepResult[]): PhaseDiagra
     .sort((a, b) => a.width - b.width || a.eta_lambda0 - b.eta_lambda0);
 }
 
+export interface PhaseDiagramFiles {
+  /** The (batch, optimizer) combination drawn, e.g. "batch 8, adam"; empty for a grid without those dimensions. */
+  label: string;
+  svg: string;
+  png: string | null;
+  csv: string;
+  runs: number;
+}
+
 /**
- * Writes DIR/phase_diagram.svg (and .png with rsvg-convert) and DIR/phase_diagram.csv from a sweep directory.
+ * The results by (batch, optimizer) combination, each with the base name of its files: phase_diagram for a grid
+ * without those dimensions (as always), phase_diagram_batch8_adam (or _batch8, _adam) for one with them, since the
+ * learning rates of one update rule and batch size form one diagram and curves across them would not compare.
+ */
+function combinations(results: readonly SweepResult[]): { label: string; name: string; results: SweepResult[] }[] {
+  const groups = new Map<string, { label: string; name: string; results: SweepResult[] }>();
+  for (const r of results) {
+    const parts = [...(r.batch !== undefined ? [['batch', r.batch]] : []), ...(r.optimizer !== undefined ? [['', r.optimizer]] : [])];
+    const name = ['phase_diagram', ...parts.map(([what, v]) => `${what}${v}`)].join('_');
+    const g = groups.get(name) ?? { label: parts.map((p) => p.join(' ').trim()).join(', '), name, results: [] };
+    g.results.push(r);
+    groups.set(name, g);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Writes DIR/phase_diagram.svg (and .png with rsvg-convert) and DIR/phase_diagram.csv from a sweep directory; a
+ * grid with batches or optimizers gets one such diagram per combination (phase_diagram_batch8_adam.svg, …).
  * Dashed lines: η·λ0 = 2 and 4 (the paper's η_crit and η_max for the linear models) and λ = 2/η; shaded: the
- * learning rates where some run diverged, and where some run went through a catapult.
+ * learning rates where some run diverged, and where some run went through a catapult. The first diagram's files
+ * are also `svg`, `png` and `csv`.
  *
  * @example
  * const { svg } = await plotSweep('out/sweep');
  */
-export async function plotSweep(dir: string): Promise<{ svg: string; png: string | null; csv: string; runs: number }> {
+export async function plotSweep(
+  dir: string,
+): Promise<{ svg: string; png: string | null; csv: string; runs: number; diagrams: PhaseDiagramFiles[] }> {
   const { header, results } = loadSweep(dir);
   if (results.length === 0) throw new Error(`${dir}: no finished runs to plot yet`);
+  const diagrams: PhaseDiagramFiles[] = [];
+  for (const g of combinations(results))
+    diagrams.push({ label: g.label, ...(await writeDiagram(dir, g.name, g.label, header, g.results)) });
+  return { ...diagrams[0], runs: results.length, diagrams };
+}
+
+/** One phase diagram: DIR/<name>.svg (.png) and .csv. */
+async function writeDiagram(
+  dir: string,
+  name: string,
+  label: string,
+  header: SweepHeader,
+  results: readonly SweepResult[],
+): Promise<{ svg: string; png: string | null; csv: string; runs: number }> {
   const points = phaseDiagramPoints(results);
-  const csv = path.join(dir, 'phase_diagram.csv');
+  const csv = path.join(dir, `${name}.csv`);
   writeFileAtomic(
     csv,
     toCsv(
@@ -81,9 +125,9 @@ export async function plotSweep(dir: string): Promise<{ svg: string; png: string
     });
   if (Number.isFinite(firstDiverged)) bands.push({ from: firstDiverged, to: xMax, label: 'diverged', color: '#e45756' });
   const c = header.config;
-  const { svg, png } = await writePlot(dir, 'phase_diagram', {
+  const { svg, png } = await writePlot(dir, name, {
     kind: 'line',
-    title: `Phase diagram: ${c.setup.model} model, λ at t·η = ${c.train.time} (${results.length} runs)`,
+    title: `Phase diagram: ${c.setup.model} model${label ? `, ${label}` : ''}, λ at t·η = ${c.train.time} (${results.length} runs)`,
     xLabel: 'learning rate η·λ0',
     yLabel: 'λ(t = time/η) / λ0',
     series,
