@@ -1,4 +1,4 @@
-// Rows of a data set: subsets, the first rows, and the SGD minibatch sampler (numpy-compatible permutations).
+// Rows of a data set: subsets, the first rows, and SGD's minibatch rows (numpy-compatible permutations).
 import { tensor } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
 import type { Dataset } from './dataset';
@@ -39,7 +39,8 @@ export function firstRows(data: Dataset, k: number): Dataset {
  * const next = minibatchRows(10, 4, 0); next(); next(); // two batches of 4 rows; the third call starts epoch 1
  */
 export function minibatchRows(m: number, size: number, seed: number): () => Int32Array {
-  if (!Number.isInteger(size) || size < 1 || size > m) throw new Error(`batch size must be an integer in [1, ${m}], got ${size}`);
+  if (!Number.isInteger(size) || size < 1) throw new Error(`--batch must be an integer ≥ 1, got ${size}`);
+  if (size > m) throw new Error(`--batch must be at most the ${m} training rows, got ${size}`);
   if (size === m) {
     const all = Int32Array.from({ length: m }, (_, i) => i);
     return () => all;
@@ -58,14 +59,11 @@ export function minibatchRows(m: number, size: number, seed: number): () => Int3
 }
 
 /**
- * Minibatches for SGD over the rows of `minibatchRows` (a batch of all m rows is `data` itself).
+ * The training rows of a step: `data` itself for full batch (no rows, or all m in order: bitwise GD), else their subset.
  *
  * @example
- * const next = minibatches(data, 64, 0); const batch = next();
+ * const next = minibatchRows(m, 64, 0); const batch = stepData(data, next());
  */
-export function minibatches(data: Dataset, size: number, seed: number): () => Dataset {
-  const m = data.X.shape[0];
-  const rows = minibatchRows(m, size, seed);
-  if (size === m) return () => data; // full batch: keep the rows in order, so the result is bitwise that of GD
-  return () => subset(data, rows());
+export function stepData(data: Dataset, rows: Int32Array | null): Dataset {
+  return rows === null || rows.length === data.X.shape[0] ? data : subset(data, rows);
 }

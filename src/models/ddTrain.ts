@@ -9,8 +9,8 @@ import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
 import { ntkTop } from './spectra';
 import { classifyPhase } from './phase';
-import { checkBatch, makeDdOptimizer, optimizerSettings, paramRates } from './optimizers';
-import { minibatchRows, subset } from '../data/batches';
+import { makeDdOptimizer, optimizerSettings, paramRates } from './optimizers';
+import { minibatchRows, stepData } from '../data/batches';
 import { TrainSettings, schedule } from './trainOptions';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
 
@@ -63,7 +63,7 @@ export function trainDd(
 ): TrainResult {
   refuseUnsupported(o);
   const m = data.X.shape[0];
-  checkBatch(o, m);
+  const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
   const params = init.map(ddFrom);
   const optimizer = makeDdOptimizer(
     optimizerSettings(o),
@@ -72,7 +72,6 @@ export function trainDd(
   const rates = paramRates(model, o);
   // The schedule of --decay-at, as train follows it (η until the decay, then the final rate).
   const { lrAt } = schedule(o);
-  const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
   const records: StepRecord[] = [];
   let lambdaNtk0 = NaN,
     loss0 = NaN,
@@ -87,7 +86,8 @@ export function trainDd(
     const rows = rowsOf?.() ?? null;
     // The float64 tape of the whole training set gives the record; under SGD a second one, of the batch, the step.
     const { tape, f, loss } = forwardPass(model, hiParts(params), data);
-    const step = rows === null || rows.length === m ? null : forwardPass(model, hiParts(params), subset(data, rows));
+    const rowsData = stepData(data, rows);
+    const step = rowsData === data ? null : forwardPass(model, hiParts(params), rowsData);
     try {
       const values = ddForward(tape, params);
       const norm = ddNorm(params);

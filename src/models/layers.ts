@@ -2,7 +2,7 @@
 import { ops, Var } from '../autodiff';
 import type { Padding } from '../autodiff/ops';
 
-/** The parameterization of the weights (SM A): NTK or standard. */
+/** The parameterization of the weights: NTK or standard (SM A), or μP (mlp only, mup.ts). */
 export type Parameterization = 'ntk' | 'standard' | 'mup';
 
 export interface ParamSpec {

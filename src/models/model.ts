@@ -92,10 +92,6 @@ function activation(act: Activation, h: Var): Var {
   }
 }
 
-/**
- * Fully connected net with `depth` hidden layers. NTK parameterization: h_{l+1} = σ_w/√n_l · W_l a_l + σ_b b_l
- * with W, b ~ N(0, 1); standard: h_{l+1} = W_l a_l + b_l with W ~ N(0, σ_w²/n_l), b ~ N(0, σ_b²).
- */
 /** μP's initialization of layer l's W and b (MUP_RULES), `layers` = depth + 1. */
 function mupStd(c: ModelConfig, l: number, layers: number): { w: number; b: number } {
   const scale = {
@@ -109,6 +105,10 @@ function mupStd(c: ModelConfig, l: number, layers: number): { w: number; b: numb
   return { w: MUP_RULES[mupRole('W', l, layers)].std(scale), b: MUP_RULES[mupRole('b', l, layers)].std(scale) };
 }
 
+/**
+ * Fully connected net with `depth` hidden layers. NTK parameterization: h_{l+1} = σ_w/√n_l · W_l a_l + σ_b b_l
+ * with W, b ~ N(0, 1); standard: h_{l+1} = W_l a_l + b_l with W ~ N(0, σ_w²/n_l), b ~ N(0, σ_b²); μP: MUP_RULES (mup.ts).
+ */
 function mlpSpecs(c: ModelConfig): ParamSpec[] {
   const sizes = [c.inputDim, ...new Array<number>(c.depth).fill(c.width), c.outputs];
   const specs: ParamSpec[] = [];

@@ -49,6 +49,12 @@ export function mupRole(kind: 'W' | 'b', l: number, layers: number): MupRole {
   return l === 0 ? 'inputWeight' : l === layers - 1 ? 'outputWeight' : 'hiddenWeight';
 }
 
+/** The μP role of each parameter of an mlp (W0, b0, W1, …), read from its name. */
+function mlpRoles(specs: readonly { name: string }[]): MupRole[] {
+  const layers = specs.filter((p) => p.name.startsWith('W')).length;
+  return specs.map((p) => mupRole(p.name[0] as 'W' | 'b', Number(p.name.slice(1)), layers));
+}
+
 /**
  * Each parameter's μP factor on η under `optimizer` (1 for every parameter of a net not in μP).
  *
@@ -62,27 +68,29 @@ export function mupRates(
 ): number[] {
   if (c.param !== 'mup') return specs.map(() => 1);
   const ratio = c.width / (c.mupBase ?? 1);
-  const layers = specs.filter((p) => p.name.startsWith('W')).length;
-  return specs.map((p) => {
-    const rule = MUP_RULES[mupRole(p.name[0] as 'W' | 'b', Number(p.name.slice(1)), layers)];
-    return optimizer === 'gd' ? rule.sgd(ratio) : rule.adam(ratio);
-  });
+  return mlpRoles(specs).map((role) => (optimizer === 'gd' ? MUP_RULES[role].sgd(ratio) : MUP_RULES[role].adam(ratio)));
 }
 
 /**
- * TP5 Table 3's μP learning rates, for a net with the standard initialization and multipliers: factors on η per
- * parameter, ñ = n/n0. SGD: ñ for the input weights and every bias but the readout's, 1 for the hidden weights, 1/ñ for
- * the readout weights; Adam: 1/ñ for the hidden and readout weights, 1 for the rest. (Table 8's, in MUP_RULES, differ
- * on the readout because its multiplier 1/ñ carries the rest.)
+ * TP5 Table 3's μP learning rates, for a net with the standard initialization and multipliers, ñ = n/n0: SGD ñ for the
+ * input weights and every bias but the readout's, 1 for the hidden weights, 1/ñ for the readout weights; Adam 1/ñ for
+ * the hidden and readout weights, 1 for the rest. Table 8's (MUP_RULES) differ on the readout only, whose multiplier
+ * 1/ñ carries the rest.
+ */
+export const TABLE3_RATES: { readonly [R in MupRole]: Pick<MupRule, 'sgd' | 'adam'> } = {
+  inputWeight: { sgd: (r) => r, adam: () => 1 },
+  hiddenBias: { sgd: (r) => r, adam: () => 1 },
+  hiddenWeight: { sgd: () => 1, adam: (r) => 1 / r },
+  outputWeight: { sgd: (r) => 1 / r, adam: (r) => 1 / r },
+  outputBias: { sgd: () => 1, adam: () => 1 },
+};
+
+/**
+ * Each mlp parameter's factor on η from TABLE3_RATES at width ratio ñ.
  *
  * @example
  * table3Rates(model.specs, 'adam', 4); // [1, 1, 0.25, 1, 0.25, 1] for W0, b0, W1, b1, W2, b2
  */
 export function table3Rates(specs: readonly { name: string }[], optimizer: OptimizerName, ratio: number): number[] {
-  const layers = specs.filter((p) => p.name.startsWith('W')).length;
-  return specs.map((p) => {
-    const role = mupRole(p.name[0] as 'W' | 'b', Number(p.name.slice(1)), layers);
-    if (optimizer === 'gd') return role === 'inputWeight' || role === 'hiddenBias' ? ratio : role === 'outputWeight' ? 1 / ratio : 1;
-    return role === 'hiddenWeight' || role === 'outputWeight' ? 1 / ratio : 1;
-  });
+  return mlpRoles(specs).map((role) => (optimizer === 'gd' ? TABLE3_RATES[role].sgd(ratio) : TABLE3_RATES[role].adam(ratio)));
 }

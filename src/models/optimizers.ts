@@ -226,8 +226,3 @@ export function paramRates(
   }
   return layerRates(model.specs, o.layerLr).map((a, i) => a * mup[i] * (o.rates?.[i] ?? 1));
 }
-
-/** A minibatch must fit the training set (one line naming the option). */
-export function checkBatch(o: { batch?: number }, m: number): void {
-  if (o.batch !== undefined && o.batch > m) throw new Error(`--batch must be at most the ${m} training rows, got ${o.batch}`);
-}

@@ -6,7 +6,7 @@ import { RandomState } from '../random/randomState';
 import type { Model } from './model';
 import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
-import { minibatchRows, subset } from '../data/batches';
+import { minibatchRows, stepData } from '../data/batches';
 
 /** What the tangent-linear run needs of a training run. */
 export interface TangentOptions {
@@ -21,7 +21,7 @@ export interface TangentOptions {
   /** Minibatch SGD: the same rows as `train` takes (minibatchRows), each step's map that of its batch. */
   batch?: number;
   batchSeed?: number;
-  /** Each parameter's factor on η (layerRates), 1 where absent. */
+  /** Each parameter's factor on η (paramRates), 1 where absent. */
   rates?: readonly number[];
 }
 
@@ -54,7 +54,7 @@ export function roundingGrowth(model: Model, init: readonly Tensor[], data: Data
   const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
   for (let t = 0; t < o.steps; t++) {
     const rows = rowsOf?.() ?? null;
-    const { tape, loss } = forwardPass(model, theta, rows === null || rows.length === m ? data : subset(data, rows));
+    const { tape, loss } = forwardPass(model, theta, stepData(data, rows));
     try {
       if (!Number.isFinite(loss.value.data[0])) break;
       const { grad, hv } = hvp(loss, eTheta);

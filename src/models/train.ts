@@ -6,7 +6,7 @@ import { Var, vjp } from '../autodiff';
 import type { Model } from './model';
 import type { Dataset } from '../data/dataset';
 import { forwardPass } from './forward';
-import { minibatchRows, subset } from '../data/batches';
+import { minibatchRows, stepData } from '../data/batches';
 import { ntkTop, hessianTop } from './spectra';
 import { classifyPhase } from './phase';
 import { SCHEDULE_OPTIONS, TrainSettings, schedule, trainSettings } from './trainOptions';
@@ -14,7 +14,7 @@ import { checkValues } from '../options/optionKit';
 import { augmentBatch } from '../data/augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
-import { checkBatch, makeOptimizer, optimizerSettings, paramRates } from './optimizers';
+import { makeOptimizer, optimizerSettings, paramRates } from './optimizers';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
 
 export type { StepRecord, TrainHooks, TrainOptions, TrainResult } from './records';
@@ -53,7 +53,8 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   const o = validate(options);
   if (o.precision === 'dd') return trainDd(model, init, data, o);
   const m = data.X.shape[0];
-  checkBatch(o, m);
+  // Drawn before anything is allocated: a batch larger than the data is refused here, with nothing to free.
+  const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
   const keptPerStep =
     8 *
     ((o.recordOutputs ? data.Y.data.length : 0) +
@@ -83,13 +84,12 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     finalHessian: number | null = null,
     hessvec: Float64Array | undefined;
 
-  const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
   // Under SGD the record reports the whole training set, from a pass of its own (unless the figures' batchLossOnly).
   const whole = rowsOf !== null && !o.batchLossOnly;
   const shape = model.config.inputShape;
   if (o.augment !== undefined && shape === undefined) throw new Error('--augment needs image inputs (--model cnn or wrn)');
   const fed = (rows: Int32Array | null, t: number) => {
-    const rowsData = rows === null || rows.length === m ? data : subset(data, rows);
+    const rowsData = stepData(data, rows);
     return o.augment === undefined ? rowsData : augmentBatch(rowsData, shape!, o.augment, o.augmentSeed ?? 0, t);
   };
   const { lrAt, timeAt } = schedule(o);
