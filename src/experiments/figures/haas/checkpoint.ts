@@ -8,12 +8,13 @@ import { HaasData, computeHaas } from './sweep';
 export const PARTIAL_FILE = 'eta_max.partial.json';
 
 /**
- * The results of an earlier run into the same directory whose options match `o` in everything but the widths and seeds.
+ * The results of an earlier run into the same directory whose options match `o` in everything but the widths and seeds,
+ * with the same smallest width (the layerwise rates' ñ = n / that width).
  * A missing, torn or foreign file gives none: the run starts afresh (and the file is rewritten as results come in).
  */
 export function resumable(dir: FigureDir, o: HaasOptions): EtaMax[] {
   const saved = dir.readJson(PARTIAL_FILE) as { options?: HaasOptions; results?: EtaMax[] } | undefined;
-  const rest = (x: HaasOptions) => JSON.stringify({ ...x, widths: null, seeds: null });
+  const rest = (x: HaasOptions) => JSON.stringify({ ...x, widths: Math.min(...x.widths), seeds: null });
   return saved?.options && rest(saved.options) === rest(o) && Array.isArray(saved.results) ? saved.results : [];
 }
 
