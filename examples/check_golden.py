@@ -70,8 +70,8 @@ def main():
     ap.add_argument('--tol', type=float, default=1e-10)
     a = ap.parse_args()
     meta, g = load(a.golden)
-    if meta.get('schema') != 'catapult-golden' or meta.get('schema_version') != 1:
-        sys.exit('%s: not a catapult-golden v1 file' % a.golden)
+    if meta.get('schema') != 'catapult-golden' or meta.get('schema_version') != 2:
+        sys.exit('%s: not a catapult-golden v2 file' % a.golden)
     c = meta['config']
     if c['model']['kind'] != 'warmup' or c['momentum'] != 0 or c['l2'] != 0:
         sys.exit('this example implements plain GD on the warmup model only')

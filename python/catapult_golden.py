@@ -81,7 +81,7 @@ from catapult_golden_compare import (DIGITS_SLACK, FieldReport, Report, allowanc
 
 
 def main(argv=None):
-    """CLI: one line per field; exit 0 within --tol, 1 beyond, 2 for a malformed file."""
+    """CLI: one line per field; exit 0 within --tol, 1 beyond it or inconclusive (most steps not checkable), 2 for a malformed file."""
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('golden', help='a golden file from `catapult oracle` (.json or .npz)')
     ap.add_argument('--tol', type=float, default=DEFAULT_TOL, help='relative tolerance per element (default %g)' % DEFAULT_TOL)
@@ -102,11 +102,17 @@ def main(argv=None):
         print('%s: %s, %s model (%s), %s, eta = %r, %d steps, %s' % (a.golden, g.meta['engine'], c['model']['kind'], c['model'].get('loss', 'mse'),
                                                                   rule, c['eta'], g.meta['result']['steps_run'], g.meta['result'].get('phase')))
         print(report)
-        print('%s: %s (--tol %g)' % (a.golden, 'ok' if not bad else 'FAIL: ' + ', '.join(f.field for f in bad), a.tol))
+        unchecked = report.unchecked
+        if unchecked:
+            print('%s: %d of %d steps not checkable: beyond --tol where the recorded digits are exhausted (<= %d)'
+                  % (a.golden, len(unchecked), report.steps, DIGITS_SLACK))
+        verdict = 'FAIL: ' + ', '.join(f.field for f in bad) if bad else \
+            'INCONCLUSIVE: most steps are not checkable, so it is not passed' if report.inconclusive else 'ok'
+        print('%s: %s (--tol %g)' % (a.golden, verdict, a.tol))
         sys.stdout.flush()
     except BrokenPipeError:           # `… | head`: the reader stopped; the exit status still tells the result
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # as the Python docs advise for SIGPIPE
-    return 1 if bad else 0
+    return 1 if bad or report.inconclusive else 0
 
 
 if __name__ == '__main__':

@@ -27,6 +27,7 @@ class FieldReport:
     first: Optional[Tuple[int, int, float]]     # (step, index, rel) of the first element beyond its allowance
     ok: bool
     starts: Optional[Tuple[int, int, float]] = None   # (step, index, rel) of the first element beyond tol
+    unchecked: List[int] = field(default_factory=list)   # steps beyond tol whose recorded digits are exhausted: not checkable
 
     @property
     def first_step(self):
@@ -37,8 +38,10 @@ class FieldReport:
         """One line as `catapult check` prints it."""
         fmt = lambda x: '0' if x == 0 else ('%.2e' % x if math.isfinite(x) else 'MISMATCH')
         where = lambda e: '-' if e is None else 't=%d [%d]' % (e[0], e[1])
-        status = ('ok' if self.starts is None else 'ok (within the recorded digits)') if self.ok \
-            else 'BEYOND TOLERANCE from %s' % where(self.first)
+        status = 'BEYOND TOLERANCE from %s' % where(self.first) if not self.ok \
+            else '%d step%s not checkable (no digits left)' % (len(self.unchecked), '' if len(self.unchecked) == 1 else 's') \
+            if self.unchecked \
+            else 'ok' if self.starts is None else 'ok (within the recorded digits)'
         return '%s  %-14s  %9s  %9s  %-14s  %s' % (self.field.ljust(width), where(self.starts),
                                                  fmt(self.starts[2]) if self.starts else '-', fmt(self.max_rel), where(self.worst), status)
 
@@ -50,11 +53,22 @@ class Report:
     tol: float
     fields: List[FieldReport]
     notes: List[str] = field(default_factory=list)
+    steps: Optional[int] = None          # steps_run + 1: what `inconclusive` counts the unchecked steps against
+
+    @property
+    def unchecked(self):
+        """The steps some field could not check: beyond tol where the file's digits are exhausted (never passed)."""
+        return sorted({t for f in self.fields for t in f.unchecked})
+
+    @property
+    def inconclusive(self):
+        """More than half the steps are not checkable: the digits leave too little to check, so the file is not passed."""
+        return self.steps is not None and len(self.unchecked) > self.steps / 2
 
     @property
     def ok(self):
-        """True when every field is within the tolerance."""
-        return all(f.ok for f in self.fields)
+        """True when every field is within its allowance and most steps could be checked."""
+        return all(f.ok for f in self.fields) and not self.inconclusive
 
     @property
     def max_rel(self):
@@ -90,11 +104,12 @@ DIGITS_SLACK = 2
 
 
 def allowance(tol, digits):
-    """The relative deviation a step may show: tol, or with recorded digits d, max(tol, 10^(DIGITS_SLACK − d)), and any
-    at all once no digit is left (d ≤ DIGITS_SLACK), as allowance() in src/experiments/oracle/goldenCheck.ts."""
-    if digits is None:
+    """The relative deviation a step may show: tol, or with recorded digits d, max(tol, 10^(DIGITS_SLACK − d)), below 1;
+    once no digit is left (d ≤ DIGITS_SLACK) only tol, beyond which the step is not checkable (deviation() lists it in
+    `unchecked`, never passes it), as allowance() in src/experiments/oracle/goldenCheck.ts."""
+    if digits is None or digits <= DIGITS_SLACK:
         return tol
-    return math.inf if digits <= DIGITS_SLACK else max(tol, 10.0 ** (DIGITS_SLACK - float(digits)))
+    return max(tol, 10.0 ** (DIGITS_SLACK - float(digits)))
 
 
 def deviation(name, ours, golden, tol, row_length=1, steps=None, digits=None) -> FieldReport:
@@ -104,7 +119,8 @@ def deviation(name, ours, golden, tol, row_length=1, steps=None, digits=None) ->
     of its row, so a loss that decays by 100 orders of magnitude is judged at each step on its own scale and one
     bad step is never diluted. Non-finite in both counts as equal; finite in one only is an infinite deviation.
     `starts` is the first element beyond tol; `first` (what fails the field) the first beyond its step's allowance,
-    which `digits` (the file's reproducible digits, indexed by step) widens.
+    which `digits` (the file's reproducible digits, indexed by step) widens; a step beyond tol whose digits are
+    exhausted goes to `unchecked` instead.
     """
     a, g = np.ravel(np.asarray(ours, float)), np.ravel(np.asarray(golden, float))
     if a.size != g.size:
@@ -127,15 +143,18 @@ def deviation(name, ours, golden, tol, row_length=1, steps=None, digits=None) ->
         r, i = np.unravel_index(int(np.argmax(rel)), rel.shape)
         worst = (step_of(r), int(i))
     allowed = np.array([[allowance(tol, None if digits is None else digits[step_of(r)])] for r in range(rows)])
+    exhausted = np.array([[digits is not None and digits[step_of(r)] <= DIGITS_SLACK] for r in range(rows)], dtype=bool)
 
-    def first_beyond(limit):
-        beyond = np.flatnonzero((rel > limit).ravel())
+    def first_beyond(beyond):
+        beyond = np.flatnonzero(beyond.ravel())
         if not beyond.size:
             return None
         r, i = divmod(int(beyond[0]), L)
         return (step_of(r), i, float(rel[r, i]))
-    first = first_beyond(allowed)
-    return FieldReport(name, max_abs, max_rel, worst, first, first is None, first_beyond(tol))
+    over = rel > allowed
+    first = first_beyond(over & ~exhausted)
+    unchecked = [step_of(r) for r in np.flatnonzero(np.any(over & exhausted, axis=1))]
+    return FieldReport(name, max_abs, max_rel, worst, first, first is None, first_beyond(rel > tol), unchecked)
 
 
 def _exact(name, ours, golden):
@@ -172,7 +191,9 @@ def compare(g: Golden, tol=DEFAULT_TOL, lambdas=None) -> Report:
     d = g.digits
     if d is not None:
         notes.append('the file records reproducible digits per step (from %.1f to %.1f%s): a step may deviate by up to '
-                     'max(tol, 10^(%d - digits))' % (d[0], d[-1], ', chaotic' if res.get('chaotic') else '', DIGITS_SLACK))
+                     'max(tol, 10^(%d - digits)); where no digit is left (<= %d) a step beyond tol is not checkable; this '
+                     'replay cannot recompute the digits (catapult check does)'
+                     % (d[0], d[-1], ', chaotic' if res.get('chaotic') else '', DIGITS_SLACK, DIGITS_SLACK))
     if c.get('precision') == 'dd':
         notes.append('the file was made in double-double (config.precision dd); this replay is float64')
     fields += [deviation('loss', r.loss, g.loss, tol, digits=d), deviation('f', r.f, g.f, tol, per_step(g.f), digits=d)]
@@ -190,7 +211,7 @@ def compare(g: Golden, tol=DEFAULT_TOL, lambdas=None) -> Report:
     if g.params_t.size:
         for name, mine, theirs in zip(g.meta['param_names'], r.params, g.params):
             fields.append(deviation('params.' + name, mine, theirs, tol, per_step(theirs), g.params_t, digits=d))
-    return Report(g.path, tol, fields, notes)
+    return Report(g.path, tol, fields, notes, g.steps_run + 1)
 
 
 def check(path, tol=DEFAULT_TOL, lambdas=None) -> Report:
@@ -249,4 +270,4 @@ def check_trajectory(golden, loss, params=None, tol=DEFAULT_TOL) -> Report:
         for i, name in enumerate(names):
             if name in params:
                 fields.append(_series('params.' + name, params[name], g.params[i], tol, g.digits, notes, g.params_t, run + 1))
-    return Report(g.path, tol, fields, notes)
+    return Report(g.path, tol, fields, notes, run + 1)

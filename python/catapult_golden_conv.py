@@ -108,11 +108,8 @@ class ConvNet:
         self.param = c.get('param')
         if self.param not in ('ntk', 'standard'):
             raise error('config.model.param must be ntk|standard, got %s' % json.dumps(self.param))
-        for key in ('sigmaW', 'sigmaB'):
-            v = c.get(key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                raise error('config.model.%s must be a finite number >= 0, got %s' % (key, json.dumps(v)))
-        self.sigma_w, self.sigma_b = float(c['sigmaW']), float(c['sigmaB'])
+        from catapult_golden_models import sigmas
+        self.sigma_w, self.sigma_b = (float(v) for v in sigmas(c, c.get('sigmaW'), c.get('sigmaB'), error))
         if kind == 'cnn':
             if not isinstance(c.get('arch'), str):
                 raise error('the cnn model needs config.model.arch, got %s' % json.dumps(c.get('arch')))

@@ -14,7 +14,7 @@ from typing import List, Optional
 import numpy as np
 
 SCHEMA = 'catapult-golden'
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2          # 2: config.model/setup hold only the fields that apply; gd runs always record digits and chaotic
 DEFAULT_TOL = 1e-10
 MAX_JACOBIAN = 2 ** 25      # entries of the dense Jacobian (m·k × parameters, 256 MiB) beyond which λ is not replayed
 META_KEYS = ('schema', 'schema_version', 'engine', 'backend', 'config', 'param_names', 'param_shapes', 'sha256', 'result')
@@ -42,7 +42,7 @@ class Golden:
     f: np.ndarray                   # (T+1, m, k)
     params_t: np.ndarray            # steps whose θ_t is stored
     params: List[np.ndarray]        # per parameter (saves, *shape)
-    digits: Optional[np.ndarray] = None   # (T+1,) estimated reproducible digits per step; None in older files
+    digits: Optional[np.ndarray] = None   # (T+1,) estimated reproducible digits per step; None for adam/adamw
     batches: Optional[np.ndarray] = None  # (T, B) int64 training rows of update t under SGD (config.batch); None for full batch
     batch_loss: Optional[np.ndarray] = None   # (T+1,) loss of update t's rows at θ_t (NaN at the last record); None for full batch
 
@@ -122,6 +122,7 @@ def _load_json(path, raw):
         raise GoldenError('%s: not valid JSON (%s); was the file cut short?' % (path, str(e).splitlines()[0]))
     meta = _check_meta(obj, path)
     steps, d, k, shapes = _shapes(meta, path)
+    _steps_index(obj.get('t'), steps, path)
     data, init, params = (obj.get(key) if isinstance(obj.get(key), dict) else {} for key in ('data', 'init', 'params'))
     m = len(data['Y']) if isinstance(data.get('Y'), list) else 0
     saves = _array(params.get('t', []), (len(params.get('t', []) or []),), '%s: params.t' % path)
@@ -139,7 +140,7 @@ def _load_json(path, raw):
         loss=get(obj.get('loss'), (steps,), 'loss'), lam=get(obj.get('lambda'), (steps,), 'lambda'),
         param_norm=get(obj.get('param_norm'), (steps,), 'param_norm'), f=get(obj.get('f'), (steps, m, k), 'f'),
         params_t=saves, params=[get(params.get(n), (len(saves),) + s, 'params.' + n) for n, s in zip(names, shapes)],
-        digits=_digits(get(obj['digits'], (steps,), 'digits'), path) if 'digits' in obj else None,
+        digits=_digits(meta, get(obj['digits'], (steps,), 'digits') if 'digits' in obj else None, path),
         **_sgd_arrays(meta, m, path, present))
 
 
@@ -165,6 +166,7 @@ def _load_npz(path, raw):
         a = entries[name]
         return _array(a, a.shape if shape is None else shape, "%s: array '%s'" % (path, name))
 
+    _steps_index(need('t'), steps, path)
     Y = need('data_Y')
     if Y.ndim != 2:
         raise GoldenError("%s: array 'data_Y' has shape %s, expected (m, %d)" % (path, Y.shape, k))
@@ -177,7 +179,7 @@ def _load_npz(path, raw):
         loss=need('loss', (steps,)), lam=need('lambda', (steps,)), param_norm=need('param_norm', (steps,)),
         f=need('f', (steps, m, k)), params_t=saves,
         params=[need('params_' + n, (saves.shape[0],) + s) for n, s in zip(names, shapes)],
-        digits=_digits(need('digits', (steps,)), path) if 'digits' in entries else None,
+        digits=_digits(meta, need('digits', (steps,)) if 'digits' in entries else None, path),
         **_sgd_arrays(meta, m, path, need))
 
 
@@ -208,8 +210,30 @@ def _sgd_arrays(meta, m, path, get):
     return {'batches': rows.astype(np.int64), 'batch_loss': get('batch_loss', (steps_run + 1,))}
 
 
-def _digits(d, path):
-    """Recorded digits are numbers in [0, 16] (a double has 15.95)."""
+def _steps_index(t, steps, path):
+    """The step index `t` is 0, 1, …, steps_run, as catapult checks it."""
+    try:
+        ok = t is not None and np.array_equal(np.asarray(t, dtype=np.float64), np.arange(steps, dtype=np.float64))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise GoldenError('%s: golden field t is not the steps 0, 1, …, %d (result.steps_run)' % (path, steps - 1))
+
+
+def _digits(meta, d, path):
+    """Recorded digits: numbers in [0, 16] (a double has 15.95), recorded with result.chaotic exactly for gd runs (the
+    rounding model follows gd's map), as catapult checks them."""
+    opt = meta['config'].get('optimizer') if isinstance(meta['config'], dict) else None
+    gd = not isinstance(opt, dict) or opt.get('name', 'gd') == 'gd'
+    chaotic = meta['result'].get('chaotic') if isinstance(meta['result'], dict) else None
+    if gd and (d is None or chaotic is None):
+        raise GoldenError('%s: golden field %s is missing: a gd run records its reproducible digits and chaos flag'
+                          % (path, 'digits' if d is None else 'result.chaotic'))
+    if not gd and (d is not None or chaotic is not None):
+        raise GoldenError('%s: golden field %s is recorded, but the rounding model follows gd, not %s'
+                          % (path, 'digits' if d is not None else 'result.chaotic', opt.get('name')))
+    if d is None:
+        return None
     bad = np.flatnonzero(~((d >= 0) & (d <= 16)))
     if bad.size:
         raise GoldenError('%s: digits[%d] is %r, not a number of digits in [0, 16]' % (path, bad[0], float(d[bad[0]])))

@@ -110,24 +110,21 @@ class MLP:
         sizes = [c['inputDim']] + [c['width']] * c['depth'] + [c['outputs']]
         self.layers = []                  # (alpha, beta) per layer: h = alpha·a Wᵀ + beta·b
         self.specs = []
-        sigma_b = c.get('sigmaB')
         for l in range(len(sizes) - 1):
             n_in, n_out = sizes[l], sizes[l + 1]
             readout = l + 2 == len(sizes)
             sw = c.get('readoutSigmaW', c.get('sigmaW')) if readout else c.get('sigmaW')
-            for v, what in ((sw, 'sigma-w'), (sigma_b, 'sigma-b')):
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                    raise GoldenError('config.model %s must be a finite number >= 0, got %s' % (what, json.dumps(v)))
+            sw, sb = sigmas(c, sw, c.get('sigmaB'), GoldenError)
             if self.param == 'ntk':
                 std_w, std_b = 1.0, 1.0
             elif self.param == 'mup' and readout:   # μP (TP5 Table 8): readout std σ_r/√n0, constant in n
-                std_w, std_b = sw / math.sqrt(base), float(sigma_b)
+                std_w, std_b = sw / math.sqrt(base), float(sb)
             else:                                   # standard, and μP's input and hidden layers: σ/√fan_in
-                std_w, std_b = sw / math.sqrt(n_in), float(sigma_b)
+                std_w, std_b = sw / math.sqrt(n_in), float(sb)
             self.specs.append(Spec('W%d' % l, (n_out, n_in), std_w))
             if self.bias:
                 self.specs.append(Spec('b%d' % l, (n_out,), std_b))
-            alpha, beta = (sw / math.sqrt(n_in), sigma_b) if self.param == 'ntk' else (1, 1)
+            alpha, beta = (sw / math.sqrt(n_in), sb) if self.param == 'ntk' else (1, 1)
             if self.param == 'mup' and readout:
                 alpha = 1 / ratio                   # mup's MuReadout: the readout's input times 1/ñ, its bias as is
             self.layers.append((alpha, beta))
@@ -180,6 +177,17 @@ class MLP:
         return grads
 
 
+def sigmas(c, sw, sb, error):
+    """σ_w and σ_b as numbers: a standard or μP model initialized from a file records none (they only scale a draw that
+    did not happen; its Spec std is then NaN), an NTK model always both (they scale its forward pass)."""
+    if sw is None and sb is None and c.get('param') in ('standard', 'mup'):
+        return math.nan, math.nan
+    for v, what in ((sw, 'sigma-w'), (sb, 'sigma-b')):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise error('config.model %s must be a finite number >= 0, got %s' % (what, json.dumps(v)))
+    return sw, sb
+
+
 def _conv_module():
     """catapult_golden_conv, imported on first use: from sys.path or, when catapult_golden.py was loaded by path, from
     its directory (the finder catapult_golden installs for its modules)."""
@@ -191,9 +199,10 @@ def build_model(c):
     """The model of a golden file's config.model (warmup, linear, mlp; cnn and wrn from catapult_golden_conv)."""
     if not isinstance(c, dict):
         raise GoldenError('config.model must be an object')
-    for key in ('width', 'inputDim', 'outputs'):
-        _int(c.get(key), 'config.model.%s' % key, 1)
     kind = c.get('kind')
+    # Schema v2 records only the fields that apply to the kind: a cnn or wrn has no width.
+    for key in ('inputDim', 'outputs') + (('width',) if kind in ('warmup', 'linear', 'mlp') else ()):
+        _int(c.get(key), 'config.model.%s' % key, 1)
     if kind in ('warmup', 'linear'):
         return LinearModel(c)
     if kind == 'mlp':

@@ -225,7 +225,7 @@ def test_npz_perturbation_and_malformed_files():
         a['init_W0'][0, 0] += 1e-12
     cases = {
         'init.npz': (corrupt_init, 'sha256.init'),
-        'version.npz': (lambda a, m: m.__setitem__('schema_version', 2), 'schema version 2'),
+        'version.npz': (lambda a, m: m.__setitem__('schema_version', 1), 'schema version 1'),
         'steps.npz': (lambda a, m: m['config'].__setitem__('steps', 10 ** 9), 'does not fit config.steps'),
         'act.npz': (lambda a, m: m['config']['model'].__setitem__('act', 'foo'), 'config.model.act'),
     }

@@ -25,7 +25,7 @@ export {
   writeGolden,
   sha256Tensors,
 } from './experiments/oracle/golden';
-export { CheckReport, Deviation, DIGITS_SLACK, allowance, checkGolden, deviation } from './experiments/oracle/goldenCheck';
+export { CheckReport, Deviation, DIGITS_MARGIN, DIGITS_SLACK, allowance, checkGolden, deviation } from './experiments/oracle/goldenCheck';
 export { PrecisionReport, PrecisionStep, GrowthFit, agreeingDigits, fitGrowth, precisionReport } from './experiments/run/precision';
 export * as dd from './linalg/dd/arith';
 export { DdTensor, ddFrom, ddRound, ddZeros } from './linalg/dd/tensor';

@@ -1,5 +1,6 @@
 // The models layer: architectures, losses, gradient-descent training, spectra and linearized models (data sets are in src/data).
 export * from './model';
+export * from './appliedConfig';
 export * from './layers';
 export * from './trainOptions';
 export * from './forward';

@@ -338,3 +338,42 @@ export function pickValues<S extends Schema>(schema: S, values: Partial<Values<S
 export function omit<S extends Schema, K extends keyof S>(schema: S, ...keys: K[]): Omit<S, K> {
   return Object.fromEntries(Object.entries(schema).filter(([k]) => !keys.includes(k as K))) as Omit<S, K>;
 }
+
+/** The value an option takes in schema `values`: as given, else its declared default, else what its help names. */
+function valueOf(schema: Schema, values: OptionValues, flagName: string): unknown {
+  const entry = Object.entries(schema).find(([, d]) => d.flag === flagName);
+  if (entry === undefined) return undefined;
+  const [key, d] = entry;
+  return values[key] ?? (typeof d.default === 'function' ? undefined : d.default) ?? d.defaultText;
+}
+
+/**
+ * Why the value of `key` does not apply beside the other values (its `onlyWhen` fails, or the option it `needs` has
+ * no value), or null when it applies: what a saved config leaves out.
+ *
+ * @example
+ * notApplied(SETUP_OPTIONS, { model: 'cnn', act: 'relu' }, 'act'); // 'only with --model mlp'
+ */
+export function notApplied<S extends Schema>(schema: S, values: Partial<Values<S>>, key: keyof S): string | null {
+  const d = schema[key];
+  const w = d.onlyWhen;
+  if (w !== undefined && !w.values.includes(String(valueOf(schema, values, w.option))))
+    return `only with --${w.option} ${w.values.join('|')}`;
+  if (d.needs !== undefined && valueOf(schema, values, d.needs) === undefined) return `only with --${d.needs}`;
+  return null;
+}
+
+/**
+ * A saved value read back through its option's own parser and check (lists as comma-separated text): throws the
+ * option's one-line problem, or says the value is not of the option's type when the parse does not give it back.
+ *
+ * @example
+ * checkSavedValue(SETUP_OPTIONS.seed, Infinity); // Error: --seed must be an integer in [0, 4294967295], got 'Infinity'
+ */
+export function checkSavedValue(d: OptionDecl<unknown>, value: unknown): void {
+  const back = d.parse(Array.isArray(value) ? value.join(',') : String(value));
+  if (JSON.stringify(back) !== JSON.stringify(value))
+    throw new Error(
+      `${JSON.stringify(value)?.slice(0, 40)} is not a value --${d.flag} takes (it reads as ${JSON.stringify(back)?.slice(0, 40)})`,
+    );
+}

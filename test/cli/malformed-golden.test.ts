@@ -64,7 +64,7 @@ test('fields the schema forbids: exit 2 naming the field', () => {
     (g) => {
       delete g.config.model.sigmaW;
     },
-    /golden field config\.model must have required property 'sigmaW'/,
+    /golden field config\.model\.sigmaW is missing \(the mlp model needs it\)/,
   );
   refusesEdit(
     'eta',
@@ -109,14 +109,14 @@ test('a config that disagrees with the arrays: exit 2 before any rerun (no 1e9-s
     (g) => {
       g.params.t = [0, 2, 6];
     },
-    /params\.t \[0,2,6\] is not the steps 0, 3, 2·3, … ≤ 6/,
+    /golden field params\.t \[0,2,6\] is not the steps 0, 3, 2·3, … ≤ 6/,
   );
   refusesEdit(
     'nan',
     (g) => {
       g.params.t = [0, null, 6];
     },
-    /params\.t \[0,null,6\] is not the steps/,
+    /golden field params\.t \[0,null,6\] is not the steps/,
   );
 });
 

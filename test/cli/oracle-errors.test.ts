@@ -95,8 +95,8 @@ test('golden files: cut short, another schema version, not a golden file', () =>
   const npz = fs.readFileSync(file('g.npz'));
   fs.writeFileSync(file('cut.npz'), npz.subarray(0, npz.length - 100));
   rejects(['check', '--golden', 'cut.npz'], /cut\.npz: truncated zip archive/);
-  fs.writeFileSync(file('v2.json'), text.replace('"schema_version":1', '"schema_version":2'));
-  rejects(['check', '--golden', 'v2.json'], /v2\.json: golden schema version 2 is not supported \(this catapult reads version 1\)/);
+  fs.writeFileSync(file('v1.json'), text.replace('"schema_version":2', '"schema_version":1'));
+  rejects(['check', '--golden', 'v1.json'], /v1\.json: golden schema version 1 is not supported \(this catapult reads version 2\)/);
   rejects(['check', '--golden', 'le.npz'], /le\.npz: not a catapult golden file/);
   fs.writeFileSync(file('other.json'), '{"hello": 1}');
   rejects(['check', '--golden', 'other.json'], /not a catapult golden file/);

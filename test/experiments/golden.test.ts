@@ -147,6 +147,19 @@ test('check: a perturbed loss is reported per field and `catapult check` exits 1
   assert.is(loose.status, 0, loose.stderr);
 });
 
+test('checkGolden validates its arguments: a tolerance that is not a finite number ≥ 0, or a misshapen golden, is one error naming it', () => {
+  const g = readGolden(path.join(dir, 'warm.json'));
+  // Before, every comparison with a NaN tolerance was false: a corrupted trajectory passed.
+  for (const tol of [NaN, -1, Infinity, '1e-9' as unknown as number])
+    assert.throws(() => checkGolden({ ...g, loss: g.loss.map(() => 1) }, tol), /^checkGolden: tol must be a finite number ≥ 0, got/);
+  assert.throws(() => checkGolden(null as unknown as Golden, 1e-9), /^checkGolden: golden must be a golden trajectory/);
+  assert.throws(
+    () => checkGolden({ ...g, loss: g.loss.subarray(1) }, 1e-9),
+    /checkGolden\(golden\): golden field loss has 120 entries, expected 121/,
+  );
+  assert.not.ok(checkGolden({ ...g, loss: g.loss.map(() => 1) }, 0).ok);
+});
+
 test('check compares each step on its own scale: one late bad value is not diluted by the large early losses', () => {
   const g = readGolden(path.join(dir, 'warm.json'));
   const last = g.loss.length - 1;

@@ -8,13 +8,14 @@ import { readFileOrThrow, writeFileAtomic } from '../../io/files';
 import { exactJson } from '../../io/output';
 import { backendInfo } from '../../linalg/backend';
 import { Values, savedFields, withDefaults } from '../../options';
-import { Model, StepRecord, lambdaAt, optimizerSettings, train } from '../../models';
+import { Model, StepRecord, appliedModelConfig, lambdaAt, optimizerSettings, train } from '../../models';
 import { formatLr, resolveRunLr } from '../run/lr';
 import type { Setup } from '../run/setup';
-import { SETUP_OPTIONS, SetupInput } from '../run/setupOptions';
+import { SETUP_OPTIONS, SetupInput, appliedSetup } from '../run/setupOptions';
 import { VERSION } from '../run/version';
-import { checkBatches, checkConsistency, checkSavedSteps, validateAgainstSchema } from './goldenSchema';
-import { checkDigits, reproducibleDigits } from './goldenDigits';
+import { checkGoldenMeta } from './goldenSchema';
+import { checkGoldenArrays, checkSavedSteps, checkStepIndex } from './goldenArrays';
+import { reproducibleDigits } from './goldenDigits';
 import { GOLDEN_SCHEMA, GOLDEN_SCHEMA_VERSION, Golden, GoldenMeta, ORACLE_OPTIONS, OracleOptions } from './goldenFormat';
 
 export * from './goldenFormat';
@@ -72,9 +73,9 @@ export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
     engine: VERSION,
     backend: { name: b.name, flavor: b.flavor },
     config: {
-      model: s.model.config,
+      model: appliedModelConfig(s.model.config, { initFromFile: so.init !== undefined }),
       init: so.init ? { file: so.init } : { rng: 'numpy', seed: withDefaults(SETUP_OPTIONS, so).seed },
-      setup: so,
+      setup: appliedSetup(so),
       data_source: s.data.source,
       lr: formatLr(o.lr),
       eta,
@@ -222,24 +223,6 @@ export function writeGolden(file: string, g: Golden): void {
   }
 }
 
-/** Checks the schema name and version before anything else is read. */
-function checkMeta(meta: unknown, file: string): GoldenMeta {
-  const m = meta as Partial<GoldenMeta> | null;
-  if (m === null || typeof m !== 'object' || m.schema !== GOLDEN_SCHEMA)
-    throw new Error(`${file}: not a catapult golden file (no "schema": "${GOLDEN_SCHEMA}")`);
-  if (m.schema_version !== GOLDEN_SCHEMA_VERSION) {
-    throw new Error(
-      `${file}: golden schema version ${JSON.stringify(m.schema_version)} is not supported (this catapult reads version ${GOLDEN_SCHEMA_VERSION}); regenerate it with \`catapult oracle\``,
-    );
-  }
-  const keys = ['schema', 'schema_version', 'engine', 'backend', 'config', 'param_names', 'param_shapes', 'sha256', 'result'] as const;
-  for (const key of keys) if (m[key] === undefined) throw new Error(`${file}: golden file lacks the field '${key}'`);
-  const only = Object.fromEntries(keys.map((k) => [k, m[k]])) as unknown as GoldenMeta; // the metadata only, not the JSON form's arrays
-  validateAgainstSchema(only, file);
-  checkConsistency(only, file);
-  return only;
-}
-
 /**
  * Reads a golden file (.json or .npz), rejecting other schemas and versions with a one-line error.
  *
@@ -255,42 +238,50 @@ export function readGolden(file: string): Golden {
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); was the file cut short?`);
   }
-  const meta = checkMeta(obj, file);
+  const meta = checkGoldenMeta(obj, file);
   const steps = meta.result.steps_run + 1,
     m = (obj.data as { Y?: unknown[] } | undefined)?.Y?.length ?? 0,
     k = meta.config.model.outputs;
   const get = (v: unknown, shape: number[], what: string) => fromNested(v, shape, `${file}: ${what}`);
+  checkStepIndex(obj.t, meta, file);
   const params = (obj.params ?? {}) as Record<string, unknown>;
-  const saves = Array.isArray(params.t) ? (params.t as number[]) : [];
-  checkSavedSteps(saves, meta, file);
+  const saves = checkSavedSteps(params.t, meta, file);
   const initObj = (obj.init ?? {}) as Record<string, unknown>,
     dataObj = (obj.data ?? {}) as Record<string, unknown>;
   const d = meta.config.model.inputDim;
-  return {
-    meta,
-    init: meta.param_names.map((n, i) => get(initObj[n], meta.param_shapes[i], `init.${n}`)),
-    data: { X: get(dataObj.X, [m, d], 'data.X'), Y: get(dataObj.Y, [m, k], 'data.Y') },
-    loss: get(obj.loss, [steps], 'loss').data,
-    lambda: get(obj.lambda, [steps], 'lambda').data,
-    paramNorm: get(obj.param_norm, [steps], 'param_norm').data,
-    digits: obj.digits === undefined ? null : checkDigits(get(obj.digits, [steps], 'digits').data, file),
-    ...sgdArrays(meta, m, file, (name, shape) => get(obj[name], shape, name)),
-    f: get(obj.f, [steps, m, k], 'f'),
-    params: { t: saves, values: meta.param_names.map((n, i) => get(params[n], [saves.length, ...meta.param_shapes[i]], `params.${n}`)) },
-  };
+  return checked(
+    {
+      meta,
+      init: meta.param_names.map((n, i) => get(initObj[n], meta.param_shapes[i], `init.${n}`)),
+      data: { X: get(dataObj.X, [m, d], 'data.X'), Y: get(dataObj.Y, [m, k], 'data.Y') },
+      loss: get(obj.loss, [steps], 'loss').data,
+      lambda: get(obj.lambda, [steps], 'lambda').data,
+      paramNorm: get(obj.param_norm, [steps], 'param_norm').data,
+      digits: obj.digits === undefined ? null : get(obj.digits, [steps], 'digits').data,
+      ...sgdArrays(meta, (name, shape) => get(obj[name], shape, name)),
+      f: get(obj.f, [steps, m, k], 'f'),
+      params: { t: saves, values: meta.param_names.map((n, i) => get(params[n], [saves.length, ...meta.param_shapes[i]], `params.${n}`)) },
+    },
+    file,
+  );
 }
 
-/** The minibatch rows and batch losses of an SGD file (null for full batch), with every row checked against the m rows. */
-function sgdArrays(
-  meta: GoldenMeta,
-  m: number,
-  file: string,
-  get: (name: string, shape: number[]) => Tensor,
-): Pick<Golden, 'batches' | 'batchLoss'> {
+/** A golden as read: its arrays checked against the metadata, and its stored inputs against their SHA-256. */
+function checked(g: Golden, file: string): Golden {
+  checkGoldenArrays(g, file);
+  if (sha256Tensors(g.init) !== g.meta.sha256.init)
+    throw new Error(`${file}: the initial parameters do not match its sha256.init; the file is corrupt`);
+  if (sha256Tensors([g.data.X, g.data.Y]) !== g.meta.sha256.data)
+    throw new Error(`${file}: the data do not match its sha256.data; the file is corrupt`);
+  return g;
+}
+
+/** The minibatch rows and batch losses of an SGD file (null for full batch); checkGoldenArrays checks the rows. */
+function sgdArrays(meta: GoldenMeta, get: (name: string, shape: number[]) => Tensor): Pick<Golden, 'batches' | 'batchLoss'> {
   const batch = meta.config.batch as number | undefined;
   if (batch === undefined) return { batches: null, batchLoss: null };
   const steps = meta.result.steps_run;
-  return { batches: checkBatches(get('batches', [steps, batch]), m, file), batchLoss: get('batch_loss', [steps + 1]).data };
+  return { batches: get('batches', [steps, batch]), batchLoss: get('batch_loss', [steps + 1]).data };
 }
 
 function goldenFromNpz(buf: Buffer, file: string): Golden {
@@ -303,7 +294,7 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
   } catch {
     throw new Error(`${file}: the 'meta' array is not JSON text`);
   }
-  const meta = checkMeta(metaObj, file);
+  const meta = checkGoldenMeta(metaObj, file);
   const steps = meta.result.steps_run + 1;
   const need = (name: string, shape?: readonly number[]): Tensor => {
     const t = a.get(name);
@@ -312,20 +303,22 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
       throw new Error(`${file}: array '${name}' has shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`);
     return t;
   };
-  const X = need('data_X'),
-    Y = need('data_Y');
-  const saves = Array.from(need('params_t').data);
-  checkSavedSteps(saves, meta, file);
-  return {
-    meta,
-    init: meta.param_names.map((n, i) => need(`init_${n}`, meta.param_shapes[i])),
-    data: { X, Y },
-    loss: need('loss', [steps]).data,
-    lambda: need('lambda', [steps]).data,
-    paramNorm: need('param_norm', [steps]).data,
-    digits: a.has('digits') ? checkDigits(need('digits', [steps]).data, file) : null,
-    ...sgdArrays(meta, Y.shape[0], file, need),
-    f: need('f', [steps, Y.shape[0], Y.shape[1]]),
-    params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
-  };
+  const m = need('data_Y').shape[0];
+  checkStepIndex(need('t', [steps]).data, meta, file);
+  const saves = checkSavedSteps(Array.from(need('params_t').data), meta, file);
+  return checked(
+    {
+      meta,
+      init: meta.param_names.map((n, i) => need(`init_${n}`, meta.param_shapes[i])),
+      data: { X: need('data_X', [m, meta.config.model.inputDim]), Y: need('data_Y', [m, meta.config.model.outputs]) },
+      loss: need('loss', [steps]).data,
+      lambda: need('lambda', [steps]).data,
+      paramNorm: need('param_norm', [steps]).data,
+      digits: a.has('digits') ? need('digits', [steps]).data : null,
+      ...sgdArrays(meta, need),
+      f: need('f', [steps, m, meta.config.model.outputs]),
+      params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
+    },
+    file,
+  );
 }

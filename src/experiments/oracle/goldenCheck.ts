@@ -2,9 +2,12 @@
 import type { Tensor } from '../../linalg/tensor';
 import { backendInfo } from '../../linalg/backend';
 import { fromSaved, withDefaults } from '../../options';
-import { initParams, lambdaAt, makeModel } from '../../models';
+import { completeModelConfig, hessianAt, initParams, lambdaAt, makeModel } from '../../models';
 import { setup } from '../run/setup';
 import { Golden, ORACLE_OPTIONS, optimizerOptions, sha256Tensors, trainGolden, trajectoryArrays } from './golden';
+import { checkGoldenMeta } from './goldenSchema';
+import { checkGoldenArrays } from './goldenArrays';
+import { reproducibleDigits } from './goldenDigits';
 
 /** Where in a field an element sits: the step (row) and the index within the step. */
 export interface Element {
@@ -31,6 +34,8 @@ export interface Deviation {
    * max(tol, 10^(DIGITS_SLACK − d_t)). What makes the check fail; null when none is.
    */
   first: (Element & { rel: number }) | null;
+  /** Steps with an element beyond --tol where the file's digits are exhausted (≤ DIGITS_SLACK): not checkable, not passed. */
+  unchecked: number[];
   ok: boolean;
 }
 
@@ -43,18 +48,27 @@ export interface Deviation {
 export const DIGITS_SLACK = 2;
 
 /**
+ * How far a file's recorded digits may lie from the rerun's own estimate before `check` refuses them: the estimate is
+ * a Lyapunov-type growth along the trajectory, which other kernels reproduce to a fraction of a digit until the
+ * trajectories part, where both have none left.
+ */
+export const DIGITS_MARGIN = 1;
+
+/**
  * The relative deviation a step may show when the golden file says it has `digits` reproducible digits: max(tol,
- * 10^(DIGITS_SLACK − digits)), and any at all once no digit is left (a relative deviation can then exceed 1).
+ * 10^(DIGITS_SLACK − digits)), below 1. Once no digit is left (digits ≤ DIGITS_SLACK) only --tol: a step beyond it
+ * there is not checkable (see deviation), never passed.
  */
 export function allowance(tol: number, digits: number | undefined): number {
-  if (digits === undefined) return tol;
-  return digits <= DIGITS_SLACK ? Infinity : Math.max(tol, 10 ** (DIGITS_SLACK - digits));
+  if (digits === undefined || digits <= DIGITS_SLACK) return tol;
+  return Math.max(tol, 10 ** (DIGITS_SLACK - digits));
 }
 
 /**
  * Per-element deviation of `a` from golden `g`, read as steps of `rowLength` elements each (f: m·k per step; a
  * scalar series: 1; `steps` names the rows, e.g. the saved t of params). Entries non-finite in both count as equal.
- * `digits` (indexed by step) widens each step's allowance to what the file says is reproducible there.
+ * `digits` (indexed by step) widens each step's allowance to what the file says is reproducible there; a step beyond
+ * --tol whose digits are exhausted goes to `unchecked` instead of failing or passing.
  *
  * @example
  * deviation('loss', rerun.loss, golden.loss, 1e-9); // { maxRel, worst: { step, index }, starts, first, ok }
@@ -70,8 +84,9 @@ export function deviation(
 ): Deviation {
   if (a.length !== g.length) {
     const at = { step: 0, index: 0, rel: Infinity };
-    return { field, maxAbs: Infinity, maxRel: Infinity, worst: null, starts: at, first: at, ok: false };
+    return { field, maxAbs: Infinity, maxRel: Infinity, worst: null, starts: at, first: at, unchecked: [], ok: false };
   }
+  const unchecked: number[] = [];
   let maxAbs = 0,
     maxRel = 0,
     worst: Element | null = null,
@@ -94,72 +109,103 @@ export function deviation(
         worst = at;
       }
       if (rel > tol && starts === null) starts = { ...at, rel };
-      if (rel > allowance(tol, digits?.[at.step]) && first === null) first = { ...at, rel };
+      if (rel <= allowance(tol, digits?.[at.step])) continue;
+      if (digits != null && digits[at.step] <= DIGITS_SLACK) {
+        if (unchecked[unchecked.length - 1] !== at.step) unchecked.push(at.step);
+      } else if (first === null) first = { ...at, rel };
     }
   }
-  return { field, maxAbs, maxRel, worst, starts, first, ok: first === null };
+  return { field, maxAbs, maxRel, worst, starts, first, unchecked, ok: first === null };
 }
 
 export interface CheckReport {
   deviations: Deviation[];
   notes: string[];
+  /** The steps (of steps_run + 1) that some field could not check: beyond --tol where the file's digits are exhausted. */
+  unchecked: number;
+  steps: number;
+  /** More than half the steps are not checkable: the file's digits leave too little to check (exit 1, not a pass). */
+  inconclusive: boolean;
   ok: boolean;
 }
 
+/** What the library caller passes: a Golden (as readGolden returns it) and a finite tolerance ≥ 0; one error naming the argument. */
+function checkArguments(g: Golden, tol: number): void {
+  if (typeof tol !== 'number' || !Number.isFinite(tol) || tol < 0)
+    throw new Error(`checkGolden: tol must be a finite number ≥ 0, got ${typeof tol === 'number' ? tol : JSON.stringify(tol)}`);
+  if (g === null || typeof g !== 'object' || g.meta === null || typeof g.meta !== 'object')
+    throw new Error('checkGolden: golden must be a golden trajectory as readGolden or makeGolden returns it, with its meta');
+  checkGoldenMeta(g.meta, 'checkGolden(golden)');
+  checkGoldenArrays(g, 'checkGolden(golden)');
+}
+
 /**
- * Reruns a golden file from its stored initialization and data at its η, and compares every field.
- * The stored inputs are verified against their SHA-256; where the options allow, the initialization
- * (RandomState) and data are regenerated and compared too.
+ * Reruns a golden file from its stored initialization and data at its η, for the steps it holds, and compares every
+ * field: the trajectory per element on each step's scale, the integer and derived fields (phase, chaotic, digits)
+ * exactly or to DIGITS_MARGIN. The stored inputs are verified against their SHA-256; where the options allow, the
+ * initialization (RandomState) and data are regenerated and compared too.
  *
  * @example
  * const r = checkGolden(readGolden('golden.json'), 1e-9);
  * if (!r.ok) process.exitCode = 1;
  */
 export function checkGolden(g: Golden, tol: number): CheckReport {
+  checkArguments(g, tol);
   const meta = g.meta,
-    c = meta.config;
+    c = meta.config,
+    T = meta.result.steps_run;
   const notes: string[] = [];
-  if (sha256Tensors(g.init) !== meta.sha256.init)
-    throw new Error("the golden file's initial parameters do not match its sha256.init; the file is corrupt");
-  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data)
-    throw new Error("the golden file's data do not match its sha256.data; the file is corrupt");
-  const model = makeModel(c.model);
+  if (sha256Tensors(g.init) !== meta.sha256.init) throw new Error('the initial parameters do not match sha256.init; the golden is corrupt');
+  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data) throw new Error('the data do not match sha256.data; the golden is corrupt');
+  const model = makeModel(completeModelConfig(c.model));
   const b = backendInfo();
   if (b.name !== meta.backend.name || b.flavor !== meta.backend.flavor) {
     notes.push(
       `golden made on backend ${meta.backend.name} (${meta.backend.flavor}), rerun on ${b.name} (${b.flavor}): kernel rounding differs (FMA), so expect ~1e-15 relative deviations, amplified in the catapult phase`,
     );
   }
-  const devs: Deviation[] = [];
-  try {
-    const s = setup({ ...c.setup, init: undefined, width: c.model.width, depth: c.model.depth, outputs: c.model.outputs });
-    const inputs = concat([g.data.X, g.data.Y]),
-      init = concat(g.init); // one step each: compared on the arrays' whole scale
-    devs.push(deviation('data (regenerated)', concat([s.data.X, s.data.Y]), inputs, tol, inputs.length));
-    if ('rng' in c.init)
-      devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), init, tol, init.length));
-  } catch (e) {
-    notes.push(`inputs not regenerated (${(e as Error).message}); the stored ones are used`);
-  }
+  const devs: Deviation[] = regenerated(g, model, tol, notes);
   const data = { X: g.data.X, Y: g.data.Y, source: c.data_source };
   devs.push(deviation('lambda0', [lambdaAt(model, g.init, data)], [c.lambda0], tol));
-  const options = withDefaults(ORACLE_OPTIONS, { ...fromSaved(ORACLE_OPTIONS, c), ...optimizerOptions(c.optimizer) });
-  const r = trainGolden(model, g.init, data, c.eta, options);
+  if (c.hessian0 !== null) devs.push(deviation('hessian0', [hessianAt(model, g.init, data)], [c.hessian0], tol));
+  // The rerun is as long as the file's arrays: a forged result.diverged cannot make it run config.steps.
+  const saved = { ...fromSaved(ORACLE_OPTIONS, c), ...optimizerOptions(c.optimizer), steps: T };
+  const options = withDefaults(ORACLE_OPTIONS, saved);
+  let r: ReturnType<typeof trainGolden>;
+  try {
+    r = trainGolden(model, g.init, data, c.eta, options);
+  } catch (e) {
+    throw new Error(`rerunning the ${T} steps of result.steps_run: ${(e as Error).message}`);
+  }
   const mine = trajectoryArrays(model, r.records, g.data.X.shape[0], c.model.outputs, options.batch);
-  const exact = (field: string, a: number | null, b: number | null) => {
+  const exact = (field: string, a: unknown, b: unknown) => {
     const same = a === b;
     const at = same ? null : { step: 0, index: 0, rel: Infinity };
-    devs.push({ field, maxAbs: same ? 0 : Infinity, maxRel: same ? 0 : Infinity, worst: null, starts: at, first: at, ok: same });
+    devs.push({
+      field,
+      maxAbs: same ? 0 : Infinity,
+      maxRel: same ? 0 : Infinity,
+      worst: null,
+      starts: at,
+      first: at,
+      unchecked: [],
+      ok: same,
+    });
   };
-  exact('steps_run', r.records.length - 1, meta.result.steps_run);
+  exact('steps_run', r.records.length - 1, T);
   exact('diverged_at', r.diverged?.step ?? null, meta.result.diverged?.step ?? null);
   exact('converged_at', r.convergedAt, meta.result.converged_at);
-  const perStep = (t: Tensor) => t.data.length / Math.max(1, t.shape[0]);
+  exact('phase', r.phase, meta.result.phase);
   const d = g.digits;
-  if (d)
+  if (d) {
+    const rounding = reproducibleDigits({ model, init: g.init, data }, c.eta, options, T + 1)!;
+    devs.push(digitsDeviation(rounding.digits, d));
+    exact('chaotic', rounding.chaotic, meta.result.chaotic);
     notes.push(
-      `the file records reproducible digits per step (from ${d[0].toFixed(1)} to ${d[d.length - 1].toFixed(1)}${meta.result.chaotic ? ', chaotic' : ''}): a step may deviate by up to max(--tol, 10^(${DIGITS_SLACK} − digits))`,
+      `the file records reproducible digits per step (from ${d[0].toFixed(1)} to ${d[d.length - 1].toFixed(1)}${meta.result.chaotic ? ', chaotic' : ''}), within ${DIGITS_MARGIN} of the rerun's own estimate: a step may deviate by up to max(--tol, 10^(${DIGITS_SLACK} − digits)); where no digit is left (≤ ${DIGITS_SLACK}) a step beyond --tol is not checkable`,
     );
+  }
+  const perStep = (t: Tensor) => t.data.length / Math.max(1, t.shape[0]);
   devs.push(
     deviation('loss', mine.loss, g.loss, tol, 1, undefined, d),
     deviation('f', mine.f.data, g.f.data, tol, perStep(g.f), undefined, d),
@@ -178,7 +224,42 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
       ),
     );
   }
-  return { deviations: devs, notes, ok: devs.every((d) => d.ok) };
+  const unchecked = new Set(devs.flatMap((x) => x.unchecked)).size;
+  const inconclusive = unchecked > (T + 1) / 2;
+  return { deviations: devs, notes, unchecked, steps: T + 1, inconclusive, ok: devs.every((x) => x.ok) && !inconclusive };
+}
+
+/** The data and (from a seed) the initialization regenerated from config.setup, against the stored ones. */
+function regenerated(g: Golden, model: ReturnType<typeof makeModel>, tol: number, notes: string[]): Deviation[] {
+  const c = g.meta.config,
+    m = c.model;
+  const sizes = { ...(m.width !== undefined && { width: m.width }), ...(m.depth !== undefined && { depth: m.depth }), outputs: m.outputs };
+  try {
+    const s = setup({ ...c.setup, init: undefined, ...sizes });
+    const inputs = concat([g.data.X, g.data.Y]),
+      init = concat(g.init); // one step each: compared on the arrays' whole scale
+    const devs = [deviation('data (regenerated)', concat([s.data.X, s.data.Y]), inputs, tol, inputs.length)];
+    if ('rng' in c.init)
+      devs.push(deviation('init (RandomState regenerated)', concat(initParams(model, c.init.seed)), init, tol, init.length));
+    return devs;
+  } catch (e) {
+    // The setup was checked when the file was read: what is left is data this machine does not have (a --data file).
+    notes.push(`inputs not regenerated (${(e as Error).message}); the stored ones are used`);
+    return [];
+  }
+}
+
+/** The file's digits against the rerun's estimate: a step more than DIGITS_MARGIN apart fails (|Δ| in digits as "rel"). */
+function digitsDeviation(rerun: Float64Array, recorded: Float64Array): Deviation {
+  let maxAbs = 0,
+    worst: Element | null = null,
+    first: Deviation['first'] = null;
+  recorded.forEach((x, t) => {
+    const diff = Math.abs(x - rerun[t]);
+    if (diff > maxAbs) [maxAbs, worst] = [diff, { step: t, index: 0 }];
+    if (diff > DIGITS_MARGIN && first === null) first = { step: t, index: 0, rel: diff };
+  });
+  return { field: 'digits', maxAbs, maxRel: maxAbs, worst, starts: first, first, unchecked: [], ok: first === null };
 }
 
 function concat(ts: readonly Tensor[]): Float64Array {

@@ -33,10 +33,3 @@ export function reproducibleDigits(
   });
   return { digits: digitsFromGrowth(logRel, length), chaotic: isChaotic(logRel) };
 }
-
-/** Recorded digits are numbers in [0, 16] (a double has 15.95). */
-export function checkDigits(d: Float64Array, file: string): Float64Array {
-  const bad = d.findIndex((x) => !(x >= 0 && x <= 16));
-  if (bad >= 0) throw new Error(`${file}: digits[${bad}] is ${d[bad]}, not a number of digits in [0, 16]`);
-  return d;
-}

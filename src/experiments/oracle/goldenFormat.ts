@@ -1,14 +1,18 @@
-// The golden file's format (schema `catapult-golden` v1): its name and version, the metadata and config a file carries,
+// The golden file's format (schema `catapult-golden` v2): its name and version, the metadata and config a file carries,
 // and the options a golden run records. A new field goes here and in schema/catapult-golden.schema.json.
 import * as path from 'path';
 import type { Tensor } from '../../linalg/tensor';
 import { Values, int, omit } from '../../options';
-import { ModelConfig, OptimizerSettings, TRAIN_OPTIONS } from '../../models';
+import { AppliedModelConfig, OptimizerSettings, TRAIN_OPTIONS } from '../../models';
 import type { LrReference, LrSpec } from '../run/lr';
 import type { SetupInput } from '../run/setupOptions';
 
 export const GOLDEN_SCHEMA = 'catapult-golden';
-export const GOLDEN_SCHEMA_VERSION = 1;
+/**
+ * 2: config.model and config.setup hold only the fields that apply to the run (no width for a cnn), and a gd run always
+ * records its digits and chaos flag, which `check` recomputes.
+ */
+export const GOLDEN_SCHEMA_VERSION = 2;
 /** The published JSON Schema of the metadata (docs/oracle.md: how to validate from Python). */
 export const GOLDEN_SCHEMA_FILE = path.resolve(__dirname, '../../../../schema/catapult-golden.schema.json');
 
@@ -29,7 +33,7 @@ export interface GoldenMeta {
     diverged: { step: number; reason: string } | null;
     converged_at: number | null;
     phase: string;
-    /** The tangent-linear rounding model's verdict (isChaotic); absent in files written before it. */
+    /** The tangent-linear rounding model's verdict (isChaotic), with `digits`; absent where it does not apply (Adam). */
     chaotic?: boolean;
   };
 }
@@ -49,7 +53,7 @@ export interface Golden {
   params: { t: number[]; values: Tensor[] };
   /**
    * Estimated reproducible digits of each step (the tangent-linear rounding model, digitsFromGrowth): how many digits a
-   * rerun on other hardware can be expected to share. Null in files written before it.
+   * rerun on other hardware can be expected to share. Null where the model does not apply (Adam).
    */
   digits: Float64Array | null;
   /** Under SGD (config.batch), the training rows of each update, shape [steps_run, batch]; null for full-batch runs. */
@@ -79,10 +83,11 @@ export type OracleOptions = { lr: LrSpec } & Values<typeof ORACLE_OPTIONS>;
 
 /** The config of a golden file: the run's inputs, then every ORACLE_OPTIONS value under its saved name. */
 export interface GoldenConfig {
-  model: ModelConfig;
+  /** The fields that apply to the model's kind (appliedModelConfig); completeModelConfig makes it whole. */
+  model: AppliedModelConfig;
   /** `{rng: 'numpy', seed}`: RandomState(seed) draws; `{file}`: read from --init. */
   init: { rng: 'numpy'; seed: number } | { file: string };
-  /** The setup options, so `check` can regenerate the initialization and the data. */
+  /** The setup options that apply (appliedSetup), so `check` can regenerate the initialization and the data. */
   setup: SetupInput;
   data_source: string;
   lr: string;

@@ -1,7 +1,18 @@
 // One training run end to end: resolve η from λ0, train, and write trajectory.csv/json and summary.json.
 import * as path from 'path';
 import { Dataset } from '../../data';
-import { Evaluation, evaluate, lambdaAt, train, TrainOptions, TrainResult, Model, StepRecord } from '../../models';
+import {
+  AppliedModelConfig,
+  Evaluation,
+  appliedModelConfig,
+  evaluate,
+  lambdaAt,
+  train,
+  TrainOptions,
+  TrainResult,
+  Model,
+  StepRecord,
+} from '../../models';
 import { pickValues, savedFields } from '../../options';
 import { SCHEDULE_OPTIONS } from '../../models';
 import { LrReference, LrSpec, formatLr, resolveRunLr } from './lr';
@@ -20,7 +31,8 @@ export interface RunSummary {
   engine: string;
   /** The kernels that ran (flavor: fma, simd, js, or openblas-<version>-<core>) and their thread count: the bits depend on the first. */
   backend: { name: string; flavor: string; threads: number };
-  model: Model['config'];
+  /** The model's fields that apply to its kind and were used (no σ's for a standard model read from --init). */
+  model: AppliedModelConfig;
   data: string;
   seed: number | null;
   lr: string;
@@ -88,7 +100,7 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
   const summary: RunSummary = {
     engine: VERSION,
     backend: runBackend(),
-    model: s.model.config,
+    model: appliedModelConfig(s.model.config, { initFromFile: seed === null }),
     data: s.data.source,
     seed,
     lr: formatLr(o.lr),

@@ -1,5 +1,5 @@
 // The model, data and initialization options of a run, declared once (train, ntk, hessian, phase-sweep, oracle, sweep).
-import { Values, choice, int, num, oneOf, parsed, seed, text } from '../../options';
+import { Values, choice, int, notApplied, num, oneOf, parsed, seed, text } from '../../options';
 import { ACTIVATIONS, LOSSES, MODEL_KINDS, ModelKind, PARAMETERIZATIONS } from '../../models';
 
 /** The initialization generators: only numpy's legacy RandomState (MT19937 + polar Box–Muller). */
@@ -195,4 +195,36 @@ export function checkSetupFlags(given: ReadonlySet<string>, dataset: string | un
   if (given.has('samples')) throw new Error('--samples sizes the Gaussian data; with --dataset use --train-size');
   if (given.has('input-dim') && dataset !== 'synthetic')
     throw new Error(`--input-dim sizes Gaussian or synthetic data; ${dataset} fixes the input dimension`);
+}
+
+/**
+ * Why a setup value does not apply to the run the others describe, or null: its declaration's `onlyWhen` and `needs`,
+ * and the rules across flags (--init replaces --seed; --data and --dataset size the data; the warmup's is one point).
+ *
+ * @example
+ * setupNotApplied({ model: 'cnn', act: 'relu' }, 'act'); // 'only with --model mlp'
+ */
+export function setupNotApplied(o: SetupInput, key: keyof SetupOptions): string | null {
+  const own = notApplied(SETUP_OPTIONS, o, key);
+  if (own !== null) return own;
+  if (key === 'seed' && o.init !== undefined) return '--init gives the initialization';
+  // Under standard and μP parameterization the σ's set only the std of the initial draw, which --init replaces.
+  if (['sigmaW', 'sigmaB', 'readoutSigmaW'].includes(key) && o.init !== undefined && (o.param ?? 'ntk') !== 'ntk')
+    return `--init gives the initialization, and under --param ${o.param} the σ's only scale its draw`;
+  const fixedData = o.model === 'warmup' ? 'the warmup model trains on x = 1' : o.data !== undefined ? '--data gives the data' : undefined;
+  if (fixedData !== undefined && (key === 'samples' || key === 'inputDim' || key === 'dataSeed')) return fixedData;
+  if (o.dataset !== undefined && (key === 'samples' || (key === 'inputDim' && o.dataset !== 'synthetic')))
+    return `--dataset ${o.dataset} sizes the data`;
+  return null;
+}
+
+/**
+ * The setup values that apply (what golden files record as config.setup): a cnn's run has no --act or --width.
+ *
+ * @example
+ * appliedSetup({ model: 'cnn', act: 'relu', arch: 'dense:1' }); // { model: 'cnn', arch: 'dense:1' }
+ */
+export function appliedSetup(o: SetupInput): SetupInput {
+  const keys = (Object.keys(SETUP_OPTIONS) as (keyof SetupOptions)[]).filter((k) => o[k] !== undefined && setupNotApplied(o, k) === null);
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as SetupInput;
 }
