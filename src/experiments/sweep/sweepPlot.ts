@@ -1,7 +1,7 @@
 // The phase diagram of a sweep: λ at fixed physical time t·η against η (both in units of λ0), with the phase boundaries.
 import * as path from 'path';
 import { median } from '../report/stats';
-import { Band, Series, writePlot } from '../report/plot';
+import { Band, LinePlot, Series, writePlot } from '../report/plot';
 import { toCsv, writeFileAtomic } from '../../io/output';
 import { SweepHeader, loadSweep } from './sweep';
 import { SweepResult } from './sweepRun';
@@ -104,6 +104,18 @@ async function writeDiagram(
       points.map((p) => ({ ...p })),
     ),
   );
+  const { svg, png } = await writePlot(dir, name, phaseDiagramPlot(header, label, results));
+  return { svg, png, csv, runs: results.length };
+}
+
+/**
+ * The phase diagram of one (batch, optimizer) combination's results as plot data (rendering is writePlot's).
+ *
+ * @example
+ * const plot = phaseDiagramPlot(header, '', results); // plot.bands: where runs went through a catapult, where they diverged
+ */
+export function phaseDiagramPlot(header: SweepHeader, label: string, results: readonly SweepResult[]): LinePlot {
+  const points = phaseDiagramPoints(results);
   const widths = [...new Set(points.map((p) => p.width))];
   const series: Series[] = widths.map((w) => {
     const ps = points.filter((p) => p.width === w && p.lambda_T_over_lambda0 !== null);
@@ -125,7 +137,7 @@ async function writeDiagram(
     });
   if (Number.isFinite(firstDiverged)) bands.push({ from: firstDiverged, to: xMax, label: 'diverged', color: '#e45756' });
   const c = header.config;
-  const { svg, png } = await writePlot(dir, name, {
+  return {
     kind: 'line',
     title: `Phase diagram: ${c.setup.model} model${label ? `, ${label}` : ''}, λ at t·η = ${c.train.time} (${results.length} runs)`,
     xLabel: 'learning rate η·λ0',
@@ -137,6 +149,5 @@ async function writeDiagram(
     ],
     bands,
     yDomain: [0, Math.max(2, ...points.map((p) => p.lambda_T_over_lambda0 ?? 0)) * 1.05],
-  });
-  return { svg, png, csv, runs: results.length };
+  };
 }
