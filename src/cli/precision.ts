@@ -46,7 +46,8 @@ export const precision = defineCommand({
   },
   notes:
     'Both runs start from the same initialization (its doubles, taken as exact) at the same η. The relative deviations\n' +
-    'are |float64 − dd|/|dd| per step (f and θ on the step’s whole scale); digits = −log10 of the worst of loss, f, λ, ‖θ‖.',
+    'are |float64 − dd|/|dd| per step (f and θ on the step’s whole scale); digits = −log10 of the worst of loss, f, λ, ‖θ‖\n' +
+    '(0 once a deviation reaches 100%). Past the edge of stability the float64 run depends on the backend (--backend).',
   run(o, ctx) {
     const s = setupFrom(o, ctx);
     ensureDir(o.out);

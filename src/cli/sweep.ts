@@ -110,6 +110,9 @@ export const sweep = defineCommand({
   },
 });
 
+/** merge's exit status when the merged grid lacks runs (as `check`'s when a golden file is not reproduced). */
+const MERGE_INCOMPLETE = 1;
+
 export const merge = defineCommand({
   name: 'merge',
   summary: 'combine sweep shards: catapult merge DIR... --out DIR',
@@ -120,6 +123,9 @@ export const merge = defineCommand({
     missing: 'merge needs the sweep directories to combine (catapult merge DIR... --out DIR)',
   },
   options: { out: out('the merged sweep directory', 'out/merged') },
+  notes:
+    `Exits ${MERGE_INCOMPLETE} when runs are missing (it still writes the runs it has), so that \`merge … && catapult plot\`\n` +
+    'stops there instead of plotting part of the grid.',
   run(o, { positionals }) {
     const s = mergeSweeps(positionals, o.out);
     console.log(
@@ -127,7 +133,10 @@ export const merge = defineCommand({
         `${s.duplicates > 0 ? `, ${s.duplicates} identical duplicates dropped` : ''}; wrote ${s.file}`,
     );
     if (s.torn > 0) console.log(`note: ${s.torn} input(s) end in a torn line (a killed shard); rerun those shards to finish them`);
-    if (s.present < s.total) console.log(`note: ${s.total - s.present} runs are missing; rerun the unfinished shards, then merge again`);
+    if (s.present === s.total) return 0;
+    // Not an error in the input (exit 2): the merge is written, and what it lacks is runs the shards have not finished.
+    process.stderr.write(`catapult: merge: ${s.total - s.present} runs missing; rerun the unfinished shards, then merge again\n`);
+    return MERGE_INCOMPLETE;
   },
 });
 

@@ -32,6 +32,15 @@ test('float64 vs dd on an edge-of-stability run: the deviation’s growth rate m
   );
 });
 
+test('digits are clamped at 0 once float64 and dd differ by more than the value itself (never negative)', () => {
+  // Past its edge of stability the run above parts completely: by step 200 the loss differs by more than itself.
+  const r = precisionReport(setup(CHAOTIC), { lr: parseLr('1.2x'), steps: 200, eigEvery: 0 });
+  const parted = r.steps.filter((st) => Math.max(st.loss, st.f, st.paramNorm) > 1);
+  assert.ok(parted.length > 0, 'some step deviates by more than 100%, so the clamp is exercised');
+  for (const st of r.steps) assert.ok(st.digits >= 0, `step ${st.t}: ${st.digits} digits`);
+  for (const st of parted) assert.is(st.digits, 0, `step ${st.t}`);
+});
+
 test('fitGrowth: exact exponentials are fitted exactly; no fit without a window of growth', () => {
   const t = Array.from({ length: 60 }, (_, i) => i);
   const y = t.map((i) => (i < 10 ? 1e-16 : Math.min(1e-3, 1e-14 * Math.exp(0.5 * (i - 10)))));

@@ -1,4 +1,4 @@
-// Sweep locks that let go (empty, stale, foreign-host and own-PID locks), merge honouring a live lock, and inputs checked by content.
+// Sweep locks that let go (empty, stale, future-dated, symlinked, foreign-host and own-PID locks), merge judging locks as sweep does, and inputs checked by content.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
@@ -65,6 +65,49 @@ test("a lock carrying this process's own PID (a container restart) or a dead PID
   }
 });
 
+test('a lock dated in the future (a host whose clock runs ahead) is judged by its distance from now, not refused until then', async () => {
+  const at = path.join(out('future'), 'sweep.lock');
+  fs.mkdirSync(at, { recursive: true });
+  fs.writeFileSync(`${at}.json`, JSON.stringify({ host: 'node-17.cluster', pid: 4242 }));
+  minutesAgo(at, -10);
+  assert.is((await runSweep({ config, out: out('future') })).results.length, 2);
+  assert.not.ok(fs.existsSync(at), 'released');
+  // Within the stale time either way it is a live holder's refresh (clocks a few seconds apart): still refused.
+  fs.mkdirSync(at);
+  fs.writeFileSync(`${at}.json`, JSON.stringify({ host: 'node-17.cluster', pid: 4242 }));
+  const soon = (Date.now() + 10_000) / 1000;
+  fs.utimesSync(at, soon, soon);
+  await rejects(runSweep({ config, out: out('future') }), /future is in use by another sweep or merge/);
+});
+
+test('a symlink at sweep.lock (dangling, or to a directory) is no lock: removed, and its target left alone', async () => {
+  fs.mkdirSync(out('dangling'));
+  fs.symlinkSync(path.join(dir, 'nowhere'), path.join(out('dangling'), 'sweep.lock'));
+  assert.is((await runSweep({ config, out: out('dangling') })).results.length, 2);
+  assert.not.ok(fs.existsSync(path.join(out('dangling'), 'sweep.lock')), 'released');
+  fs.mkdirSync(out('linked'));
+  fs.mkdirSync(out('target'));
+  fs.writeFileSync(path.join(out('target'), 'keep.txt'), 'kept');
+  fs.symlinkSync(out('target'), path.join(out('linked'), 'sweep.lock'));
+  assert.is((await runSweep({ config, out: out('linked') })).results.length, 2);
+  assert.is(fs.readFileSync(path.join(out('target'), 'keep.txt'), 'utf8'), 'kept', 'the link is removed, not what it points to');
+});
+
+test('merge takes an input whose lock a dead process, a future date or a dangling symlink left, at once as sweep would', () => {
+  const inputs = ['dead-input', 'future-input', 'link-input'].map((name) => {
+    fs.cpSync(out('stale'), out(name), { recursive: true });
+    return [name, path.join(out(name), 'sweep.lock')] as const;
+  });
+  const [[, dead], [, future], [, link]] = inputs;
+  fs.mkdirSync(dead);
+  fs.writeFileSync(`${dead}.json`, JSON.stringify({ host: os.hostname(), pid: 2 ** 22 - 1 }));
+  fs.mkdirSync(future);
+  fs.writeFileSync(`${future}.json`, JSON.stringify({ host: 'node-17.cluster', pid: 4242 }));
+  minutesAgo(future, -10);
+  fs.symlinkSync(path.join(dir, 'nowhere'), link);
+  for (const [name] of inputs) assert.is(mergeSweeps([out(name)], out(`merged-${name}`)).present, 2, name);
+});
+
 test('merge refuses a directory whose sweep is running, and a merge into it', async () => {
   await runSweep({ config, out: out('live') });
   const release = lockfile.lockSync(out('live'), { lockfilePath: path.join(out('live'), 'sweep.lock'), realpath: false });
@@ -75,6 +118,20 @@ test('merge refuses a directory whose sweep is running, and a merge into it', as
     release();
   }
   assert.is(mergeSweeps([out('live')], out('merged')).present, 2);
+});
+
+test('merge refuses the directory of a sweep running in its own process (its PID there is a live holder, not a restart)', async () => {
+  let refused = '';
+  const tryMerge = () => {
+    try {
+      mergeSweeps([out('running')], out('merged-running'));
+    } catch (e) {
+      refused = (e as Error).message;
+    }
+  };
+  await runSweep({ config, out: out('running'), onProgress: tryMerge });
+  assert.match(refused, /running is in use by a running sweep/);
+  assert.is(mergeSweeps([out('running')], out('merged-running')).present, 2, 'once it has finished');
 });
 
 test('a resume with other bytes at the --data path is refused (the inputs are recorded by content)', async () => {
@@ -98,6 +155,39 @@ test('a resume with other bytes at the --data path is refused (the inputs are re
   assert.is((await runSweep({ config: c, out: out('by-content') })).resumed, 2, 'same bytes: resumes');
   write(2);
   await rejects(runSweep({ config: c, out: out('by-content') }), /by-content holds a different sweep \(inputs\.data: /);
+});
+
+test('--data replaced while the sweep runs: the sweep stops naming the file, and keeps only runs on the recorded bytes', async () => {
+  const data = out('swapped.npz');
+  const write = (scale: number) =>
+    fs.writeFileSync(
+      data,
+      serializeNpz({
+        X: tensor(
+          [4, 2],
+          Float64Array.from([1, -2, 3, 4, -5, 6, 7, 8], (x) => x * scale),
+        ),
+        Y: tensor([4, 1], Float64Array.of(1, -1, 1, -1)),
+      }),
+    );
+  write(1);
+  // Seeds 0 and 1: seed 1's runs read the data after seed 0's first run has finished (one worker runs the grid in order).
+  const c: SweepConfig = { ...config, setup: { model: 'linear', data }, grid: { ...config.grid, seeds: [0, 1] } };
+  const swapAfterFirst = (done: number, _total: number, last?: unknown) => {
+    if (last !== undefined && done === 1) write(3);
+  };
+  await rejects(
+    runSweep({ config: c, out: out('swapped'), onProgress: swapAfterFirst }),
+    /swapped\.npz changed while the sweep ran \(its SHA-256 is not the one in .*sweep\.json\)/,
+  );
+  const seeds = fs
+    .readFileSync(path.join(out('swapped'), 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).seed);
+  assert.equal(seeds, [0, 0], 'only the runs on the recorded bytes were written');
+  write(1);
+  assert.equal((await runSweep({ config: c, out: out('swapped') })).resumed, 2, 'the recorded bytes back: it resumes');
 });
 
 test('two reruns racing for one stale lock: never both run the grid', async () => {

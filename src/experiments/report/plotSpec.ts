@@ -1,4 +1,5 @@
 // Report figures as data: line plots and heatmaps, and the vega-lite spec of each (no rendering, no files: the page uses it too).
+import { BAND_COLORS, PATH_COLORS, RULE_COLOR, RULE_TEXT, TABLEAU10, TABLEAU20 } from './plotColors';
 
 export interface Series {
   /** Legend entry; unique within a plot. */
@@ -29,6 +30,13 @@ export interface Band {
   color?: string;
 }
 
+/** A strip across the top of a line plot, above its data, with shaded intervals of its own (e.g. one width's phases). */
+export interface Lane {
+  /** Written left of the plot, beside the strip. */
+  label: string;
+  bands: Band[];
+}
+
 export interface LinePlot {
   kind: 'line';
   title: string;
@@ -40,6 +48,11 @@ export interface LinePlot {
   vlines?: Rule[];
   hlines?: Rule[];
   bands?: Band[];
+  /**
+   * Strips of LANE_PX each across the top, in order, above the data (the plot grows by their height): shading that
+   * holds for one curve only, which a full-height band would claim for all. Rule labels start below them.
+   */
+  lanes?: Lane[];
   /** Fixed domains; marks outside are clipped. */
   xDomain?: [number, number];
   yDomain?: [number, number];
@@ -73,41 +86,9 @@ type Json = { [key: string]: unknown };
 
 const WIDTH = 480;
 const HEIGHT = 300;
-/** Tableau 10, then Tableau 20 when there are more series: both stay distinguishable at their sizes. */
-const TABLEAU10 = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
-const TABLEAU20 = [
-  '#4c78a8',
-  '#9ecae9',
-  '#f58518',
-  '#ffbf79',
-  '#54a24b',
-  '#88d27a',
-  '#b79a20',
-  '#f2cf5b',
-  '#439894',
-  '#83bcb6',
-  '#e45756',
-  '#ff9d98',
-  '#79706e',
-  '#bab0ac',
-  '#d67195',
-  '#fcbfd2',
-  '#b279a2',
-  '#d6a5c9',
-  '#9e765f',
-  '#d8b5a5',
-];
-/** Paths over viridis: warm and achromatic colours that viridis (blue-green-yellow) does not contain. */
-const PATH_COLORS = ['#e41a1c', '#ffffff', '#ff7f00', '#f781bf', '#000000', '#a65628', '#999999'];
 const DASH = [6, 4];
-/** Band fills (shown at low opacity) and their label colours, in turn: red, grey, blue. */
-const BAND_COLORS = [
-  ['#e45756', '#a02c2c'],
-  ['#888888', '#444444'],
-  ['#4c78a8', '#2c4a70'],
-];
-const RULE_COLOR = '#555555';
-const RULE_TEXT = '#333333';
+/** Height (px) of a lane: its band labels (10 px) fit inside. */
+export const LANE_PX = 16;
 
 /** A point survives if it is finite and, on a log axis, positive. */
 function plottable(v: number, log: boolean | undefined): boolean {
@@ -147,11 +128,12 @@ const LOG_LABELS =
   "datum.label === '' ? '' : abs(datum.value) >= 1e-3 && abs(datum.value) < 1e4 ? format(datum.value, '~g') : format(datum.value, '~e')";
 
 /** A positional encoding; every layer repeats it so that the shared axis keeps its title and scale. */
-function axis(field: string, title: string, log: boolean | undefined, domain: [number, number] | undefined): Json {
+function axis(field: string, title: string, log: boolean | undefined, domain: [number, number] | undefined, range?: number[]): Json {
   // A nice log domain can waste most of a decade on each side; the data (or the given domain) fills the plot instead.
   // Linear axes need not reach 0: a sharpness hovering near 2/η would otherwise be squashed into the top of the plot.
   const scale: Json = log ? { type: 'log', nice: false } : { type: 'linear', zero: false };
   if (domain) Object.assign(scale, { domain, nice: false });
+  if (range) scale.range = range;
   return { field, type: 'quantitative', title, scale, ...(log ? { axis: { labelExpr: LOG_LABELS } } : {}) };
 }
 
@@ -196,23 +178,67 @@ function seriesLayers(series: readonly Series[], palette: readonly string[], x: 
   return layers;
 }
 
+/** Bands with their open (±Infinity) ends at the data's x range [xlo, xhi], unplottable ones dropped, and their label's x. */
+function placeBands(bands: readonly Band[], xlo: number, xhi: number, log: boolean | undefined) {
+  return bands
+    .map((b) => ({ ...b, from: b.from === -Infinity ? xlo : b.from, to: b.to === Infinity ? xhi : b.to }))
+    .filter((b) => plottable(b.from, log) && plottable(b.to, log))
+    .map((b) => ({ ...b, mid: log ? Math.sqrt(b.from * b.to) : (b.from + b.to) / 2 }));
+}
+
+/** Fill and label colours of bands: their own colour, else red, grey, blue in turn. */
+const bandColors = (bands: readonly Band[]) => bands.map((b, k) => (b.color ? [b.color, b.color] : BAND_COLORS[k % BAND_COLORS.length]));
+
+/**
+ * The layers of lanes: `strips` (per lane its bands, LANE_PX high from the top, and a thin line where the lanes end, so
+ * that they do not read as part of the data's y range) and `labels` (the bands' inside them, the lane's left of the plot).
+ */
+function laneLayers(
+  lanes: readonly Lane[],
+  place: (bs: readonly Band[]) => ReturnType<typeof placeBands>,
+  X: (f: string) => Json,
+  clip: boolean,
+) {
+  const strips: Json[] = [],
+    labels: Json[] = [],
+    text = { field: 'label' };
+  lanes.forEach((lane, k) => {
+    const top = k * LANE_PX,
+      y = { value: top + LANE_PX / 2 },
+      bands = place(lane.bands),
+      colors = bandColors(bands);
+    bands.forEach((b, j) => {
+      const encoding = { x: X('from'), x2: { field: 'to' }, y: { value: top }, y2: { value: top + LANE_PX } };
+      strips.push({ data: { values: [b] }, mark: { type: 'rect', clip, color: colors[j][0], opacity: 0.3 }, encoding });
+      const mark = { clip, color: colors[j][1], fontSize: 10, align: 'center', baseline: 'middle' };
+      labels.push(...labelLayers([b], mark, { x: X('mid'), y, text }));
+    });
+    const mark = { clip: false, color: RULE_TEXT, fontSize: 10, align: 'right', baseline: 'middle', dx: -6 };
+    labels.push(...labelLayers([{ label: lane.label }], mark, { x: { value: 0 }, y, text }));
+  });
+  if (lanes.length)
+    strips.push({ mark: { type: 'rule', color: '#bbbbbb', strokeWidth: 1 }, encoding: { y: { value: lanes.length * LANE_PX } } });
+  return { strips, labels };
+}
+
 function lineSpec(p: LinePlot): Json {
+  const lanes = p.lanes ?? [],
+    lanesPx = lanes.length * LANE_PX;
   const width = p.width ?? WIDTH,
-    height = p.height ?? HEIGHT;
+    height = (p.height ?? HEIGHT) + lanesPx;
   const clip = !!(p.xDomain || p.yDomain);
   const X = (field: string) => axis(field, p.xLabel, p.xLog, p.xDomain);
-  const Y = (field: string) => axis(field, p.yLabel, p.yLog, p.yDomain);
+  // With lanes the data's y range ends below them, so that no point or line is drawn under the strips.
+  const Y = (field: string) => axis(field, p.yLabel, p.yLog, p.yDomain, lanesPx ? [height, lanesPx] : undefined);
   const rows = seriesRows(p.series, p.xLog, p.yLog);
   // Bands open to ±Infinity stop at the data (or at the fixed domain) rather than stretching the axis.
   // (A loop, not Math.min(...xs): a long run would overflow the call stack.)
   let [xlo, xhi] = p.xDomain ?? [Infinity, -Infinity];
   if (!p.xDomain) for (const r of rows) [xlo, xhi] = [Math.min(xlo, r.x as number), Math.max(xhi, r.x as number)];
-  const bands = (p.bands ?? [])
-    .map((b) => ({ ...b, from: b.from === -Infinity ? xlo : b.from, to: b.to === Infinity ? xhi : b.to }))
-    .filter((b) => plottable(b.from, p.xLog) && plottable(b.to, p.xLog))
-    .map((b) => ({ ...b, mid: p.xLog ? Math.sqrt(b.from * b.to) : (b.from + b.to) / 2 }));
+  const place = (bs: readonly Band[]) => placeBands(bs, xlo, xhi, p.xLog);
+  const bands = place(p.bands ?? []);
   // One layer per band with its colour on the mark: a colour encoding would join (and break) the series legend.
-  const bandColors = bands.map((b, k) => (b.color ? [b.color, b.color] : BAND_COLORS[k % BAND_COLORS.length]));
+  const colors = bandColors(bands);
   const vlines = (p.vlines ?? []).filter((r) => plottable(r.at, p.xLog));
   const hlines = (p.hlines ?? []).filter((r) => plottable(r.at, p.yLog));
 
@@ -221,10 +247,12 @@ function lineSpec(p: LinePlot): Json {
     // A rect with x and x2 only spans the full height.
     layers.push({
       data: { values: [b] },
-      mark: { type: 'rect', clip, color: bandColors[k][0], opacity: 0.12 },
+      mark: { type: 'rect', clip, color: colors[k][0], opacity: 0.12 },
       encoding: { x: X('from'), x2: { field: 'to' } },
     });
   });
+  const inLanes = laneLayers(lanes, place, X, clip);
+  layers.push(...inLanes.strips);
   const rule = { type: 'rule', clip, color: RULE_COLOR, strokeDash: [4, 4], strokeWidth: 1 };
   if (vlines.length) layers.push({ data: { values: vlines }, mark: rule, encoding: { x: X('at') } });
   if (hlines.length) layers.push({ data: { values: hlines }, mark: rule, encoding: { y: Y('at') } });
@@ -233,20 +261,18 @@ function lineSpec(p: LinePlot): Json {
   const text = { field: 'label' };
   bands.forEach((b, k) => {
     layers.push(
-      ...labelLayers(
-        [b],
-        { clip, color: bandColors[k][1], align: 'center', baseline: 'top', dy: 4 },
-        { x: X('mid'), y: { value: 0 }, text },
-      ),
+      ...labelLayers([b], { clip, color: colors[k][1], align: 'center', baseline: 'top', dy: 4 }, { x: X('mid'), y: { value: 0 }, text }),
     );
   });
+  layers.push(...inLanes.labels);
   if (vlines.length) {
-    // Vertical, along the line, so that labels of close lines do not run into each other or into band labels.
+    // Vertical, along the line, so that labels of close lines do not run into each other or into band labels; below
+    // the lanes, which hold labels of their own.
     layers.push(
       ...labelLayers(
         vlines,
         { clip, color: RULE_TEXT, angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -3 },
-        { x: X('at'), y: { value: 0 }, text },
+        { x: X('at'), y: { value: lanesPx }, text },
       ),
     );
   }

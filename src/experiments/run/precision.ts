@@ -34,7 +34,7 @@ export interface PrecisionStep {
   paramNorm: number;
   /** ‖θ64 − θdd‖/‖θdd‖. */
   theta: number;
-  /** Correct digits of the worst of loss, f, λ, ‖θ‖: −log10 of the largest deviation, at most DOUBLE_DIGITS. */
+  /** Correct digits of the worst of loss, f, λ, ‖θ‖: −log10 of the largest deviation, in [0, DOUBLE_DIGITS]. */
   digits: number;
   /** The digits the tangent-linear rounding model predicts for θ at this step (roundingGrowth, digitsFromGrowth). */
   predictedDigits: number;
@@ -66,7 +66,8 @@ export interface PrecisionReport {
   ms: { float64: number; dd: number };
 }
 
-const digitsOf = (rel: number) => (rel === 0 ? DOUBLE_DIGITS : Math.min(DOUBLE_DIGITS, -Math.log10(rel)));
+/** −log10 of a relative deviation, within [0, DOUBLE_DIGITS]: a deviation beyond 100% leaves 0 digits, not fewer. */
+const digitsOf = (rel: number) => (rel === 0 ? DOUBLE_DIGITS : Math.max(0, Math.min(DOUBLE_DIGITS, -Math.log10(rel))));
 
 /**
  * The decimal digits a float64 result shares with its dd reference (given as the double nearest it): −log10 of the
@@ -77,7 +78,7 @@ const digitsOf = (rel: number) => (rel === 0 ? DOUBLE_DIGITS : Math.min(DOUBLE_D
  */
 export function agreeingDigits(float64: number, dd: number): number {
   if (float64 === dd) return DOUBLE_DIGITS;
-  return Math.max(0, digitsOf(Math.abs(float64 - dd) / Math.abs(dd)));
+  return digitsOf(Math.abs(float64 - dd) / Math.abs(dd));
 }
 
 /** |a − b|/|b| for a double a and a dd b, in dd (so deviations below 1e-16 are resolved). */

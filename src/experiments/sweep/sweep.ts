@@ -5,11 +5,12 @@ import { Worker } from 'worker_threads';
 import { backendInfo } from '../../linalg/backend';
 import { fsErrorMessage } from '../../io/files';
 import { ensureDir, toJson, writeFileAtomic } from '../../io/output';
-import { LOCK_STALE_MS, lock, lockPath, lockfile } from './sweepLock';
+import { lock, lockIsLive, lockPath } from './sweepLock';
 import { formatLr, parseLr } from '../run/lr';
 import { trainingRows } from '../run/setup';
 import { OPTIMIZER_NAMES } from '../../models';
 import { GridPoint, SweepConfig, SweepResult, gridOptionsProblem, gridPoints, runKey } from './sweepRun';
+import type { SweepWorkerData } from './sweepWorker';
 import {
   HEADER_FILE,
   RESULTS_FILE,
@@ -57,7 +58,7 @@ export function shardPoints(points: readonly GridPoint[], shard?: Shard): GridPo
 }
 
 /** Runs `todo` on `n` worker threads; `onResult` is called in the main thread as each run finishes. */
-function runPool(config: SweepConfig, todo: readonly GridPoint[], n: number, onResult: (r: SweepResult) => void): Promise<void> {
+function runPool(data: SweepWorkerData, todo: readonly GridPoint[], n: number, onResult: (r: SweepResult) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let next = 0,
       active = 0,
@@ -77,7 +78,7 @@ function runPool(config: SweepConfig, todo: readonly GridPoint[], n: number, onR
     // Kernels single-threaded in each worker, and the parent's backend, so every run computes the same bits.
     const env = { ...process.env, CATAPULT_THREADS: '1', CATAPULT_BACKEND: backendInfo().name };
     for (let i = 0; i < Math.min(n, todo.length); i++) {
-      const w = new Worker(WORKER_FILE, { workerData: { config }, env });
+      const w = new Worker(WORKER_FILE, { workerData: data, env });
       workers.push(w);
       w.on('message', (m: { ok: true; result: SweepResult } | { ok: false; message: string }) => {
         active--;
@@ -169,7 +170,8 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   ensureDir(o.out);
   const held = lock(o.out);
   try {
-    claimHeader(o.out, header(o.config, o.shard ?? null));
+    const h = header(o.config, o.shard ?? null);
+    claimHeader(o.out, h);
     const file = path.join(o.out, RESULTS_FILE);
     const mine = shardPoints(gridPoints(o.config), o.shard);
     const wanted = new Set(mine.map(runKey));
@@ -184,7 +186,8 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
     if (todo.length > 0) {
       const fd = fs.openSync(file, 'a');
       try {
-        await runPool(o.config, todo, workers, (r) => {
+        const data: SweepWorkerData = { config: o.config, inputs: h.inputs, headerFile: path.join(o.out, HEADER_FILE) };
+        await runPool(data, todo, workers, (r) => {
           const line = JSON.stringify(r);
           // One write of the whole line, then fsync: a kill leaves at most a torn last line, which a resume cuts off.
           try {
@@ -230,9 +233,8 @@ export interface MergeSummary {
 export function mergeSweeps(dirs: readonly string[], out: string): MergeSummary {
   if (dirs.length === 0) throw new Error('merge needs at least one sweep directory');
   // A running sweep still appends to its results and rewrites them at the end: merging it, or into it, would lose runs.
-  const busy = dirs.find(
-    (d) => fs.existsSync(lockPath(d)) && lockfile().checkSync(d, { lockfilePath: lockPath(d), stale: LOCK_STALE_MS, realpath: false }),
-  );
+  // The same test as sweep's takeover: a lock sweep would take over at once (dead holder, future date, symlink) is no reason to wait.
+  const busy = dirs.find((d) => lockIsLive(lockPath(d)));
   if (busy !== undefined) throw new Error(`${busy} is in use by a running sweep; merge it once that sweep has finished`);
   ensureDir(out);
   const held = lock(out);

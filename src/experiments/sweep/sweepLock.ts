@@ -35,7 +35,13 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** The lock's holder is known to be gone: a dead process on this host, or this very PID (a container restart reused it). */
+/** The locks this process holds now (resolved paths): its own PID on one of these is a live holder, not a restart. */
+const heldHere = new Set<string>();
+
+/**
+ * The lock's holder is known to be gone: a dead process on this host, or this very PID while this process does not
+ * hold the lock (a container restart reused the PID).
+ */
 function holderIsGone(at: string): boolean {
   let owner: Partial<LockOwner> = {};
   try {
@@ -43,7 +49,30 @@ function holderIsGone(at: string): boolean {
   } catch {
     return false;
   } // no owner yet: the mtime decides
-  return owner.host === os.hostname() && typeof owner.pid === 'number' && (owner.pid === process.pid || !pidAlive(owner.pid));
+  if (owner.host !== os.hostname() || typeof owner.pid !== 'number') return false;
+  return owner.pid === process.pid ? !heldHere.has(path.resolve(at)) : !pidAlive(owner.pid);
+}
+
+/**
+ * How far (ms) an mtime is from now, either way: a date in the future is the refresh of a host whose clock runs ahead
+ * (cluster hosts drift), so it counts like a date as far in the past; otherwise such a lock would block until that time.
+ */
+const distanceFromNow = (st: fs.Stats) => Math.abs(Date.now() - st.mtimeMs);
+
+/**
+ * Whether the lock at `at` may belong to a running sweep or merge: a real directory (proper-lockfile's; a symlink or a
+ * plain file never is one) refreshed within LOCK_STALE_MS of now, whose holder is not known to be gone. sweep's
+ * takeover and merge's check of its inputs both ask this, so a lock one of them would take over the other does not
+ * wait for.
+ */
+export function lockIsLive(at: string): boolean {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(at);
+  } catch {
+    return false;
+  }
+  return st.isDirectory() && distanceFromNow(st) <= LOCK_STALE_MS && !holderIsGone(at);
 }
 
 /** proper-lockfile never removes a lock itself here (its own stale takeover races: two reruns can both win it). */
@@ -61,15 +90,16 @@ function acquire(dir: string, at: string, onLost: (e: Error) => void): () => voi
 }
 
 /**
- * Removes a lock nobody refreshed for LOCK_STALE_MS, or whose holder is gone, under a second lock (DIR/sweep.lock.takeover, an atomic mkdir)
+ * Removes a lock that is not live (lockIsLive), under a second lock (DIR/sweep.lock.takeover, an atomic mkdir)
  * so that of several reruns racing for it exactly one removes it; the others find the winner's lock and stop.
  * Returns whether this process removed it.
  */
 function takeOverStale(at: string): boolean {
   const mutex = `${at}.takeover`;
   try {
-    const st = fs.statSync(mutex);
-    if (Date.now() - st.mtimeMs > 2 * LOCK_STALE_MS) fs.rmSync(mutex, { recursive: true, force: true }); // its taker died mid-way
+    const st = fs.lstatSync(mutex);
+    // Its taker died mid-way (or it is not a directory we made): removed, a symlink as a link, never what it points to.
+    if (!st.isDirectory() || distanceFromNow(st) > 2 * LOCK_STALE_MS) fs.rmSync(mutex, { recursive: true, force: true });
   } catch {
     /* no takeover under way */
   }
@@ -79,14 +109,9 @@ function takeOverStale(at: string): boolean {
     return false; // another rerun is taking it over
   }
   try {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(at);
-    } catch {
-      return true;
-    } // already gone
-    // A plain file there is an older catapult's lock, or one left empty by a full disk: never a live lock.
-    if (st.isDirectory() && Date.now() - st.mtimeMs <= LOCK_STALE_MS && !holderIsGone(at)) return false;
+    // A plain file there is an older catapult's lock, or one left empty by a full disk, and a symlink (dangling or not)
+    // was never made by proper-lockfile: none is a live lock. rmSync removes a symlink itself, not its target.
+    if (lockIsLive(at)) return false;
     fs.rmSync(at, { recursive: true, force: true });
     fs.rmSync(`${at}.json`, { force: true });
     return true;
@@ -97,9 +122,10 @@ function takeOverStale(at: string): boolean {
 
 /**
  * Claims DIR for this process: DIR/sweep.lock is a directory made atomically and its mtime refreshed while held
- * (proper-lockfile). A lock nobody refreshed for LOCK_STALE_MS (a killed process, another host after a requeue) is
- * taken over, and so at once is one whose holder is a dead process on this host; of several reruns racing for a
- * stale lock exactly one gets it. Returns the release function and a check that throws if the lock was lost.
+ * (proper-lockfile). A lock nobody refreshed for LOCK_STALE_MS (a killed process, another host after a requeue), or
+ * dated more than that in the future (a host whose clock runs ahead), is taken over, and so at once is one whose holder
+ * is a dead process on this host, and a symlink or plain file in its place; of several reruns racing for a stale lock
+ * exactly one gets it. Returns the release function and a check that throws if the lock was lost.
  */
 export function lock(dir: string): { release: () => void; assertHeld: () => void } {
   const at = lockPath(dir);
@@ -132,8 +158,10 @@ export function lock(dir: string): { release: () => void; assertHeld: () => void
   const assertHeld = () => {
     if (lost) throw new Error(`${dir}: another process took over ${at} (${(lost as Error).message}); stopping so that no runs are mixed`);
   };
+  heldHere.add(path.resolve(at));
   return {
     release: () => {
+      heldHere.delete(path.resolve(at));
       if (!lost) {
         fs.rmSync(`${at}.json`, { force: true });
         release();

@@ -1,7 +1,7 @@
 // The phase diagram of a sweep: λ at fixed physical time t·η against η (both in units of λ0), with the phase boundaries.
 import * as path from 'path';
 import { median } from '../report/stats';
-import { Band, Series, writePlot } from '../report/plot';
+import { LinePlot, Series, writePlot } from '../report/plot';
 import { toCsv, writeFileAtomic } from '../../io/output';
 import { SweepHeader, loadSweep } from './sweep';
 import { SweepResult } from './sweepRun';
@@ -40,6 +40,54 @@ export function phaseDiagramPoints(results: readonly SweepResult[]): PhaseDiagra
     .sort((a, b) => a.width - b.width || a.eta_lambda0 - b.eta_lambda0);
 }
 
+/** A phase the diagram shades. */
+export type ShadedPhase = 'catapult' | 'diverged';
+
+/** An interval of η·λ0 where most seeds of one width went through a catapult, or diverged. */
+export interface PhaseRegion {
+  width: number;
+  phase: ShadedPhase;
+  from: number;
+  to: number;
+}
+
+/** The phase most (over half) of a point's seeds had, if one of those shaded; a tie is none. */
+function majorityPhase(p: PhaseDiagramPoint): ShadedPhase | null {
+  if (2 * p.diverged > p.seeds) return 'diverged';
+  if (2 * p.catapult > p.seeds) return 'catapult';
+  return null;
+}
+
+/**
+ * Per width, the η·λ0 intervals where most of its seeds went through a catapult or diverged (not where any single seed
+ * did, which would shade a width by another's runs or by one outlying seed). Neighbouring learning rates of the same
+ * majority phase form one interval, whose edges lie halfway to the next rates of the width (at its first and last rate
+ * on the ends of the grid). Widths ascending, then η·λ0.
+ *
+ * @example
+ * phaseRegions(phaseDiagramPoints(results)); // [{ width: 256, phase: 'catapult', from: 1.75, to: 5.25 }, …]
+ */
+export function phaseRegions(points: readonly PhaseDiagramPoint[]): PhaseRegion[] {
+  const out: PhaseRegion[] = [];
+  const widths = [...new Set(points.map((p) => p.width))].sort((a, b) => a - b);
+  for (const width of widths) {
+    const ps = points.filter((p) => p.width === width).sort((a, b) => a.eta_lambda0 - b.eta_lambda0);
+    const x = (i: number) => ps[i].eta_lambda0;
+    for (let i = 0; i < ps.length;) {
+      const phase = majorityPhase(ps[i]);
+      let j = i;
+      while (j + 1 < ps.length && majorityPhase(ps[j + 1]) === phase) j++;
+      if (phase !== null)
+        out.push({ width, phase, from: i === 0 ? x(0) : (x(i - 1) + x(i)) / 2, to: j === ps.length - 1 ? x(j) : (x(j) + x(j + 1)) / 2 });
+      i = j + 1;
+    }
+  }
+  return out;
+}
+
+/** Fills of the shaded phases (as the plot's band colours: blue for catapults, red for divergence). */
+const PHASE_COLORS: Record<ShadedPhase, string> = { catapult: '#4c78a8', diverged: '#e45756' };
+
 export interface PhaseDiagramFiles {
   /** The (batch, optimizer) combination drawn, e.g. "batch 8, adam"; empty for a grid without those dimensions. */
   label: string;
@@ -69,9 +117,9 @@ function combinations(results: readonly SweepResult[]): { label: string; name: s
 /**
  * Writes DIR/phase_diagram.svg (and .png with rsvg-convert) and DIR/phase_diagram.csv from a sweep directory; a
  * grid with batches or optimizers gets one such diagram per combination (phase_diagram_batch8_adam.svg, …).
- * Dashed lines: η·λ0 = 2 and 4 (the paper's η_crit and η_max for the linear models) and λ = 2/η; shaded: the
- * learning rates where some run diverged, and where some run went through a catapult. The first diagram's files
- * are also `svg`, `png` and `csv`.
+ * Dashed lines: η·λ0 = 2 and 4 (the paper's η_crit and η_max for the linear models) and λ = 2/η; in a strip per width
+ * above the data, shaded: the learning rates where most of that width's seeds went through a catapult, and where most
+ * diverged (phaseRegions). The first diagram's files are also `svg`, `png` and `csv`.
  *
  * @example
  * const { svg } = await plotSweep('out/sweep');
@@ -104,6 +152,18 @@ async function writeDiagram(
       points.map((p) => ({ ...p })),
     ),
   );
+  const { svg, png } = await writePlot(dir, name, phaseDiagramPlot(header, label, results));
+  return { svg, png, csv, runs: results.length };
+}
+
+/**
+ * The phase diagram of one (batch, optimizer) combination's results as plot data (rendering is writePlot's).
+ *
+ * @example
+ * const plot = phaseDiagramPlot(header, '', results); // plot.lanes: per width, where most seeds went through a catapult or diverged
+ */
+export function phaseDiagramPlot(header: SweepHeader, label: string, results: readonly SweepResult[]): LinePlot {
+  const points = phaseDiagramPoints(results);
   const widths = [...new Set(points.map((p) => p.width))];
   const series: Series[] = widths.map((w) => {
     const ps = points.filter((p) => p.width === w && p.lambda_T_over_lambda0 !== null);
@@ -113,19 +173,16 @@ async function writeDiagram(
   const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)];
   const curve = Array.from({ length: 101 }, (_, i) => Math.max(xMin, 1) + (i / 100) * (xMax - Math.max(xMin, 1)));
   series.push({ name: 'λ = 2/η (stability edge)', x: curve, y: curve.map((x) => 2 / x), dashed: true, color: '#888' });
-  const bands: Band[] = [];
-  const firstDiverged = Math.min(...points.filter((p) => p.diverged > 0).map((p) => p.eta_lambda0));
-  const catapults = points.filter((p) => p.catapult > 0).map((p) => p.eta_lambda0);
-  if (catapults.length > 0)
-    bands.push({
-      from: Math.min(...catapults),
-      to: Math.min(Math.max(...catapults), firstDiverged),
-      label: 'catapult observed',
-      color: '#4c78a8',
-    });
-  if (Number.isFinite(firstDiverged)) bands.push({ from: firstDiverged, to: xMax, label: 'diverged', color: '#e45756' });
+  // One strip per width above the data: where its seeds' majority went through a catapult or diverged.
+  const regions = phaseRegions(points);
+  const lanes = [...widths]
+    .sort((a, b) => a - b)
+    .map((w) => ({
+      label: `width ${w}`,
+      bands: regions.filter((r) => r.width === w).map((r) => ({ from: r.from, to: r.to, label: r.phase, color: PHASE_COLORS[r.phase] })),
+    }));
   const c = header.config;
-  const { svg, png } = await writePlot(dir, name, {
+  return {
     kind: 'line',
     title: `Phase diagram: ${c.setup.model} model${label ? `, ${label}` : ''}, λ at t·η = ${c.train.time} (${results.length} runs)`,
     xLabel: 'learning rate η·λ0',
@@ -135,8 +192,7 @@ async function writeDiagram(
       { at: 2, label: 'η_crit = 2/λ0' },
       { at: 4, label: 'η_max = 4/λ0 (linear models)' },
     ],
-    bands,
+    lanes,
     yDomain: [0, Math.max(2, ...points.map((p) => p.lambda_T_over_lambda0 ?? 0)) * 1.05],
-  });
-  return { svg, png, csv, runs: results.length };
+  };
 }

@@ -137,15 +137,22 @@ export function pointTrain(c: SweepConfig, p: GridPoint): SweepConfig['train'] {
   return isAdam(t.optimizer) ? { ...t, momentum: 0 } : { ...t, beta1: undefined, beta2: undefined, eps: undefined, weightDecay: undefined };
 }
 
-/** Setups and λ0 reused across the runs of one (width, seed); the newest few only, to bound memory. */
+/**
+ * Setups and λ0 reused across the runs of one (width, seed); the newest few only, to bound memory. `afterRead` runs
+ * after each setup, the only place a run reads its data files (a sweep checks there that they are unchanged).
+ */
 export class SetupCache {
   private entries = new Map<string, { s: Setup; lambda0: number }>();
-  constructor(private readonly keep = 2) {}
+  constructor(
+    private readonly keep = 2,
+    private readonly afterRead?: () => void,
+  ) {}
   get(c: SweepConfig, width: number, seed: number): { s: Setup; lambda0: number } {
     const key = `${width}/${seed}`;
     let e = this.entries.get(key);
     if (e === undefined) {
       const s = setup({ ...c.setup, width, seed });
+      this.afterRead?.();
       e = { s, lambda0: lambdaAt(s.model, s.init, s.data) };
       this.entries.set(key, e);
       if (this.entries.size > this.keep) this.entries.delete(this.entries.keys().next().value!);
