@@ -6,22 +6,45 @@
 // Environment: CC (default gcc), CATAPULT_NODE_INCLUDE / CATAPULT_OPENBLAS_INCLUDE (header directories, searched
 // in the usual Debian places otherwise), CATAPULT_NATIVE=0 to skip. A missing compiler or header, or a failed
 // compile, removes any stale addon and leaves the engine on wasm.
+//
+// The package ships this script and the C sources but no addon (npm runs no install script of a dependency until the
+// user approves it): an installed catapult requires this file at its first kernel call and builds the addon into a
+// cache directory (CATAPULT_CACHE_DIR, else $XDG_CACHE_HOME/catapult or ~/.cache/catapult), keyed by a hash of the
+// sources, this script and Node's ABI (src/linalg/native/kernels.ts).
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
+const crypto = require('crypto');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
 const sourceDir = path.join(root, 'src', 'linalg', 'native');
 // Every .c file of the folder (they share catapult_native.h), in a fixed sorted order, compiled and linked in one gcc call.
-const sources = fs
-  .readdirSync(sourceDir)
-  .filter((f) => f.endsWith('.c'))
-  .sort()
-  .map((f) => path.join(sourceDir, f));
-const outDir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(root, 'dist', 'native');
-const out = path.join(outDir, 'catapult_native.node');
+const files = (ext) =>
+  fs.existsSync(sourceDir)
+    ? fs
+        .readdirSync(sourceDir)
+        .filter((f) => f.endsWith(ext))
+        .sort()
+        .map((f) => path.join(sourceDir, f))
+    : [];
+const sources = files('.c');
 const cc = process.env.CC || 'gcc';
+
+/** What an addon is built from: the C sources and headers, this script, and the Node ABI and platform it is built for. */
+function nativeKey() {
+  const h = crypto.createHash('sha256');
+  for (const f of [...files('.c'), ...files('.h'), __filename]) h.update(`${path.basename(f)}\0`).update(fs.readFileSync(f));
+  h.update(`${process.versions.modules}|${process.platform}|${process.arch}`);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The cache folder of the addon these sources build for this Node: where an installed package builds it on first use. */
+function nativeCacheDir() {
+  const base = process.env.CATAPULT_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'catapult');
+  return path.join(base, `native-${nativeKey()}`);
+}
 
 /** The first directory holding `file` (an explicit override is the only candidate when set). */
 function findInclude(override, candidates, file) {
@@ -35,15 +58,17 @@ function multiarch() {
   return r.status === 0 ? r.stdout.trim() : '';
 }
 
-function build() {
-  if (process.env.CATAPULT_NATIVE === '0') return { built: false, why: 'CATAPULT_NATIVE=0' };
-  if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status !== 0) return { built: false, why: `no C compiler (${cc})` };
+/** The compiler and header folders the build needs, or why it cannot run (quick: no compile). */
+function toolchain() {
+  if (process.env.CATAPULT_NATIVE === '0') return { why: 'CATAPULT_NATIVE=0' };
+  if (sources.length === 0) return { why: `no C sources in ${sourceDir}` };
+  if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status !== 0) return { why: `no C compiler (${cc})` };
   const nodeInc = findInclude(
     process.env.CATAPULT_NODE_INCLUDE,
     [path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'],
     'node_api.h',
   );
-  if (nodeInc === null) return { built: false, why: 'no Node headers (node_api.h; apt-get install libnode-dev)' };
+  if (nodeInc === null) return { why: 'no Node headers (node_api.h; apt-get install libnode-dev)' };
   const arch = multiarch();
   const blasInc = findInclude(
     process.env.CATAPULT_OPENBLAS_INCLUDE,
@@ -52,10 +77,18 @@ function build() {
   );
   if (blasInc === null)
     return {
-      built: false,
       why: `no OpenBLAS headers (cblas.h${process.env.CATAPULT_OPENBLAS_INCLUDE ? ` in ${process.env.CATAPULT_OPENBLAS_INCLUDE}` : ''}; apt-get install libopenblas-dev)`,
     };
-  fs.mkdirSync(outDir, { recursive: true });
+  return { nodeInc, blasInc };
+}
+
+/** Compiles and test-loads the addon into outDir/catapult_native.node: { built, why } (why: the OpenBLAS, or what failed). */
+function compile({ nodeInc, blasInc }, outDir) {
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    return { built: false, why: `cannot create ${outDir} (${e.code || e.message})` };
+  }
   // Written beside the target and renamed: a process that has the old addon loaded keeps its mapping intact.
   const tmp = path.join(outDir, `catapult_native.${process.pid}.tmp.node`);
   // -ffp-contract=off: the level-1 loops must round every product and sum separately, like the JS kernels; -O3 vectorizes
@@ -84,15 +117,39 @@ function build() {
         .find((l) => /Error/.test(l)) || String(e.message).split('\n')[0];
     return { built: false, why: `it built but does not load: ${msg.trim()}` };
   }
-  fs.renameSync(tmp, out);
+  fs.renameSync(tmp, path.join(outDir, 'catapult_native.node'));
   const [core, config] = identity.split('|');
   const version = (/OpenBLAS ([\w.]+)/.exec(config) || [])[1] || '?';
   return { built: true, why: `OpenBLAS ${version}, ${core} kernels` };
 }
 
-const r = build();
-if (!r.built) fs.rmSync(out, { force: true });
-const rel = path.relative(process.cwd(), out) || out;
-console.log(
-  r.built ? `catapult: native backend built (${r.why}): ${rel}` : `catapult: native backend not built (${r.why}); the engine runs on wasm`,
-);
+/** Builds the addon into outDir (toolchain, then compile): { built, why }. */
+function buildNative(outDir) {
+  const tc = toolchain();
+  return tc.why !== undefined ? { built: false, why: tc.why } : compile(tc, outDir);
+}
+
+module.exports = { buildNative, compile, nativeCacheDir, nativeKey, toolchain };
+
+if (require.main === module) {
+  const ownBuild = !process.argv[2];
+  const outDir = ownBuild ? path.join(root, 'dist', 'native') : path.resolve(process.argv[2]);
+  const out = path.join(outDir, 'catapult_native.node');
+  const r = buildNative(outDir);
+  if (!r.built) fs.rmSync(out, { force: true });
+  // The install's own build has said why there is no addon: the first use need not say it again (kernels.ts reads this).
+  if (!r.built && ownBuild) {
+    try {
+      fs.mkdirSync(nativeCacheDir(), { recursive: true });
+      fs.writeFileSync(path.join(nativeCacheDir(), 'notice.txt'), r.why);
+    } catch {
+      // no cache folder: the first use says it once more
+    }
+  }
+  const rel = path.relative(process.cwd(), out) || out;
+  console.log(
+    r.built
+      ? `catapult: native backend built (${r.why}): ${rel}`
+      : `catapult: native backend not built (${r.why}); the engine runs on wasm`,
+  );
+}

@@ -1,5 +1,5 @@
 // The global --backend and --threads options: taken out of argv (anywhere) before the command parses the rest.
-import { BACKENDS, BackendName, defaultBackend, initBackend, useBackend } from '../linalg/backend';
+import { BACKENDS, BackendName, defaultBackend, initBackend, noteDefaultBackend, useBackend } from '../linalg/backend';
 
 /**
  * Removes `--backend NAME` / `--threads N` (also `--opt=value`) from argv and applies them over the
@@ -32,5 +32,6 @@ export async function takeBackendOptions(argv: string[]): Promise<string[]> {
     if (!/^\d+$/.test(threads) || n < 1) throw new Error(`--threads must be a positive integer, got '${threads}'`);
   }
   useBackend(name, n);
+  if (backend === undefined && !process.env.CATAPULT_BACKEND) noteDefaultBackend(); // --threads alone: the default backend
   return rest;
 }

@@ -13,18 +13,54 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** The file a request path names inside `root`, or null when it would leave it (or is not a file). */
-function fileFor(root: string, urlPath: string): string | null {
+/** Whether `file` is `root` or lies under it (both real paths). */
+function inside(root: string, file: string): boolean {
+  return file === root || file.startsWith(root + path.sep);
+}
+
+/** The real path of `file`, or null when it does not exist (or a link in it dangles). */
+function realPath(file: string): string | null {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The real path of the regular file a request path names inside `realRoot` (a directory stands for its index.html), or
+ * null: a path that leaves the root, also through a symbolic link (a link to /etc/passwd placed in the folder), is not
+ * served, nor is anything but a regular file.
+ */
+function fileFor(realRoot: string, urlPath: string): string | null {
   let rel: string;
   try {
     rel = decodeURIComponent(urlPath.split('?')[0]);
   } catch {
     return null;
   }
-  const file = path.resolve(root, `.${path.posix.normalize(`/${rel}`)}`);
-  if (file !== root && !file.startsWith(root + path.sep)) return null;
-  const target = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'index.html') : file;
-  return fs.existsSync(target) && fs.statSync(target).isFile() ? target : null;
+  const named = path.resolve(realRoot, `.${path.posix.normalize(`/${rel}`)}`);
+  if (!inside(realRoot, named)) return null;
+  let real = realPath(named);
+  if (real !== null && fs.statSync(real, { throwIfNoEntry: false })?.isDirectory()) real = realPath(path.join(real, 'index.html'));
+  return real !== null && inside(realRoot, real) && fs.statSync(real, { throwIfNoEntry: false })?.isFile() ? real : null;
+}
+
+/**
+ * Opens a file `fileFor` chose without following a link put in its place since (O_NOFOLLOW), and checks again that it
+ * is a regular file: its descriptor and size, or null.
+ */
+function openRegular(file: string): { fd: number; size: number } | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  const stat = fs.fstatSync(fd);
+  if (stat.isFile()) return { fd, size: stat.size };
+  fs.closeSync(fd);
+  return null;
 }
 
 export interface StaticServer {
@@ -39,21 +75,25 @@ export interface StaticServer {
  * const s = await serveStatic('dist/web', 0); console.log(s.url); await s.close();
  */
 export function serveStatic(dir: string, port: number): Promise<StaticServer> {
-  const root = path.resolve(dir);
+  // The real path, so a root reached through a link (e.g. a linked node_modules) still contains its own files.
+  const root = realPath(path.resolve(dir)) ?? path.resolve(dir);
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
     const file = fileFor(root, req.url ?? '/');
-    if (file === null) {
+    const opened = file === null ? null : openRegular(file);
+    if (file === null || opened === null) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
     const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type, 'content-length': fs.statSync(file).size, 'cache-control': 'no-cache' });
-    if (req.method === 'HEAD') res.end();
-    else fs.createReadStream(file).pipe(res);
+    res.writeHead(200, { 'content-type': type, 'content-length': opened.size, 'cache-control': 'no-cache' });
+    if (req.method === 'HEAD') {
+      fs.closeSync(opened.fd);
+      res.end();
+    } else fs.createReadStream('', { fd: opened.fd }).pipe(res);
   });
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>

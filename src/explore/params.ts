@@ -1,6 +1,6 @@
 // The explorer's views and their URL parameters, declared once: the page's inputs, its URL and its errors derive from here.
-import { OptionDecl, Values, int, num, oneOf, parsed } from '../options';
-import { MODEL_KINDS, ModelKind, TRAIN_OPTIONS } from '../models';
+import { OptionDecl, Values, choice, int, num, oneOf, parsed } from '../options';
+import { ACTIVATIONS, MODEL_KINDS, ModelKind, PARAMETERIZATIONS, TRAIN_OPTIONS } from '../models';
 import { SETUP_OPTIONS } from '../experiments/run/setupOptions';
 import { LrSpec, formatLr, parseLr } from '../experiments/run/lr';
 
@@ -38,6 +38,7 @@ const PHASE_MARKS = [
 
 /** Browser runs stay small: every size parameter has an upper bound here that the CLI does not need. */
 const MAX_WIDTH = 20000;
+const MAX_DEPTH = 8;
 
 /** The models a page can run from width alone (cnn and wrn need an architecture and image data). */
 const PAGE_MODELS = MODEL_KINDS.filter((k) => k !== 'cnn' && k !== 'wrn');
@@ -67,8 +68,31 @@ const steps = param(int({ flag: 'steps', arg: 'T', help: TRAIN_OPTIONS.steps.hel
   slider: { min: 10, max: 2000, step: 10 },
 });
 
-/** Phases: one GD run of `catapult train` with these options. */
-export const PHASES_PARAMS = { model, width, seed, lr, steps };
+// The mlp's own options: the CLI's declarations (bounds, defaults, errors, the model they apply to), the depth bounded.
+const depth = param(int({ ...SETUP_OPTIONS.depth, min: 1, max: MAX_DEPTH, default: 1 }), {
+  label: 'depth (hidden layers)',
+  slider: { min: 1, max: MAX_DEPTH, step: 1 },
+});
+const act = param(SETUP_OPTIONS.act, { label: 'activation', choices: ACTIVATIONS });
+const parameterization = param(SETUP_OPTIONS.param, { label: 'parameterization', choices: PARAMETERIZATIONS });
+
+/** The data sets a page makes without files: the CLI's Gaussian data (no --dataset), or `--dataset synthetic`. */
+export const PAGE_DATASETS = ['gaussian', 'synthetic'] as const;
+/** `--dataset synthetic` at a size a page trains in seconds: two of its classes (k = 2 outputs), few examples. */
+export const PAGE_SYNTHETIC = { classes: [0, 1], trainSize: 32, testSize: 100 };
+const dataset = param(
+  choice({
+    flag: 'dataset',
+    help: `gaussian: the CLI's Gaussian data (--samples ${SETUP_OPTIONS.samples.default}, no --dataset); synthetic: --dataset synthetic, classes ${PAGE_SYNTHETIC.classes.join(',')}, ${PAGE_SYNTHETIC.trainSize} examples`,
+    values: PAGE_DATASETS,
+    default: 'gaussian',
+    onlyWhen: { option: 'model', values: ['mlp'] },
+  }),
+  { label: 'data set', choices: PAGE_DATASETS },
+);
+
+/** Phases: one GD run of `catapult train` with these options (depth … dataset apply to the mlp only, as on the CLI). */
+export const PHASES_PARAMS = { model, width, seed, lr, steps, depth, act, param: parameterization, dataset };
 
 /** Loss surface (Fig. S1): the warmup model in the (a, b) plane at width n, one GD path. */
 export const SURFACE_PARAMS = {
@@ -127,6 +151,18 @@ export function formatValue(v: unknown): string {
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'object' && v !== null && 'unit' in v) return formatLr(v as LrSpec);
   return String(v);
+}
+
+/**
+ * Whether a parameter applies with these values (its declaration's `onlyWhen`, as the CLI refuses a flag that does not):
+ * one that does not stays in the URL, unused and its input disabled, so switching the model back restores it.
+ *
+ * @example
+ * applies(PHASES_PARAMS.depth, { model: 'warmup' }); // false
+ */
+export function applies(p: Param<unknown>, values: Readonly<Record<string, unknown>>): boolean {
+  const w = p.decl.onlyWhen;
+  return w === undefined || w.values.includes(String(values[w.option]));
 }
 
 /** Checks on a view's values that no single declaration can make; [parameter, problem] or null. */

@@ -5,7 +5,8 @@ import { RunSummary, runTraining } from '../experiments/run/run';
 import { formatLr } from '../experiments/run/lr';
 import { toJson } from '../io/output';
 import type { LinePlot } from '../experiments/report/plotSpec';
-import type { PhasesValues } from './params';
+import { PAGE_SYNTHETIC, PHASES_PARAMS, PhasesValues, applies, formatValue } from './params';
+import { SETUP_OPTIONS, SetupInput } from '../experiments/run/setupOptions';
 
 /** One step of the run as the plots read it. */
 export interface PhasesRow {
@@ -22,35 +23,44 @@ export interface PhasesResult {
 }
 
 /**
+ * The setup options of the page's values, in SETUP_OPTIONS' terms: the mlp's depth, activation, parameterization and data
+ * set only where they apply (as the CLI refuses them elsewhere); `gaussian` data is no --dataset.
+ *
+ * @example
+ * phasesSetup({ ...v, model: 'mlp', depth: 2, dataset: 'synthetic' }); // { model: 'mlp', …, depth: 2, dataset: 'synthetic', classes: [0, 1], … }
+ */
+export function phasesSetup(v: PhasesValues): SetupInput {
+  const o: SetupInput = { model: v.model, width: v.width, seed: v.seed };
+  const on = (key: keyof typeof PHASES_PARAMS) => applies(PHASES_PARAMS[key] as never, v);
+  if (on('depth')) o.depth = v.depth;
+  if (on('act')) o.act = v.act;
+  if (on('param')) o.param = v.param;
+  if (on('dataset') && v.dataset === 'synthetic') Object.assign(o, { dataset: 'synthetic', ...PAGE_SYNTHETIC });
+  return o;
+}
+
+/**
  * The `catapult train` arguments that make the same run (the CLI writes the same summary.json).
  *
  * @example
  * phasesCliArgs(v); // ['train', '--model', 'warmup', '--width', '1000', '--seed', '0', '--lr', '1.5x', '--steps', '200']
  */
 export function phasesCliArgs(v: PhasesValues): string[] {
-  return [
-    'train',
-    '--model',
-    v.model,
-    '--width',
-    String(v.width),
-    '--seed',
-    String(v.seed),
-    '--lr',
-    formatLr(v.lr),
-    '--steps',
-    String(v.steps),
-  ];
+  const setupArgs = Object.entries(phasesSetup(v)).flatMap(([key, value]) => [
+    `--${SETUP_OPTIONS[key as keyof typeof SETUP_OPTIONS].flag}`,
+    formatValue(value),
+  ]);
+  return ['train', ...setupArgs, '--lr', formatLr(v.lr), '--steps', String(v.steps)];
 }
 
 /**
  * Trains as `catapult train` does with these options (λ0 by Lanczos, then GD with λ_t every step).
  *
  * @example
- * runPhases({ model: 'warmup', width: 1000, seed: 0, lr: parseLr('1.5x'), steps: 200 }).summary.phase; // 'catapult'
+ * runPhases(parseState('?view=phases&model=warmup&width=1000&lr=1.5x').values as PhasesValues).summary.phase; // 'catapult'
  */
 export function runPhases(v: PhasesValues): PhasesResult {
-  const s = setup({ model: v.model, width: v.width, seed: v.seed });
+  const s = setup(phasesSetup(v));
   const { summary, result, eta } = runTraining(s, { ...trainSettings({ steps: v.steps }), lr: v.lr }, v.seed);
   const rows = result.records.map((r) => ({ t: r.t, t_eta: r.t * eta, loss: r.loss, lambda: r.lambda ?? null }));
   return { summary, rows };

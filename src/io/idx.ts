@@ -2,6 +2,7 @@
 import * as zlib from 'zlib';
 import { shapeString } from '../linalg/tensor';
 import { checkFits, readFileOrThrow } from './files';
+import { bytesArgument, nameArgument } from './bytesArgument';
 
 /** The IDX element types: the third header byte, the type's name and its size in bytes (all big-endian). */
 const ELEMENT_TYPES = {
@@ -139,6 +140,7 @@ export function idxValues(file: IdxFile, start = 0, count?: number): Float64Arra
  * shape; // [10000]
  */
 export function parseIdx(bytes: Uint8Array, source: string): { shape: number[]; data: Float64Array } {
+  [bytes, source] = [bytesArgument('parseIdx', 'bytes', bytes), nameArgument('parseIdx', 'source', source)];
   const file = decodeIdx(bytes, source);
   return { shape: file.shape, data: idxValues(file) };
 }

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { Tensor, shapeString } from '../linalg/tensor';
 import { fsErrorMessage, readFileOrThrow } from './files';
+import { bytesArgument, nameArgument } from './bytesArgument';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // "\x93NUMPY"
 const ARRAY_ALIGN = 64; // numpy pads magic+length+header to a multiple of this so the data is aligned
@@ -218,6 +219,7 @@ function fortranToRowMajor(src: Float64Array<ArrayBuffer>, shape: readonly numbe
  * t.shape; // e.g. [784, 128]
  */
 export function parseNpy(buf: Buffer, name = 'array'): Tensor {
+  [buf, name] = [bytesArgument('parseNpy', 'buf', buf), nameArgument('parseNpy', 'name', name)];
   const { descr, fortranOrder, shape, dataStart, count, reader, littleEndian, needed } = npyLayout(buf, name);
   if (buf.length - dataStart < needed) {
     throw new Error(

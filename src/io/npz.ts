@@ -4,6 +4,7 @@ import * as zlib from 'zlib';
 import { Tensor } from '../linalg/tensor';
 import { NpyLayout, npyLayout, parseNpy, serializeNpy } from './npy';
 import { checkFits, fsErrorMessage, readFileOrThrow } from './files';
+import { bytesArgument, nameArgument } from './bytesArgument';
 
 const LOCAL_HEADER_SIG = 0x04034b50;
 const CENTRAL_HEADER_SIG = 0x02014b50;
@@ -245,6 +246,7 @@ function checkEntries(buf: Buffer, entries: readonly Entry[], path: string): voi
  * const X = arrays.get('X');
  */
 export function parseNpz(buf: Buffer, path = 'archive.npz'): Map<string, Tensor> {
+  [buf, path] = [bytesArgument('parseNpz', 'buf', buf), nameArgument('parseNpz', 'path', path)];
   const directory = findCentralDirectory(buf, path);
   const arrays = new Map<string, Tensor>();
   const entries: Entry[] = [];

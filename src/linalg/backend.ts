@@ -1,13 +1,15 @@
 // Picks the kernel backend (OpenBLAS through the native addon, wasm SIMD on T threads, or plain JS) and where new float64 buffers live.
 import * as os from 'os';
 import { ensureKernels, jsKernels, onFirstKernelUse, setBackend } from './kernels';
-import { loadNativeAddon, nativeAvailable, nativeKernels, OpenBlasInfo, openblasInfo } from './native/kernels';
+import { loadNativeAddon, nativeAvailable, nativeKernels, nativeUnavailable, OpenBlasInfo, openblasInfo } from './native/kernels';
+import { noticeOnce } from './native/locate';
 import { BufferPool } from './native/pool';
 import { WasmRuntime } from './wasm/runtime';
 import { wasmKernels } from './wasm/kernels';
 
 /**
- * `native`: the system OpenBLAS through the N-API addon (built at install when gcc and libopenblas-dev are there);
+ * `native`: the system OpenBLAS through the N-API addon (built by a checkout's `npm install`, or by an installed
+ * package at its first kernel call, into ~/.cache/catapult, when gcc and libopenblas-dev are there);
  * `wasm`: relaxed-SIMD FMA where Node supports it, else plain SIMD; `wasm-simd`: plain SIMD, bitwise equal to `js`.
  */
 export type BackendName = 'native' | 'wasm' | 'wasm-simd' | 'js';
@@ -23,6 +25,11 @@ export interface BackendInfo {
   threads: number;
   /** On native: the OpenBLAS version, kernel set and configuration string. */
   openblas?: OpenBlasInfo;
+  /**
+   * Why this is not the native backend, where native was the choice to make (the default, or CATAPULT_BACKEND=native
+   * that fell back): e.g. "no OpenBLAS headers (cblas.h; apt-get install libopenblas-dev)". Absent otherwise.
+   */
+  nativeUnavailable?: string;
 }
 
 let runtime: WasmRuntime | null = null;
@@ -172,16 +179,35 @@ export function kernelMemory(): KernelMemory | null {
 }
 
 /**
- * Chooses the backend from CATAPULT_BACKEND / CATAPULT_THREADS (default: native if built, else wasm, on two threads),
- * falling back with a warning (native to wasm, wasm to js). The CLI calls it at start; a library user may call it, or
- * `useBackend`, or get it at the first kernel call. Importing the engine does no work.
+ * Records, where the default backend is not native, why (in `backendInfo().nativeUnavailable`), and says so in one line
+ * on stderr the first time this machine sees that reason (later runs are silent; the reason stays in backendInfo).
+ *
+ * @example
+ * useBackend(defaultBackend()); noteDefaultBackend(); // "catapult: running on wasm (fma, 2 threads); …" once
+ */
+export function noteDefaultBackend(): BackendInfo {
+  if (info.name === 'native') return backendInfo();
+  const why = nativeUnavailable();
+  if (why === null) return backendInfo();
+  info = { ...info, nativeUnavailable: why };
+  const threads = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  noticeOnce(why, `catapult: running on ${info.name} (${info.flavor}, ${threads}); the native OpenBLAS backend is absent: ${why}`);
+  return backendInfo();
+}
+
+/**
+ * Chooses the backend from CATAPULT_BACKEND / CATAPULT_THREADS (default: native if built, or buildable now, else wasm,
+ * on two threads), falling back with a warning (native to wasm, wasm to js); a default other than native is noted once
+ * (noteDefaultBackend). The CLI calls it at start; a library user may call it, or `useBackend`, or get it at the first
+ * kernel call. Importing the engine does no work.
  *
  * @example
  * initBackend(); // what `catapult` does before any command
  */
 export function initBackend(): BackendInfo {
   const env = process.env.CATAPULT_BACKEND;
-  const name = (env === undefined || env === '' ? defaultBackend() : env) as BackendName;
+  const byDefault = env === undefined || env === '';
+  const name = (byDefault ? defaultBackend() : env) as BackendName;
   const t = process.env.CATAPULT_THREADS;
   const threads = t === undefined || t === '' ? defaultThreads() : Number(t);
   try {
@@ -194,7 +220,8 @@ export function initBackend(): BackendInfo {
     } catch {
       useBackend('js');
     }
+    if (name === 'native') info = { ...info, nativeUnavailable: e instanceof Error ? e.message : String(e) };
   }
-  return backendInfo();
+  return byDefault ? noteDefaultBackend() : backendInfo();
 }
 onFirstKernelUse(initBackend);

@@ -1,5 +1,6 @@
 // The model config as a result file records it: only the fields that shape a model of its kind (and its initialization).
-import type { ModelConfig, ModelKind } from './model';
+import type { ModelConfig } from './model';
+import type { ModelKind } from './modelOptions';
 
 /** A recorded model config: the kind, its inputs and outputs, and whichever other fields apply to the kind. */
 export type AppliedModelConfig = Pick<ModelConfig, 'kind' | 'inputDim' | 'outputs'> & Partial<ModelConfig>;

@@ -1,12 +1,14 @@
 // The models layer: architectures, losses, gradient-descent training, spectra and linearized models (data sets are in src/data).
 export * from './model';
 export * from './appliedConfig';
+export * from './modelOptions';
 export * from './layers';
 export * from './trainOptions';
 export * from './forward';
 export * from './spectra';
 export * from './phase';
 export * from './train';
+export { TRAIN_OPTION_KEYS, checkTrainInputs } from './trainInputs';
 export * from './memory';
 export * from './evaluate';
 export * from './linearized';

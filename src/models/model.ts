@@ -2,18 +2,13 @@
 import { Tensor, tensor } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
 import { ops, Var } from '../autodiff';
-import { LOSSES, LossKind } from './loss';
+import type { LossKind } from './loss';
 import { layerSpecs, layersForward, parseArch, wrnLayers, Layer, ParamSpec, Parameterization } from './layers';
 import { MUP_RULES, mupRole } from './mup';
+import { Activation, MODEL_KINDS, MODEL_OPTIONS, ModelKind } from './modelOptions';
+import { CatapultInputError, Values, checkValues, describeValue, refuseUnknownKeys } from '../options';
 
 export type { ParamSpec, Parameterization } from './layers';
-
-export type ModelKind = 'warmup' | 'linear' | 'mlp' | 'cnn' | 'wrn';
-export type Activation = 'relu' | 'tanh' | 'identity';
-
-export const MODEL_KINDS: readonly ModelKind[] = ['warmup', 'linear', 'mlp', 'cnn', 'wrn'];
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'identity'];
-export const PARAMETERIZATIONS: readonly Parameterization[] = ['ntk', 'standard', 'mup'];
 
 /** Everything that fixes a model's architecture. `inputDim` comes from the data. */
 export interface ModelConfig {
@@ -168,23 +163,11 @@ export function linearModel(n: number, d: number): Model {
   return makeModel({ kind: 'linear', width: n, ...LINEAR_FIXED, inputDim: d });
 }
 
-/** σ_w, σ_b must be finite and ≥ 0. */
-function checkSigmas(c: ModelConfig): void {
-  for (const [v, what] of [
-    [c.sigmaW, 'sigma-w'],
-    [c.sigmaB, 'sigma-b'],
-    [c.readoutSigmaW ?? 1, 'readout sigma-w'],
-  ] as const) {
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${what} must be a finite number ≥ 0, got ${v}`);
-  }
-}
-
 /**
  * A cnn (layers from `arch`) or wrn (WRN-depth-widen) on images of `inputShape`: NTK parameterization
  * h = σ_w/√fan_in · (W ⋆ a) + σ_b·b with W, b ~ N(0, 1) and fan-in = in·kh·kw, or standard with W ~ N(0, σ_w²/fan_in).
  */
 function convModel(c: ModelConfig): Model {
-  checkSigmas(c);
   const shape = c.inputShape;
   if (shape === undefined || shape.length !== 3 || !shape.every((v) => Number.isInteger(v) && v >= 1)) {
     throw new Error(`the ${c.kind} model needs --input-shape C,H,W (positive integers)`);
@@ -202,14 +185,39 @@ function convModel(c: ModelConfig): Model {
   return { config, specs, forward: layersForward(layers, shape, c.param, c.sigmaW, c.sigmaB), activationsPerSample: activations };
 }
 
-/** Builds a model from its configuration, validating it. */
+/** What each kind reads of its config besides `kind`, `width` and `inputDim` (a JavaScript caller may leave any out). */
+const READS: Readonly<Record<ModelKind, readonly (keyof ModelConfig)[]>> = {
+  warmup: [],
+  linear: [],
+  mlp: ['depth', 'act', 'param', 'sigmaW', 'sigmaB', 'outputs'],
+  cnn: ['param', 'sigmaW', 'sigmaB'],
+  wrn: ['depth', 'param', 'sigmaW', 'sigmaB', 'outputs'],
+};
+
+/**
+ * Refuses a config the CLI could not have given: an unknown key, a missing field, or a value the declared model options
+ * refuse (MODEL_OPTIONS, the checks behind --width, --act, --param, …), as a CatapultInputError naming the key.
+ */
+function checkConfig(c: ModelConfig): void {
+  refuseUnknownKeys('makeModel config', c, ['kind', 'inputDim', ...Object.keys(MODEL_OPTIONS)]);
+  if (!MODEL_KINDS.includes(c.kind))
+    throw new CatapultInputError('kind', `unknown model kind ${describeValue(c.kind)} (expected ${MODEL_KINDS.join(', ')})`);
+  for (const key of ['width', 'inputDim', ...READS[c.kind]] as const) {
+    if (c[key] === undefined) throw new CatapultInputError(key, `the ${c.kind} model needs ${key} in its config`);
+  }
+  checkValues(MODEL_OPTIONS, c as Partial<Values<typeof MODEL_OPTIONS>>);
+  if (!Number.isInteger(c.inputDim) || c.inputDim < 1)
+    throw new CatapultInputError('inputDim', `inputDim must be an integer ≥ 1, got ${describeValue(c.inputDim)}`);
+}
+
+/**
+ * Builds a model from its configuration, refusing (CatapultInputError) what the CLI's options would refuse.
+ *
+ * @example
+ * const m = makeModel({ kind: 'mlp', width: 64, depth: 2, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2, sigmaB: 0, outputs: 1, inputDim: 8 });
+ */
 export function makeModel(c: ModelConfig): Model {
-  const positiveInt = (v: number, what: string) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
-  };
-  positiveInt(c.width, 'width');
-  positiveInt(c.inputDim, 'input dimension');
-  if (c.loss !== undefined && !LOSSES.includes(c.loss)) throw new Error(`loss must be one of ${LOSSES.join('|')}, got '${c.loss}'`);
+  checkConfig(c);
   switch (c.kind) {
     case 'warmup': {
       if (c.inputDim !== 1) throw new Error('the warmup model has one input x = 1; it takes no --data');
@@ -227,9 +235,6 @@ export function makeModel(c: ModelConfig): Model {
       return { config: { ...c, outputs: 1 }, specs, forward: linearForward(c.width, false) };
     }
     case 'mlp': {
-      positiveInt(c.depth, 'depth');
-      positiveInt(c.outputs, 'outputs');
-      checkSigmas(c);
       const specs = mlpSpecs(c);
       return { config: c, specs, forward: mlpForward(c, specs) };
     }
@@ -238,8 +243,5 @@ export function makeModel(c: ModelConfig): Model {
       if (c.param === 'mup')
         throw new Error(`--param mup applies to the mlp model only (its input, hidden and output layers), not ${c.kind}`);
       return convModel(c);
-    default:
-      // Unreachable for typed callers; a config read from a file or JSON can hold anything.
-      throw new Error(`unknown model kind '${String((c as { kind: unknown }).kind)}' (expected ${MODEL_KINDS.join(', ')})`);
   }
 }

@@ -10,7 +10,8 @@ import { minibatchRows, stepData } from '../data/batches';
 import { ntkTop, hessianTop } from './spectra';
 import { classifyPhase } from './phase';
 import { SCHEDULE_OPTIONS, TrainSettings, schedule, trainSettings } from './trainOptions';
-import { checkValues } from '../options/optionKit';
+import { CatapultInputError, checkValues } from '../options';
+import { checkTrainInputs } from './trainInputs';
 import { augmentBatch } from '../data/augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
@@ -28,14 +29,16 @@ function paramNorm(params: readonly Tensor[]): number {
   return Math.sqrt(s);
 }
 
-/** The settings with defaults filled in, after the declared checks and those of η and the hooks. */
-function validate(o: TrainOptions): TrainOptions & TrainSettings {
-  const check = (ok: boolean, msg: string) => {
-    if (!ok) throw new Error(msg);
+/** The settings with defaults filled in, after the checks of the inputs, the declared checks and those of η and the hooks. */
+function validate(model: Model, init: readonly Tensor[], data: Dataset, o: TrainOptions): TrainOptions & TrainSettings {
+  checkTrainInputs(model, init, data, o);
+  const check = (ok: boolean, field: string, msg: string) => {
+    if (!ok) throw new CatapultInputError(field, msg);
   };
-  check(Number.isFinite(o.lr) && o.lr > 0, `learning rate must be a finite number > 0, got ${o.lr}`);
+  check(typeof o.lr === 'number' && Number.isFinite(o.lr) && o.lr > 0, 'lr', `learning rate must be a finite number > 0, got ${o.lr}`);
   check(
     o.recordParamsEvery === undefined || (Number.isInteger(o.recordParamsEvery) && o.recordParamsEvery >= 1),
+    'recordParamsEvery',
     `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`,
   );
   checkValues(SCHEDULE_OPTIONS, o);
@@ -50,7 +53,7 @@ function validate(o: TrainOptions): TrainOptions & TrainSettings {
  * double-double (ddTrain.ts).
  */
 export function train(model: Model, init: readonly Tensor[], data: Dataset, options: TrainOptions): TrainResult {
-  const o = validate(options);
+  const o = validate(model, init, data, options);
   if (o.precision === 'dd') return trainDd(model, init, data, o);
   const m = data.X.shape[0];
   // Drawn before anything is allocated: a batch larger than the data is refused here, with nothing to free.

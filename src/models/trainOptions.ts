@@ -18,6 +18,8 @@ const track: OptionDecl<boolean> = {
     if (t !== 'ntk' && t !== 'hessian') throw new Error(`--track must be one of ntk|hessian, got '${t}'`);
     return t === 'hessian';
   },
+  // The library's trackHessian is a boolean (the CLI's words map to it).
+  check: (v) => (typeof v === 'boolean' ? null : 'must be true or false'),
 };
 
 /**

@@ -1,4 +1,5 @@
 // Options declared once (flag, type, default, check, saved name): the CLI, the library types and the saved configs derive from them.
+import { CatapultInputError, describeValue } from './inputError';
 
 /** What a declaration knows of the other options while it checks its own (raw CLI text, or parsed values). */
 export type OptionValues = Readonly<Record<string, unknown>>;
@@ -70,7 +71,7 @@ export function decimal(text: string): number {
 /** Runs a declaration's check and throws `--flag problem, got 'text'`. */
 function checked<T>(flag: string, check: ((v: T) => string | null) | undefined, value: T, text: string): T {
   const problem = check?.(value);
-  if (problem) throw new Error(`--${flag} ${problem}, got '${text}'`);
+  if (problem) throw new CatapultInputError(`--${flag}`, `--${flag} ${problem}, got '${text}'`);
   return value;
 }
 
@@ -154,7 +155,7 @@ export function text(c: Common<string | undefined> & { default?: string }): Opti
   return decl<string | undefined>(
     { arg: 'TEXT', ...c },
     (t) => t,
-    (v) => (v === undefined || v.trim() === '' ? 'needs a value' : null),
+    (v) => (typeof v !== 'string' ? 'must be a text' : v.trim() === '' ? 'needs a value' : null),
     c.default,
   );
 }
@@ -166,17 +167,25 @@ export function text(c: Common<string | undefined> & { default?: string }): Opti
  * @example
  * const lr = parsed({ flag: 'lr', arg: 'η|Cx', help: 'learning rate', required: 'an absolute η or Cx', parse: parseLr });
  */
-export function parsed<T>(c: Common<T> & { parse: (text: string) => T } & ({ required: string } | { default: T })): OptionDecl<T>;
-export function parsed<T>(c: Common<T | undefined> & { parse: (text: string) => T }): OptionDecl<T | undefined>;
-export function parsed<T>(c: Common<T> & { parse: (text: string) => T; default?: T }): OptionDecl<T> {
+export function parsed<T>(c: Common<T> & Parsing<T> & ({ required: string } | { default: T })): OptionDecl<T>;
+export function parsed<T>(c: Common<T | undefined> & Parsing<T>): OptionDecl<T | undefined>;
+export function parsed<T>(c: Common<T> & Parsing<T> & { default?: T }): OptionDecl<T> {
+  const check = c.check;
   return {
     arg: 'X',
     ...c,
+    check,
     parse: (t) => {
-      if (t.trim() === '') throw new Error(`--${c.flag} needs a value`);
-      return c.parse(t);
+      if (t.trim() === '') throw new CatapultInputError(`--${c.flag}`, `--${c.flag} needs a value`);
+      return checked(c.flag, check, c.parse(t), t);
     },
   };
+}
+
+/** How a `parsed` option reads its text, and what is wrong with a value a library call gives (the CLI's value too). */
+interface Parsing<T> {
+  parse: (text: string) => T;
+  check?: (value: T) => string | null;
 }
 
 /**
@@ -186,7 +195,7 @@ export function parsed<T>(c: Common<T> & { parse: (text: string) => T; default?:
  * const quiet = flag({ flag: 'quiet', help: 'no progress bar' });
  */
 export function flag(c: Omit<Common<boolean>, 'arg'>): OptionDecl<boolean> {
-  return { ...c, default: false, parse: () => true };
+  return { ...c, default: false, parse: () => true, check: (v: boolean) => (typeof v === 'boolean' ? null : 'must be true or false') };
 }
 
 /**
@@ -227,38 +236,42 @@ export function parseValues<S extends Schema>(
       out[key] = typeof given === 'boolean' ? given : d.parse(given);
       continue;
     }
-    if (d.required !== undefined && !(key in defaults)) throw new Error(`--${d.flag} is required (${d.required})`);
+    if (d.required !== undefined && !(key in defaults))
+      throw new CatapultInputError(`--${d.flag}`, `--${d.flag} is required (${d.required})`);
     const def = key in defaults ? (defaults as Record<string, unknown>)[key] : d.default;
     if (typeof def === 'function') deferred.push(key);
     out[key] = def;
   }
   for (const key of deferred) out[key] = (out[key] as (v: OptionValues) => unknown)(out);
   for (const d of Object.values(schema)) {
-    if (d.needs !== undefined && raw[d.flag] !== undefined && raw[d.needs] === undefined) throw new Error(`--${d.flag} needs --${d.needs}`);
+    if (d.needs !== undefined && raw[d.flag] !== undefined && raw[d.needs] === undefined)
+      throw new CatapultInputError(`--${d.flag}`, `--${d.flag} needs --${d.needs}`);
     const w = d.onlyWhen;
     if (w === undefined || raw[d.flag] === undefined) continue;
     const on = Object.entries(schema).find(([, e]) => e.flag === w.option);
     // An option without a declared default that was not given stands for the default its help names.
     const value = on ? (out[on[0]] ?? on[1].defaultText) : raw[w.option];
     if (!w.values.includes(String(value))) {
-      throw new Error(`--${d.flag} does not apply with --${w.option} ${String(value)} (only with --${w.option} ${w.values.join('|')})`);
+      const why = `--${d.flag} does not apply with --${w.option} ${String(value)} (only with --${w.option} ${w.values.join('|')})`;
+      throw new CatapultInputError(`--${d.flag}`, why);
     }
   }
   return out as Values<S>;
 }
 
 /**
- * Checks library-supplied values against the declarations (the same checks the CLI runs); throws `flag problem, got v`.
+ * Checks library-supplied values against the declarations (the same checks the CLI runs); throws `flag problem, got v`
+ * as a CatapultInputError whose `field` is the key.
  *
  * @example
- * checkValues(TRAIN_OPTIONS, { steps: -1, … }); // Error: steps must be an integer ≥ 0, got -1
+ * checkValues(TRAIN_OPTIONS, { steps: -1, … }); // CatapultInputError: steps must be an integer ≥ 0, got -1
  */
 export function checkValues<S extends Schema>(schema: S, values: Partial<Values<S>>): void {
   for (const [key, d] of Object.entries(schema)) {
     const v = (values as Record<string, unknown>)[key];
     if (v === undefined) continue;
     const problem = d.check?.(v);
-    if (problem) throw new Error(`${d.flag} ${problem}, got ${String(v)}`);
+    if (problem) throw new CatapultInputError(key, `${d.flag} ${problem}, got ${describeValue(v)}`);
   }
 }
 

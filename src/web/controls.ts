@@ -1,5 +1,5 @@
 // The inputs of a view, built from its parameter table: a slider and a text box per number, a list per choice, an error beside each.
-import { Param, VIEWS, ViewName, etaLambda0Of, lrFromEtaLambda0 } from '../explore/params';
+import { Param, VIEWS, ViewName, applies, etaLambda0Of, lrFromEtaLambda0 } from '../explore/params';
 import { parseLr } from '../experiments/run/lr';
 import { h } from './dom';
 
@@ -28,6 +28,8 @@ const etaLambda0: SliderMap = {
 export interface Controls {
   /** Shows each parameter's problem beside its input (and clears the others). */
   showErrors(errors: Readonly<Record<string, string>>): void;
+  /** Disables the inputs of parameters that do not apply with these values (the mlp's depth under the warmup model). */
+  showApplicable(values: Readonly<Record<string, unknown>>): void;
 }
 
 /**
@@ -45,6 +47,7 @@ export function buildControls(
   const params = VIEWS[view] as Record<string, Param<unknown>>;
   const errorSpans = new Map<string, HTMLElement>();
   const boxes = new Map<string, HTMLElement>();
+  const fields = new Map<string, (HTMLInputElement | HTMLSelectElement)[]>();
   for (const [key, p] of Object.entries(params)) {
     const c = p.control;
     const id = `in-${key}`;
@@ -55,11 +58,13 @@ export function buildControls(
       const select = h('select', { id, name: key }, ...c.choices.map((v) => h('option', { value: v }, v)));
       select.value = texts[key];
       select.addEventListener('change', () => changed(key, select.value));
+      fields.set(key, [select]);
       input = select;
     } else {
       const map = key === 'lr' ? etaLambda0 : plain;
       const text = h('input', { id, name: key, type: 'text', value: texts[key], spellcheck: 'false', size: '9' });
       const parts: HTMLElement[] = [];
+      fields.set(key, [text]);
       if (c.slider) {
         const s = c.slider;
         const slider = h('input', { id: `slider-${key}`, type: 'range', min: String(s.min), max: String(s.max), step: String(s.step) });
@@ -75,6 +80,7 @@ export function buildControls(
           changed(key, text.value);
         });
         parts.push(slider);
+        fields.get(key)!.push(slider);
         if (c.marks) parts.push(marksRow(s, c.marks));
       } else {
         text.addEventListener('input', () => changed(key, text.value));
@@ -91,6 +97,13 @@ export function buildControls(
       for (const [key, span] of errorSpans) {
         span.textContent = errors[key] ?? '';
         boxes.get(key)!.classList.toggle('bad', errors[key] !== undefined);
+      }
+    },
+    showApplicable(values) {
+      for (const [key, p] of Object.entries(params)) {
+        const on = applies(p, values);
+        boxes.get(key)!.classList.toggle('off', !on);
+        for (const f of fields.get(key) ?? []) f.disabled = !on;
       }
     },
   };

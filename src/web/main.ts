@@ -58,6 +58,7 @@ function boot(): void {
   const update = () => {
     for (const v of VIEW_NAMES) byId(`tab-${v}`).setAttribute('href', carriedQuery(state, v));
     controls.showErrors(state.errors);
+    controls.showApplicable(state.values);
     setPageError(state.errors._ ?? '');
     // While an input is bad the last run stays on the page, greyed: it is not the run the inputs describe.
     byId('output').classList.toggle('stale', !runnable(state));

@@ -1,4 +1,5 @@
-// The packed package works as a library: `npm pack`, install into a scratch project, use it from JavaScript and TypeScript.
+// The packed package works as a library: `npm pack`, install into a scratch project, use it from JavaScript and TypeScript,
+// and the native backend builds at first use where OpenBLAS is (one line where it is not).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
@@ -23,12 +24,20 @@ test('npm pack + npm install: require("catapult") from JS, and import with types
     'dist/wasm/kernels-simd.wasm',
     'schema/catapult-golden.schema.json',
     'bin/catapult.js',
+    // The native addon's sources and build step (npm runs no dependency's install script unapproved: it builds at first use).
+    'scripts/build-native.js',
+    'src/linalg/native/addon.c',
+    'src/linalg/native/catapult_native.h',
   ]) {
     assert.ok(files.includes(f), `the package holds ${f}`);
   }
   assert.not.ok(
-    files.some((f) => f.startsWith('dist/test/') || f.startsWith('src/')),
-    'no tests or sources in the package',
+    files.some((f) => f.startsWith('dist/test/') || (f.startsWith('src/') && !/^src\/linalg\/native\/\w+\.[ch]$/.test(f))),
+    'no tests, and no sources but the C of the native addon',
+  );
+  assert.not.ok(
+    files.some((f) => f.endsWith('.node')),
+    'no prebuilt addon (it is built for the machine)',
   );
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
@@ -46,11 +55,45 @@ test('npm pack + npm install: require("catapult") from JS, and import with types
     const lambda0 = c.lambdaAt(model, init, c.warmupData());
     const closed = init.reduce((a, t) => a + t.data.reduce((s, x) => s + x * x, 0), 0) / 64;
     const r = c.train(model, init, c.warmupData(), { lr: 1 / lambda0, steps: 5 });
-    console.log(JSON.stringify({ rel: Math.abs(lambda0 - closed) / closed, phase: r.phase, steps: r.records.length, version: c.VERSION, backend: c.backendInfo().name }));`,
+    const b = c.backendInfo();
+    console.log(JSON.stringify({ rel: Math.abs(lambda0 - closed) / closed, phase: r.phase, steps: r.records.length, version: c.VERSION, backend: b.name, nativeUnavailable: b.nativeUnavailable }));`,
   );
-  const js = spawnSync(process.execPath, ['use.js'], { cwd: app, encoding: 'utf8' });
+  // A fresh cache: the first kernel call builds the addon where gcc and OpenBLAS's headers are, or says in one line why not.
+  const use = (cache: string, env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, ['use.js'], { cwd: app, encoding: 'utf8', env: { ...process.env, CATAPULT_CACHE_DIR: cache, ...env } });
+  const js = use(path.join(dir, 'cache'));
   assert.is(js.status, 0, js.stderr);
   const out = JSON.parse(js.stdout);
+  const buildable = require(path.join(ROOT, 'scripts', 'build-native.js')).toolchain().why === undefined;
+  assert.is(out.backend, buildable ? 'native' : 'wasm', js.stderr);
+  assert.is(js.stderr.split('\n').filter(Boolean).length, 1, `one line on first use: ${js.stderr}`);
+  assert.match(
+    js.stderr,
+    buildable
+      ? /^catapult: native backend built on first use \(OpenBLAS /
+      : /^catapult: running on wasm .*native OpenBLAS backend is absent: /,
+  );
+  const again = use(path.join(dir, 'cache'));
+  assert.is(again.stderr, '', 'silent once built (or told)');
+  assert.is(JSON.parse(again.stdout).backend, out.backend);
+
+  // Without OpenBLAS: wasm, one line saying so and why (once), never a failure; backendInfo() says why too.
+  for (const [run, lines] of [
+    [1, 1],
+    [2, 0],
+  ]) {
+    const none = use(path.join(dir, 'cache-none'), { CATAPULT_OPENBLAS_INCLUDE: path.join(dir, 'nowhere') });
+    assert.is(none.status, 0, none.stderr);
+    const info = JSON.parse(none.stdout);
+    assert.is(info.backend, 'wasm');
+    assert.match(info.nativeUnavailable, /^no OpenBLAS headers \(cblas\.h/);
+    assert.is(none.stderr.split('\n').filter(Boolean).length, lines, `run ${run}: ${none.stderr}`);
+    if (lines === 1)
+      assert.match(
+        none.stderr,
+        /^catapult: running on wasm \(\w+, \d+ threads?\); the native OpenBLAS backend is absent: no OpenBLAS headers/,
+      );
+  }
   assert.ok(out.rel <= 1e-13, `λ0 against (|u|² + |v|²)/n: ${out.rel}`);
   assert.is(out.steps, 6);
   assert.match(out.version, /^catapult \d+\.\d+\.\d+$/);

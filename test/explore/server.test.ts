@@ -61,6 +61,31 @@ test('serves the folder: index.html at /, types by extension, 404 outside it, 40
   }
 });
 
+test('links are followed only to regular files inside the folder: a link to /etc/passwd or out of it is not served', async () => {
+  const site = path.join(dir, 'linked');
+  fs.mkdirSync(path.join(site, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(site, 'sub', 'page.html'), 'inside');
+  fs.symlinkSync('/etc/passwd', path.join(site, 'passwd'));
+  fs.symlinkSync(path.join(dir, 'secret.txt'), path.join(site, 'secret.txt'));
+  fs.symlinkSync(dir, path.join(site, 'up'));
+  fs.symlinkSync(path.join(site, 'sub', 'page.html'), path.join(site, 'alias.html'));
+  fs.symlinkSync(path.join(site, 'nowhere'), path.join(site, 'dangling.js'));
+  const s = await serveStatic(site, 0);
+  try {
+    for (const name of ['passwd', 'secret.txt', 'up/secret.txt', 'up/site/a.js', 'dangling.js', 'sub', 'up']) {
+      const r = await get(`${s.url}${name}`);
+      assert.is(r.status, 404, name);
+      assert.is(r.body, 'not found\n', name);
+    }
+    const alias = await get(`${s.url}alias.html`);
+    assert.is(alias.status, 200);
+    assert.is(alias.body, 'inside');
+    assert.is((await get(`${s.url}sub/page.html`, 'HEAD')).status, 200);
+  } finally {
+    await s.close();
+  }
+});
+
 test('explore without a built page says how to build it', async () => {
   assert.match(await rejection(startExplorer(0, path.join(dir, 'nowhere'))), /the explorer is not built .* run `npm run build:web`/);
 });

@@ -11,7 +11,18 @@ test('the issue example URL parses to a runnable phases state', () => {
   assert.is(s.view, 'phases');
   assert.equal(s.errors, {});
   assert.ok(runnable(s));
-  assert.equal(s.values, { model: 'warmup', width: 1000, seed: 0, lr: { value: 3, unit: 'crit' }, steps: 200 });
+  assert.equal(s.values, {
+    model: 'warmup',
+    width: 1000,
+    seed: 0,
+    lr: { value: 3, unit: 'crit' },
+    steps: 200,
+    // The mlp's parameters keep their defaults (and do not apply to warmup).
+    depth: 1,
+    act: 'relu',
+    param: 'ntk',
+    dataset: 'gaussian',
+  });
 });
 
 test('defaults fill what the URL leaves out, and stateQuery writes every parameter back', () => {
@@ -43,7 +54,8 @@ test('the η·λ0 slider writes --lr as the CLI takes it, and the CLI arguments 
   assert.is(lrFromEtaLambda0(3), '1.5x');
   assert.is(lrFromEtaLambda0(0.3), '0.15x');
   assert.is(lrFromEtaLambda0(4.15), '2.075x');
-  const args = phasesCliArgs({ model: 'linear', width: 50, seed: 3, lr: parseLr('0.7'), steps: 20 });
+  const mlpOnly = { depth: 3, act: 'tanh', param: 'standard', dataset: 'synthetic' } as const;
+  const args = phasesCliArgs({ model: 'linear', width: 50, seed: 3, lr: parseLr('0.7'), steps: 20, ...mlpOnly });
   assert.equal(args, ['train', '--model', 'linear', '--width', '50', '--seed', '3', '--lr', '0.7', '--steps', '20']);
   assert.equal(VIEW_NAMES, ['phases', 'surface', 'diagram']);
 });

@@ -10,6 +10,9 @@ import { explorerDir, startExplorer } from '../../src/cli/explore';
 import type { StaticServer } from '../../src/cli/staticServer';
 import { useBackend } from '../../src/linalg/backend';
 import { BIN } from '../cli/helpers';
+import { parseState } from '../../src/explore/state';
+import type { PhasesValues } from '../../src/explore/params';
+import { phasesCliArgs } from '../../src/explore/phases';
 
 // What the functions run inside the page see (this project's tsconfig has no DOM library).
 declare const document: {
@@ -79,10 +82,9 @@ function sameFields(page: unknown, cli: unknown, at = 'summary'): number {
   return 0;
 }
 
-/** The page's --lr etc. as `catapult train` arguments, read from its own URL. */
+/** The page's options as `catapult train` arguments, read from its own URL. */
 async function cliArgsOfPage(): Promise<string[]> {
-  const q = new URL(page.url()).searchParams;
-  return ['train', ...['model', 'width', 'seed', 'lr', 'steps'].flatMap((k) => [`--${k}`, q.get(k)!])];
+  return phasesCliArgs(parseState(new URL(page.url()).search).values as PhasesValues);
 }
 
 async function shot(name: string): Promise<void> {
@@ -151,6 +153,27 @@ if (!fs.existsSync(CHROMIUM)) {
       assert.is(await load(q), 'done', q);
       sameFields(await result(), cliSummary(await cliArgsOfPage()));
     }
+  });
+
+  test("the mlp's depth, activation, parameterization and data set: URL state, equal to the CLI, off under warmup", async () => {
+    const q = '?view=phases&model=mlp&width=64&seed=0&lr=1x&steps=15&depth=2&act=relu&param=standard&dataset=synthetic';
+    assert.is(await load(q), 'done');
+    const r = await result();
+    assert.equal([r.model.depth, r.model.act, r.model.param], [2, 'relu', 'standard']);
+    sameFields(r, cliSummary(await cliArgsOfPage()));
+    assert.match(await text('#cli'), /--depth 2 --act relu --param standard --dataset synthetic --classes 0,1/);
+    // tanh runs too; its values are not compared: the browser's Math.tanh may differ from Node's in the last bit.
+    const runs = Number(await page.evaluate(() => document.body.dataset.runs));
+    await page.select('#in-act', 'tanh');
+    assert.is(await settled(page, runs + 1), 'done');
+    assert.is((await result()).model.act, 'tanh');
+    assert.is(new URL(page.url()).searchParams.get('act'), 'tanh');
+    const disabled = () => page.$eval('#in-depth', (e) => (e as unknown as { disabled: boolean }).disabled);
+    assert.is(await disabled(), false);
+    await page.select('#in-model', 'warmup');
+    await settled(page, runs + 2);
+    assert.is(await disabled(), true, 'depth does not apply to warmup');
+    assert.is(new URL(page.url()).searchParams.get('depth'), '2', 'but stays in the URL');
   });
 
   test('the static build runs opened as a file, with no server (the kernels are inside the bundle)', async () => {

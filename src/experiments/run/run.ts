@@ -85,9 +85,9 @@ function predictedPhase(model: Model, etaLambda: number): string | null {
 export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda0 = lambdaAt(s.model, s.init, s.data)) {
   const loss = s.model.config.loss ?? 'mse';
   const { eta, reference, hessian0, curvature } = resolveRunLr(s, o.lr, lambda0);
-  const { trajectory, onStep } = o;
+  const { trajectory, onStep, ...settings } = o;
   const result = train(s.model, s.init, s.data, {
-    ...o,
+    ...settings,
     lr: eta,
     onStep: trajectory
       ? (r) => {

@@ -2,7 +2,7 @@
 import { Tensor, sameShape, shapeString } from '../../linalg/tensor';
 import { readNpz, writeNpz } from '../../io/npz';
 import { SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
-import { withDefaults } from '../../options';
+import { CatapultInputError, refuseUnknownKeys, withDefaults } from '../../options';
 import { Dataset, gaussianData, loadClassification, readDataNpz, warmupData } from '../../data';
 import { Model, ModelKind, binaryLabels, checkTrainingFits, initParams, makeModel, parseArch, validateTargets } from '../../models';
 
@@ -79,6 +79,12 @@ function initArrays(arrays: Map<string, Tensor>): Map<string, Tensor> {
   return new Map([...arrays].filter(([k]) => k.startsWith('init_')).map(([k, t]) => [k.slice('init_'.length), t]));
 }
 
+/** An options object of known keys with a model: what the declared checks (in withDefaults) cannot say alone. */
+function checkSetupInput(input: Partial<SetupInput>): void {
+  refuseUnknownKeys('setup options', input, Object.keys(SETUP_OPTIONS));
+  if (input.model === undefined) throw new CatapultInputError('model', `setup options need model (${SETUP_OPTIONS.model.required})`);
+}
+
 /**
  * How many training rows the options give, from the data alone (no model, no initialization): what a sweep checks
  * its batch sizes against before its workers start.
@@ -87,11 +93,19 @@ function initArrays(arrays: Map<string, Tensor>): Map<string, Tensor> {
  * trainingRows({ model: 'mlp', samples: 32 }); // 32
  */
 export function trainingRows(input: Omit<SetupInput, 'width' | 'seed' | 'init'>): number {
+  checkSetupInput(input);
   return loadData(withDefaults(SETUP_OPTIONS, input)).data.X.shape[0];
 }
 
-/** Builds everything a run needs, with one-line errors for any inconsistency. */
+/**
+ * Builds everything a run needs, with one-line errors for any inconsistency; options the CLI would refuse (unknown
+ * keys, values its declared checks refuse) are a CatapultInputError naming the key.
+ *
+ * @example
+ * const s = setup({ model: 'mlp', width: 64, depth: 2, samples: 32 });
+ */
 export function setup(input: SetupInput): Setup {
+  checkSetupInput(input);
   const o: SetupOptions = withDefaults(SETUP_OPTIONS, input);
   const loss = o.loss ?? 'mse';
   let { data, test } = loadData(o);

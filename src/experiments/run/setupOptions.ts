@@ -1,13 +1,10 @@
 // The model, data and initialization options of a run, declared once (train, ntk, hessian, phase-sweep, oracle, sweep).
-import { Values, choice, int, notApplied, num, oneOf, parsed, seed, text } from '../../options';
-import { ACTIVATIONS, LOSSES, MODEL_KINDS, ModelKind, PARAMETERIZATIONS } from '../../models';
+import { Values, choice, int, notApplied, parsed, seed, text } from '../../options';
+import { MODEL_KINDS, MODEL_OPTIONS, ModelKind } from '../../models';
 
 /** The initialization generators: only numpy's legacy RandomState (MT19937 + polar Box–Muller). */
 export const RNGS = ['numpy'] as const;
 
-const MLP_ONLY = { option: 'model', values: ['mlp'] };
-const NETWORKS = { option: 'model', values: ['mlp', 'cnn', 'wrn'] };
-const IMAGE_NETS = { option: 'model', values: ['cnn', 'wrn'] };
 const GAUSSIAN_DATA = { option: 'model', values: ['linear', 'mlp', 'cnn', 'wrn'] };
 
 /** `--classes 0,1,…`: distinct non-negative integer labels. */
@@ -16,21 +13,6 @@ function classList(s: string): number[] {
   const bad = classes.findIndex((c, i) => !Number.isInteger(c) || c < 0 || classes.indexOf(c) !== i);
   if (bad >= 0) throw new Error(`--classes must be distinct non-negative integer labels separated by commas (e.g. 0,1), got '${s}'`);
   return classes;
-}
-
-/** `--input-shape C,H,W`: three positive integers. */
-function imageShape(s: string): number[] {
-  const v = s.split(',').map((c) => (/^\s*\d+\s*$/.test(c) ? Number(c) : NaN));
-  if (v.length !== 3 || !v.every((x) => x >= 1 && x <= 1e5))
-    throw new Error(`--input-shape must be three positive integers C,H,W (e.g. 1,28,28), got '${s}'`);
-  return v;
-}
-
-function onOff(flagName: string) {
-  return (t: string): boolean => {
-    if (t !== 'true' && t !== 'false') throw new Error(`--${flagName} must be true or false, got '${t}'`);
-    return t === 'true';
-  };
 }
 
 /**
@@ -43,74 +25,21 @@ export const SETUP_OPTIONS = {
     arg: MODEL_KINDS.join('|'),
     help: 'the model (SM A): warmup f = n^-1/2 vᵀu, linear, a fully connected net, a cnn (--arch) or a Wide ResNet',
     required: `one of ${MODEL_KINDS.join('|')}`,
-    parse: oneOf<ModelKind>('model', MODEL_KINDS),
+    parse: (t) => t as ModelKind,
+    check: (v) => (MODEL_KINDS.includes(v) ? null : `must be one of ${MODEL_KINDS.join('|')}`),
   }),
-  width: int({
-    flag: 'width',
-    arg: 'N',
-    help: "width n (default 1000, or the --init file's)",
-    min: 1,
-    onlyWhen: { option: 'model', values: ['warmup', 'linear', 'mlp'] },
-  }),
-  depth: int({
-    flag: 'depth',
-    arg: 'L',
-    help: "mlp: hidden layers (default 1, or the --init file's); wrn: depth D = 6n + 4 (default 16)",
-    min: 1,
-    onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
-  }),
-  arch: text({
-    flag: 'arch',
-    arg: 'SPEC',
-    help: 'cnn layers, comma-separated: conv:C[:same|valid][:k<size>][:s<stride>], relu, tanh, maxpool:K, avgpool:K, gap, bn, flatten, dense:N',
-    onlyWhen: { option: 'model', values: ['cnn'] },
-  }),
-  widen: int({
-    flag: 'widen',
-    arg: 'K',
-    help: 'wrn: widening factor K (channels 16K, 32K, 64K; default 1)',
-    min: 1,
-    onlyWhen: { option: 'model', values: ['wrn'] },
-  }),
-  inputShape: parsed({
-    flag: 'input-shape',
-    arg: 'C,H,W',
-    help: 'cnn/wrn: the image shape of each input row (default 1,28,28 for 784 inputs, 3,32,32 for 3072)',
-    parse: imageShape,
-    onlyWhen: IMAGE_NETS,
-  }),
-  act: choice({ flag: 'act', help: 'activation', values: ACTIVATIONS, default: 'relu', onlyWhen: MLP_ONLY }),
-  param: choice({
-    flag: 'param',
-    help: 'NTK, standard, or μP (mlp: Tensor Programs V, Table 8; see docs/commands.md) parameterization',
-    values: PARAMETERIZATIONS,
-    default: 'ntk',
-    onlyWhen: NETWORKS,
-  }),
-  mupBase: int({
-    flag: 'mup-base',
-    arg: 'N0',
-    help: 'μP base width n0: at width n0 μP is the standard parameterization (default 1, "pure" μP)',
-    min: 1,
-    onlyWhen: { option: 'param', values: ['mup'] },
-  }),
-  sigmaW: num({
-    flag: 'sigma-w',
-    arg: 'S',
-    help: 'weight scale σ_w',
-    defaultText: '√2',
-    atLeast: 0,
-    default: Math.SQRT2,
-    onlyWhen: NETWORKS,
-  }),
-  sigmaB: num({ flag: 'sigma-b', arg: 'S', help: 'bias scale σ_b', atLeast: 0, default: 0, onlyWhen: NETWORKS }),
-  outputs: int({
-    flag: 'outputs',
-    arg: 'K',
-    help: "outputs k (default: the targets' columns)",
-    min: 1,
-    onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
-  }),
+  // The model's own options (MODEL_OPTIONS, which makeModel checks with) in their places of the saved order.
+  width: MODEL_OPTIONS.width,
+  depth: MODEL_OPTIONS.depth,
+  arch: MODEL_OPTIONS.arch,
+  widen: MODEL_OPTIONS.widen,
+  inputShape: MODEL_OPTIONS.inputShape,
+  act: MODEL_OPTIONS.act,
+  param: MODEL_OPTIONS.param,
+  mupBase: MODEL_OPTIONS.mupBase,
+  sigmaW: MODEL_OPTIONS.sigmaW,
+  sigmaB: MODEL_OPTIONS.sigmaB,
+  outputs: MODEL_OPTIONS.outputs,
   seed: seed({ flag: 'seed', help: 'initialization seed: numpy.random.RandomState(S)', default: 0 }),
   init: text({ flag: 'init', arg: 'FILE', help: 'initial parameters from an .npz (names as in docs/commands.md); replaces --seed' }),
   data: text({ flag: 'data', arg: 'FILE', help: '.npz with X (m×d) and Y (m×k)' }),
@@ -144,32 +73,10 @@ export const SETUP_OPTIONS = {
   }),
   testSize: int({ flag: 'test-size', help: 'test examples (default 1000, likewise)', min: 0, needs: 'dataset' }),
   classes: parsed({ flag: 'classes', arg: '0,1,...', help: 'the classes to keep (default all)', parse: classList, needs: 'dataset' }),
-  loss: choice({
-    flag: 'loss',
-    help: 'training loss (logistic turns 2-class one-hot targets into ±1 labels)',
-    values: LOSSES,
-    default: 'mse',
-  }),
-  readoutSigmaW: num({
-    flag: 'readout-sigma-w',
-    arg: 'S',
-    help: 'σ_w of the readout layer (default --sigma-w)',
-    atLeast: 0,
-    onlyWhen: MLP_ONLY,
-  }),
-  bias: parsed({
-    flag: 'bias',
-    arg: 'true|false',
-    help: 'false drops every bias (deep linear nets); default true',
-    parse: onOff('bias'),
-    onlyWhen: MLP_ONLY,
-  }),
-  norm: choice({
-    flag: 'norm',
-    help: 'layer: normalize each hidden pre-activation row before the activation',
-    values: ['none', 'layer'] as const,
-    onlyWhen: MLP_ONLY,
-  }),
+  loss: MODEL_OPTIONS.loss,
+  readoutSigmaW: MODEL_OPTIONS.readoutSigmaW,
+  bias: MODEL_OPTIONS.bias,
+  norm: MODEL_OPTIONS.norm,
   rng: choice({
     flag: 'rng',
     help: 'the generator of --seed: numpy.random.RandomState (the only one; see docs/commands.md)',

@@ -1,7 +1,6 @@
 // The native backend's Kernels: the N-API addon (OpenBLAS gemm/gemv, fixed-order C level-1 loops) on JS Float64Arrays in place.
-import * as fs from 'fs';
-import * as path from 'path';
 import * as blas from '../blas';
+import { locateAddon } from './locate';
 import { dgemm as jsDgemm } from '../gemm';
 import type { Kernels } from '../kernels';
 
@@ -30,11 +29,6 @@ export interface OpenBlasInfo {
  */
 const SMALL = 256;
 
-/** Where the build puts the addon (dist/native, beside dist/wasm). */
-export function nativeAddonPath(): string {
-  return path.join(__dirname, '..', '..', '..', 'native', 'catapult_native.node');
-}
-
 let addon: NativeAddon | null = null;
 let loadError: string | null = null;
 
@@ -47,29 +41,36 @@ let loadError: string | null = null;
 export function loadNativeAddon(): NativeAddon {
   if (addon !== null) return addon;
   if (loadError === null) {
-    const file = nativeAddonPath();
-    if (!fs.existsSync(file))
-      loadError = `the native addon is not built (${file} is missing; it needs gcc and libopenblas-dev, then \`npm run build\`)`;
-    else {
-      try {
-        addon = require(file) as NativeAddon;
-        return addon;
-      } catch (e) {
-        loadError = `the native addon does not load: ${e instanceof Error ? e.message.split('\n')[0] : e}`;
-      }
+    let file: string;
+    try {
+      file = locateAddon();
+    } catch (e) {
+      loadError = e instanceof Error ? e.message : String(e);
+      throw new Error(loadError);
+    }
+    try {
+      addon = require(file) as NativeAddon;
+      return addon;
+    } catch (e) {
+      loadError = `the native addon does not load: ${e instanceof Error ? e.message.split('\n')[0] : e}`;
     }
   }
   throw new Error(loadError);
 }
 
-/** True when the native backend can run (the addon is built and loads). */
-export function nativeAvailable(): boolean {
+/** Why the native backend cannot run (not built and not buildable here, or it does not load), or null when it can. */
+export function nativeUnavailable(): string | null {
   try {
     loadNativeAddon();
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
   }
+}
+
+/** True when the native backend can run (the addon is built, or builds now, and loads). */
+export function nativeAvailable(): boolean {
+  return nativeUnavailable() === null;
 }
 
 /** Version, core and configuration string of the OpenBLAS the addon is linked to. */

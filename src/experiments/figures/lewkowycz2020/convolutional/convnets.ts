@@ -56,7 +56,7 @@ export function convInstance(n: ConvNet, o: ConvData): ConvInstance {
   const inputShape = imageShape(train0.X.shape[1]);
   const model = makeModel({
     kind: n.net,
-    arch: n.arch,
+    arch: n.net === 'cnn' ? n.arch : undefined, // a wrn's options carry an empty --arch
     depth: n.depth,
     widen: n.widen,
     inputShape,
