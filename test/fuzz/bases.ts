@@ -73,7 +73,7 @@ export async function makeBases(golden: Buffer, params: Buffer): Promise<Bases> 
       { what: 'npz bomb: X and Y, 256 MiB of float64 zeros each', bytes: await npzBomb(['X', 'Y'], '<f8', 256), kind: 'npz' },
       { what: 'npz bomb: X and Y, 32 MiB of uint8 zeros each (256 MiB each as float64)', bytes: await npzBomb(['X', 'Y'], '|u1', 32), kind: 'npz' },
       { what: 'npz bomb with the wrong names (A, B)', bytes: await npzBomb(['A', 'B'], '<f8', 256), kind: 'npz' },
-      { what: 'gzipped IDX bomb: 65536 images of 28×28 zeros', bytes: await idxBomb(65536), kind: 'idx' },
+      { what: 'gzipped IDX bomb: 524288 images of 28×28 zeros (392 MiB, 3 GiB as float64)', bytes: await idxBomb(8 * 65536), kind: 'idx' },
     ],
   };
 }

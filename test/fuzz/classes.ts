@@ -76,7 +76,7 @@ export function idxCase(rng: Rng, b: Bases): Made {
     delete files['train-images-idx3-ubyte'];
     files['train-images-idx3-ubyte.gz'] = b.bombs.find((x) => x.kind === 'idx')!.bytes;
     const labels = rng.next() < 0.5;
-    if (labels) files['train-labels-idx1-ubyte'] = idxBytes(0x08, [65536], Buffer.alloc(65536));
+    if (labels) files['train-labels-idx1-ubyte'] = idxBytes(0x08, [8 * 65536], Buffer.alloc(8 * 65536));
     return { what: `gzipped IDX bomb${labels ? ' with matching labels' : ''}`, files, argv, expect: 'any' };
   }
   const name = rng.pick(Object.keys(b.idx));
