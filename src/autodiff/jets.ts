@@ -96,7 +96,12 @@ function rowSums(z: Var, tape: Tape): Var {
 /** A constant 0/1 mask of `shape` that is 1 where `on(i)`. */
 function mask(tape: Tape, shape: readonly number[], on: (i: number) => boolean): Var {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tape.constant(tensor([...shape], Float64Array.from({ length: n }, (_, i) => (on(i) ? 1 : 0))));
+  return tape.constant(
+    tensor(
+      [...shape],
+      Float64Array.from({ length: n }, (_, i) => (on(i) ? 1 : 0)),
+    ),
+  );
 }
 
 /** log-sum-exp over rows: p = softmax, t1 = Σ p ẋ, t2 = Σ p ẍ + Σ p ẋ² − (Σ p ẋ)². */

@@ -28,7 +28,8 @@ export interface CurvatureGradient {
 export function curvatureGradient(loss: Var, u: readonly Float64Array[]): CurvatureGradient {
   const tape = loss.tape;
   if (loss.value.data.length !== 1) throw new Error(`curvatureGradient: the loss must be a scalar, got ${loss.value.data.length} values`);
-  if (u.length !== tape.params.length) throw new Error(`curvatureGradient: ${u.length} direction arrays for ${tape.params.length} parameters`);
+  if (u.length !== tape.params.length)
+    throw new Error(`curvatureGradient: ${u.length} direction arrays for ${tape.params.length} parameters`);
   const replay = new Tape();
   const jet = replayJets(loss, replay, (i, value: Tensor) => {
     if (u[i].length !== value.data.length)

@@ -19,14 +19,32 @@ const rng = new RandomState(23);
 const draw = (ts: readonly Tensor[]) => ts.map((t) => rng.standardNormalArray(t.data.length));
 
 /** uᵀ∇²φ(θ + εw)u by an exact HVP on a fresh tape. */
-function curvatureAt(inputs: readonly Tensor[], u: readonly Float64Array[], w: readonly Float64Array[], eps: number, phi: (ps: Var[]) => Var): number {
+function curvatureAt(
+  inputs: readonly Tensor[],
+  u: readonly Float64Array[],
+  w: readonly Float64Array[],
+  eps: number,
+  phi: (ps: Var[]) => Var,
+): number {
   const tape = new Tape();
-  const ps = inputs.map((t, k) => tape.param(tensor(t.shape, t.data.map((x, i) => x + eps * w[k][i]))));
+  const ps = inputs.map((t, k) =>
+    tape.param(
+      tensor(
+        t.shape,
+        t.data.map((x, i) => x + eps * w[k][i]),
+      ),
+    ),
+  );
   return dotList(u, hvp(phi(ps), u).hv);
 }
 
 /** d/dε uᵀH(θ + εw)u at 0, Richardson on central differences at ε and ε/2. */
-function thirdByDifferences(inputs: readonly Tensor[], u: readonly Float64Array[], w: readonly Float64Array[], phi: (ps: Var[]) => Var): number {
+function thirdByDifferences(
+  inputs: readonly Tensor[],
+  u: readonly Float64Array[],
+  w: readonly Float64Array[],
+  phi: (ps: Var[]) => Var,
+): number {
   const central = (h: number) => (curvatureAt(inputs, u, w, h, phi) - curvatureAt(inputs, u, w, -h, phi)) / (2 * h);
   return (4 * central(FD_STEP / 2) - central(FD_STEP)) / 3;
 }
@@ -80,8 +98,22 @@ test('conv2d → batch norm → max pool → global average pool: D³ against di
 /** A small standard-parameterization MLP (optionally with layer norm) with the loss on data that suits it. */
 function smallNet(loss: LossKind, norm: 'none' | 'layer'): { model: Model; data: Dataset; init: Tensor[] } {
   const data: Dataset =
-    loss === 'mse' ? gaussianData(6, 4, 3, 5) : loadClassification('synthetic', { trainSize: 6, testSize: 0, classes: [0, 1, 2], seed: 3, inputDim: 4 }).train;
-  const model = makeModel({ kind: 'mlp', width: 7, depth: 2, act: 'tanh', param: 'standard', sigmaW: 1.4, sigmaB: 0.3, outputs: data.Y.shape[1], inputDim: 4, loss, norm });
+    loss === 'mse'
+      ? gaussianData(6, 4, 3, 5)
+      : loadClassification('synthetic', { trainSize: 6, testSize: 0, classes: [0, 1, 2], seed: 3, inputDim: 4 }).train;
+  const model = makeModel({
+    kind: 'mlp',
+    width: 7,
+    depth: 2,
+    act: 'tanh',
+    param: 'standard',
+    sigmaW: 1.4,
+    sigmaB: 0.3,
+    outputs: data.Y.shape[1],
+    inputDim: 4,
+    loss,
+    norm,
+  });
   return { model, data, init: initParams(model, 2) };
 }
 
@@ -93,7 +125,9 @@ for (const [loss, norm] of [
 ] as const) {
   test(`tanh MLP, ${loss}, norm ${norm}: D³L[u, u, ·] from one jet replay against differences (${THIRD_FD_TOL})`, () => {
     const n = smallNet(loss, norm);
-    checkThird(`${loss}/${norm}`, n.init, (ps) => lossOf(loss, n.model.forward(ps, ps[0].tape.constant(n.data.X)), ps[0].tape.constant(n.data.Y)));
+    checkThird(`${loss}/${norm}`, n.init, (ps) =>
+      lossOf(loss, n.model.forward(ps, ps[0].tape.constant(n.data.X)), ps[0].tape.constant(n.data.Y)),
+    );
   });
 }
 
