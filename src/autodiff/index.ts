@@ -21,3 +21,7 @@ export { ddForward, ddVjp, ddJvp, ddNtkMatvec } from './dd/sweeps';
 export { ddRules } from './dd/rules';
 export { gatherRule } from './dd/moves';
 export type { DdRule, DdVjpCtx, DdJvpCtx } from './dd/rules';
+export { jetRules, replayJets } from './jets';
+export type { Jet, JetRule, JetCtx } from './jets';
+export { curvatureGradient } from './sharpness';
+export type { CurvatureGradient } from './sharpness';

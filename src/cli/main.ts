@@ -7,6 +7,7 @@ import { hessian, ntk, phaseSweepCommand, train } from './training';
 import { figure, reproduceCommand } from './figures';
 import { check, oracle } from './oracle';
 import { precision } from './precision';
+import { sharpness } from './sharpness';
 import { merge, plot, sweep } from './sweep';
 import { explore } from './explore';
 import { GLOBAL_OPTIONS, runProgram } from './program';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandSpec<Schema>[] = [
   train,
   ntk,
   hessian,
+  sharpness,
   phaseSweepCommand,
   figure,
   reproduceCommand,

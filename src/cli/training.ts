@@ -58,7 +58,7 @@ export const train = defineCommand({
     // trajectory.csv is written as the run goes (an interruption keeps every step); past KEPT_STEPS the records are not
     // kept in memory, so trajectory.json (which would hold them all) is not written.
     const allRecords = steps <= KEPT_STEPS;
-    const csv = new CsvAppender(path.join(o.out, 'trajectory.csv'), trajectoryColumns(o.batch !== undefined));
+    const csv = new CsvAppender(path.join(o.out, 'trajectory.csv'), trajectoryColumns(o.batch !== undefined, o.flow));
     const { result, summary } = runTraining(
       s,
       {

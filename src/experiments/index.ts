@@ -5,6 +5,7 @@ export * from './run/setupOptions';
 export * from './run/lr';
 export * from './run/run';
 export * from './run/precision';
+export * from './run/sharpness';
 export { VERSION } from './run/version';
 export * from './oracle/golden';
 export * from './oracle/goldenCheck';

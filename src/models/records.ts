@@ -57,6 +57,10 @@ export interface StepRecord {
   lambda?: number;
   /** Top eigenvalue of the loss Hessian at θ_t (with `trackHessian`), where measured. */
   hessian?: number;
+  /** With a flow: the sharpness S at θ_t (the top loss-Hessian eigenvalue the RK4 step size is set by). */
+  sharpness?: number;
+  /** With the central flow: σ² at θ_t (0 off the edge); the time-averaged GD loss is predicted as loss + σ²/η. */
+  sigma2?: number;
   /** f on the training set at θ_t (with `recordOutputs`). */
   outputs?: Float64Array;
   /** θ_t (with `recordParams`). */

@@ -16,6 +16,7 @@ import { augmentBatch } from '../data/augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
 import { makeOptimizer, optimizerSettings, paramRates } from './optimizers';
+import { FlowState, flowProbe, flowStep } from './flows';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
 
 export type { StepRecord, TrainHooks, TrainOptions, TrainResult } from './records';
@@ -42,6 +43,23 @@ function validate(model: Model, init: readonly Tensor[], data: Dataset, o: Train
     `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`,
   );
   checkValues(SCHEDULE_OPTIONS, o);
+  if (o.flow !== undefined) {
+    // A flow integrates the full-batch loss itself: nothing that reshapes a GD step applies.
+    const steppers = {
+      batch: o.batch,
+      optimizer: o.optimizer && o.optimizer !== 'gd' ? o.optimizer : undefined,
+      momentum: o.momentum || undefined,
+      l2: o.l2 || undefined,
+    };
+    const other = Object.entries({
+      ...steppers,
+      decayAt: o.decayAt,
+      augment: o.augment,
+      precision: o.precision === 'dd' ? 'dd' : undefined,
+    }).find(([, v]) => v !== undefined);
+    check(other === undefined, `--flow integrates full-batch float64 gradient or central flow; it does not take ${other?.[0]}`);
+    check(!o.stopAtConvergence && o.stopWhen === undefined, '--flow: a run that stops early is not supported');
+  }
   const settings = trainSettings(o);
   return { ...o, ...settings, steps: schedule({ ...settings, lr: o.lr }).steps };
 }
@@ -75,6 +93,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     params.map((p) => p.data.length),
   );
   const rates = paramRates(model, o);
+  const flowState: FlowState = {};
   const records: StepRecord[] = [];
   let lambdaNtk0 = NaN,
     loss0 = NaN,
@@ -149,6 +168,16 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
           lambdaHessian0 = rec.hessian ?? NaN;
         }
       }
+      if (o.flow !== undefined) {
+        // After λ's measurement, which reads θ_t through this step's tape (the flow moves θ in place): the step's first
+        // probe is S (and σ²) at θ_t, recorded before the record goes out.
+        const settings = { kind: o.flow, alpha: o.flowAlpha ?? 0.5, hMax: o.flowMaxStep ?? lrAt(t) };
+        const probe = last
+          ? flowProbe(model, params, data, lrAt(t), settings, flowState)
+          : flowStep(model, params, data, lrAt(t), settings, flowState);
+        rec.sigma2 = probe.sigma2;
+        rec.sharpness = probe.sharpness;
+      }
       if (t === 0) loss0 = L;
       peakLoss = Math.max(peakLoss, L);
       if (convergedAt === null && L <= o.convergeFraction * loss0) convergedAt = t;
@@ -161,6 +190,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
         break;
       }
       if (rows !== null) rec.batch = rows;
+      if (o.flow !== undefined) continue;
       const grads = vjp(step.loss, Float64Array.of(1)),
         lr = lrAt(t);
       if (o.l2 > 0) params.forEach((p, i) => kernels.daxpy(p.data.length, o.l2, p.data, 1, 0, grads[i], 1, 0));

@@ -77,10 +77,33 @@ export const TRAIN_OPTIONS = {
 } as const;
 
 /**
- * The learning-rate decay and the image augmentations of the paper's CNN/WRN runs: options of `train` (and the
- * library), kept out of TRAIN_OPTIONS so the golden-file and sweep.json formats, which pin that table, stay as they are.
+ * The learning-rate decay and the image augmentations of the paper's CNN/WRN runs, and the flows that replace GD steps
+ * (edge-of-stability study): options of `train` (and the library), kept out of TRAIN_OPTIONS so the golden-file and
+ * sweep.json formats, which pin that table, stay as they are.
  */
 export const SCHEDULE_OPTIONS = {
+  flow: choice({
+    flag: 'flow',
+    help: 'integrate a flow in place of the GD steps, recorded at the same times t·η: gradient (dθ/dτ = −∇L) or central (Cohen, Damian et al. 2025: −(∇L + ½σ²∇S), holding the sharpness S at 2/η; exact ∇S)',
+    values: ['gradient', 'central'] as const,
+    saved: 'flow',
+  }),
+  flowAlpha: num({
+    flag: 'flow-alpha',
+    arg: 'α',
+    help: 'RK4 substeps of min(α/S, --flow-max-step) in physical time, S the sharpness (Cohen et al.) (default 0.5)',
+    above: 0,
+    needs: 'flow',
+    saved: 'flow_alpha',
+  }),
+  flowMaxStep: num({
+    flag: 'flow-max-step',
+    arg: 'h',
+    help: 'the largest RK4 substep in physical time (default η)',
+    above: 0,
+    needs: 'flow',
+    saved: 'flow_max_step',
+  }),
   // The schedule of Fig. 5b,d: η for a fixed physical time t·η, then a fixed final rate for a fixed number of steps.
   decayAt: num({
     flag: 'decay-at',

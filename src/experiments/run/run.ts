@@ -68,8 +68,10 @@ export interface RunSummary {
 export const TRAJECTORY_COLUMNS = ['t', 't_eta', 'loss', 'lambda', 'hessian', 'param_norm'];
 
 /** The trajectory's columns: under minibatch SGD also the loss of each step's batch (blank at the last step). */
-export function trajectoryColumns(sgd: boolean): string[] {
-  return sgd ? [...TRAJECTORY_COLUMNS, 'batch_loss'] : TRAJECTORY_COLUMNS;
+export function trajectoryColumns(sgd: boolean, flow?: 'gradient' | 'central'): string[] {
+  // A flow also records the sharpness its step size follows, and the central flow σ² (the loss prediction's term).
+  const flowColumns = flow === undefined ? [] : flow === 'central' ? ['sharpness', 'sigma2'] : ['sharpness'];
+  return [...TRAJECTORY_COLUMNS, ...(sgd ? ['batch_loss'] : []), ...flowColumns];
 }
 
 function predictedPhase(model: Model, etaLambda: number): string | null {
@@ -158,6 +160,8 @@ export function trajectoryRow(r: StepRecord, eta: number): Row {
     hessian: r.hessian,
     param_norm: r.paramNorm,
     batch_loss: r.batchLoss,
+    sharpness: r.sharpness,
+    sigma2: r.sigma2,
   };
 }
 
@@ -177,7 +181,10 @@ export function writeRun(
   streamed: { csv: boolean; allRecords: boolean } = { csv: false, allRecords: true },
 ): void {
   const rows = trajectoryRows(result, summary.eta);
-  const columns = trajectoryColumns(result.records.some((r) => r.batchLoss !== undefined));
+  const columns = trajectoryColumns(
+    result.records.some((r) => r.batchLoss !== undefined),
+    summary.schedule?.flow as 'gradient' | 'central' | undefined,
+  );
   if (!streamed.csv) writeFileAtomic(path.join(dir, 'trajectory.csv'), toCsv(columns, rows));
   if (streamed.allRecords) {
     writeFileAtomic(path.join(dir, 'trajectory.json'), toJson({ columns, rows: rows.map((r) => columns.map((c) => r[c] ?? null)) }));
