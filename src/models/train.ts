@@ -57,7 +57,11 @@ function validate(model: Model, init: readonly Tensor[], data: Dataset, o: Train
       augment: o.augment,
       precision: o.precision === 'dd' ? 'dd' : undefined,
     }).find(([, v]) => v !== undefined);
-    check(other === undefined, other?.[0] ?? 'flow', `--flow integrates full-batch float64 gradient or central flow; it does not take ${other?.[0]}`);
+    check(
+      other === undefined,
+      other?.[0] ?? 'flow',
+      `--flow integrates full-batch float64 gradient or central flow; it does not take ${other?.[0]}`,
+    );
     check(!o.stopAtConvergence && o.stopWhen === undefined, 'flow', '--flow: a run that stops early is not supported');
   }
   const settings = trainSettings(o);

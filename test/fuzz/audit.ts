@@ -10,7 +10,10 @@ async function audit(): Promise<void> {
   console.log(`${results.length} cases against ${mainPath} in ${seconds.toFixed(0)} s\n`);
   console.log(auditTable(results));
   const broken = results.filter((r) => r.breaks.length > 0);
-  for (const r of broken.slice(0, Number(opt('--show', '40')))) console.log(`#${r.index} ${r.cls} ${r.what}: ${r.breaks.join(', ')} (exit ${r.code}, ${r.ms.toFixed(0)} ms, ${r.peakMb.toFixed(0)} MB) ${r.message}`);
+  for (const r of broken.slice(0, Number(opt('--show', '40'))))
+    console.log(
+      `#${r.index} ${r.cls} ${r.what}: ${r.breaks.join(', ')} (exit ${r.code}, ${r.ms.toFixed(0)} ms, ${r.peakMb.toFixed(0)} MB) ${r.message}`,
+    );
 }
 
 audit();

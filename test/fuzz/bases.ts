@@ -29,7 +29,22 @@ export interface FuzzCase {
 export type Made = Omit<FuzzCase, 'index' | 'cls'>;
 
 /** A small mlp training run: enough to read every data file and take a step. */
-export const TRAIN = ['train', '--model', 'mlp', '--width', '4', '--depth', '1', '--steps', '2', '--lr', '0.05', '--quiet', '--out', '{dir}/out'];
+export const TRAIN = [
+  'train',
+  '--model',
+  'mlp',
+  '--width',
+  '4',
+  '--depth',
+  '1',
+  '--steps',
+  '2',
+  '--lr',
+  '0.05',
+  '--quiet',
+  '--out',
+  '{dir}/out',
+];
 
 /** The unmutated inputs every case starts from, written once by {@link writeBases}. */
 export interface Bases {
@@ -71,7 +86,11 @@ export async function makeBases(golden: Buffer, params: Buffer): Promise<Bases> 
     cifar: { 'data_batch_1.bin': cifarBytes(balancedLabels(20)), 'test_batch.bin': cifarBytes(balancedLabels(10)) },
     bombs: [
       { what: 'npz bomb: X and Y, 256 MiB of float64 zeros each', bytes: await npzBomb(['X', 'Y'], '<f8', 256), kind: 'npz' },
-      { what: 'npz bomb: X and Y, 32 MiB of uint8 zeros each (256 MiB each as float64)', bytes: await npzBomb(['X', 'Y'], '|u1', 32), kind: 'npz' },
+      {
+        what: 'npz bomb: X and Y, 32 MiB of uint8 zeros each (256 MiB each as float64)',
+        bytes: await npzBomb(['X', 'Y'], '|u1', 32),
+        kind: 'npz',
+      },
       { what: 'npz bomb with the wrong names (A, B)', bytes: await npzBomb(['A', 'B'], '<f8', 256), kind: 'npz' },
       { what: 'gzipped IDX bomb: 524288 images of 28×28 zeros (392 MiB, 3 GiB as float64)', bytes: await idxBomb(8 * 65536), kind: 'idx' },
     ],
@@ -80,7 +99,10 @@ export async function makeBases(golden: Buffer, params: Buffer): Promise<Bases> 
 
 export function writeBases(dir: string, b: Bases): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'bases.json'), JSON.stringify(b, (_, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('base64') : v)));
+  fs.writeFileSync(
+    path.join(dir, 'bases.json'),
+    JSON.stringify(b, (_, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('base64') : v)),
+  );
 }
 
 export function readBases(dir: string): Bases {
@@ -103,4 +125,3 @@ export const byteMutation = (bytes: Buffer, rng: Rng) => {
   const m = rng.pick(BYTE_MUTATIONS);
   return { bytes: m.apply(bytes, rng), what: m.what };
 };
-

@@ -64,7 +64,14 @@ function residentMb(pid: number): number {
 }
 
 /** Cases [from, to) in one worker after another: a hang, a crash or a memory blow-up ends a worker, the next starts after that case. */
-async function runRange(mainPath: string, basesDir: string, scratch: string, from: number, to: number, onOutcome: (o: Outcome) => void): Promise<void> {
+async function runRange(
+  mainPath: string,
+  basesDir: string,
+  scratch: string,
+  from: number,
+  to: number,
+  onOutcome: (o: Outcome) => void,
+): Promise<void> {
   let next = from;
   while (next < to) {
     next = await new Promise<number>((resolve) => {
@@ -78,7 +85,15 @@ async function runRange(mainPath: string, basesDir: string, scratch: string, fro
         ended: Outcome | null = null,
         restartAt: number | null = null;
       const kill = (why: 'time' | 'memory') => {
-        ended = { index: current, code: why === 'time' ? -1 : -2, stack: false, errorLines: 0, ms: Date.now() - started, peakMb: residentMb(child.pid!), message: why };
+        ended = {
+          index: current,
+          code: why === 'time' ? -1 : -2,
+          stack: false,
+          errorLines: 0,
+          ms: Date.now() - started,
+          peakMb: residentMb(child.pid!),
+          message: why,
+        };
         child.kill('SIGKILL');
       };
       const watch = setInterval(() => {
@@ -109,7 +124,15 @@ async function runRange(mainPath: string, basesDir: string, scratch: string, fro
         if (restartAt !== null && !ended) return resolve(restartAt);
         if (ended) onOutcome(ended);
         else if (current < to && (code !== 0 || signal)) {
-          onOutcome({ index: current, code: code ?? -3, stack: false, errorLines: 0, ms: Date.now() - started, peakMb: 0, message: `worker died (${signal ?? code})` });
+          onOutcome({
+            index: current,
+            code: code ?? -3,
+            stack: false,
+            errorLines: 0,
+            ms: Date.now() - started,
+            peakMb: 0,
+            message: `worker died (${signal ?? code})`,
+          });
         }
         resolve(ended || code !== 0 || signal ? current + 1 : to);
       });
@@ -128,7 +151,9 @@ export async function runCampaign(n: number, mainPath: string, workers = 2): Pro
     const outcomes: Outcome[] = [];
     const chunk = Math.ceil(n / workers);
     await Promise.all(
-      Array.from({ length: workers }, (_, w) => runRange(mainPath, basesDir, scratch, w * chunk, Math.min(n, (w + 1) * chunk), (o) => outcomes.push(o))),
+      Array.from({ length: workers }, (_, w) =>
+        runRange(mainPath, basesDir, scratch, w * chunk, Math.min(n, (w + 1) * chunk), (o) => outcomes.push(o)),
+      ),
     );
     const results = outcomes
       .sort((a, b) => a.index - b.index)
@@ -148,5 +173,7 @@ export function auditTable(results: readonly CaseResult[]): string {
     const rs = results.filter((r) => r.cls === cls);
     return `| ${cls} | ${rs.length} | ${BREAKS.map((b) => rs.filter((r) => r.breaks.includes(b)).length).join(' | ')} | ${rs.filter((r) => r.breaks.length > 0).length} |`;
   });
-  return [`| class | cases | ${BREAKS.join(' | ')} | cases broken |`, `|---|---|${BREAKS.map(() => '---|').join('')}---|`, ...rows].join('\n');
+  return [`| class | cases | ${BREAKS.join(' | ')} | cases broken |`, `|---|---|${BREAKS.map(() => '---|').join('')}---|`, ...rows].join(
+    '\n',
+  );
 }

@@ -16,4 +16,3 @@ export function makeCase(index: number, bases: Bases): FuzzCase {
   const c = CASE_MAKERS[cls](rng, bases);
   return { index, cls, ...c };
 }
-

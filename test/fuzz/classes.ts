@@ -4,7 +4,19 @@ import { Rng, getPath, jsonPaths, jsonReplacement, setPath } from './mutate';
 import { Bases, Made, TRAIN, byteMutation } from './bases';
 import { cifarBytes, f64Bytes, idxBytes, npyDict, npyWithHeader, zipOf } from './formats';
 
-const SHAPES = ['(1000000000, 3)', '(-1, 3)', '(8.5, 3)', '()', '(8, 3, 1)', '(4611686018427387904,)', '(24,)', '(3, 8)', '(0, 3)', "('8', 3)", '(8, 3'];
+const SHAPES = [
+  '(1000000000, 3)',
+  '(-1, 3)',
+  '(8.5, 3)',
+  '()',
+  '(8, 3, 1)',
+  '(4611686018427387904,)',
+  '(24,)',
+  '(3, 8)',
+  '(0, 3)',
+  "('8', 3)",
+  '(8, 3',
+];
 const DESCRS = ['<f4', '>f8', '|u1', '|O', '<c16', '<U3', '|b1', '<i8', '<M8[s]', '<f2', 'x', '<f8'];
 
 /** One array (X of the data file, or W0 of the parameters) rewritten with a hostile header, or the archive's structure broken. */
@@ -14,16 +26,29 @@ function npzStructural(rng: Rng, main: string, other: string, rows: number, cols
   const kind = rng.int(6);
   if (kind === 0) {
     const shape = rng.pick(SHAPES);
-    return { bytes: zipOf([{ name: `${main}.npy`, bytes: npyWithHeader(npyDict('<f8', shape), body) }, good(other)]), what: `${main} shape ${shape}` };
+    return {
+      bytes: zipOf([{ name: `${main}.npy`, bytes: npyWithHeader(npyDict('<f8', shape), body) }, good(other)]),
+      what: `${main} shape ${shape}`,
+    };
   }
   if (kind === 1) {
     const descr = rng.pick(DESCRS);
-    return { bytes: zipOf([{ name: `${main}.npy`, bytes: npyWithHeader(npyDict(descr, `(${rows}, ${cols})`), body) }, good(other)]), what: `${main} dtype ${descr}` };
+    return {
+      bytes: zipOf([{ name: `${main}.npy`, bytes: npyWithHeader(npyDict(descr, `(${rows}, ${cols})`), body) }, good(other)]),
+      what: `${main} dtype ${descr}`,
+    };
   }
-  if (kind === 2) return { bytes: zipOf([{ ...good(main), deflate: true, declared: rng.pick([0, 1, 0xffffffff, 1 << 30]) }, good(other)]), what: 'a false uncompressed size' };
+  if (kind === 2)
+    return {
+      bytes: zipOf([{ ...good(main), deflate: true, declared: rng.pick([0, 1, 0xffffffff, 1 << 30]) }, good(other)]),
+      what: 'a false uncompressed size',
+    };
   if (kind === 3) return { bytes: zipOf([good(main), good(main), good(other)]), what: `${main} twice` };
   if (kind === 4) return { bytes: zipOf([good(other)]), what: `no ${main}` };
-  return { bytes: zipOf([{ name: `${main}.npy`, bytes: npyWithHeader(npyDict('<f8', `(${rows}, ${cols})`, true), body) }, good(other)]), what: 'fortran order' };
+  return {
+    bytes: zipOf([{ name: `${main}.npy`, bytes: npyWithHeader(npyDict('<f8', `(${rows}, ${cols})`, true), body) }, good(other)]),
+    what: 'fortran order',
+  };
 }
 
 /** npz files as --data, --dataset npz: and --init read them. */
@@ -57,8 +82,8 @@ const IDX_TYPES = [0x07, 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0xff];
 function idxHeaderEdit(bytes: Buffer, rng: Rng): { bytes: Buffer; what: string } {
   const c = Buffer.from(bytes);
   const kind = rng.int(3);
-  if (kind === 0) return (c[2] = rng.pick(IDX_TYPES)), { bytes: c, what: `type 0x${c[2].toString(16)}` };
-  if (kind === 1) return (c[3] = rng.pick([0, 1, 4, 255])), { bytes: c, what: `ndim ${c[3]}` };
+  if (kind === 0) return ((c[2] = rng.pick(IDX_TYPES)), { bytes: c, what: `type 0x${c[2].toString(16)}` });
+  if (kind === 1) return ((c[3] = rng.pick([0, 1, 4, 255])), { bytes: c, what: `ndim ${c[3]}` });
   const dims = c[3],
     d = rng.int(Math.max(1, dims)),
     v = rng.pick([0, 0x7fffffff, 0xffffffff, 60000, 21]);
@@ -83,7 +108,8 @@ export function idxCase(rng: Rng, b: Bases): Made {
   const raw = name.endsWith('.gz') ? zlib.gunzipSync(b.idx[name]) : b.idx[name];
   const m = roll < 0.55 ? byteMutation(b.idx[name], rng) : idxHeaderEdit(raw, rng);
   files[name] = roll >= 0.55 && name.endsWith('.gz') ? zlib.gzipSync(m.bytes) : m.bytes;
-  if (roll >= 0.55 && name.includes('labels') && rng.next() < 0.3) files[name] = idxBytes(0x08, [raw.length - 8], Buffer.alloc(raw.length - 8, 200));
+  if (roll >= 0.55 && name.includes('labels') && rng.next() < 0.3)
+    files[name] = idxBytes(0x08, [raw.length - 8], Buffer.alloc(raw.length - 8, 200));
   return { what: `${name}: ${m.what}`, files, argv, expect: 'any' };
 }
 
@@ -99,8 +125,10 @@ export function cifarCase(rng: Rng, b: Bases): Made {
     return { what: `${name}: ${m.what}`, files: { ...files, [name]: m.bytes }, argv, expect: 'any' };
   }
   const kind = rng.int(5);
-  if (kind === 0) return { what: `${name}: a label of 200`, files: { ...files, [name]: cifarBytes([200, ...Array(19).fill(1)]) }, argv, expect: 'any' };
-  if (kind === 1) return { what: `${name}: a torn last record`, files: { ...files, [name]: b.cifar[name].subarray(0, -1) }, argv, expect: 'any' };
+  if (kind === 0)
+    return { what: `${name}: a label of 200`, files: { ...files, [name]: cifarBytes([200, ...Array(19).fill(1)]) }, argv, expect: 'any' };
+  if (kind === 1)
+    return { what: `${name}: a torn last record`, files: { ...files, [name]: b.cifar[name].subarray(0, -1) }, argv, expect: 'any' };
   if (kind === 2) return { what: `${name}: a directory`, files: { ...files, [name]: 'dir' }, argv, expect: 'any' };
   if (kind === 3) {
     delete files[name];
@@ -137,8 +165,20 @@ export function goldenCase(rng: Rng, b: Bases): Made {
   const doc = JSON.parse(text);
   const roll = rng.next();
   const json = (d: unknown) => ({ 'g.json': Buffer.from(JSON.stringify(d)) });
-  if (roll < 0.03) return { what: 'reformatted (indented), unchanged', files: { 'g.json': Buffer.from(JSON.stringify(doc, null, 1)) }, argv, expect: 'zero' };
-  if (roll < 0.06) return { what: 'a 100,000-deep array', files: { 'g.json': Buffer.from('['.repeat(100000) + ']'.repeat(100000)) }, argv, expect: 'nonzero' };
+  if (roll < 0.03)
+    return {
+      what: 'reformatted (indented), unchanged',
+      files: { 'g.json': Buffer.from(JSON.stringify(doc, null, 1)) },
+      argv,
+      expect: 'zero',
+    };
+  if (roll < 0.06)
+    return {
+      what: 'a 100,000-deep array',
+      files: { 'g.json': Buffer.from('['.repeat(100000) + ']'.repeat(100000)) },
+      argv,
+      expect: 'nonzero',
+    };
   if (roll < 0.12) return forgery(rng, doc, argv);
   if (roll < 0.3) {
     const m = byteMutation(b.golden, rng);
@@ -175,5 +215,10 @@ function forgery(rng: Rng, doc: any, argv: string[]): Made {
   }
   doc.config.steps = rng.pick([1e7, 1.2e8, 1e15]);
   doc.result.diverged = { step: doc.config.steps, loss: 1e300 };
-  return { what: `config.steps ${doc.config.steps} with a forged divergence`, files: { 'g.json': Buffer.from(JSON.stringify(doc)) }, argv, expect: 'nonzero' };
+  return {
+    what: `config.steps ${doc.config.steps} with a forged divergence`,
+    files: { 'g.json': Buffer.from(JSON.stringify(doc)) },
+    argv,
+    expect: 'nonzero',
+  };
 }

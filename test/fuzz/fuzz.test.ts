@@ -17,7 +17,10 @@ test(`${CASES} mutated inputs: exit 0/1/2 with one line and no stack trace, unde
   const broken = results.filter((r) => r.breaks.length > 0);
   const listing = broken
     .slice(0, 20)
-    .map((r) => `#${r.index} ${r.cls} ${r.what}: ${r.breaks.join(', ')} (exit ${r.code}, ${r.ms.toFixed(0)} ms, ${r.peakMb.toFixed(0)} MB) ${r.message}`)
+    .map(
+      (r) =>
+        `#${r.index} ${r.cls} ${r.what}: ${r.breaks.join(', ')} (exit ${r.code}, ${r.ms.toFixed(0)} ms, ${r.peakMb.toFixed(0)} MB) ${r.message}`,
+    )
     .join('\n');
   assert.is(broken.length, 0, `${broken.length} cases broke a limit (${BREAKS.join(', ')}):\n${listing}`);
 });

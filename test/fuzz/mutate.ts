@@ -42,7 +42,8 @@ export const BYTE_MUTATIONS: readonly ByteMutation[] = [
   { what: 'byte to 0', apply: (b, r) => copyWith(b, (c) => b.length && (c[spot(b.length, r)] = 0)) },
   {
     what: 'uint32 to a huge value',
-    apply: (b, r) => copyWith(b, (c) => b.length >= 4 && c.writeUInt32LE(r.pick([0xffffffff, 0x7fffffff, 0x10000000]), spot(b.length - 3, r))),
+    apply: (b, r) =>
+      copyWith(b, (c) => b.length >= 4 && c.writeUInt32LE(r.pick([0xffffffff, 0x7fffffff, 0x10000000]), spot(b.length - 3, r))),
   },
   { what: 'truncate', apply: (b, r) => b.subarray(0, r.int(b.length + 1)) },
   { what: 'empty', apply: () => Buffer.alloc(0) },
