@@ -1,6 +1,7 @@
 // Each input class's mutations (npz, IDX, CIFAR-10, golden) and the command that reads the mutated file.
 import * as zlib from 'zlib';
 import { Rng, getPath, jsonPaths, jsonReplacement, setPath } from './mutate';
+import { SETUP_OPTIONS } from '../../src/experiments';
 import { Bases, Made, TRAIN, byteMutation } from './bases';
 import { cifarBytes, f64Bytes, idxBytes, npyDict, npyWithHeader, zipOf } from './formats';
 
@@ -151,6 +152,13 @@ const UNREACHED_THRESHOLDS = /^config\.(max_loss|converge)$/;
  */
 const REMOVABLE = /^(config\.(lr_reference|hessian0|optimizer|precision|batch|batch_seed|layer_lr)|result\.chaotic)$/;
 
+/** config.setup records option values, and an absent one means its declared default: removing a default is no edit. */
+function isSetupDefault(path: readonly (string | number)[], value: unknown): boolean {
+  if (path.length !== 3 || path[0] !== 'config' || path[1] !== 'setup') return false;
+  const decl = (SETUP_OPTIONS as Record<string, { default?: unknown }>)[path[2] as string];
+  return decl !== undefined && typeof decl.default !== 'function' && decl.default === value;
+}
+
 /** Whether an edit of `path` from `old` to `value` may leave a valid golden. */
 function editMayBeValid(path: string, old: unknown, value: unknown): boolean {
   if (JSON.stringify(old) === JSON.stringify(value)) return true;
@@ -191,7 +199,7 @@ export function goldenCase(rng: Rng, b: Bases): Made {
   const old = getPath(doc, p);
   if (rng.next() < 0.15) {
     setPath(doc, p, undefined, true);
-    return { what: `${name} removed`, files: json(doc), argv, expect: REMOVABLE.test(name) ? 'any' : 'nonzero' };
+    return { what: `${name} removed`, files: json(doc), argv, expect: REMOVABLE.test(name) || isSetupDefault(p, old) ? 'any' : 'nonzero' };
   }
   const r = jsonReplacement(old, rng);
   setPath(doc, p, r.value);

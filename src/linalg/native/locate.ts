@@ -9,17 +9,20 @@ interface NativeBuild {
   compile(toolchain: object, outDir: string): { built: boolean; why: string };
 }
 
-/** The package's root (dist/src/linalg/native → four up), where dist/, scripts/ and the C sources are. */
-const ROOT = path.join(__dirname, '..', '..', '..', '..');
+/**
+ * The package's root (dist/src/linalg/native → four up), where dist/, scripts/ and the C sources are. A function, not a
+ * constant: the explorer's bundle includes this module, and a page has no __dirname to evaluate at load.
+ */
+const root = () => path.join(__dirname, '..', '..', '..', '..');
 
 /** Where a checkout's build puts the addon (dist/native, beside dist/wasm). */
 export function nativeAddonPath(): string {
-  return path.join(ROOT, 'dist', 'native', 'catapult_native.node');
+  return path.join(root(), 'dist', 'native', 'catapult_native.node');
 }
 
 /** The build script the package ships (with the C sources), or null where it is not (a page's bundle). */
 function buildScript(): NativeBuild | null {
-  const file = path.join(ROOT, 'scripts', 'build-native.js');
+  const file = path.join(root(), 'scripts', 'build-native.js');
   try {
     return fs.existsSync(file) ? (require(file) as NativeBuild) : null;
   } catch {
