@@ -1,17 +1,17 @@
 // Options that only the command line has (output paths, progress, listing and grid flags), declared once for every command.
-import { flag, int, num, parsed, text } from '../options';
+import { decimal, flag, int, num, parsed, text } from '../options';
 import { parseLr } from '../experiments';
 import { OPTIMIZER_NAMES, OptimizerName } from '../models';
 
 /**
- * A comma-separated list of distinct integers in [min, max] (e.g. `--widths 250,500,1000`).
+ * A comma-separated list of distinct decimal integers in [min, max] (e.g. `--widths 250,500,1000`; not `0x10`).
  *
  * @example
  * intListParser('widths', 1)('250,500'); // [250, 500]
  */
 export function intListParser(flagName: string, min: number, max = Number.MAX_SAFE_INTEGER): (s: string) => number[] {
   return (s) => {
-    const xs = s.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+    const xs = s.split(',').map(decimal); // as scalars are read: decimal only
     const bad = xs.findIndex((x, i) => !Number.isInteger(x) || x < min || x > max || xs.indexOf(x) !== i);
     if (bad >= 0) throw new Error(`--${flagName} must be distinct integers in [${min}, ${max}] separated by commas, got '${s}'`);
     return xs;

@@ -2,7 +2,7 @@
 import { checkFits } from '../io/files';
 import { Tensor, tensor, shapeString } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
-import { readNpz } from '../io/npz';
+import { openNpzFile } from '../io/npz';
 
 /** Inputs X (m×d) and targets Y (m×k). */
 export interface Dataset {
@@ -56,11 +56,12 @@ export function validateData(X: Tensor, Y: Tensor, source: string): Dataset {
   return imageShape ? { X, Y, source, imageShape } : { X, Y, source };
 }
 
-/** Reads X (m×d) and Y (m×k) from an .npz file. */
+/** Reads X (m×d) and Y (m×k) from an .npz file (other arrays in it are not read). */
 export function readDataNpz(path: string): Dataset {
-  const arrays = readNpz(path);
-  const X = arrays.get('X'),
-    Y = arrays.get('Y');
-  if (!X || !Y) throw new Error(`${path}: needs arrays named X and Y, found ${[...arrays.keys()].join(', ') || 'none'}`);
-  return validateData(X, Y, path);
+  const archive = openNpzFile(path);
+  // The names are checked before anything is inflated, and only X and Y are read.
+  if (!archive.names.includes('X') || !archive.names.includes('Y'))
+    throw new Error(`${path}: needs arrays named X and Y, found ${archive.names.join(', ') || 'none'}`);
+  const arrays = archive.read(['X', 'Y']);
+  return validateData(arrays.get('X')!, arrays.get('Y')!, path);
 }

@@ -119,10 +119,11 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
   const meta = g.meta,
     c = meta.config;
   const notes: string[] = [];
+  const file = g.source ?? 'the golden file';
   if (sha256Tensors(g.init) !== meta.sha256.init)
-    throw new Error("the golden file's initial parameters do not match its sha256.init; the file is corrupt");
+    throw new Error(`${file}: its initial parameters (init) do not match its sha256.init; the file is corrupt`);
   if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data)
-    throw new Error("the golden file's data do not match its sha256.data; the file is corrupt");
+    throw new Error(`${file}: its data (X, Y) do not match its sha256.data; the file is corrupt`);
   const model = makeModel(c.model);
   const b = backendInfo();
   if (b.name !== meta.backend.name || b.flavor !== meta.backend.flavor) {

@@ -1,5 +1,5 @@
 // The model, data and initialization options of a run, declared once (train, ntk, hessian, phase-sweep, oracle, sweep).
-import { Values, choice, int, num, oneOf, parsed, seed, text } from '../../options';
+import { Values, choice, decimal, int, num, oneOf, parsed, seed, text } from '../../options';
 import { ACTIVATIONS, LOSSES, MODEL_KINDS, ModelKind, PARAMETERIZATIONS } from '../../models';
 
 /** The initialization generators: only numpy's legacy RandomState (MT19937 + polar Box–Muller). */
@@ -12,7 +12,7 @@ const GAUSSIAN_DATA = { option: 'model', values: ['linear', 'mlp', 'cnn', 'wrn']
 
 /** `--classes 0,1,…`: distinct non-negative integer labels. */
 function classList(s: string): number[] {
-  const classes = s.split(',').map((c) => (c.trim() === '' ? NaN : Number(c)));
+  const classes = s.split(',').map(decimal);
   const bad = classes.findIndex((c, i) => !Number.isInteger(c) || c < 0 || classes.indexOf(c) !== i);
   if (bad >= 0) throw new Error(`--classes must be distinct non-negative integer labels separated by commas (e.g. 0,1), got '${s}'`);
   return classes;
