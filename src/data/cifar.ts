@@ -92,7 +92,7 @@ export function cifar10Pools(dir: string): Pools {
     (a, f) => a + (recordsSize(f) / CIFAR_RECORD) * (CIFAR_RECORD + RECORD_INDEX_BYTES),
     0,
   );
-  checkFits(`${name}: its ${trainFiles.length + testFiles.length} batch files`, bytes);
+  checkFits(`${name}: its batch files (${[...trainFiles, ...testFiles].map((f) => path.basename(f)).join(', ')})`, bytes);
   return {
     train: recordPool(trainFiles, `${name} train split`),
     test: testFiles.length > 0 ? recordPool(testFiles, `${name} test split`) : null,

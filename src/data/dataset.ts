@@ -56,12 +56,18 @@ export function validateData(X: Tensor, Y: Tensor, source: string): Dataset {
   return imageShape ? { X, Y, source, imageShape } : { X, Y, source };
 }
 
-/** Reads X (m×d) and Y (m×k) from an .npz file (other arrays in it are not read). */
-export function readDataNpz(path: string): Dataset {
+/**
+ * Reads X (m×d) and Y (m×k) from an .npz file (other arrays in it are not read). The names are checked before anything
+ * is inflated, and `beforeReading` sees the shapes the headers declare (a caller may refuse them) before X and Y are.
+ *
+ * @example
+ * const data = readDataNpz('train.npz', (X, Y) => checkRun(X[0], X[1], Y[1] ?? 1));
+ */
+export function readDataNpz(path: string, beforeReading?: (xShape: readonly number[], yShape: readonly number[]) => void): Dataset {
   const archive = openNpzFile(path);
-  // The names are checked before anything is inflated, and only X and Y are read.
   if (!archive.names.includes('X') || !archive.names.includes('Y'))
     throw new Error(`${path}: needs arrays named X and Y, found ${archive.names.join(', ') || 'none'}`);
+  beforeReading?.(archive.shape('X')!, archive.shape('Y')!);
   const arrays = archive.read(['X', 'Y']);
   return validateData(arrays.get('X')!, arrays.get('Y')!, path);
 }

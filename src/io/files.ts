@@ -106,7 +106,9 @@ export const MEMORY_LIMIT_ENV = 'CATAPULT_MEMORY_LIMIT';
  * formatBytes(3 * 2 ** 29); // '1.5 GiB'
  */
 export function formatBytes(bytes: number): string {
-  return bytes >= GIB ? `${(bytes / GIB).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes < GIB) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  // A hostile header can declare 2^255 bytes: toFixed would spell out every digit.
+  return bytes < 1e6 * GIB ? `${(bytes / GIB).toFixed(1)} GiB` : `${(bytes / GIB).toExponential(1)} GiB`;
 }
 
 /** This machine's memory: its RAM, or less where a cgroup (a container, a batch job's allocation) allows less. */

@@ -61,17 +61,26 @@ export interface Model {
 const SPEC_BYTES = 256;
 
 /**
- * Refuses an mlp whose description alone (its parameter arrays' specs, and the numbers they describe) would not
- * fit, before the specs are built: `makeModel({ kind: 'mlp', depth: 1e9, … })` is one line, not a heap exhausted.
+ * An mlp's parameter arrays and parameters, from its configuration alone (before its specs are built).
  *
  * @example
- * checkMlpFits({ kind: 'mlp', width: 4, depth: 1e9, inputDim: 8, outputs: 1, … }); // Error: an mlp of depth 1000000000 …
+ * mlpCounts({ kind: 'mlp', width: 4, depth: 2, inputDim: 3, outputs: 1, … }); // { arrays: 6, parameters: 41 }
+ */
+export function mlpCounts(c: Pick<ModelConfig, 'width' | 'depth' | 'inputDim' | 'outputs' | 'bias'>): {
+  arrays: number;
+  parameters: number;
+} {
+  const biases = c.bias === false ? 0 : 1;
+  const weights = c.inputDim * c.width + (c.depth - 1) * c.width * c.width + c.width * c.outputs;
+  return { arrays: (c.depth + 1) * (1 + biases), parameters: weights + biases * (c.depth * c.width + c.outputs) };
+}
+
+/**
+ * Refuses an mlp whose description alone (its parameter arrays' specs, and the numbers they describe) would not
+ * fit, before the specs are built: `makeModel({ kind: 'mlp', depth: 1e9, … })` is one line, not a heap exhausted.
  */
 function checkMlpFits(c: ModelConfig): void {
-  const biases = c.bias === false ? 0 : 1;
-  const arrays = (c.depth + 1) * (1 + biases);
-  const weights = c.inputDim * c.width + (c.depth - 1) * c.width * c.width + c.width * c.outputs;
-  const parameters = weights + biases * (c.depth * c.width + c.outputs);
+  const { arrays, parameters } = mlpCounts(c);
   checkFits(
     `an mlp of depth ${c.depth} and width ${c.width} (${arrays} parameter arrays, ${parameters.toExponential(2)} parameters)`,
     SPEC_BYTES * arrays + 8 * parameters,

@@ -1,10 +1,22 @@
 // Turns run options into a model, a data set and initial parameters (seeded, or read from an .npz file).
 import { Tensor, sameShape, shapeString } from '../../linalg/tensor';
 import { NpzArchive, openNpzFile, writeNpz } from '../../io/npz';
-import { SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
+import { DEFAULT_MLP_DEPTH, DEFAULT_WIDTH, DEFAULT_WRN_DEPTH, SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
 import { withDefaults } from '../../options';
 import { Dataset, gaussianData, loadClassification, readDataNpz, warmupData } from '../../data';
-import { Model, ModelKind, binaryLabels, checkTrainingFits, initParams, makeModel, parseArch, validateTargets } from '../../models';
+import {
+  Model,
+  ModelConfig,
+  ModelKind,
+  binaryLabels,
+  checkTrainingFits,
+  initParams,
+  linearModel,
+  makeModel,
+  mlpSize,
+  parseArch,
+  validateTargets,
+} from '../../models';
 
 export interface Setup {
   model: Model;
@@ -45,7 +57,17 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
     if (o.data) throw new Error('the warmup model trains on the single point x = 1, y = 0; it takes no --data');
     return { data: warmupData() };
   }
-  if (o.data) return { data: readDataNpz(o.data) };
+  if (o.data) {
+    // Sized from the headers: X as (m, d) or images (m, C, H, W), Y as (m, k) or (m,).
+    const fits = (X: readonly number[], Y: readonly number[]) =>
+      checkRunFits(
+        o,
+        X[0],
+        X.slice(1).reduce((a, b) => a * b, 1),
+        Y[1] ?? 1,
+      );
+    return { data: readDataNpz(o.data, fits) };
+  }
   if (o.model === 'cnn' || o.model === 'wrn') {
     if (o.inputShape === undefined)
       throw new Error(`Gaussian images for the ${o.model} model need --input-shape C,H,W (or give --data or --dataset)`);
@@ -115,27 +137,26 @@ export function trainingRows(input: Omit<SetupInput, 'width' | 'seed' | 'init'>)
 }
 
 /**
- * Refuses, before a data set is drawn or read, a fully connected run on more rows than could fit even with a single
+ * Refuses, before a data set is drawn or read, an mlp run on more rows than could fit even with a single
  * input and output per row where the data would tell more (a lower bound): `--dataset synthetic --train-size 1e7`
  * is one line at once, not minutes of drawing followed by the same refusal.
  */
 function checkRowsFit(o: SetupOptions): void {
-  const rows = o.trainSize;
-  if (o.dataset === undefined || rows === undefined || o.init !== undefined || (o.model !== 'mlp' && o.model !== 'linear')) return;
-  const mlp = o.model === 'mlp';
-  const smallest = makeModel({
-    kind: o.model,
-    width: o.width ?? 1000,
-    depth: mlp ? (o.depth ?? 1) : 1,
-    act: o.act,
-    param: o.param,
-    sigmaW: o.sigmaW,
-    sigmaB: o.sigmaB,
-    inputDim: o.dataset === 'synthetic' ? o.inputDim : 1,
-    outputs: mlp ? (o.outputs ?? o.classes?.length ?? 1) : 1,
-    ...(o.bias !== undefined && { bias: o.bias }),
-  });
-  checkTrainingFits(smallest, rows);
+  if (o.dataset === undefined || o.trainSize === undefined) return;
+  checkRunFits(o, o.trainSize, o.dataset === 'synthetic' ? o.inputDim : 1, o.classes?.length ?? 1);
+}
+
+/**
+ * Refuses an mlp or linear run on `rows` rows of `inputDim` inputs and `outputs` targets that could not fit, before
+ * the data are drawn or read (sizes from the options, or from a file's headers). Runs from --init are left to the
+ * check after the model is built, since the file may set the width.
+ */
+function checkRunFits(o: SetupOptions, rows: number, inputDim: number, outputs: number): void {
+  if (o.init !== undefined) return;
+  const width = o.width ?? DEFAULT_WIDTH;
+  if (o.model === 'mlp')
+    checkTrainingFits(mlpSize({ width, depth: o.depth ?? DEFAULT_MLP_DEPTH, inputDim, outputs: o.outputs ?? outputs, bias: o.bias }), rows);
+  else if (o.model === 'linear') checkTrainingFits(linearModel(width, inputDim), rows);
 }
 
 /** Builds everything a run needs, with one-line errors for any inconsistency. */
@@ -152,10 +173,10 @@ export function setup(input: SetupInput): Setup {
   const archive = o.init ? openNpzFile(o.init) : null;
   const implied = archive ? shapesFromInit(o.model, initEntries(archive).shapes) : {};
   const pick = (given: number | undefined, fromFile: number | undefined, fallback: number) => given ?? fromFile ?? fallback;
-  const model = makeModel({
+  const config: ModelConfig = {
     kind: o.model,
-    width: pick(o.width, implied.width, 1000),
-    depth: pick(o.depth, implied.depth, o.model === 'wrn' ? 16 : 1),
+    width: pick(o.width, implied.width, DEFAULT_WIDTH),
+    depth: pick(o.depth, implied.depth, o.model === 'wrn' ? DEFAULT_WRN_DEPTH : DEFAULT_MLP_DEPTH),
     act: o.act,
     param: o.param,
     sigmaW: o.sigmaW,
@@ -171,7 +192,10 @@ export function setup(input: SetupInput): Setup {
     ...(o.arch !== undefined && { arch: o.arch }),
     ...(o.widen !== undefined && { widen: o.widen }),
     ...(o.param === 'mup' && { mupBase: o.mupBase ?? 1 }),
-  });
+  };
+  // An mlp is sized before it is built: the specs of a million layers alone are hundreds of megabytes.
+  if (config.kind === 'mlp') checkTrainingFits(mlpSize(config), data.X.shape[0]);
+  const model = makeModel(config);
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);
   }

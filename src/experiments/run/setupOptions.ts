@@ -1,6 +1,7 @@
 // The model, data and initialization options of a run, declared once (train, ntk, hessian, phase-sweep, oracle, sweep).
 import { Values, choice, decimal, int, num, oneOf, parsed, seed, text } from '../../options';
 import { ACTIVATIONS, LOSSES, MODEL_KINDS, ModelKind, PARAMETERIZATIONS } from '../../models';
+import { DEFAULT_TEST_SIZE, DEFAULT_TRAIN_SIZE } from '../../data';
 
 /** The initialization generators: only numpy's legacy RandomState (MT19937 + polar Box–Muller). */
 export const RNGS = ['numpy'] as const;
@@ -37,6 +38,15 @@ function onOff(flagName: string) {
  * Every option that fixes the model, its data and its initialization, in the order golden files and sweep.json
  * record them (config.setup). Options without a default are left out of those files when not given.
  */
+/** The width when neither --width nor an --init file gives one. */
+export const DEFAULT_WIDTH = 1000;
+/** Hidden layers of an mlp, and the depth of a Wide ResNet, when --depth (or --init) does not say. */
+export const DEFAULT_MLP_DEPTH = 1;
+export const DEFAULT_WRN_DEPTH = 16;
+/** The input dimension of Gaussian and of synthetic data when --input-dim does not say. */
+const GAUSSIAN_INPUT_DIM = 8;
+const SYNTHETIC_INPUT_DIM = 20;
+
 export const SETUP_OPTIONS = {
   model: parsed({
     flag: 'model',
@@ -48,14 +58,16 @@ export const SETUP_OPTIONS = {
   width: int({
     flag: 'width',
     arg: 'N',
-    help: "width n (default 1000, or the --init file's)",
+    help: 'width n',
+    defaultText: `${DEFAULT_WIDTH}, or the --init file's`,
     min: 1,
     onlyWhen: { option: 'model', values: ['warmup', 'linear', 'mlp'] },
   }),
   depth: int({
     flag: 'depth',
     arg: 'L',
-    help: "mlp: hidden layers (default 1, or the --init file's); wrn: depth D = 6n + 4 (default 16)",
+    help: 'mlp: hidden layers; wrn: depth D = 6n + 4',
+    defaultText: `mlp ${DEFAULT_MLP_DEPTH} or the --init file's, wrn ${DEFAULT_WRN_DEPTH}`,
     min: 1,
     onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
   }),
@@ -68,14 +80,16 @@ export const SETUP_OPTIONS = {
   widen: int({
     flag: 'widen',
     arg: 'K',
-    help: 'wrn: widening factor K (channels 16K, 32K, 64K; default 1)',
+    help: 'wrn: widening factor K (channels 16K, 32K, 64K)',
+    defaultText: '1',
     min: 1,
     onlyWhen: { option: 'model', values: ['wrn'] },
   }),
   inputShape: parsed({
     flag: 'input-shape',
     arg: 'C,H,W',
-    help: 'cnn/wrn: the image shape of each input row (default 1,28,28 for 784 inputs, 3,32,32 for 3072)',
+    help: 'cnn/wrn: the image shape of each input row',
+    defaultText: '1,28,28 for 784 inputs, 3,32,32 for 3072',
     parse: imageShape,
     onlyWhen: IMAGE_NETS,
   }),
@@ -90,7 +104,8 @@ export const SETUP_OPTIONS = {
   mupBase: int({
     flag: 'mup-base',
     arg: 'N0',
-    help: 'μP base width n0: at width n0 μP is the standard parameterization (default 1, "pure" μP)',
+    help: 'μP base width n0: at width n0 μP is the standard parameterization',
+    defaultText: '1, "pure" μP',
     min: 1,
     onlyWhen: { option: 'param', values: ['mup'] },
   }),
@@ -107,7 +122,8 @@ export const SETUP_OPTIONS = {
   outputs: int({
     flag: 'outputs',
     arg: 'K',
-    help: "outputs k (default: the targets' columns)",
+    help: 'outputs k',
+    defaultText: "the targets' columns",
     min: 1,
     onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
   }),
@@ -125,9 +141,10 @@ export const SETUP_OPTIONS = {
   inputDim: int({
     flag: 'input-dim',
     arg: 'D',
-    help: 'input dimension d of Gaussian (default 8) or synthetic (default 20) data',
+    help: 'input dimension d of Gaussian or synthetic data',
+    defaultText: `${GAUSSIAN_INPUT_DIM} for Gaussian, ${SYNTHETIC_INPUT_DIM} for synthetic data`,
     min: 1,
-    default: (v) => (v.dataset === 'synthetic' ? 20 : 8),
+    default: (v) => (v.dataset === 'synthetic' ? SYNTHETIC_INPUT_DIM : GAUSSIAN_INPUT_DIM),
     onlyWhen: { option: 'model', values: ['linear', 'mlp'] },
   }),
   dataSeed: seed({ flag: 'data-seed', help: 'seeds the Gaussian data and the subsets of --dataset', default: 0 }),
@@ -138,12 +155,19 @@ export const SETUP_OPTIONS = {
   }),
   trainSize: int({
     flag: 'train-size',
-    help: 'training examples (default 512, rounded down to a multiple of the classes)',
+    help: 'training examples',
+    defaultText: `${DEFAULT_TRAIN_SIZE}, rounded down to a multiple of the classes`,
     min: 1,
     needs: 'dataset',
   }),
-  testSize: int({ flag: 'test-size', help: 'test examples (default 1000, likewise)', min: 0, needs: 'dataset' }),
-  classes: parsed({ flag: 'classes', arg: '0,1,...', help: 'the classes to keep (default all)', parse: classList, needs: 'dataset' }),
+  testSize: int({
+    flag: 'test-size',
+    help: 'test examples',
+    defaultText: `${DEFAULT_TEST_SIZE}, likewise`,
+    min: 0,
+    needs: 'dataset',
+  }),
+  classes: parsed({ flag: 'classes', arg: '0,1,...', help: 'the classes to keep', defaultText: 'all', parse: classList, needs: 'dataset' }),
   loss: choice({
     flag: 'loss',
     help: 'training loss (logistic turns 2-class one-hot targets into ±1 labels)',
@@ -153,14 +177,16 @@ export const SETUP_OPTIONS = {
   readoutSigmaW: num({
     flag: 'readout-sigma-w',
     arg: 'S',
-    help: 'σ_w of the readout layer (default --sigma-w)',
+    help: 'σ_w of the readout layer',
+    defaultText: '--sigma-w',
     atLeast: 0,
     onlyWhen: MLP_ONLY,
   }),
   bias: parsed({
     flag: 'bias',
     arg: 'true|false',
-    help: 'false drops every bias (deep linear nets); default true',
+    help: 'false drops every bias (deep linear nets)',
+    defaultText: 'true',
     parse: onOff('bias'),
     onlyWhen: MLP_ONLY,
   }),
