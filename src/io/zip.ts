@@ -148,7 +148,13 @@ function dataStartOf(buf: Buffer, fields: Entry['fields'], where: string): numbe
   return dataStart;
 }
 
-/** Decompresses and CRC-checks one entry's bytes; a deflated entry was checked against its .npy header first. */
+/**
+ * Decompresses and CRC-checks one entry's bytes, inflating no more than the directory declares (its caller has checked
+ * that size against the entry's .npy header and the memory limit).
+ *
+ * @example
+ * const bytes = entryBytes(buf, directoryEntries(buf, 'a.npz')[0]);
+ */
 export function entryBytes(buf: Buffer, e: Entry): Buffer {
   const { fields, where } = e;
   const stored = buf.subarray(e.dataStart, e.dataStart + fields.compressed);
@@ -172,7 +178,13 @@ export function entryBytes(buf: Buffer, e: Entry): Buffer {
   return bytes;
 }
 
-/** The entries of the central directory, checked one by one (names, flags, methods, where the data lie). */
+/**
+ * The entries of the central directory, checked one by one (names, flags, methods, where the data lie); nothing is
+ * inflated.
+ *
+ * @example
+ * directoryEntries(fs.readFileSync('a.npz'), 'a.npz').map((e) => e.name); // ['X.npy', 'Y.npy']
+ */
 export function directoryEntries(buf: Buffer, path: string): Entry[] {
   const directory = findCentralDirectory(buf, path);
   const entries: Entry[] = [];

@@ -16,7 +16,7 @@ const sweep = ['sweep', '--model', 'warmup', '--width', '4', '--steps', '3', '--
 test('hex, octal and binary numbers are refused in lists as in scalars', () => {
   rejects([...train, '--model', 'warmup', '--lr', '0x10'], /^catapult: error: learning rate must be a number > 0, .*got '0x10'$/);
   rejects(
-    [...sweep, '--lrs', '1x', '--widths', '0x10,0o21', '--out', 's'],
+    ['sweep', '--model', 'warmup', '--steps', '3', '--lrs', '1x', '--widths', '0x10,0o21', '--out', 's'],
     /^catapult: error: --widths must be distinct integers .*got '0x10,0o21'$/,
   );
   rejects(

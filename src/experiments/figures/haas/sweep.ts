@@ -54,8 +54,12 @@ export function computeHaas(
   const jobs = order.flatMap((rule) =>
     o.losses.flatMap((loss) => widths.flatMap((width) => o.seeds.map((seed) => ({ loss, rule, width, seed })))),
   );
-  const rank = (r: { loss: LossKind; rule: HaasRule; width: number; seed: number }) =>
-    [o.losses.indexOf(r.loss), o.rules.indexOf(r.rule), r.width, o.seeds.indexOf(r.seed)];
+  const rank = (r: { loss: LossKind; rule: HaasRule; width: number; seed: number }) => [
+    o.losses.indexOf(r.loss),
+    o.rules.indexOf(r.rule),
+    r.width,
+    o.seeds.indexOf(r.seed),
+  ];
   const canonical = (a: EtaMax, b: EtaMax) => {
     const [x, y] = [rank(a), rank(b)];
     return x.reduce((d, v, i) => d || v - y[i], 0);
