@@ -36,7 +36,8 @@ function shapesFromInit(kind: ModelKind, shapes: InitShapes): { width?: number; 
   return { width: shapes.get('W0')![0], depth: layers - 1, outputs: shapes.get(`W${layers - 1}`)![0] };
 }
 
-function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
+/** The data of a run; `sizeRun` sizes the run from an .npz's headers before it is read (not for a sweep's row count). */
+function loadData(o: SetupOptions, sizeRun = true): { data: Dataset; test?: Dataset } {
   if (o.dataset !== undefined) {
     if (o.data) throw new Error('--data and --dataset both give the training data; use one of them');
     if (o.model === 'warmup') throw new Error('the warmup model trains on the single point x = 1, y = 0; it takes no --dataset');
@@ -59,13 +60,15 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
   }
   if (o.data) {
     // Sized from the headers: X as (m, d) or images (m, C, H, W), Y as (m, k) or (m,).
-    const fits = (X: readonly number[], Y: readonly number[]) =>
-      checkRunFits(
-        o,
-        X[0],
-        X.slice(1).reduce((a, b) => a * b, 1),
-        Y[1] ?? 1,
-      );
+    const fits = sizeRun
+      ? (X: readonly number[], Y: readonly number[]) =>
+          checkRunFits(
+            o,
+            X[0],
+            X.slice(1).reduce((a, b) => a * b, 1),
+            Y[1] ?? 1,
+          )
+      : undefined;
     return { data: readDataNpz(o.data, fits) };
   }
   if (o.model === 'cnn' || o.model === 'wrn') {
@@ -133,7 +136,8 @@ function readInit(file: string, archive: NpzArchive, model: Model): Tensor[] {
  * trainingRows({ model: 'mlp', samples: 32 }); // 32
  */
 export function trainingRows(input: Omit<SetupInput, 'width' | 'seed' | 'init'>): number {
-  return loadData(withDefaults(SETUP_OPTIONS, input)).data.X.shape[0];
+  // No width is given here (a sweep has several): the run is sized per width when each is set up.
+  return loadData(withDefaults(SETUP_OPTIONS, input), false).data.X.shape[0];
 }
 
 /**
