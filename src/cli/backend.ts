@@ -1,5 +1,5 @@
 // The global --backend and --threads options: taken out of argv (anywhere) before the command parses the rest.
-import { BACKENDS, BackendName, defaultBackend, initBackend, noteDefaultBackend, useBackend } from '../linalg/backend';
+import { BACKENDS, BackendName, defaultBackend, initBackend, noteDefaultBackend, parseThreads, useBackend } from '../linalg/backend';
 
 /**
  * Removes `--backend NAME` / `--threads N` (also `--opt=value`) from argv and applies them over the
@@ -23,14 +23,16 @@ export async function takeBackendOptions(argv: string[]): Promise<string[]> {
     if (m[1] === 'backend') backend = value;
     else threads = value;
   }
-  if (backend === undefined && threads === undefined) return (initBackend(), rest);
+  // Thread counts are checked before any worker starts: `--threads 2000` is one line, not a minute of workers.
+  const envThreads = process.env.CATAPULT_THREADS;
+  if (backend === undefined && threads === undefined) {
+    const envName = process.env.CATAPULT_BACKEND as BackendName;
+    if (envThreads) parseThreads(envThreads, BACKENDS.includes(envName) ? envName : defaultBackend(), 'CATAPULT_THREADS');
+    return (initBackend(), rest);
+  }
   const name = (backend ?? (process.env.CATAPULT_BACKEND || defaultBackend())) as BackendName;
   if (!BACKENDS.includes(name)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}, got '${name}'`);
-  let n: number | undefined;
-  if (threads !== undefined) {
-    n = Number(threads);
-    if (!/^\d+$/.test(threads) || n < 1) throw new Error(`--threads must be a positive integer, got '${threads}'`);
-  }
+  const n = threads === undefined ? undefined : parseThreads(threads, name, '--threads');
   useBackend(name, n);
   if (backend === undefined && !process.env.CATAPULT_BACKEND) noteDefaultBackend(); // --threads alone: the default backend
   return rest;

@@ -14,11 +14,10 @@ export const ALL_IDS = Object.values(figures.SUITES)
 const figureData = text({
   flag: 'dataset',
   arg: 'fashion-mnist|mnist|mnist:DIR|cifar10:DIR|npz:FILE',
-  help: `the images of the figures that train on them (default mnist for ${figures.FIGURE_TABLE.filter(
-    (f) => (f.defaults as { dataset?: string }).dataset === 'mnist',
-  )
+  help: 'the images of the figures that train on them',
+  defaultText: `mnist for ${figures.FIGURE_TABLE.filter((f) => (f.defaults as { dataset?: string }).dataset === 'mnist')
     .map((f) => f.id)
-    .join(', ')}, the paper's MNIST figures; ${figures.FIGURE_DATASET} for the others)`,
+    .join(', ')}, the paper's MNIST figures; ${figures.FIGURE_DATASET} for the others`,
 });
 const figureSeed = seed({ flag: 'seed', help: 'seed of the initializations (and data where the figure draws them)', default: 0 });
 const suite = parsed({
@@ -48,7 +47,7 @@ export const figure = defineCommand({
   summary: `one experiment (${ALL_IDS}): data, SVG/PNG plots, report.md in --out`,
   positionals: { usage: '<id>', min: 1, max: 1, missing: `figure needs an id (${ALL_IDS})` },
   options: {
-    out: text({ flag: 'out', arg: 'DIR', help: 'output directory (default out/<id>)' }),
+    out: text({ flag: 'out', arg: 'DIR', help: 'output directory', defaultText: 'out/<id>' }),
     seed: figureSeed,
     width: int({ flag: 'width', arg: 'N', help: "overrides the figure's default width", min: 1 }),
     widths: widths('the widths of a width-sweeping figure (haas, figS13c)'),

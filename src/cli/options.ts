@@ -1,17 +1,17 @@
 // Options that only the command line has (output paths, progress, listing and grid flags), declared once for every command.
-import { flag, int, num, parsed, text } from '../options';
+import { decimal, flag, int, num, parsed, text } from '../options';
 import { parseLr } from '../experiments';
 import { OPTIMIZER_NAMES, OptimizerName } from '../models';
 
 /**
- * A comma-separated list of distinct integers in [min, max] (e.g. `--widths 250,500,1000`).
+ * A comma-separated list of distinct decimal integers in [min, max] (e.g. `--widths 250,500,1000`; not `0x10`).
  *
  * @example
  * intListParser('widths', 1)('250,500'); // [250, 500]
  */
 export function intListParser(flagName: string, min: number, max = Number.MAX_SAFE_INTEGER): (s: string) => number[] {
   return (s) => {
-    const xs = s.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+    const xs = s.split(',').map(decimal); // as scalars are read: decimal only
     const bad = xs.findIndex((x, i) => !Number.isInteger(x) || x < min || x > max || xs.indexOf(x) !== i);
     if (bad >= 0) throw new Error(`--${flagName} must be distinct integers in [${min}, ${max}] separated by commas, got '${s}'`);
     return xs;
@@ -60,7 +60,8 @@ export const lrGrid = text({
 export const top = int({ flag: 'top', arg: 'K', help: 'how many top eigenvalues', min: 1, default: 1 });
 export const dense = (what: string) => flag({ flag: 'dense', help: what });
 export const saveParams = text({ flag: 'save-params', arg: 'FILE', help: 'write the final parameters to an .npz' });
-export const widths = (help: string) => parsed({ flag: 'widths', arg: 'N,N,...', help, parse: intListParser('widths', 1) });
+export const widths = (help: string, defaultText?: string) =>
+  parsed({ flag: 'widths', arg: 'N,N,...', help, defaultText, parse: intListParser('widths', 1) });
 export const seeds = parsed({
   flag: 'seeds',
   arg: 'S,S,...',
@@ -70,13 +71,15 @@ export const seeds = parsed({
 export const batches = parsed({
   flag: 'batches',
   arg: 'B,B,...',
-  help: 'minibatch sizes of the grid (each as --batch B; default --batch, or full batch)',
+  help: 'minibatch sizes of the grid (each as --batch B)',
+  defaultText: '--batch, or full batch',
   parse: intListParser('batches', 1),
 });
 export const optimizers = parsed({
   flag: 'optimizers',
   arg: 'gd,adam,...',
-  help: `update rules of the grid, of ${OPTIMIZER_NAMES.join('|')} (default --optimizer, or gd)`,
+  help: `update rules of the grid, of ${OPTIMIZER_NAMES.join('|')}`,
+  defaultText: '--optimizer, or gd',
   parse: optimizerList,
 });
 export const workers = int({ flag: 'workers', arg: 'N', help: 'worker threads', min: 1, default: 1 });

@@ -1,18 +1,23 @@
 // The commander program derived from the command table: parsing, per-command --help, suggestions and one-line errors.
 import { Command, CommanderError, Option } from 'commander';
 import { Schema, parseValues } from '../options';
-import { BACKENDS } from '../linalg/backend';
+import { BACKENDS, defaultThreads, maxThreads } from '../linalg/backend';
+import { MEMORY_LIMIT_ENV } from '../io/files';
 import type { CommandResult, CommandSpec } from './command';
 
 /** What `--backend`/`--threads` say in every help (they are taken out of argv before commander sees it). */
 export const GLOBAL_OPTIONS = `global options (any command): --backend ${BACKENDS.join('|')} (default native where built, else wasm; env CATAPULT_BACKEND)
-  --threads N (kernel threads, default 2; env CATAPULT_THREADS)`;
+  --threads N (kernel threads, 1 to ${maxThreads('native')} here, one per core; default ${defaultThreads()}; env CATAPULT_THREADS)
+  env ${MEMORY_LIMIT_ENV}: the memory a run may claim, e.g. 16G (default half of this machine's)`;
 
-/** A declaration's help line: its text and, where it has a plain default, the default. */
-function helpLine(d: Schema[string]): string {
-  const def = d.defaultText ?? d.default;
+/**
+ * A declaration's help line: its text and, where it has a plain default, the default: the command's own where it
+ * sets one (oracle's 100 steps), else the declared one; so the help states what the command uses.
+ */
+function helpLine(d: Schema[string], commandDefault?: unknown): string {
+  const def = commandDefault ?? d.defaultText ?? d.default;
   const shown = def === undefined || def === false || typeof def === 'function' ? '' : ` (default ${String(def)})`;
-  return `${d.help}${d.required !== undefined ? ' (required)' : ''}${shown}`;
+  return `${d.help}${d.required !== undefined && commandDefault === undefined ? ' (required)' : ''}${shown}`;
 }
 
 /** A commander error as one line: `unknown option '--stpes' (did you mean --steps?)`. */
@@ -49,8 +54,9 @@ function addCommand(
   if (p) c.argument(p.usage.replace(/^</, '[').replace(/>$/, ']')).usage(`${p.usage} [options]`);
   const byAttribute = new Map<string, string>();
   const negated = new Set<string>();
-  for (const d of Object.values(spec.options)) {
-    const o = new Option(d.arg === undefined ? `--${d.flag}` : `--${d.flag} <${d.arg}>`, helpLine(d));
+  const commandDefaults: Record<string, unknown> = spec.defaults ?? {};
+  for (const [key, d] of Object.entries(spec.options)) {
+    const o = new Option(d.arg === undefined ? `--${d.flag}` : `--${d.flag} <${d.arg}>`, helpLine(d, commandDefaults[key]));
     byAttribute.set(o.attributeName(), d.flag);
     if (o.negate) negated.add(d.flag);
     c.addOption(o);

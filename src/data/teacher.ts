@@ -48,7 +48,8 @@ export function teacherDraw(o: TeacherOptions): TeacherDraw {
   const need = o.perTrain + o.perTest;
   const slot = new Map(o.classes.map((c, j) => [c, j]));
   const kept: number[][] = o.classes.map(() => []);
-  const rows: Float64Array[] = [];
+  // One block for every kept row (need per class): no per-row array headers, and exactly the bytes checked for.
+  const rows = new Float64Array(need * o.classes.length * d);
   const labels: number[] = [];
   let missing = o.classes.length;
   // A class the teacher almost never predicts would otherwise loop for ever.
@@ -74,8 +75,8 @@ export function teacherDraw(o: TeacherOptions): TeacherDraw {
     }
     const j = slot.get(best);
     if (j === undefined || kept[j].length === need) continue;
-    kept[j].push(rows.length);
-    rows.push(x);
+    kept[j].push(labels.length);
+    rows.set(x, labels.length * d);
     labels.push(best);
     if (kept[j].length === need) missing--;
   }
@@ -89,7 +90,7 @@ export function teacherDraw(o: TeacherOptions): TeacherDraw {
   const pool: Pool = {
     labels: Int32Array.from(labels),
     d,
-    fill: (i, out, offset) => out.set(rows[i], offset),
+    fill: (i, out, offset) => out.set(rows.subarray(i * d, (i + 1) * d), offset),
     source: `synthetic teacher (d = ${d}, ${K} classes, seed ${o.seed})`,
   };
   return { pool, train: kept.map((k) => k.slice(0, o.perTrain)), test: kept.map((k) => k.slice(o.perTrain)) };

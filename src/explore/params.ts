@@ -1,5 +1,5 @@
 // The explorer's views and their URL parameters, declared once: the page's inputs, its URL and its errors derive from here.
-import { OptionDecl, Values, choice, int, num, oneOf, parsed } from '../options';
+import { OptionDecl, Values, choice, decimal, int, num, oneOf, parsed } from '../options';
 import { ACTIVATIONS, MODEL_KINDS, ModelKind, PARAMETERIZATIONS, TRAIN_OPTIONS } from '../models';
 import { SETUP_OPTIONS } from '../experiments/run/setupOptions';
 import { LrSpec, formatLr, parseLr } from '../experiments/run/lr';
@@ -111,7 +111,7 @@ export const SURFACE_PARAMS = {
 
 /** A comma-separated list of distinct widths. */
 function widthList(t: string): number[] {
-  const xs = t.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  const xs = t.split(',').map(decimal);
   if (xs.length > 4 || xs.some((x, i) => !Number.isInteger(x) || x < 2 || x > MAX_WIDTH || xs.indexOf(x) !== i))
     throw new Error(`--widths must be at most 4 distinct integers in [2, ${MAX_WIDTH}] separated by commas, got '${t}'`);
   return xs;

@@ -94,32 +94,92 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
 }
 
 const GIB = 2 ** 30;
+const SIZE_SUFFIX: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** The environment variable that sets the memory limit: bytes, or with a K, M, G or T suffix (binary: 512M, 16G). */
+export const MEMORY_LIMIT_ENV = 'CATAPULT_MEMORY_LIMIT';
 
 /**
- * The memory catapult counts on: this machine's, or less where CATAPULT_MEMORY_BYTES says so (a host shared with other
- * jobs; the fuzz suite, which shows that every bomb is refused from its header at a budget of 256 MiB).
- */
-export function machineMemory(): number {
-  const cap = Number(process.env.CATAPULT_MEMORY_BYTES);
-  return Number.isFinite(cap) && cap > 0 ? Math.min(cap, os.totalmem()) : os.totalmem();
-}
-
-/** The most memory one thing may claim: a `fraction` of this machine's (half for a file's arrays, 90% for a run). */
-export function memoryBudget(fraction = 0.5): number {
-  return Math.floor(machineMemory() * fraction);
-}
-
-/**
- * Refuses, with one line, what would need more memory than the budget: checked before anything is allocated.
+ * Bytes as a person reads them: GiB from one GiB on, else MiB.
  *
  * @example
- * checkFits('params.npz: its arrays', 8 * count); // Error: params.npz: its arrays would need 74.5 GiB; this machine has 24.0 GiB …
+ * formatBytes(3 * 2 ** 29); // '1.5 GiB'
  */
-export function checkFits(what: string, bytes: number, fraction = 0.5): void {
-  if (bytes > memoryBudget(fraction)) {
-    const share = fraction === 0.5 ? 'half' : `${Math.round(100 * fraction)}%`;
-    throw new Error(
-      `${what} would need ${(bytes / GIB).toFixed(1)} GiB; this machine has ${(machineMemory() / GIB).toFixed(1)} GiB (at most ${share} of it is used)`,
-    );
+export function formatBytes(bytes: number): string {
+  if (bytes < GIB) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  // A hostile header can declare 2^255 bytes: toFixed would spell out every digit.
+  return bytes < 1e6 * GIB ? `${(bytes / GIB).toFixed(1)} GiB` : `${(bytes / GIB).toExponential(1)} GiB`;
+}
+
+/** This machine's memory: its RAM, or less where a cgroup (a container, a batch job's allocation) allows less. */
+function machineMemory(): number {
+  const total = os.totalmem();
+  // Absent in a page (the explorer) and before Node 19.6; "no limit" reads as 0 or as a huge number.
+  const constrained = globalThis.process?.constrainedMemory?.() ?? 0;
+  return constrained > 0 && constrained < total ? constrained : total;
+}
+
+/** The limit and how it was set, for the error that refuses a size. */
+function memoryLimitAndSource(): { limit: number; source: string } {
+  const given = process.env[MEMORY_LIMIT_ENV];
+  if (given !== undefined && given !== '') {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(given);
+    const limit = m === null ? NaN : Number(m[1]) * SIZE_SUFFIX[m[2].toLowerCase()];
+    if (!(limit > 0)) throw new Error(`${MEMORY_LIMIT_ENV} must be a size such as 512M or 16G, got '${given}'`);
+    return { limit, source: `${MEMORY_LIMIT_ENV}=${given}` };
+  }
+  const machine = machineMemory();
+  // Half: the estimates count the large arrays only, and the OS, Node and other processes need the rest.
+  return { limit: Math.floor(machine / 2), source: `half of this machine's ${formatBytes(machine)}; ${MEMORY_LIMIT_ENV} sets it` };
+}
+
+/**
+ * The most memory a run may claim, in bytes: CATAPULT_MEMORY_LIMIT where set, else half of this machine's memory.
+ *
+ * @example
+ * memoryLimit(); // 12637097472 on a machine with 23.5 GiB
+ */
+export function memoryLimit(): number {
+  return memoryLimitAndSource().limit;
+}
+
+/**
+ * Refuses, with one line that names the limit, what would need more memory than {@link memoryLimit}: checked before
+ * anything is allocated.
+ *
+ * @example
+ * checkFits('params.npz: its arrays', 8 * count); // Error: params.npz: its arrays would need 74.5 GiB, over the memory limit of 11.8 GiB (half of …)
+ */
+export function checkFits(what: string, bytes: number): void {
+  const { limit, source } = memoryLimitAndSource();
+  if (bytes > limit)
+    throw new Error(`${what} would need ${formatBytes(bytes)}, over the memory limit of ${formatBytes(limit)} (${source})`);
+}
+
+/** Deeper than any file catapult writes (a golden's arrays nest 5 levels), far below what recursion over it survives. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refuses JSON text nested deeper than {@link MAX_JSON_DEPTH}, before it is parsed: code that walks a parsed value
+ * recursively (comparing two sweep headers, say) would otherwise overflow the stack on a hostile 100,000-deep file.
+ *
+ * @example
+ * checkJsonDepth('[[[]]]', 'x.json'); // fine
+ * checkJsonDepth('['.repeat(1e5), 'x.json'); // Error: x.json: JSON nested more than 64 levels deep (not a file catapult writes)
+ */
+export function checkJsonDepth(text: string, file: string): void {
+  let depth = 0,
+    inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH)
+        throw new Error(`${file}: JSON nested more than ${MAX_JSON_DEPTH} levels deep (not a file catapult writes)`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }

@@ -28,54 +28,24 @@ export interface IdxFile {
   source: string;
 }
 
-/** The IDX size a header declares (header + product(shape)·element size), or null if `raw` is too short to tell. */
-function declaredLength(raw: Uint8Array): number | null {
-  if (raw.length < 4 || raw[3] === 0 || raw.length < 4 + 4 * raw[3]) return null;
-  const element = ELEMENT_TYPES[raw[2] as TypeCode];
-  if (element === undefined) return null;
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  let n = element.size;
-  for (let i = 0; i < raw[3]; i++) n *= view.getUint32(4 + 4 * i, false);
-  return 4 + 4 * raw[3] + n;
+/** A shape for a one-line message: long ones (a hostile header may declare 255 dimensions) keep their ends. */
+function shapeText(shape: readonly number[]): string {
+  if (shape.length <= 8) return shapeString(shape);
+  return `(${shape.slice(0, 4).join(', ')}, …, ${shape.slice(-2).join(', ')}) (${shape.length} dimensions)`;
 }
 
-function gunzip(bytes: Uint8Array, source: string, options: zlib.ZlibOptions): Buffer {
-  try {
-    return zlib.gunzipSync(bytes, options);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-      throw new Error(`${source}: the gzip data inflate to more bytes than the IDX header declares`);
-    throw new Error(`${source}: corrupt gzip data (${(err as Error).message.split('\n')[0]})`);
-  }
+/** What an IDX header declares: the shape, the element type, and the bytes of the elements after the header. */
+export interface IdxHeader {
+  shape: number[];
+  type: IdxType;
+  headerLength: number;
+  bodyBytes: number;
+  /** Bytes decoding holds beside the file's own: a gzipped file's inflated data, twice while zlib joins its chunks. */
+  decodeBytes: number;
 }
 
-/**
- * Decompresses gzip (magic 1f 8b) or returns raw bytes unchanged; raw IDX starts with 00 00, so the two never collide.
- * The header is inflated first, and the rest no further than it declares (plus one byte, to notice trailing data), so a
- * small file cannot expand to gigabytes; a declared size beyond the machine's memory budget is refused before inflating.
- */
-function gunzipIfNeeded(bytes: Uint8Array, source: string): Uint8Array {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  const head = gunzip(bytes.subarray(0, Math.min(bytes.length, 4096)), source, {
-    finishFlush: zlib.constants.Z_SYNC_FLUSH,
-    maxOutputLength: 4096 * 1032,
-  });
-  const declared = declaredLength(head);
-  if (declared === null) return gunzip(bytes, source, { maxOutputLength: 4096 * 1032 }); // too short for a header: decodeIdx says why
-  checkFits(`${source}: its IDX data`, declared);
-  return gunzip(bytes, source, { maxOutputLength: declared + 1 });
-}
-
-/**
- * Validates an IDX file (gzip or raw) without converting its elements: magic 00 00, a known type code, the
- * dimensions, and a length of exactly header + product(shape)·size bytes (truncated or trailing bytes are errors).
- *
- * @example
- * const f = decodeIdx(fs.readFileSync('train-labels-idx1-ubyte.gz'), 'train-labels-idx1-ubyte.gz');
- * f.shape; // [60000]
- */
-export function decodeIdx(bytes: Uint8Array, source: string): IdxFile {
-  const raw = gunzipIfNeeded(bytes, source);
+/** Reads and checks the header at the start of `raw` (the whole file, or only its first bytes when `partial`). */
+function readHeader(raw: Uint8Array, source: string): Omit<IdxHeader, 'decodeBytes'> {
   if (raw.length < 4) throw new Error(`${source}: too short for an IDX file (the header needs at least 4 bytes, found ${raw.length})`);
   if (raw[0] !== 0 || raw[1] !== 0) {
     throw new Error(`${source}: not an IDX file (expected the first two bytes 00 00, found ${hexByte(raw[0])} ${hexByte(raw[1])})`);
@@ -90,15 +60,67 @@ export function decodeIdx(bytes: Uint8Array, source: string): IdxFile {
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const shape = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const needed = shape.reduce((a, b) => a * b, 1) * element.size;
+  return { shape, type: element.name, headerLength, bodyBytes: shape.reduce((a, b) => a * b, 1) * element.size };
+}
+
+const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+/** Compressed bytes inflated to read a gzipped file's header: deflate expands at most ~1032:1, so 4 KiB hold any header. */
+const HEAD_BYTES = 4096;
+
+function gunzip(bytes: Uint8Array, source: string, options: zlib.ZlibOptions): Buffer {
+  try {
+    return zlib.gunzipSync(bytes, options);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(`${source}: the gzip data inflate to more bytes than the IDX header declares`);
+    throw new Error(`${source}: corrupt gzip data (${(err as Error).message.split('\n')[0]})`);
+  }
+}
+
+/**
+ * The header of an IDX file (gzip or raw) from its first bytes only: a gzipped file inflates no more than its start,
+ * so what the file declares can be checked against the memory limit before it is inflated.
+ *
+ * @example
+ * idxHeader(fs.readFileSync('train-labels-idx1-ubyte.gz'), 'train-labels-idx1-ubyte.gz').shape; // [60000]
+ */
+export function idxHeader(bytes: Uint8Array, source: string): IdxHeader {
+  if (!isGzip(bytes)) return { ...readHeader(bytes, source), decodeBytes: 0 };
+  // A short stream is inflated whole (it is small), so that a cut-short one is reported as such.
+  const head =
+    bytes.length <= HEAD_BYTES
+      ? gunzip(bytes, source, { maxOutputLength: HEAD_BYTES * 1032 })
+      : gunzip(bytes.subarray(0, HEAD_BYTES), source, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: HEAD_BYTES * 1032 });
+  const header = readHeader(head, source);
+  return { ...header, decodeBytes: 2 * (header.headerLength + header.bodyBytes) };
+}
+
+/**
+ * Validates an IDX file (gzip or raw) without converting its elements: magic 00 00, a known type code, the
+ * dimensions, and a length of exactly header + product(shape)·size bytes (truncated or trailing bytes are errors).
+ * A gzipped file is inflated only after its header's size is checked against the memory limit, and no further than
+ * the header declares (plus one byte, to notice trailing data), so a small file cannot expand to gigabytes.
+ *
+ * @example
+ * const f = decodeIdx(fs.readFileSync('train-labels-idx1-ubyte.gz'), 'train-labels-idx1-ubyte.gz');
+ * f.shape; // [60000]
+ */
+export function decodeIdx(bytes: Uint8Array, source: string): IdxFile {
+  const header = idxHeader(bytes, source);
+  const { shape, type, headerLength, bodyBytes } = header;
+  let raw = bytes;
+  if (isGzip(bytes)) {
+    checkFits(`${source}: its IDX data (shape ${shapeText(shape)} of ${type}, inflated)`, bytes.length + header.decodeBytes);
+    raw = gunzip(bytes, source, { maxOutputLength: headerLength + bodyBytes + 1 });
+  }
   const found = raw.length - headerLength;
-  if (found !== needed) {
-    const what = found < needed ? 'truncated IDX data' : `${found - needed} trailing bytes after the IDX data`;
+  if (found !== bodyBytes) {
+    const what = found < bodyBytes ? 'truncated IDX data' : `${found - bodyBytes} trailing bytes after the IDX data`;
     throw new Error(
-      `${source}: ${what} (shape ${shapeString(shape)} of ${element.name} needs ${needed} bytes after the ${headerLength}-byte header, found ${found})`,
+      `${source}: ${what} (shape ${shapeText(shape)} of ${type} needs ${bodyBytes} bytes after the ${headerLength}-byte header, found ${found})`,
     );
   }
-  return { shape, type: element.name, body: raw.subarray(headerLength), source };
+  return { shape, type, body: raw.subarray(headerLength), source };
 }
 
 /**
@@ -141,8 +163,15 @@ export function idxValues(file: IdxFile, start = 0, count?: number): Float64Arra
  */
 export function parseIdx(bytes: Uint8Array, source: string): { shape: number[]; data: Float64Array } {
   [bytes, source] = [bytesArgument('parseIdx', 'bytes', bytes), nameArgument('parseIdx', 'source', source)];
+  checkConversionFits(idxHeader(bytes, source), bytes.length, source);
   const file = decodeIdx(bytes, source);
   return { shape: file.shape, data: idxValues(file) };
+}
+
+/** Refuses a whole-file float64 conversion that would not fit beside the file and its decoding. */
+function checkConversionFits(header: IdxHeader, fileBytes: number, source: string): void {
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  checkFits(`${source}: its ${count} IDX values as float64`, fileBytes + header.decodeBytes + 8 * count);
 }
 
 /**
@@ -162,6 +191,5 @@ export function readIdxFile(path: string): IdxFile {
  * const labels = readIdx('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz').data;
  */
 export function readIdx(path: string): { shape: number[]; data: Float64Array } {
-  const file = readIdxFile(path);
-  return { shape: file.shape, data: idxValues(file) };
+  return parseIdx(readFileOrThrow(path), path);
 }

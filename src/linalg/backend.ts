@@ -4,7 +4,7 @@ import { ensureKernels, jsKernels, onFirstKernelUse, setBackend } from './kernel
 import { loadNativeAddon, nativeAvailable, nativeKernels, nativeUnavailable, OpenBlasInfo, openblasInfo } from './native/kernels';
 import { noticeOnce } from './native/locate';
 import { BufferPool } from './native/pool';
-import { WasmRuntime } from './wasm/runtime';
+import { WASM_MAX_THREADS, WasmRuntime } from './wasm/runtime';
 import { wasmKernels } from './wasm/kernels';
 
 /**
@@ -43,6 +43,35 @@ export function defaultThreads(): number {
 }
 
 /**
+ * The most kernel threads `name` takes: one per core (at least the default 2; more only slow the kernels down, and
+ * each is a worker with its own memory), and on wasm no more than its control block has slots for.
+ *
+ * @example
+ * maxThreads('wasm'); // 2 on a two-core machine
+ */
+export function maxThreads(name: BackendName): number {
+  const cores = Math.max(2, os.availableParallelism());
+  return name === 'wasm' || name === 'wasm-simd' ? Math.min(cores, WASM_MAX_THREADS) : cores;
+}
+
+/**
+ * A thread count as typed (`--threads`, CATAPULT_THREADS): a decimal integer in [1, maxThreads(name)].
+ *
+ * @example
+ * parseThreads('2', 'wasm', '--threads'); // 2
+ * parseThreads('256', 'wasm', '--threads'); // Error: --threads must be an integer in [1, 2] (this machine has 2 cores …), got '256'
+ */
+export function parseThreads(text: string, name: BackendName, what: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  const max = maxThreads(name);
+  if (!(n >= 1 && n <= max))
+    throw new Error(
+      `${what} must be an integer in [1, ${max}] (this machine has ${os.availableParallelism()} cores; more threads only slow the kernels down), got '${text}'`,
+    );
+  return n;
+}
+
+/**
  * Switches every kernel call (and every new tensor buffer) to `name` with `threads` threads.
  * A wasm runtime is built once per flavor and kept; buffers already allocated stay valid.
  *
@@ -51,7 +80,8 @@ export function defaultThreads(): number {
  */
 export function useBackend(name: BackendName, threads = defaultThreads()): BackendInfo {
   if (!BACKENDS.includes(name)) throw new Error(`unknown backend '${name}' (choose ${BACKENDS.join(', ')})`);
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > maxThreads(name))
+    throw new Error(`threads must be an integer in [1, ${maxThreads(name)}] (one per core at most), got ${threads}`);
   if (name === 'js') {
     setBackend(jsKernels);
     runtime = null;
@@ -111,7 +141,7 @@ const runtimes = new Map<string, WasmRuntime>();
 function wasmRuntime(flavor: 'simd' | 'auto', threads: number): WasmRuntime {
   let rt = runtimes.get(flavor);
   if (rt === undefined) {
-    rt = new WasmRuntime(flavor, Math.max(threads, os.availableParallelism(), 2));
+    rt = new WasmRuntime(flavor, maxThreads('wasm'));
     runtimes.set(flavor, rt);
   }
   return rt;

@@ -7,6 +7,7 @@ import { layerSpecs, layersForward, parseArch, wrnLayers, Layer, ParamSpec, Para
 import { MUP_RULES, mupRole } from './mup';
 import { Activation, MODEL_KINDS, MODEL_OPTIONS, ModelKind } from './modelOptions';
 import { CatapultInputError, Values, checkValues, describeValue, refuseUnknownKeys } from '../options';
+import { checkFits } from '../io/files';
 
 export type { ParamSpec, Parameterization } from './layers';
 
@@ -51,11 +52,53 @@ export interface Model {
   readonly activationsPerSample?: number;
 }
 
+/** Bytes of one parameter array's description (its spec object), before any number is drawn. */
+const SPEC_BYTES = 256;
+
+/**
+ * An mlp's parameter arrays and parameters, from its configuration alone (before its specs are built).
+ *
+ * @example
+ * mlpCounts({ kind: 'mlp', width: 4, depth: 2, inputDim: 3, outputs: 1, … }); // { arrays: 6, parameters: 41 }
+ */
+export function mlpCounts(c: Pick<ModelConfig, 'width' | 'depth' | 'inputDim' | 'outputs' | 'bias'>): {
+  arrays: number;
+  parameters: number;
+} {
+  const biases = c.bias === false ? 0 : 1;
+  const weights = c.inputDim * c.width + (c.depth - 1) * c.width * c.width + c.width * c.outputs;
+  return { arrays: (c.depth + 1) * (1 + biases), parameters: weights + biases * (c.depth * c.width + c.outputs) };
+}
+
+/**
+ * Refuses an mlp whose description alone (its parameter arrays' specs, and the numbers they describe) would not
+ * fit, before the specs are built: `makeModel({ kind: 'mlp', depth: 1e9, … })` is one line, not a heap exhausted.
+ */
+function checkMlpFits(c: ModelConfig): void {
+  const { arrays, parameters } = mlpCounts(c);
+  checkFits(
+    `an mlp of depth ${c.depth} and width ${c.width} (${arrays} parameter arrays, ${parameters.toExponential(2)} parameters)`,
+    SPEC_BYTES * arrays + 8 * parameters,
+  );
+}
+
+/**
+ * Refuses to draw parameters that would not fit (a library caller who skipped {@link checkTrainingFits}).
+ *
+ * @example
+ * checkParametersFit(warmupModel(1e10)); // Error: the warmup model's 2.00e+10 parameters would need 149.0 GiB, …
+ */
+function checkParametersFit(model: Model): void {
+  const count = model.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+  checkFits(`the ${model.config.kind} model's ${count.toExponential(2)} parameters`, 8 * count);
+}
+
 /**
  * Draws the parameters in `specs` order, each as one `standard_normal(size)` call on a single
  * numpy-compatible RandomState(seed) stream, scaled by its std, so a numpy user can reproduce them.
  */
 export function initParams(model: Model, seed: number): Tensor[] {
+  checkParametersFit(model);
   const rng = new RandomState(seed);
   return model.specs.map((s) => {
     const size = s.shape.reduce((a, b) => a * b, 1);
@@ -235,6 +278,7 @@ export function makeModel(c: ModelConfig): Model {
       return { config: { ...c, outputs: 1 }, specs, forward: linearForward(c.width, false) };
     }
     case 'mlp': {
+      checkMlpFits(c);
       const specs = mlpSpecs(c);
       return { config: c, specs, forward: mlpForward(c, specs) };
     }

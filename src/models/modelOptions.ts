@@ -10,6 +10,12 @@ export const MODEL_KINDS: readonly ModelKind[] = ['warmup', 'linear', 'mlp', 'cn
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'identity'];
 export const PARAMETERIZATIONS: readonly Parameterization[] = ['ntk', 'standard', 'mup'];
 
+/** The width when neither --width nor an --init file gives one. */
+export const DEFAULT_WIDTH = 1000;
+/** Hidden layers of an mlp, and the depth of a Wide ResNet, when --depth (or --init) does not say. */
+export const DEFAULT_MLP_DEPTH = 1;
+export const DEFAULT_WRN_DEPTH = 16;
+
 const MLP_ONLY = { option: 'model', values: ['mlp'] };
 const NETWORKS = { option: 'model', values: ['mlp', 'cnn', 'wrn'] };
 const IMAGE_NETS = { option: 'model', values: ['cnn', 'wrn'] };
@@ -38,14 +44,16 @@ export const MODEL_OPTIONS = {
   width: int({
     flag: 'width',
     arg: 'N',
-    help: "width n (default 1000, or the --init file's)",
+    help: 'width n',
+    defaultText: `${DEFAULT_WIDTH}, or the --init file's`,
     min: 1,
     onlyWhen: { option: 'model', values: ['warmup', 'linear', 'mlp'] },
   }),
   depth: int({
     flag: 'depth',
     arg: 'L',
-    help: "mlp: hidden layers (default 1, or the --init file's); wrn: depth D = 6n + 4 (default 16)",
+    help: 'mlp: hidden layers; wrn: depth D = 6n + 4',
+    defaultText: `mlp ${DEFAULT_MLP_DEPTH} or the --init file's, wrn ${DEFAULT_WRN_DEPTH}`,
     min: 1,
     onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
   }),
@@ -58,14 +66,16 @@ export const MODEL_OPTIONS = {
   widen: int({
     flag: 'widen',
     arg: 'K',
-    help: 'wrn: widening factor K (channels 16K, 32K, 64K; default 1)',
+    help: 'wrn: widening factor K (channels 16K, 32K, 64K)',
+    defaultText: '1',
     min: 1,
     onlyWhen: { option: 'model', values: ['wrn'] },
   }),
   inputShape: parsed({
     flag: 'input-shape',
     arg: 'C,H,W',
-    help: 'cnn/wrn: the image shape of each input row (default 1,28,28 for 784 inputs, 3,32,32 for 3072)',
+    help: 'cnn/wrn: the image shape of each input row',
+    defaultText: '1,28,28 for 784 inputs, 3,32,32 for 3072',
     parse: imageShape,
     onlyWhen: IMAGE_NETS,
   }),
@@ -80,7 +90,8 @@ export const MODEL_OPTIONS = {
   mupBase: int({
     flag: 'mup-base',
     arg: 'N0',
-    help: 'μP base width n0: at width n0 μP is the standard parameterization (default 1, "pure" μP)',
+    help: 'μP base width n0: at width n0 μP is the standard parameterization',
+    defaultText: '1, "pure" μP',
     min: 1,
     onlyWhen: { option: 'param', values: ['mup'] },
   }),
@@ -97,7 +108,8 @@ export const MODEL_OPTIONS = {
   outputs: int({
     flag: 'outputs',
     arg: 'K',
-    help: "outputs k (default: the targets' columns)",
+    help: 'outputs k',
+    defaultText: "the targets' columns",
     min: 1,
     onlyWhen: { option: 'model', values: ['mlp', 'wrn'] },
   }),
@@ -110,14 +122,16 @@ export const MODEL_OPTIONS = {
   readoutSigmaW: num({
     flag: 'readout-sigma-w',
     arg: 'S',
-    help: 'σ_w of the readout layer (default --sigma-w)',
+    help: 'σ_w of the readout layer',
+    defaultText: '--sigma-w',
     atLeast: 0,
     onlyWhen: MLP_ONLY,
   }),
   bias: parsed({
     flag: 'bias',
     arg: 'true|false',
-    help: 'false drops every bias (deep linear nets); default true',
+    help: 'false drops every bias (deep linear nets)',
+    defaultText: 'true',
     parse: onOff('bias'),
     check: (v) => (typeof v === 'boolean' ? null : 'must be true or false'),
     onlyWhen: MLP_ONLY,

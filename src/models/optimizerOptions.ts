@@ -7,6 +7,9 @@ export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 const ADAM = { option: 'optimizer', values: ['adam', 'adamw'] } as const;
 
+/** torch.optim's defaults for Adam and AdamW (amsgrad off), which absent settings take. */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: { adam: 0, adamw: 0.01 } } as const;
+
 /** `--layer-lr a0,a1,…`: positive finite factors, one per layer. */
 function parseLayerLr(text: string): number[] {
   const parts = text.split(',').map((t) => decimal(t));
@@ -29,27 +32,46 @@ export const OPTIMIZER_OPTIONS = {
     // No declared default (absent is gd), so configs written before this option stay equal to new gd ones.
     defaultText: 'gd',
   }),
-  beta1: num({ flag: 'beta1', arg: 'β1', help: "Adam's first-moment decay (default 0.9)", atLeast: 0, below: 1, onlyWhen: ADAM }),
-  beta2: num({ flag: 'beta2', arg: 'β2', help: "Adam's second-moment decay (default 0.999)", atLeast: 0, below: 1, onlyWhen: ADAM }),
-  eps: num({ flag: 'eps', arg: 'ε', help: "Adam's ε, added to √v̂ (default 1e-8)", atLeast: 0, onlyWhen: ADAM }),
+  beta1: num({
+    flag: 'beta1',
+    arg: 'β1',
+    help: "Adam's first-moment decay",
+    defaultText: String(ADAM_DEFAULTS.beta1),
+    atLeast: 0,
+    below: 1,
+    onlyWhen: ADAM,
+  }),
+  beta2: num({
+    flag: 'beta2',
+    arg: 'β2',
+    help: "Adam's second-moment decay",
+    defaultText: String(ADAM_DEFAULTS.beta2),
+    atLeast: 0,
+    below: 1,
+    onlyWhen: ADAM,
+  }),
+  eps: num({ flag: 'eps', arg: 'ε', help: "Adam's ε, added to √v̂", defaultText: String(ADAM_DEFAULTS.eps), atLeast: 0, onlyWhen: ADAM }),
   weightDecay: num({
     flag: 'weight-decay',
     arg: 'λ',
-    help: 'adam: g ← g + λθ (torch.optim.Adam); adamw: θ ← (1 − ηλ)θ first (default 0 for adam, 0.01 for adamw)',
+    help: 'adam: g ← g + λθ (torch.optim.Adam); adamw: θ ← (1 − ηλ)θ first',
+    defaultText: `${ADAM_DEFAULTS.weightDecay.adam} for adam, ${ADAM_DEFAULTS.weightDecay.adamw} for adamw`,
     atLeast: 0,
     onlyWhen: ADAM,
   }),
   batch: int({
     flag: 'batch',
     arg: 'B',
-    help: 'minibatch SGD: B training rows a step, epochs without replacement, a last partial batch dropped (default all rows)',
+    help: 'minibatch SGD: B training rows a step, epochs without replacement, a last partial batch dropped',
+    defaultText: 'all rows',
     min: 1,
     saved: 'batch',
   }),
   batchSeed: int({
     flag: 'batch-seed',
     arg: 'S',
-    help: "seeds the batches: epoch e's order is the e-th rs.permutation(m) of rs = numpy.random.RandomState(S) (default 0)",
+    help: "seeds the batches: epoch e's order is the e-th rs.permutation(m) of rs = numpy.random.RandomState(S)",
+    defaultText: '0',
     min: 0,
     max: 0xffffffff,
     needs: 'batch',

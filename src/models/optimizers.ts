@@ -3,7 +3,7 @@ import { allocF64, freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import * as D from '../linalg/dd/arith';
 import { DdTensor, ddGet, ddSet, ddZeros } from '../linalg/dd/tensor';
-import type { OptimizerName } from './optimizerOptions';
+import { ADAM_DEFAULTS, OptimizerName } from './optimizerOptions';
 import { mupRates } from './mup';
 
 /** An optimizer's settings with every default resolved (torch.optim's for Adam). */
@@ -35,10 +35,10 @@ export function optimizerSettings(o: {
   return {
     name,
     momentum: o.momentum ?? 0,
-    beta1: o.beta1 ?? 0.9,
-    beta2: o.beta2 ?? 0.999,
-    eps: o.eps ?? 1e-8,
-    weightDecay: o.weightDecay ?? (name === 'adamw' ? 0.01 : 0),
+    beta1: o.beta1 ?? ADAM_DEFAULTS.beta1,
+    beta2: o.beta2 ?? ADAM_DEFAULTS.beta2,
+    eps: o.eps ?? ADAM_DEFAULTS.eps,
+    weightDecay: o.weightDecay ?? (name === 'adamw' ? ADAM_DEFAULTS.weightDecay.adamw : ADAM_DEFAULTS.weightDecay.adam),
   };
 }
 

@@ -37,16 +37,38 @@ export function hessianTop(loss: Var, start?: Float64Array): TopEigen {
 
 /** The top eigenvalue of the loss Hessian at the given parameters. */
 export function hessianAt(model: Model, params: readonly Tensor[], data: Dataset): number {
-  const { tape, loss } = forwardPass(model, params, data);
-  const value = hessianTop(loss).value;
-  tape.dispose();
-  return value;
+  const { tape, f, loss } = forwardPass(model, params, data);
+  try {
+    return finiteEigen("the loss Hessian's top eigenvalue", f, () => hessianTop(loss).value);
+  } finally {
+    tape.dispose();
+  }
 }
 
 /** The NTK's top eigenvalue at the given parameters. */
 export function lambdaAt(model: Model, params: readonly Tensor[], data: Dataset): number {
   const { tape, f } = forwardPass(model, params, data);
-  const lambda = ntkTop(f).value;
-  tape.dispose();
-  return lambda;
+  try {
+    return finiteEigen("λ (the NTK's top eigenvalue)", f, () => ntkTop(f).value);
+  } finally {
+    tape.dispose();
+  }
+}
+
+/** Where the outputs or their derivatives overflow float64, and what usually makes them (at initialization). */
+const OVERFLOW_HINT = 'they overflow float64: at initialization, too large a --sigma-w or --sigma-b, or too large inputs';
+
+/**
+ * An eigenvalue of f's derivatives, or one line saying why it has none: outputs, or products of the derivatives,
+ * that are not finite (Lanczos would only report "a non-finite value" of an operator the user never named).
+ */
+function finiteEigen(what: string, f: Var, eigen: () => number): number {
+  const bad = f.value.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`${what}: the outputs f are not finite (f[${bad}] = ${f.value.data[bad]}); ${OVERFLOW_HINT}`);
+  try {
+    return eigen();
+  } catch (e) {
+    if (!/non-finite/.test((e as Error).message)) throw e;
+    throw new Error(`${what}: the derivatives of the outputs are not finite; ${OVERFLOW_HINT}`);
+  }
 }

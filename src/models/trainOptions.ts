@@ -69,7 +69,8 @@ export const TRAIN_OPTIONS = {
   ...OPTIMIZER_OPTIONS,
   precision: choice({
     flag: 'precision',
-    help: 'float64 (default), or dd: the double-double reference (≈ 32 digits; outputs are the doubles nearest the dd values)',
+    help: 'float64, or dd: the double-double reference (≈ 32 digits; outputs are the doubles nearest the dd values)',
+    defaultText: 'float64',
     values: ['float64', 'dd'] as const,
     // No declared default, so files and configs written before this option (which lack it) stay equal to new float64 ones.
     saved: 'precision',
@@ -116,7 +117,8 @@ export const SCHEDULE_OPTIONS = {
   finalSteps: int({
     flag: 'final-steps',
     arg: 'S',
-    help: 'steps at --final-lr (default 0)',
+    help: 'steps at --final-lr',
+    defaultText: '0',
     min: 0,
     needs: 'decay-at',
     saved: 'final_steps',
@@ -132,7 +134,8 @@ export const SCHEDULE_OPTIONS = {
   augmentSeed: int({
     flag: 'augment-seed',
     arg: 'S',
-    help: 'seeds the augmentation: step t draws from RandomState(S + t) (default 0)',
+    help: 'seeds the augmentation: step t draws from RandomState(S + t)',
+    defaultText: '0',
     min: 0,
     max: 0xffffffff,
     needs: 'augment',

@@ -32,7 +32,28 @@ export function scratch(prefix: string) {
     assert.not.ok(/\n\s+at /.test(r.stderr), 'no stack trace');
   };
   const file = (name: string) => path.join(dir, name);
-  return { dir, run, rejects, file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  // Loaded before the CLI: on exit it writes the process's peak resident memory (getrusage, KiB) where the test reads it.
+  const hook = path.join(dir, 'peak-rss-hook.js');
+  fs.writeFileSync(
+    hook,
+    "process.on('exit', () => require('fs').writeFileSync(process.env.PEAK_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+  );
+  /** Runs the CLI and measures it: exit code, stderr, peak RSS (MiB) and wall seconds. */
+  const measure = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const rssFile = path.join(dir, `peak-rss-${process.hrtime.bigint()}`);
+    const started = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ['--require', hook, BIN, ...args], {
+      encoding: 'utf8',
+      cwd: dir,
+      env: { ...process.env, ...env, PEAK_RSS_FILE: rssFile },
+      timeout: 120_000,
+      killSignal: 'SIGKILL',
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const peakMiB = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) / 1024 : Infinity;
+    return { code: r.status, stderr: r.stderr, stdout: r.stdout, peakMiB, seconds };
+  };
+  return { dir, run, rejects, measure, file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** An .npy entry with a hand-written header (dtype, order, shape) around raw bytes. */

@@ -17,9 +17,12 @@ function refusedFast(args: string[], pattern: RegExp): void {
 test('a model too large for memory: width, depth', () => {
   refusedFast(
     [...train, '--model', 'mlp', '--width', '100000000'],
-    /an mlp model of 1\.00e\+9 parameters on 16 samples would need [\d.]+ GiB; this machine has [\d.]+ GiB/,
+    /an mlp model of 1\.00e\+9 parameters on 16 samples would need [\d.]+ GiB, over the memory limit of [\d.]+ GiB \(half of this machine's [\d.]+ GiB; CATAPULT_MEMORY_LIMIT sets it\)$/,
   );
-  refusedFast([...train, '--model', 'mlp', '--depth', '100000'], /an mlp model of 1\.00e\+11 parameters on 16 samples would need/);
+  refusedFast(
+    [...train, '--model', 'mlp', '--depth', '100000'],
+    /an mlp model of 1\.00e\+11 parameters in 200002 arrays on 16 samples would need/,
+  );
   refusedFast(
     ['oracle', '--model', 'warmup', '--width', '10000000000', '--lr', '1', '--out', 'g.json'],
     /a warmup model of 2\.00e\+10 parameters/,

@@ -83,7 +83,7 @@ test("catapult <command> --help prints that command's own options on stdout, exi
   assert.not.ok(r.stdout.includes('--lrs'), "train does not list phase-sweep's --lrs");
   assert.match(r.stdout, /--steps <T> +GD steps \(records t = 0 … T\) \(default 1000\)/);
   const o = run(['oracle', '--help']);
-  assert.match(o.stdout, /--steps <T> .*\(default 1000\)/); // the declared default; oracle's own 100 is applied at parse
+  assert.match(o.stdout, /--steps <T> .*\(default 100\)/); // oracle's own default, the one it runs with
   assert.not.ok(o.stdout.includes('--track'), 'oracle does not offer --track');
   const g = run(['check', '-h']);
   assert.match(g.stdout, /--golden <FILE>/);

@@ -11,7 +11,7 @@ export const LIMITS = {
   /** A case over this is a hang: the worker is killed and the next one starts after it. */
   caseSeconds: 10,
   peakMb: 500,
-  /** What the workers may count on (CATAPULT_MEMORY_BYTES): bombs must be refused from their headers, not found out by inflating. */
+  /** The workers' memory limit (CATAPULT_MEMORY_LIMIT): bombs must be refused from their headers, not found out by inflating. */
   budgetBytes: 256 * 2 ** 20,
   /** A worker above this resident size is killed at once, so an unfixed reader cannot take the machine down. */
   killMb: 2048,
@@ -76,7 +76,7 @@ async function runRange(
   while (next < to) {
     next = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, [__dirname + '/worker.js', mainPath, basesDir, scratch, String(next), String(to)], {
-        env: { ...process.env, CATAPULT_MEMORY_BYTES: String(LIMITS.budgetBytes), CATAPULT_THREADS: '1' },
+        env: { ...process.env, CATAPULT_MEMORY_LIMIT: String(LIMITS.budgetBytes), CATAPULT_THREADS: '1' },
         stdio: ['ignore', 'pipe', 'ignore'],
       });
       let current = next,

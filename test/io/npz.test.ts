@@ -175,7 +175,7 @@ test('decompression bombs are refused before they inflate: trailing data, shared
   );
   rejects(
     () => parseNpz(serializeNpz({ H: claim }), 'stored.npz'),
-    /^stored\.npz: its arrays would need 8192\.0 GiB; this machine has [\d.]+ GiB/,
+    /^stored\.npz: its arrays would need 8192\.0 GiB, over the memory limit of [\d.]+ GiB \(half of this machine's [\d.]+ GiB; CATAPULT_MEMORY_LIMIT sets it\)$/,
   );
 });
 

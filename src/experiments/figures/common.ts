@@ -6,6 +6,7 @@ import {
   Parameterization,
   TrainOptions,
   TrainResult,
+  checkTrainingFits,
   initParams,
   lambdaAt,
   makeModel,
@@ -27,6 +28,7 @@ export interface Instance {
 }
 
 function instance(model: Model, data: Dataset, seed: number, lambdaData?: Dataset): Instance {
+  checkTrainingFits(model, data.X.shape[0]);
   const init = initParams(model, seed);
   return { model, data, init, lambdaNtk0: lambdaAt(model, init, lambdaData ?? data), lambdaData };
 }

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Tensor, sameShape, shapeString, tensor } from '../../linalg/tensor';
 import { parseNpz, serializeNpz } from '../../io/npz';
 import { serializeNpyBytes } from '../../io/npy';
-import { readFileOrThrow, writeFileAtomic } from '../../io/files';
+import { checkJsonDepth, readFileOrThrow, writeFileAtomic } from '../../io/files';
 import { exactJson } from '../../io/output';
 import { backendInfo } from '../../linalg/backend';
 import { Values, savedFields, withDefaults } from '../../options';
@@ -233,8 +233,10 @@ export function readGolden(file: string): Golden {
   const buf = readFileOrThrow(file);
   if (buf.subarray(0, 2).toString('latin1') === 'PK' || path.extname(file).toLowerCase() === '.npz') return goldenFromNpz(buf, file);
   let obj: Record<string, unknown>;
+  const text = buf.toString('utf8');
+  checkJsonDepth(text, file);
   try {
-    obj = JSON.parse(buf.toString('utf8'));
+    obj = JSON.parse(text);
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]}); was the file cut short?`);
   }
@@ -261,6 +263,7 @@ export function readGolden(file: string): Golden {
       ...sgdArrays(meta, (name, shape) => get(obj[name], shape, name)),
       f: get(obj.f, [steps, m, k], 'f'),
       params: { t: saves, values: meta.param_names.map((n, i) => get(params[n], [saves.length, ...meta.param_shapes[i]], `params.${n}`)) },
+      source: file,
     },
     file,
   );
@@ -289,8 +292,10 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
   const metaBytes = a.get('meta');
   if (!metaBytes) throw new Error(`${file}: not a catapult golden file (no 'meta' array)`);
   let metaObj: unknown;
+  const metaText = Buffer.from(metaBytes.data).toString('utf8');
+  checkJsonDepth(metaText, `${file}: meta`);
   try {
-    metaObj = JSON.parse(Buffer.from(metaBytes.data).toString('utf8'));
+    metaObj = JSON.parse(metaText);
   } catch {
     throw new Error(`${file}: the 'meta' array is not JSON text`);
   }
@@ -318,6 +323,7 @@ function goldenFromNpz(buf: Buffer, file: string): Golden {
       ...sgdArrays(meta, need),
       f: need('f', [steps, m, meta.config.model.outputs]),
       params: { t: saves, values: meta.param_names.map((n, i) => need(`params_${n}`, [saves.length, ...meta.param_shapes[i]])) },
+      source: file,
     },
     file,
   );

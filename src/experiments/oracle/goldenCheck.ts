@@ -155,8 +155,11 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
     c = meta.config,
     T = meta.result.steps_run;
   const notes: string[] = [];
-  if (sha256Tensors(g.init) !== meta.sha256.init) throw new Error('the initial parameters do not match sha256.init; the golden is corrupt');
-  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data) throw new Error('the data do not match sha256.data; the golden is corrupt');
+  // The CLI prefixes the file's name to every error of the rerun.
+  if (sha256Tensors(g.init) !== meta.sha256.init)
+    throw new Error('its initial parameters (init) do not match its sha256.init; the file is corrupt');
+  if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data)
+    throw new Error('its data (X, Y) do not match its sha256.data; the file is corrupt');
   const model = makeModel(completeModelConfig(c.model));
   const b = backendInfo();
   if (b.name !== meta.backend.name || b.flavor !== meta.backend.flavor) {

@@ -60,6 +60,8 @@ export interface Golden {
   batches: Tensor | null;
   /** Under SGD, the loss of step t's batch at θ_t (NaN at the last record); null for full-batch runs. */
   batchLoss: Float64Array | null;
+  /** The file it was read from, for messages that name it (absent for a golden made in memory). */
+  source?: string;
 }
 
 /**

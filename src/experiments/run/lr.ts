@@ -1,5 +1,6 @@
 // Learning-rate specs: an absolute η ("0.7") or a multiple of η_crit = 2/λ0 ("1.5x"), grids of them, and the one η resolution.
 import { LossKind, Model, hessianAt } from '../../models';
+import { decimal } from '../../options';
 import type { Setup } from './setup';
 
 export interface LrSpec {
@@ -8,12 +9,13 @@ export interface LrSpec {
   unit: 'abs' | 'crit';
 }
 
-/** Parses "0.7" or "1.5x". */
+/** Parses "0.7" or "1.5x" (decimal notation only). */
 export function parseLr(text: string, what = 'learning rate'): LrSpec {
   const s = text.trim();
   const crit = s.endsWith('x');
   const body = crit ? s.slice(0, -1) : s;
-  const value = body === '' ? NaN : Number(body);
+  // Decimal only, as for every number option: `0x10` is not silently η = 16.
+  const value = decimal(body);
   if (!Number.isFinite(value) || value <= 0) {
     throw new Error(`${what} must be a number > 0, or a multiple of 2/λ0 such as 1.5x; got '${text}'`);
   }
@@ -79,5 +81,14 @@ export function resolveRunLr(s: Pick<Setup, 'model' | 'init' | 'data'> & { model
   const reference = lrReference(s.model.config.loss);
   const hessian0 = reference === 'hessian' && spec.unit === 'crit' ? hessianAt(s.model, s.init, s.data) : null;
   const curvature = hessian0 ?? lambda0;
-  return { eta: resolveLr(spec, curvature), reference, hessian0, curvature };
+  const eta = resolveLr(spec, curvature);
+  if (!(Number.isFinite(eta) && eta > 0)) {
+    // λ0 = 0 (all-zero inputs, or a σ_w so small the outputs do not move): C·2/λ0 is no learning rate.
+    const name = reference === 'hessian' ? "λ_H0 (the loss Hessian's top eigenvalue)" : "λ0 (the NTK's top eigenvalue)";
+    throw new Error(
+      `--lr ${formatLr(spec)} is a multiple of 2/${name.split(' ')[0]}, but ${name} is ${curvature} at initialization, so η would be ${eta} ` +
+        '(the outputs hardly depend on the parameters: all-zero inputs, or a vanishing --sigma-w); give an absolute η',
+    );
+  }
+  return { eta, reference, hessian0, curvature };
 }

@@ -1,10 +1,22 @@
 // Turns run options into a model, a data set and initial parameters (seeded, or read from an .npz file).
 import { Tensor, sameShape, shapeString } from '../../linalg/tensor';
-import { readNpz, writeNpz } from '../../io/npz';
-import { SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
+import { NpzArchive, openNpzFile, writeNpz } from '../../io/npz';
+import { DEFAULT_MLP_DEPTH, DEFAULT_WIDTH, DEFAULT_WRN_DEPTH, SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
 import { CatapultInputError, refuseUnknownKeys, withDefaults } from '../../options';
 import { Dataset, gaussianData, loadClassification, readDataNpz, warmupData } from '../../data';
-import { Model, ModelKind, binaryLabels, checkTrainingFits, initParams, makeModel, parseArch, validateTargets } from '../../models';
+import {
+  Model,
+  ModelConfig,
+  ModelKind,
+  binaryLabels,
+  checkTrainingFits,
+  initParams,
+  linearModel,
+  makeModel,
+  mlpSize,
+  parseArch,
+  validateTargets,
+} from '../../models';
 
 export interface Setup {
   model: Model;
@@ -15,16 +27,17 @@ export interface Setup {
 }
 
 /** Reads the shapes an init file implies (width, depth, outputs) when the options leave them open. */
-function shapesFromInit(kind: ModelKind, arrays: Map<string, Tensor>): { width?: number; depth?: number; outputs?: number } {
+function shapesFromInit(kind: ModelKind, shapes: InitShapes): { width?: number; depth?: number; outputs?: number } {
   if (kind === 'cnn' || kind === 'wrn') return {};
-  if (kind !== 'mlp') return { width: arrays.get('u')?.shape[0] };
+  if (kind !== 'mlp') return { width: shapes.get('u')?.[0] };
   let layers = 0;
-  while (arrays.has(`W${layers}`)) layers++;
+  while (shapes.has(`W${layers}`)) layers++;
   if (layers < 2) return {};
-  return { width: arrays.get('W0')!.shape[0], depth: layers - 1, outputs: arrays.get(`W${layers - 1}`)!.shape[0] };
+  return { width: shapes.get('W0')![0], depth: layers - 1, outputs: shapes.get(`W${layers - 1}`)![0] };
 }
 
-function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
+/** The data of a run; `sizeRun` sizes the run from an .npz's headers before it is read (not for a sweep's row count). */
+function loadData(o: SetupOptions, sizeRun = true): { data: Dataset; test?: Dataset } {
   if (o.dataset !== undefined) {
     if (o.data) throw new Error('--data and --dataset both give the training data; use one of them');
     if (o.model === 'warmup') throw new Error('the warmup model trains on the single point x = 1, y = 0; it takes no --dataset');
@@ -45,7 +58,19 @@ function loadData(o: SetupOptions): { data: Dataset; test?: Dataset } {
     if (o.data) throw new Error('the warmup model trains on the single point x = 1, y = 0; it takes no --data');
     return { data: warmupData() };
   }
-  if (o.data) return { data: readDataNpz(o.data) };
+  if (o.data) {
+    // Sized from the headers: X as (m, d) or images (m, C, H, W), Y as (m, k) or (m,).
+    const fits = sizeRun
+      ? (X: readonly number[], Y: readonly number[]) =>
+          checkRunFits(
+            o,
+            X[0],
+            X.slice(1).reduce((a, b) => a * b, 1),
+            Y[1] ?? 1,
+          )
+      : undefined;
+    return { data: readDataNpz(o.data, fits) };
+  }
   if (o.model === 'cnn' || o.model === 'wrn') {
     if (o.inputShape === undefined)
       throw new Error(`Gaussian images for the ${o.model} model need --input-shape C,H,W (or give --data or --dataset)`);
@@ -70,13 +95,37 @@ function imageShapeOf(given: readonly number[] | undefined, inputDim: number): r
   return inputDim === 784 ? [1, 28, 28] : inputDim === 3072 ? [3, 32, 32] : undefined;
 }
 
+/** Parameter name → the shape its --init entry declares (read from the headers; nothing inflated yet). */
+type InitShapes = Map<string, readonly number[]>;
+
 /**
- * The parameter arrays of an --init file: a params .npz as written by --save-params (names W0, b0, … or u, v), or a
+ * The parameter entries of an --init file: a params .npz as written by --save-params (names W0, b0, … or u, v), or a
  * golden .npz, whose initial parameters are stored as init_<name> beside its trajectory (those are used).
  */
-function initArrays(arrays: Map<string, Tensor>): Map<string, Tensor> {
-  if (!arrays.has('meta') || ![...arrays.keys()].some((k) => k.startsWith('init_'))) return arrays;
-  return new Map([...arrays].filter(([k]) => k.startsWith('init_')).map(([k, t]) => [k.slice('init_'.length), t]));
+function initEntries(archive: NpzArchive): { shapes: InitShapes; entry: (name: string) => string } {
+  const golden = archive.names.includes('meta') && archive.names.some((k) => k.startsWith('init_'));
+  const names = golden ? archive.names.filter((k) => k.startsWith('init_')).map((k) => k.slice('init_'.length)) : archive.names;
+  const entry = (name: string) => (golden ? `init_${name}` : name);
+  return { shapes: new Map(names.map((n) => [n, archive.shape(entry(n))!])), entry };
+}
+
+/** The --init arrays for the model: names and shapes checked against its specs before any array is inflated. */
+function readInit(file: string, archive: NpzArchive, model: Model): Tensor[] {
+  const { shapes, entry } = initEntries(archive);
+  for (const s of model.specs) {
+    const shape = shapes.get(s.name);
+    if (!shape) throw new Error(`${file}: missing array '${s.name}' (expected shape ${shapeString(s.shape)})`);
+    if (!sameShape(shape, s.shape))
+      throw new Error(`${file}: array '${s.name}' has shape ${shapeString(shape)}, expected ${shapeString(s.shape)}`);
+  }
+  const extra = [...shapes.keys()].filter((k) => !model.specs.some((s) => s.name === k));
+  if (extra.length > 0) throw new Error(`${file}: unexpected arrays for the ${model.config.kind} model: ${extra.join(', ')}`);
+  const arrays = archive.read(model.specs.map((s) => entry(s.name)));
+  return model.specs.map((s) => {
+    const t = arrays.get(entry(s.name))!;
+    if (!t.data.every(Number.isFinite)) throw new Error(`${file}: array '${s.name}' contains NaN or infinite values`);
+    return t;
+  });
 }
 
 /** An options object of known keys with a model: what the declared checks (in withDefaults) cannot say alone. */
@@ -94,7 +143,31 @@ function checkSetupInput(input: Partial<SetupInput>): void {
  */
 export function trainingRows(input: Omit<SetupInput, 'width' | 'seed' | 'init'>): number {
   checkSetupInput(input);
-  return loadData(withDefaults(SETUP_OPTIONS, input)).data.X.shape[0];
+  // No width is given here (a sweep has several): the run is sized per width when each is set up.
+  return loadData(withDefaults(SETUP_OPTIONS, input), false).data.X.shape[0];
+}
+
+/**
+ * Refuses, before a data set is drawn or read, an mlp run on more rows than could fit even with a single
+ * input and output per row where the data would tell more (a lower bound): `--dataset synthetic --train-size 1e7`
+ * is one line at once, not minutes of drawing followed by the same refusal.
+ */
+function checkRowsFit(o: SetupOptions): void {
+  if (o.dataset === undefined || o.trainSize === undefined) return;
+  checkRunFits(o, o.trainSize, o.dataset === 'synthetic' ? o.inputDim : 1, o.classes?.length ?? 1);
+}
+
+/**
+ * Refuses an mlp or linear run on `rows` rows of `inputDim` inputs and `outputs` targets that could not fit, before
+ * the data are drawn or read (sizes from the options, or from a file's headers). Runs from --init are left to the
+ * check after the model is built, since the file may set the width.
+ */
+function checkRunFits(o: SetupOptions, rows: number, inputDim: number, outputs: number): void {
+  if (o.init !== undefined) return;
+  const width = o.width ?? DEFAULT_WIDTH;
+  if (o.model === 'mlp')
+    checkTrainingFits(mlpSize({ width, depth: o.depth ?? DEFAULT_MLP_DEPTH, inputDim, outputs: o.outputs ?? outputs, bias: o.bias }), rows);
+  else if (o.model === 'linear') checkTrainingFits(linearModel(width, inputDim), rows);
 }
 
 /**
@@ -108,19 +181,20 @@ export function setup(input: SetupInput): Setup {
   checkSetupInput(input);
   const o: SetupOptions = withDefaults(SETUP_OPTIONS, input);
   const loss = o.loss ?? 'mse';
+  checkRowsFit(o);
   let { data, test } = loadData(o);
   if (loss === 'logistic') {
     data = binaryLabels(data);
     test = test && binaryLabels(test);
   }
   validateTargets(loss, data);
-  const arrays = o.init ? initArrays(readNpz(o.init)) : null;
-  const implied = arrays ? shapesFromInit(o.model, arrays) : {};
+  const archive = o.init ? openNpzFile(o.init) : null;
+  const implied = archive ? shapesFromInit(o.model, initEntries(archive).shapes) : {};
   const pick = (given: number | undefined, fromFile: number | undefined, fallback: number) => given ?? fromFile ?? fallback;
-  const model = makeModel({
+  const config: ModelConfig = {
     kind: o.model,
-    width: pick(o.width, implied.width, 1000),
-    depth: pick(o.depth, implied.depth, o.model === 'wrn' ? 16 : 1),
+    width: pick(o.width, implied.width, DEFAULT_WIDTH),
+    depth: pick(o.depth, implied.depth, o.model === 'wrn' ? DEFAULT_WRN_DEPTH : DEFAULT_MLP_DEPTH),
     act: o.act,
     param: o.param,
     sigmaW: o.sigmaW,
@@ -136,23 +210,16 @@ export function setup(input: SetupInput): Setup {
     ...(o.arch !== undefined && { arch: o.arch }),
     ...(o.widen !== undefined && { widen: o.widen }),
     ...(o.param === 'mup' && { mupBase: o.mupBase ?? 1 }),
-  });
+  };
+  // An mlp is sized before it is built: the specs of a million layers alone are hundreds of megabytes.
+  if (config.kind === 'mlp') checkTrainingFits(mlpSize(config), data.X.shape[0]);
+  const model = makeModel(config);
   if (model.config.outputs !== data.Y.shape[1]) {
     throw new Error(`the model has ${model.config.outputs} outputs but the targets Y have ${data.Y.shape[1]} columns`);
   }
   checkTrainingFits(model, data.X.shape[0]);
-  if (!arrays) return { model, data, test, init: initParams(model, o.seed) };
-  const init = model.specs.map((s) => {
-    const t = arrays.get(s.name);
-    if (!t) throw new Error(`${o.init}: missing array '${s.name}' (expected shape ${shapeString(s.shape)})`);
-    if (!sameShape(t.shape, s.shape))
-      throw new Error(`${o.init}: array '${s.name}' has shape ${shapeString(t.shape)}, expected ${shapeString(s.shape)}`);
-    if (!t.data.every(Number.isFinite)) throw new Error(`${o.init}: array '${s.name}' contains NaN or infinite values`);
-    return t;
-  });
-  const extra = [...arrays.keys()].filter((k) => !model.specs.some((s) => s.name === k));
-  if (extra.length > 0) throw new Error(`${o.init}: unexpected arrays for the ${o.model} model: ${extra.join(', ')}`);
-  return { model, data, test, init };
+  if (!archive) return { model, data, test, init: initParams(model, o.seed) };
+  return { model, data, test, init: readInit(o.init!, archive, model) };
 }
 
 /** Writes parameters to an .npz under their spec names (loadable with numpy.load). */

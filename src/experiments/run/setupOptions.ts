@@ -1,6 +1,7 @@
 // The model, data and initialization options of a run, declared once (train, ntk, hessian, phase-sweep, oracle, sweep).
-import { Values, choice, int, notApplied, parsed, seed, text } from '../../options';
+import { Values, choice, decimal, int, notApplied, oneOf, parsed, seed, text } from '../../options';
 import { MODEL_KINDS, MODEL_OPTIONS, ModelKind } from '../../models';
+import { DEFAULT_TEST_SIZE, DEFAULT_TRAIN_SIZE } from '../../data';
 
 /** The initialization generators: only numpy's legacy RandomState (MT19937 + polar Box–Muller). */
 export const RNGS = ['numpy'] as const;
@@ -9,7 +10,7 @@ const GAUSSIAN_DATA = { option: 'model', values: ['linear', 'mlp', 'cnn', 'wrn']
 
 /** `--classes 0,1,…`: distinct non-negative integer labels. */
 function classList(s: string): number[] {
-  const classes = s.split(',').map((c) => (c.trim() === '' ? NaN : Number(c)));
+  const classes = s.split(',').map(decimal);
   const bad = classes.findIndex((c, i) => !Number.isInteger(c) || c < 0 || classes.indexOf(c) !== i);
   if (bad >= 0) throw new Error(`--classes must be distinct non-negative integer labels separated by commas (e.g. 0,1), got '${s}'`);
   return classes;
@@ -19,14 +20,18 @@ function classList(s: string): number[] {
  * Every option that fixes the model, its data and its initialization, in the order golden files and sweep.json
  * record them (config.setup). Options without a default are left out of those files when not given.
  */
+export { DEFAULT_MLP_DEPTH, DEFAULT_WIDTH, DEFAULT_WRN_DEPTH } from '../../models';
+/** The input dimension of Gaussian and of synthetic data when --input-dim does not say. */
+const GAUSSIAN_INPUT_DIM = 8;
+const SYNTHETIC_INPUT_DIM = 20;
+
 export const SETUP_OPTIONS = {
   model: parsed({
     flag: 'model',
     arg: MODEL_KINDS.join('|'),
     help: 'the model (SM A): warmup f = n^-1/2 vᵀu, linear, a fully connected net, a cnn (--arch) or a Wide ResNet',
     required: `one of ${MODEL_KINDS.join('|')}`,
-    parse: (t) => t as ModelKind,
-    check: (v) => (MODEL_KINDS.includes(v) ? null : `must be one of ${MODEL_KINDS.join('|')}`),
+    parse: oneOf<ModelKind>('model', MODEL_KINDS),
   }),
   // The model's own options (MODEL_OPTIONS, which makeModel checks with) in their places of the saved order.
   width: MODEL_OPTIONS.width,
@@ -54,9 +59,10 @@ export const SETUP_OPTIONS = {
   inputDim: int({
     flag: 'input-dim',
     arg: 'D',
-    help: 'input dimension d of Gaussian (default 8) or synthetic (default 20) data',
+    help: 'input dimension d of Gaussian or synthetic data',
+    defaultText: `${GAUSSIAN_INPUT_DIM} for Gaussian, ${SYNTHETIC_INPUT_DIM} for synthetic data`,
     min: 1,
-    default: (v) => (v.dataset === 'synthetic' ? 20 : 8),
+    default: (v) => (v.dataset === 'synthetic' ? SYNTHETIC_INPUT_DIM : GAUSSIAN_INPUT_DIM),
     onlyWhen: { option: 'model', values: ['linear', 'mlp'] },
   }),
   dataSeed: seed({ flag: 'data-seed', help: 'seeds the Gaussian data and the subsets of --dataset', default: 0 }),
@@ -67,12 +73,19 @@ export const SETUP_OPTIONS = {
   }),
   trainSize: int({
     flag: 'train-size',
-    help: 'training examples (default 512, rounded down to a multiple of the classes)',
+    help: 'training examples',
+    defaultText: `${DEFAULT_TRAIN_SIZE}, rounded down to a multiple of the classes`,
     min: 1,
     needs: 'dataset',
   }),
-  testSize: int({ flag: 'test-size', help: 'test examples (default 1000, likewise)', min: 0, needs: 'dataset' }),
-  classes: parsed({ flag: 'classes', arg: '0,1,...', help: 'the classes to keep (default all)', parse: classList, needs: 'dataset' }),
+  testSize: int({
+    flag: 'test-size',
+    help: 'test examples',
+    defaultText: `${DEFAULT_TEST_SIZE}, likewise`,
+    min: 0,
+    needs: 'dataset',
+  }),
+  classes: parsed({ flag: 'classes', arg: '0,1,...', help: 'the classes to keep', defaultText: 'all', parse: classList, needs: 'dataset' }),
   loss: MODEL_OPTIONS.loss,
   readoutSigmaW: MODEL_OPTIONS.readoutSigmaW,
   bias: MODEL_OPTIONS.bias,

@@ -3,7 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { backendInfo } from '../../linalg/backend';
-import { fsErrorMessage, readFileOrThrow } from '../../io/files';
+import { checkJsonDepth, fsErrorMessage, readFileOrThrow } from '../../io/files';
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, MNIST_FILES, npmMnistFiles, parseDatasetSpec } from '../../data';
 import { toJson, writeFileAtomic } from '../../io/output';
 import { VERSION } from '../run/version';
@@ -133,6 +133,7 @@ export function readHeader(dir: string): SweepHeader {
     );
   }
   let h: Partial<SweepHeader>;
+  checkJsonDepth(text, file);
   try {
     h = JSON.parse(text);
   } catch {
@@ -171,6 +172,7 @@ export function readResults(file: string, repair = false): { results: SweepResul
   const lines = buf.subarray(0, end).toString('utf8').split('\n').slice(0, -1);
   const results = lines.map((line, i) => {
     let r: SweepResult;
+    checkJsonDepth(line, `${file}: line ${i + 1}`);
     try {
       r = JSON.parse(line);
     } catch {

@@ -175,6 +175,8 @@ export function runGridPoint(c: SweepConfig, p: GridPoint, cache: SetupCache): S
   const { eta, reference } = resolveRunLr(s, spec, lambda0);
   const t = pointTrain(c, p);
   const T = Math.max(1, Math.round(t.time / eta));
+  if (!Number.isSafeInteger(T))
+    throw new Error(`${runKey(p)}: --time ${t.time} at η = ${eta} is step ${T}, beyond any step count (give a smaller --time)`);
   const { steps: _budget, convergeFraction: _F, time: _time, ...settings } = t;
   const o = { ...settings, lr: eta, eigEvery: 0 };
   // The continuation from θ_T starts a fresh optimizer state (momentum's, Adam's moments and step count) and a fresh
@@ -189,7 +191,8 @@ export function runGridPoint(c: SweepConfig, p: GridPoint, cache: SetupCache): S
     // Unsplit runs stop like split ones: once converged and past T.
     stopWhen: split ? undefined : (rec) => ((L0 = rec.t === 0 ? rec.loss : L0), rec.t >= T && rec.loss <= t.convergeFraction * L0),
   });
-  const loss0 = first.loss0,
+  // The recorded first loss: a run stopped at step 0 (a loss above --max-loss) leaves train's loss0 unset.
+  const loss0 = first.records[0].loss,
     LT = first.records[first.records.length - 1].loss;
   let rest: ReturnType<typeof train> | null = null;
   if (split && first.diverged === null && first.convergedAt === null) {

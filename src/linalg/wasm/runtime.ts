@@ -57,6 +57,8 @@ const MAX_PAGES = 65536;
 /** Bytes per thread slot in the control block (Int32 words 0..1, Float64 arguments from byte 16). */
 export const SLOT_BYTES = 256;
 const CONTROL_BYTES = 64 * 1024;
+/** Threads the control block has slots for (the caller's slot is the first). */
+export const WASM_MAX_THREADS = CONTROL_BYTES / SLOT_BYTES;
 
 /** Where the compiled kernels live (built by scripts/build-wasm.js into dist/wasm). */
 export function wasmPath(flavor: WasmFlavor): string {
@@ -131,6 +133,8 @@ export class WasmRuntime {
     }
     this.module = module;
     this.flavor = chosen;
+    // A slot past the control block would overlap the first thread's scratch.
+    if (maxThreads > WASM_MAX_THREADS) throw new Error(`threads: at most ${WASM_MAX_THREADS} on wasm, asked for ${maxThreads}`);
     this.maxThreads = maxThreads;
     const { memory, maxPages } = source.memory();
     this.memory = memory;

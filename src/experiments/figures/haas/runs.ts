@@ -6,6 +6,7 @@ import { Dataset, firstRows } from '../../../data';
 import {
   LossKind,
   Model,
+  checkTrainingFits,
   classification,
   evaluate,
   forwardPass,
@@ -154,8 +155,9 @@ export function findEtaMax(
   o: HaasOptions,
   start = ruleEtaStart(rule, o),
 ): EtaMax {
-  const model = haasModel(width, loss, data),
-    init = initParams(model, seed),
+  const model = haasModel(width, loss, data);
+  checkTrainingFits(model, data.X.shape[0]);
+  const init = initParams(model, seed),
     loss0 = evaluate(model, init, data).loss;
   const step: HaasStep = { rule, ratio: width / Math.min(...o.widths) };
   const etaStart = ruleEtaStart(rule, o);

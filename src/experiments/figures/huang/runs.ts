@@ -1,7 +1,7 @@
 // One GD run of a Huang et al. setting, and the yes/no runs its bisections use, each stopping once the loss settles.
 import type { Tensor } from '../../../linalg/tensor';
 import { Dataset } from '../../../data';
-import { Model, evaluate, hessianAt, initParams, lambdaAt, train } from '../../../models';
+import { Model, checkTrainingFits, evaluate, hessianAt, initParams, lambdaAt, train } from '../../../models';
 import { deepLinearModel } from './data';
 import type { DataKind } from './options';
 import type { HuangOptions } from './options';
@@ -50,6 +50,7 @@ export interface HuangInstance {
 /** The net of `layers` layers on `data`, initialized from `o.seed`. */
 export function huangInstance(kind: DataKind, layers: number, data: Dataset, o: HuangOptions): HuangInstance {
   const model = deepLinearModel(layers, o.width, o.inputDim);
+  checkTrainingFits(model, data.X.shape[0]);
   const init = initParams(model, o.seed);
   const lambdaHessian0 = hessianAt(model, init, data),
     lambdaNtk0 = lambdaAt(model, init, data);

@@ -1,7 +1,7 @@
 // The Sadrtdinov et al. sweep over the initial η: per η the initial phase with SWA, its regime, and fine-tuning; returns the runs, writes nothing.
 import { Tensor } from '../../../linalg/tensor';
 import { Dataset } from '../../../data';
-import { Evaluation, Model, evaluate } from '../../../models';
+import { Evaluation, Model, checkTrainingFits, evaluate } from '../../../models';
 import { fmt } from '../../report/report';
 import type { Progress } from '../spec';
 import { firstRowsOf, sadrtdinovData } from './data';
@@ -61,6 +61,7 @@ export function computeSadrtdinov(
   if (o.swaEpochs < 1 || o.swaEpochs > o.epochs) throw new Error(`swaEpochs must be in [1, epochs = ${o.epochs}], got ${o.swaEpochs}`);
   const { train, test, source } = sadrtdinovData(o);
   const model = sadrtdinovModel(o, train.X.shape[1], train.Y.shape[1]);
+  checkTrainingFits(model, train.X.shape[0]);
   const init = sphereInit(model, o.seed, o.radius);
   const scaleInvariance = scaleInvarianceError(model, init, firstRowsOf(train, 100));
   const runs: SadrtdinovRun[] = [];

@@ -3,7 +3,7 @@ import { Dataset, firstRows, loadClassification, parseAugment } from '../../../.
 import { TrainOptions, evaluate, makeModel, train } from '../../../../models';
 import type { Parameterization } from '../../../../models';
 import { Instance, figureDataset, poolImages } from '../../common';
-import { initParams, lambdaAt } from '../../../../models';
+import { checkTrainingFits, initParams, lambdaAt } from '../../../../models';
 
 /** The network of a convolutional figure: a cnn spec, or WRN-depth-widen. */
 export interface ConvNet {
@@ -68,6 +68,7 @@ export function convInstance(n: ConvNet, o: ConvData): ConvInstance {
     act: 'relu',
     outputs: train0.Y.shape[1],
   });
+  checkTrainingFits(model, train0.X.shape[0]);
   const init = initParams(model, o.seed);
   const lambdaData = firstRows(train0, o.lambdaSamples);
   return {
