@@ -9,6 +9,9 @@ import { forwardPass } from './forward';
 
 export type FlowKind = 'gradient' | 'central';
 
+/** RK4 substeps of min(α/S, h_max) with this α unless a run says otherwise: four substeps per unit of S·τ. */
+export const DEFAULT_FLOW_ALPHA = 0.5;
+
 export interface FlowSettings {
   kind: FlowKind;
   /** RK4 substeps of min(α/S, hMax) (Cohen et al.'s rule), S the sharpness at the substep's start. */

@@ -16,7 +16,7 @@ import { augmentBatch } from '../data/augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
 import { makeOptimizer, optimizerSettings, paramRates } from './optimizers';
-import { FlowState, flowProbe, flowStep } from './flows';
+import { DEFAULT_FLOW_ALPHA, FlowState, flowProbe, flowStep } from './flows';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
 
 export type { StepRecord, TrainHooks, TrainOptions, TrainResult } from './records';
@@ -175,7 +175,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       if (o.flow !== undefined) {
         // After λ's measurement, which reads θ_t through this step's tape (the flow moves θ in place): the step's first
         // probe is S (and σ²) at θ_t, recorded before the record goes out.
-        const settings = { kind: o.flow, alpha: o.flowAlpha ?? 0.5, hMax: o.flowMaxStep ?? lrAt(t) };
+        const settings = { kind: o.flow, alpha: o.flowAlpha ?? DEFAULT_FLOW_ALPHA, hMax: o.flowMaxStep ?? lrAt(t) };
         const probe = last
           ? flowProbe(model, params, data, lrAt(t), settings, flowState)
           : flowStep(model, params, data, lrAt(t), settings, flowState);

@@ -2,6 +2,7 @@
 import { OptionDecl, Values, choice, int, num, parsed, withDefaults } from '../options/optionKit';
 import { parseAugment } from '../data/augment';
 import { OPTIMIZER_OPTIONS } from './optimizerOptions';
+import { DEFAULT_FLOW_ALPHA } from './flows';
 
 /** A loss above this (or a non-finite one) ends a run as diverged, unless a run says otherwise. */
 export const DIVERGENCE_LOSS = 1e12;
@@ -92,7 +93,8 @@ export const SCHEDULE_OPTIONS = {
   flowAlpha: num({
     flag: 'flow-alpha',
     arg: 'α',
-    help: 'RK4 substeps of min(α/S, --flow-max-step) in physical time, S the sharpness (Cohen et al.) (default 0.5)',
+    help: 'RK4 substeps of min(α/S, --flow-max-step) in physical time, S the sharpness (Cohen et al.)',
+    defaultText: String(DEFAULT_FLOW_ALPHA),
     above: 0,
     needs: 'flow',
     saved: 'flow_alpha',
@@ -100,7 +102,8 @@ export const SCHEDULE_OPTIONS = {
   flowMaxStep: num({
     flag: 'flow-max-step',
     arg: 'h',
-    help: 'the largest RK4 substep in physical time (default η)',
+    help: 'the largest RK4 substep in physical time',
+    defaultText: 'η',
     above: 0,
     needs: 'flow',
     saved: 'flow_max_step',

@@ -273,9 +273,9 @@ export function readGolden(file: string): Golden {
 function checked(g: Golden, file: string): Golden {
   checkGoldenArrays(g, file);
   if (sha256Tensors(g.init) !== g.meta.sha256.init)
-    throw new Error(`${file}: the initial parameters do not match its sha256.init; the file is corrupt`);
+    throw new Error(`${file}: its initial parameters (init) do not match its sha256.init; the file is corrupt`);
   if (sha256Tensors([g.data.X, g.data.Y]) !== g.meta.sha256.data)
-    throw new Error(`${file}: the data do not match its sha256.data; the file is corrupt`);
+    throw new Error(`${file}: its data (X, Y) do not match its sha256.data; the file is corrupt`);
   return g;
 }
 
