@@ -61,7 +61,7 @@ const mat = (m: number, n: number, f: (i: number, j: number) => number) =>
   f64Bytes(Array.from({ length: m * n }, (_, k) => f(Math.floor(k / n), k % n)));
 
 /** The small well-formed inputs, and the bombs (large once inflated, a few hundred KB as files). */
-export async function makeBases(golden: Buffer, params: Buffer): Promise<Bases> {
+export function makeBases(golden: Buffer, params: Buffer): Bases {
   const npz = (entries: [string, string, string, Buffer][]) =>
     zipOf(entries.map(([name, descr, shape, body]) => ({ name: `${name}.npy`, bytes: npyWithHeader(npyDict(descr, shape), body) })));
   const labels = (m: number) => Buffer.from(BigInt64Array.from(balancedLabels(m).map(BigInt)).buffer);
@@ -85,14 +85,14 @@ export async function makeBases(golden: Buffer, params: Buffer): Promise<Bases> 
     },
     cifar: { 'data_batch_1.bin': cifarBytes(balancedLabels(20)), 'test_batch.bin': cifarBytes(balancedLabels(10)) },
     bombs: [
-      { what: 'npz bomb: X and Y, 256 MiB of float64 zeros each', bytes: await npzBomb(['X', 'Y'], '<f8', 256), kind: 'npz' },
+      { what: 'npz bomb: X and Y, 256 MiB of float64 zeros each', bytes: npzBomb(['X', 'Y'], '<f8', 2 ** 25), kind: 'npz' },
       {
         what: 'npz bomb: X and Y, 32 MiB of uint8 zeros each (256 MiB each as float64)',
-        bytes: await npzBomb(['X', 'Y'], '|u1', 32),
+        bytes: npzBomb(['X', 'Y'], '|u1', 2 ** 25),
         kind: 'npz',
       },
-      { what: 'npz bomb with the wrong names (A, B)', bytes: await npzBomb(['A', 'B'], '<f8', 256), kind: 'npz' },
-      { what: 'gzipped IDX bomb: 524288 images of 28×28 zeros (392 MiB, 3 GiB as float64)', bytes: await idxBomb(8 * 65536), kind: 'idx' },
+      { what: 'npz bomb with the wrong names (A, B)', bytes: npzBomb(['A', 'B'], '<f8', 2 ** 25), kind: 'npz' },
+      { what: 'gzipped IDX bomb: 524288 images of 28×28 zeros (392 MiB, 3 GiB as float64)', bytes: idxBomb(8 * 65536), kind: 'idx' },
     ],
   };
 }

@@ -26,10 +26,9 @@ export interface CaseResult extends Outcome {
   breaks: Break[];
 }
 
-const BIN = path.resolve(__dirname, '../../../bin/catapult.js');
-
-/** The bases: a small golden from `oracle` and its initial parameters, plus the files written by formats.ts. */
-export async function prepareBases(dir: string): Promise<void> {
+/** The bases: a small golden from `oracle` (of the build under test: its golden version) and its initial parameters, plus the files written by formats.ts. */
+export function prepareBases(dir: string, mainPath: string): void {
+  const BIN = path.resolve(path.dirname(mainPath), '../../../bin/catapult.js');
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`fuzz bases: catapult ${args.join(' ')}: ${r.stderr}`);
@@ -38,7 +37,7 @@ export async function prepareBases(dir: string): Promise<void> {
   const small = ['--model', 'mlp', '--width', '4', '--depth', '1', '--samples', '3', '--input-dim', '2'];
   run(['oracle', ...small, '--lr', '0.5x', '--steps', '6', '--params-every', '3', '--out', 'g.json']);
   run(['train', ...small, '--lr', '0.1', '--steps', '0', '--quiet', '--out', 'init', '--save-params', 'params.npz']);
-  writeBases(dir, await makeBases(fs.readFileSync(path.join(dir, 'g.json')), fs.readFileSync(path.join(dir, 'params.npz'))));
+  writeBases(dir, makeBases(fs.readFileSync(path.join(dir, 'g.json')), fs.readFileSync(path.join(dir, 'params.npz'))));
 }
 
 /** Which limits an outcome broke, given what its case expected. */
@@ -146,7 +145,7 @@ export async function runCampaign(n: number, mainPath: string, workers = 2): Pro
   const basesDir = path.join(scratch, 'bases');
   const started = Date.now();
   try {
-    await prepareBases(basesDir);
+    prepareBases(basesDir, mainPath);
     const bases = readBases(basesDir);
     const outcomes: Outcome[] = [];
     const chunk = Math.ceil(n / workers);

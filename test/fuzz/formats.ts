@@ -1,24 +1,23 @@
 // The fuzz suite's well-formed inputs: deflated .npz archives, IDX and CIFAR-10 files written byte by byte, and honest-header bombs.
 import * as zlib from 'zlib';
 import { crc32 } from '../../src/io/npz';
+import { gzipZeros, idxHeaderBytes, npzOfZeros } from '../io/bombs';
 
 /** A zip archive of .npy entries, each stored or deflated (np.savez / np.savez_compressed), with a size field override. */
-export function zipOf(
-  entries: { name: string; bytes: Buffer; deflate?: boolean; declared?: number; raw?: { deflated: Buffer; crc: number; length: number } }[],
-): Buffer {
+export function zipOf(entries: { name: string; bytes: Buffer; deflate?: boolean; declared?: number }[]): Buffer {
   const locals: Buffer[] = [],
     centrals: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
-    const body = e.raw ? e.raw.deflated : e.deflate ? zlib.deflateRawSync(e.bytes, { level: 9 }) : e.bytes;
+    const body = e.deflate ? zlib.deflateRawSync(e.bytes, { level: 9 }) : e.bytes;
     const name = Buffer.from(e.name, 'utf8');
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(e.deflate || e.raw ? 8 : 0, 8);
-    local.writeUInt32LE(e.raw ? e.raw.crc : crc32(e.bytes), 14);
+    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
+    local.writeUInt32LE(crc32(e.bytes), 14);
     local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.declared ?? e.raw?.length ?? e.bytes.length, 22);
+    local.writeUInt32LE(e.declared ?? e.bytes.length, 22);
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
@@ -78,56 +77,12 @@ export function cifarBytes(labels: readonly number[]): Buffer {
 /** Balanced labels 0 … 9, m of them. */
 export const balancedLabels = (m: number) => Array.from({ length: m }, (_, i) => i % 10);
 
-const MIB = 2 ** 20;
-
-/** Deflates the next MiB of zeros after `head` (if any) and flushes, so the output ends on a byte boundary. */
-function flushed(stream: zlib.DeflateRaw, input: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    const take = (d: Buffer) => parts.push(d);
-    stream.on('data', take);
-    stream.write(input);
-    stream.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-      stream.off('data', take);
-      resolve(Buffer.concat(parts));
-    });
-    stream.once('error', reject);
-  });
+/** Honest-header bombs: test/io/bombs.ts builds the deflated zeros chunk by chunk, never holding the inflated bytes. */
+export function npzBomb(names: readonly string[], descr: '<f8' | '|u1', count: number): Buffer {
+  return npzOfZeros(names.map((name) => ({ name, descr, shape: [count] })));
 }
 
-/**
- * `prefix` followed by `mib` MiB of zeros as one raw deflate stream, without deflating them all: once the window is
- * zeros, each further MiB deflates to the same bytes, so that block is repeated. Returns the stream and the CRC-32.
- */
-export async function deflatedZeros(prefix: Buffer, mib: number): Promise<{ deflated: Buffer; crc: number; length: number }> {
-  const stream = zlib.createDeflateRaw({ level: 9 });
-  const zeros = Buffer.alloc(MIB);
-  const first = await flushed(stream, Buffer.concat([prefix, zeros]));
-  const next = await flushed(stream, zeros);
-  const again = await flushed(stream, zeros);
-  if (!next.equals(again)) throw new Error('deflatedZeros: the repeated block is not stationary');
-  stream.destroy();
-  let crc = zlib.crc32(prefix);
-  for (let i = 0; i < mib; i++) crc = zlib.crc32(zeros, crc);
-  const end = Buffer.from([0x03, 0x00]); // a final empty fixed-Huffman block
-  const deflated = Buffer.concat([first, ...Array<Buffer>(mib - 1).fill(next), end]);
-  return { deflated, crc: crc >>> 0, length: prefix.length + mib * MIB };
-}
-
-/** Zeros declared honestly: arrays whose headers say exactly what their deflated bodies inflate to (`mib` MiB each). */
-export async function npzBomb(names: readonly string[], descr: '<f8' | '|u1', mib: number): Promise<Buffer> {
-  const count = (mib * MIB) / (descr === '<f8' ? 8 : 1);
-  const header = npyWithHeader(npyDict(descr, `(${count},)`), Buffer.alloc(0));
-  const z = await deflatedZeros(header, mib);
-  return zipOf(names.map((name) => ({ name: `${name}.npy`, bytes: Buffer.alloc(0), raw: z })));
-}
-
-/** A gzipped IDX images file of zeros with an honest header: n images of 28×28 (n·784 a whole number of MiB). */
-export async function idxBomb(n: number): Promise<Buffer> {
-  const z = await deflatedZeros(idxBytes(0x08, [n, 28, 28], Buffer.alloc(0)), (n * 784) / MIB);
-  const head = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255]);
-  const tail = Buffer.alloc(8);
-  tail.writeUInt32LE(z.crc, 0);
-  tail.writeUInt32LE(z.length % 2 ** 32, 4);
-  return Buffer.concat([head, z.deflated, tail]);
+/** A gzipped IDX images file of zeros with an honest header: n images of 28×28. */
+export function idxBomb(n: number): Buffer {
+  return gzipZeros(idxHeaderBytes([n, 28, 28]), n * 784);
 }
