@@ -59,8 +59,10 @@ test('npm pack + npm install: require("catapult") from JS, and import with types
     console.log(JSON.stringify({ rel: Math.abs(lambda0 - closed) / closed, phase: r.phase, steps: r.records.length, version: c.VERSION, backend: b.name, nativeUnavailable: b.nativeUnavailable }));`,
   );
   // A fresh cache: the first kernel call builds the addon where gcc and OpenBLAS's headers are, or says in one line why not.
+  // The installed package picks its own backend: the suite's second pass sets CATAPULT_BACKEND=wasm, which is not the user's.
+  const { CATAPULT_BACKEND: _suiteBackend, ...inherited } = process.env;
   const use = (cache: string, env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(process.execPath, ['use.js'], { cwd: app, encoding: 'utf8', env: { ...process.env, CATAPULT_CACHE_DIR: cache, ...env } });
+    spawnSync(process.execPath, ['use.js'], { cwd: app, encoding: 'utf8', env: { ...inherited, CATAPULT_CACHE_DIR: cache, ...env } });
   const js = use(path.join(dir, 'cache'));
   assert.is(js.status, 0, js.stderr);
   const out = JSON.parse(js.stdout);
