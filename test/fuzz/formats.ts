@@ -1,41 +1,19 @@
 // The fuzz suite's well-formed inputs: deflated .npz archives, IDX and CIFAR-10 files written byte by byte, and honest-header bombs.
 import * as zlib from 'zlib';
 import { crc32 } from '../../src/io/npz';
-import { gzipZeros, idxHeaderBytes, npzOfZeros } from '../io/bombs';
+import { gzipZeros, idxHeaderBytes, npzOfZeros, zipArchive } from '../io/bombs';
 
 /** A zip archive of .npy entries, each stored or deflated (np.savez / np.savez_compressed), with a size field override. */
 export function zipOf(entries: { name: string; bytes: Buffer; deflate?: boolean; declared?: number }[]): Buffer {
-  const locals: Buffer[] = [],
-    centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const body = e.deflate ? zlib.deflateRawSync(e.bytes, { level: 9 }) : e.bytes;
-    const name = Buffer.from(e.name, 'utf8');
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc32(e.bytes), 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.declared ?? e.bytes.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    local.copy(central, 6, 4, 30);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += 30 + name.length + body.length;
-  }
-  const size = centrals.reduce((s, b) => s + b.length, 0);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(size, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, ...centrals, eocd]);
+  return zipArchive(
+    entries.map((e) => ({
+      name: e.name,
+      body: e.deflate ? zlib.deflateRawSync(e.bytes, { level: 9 }) : e.bytes,
+      method: e.deflate ? 8 : 0,
+      crc: crc32(e.bytes),
+      size: e.declared ?? e.bytes.length,
+    })),
+  );
 }
 
 /** An .npy entry with a header written as text, so shapes and dtypes can be anything a hostile file may say. */

@@ -39,38 +39,58 @@ export function idxHeaderBytes(dims: number[]): Buffer {
   return h;
 }
 
-/** An .npz of deflated arrays of zeros, each given by name, dtype and shape (a zip np.savez_compressed could write). */
-export function npzOfZeros(arrays: { name: string; descr: string; shape: number[] }[]): Buffer {
+/** One member of a zip archive as its headers describe it: the stored bytes, the method, and the inflated size and CRC. */
+export interface ZipMember {
+  name: string;
+  body: Buffer;
+  /** 0 stored, 8 deflated. */
+  method: 0 | 8;
+  crc: number;
+  /** The uncompressed size the headers declare (a hostile file may lie). */
+  size: number;
+}
+
+/** A zip archive of the members, local headers then the central directory (no zip64). */
+export function zipArchive(members: readonly ZipMember[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const a of arrays) {
-    const size = a.shape.reduce((x, y) => x * y, 1) * Number(/\d+$/.exec(a.descr)![0]);
-    const { payload, size: total, crc } = deflatedZeros(npyBytes(a.descr, a.shape, Buffer.alloc(0)), size);
-    const name = Buffer.from(`${a.name}.npy`);
+  for (const m of members) {
+    const name = Buffer.from(m.name, 'utf8');
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(payload.length, 18);
-    local.writeUInt32LE(total, 22);
+    local.writeUInt16LE(m.method, 8);
+    local.writeUInt32LE(m.crc, 14);
+    local.writeUInt32LE(m.body.length, 18);
+    local.writeUInt32LE(m.size, 22);
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     local.copy(central, 6, 4, 30);
     central.writeUInt32LE(offset, 42);
-    locals.push(local, name, payload);
+    locals.push(local, name, m.body);
     centrals.push(central, name);
-    offset += 30 + name.length + payload.length;
+    offset += 30 + name.length + m.body.length;
   }
   const size = centrals.reduce((n, b) => n + b.length, 0);
   const eocd = Buffer.alloc(22);
   eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(arrays.length, 8);
-  eocd.writeUInt16LE(arrays.length, 10);
+  eocd.writeUInt16LE(members.length, 8);
+  eocd.writeUInt16LE(members.length, 10);
   eocd.writeUInt32LE(size, 12);
   eocd.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, ...centrals, eocd]);
+}
+
+/** An .npz of deflated arrays of zeros, each given by name, dtype and shape (a zip np.savez_compressed could write). */
+export function npzOfZeros(arrays: { name: string; descr: string; shape: number[] }[]): Buffer {
+  return zipArchive(
+    arrays.map((a) => {
+      const zeros = a.shape.reduce((x, y) => x * y, 1) * Number(/\d+$/.exec(a.descr)![0]);
+      const { payload, size, crc } = deflatedZeros(npyBytes(a.descr, a.shape, Buffer.alloc(0)), zeros);
+      return { name: `${a.name}.npy`, body: payload, method: 8, crc, size };
+    }),
+  );
 }
