@@ -18,8 +18,13 @@ export function parameterCount(v: Var): number {
   return v.tape.params.reduce((s, id) => s + v.tape.values[id].data.length, 0);
 }
 
-/** Views of a flat vector, one per parameter of the tape (no copy). */
-function split(v: Var, flat: Float64Array): Float64Array[] {
+/**
+ * Views of a flat vector, one per parameter of the tape (no copy): an eigenvector of the Hessian as per-parameter arrays.
+ *
+ * @example
+ * const u = splitParameters(loss, hessianTopEigenvalues(loss).vectors[0]); // u[i] has parameter i's length
+ */
+export function splitParameters(v: Var, flat: Float64Array): Float64Array[] {
   let offset = 0;
   return v.tape.params.map((id) => {
     const n = v.tape.values[id].data.length;
@@ -47,7 +52,7 @@ function gather(parts: readonly Float64Array[], out: Float64Array, alpha = 1): v
  */
 export function hessianMatvec(loss: Var): (x: Float64Array, y: Float64Array) => void {
   return (x, y) => {
-    const { grad, hv } = hvp(loss, split(loss, x));
+    const { grad, hv } = hvp(loss, splitParameters(loss, x));
     grad.forEach(freeF64);
     gather(hv, y);
   };
@@ -61,7 +66,7 @@ export function hessianMatvec(loss: Var): (x: Float64Array, y: Float64Array) => 
 export function gaussNewtonMatvec(f: Var): (x: Float64Array, y: Float64Array) => void {
   const scale = 1 / f.value.data.length;
   return (x, y) => {
-    const jx = jvp(f, split(f, x));
+    const jx = jvp(f, splitParameters(f, x));
     gather(vjp(f, jx), y, scale);
     freeF64(jx);
   };

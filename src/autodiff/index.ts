@@ -15,6 +15,7 @@ export {
   hessianTopEigenvalue,
   hessianTopEigenvalues,
   parameterCount,
+  splitParameters,
 } from './hessian';
 export type { HessianSpectrum } from './hessian';
 export { ddForward, ddVjp, ddJvp, ddNtkMatvec } from './dd/sweeps';

@@ -1,7 +1,7 @@
 // Gradient flow and the central flow (Cohen, Damian et al. 2025) as steps of physical time η, integrated by RK4 with exact ∇L, S and ∇S.
 import { Tensor, tensor } from '../linalg/tensor';
 import { freeF64 } from '../linalg/backend';
-import { curvatureGradient, hessianTopEigenvalues, vjp } from '../autodiff';
+import { curvatureGradient, hessianTopEigenvalues, splitParameters, vjp } from '../autodiff';
 import type { Dataset } from '../data';
 import type { Model } from './model';
 import { symmetricEigen } from '../linalg/eigen';
@@ -129,10 +129,7 @@ function velocity(
       .map((lam, i) => ({ lam, i }))
       .filter((e) => e.lam >= (1 - EDGE_BAND) * edge);
     if (s.kind === 'central' && active.length > 0) {
-      const us = active.map(({ i }) => {
-        let offset = 0;
-        return params.map((p) => top.vectors[i].subarray(offset, (offset += p.data.length)));
-      });
+      const us = active.map(({ i }) => splitParameters(loss, top.vectors[i]));
       const T = thirdDerivatives(loss, us);
       const g = Float64Array.from(grad.flatMap((x) => Array.from(x)));
       // The eigenvalues' target rates: at most κ·λ·(2/η − λ) below the edge, pulled back at that rate above it.

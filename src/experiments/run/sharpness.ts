@@ -1,6 +1,6 @@
 // The sharpness S = λ_max(∇²L) at a point, its top-k neighbours and its exact gradient ∇S = D³L[u, u, ·], and the files a peer replays them from.
 import * as path from 'path';
-import { curvatureGradient, hessianTopEigenvalues, parameterCount } from '../../autodiff';
+import { curvatureGradient, hessianTopEigenvalues, parameterCount, splitParameters } from '../../autodiff';
 import { Tensor, tensor } from '../../linalg/tensor';
 import { Dataset } from '../../data';
 import { Model, forwardPass } from '../../models';
@@ -42,9 +42,7 @@ export function measureSharpness(model: Model, params: readonly Tensor[], data: 
   try {
     const P = parameterCount(loss);
     const spectrum = hessianTopEigenvalues(loss, Math.min(k + 1, P), SHARPNESS_TOL);
-    const flat = spectrum.vectors[0];
-    let offset = 0;
-    const u = params.map((p) => flat.slice(offset, (offset += p.data.length)));
+    const u = splitParameters(loss, spectrum.vectors[0]);
     const { curvature, grad } = curvatureGradient(loss, u);
     const values = Array.from(spectrum.values);
     const gap = values.length > 1 ? values[0] - values[1] : Infinity;
