@@ -24,13 +24,14 @@ import {
 import { huang } from './huang';
 import { haas } from './haas';
 import { sadrtdinov } from './sadrtdinov';
+import { eosDigits, eosFlows, eosMomentum, eosSharpening } from './eos';
 
 export * from './spec';
 export { FIGURE_DATASET } from './common';
 
 /**
  * Every figure, once: each names its suite, and a suite runs its figures in this order (linear: issue 3; nonlinear: §3, §4,
- * SM C, SM F; followups: the logistic and cross-entropy papers; convolutional: Fig. 1b, 3d–f, 5). Adding a figure is its module plus one entry here.
+ * SM C, SM F; followups: the logistic and cross-entropy papers; convolutional: Fig. 1b, 3d–f, 5; eos: sharpening, flows, momentum, digits). Adding a figure is its module plus one entry here.
  */
 export const FIGURE_TABLE: readonly Figure[] = [
   fig2,
@@ -55,6 +56,10 @@ export const FIGURE_TABLE: readonly Figure[] = [
   fig5ab,
   fig5cd,
   fig1b,
+  eosSharpening,
+  eosFlows,
+  eosMomentum,
+  eosDigits,
 ];
 
 const inSuite = (s: Suite) => FIGURE_TABLE.filter((f) => f.suite === s);
@@ -65,6 +70,7 @@ export const SUITES: Record<Suite, readonly Figure[]> = {
   nonlinear: inSuite('nonlinear'),
   followups: inSuite('followups'),
   convolutional: inSuite('convolutional'),
+  eos: inSuite('eos'),
 };
 
 /**

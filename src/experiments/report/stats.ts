@@ -1,4 +1,4 @@
-// Small statistics for the experiments: least-squares line fits with confidence intervals, Student-t quantiles, log grids and medians.
+// Small statistics for the experiments: least-squares line fits with confidence intervals, Student-t quantiles, log grids, medians and quantiles.
 
 export interface LineFit {
   slope: number;
@@ -130,6 +130,20 @@ export function logspace(lo: number, hi: number, count: number): number[] {
 export function linspace(lo: number, hi: number, count: number): number[] {
   if (count === 1) return [lo];
   return Array.from({ length: count }, (_, i) => (i === count - 1 ? hi : lo + ((hi - lo) * i) / (count - 1)));
+}
+
+/**
+ * The p-quantile with numpy's default (linear) interpolation: position p·(n − 1) in the sorted values.
+ * @example
+ * quantile([1, 2, 3, 4], 0.1); // 1.3, as numpy.quantile
+ */
+export function quantile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('quantile of an empty list');
+  if (!(p >= 0 && p <= 1)) throw new Error(`quantile level must be in [0, 1], got ${p}`);
+  const s = [...values].sort((a, b) => a - b);
+  const at = p * (s.length - 1),
+    lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo] + (at - lo) * (s[lo + 1] - s[lo]) : s[lo];
 }
 
 /** Median (mean of the middle two for an even count). */
