@@ -5,7 +5,8 @@
 
 Reads what the command wrote (sharpness.json, init.npz, data.npz, sharpness_vec.npz, sharpness_grad.npz), rebuilds
 the mlp in torch (src/models/model.ts: layer l computes h = α_l·(a W_lᵀ) + β_l·b_l, NTK α = σ_w/√n_in, β = σ_b;
-standard α = β = 1; layer norm without gain or bias before the activation), and compares:
+standard α = β = 1, μP's the same but α = 1/ñ = n0/n on the readout; layer norm without gain or bias before the
+activation), and compares:
   * λ1 from scipy.sparse.linalg.eigsh on torch's Hessian-vector products (double backward);
   * uᵀHu and ∇_θ(uᵀHu) = D³L[u, u, ·] at catapult's u, by torch.autograd three times (create_graph).
 Prints the relative errors; exits 1 when one exceeds --tol, 2 on unusable input.
@@ -39,8 +40,14 @@ def mlp_loss(c, names, params, X, Y):
     a = X
     for l in range(depth):
         W = p['W%d' % l]
-        sigma_w = c.get('readoutSigmaW', c['sigmaW']) if l + 1 == depth else c['sigmaW']
-        alpha, beta = (sigma_w / W.shape[1] ** 0.5, c['sigmaB']) if c['param'] == 'ntk' else (1.0, 1.0)
+        # Only an NTK model's forward pass reads the σ's (a standard one initialized from a file records none).
+        if c['param'] == 'ntk':
+            sigma_w = c.get('readoutSigmaW', c['sigmaW']) if l + 1 == depth else c['sigmaW']
+            alpha, beta = sigma_w / W.shape[1] ** 0.5, c['sigmaB']
+        else:
+            alpha, beta = 1.0, 1.0
+            if c['param'] == 'mup' and l + 1 == depth:
+                alpha = 1 / (c['width'] / c.get('mupBase', 1))   # mup's MuReadout: its input times 1/ñ, ñ = n/n0
         h = a @ W.T
         if alpha != 1:
             h = alpha * h

@@ -113,6 +113,7 @@ if (!torchPythonHas('torch, scipy, numpy')) {
     ['tanh, MSE', [...net('tanh', 'standard'), ...gaussian]],
     ['tanh with layer norm, cross-entropy', [...net('tanh', 'standard'), '--norm', 'layer', ...classes]],
     ['relu, NTK parameterization, σ_b = 0', [...net('relu', 'ntk'), ...gaussian]],
+    ['tanh, μP (the readout times n0/n)', [...net('tanh', 'mup'), '--mup-base', '4', ...gaussian]],
   ] as [string, string[]][]) {
     test(`${name}: λ1, uᵀHu and ∇S agree with PyTorch float64 (eigsh, double and triple backward) within ${SAME_MATH_TOL}`, () => {
       const dir = file(`t-${name.replace(/\W+/g, '-')}`);
