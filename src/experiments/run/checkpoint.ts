@@ -1,5 +1,4 @@
 // A run's checkpoint, --out/checkpoint.npz: θ_t, the optimizer's arrays, the Lanczos warm starts and what the run was, in one atomic file.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Tensor, sameShape, shapeString, tensor } from '../../linalg/tensor';
@@ -8,6 +7,7 @@ import { NpzArchive, openNpzFile, serializeNpz } from '../../io/npz';
 import { serializeNpyBytes } from '../../io/npy';
 import { checkJsonDepth, writeFileAtomic } from '../../io/files';
 import { exactJson } from '../../io/output';
+import { sha256Tensors } from '../../io/digest';
 import { flag, int } from '../../options';
 import type { Model, TrainState, TrainTally } from '../../models';
 import type { Setup } from './setup';
@@ -34,7 +34,7 @@ export const CHECKPOINT_OPTIONS = {
   }),
 } as const;
 
-/** What a run is, beyond its state: the options that feed its numbers (by flag) and digests of θ_0 and the data. */
+/** What a run is, beyond its state: the options that feed its numbers (by flag) and SHA-256 of θ_0 and the data (sha256Tensors). */
 export interface RunIdentity {
   options: Record<string, unknown>;
   inputs: { init: string; data: string };
@@ -54,13 +54,6 @@ interface CheckpointMeta extends RunIdentity {
   optimizer_slots: number;
 }
 
-/** SHA-256 over tensors' shapes and bits: another --init or data file at the same path gives another digest. */
-function digest(tensors: readonly Tensor[]): string {
-  const h = crypto.createHash('sha256');
-  for (const t of tensors) h.update(JSON.stringify(t.shape)).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  return h.digest('hex');
-}
-
 /**
  * A run's identity from its options (by flag; only those that feed the numbers) and its setup.
  *
@@ -69,7 +62,7 @@ function digest(tensors: readonly Tensor[]): string {
  */
 export function runIdentity(options: Record<string, unknown>, s: Setup): RunIdentity {
   const data = [s.data.X, s.data.Y, ...(s.test ? [s.test.X, s.test.Y] : [])];
-  return { options: JSON.parse(JSON.stringify(options)), inputs: { init: digest(s.init), data: digest(data) } };
+  return { options: JSON.parse(JSON.stringify(options)), inputs: { init: sha256Tensors(s.init), data: sha256Tensors(data) } };
 }
 
 /** Warm starts as their npz entries. */
