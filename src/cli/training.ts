@@ -11,12 +11,21 @@ import {
 import { symmetricEigen } from '../linalg/eigen';
 import { lanczosTop } from '../linalg/lanczos';
 import { Values, pickValues } from '../options';
-import { SCHEDULE_OPTIONS, TRAIN_OPTIONS, forwardPass, schedule } from '../models';
+import { OPTIMIZER_RULES, SCHEDULE_OPTIONS, TRAIN_OPTIONS, TrainState, forwardPass, optimizerSettings, schedule } from '../models';
 import {
+  CHECKPOINT_FILE,
+  CHECKPOINT_OPTIONS,
   CsvAppender,
   SETUP_OPTIONS,
+  Setup,
+  clearCheckpoint,
+  readCheckpoint,
+  runIdentity,
   trajectoryColumns,
+  trajectoryPrefix,
+  writeCheckpoint,
   ensureDir,
+  formatLr,
   formatSweepTable,
   parseLrGrid,
   phaseSweep,
@@ -35,18 +44,54 @@ export const KEPT_STEPS = 1_000_000;
 /** The initialization's seed where it came from --seed (summary.json records null for --init). */
 const seedOf = (o: Values<typeof SETUP_OPTIONS>) => (o.init ? null : o.seed);
 
+const TRAIN_COMMAND_OPTIONS = {
+  ...SETUP_OPTIONS,
+  ...TRAIN_OPTIONS,
+  ...SCHEDULE_OPTIONS,
+  lr,
+  out: out('output directory', 'out/train'),
+  saveParams: saveParamsOption,
+  quiet,
+  ...CHECKPOINT_OPTIONS,
+};
+type TrainCommandValues = Values<typeof TRAIN_COMMAND_OPTIONS>;
+
+/** The options of `train` that do not change its numbers: a resume may give them otherwise (--steps only to grow). */
+const NOT_NUMBERS: ReadonlySet<string> = new Set(['out', 'saveParams', 'quiet', 'checkpointEvery', 'resume', 'steps']);
+
+/**
+ * trajectory.csv and the checkpoints of a run: a fresh file (and no checkpoint left from another run), or with
+ * --resume the checkpoint's state and the rows before its step, the file cut there to be appended to.
+ */
+function checkpointing(o: TrainCommandValues, s: Setup, columns: string[], keepRows: boolean) {
+  const file = path.join(o.out, 'trajectory.csv');
+  const numbers = Object.entries(TRAIN_COMMAND_OPTIONS).filter(([k]) => !NOT_NUMBERS.has(k));
+  // η as typed (1.5x, 0.5), so that a refusal names it as the command line had it.
+  const value = (k: string) => (k === 'lr' ? formatLr(o.lr) : o[k as keyof TrainCommandValues]);
+  const id = runIdentity(Object.fromEntries(numbers.map(([k, d]) => [d.flag, value(k)])), s);
+  let resume: TrainState | undefined;
+  let prefix: ReturnType<typeof trajectoryPrefix> | undefined;
+  clearCheckpoint(o.out, { fresh: !o.resume });
+  if (o.resume) {
+    const settings = optimizerSettings(o);
+    const shape = { slots: OPTIMIZER_RULES[settings.name].slots(settings), outputs: s.data.Y.data.length };
+    resume = readCheckpoint(o.out, s.model, id, { ...shape, steps: o.decayAt === undefined ? o.steps : undefined });
+    prefix = trajectoryPrefix(file, columns, resume.step, keepRows);
+  }
+  const csv = new CsvAppender(file, columns, prefix?.bytes);
+  const every = o.checkpointEvery;
+  // The rows before the checkpoint's step go to disk first: a resume from it needs them all.
+  const save = (state: TrainState) => {
+    csv.sync();
+    writeCheckpoint(o.out, s.model, state, id);
+  };
+  return { csv, resume, earlier: prefix?.rows, checkpoint: every === undefined ? undefined : { every, save } };
+}
+
 export const train = defineCommand({
   name: 'train',
   summary: 'GD from one initialization; writes trajectory.csv/json and summary.json to --out',
-  options: {
-    ...SETUP_OPTIONS,
-    ...TRAIN_OPTIONS,
-    ...SCHEDULE_OPTIONS,
-    lr,
-    out: out('output directory', 'out/train'),
-    saveParams: saveParamsOption,
-    quiet,
-  },
+  options: TRAIN_COMMAND_OPTIONS,
   run(o, ctx) {
     if (ctx.given.has('steps') && o.decayAt !== undefined)
       throw new Error('--steps and --decay-at both set the run length; use one of them');
@@ -54,11 +99,12 @@ export const train = defineCommand({
     ensureDir(o.out);
     // With --decay-at the length depends on η, known here only for an absolute η (for Cx it waits for λ0).
     const steps = o.decayAt === undefined ? o.steps : o.lr.unit === 'abs' ? schedule({ ...o, lr: o.lr.value }).steps : 0;
-    const bar = progress('train', steps, o.quiet);
     // trajectory.csv is written as the run goes (an interruption keeps every step); past KEPT_STEPS the records are not
     // kept in memory, so trajectory.json (which would hold them all) is not written.
     const allRecords = steps <= KEPT_STEPS;
-    const csv = new CsvAppender(path.join(o.out, 'trajectory.csv'), trajectoryColumns(o.batch !== undefined, o.flow));
+    const { csv, resume, earlier, checkpoint } = checkpointing(o, s, trajectoryColumns(o.batch !== undefined, o.flow), allRecords);
+    if (resume) console.log(`resuming at step ${resume.step} from ${path.join(o.out, CHECKPOINT_FILE)}`);
+    const bar = progress('train', steps, o.quiet);
     const { result, summary } = runTraining(
       s,
       {
@@ -68,12 +114,14 @@ export const train = defineCommand({
         onStep: (r) => bar.update(r.t),
         trajectory: (row) => csv.row(row),
         keepRecords: allRecords,
+        resume,
+        checkpoint,
       },
       seedOf(o),
     );
     csv.close();
     bar.finish();
-    writeRun(o.out, result, summary, { csv: true, allRecords });
+    writeRun(o.out, result, summary, { csv: true, allRecords, earlier });
     if (o.saveParams) saveParams(o.saveParams, s.model, result.params);
     if (summary.hessian0 !== null) {
       const rel =

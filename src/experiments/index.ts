@@ -6,6 +6,8 @@ export * from './run/lr';
 export * from './run/run';
 export * from './run/precision';
 export * from './run/sharpness';
+export * from './run/checkpoint';
+export * from './run/trajectoryPrefix';
 export { VERSION } from './run/version';
 export * from './oracle/golden';
 export * from './oracle/goldenCheck';

@@ -4,3 +4,4 @@ export * from './npy';
 export * from './npz';
 export * from './idx';
 export * from './output';
+export * from './digest';

@@ -13,6 +13,21 @@ export function formatNumber(x: number | null | undefined): string {
   return String(x);
 }
 
+/**
+ * The number a `formatNumber` text stands for (undefined for a blank); null for a text that is no number.
+ *
+ * @example
+ * parseNumber('nan'); // NaN
+ * parseNumber('1e-7'); // 1e-7
+ */
+export function parseNumber(text: string): number | undefined | null {
+  if (text === '') return undefined;
+  const special: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
+  if (Object.prototype.hasOwnProperty.call(special, text)) return special[text];
+  // Decimal only, as formatNumber writes (Number would also take hex, binary and blanks).
+  return /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : null;
+}
+
 /** JSON where non-finite numbers become null (JSON has no NaN); finite ones keep every bit. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
@@ -52,7 +67,8 @@ export function toCsv(columns: readonly string[], rows: readonly Row[]): string 
 
 /**
  * A CSV file written as rows arrive (a long run's trajectory): the same bytes as `toCsv` of all rows, flushed every
- * 64 KiB or second, so an interrupted run keeps what it computed. Errors name the file.
+ * 64 KiB or second, so an interrupted run keeps what it computed. Errors name the file. With `continueAt` the file's
+ * first `continueAt` bytes (its header and the rows a resumed run keeps) stay, and the rows go after them.
  *
  * @example
  * const csv = new CsvAppender('out/trajectory.csv', ['t', 'loss']); csv.row({ t: 0, loss: 1 }); csv.close();
@@ -66,24 +82,35 @@ export class CsvAppender {
   constructor(
     private readonly file: string,
     private readonly columns: readonly string[],
+    continueAt?: number,
   ) {
     try {
       makeDirs(path.dirname(file));
-      this.fd = fs.openSync(file, 'w');
+      this.fd = fs.openSync(file, continueAt === undefined ? 'w' : 'a');
+      if (continueAt !== undefined) fs.ftruncateSync(this.fd, continueAt);
     } catch (e) {
       throw new Error(fsErrorMessage(file, e, 'write'));
     }
-    this.add(columns.join(','));
+    if (continueAt === undefined) this.add(columns.join(','));
   }
 
   row(r: Row): void {
     this.add(csvLine(this.columns, r));
   }
 
-  close(): void {
+  /** Writes out every row handed in so far and waits until they are on disk (before a checkpoint that counts on them). */
+  sync(): void {
     this.flush();
     try {
       fs.fsyncSync(this.fd);
+    } catch (e) {
+      throw new Error(fsErrorMessage(this.file, e, 'write'));
+    }
+  }
+
+  close(): void {
+    this.sync();
+    try {
       fs.closeSync(this.fd);
     } catch (e) {
       throw new Error(fsErrorMessage(this.file, e, 'write'));

@@ -19,6 +19,7 @@ export type { DdStepState } from './ddTrain';
 export * from './optimizerOptions';
 export {
   OPTIMIZER_RULES,
+  OptimizerResume,
   OptimizerSettings,
   layerRates,
   makeDdOptimizer,
@@ -27,3 +28,4 @@ export {
   paramRates,
 } from './optimizers';
 export * from './mup';
+export { freshTally, checkTrainState } from './trainState';

@@ -143,9 +143,9 @@ function adam(decoupled: boolean): OptimizerRule {
 /** Every optimizer's rule: a new name in OPTIMIZER_NAMES without a rule here is a compile error. */
 export const OPTIMIZER_RULES: { readonly [K in OptimizerName]: OptimizerRule } = { gd, adam: adam(false), adamw: adam(true) };
 
-/** Steps every parameter with its rule, counting steps from 1 (Adam's bias corrections need t). */
-function stepper<A>(s: OptimizerSettings, step: (a: StepArgs<A>) => void, state: readonly A[][]) {
-  let t = 0;
+/** Steps every parameter with its rule, counting steps from 1 (Adam's bias corrections need t) after `done` earlier ones. */
+function stepper<A>(s: OptimizerSettings, step: (a: StepArgs<A>) => void, state: readonly A[][], done = 0) {
+  let t = done;
   return (params: readonly A[], grads: readonly A[], lrs: readonly number[]): void => {
     t++;
     params.forEach((p, i) => step({ p, g: grads[i], state: state[i], lr: lrs[i], t, s }));
@@ -156,20 +156,38 @@ function stepper<A>(s: OptimizerSettings, step: (a: StepArgs<A>) => void, state:
 export interface Optimizer {
   /** Update every parameter from its gradient at rate `lrs[i]`; the gradients may be overwritten. */
   step(params: readonly Float64Array[], grads: readonly Float64Array[], lrs: readonly number[]): void;
+  /** A copy of the arrays it keeps, per parameter (momentum's b; Adam's m, v): with the step count, all its state. */
+  slots(): Float64Array[][];
   free(): void;
 }
 
+/** Where an optimizer resumes: its arrays per parameter (as `Optimizer.slots` gave them) after `steps` updates. */
+export interface OptimizerResume {
+  slots: readonly (readonly Float64Array[])[];
+  steps: number;
+}
+
 /**
- * The float64 optimizer of a run over parameters of these sizes.
+ * The float64 optimizer of a run over parameters of these sizes: fresh (zeroed slots), or continuing from `from`.
  *
  * @example
  * const opt = makeOptimizer(optimizerSettings({ optimizer: 'adam' }), params.map((p) => p.data.length));
  * opt.step(params.map((p) => p.data), grads, params.map(() => 1e-3));
  */
-export function makeOptimizer(s: OptimizerSettings, sizes: readonly number[]): Optimizer {
+export function makeOptimizer(s: OptimizerSettings, sizes: readonly number[], from?: OptimizerResume): Optimizer {
   const rule = OPTIMIZER_RULES[s.name];
-  const state = sizes.map((n) => Array.from({ length: rule.slots(s) }, () => allocF64(n)));
-  return { step: stepper(s, rule.step, state), free: () => state.flat().forEach(freeF64) };
+  const state = sizes.map((n, i) =>
+    Array.from({ length: rule.slots(s) }, (_, k) => {
+      const a = allocF64(n);
+      if (from !== undefined) a.set(from.slots[i][k]);
+      return a;
+    }),
+  );
+  return {
+    step: stepper(s, rule.step, state, from?.steps),
+    slots: () => state.map((arrays) => arrays.map((a) => a.slice())),
+    free: () => state.flat().forEach(freeF64),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Tensor } from '../linalg/tensor';
 import type { Dataset } from '../data';
 import type { Phase } from './phase';
 import type { ScheduleSettings, TrainSettings } from './trainOptions';
+import type { TrainState } from './trainState';
 
 /** How a run is driven beyond the declared settings (library use: figures, sweeps, golden files). */
 export interface TrainHooks {
@@ -34,6 +35,16 @@ export interface TrainHooks {
    * holds O(1) records; default true.
    */
   keepRecords?: boolean;
+  /**
+   * Hands the run's state to `save` at the start of every step t ≥ 1 that is a multiple of `every` (a copy: `save` may
+   * keep it), so that a run given it as `resume` continues bitwise as this one goes on.
+   */
+  checkpoint?: { every: number; save: (state: TrainState) => void };
+  /**
+   * Continue a run from a state its `checkpoint.save` was given, with the same settings (`steps` may be larger): the
+   * records from the state's step on are those the uninterrupted run has. `init` is then only the shape of θ.
+   */
+  resume?: TrainState;
 }
 
 /** A run: the learning rate η (absolute), any declared settings (the rest take their defaults, see TRAIN_OPTIONS), and hooks. */

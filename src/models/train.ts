@@ -15,11 +15,13 @@ import { checkTrainInputs } from './trainInputs';
 import { augmentBatch } from '../data/augment';
 import { checkRecordsFit } from './memory';
 import { trainDd } from './ddTrain';
-import { makeOptimizer, optimizerSettings, paramRates } from './optimizers';
+import { OPTIMIZER_RULES, makeOptimizer, optimizerSettings, paramRates } from './optimizers';
 import { DEFAULT_FLOW_ALPHA, FlowState, flowProbe, flowStep } from './flows';
 import type { StepRecord, TrainOptions, TrainResult } from './records';
+import { TrainState, TrainTally, checkTrainState, freshTally } from './trainState';
 
 export type { StepRecord, TrainHooks, TrainOptions, TrainResult } from './records';
+export type { TrainState, TrainTally } from './trainState';
 
 function paramNorm(params: readonly Tensor[]): number {
   let s = 0;
@@ -43,6 +45,7 @@ function validate(model: Model, init: readonly Tensor[], data: Dataset, o: Train
     `params-every must be an integer ≥ 1, got ${o.recordParamsEvery}`,
   );
   checkValues(SCHEDULE_OPTIONS, o);
+  checkResumable(o, check);
   if (o.flow !== undefined) {
     // A flow integrates the full-batch loss itself: nothing that reshapes a GD step applies.
     const steppers = {
@@ -68,11 +71,47 @@ function validate(model: Model, init: readonly Tensor[], data: Dataset, o: Train
   return { ...o, ...settings, steps: schedule({ ...settings, lr: o.lr }).steps };
 }
 
+/** The checkpoint hook's settings, and what a checkpoint or a resumed run cannot be combined with. */
+function checkResumable(o: TrainOptions, check: (ok: boolean, field: string, msg: string) => void): void {
+  const c = o.checkpoint;
+  if (c !== undefined) {
+    check(c !== null && typeof c === 'object' && typeof c.save === 'function', 'checkpoint', 'checkpoint must be { every, save }');
+    check(Number.isInteger(c.every) && c.every >= 1, 'checkpoint', `checkpoint.every must be an integer ≥ 1, got ${c.every}`);
+  }
+  const field = o.resume !== undefined ? 'resume' : 'checkpoint';
+  if (o.resume === undefined && c === undefined) return;
+  check(o.precision !== 'dd', field, `${field}: the double-double reference (precision dd) has no checkpoints`);
+  // stopWhen reads the record before, which a resumed run does not have at its first step.
+  check(o.resume === undefined || o.stopWhen === undefined, 'resume', 'resume: a run with stopWhen cannot be resumed');
+}
+
+/** A copy of the state at the start of step t (see TrainState). */
+function snapshot(
+  t: number,
+  lr: number,
+  params: readonly Tensor[],
+  optimizer: { slots(): Float64Array[][] },
+  warm: { lambda?: Float64Array; hessian?: Float64Array; flow?: Float64Array },
+  tally: TrainTally,
+): TrainState {
+  return {
+    step: t,
+    lr,
+    params: params.map((p) => p.data.slice()),
+    optimizer: optimizer.slots(),
+    lambdaVector: warm.lambda?.slice(),
+    hessianVector: warm.hessian?.slice(),
+    flowVector: warm.flow?.slice(),
+    tally: { ...tally },
+  };
+}
+
 /**
  * Runs GD from `init` (not modified), Adam or AdamW (`optimizer`), over the whole training set or minibatches (`batch`).
  * Record t holds the loss and λ at θ_t, before update t, on the whole training set (under SGD also the batch's loss and
  * rows); a run of S steps has S + 1 records unless it diverges or stops at convergence. `precision: 'dd'` runs it in
- * double-double (ddTrain.ts).
+ * double-double (ddTrain.ts). With `resume` it continues a run from a state its `checkpoint` hook was given, and its
+ * records start at that state's step.
  */
 export function train(model: Model, init: readonly Tensor[], data: Dataset, options: TrainOptions): TrainResult {
   const o = validate(model, init, data, options);
@@ -80,6 +119,24 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   const m = data.X.shape[0];
   // Drawn before anything is allocated: a batch larger than the data is refused here, with nothing to free.
   const rowsOf = o.batch === undefined ? null : minibatchRows(m, o.batch, o.batchSeed ?? 0);
+  // Under SGD the record reports the whole training set, from a pass of its own (unless the figures' batchLossOnly).
+  const whole = rowsOf !== null && !o.batchLossOnly;
+  const settings = optimizerSettings(o);
+  const from = o.resume;
+  if (from !== undefined) {
+    const measured = o.lambdaData?.X.shape[0] ?? (rowsOf === null || whole ? m : o.batch!);
+    const sizes = init.map((p) => p.data.length);
+    checkTrainState(from, {
+      steps: o.steps,
+      lr: o.lr,
+      sizes,
+      slots: OPTIMIZER_RULES[settings.name].slots(settings),
+      outputs: measured * data.Y.shape[1],
+    });
+  }
+  const start = from?.step ?? 0;
+  // The batch stream is where the interrupted run left it: one draw per step before this one.
+  for (let t = 0; t < start && rowsOf !== null; t++) rowsOf();
   const keptPerStep =
     8 *
     ((o.recordOutputs ? data.Y.data.length : 0) +
@@ -91,27 +148,19 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     if (o.keepRecords === false && records.length > 3) records.splice(1, 1);
   };
   // Parameters live in kernel memory while training (no staging per gemm) and go back in JS memory.
-  const params = init.map((p) => tensor(p.shape, copyF64(p.data)));
+  const params = init.map((p, i) => tensor(p.shape, copyF64(from?.params[i] ?? p.data)));
   const optimizer = makeOptimizer(
-    optimizerSettings(o),
+    settings,
     params.map((p) => p.data.length),
+    from && { slots: from.optimizer, steps: from.step },
   );
   const rates = paramRates(model, o);
-  const flowState: FlowState = {};
+  const flowState: FlowState = { vector: from?.flowVector?.slice() };
   const records: StepRecord[] = [];
-  let lambdaNtk0 = NaN,
-    loss0 = NaN,
-    peakLoss = -Infinity,
-    convergedAt: number | null = null;
+  const tally: TrainTally = from ? { ...from.tally } : freshTally();
   let diverged: TrainResult['diverged'] = null,
-    eigvec: Float64Array | undefined,
-    finalLambda: number | null = null;
-  let lambdaHessian0 = NaN,
-    finalHessian: number | null = null,
-    hessvec: Float64Array | undefined;
-
-  // Under SGD the record reports the whole training set, from a pass of its own (unless the figures' batchLossOnly).
-  const whole = rowsOf !== null && !o.batchLossOnly;
+    eigvec: Float64Array | undefined = from?.lambdaVector?.slice(),
+    hessvec: Float64Array | undefined = from?.hessianVector?.slice();
   const shape = model.config.inputShape;
   if (o.augment !== undefined && shape === undefined) throw new Error('--augment needs image inputs (--model cnn or wrn)');
   const fed = (rows: Int32Array | null, t: number) => {
@@ -125,11 +174,11 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     const pass = o.lambdaData ? forwardPass(model, params, o.lambdaData) : null;
     try {
       const m = ntkTop(pass?.f ?? f, eigvec);
-      rec.lambda = finalLambda = m.value;
+      rec.lambda = tally.finalLambda = m.value;
       eigvec = m.vector;
       if (o.trackHessian) {
         const h = hessianTop(pass?.loss ?? loss, hessvec);
-        rec.hessian = finalHessian = h.value;
+        rec.hessian = tally.finalHessian = h.value;
         hessvec = h.vector;
       }
     } finally {
@@ -137,7 +186,11 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     }
   };
 
-  for (let t = 0; t <= o.steps; t++) {
+  for (let t = start; t <= o.steps; t++) {
+    if (o.checkpoint !== undefined && t > start && t % o.checkpoint.every === 0) {
+      const warm = { lambda: eigvec, hessian: hessvec, flow: flowState.vector };
+      o.checkpoint.save(snapshot(t, o.lr, params, optimizer, warm, tally));
+    }
     const rows = rowsOf?.() ?? null;
     const step = forwardPass(model, params, fed(rows, t));
     const seen = whole ? forwardPass(model, params, data) : step;
@@ -168,8 +221,8 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       if (o.measureLambda !== false && (t === 0 || last || (o.eigEvery > 0 && t % o.eigEvery === 0))) {
         measure(rec, f, loss);
         if (t === 0) {
-          lambdaNtk0 = rec.lambda!;
-          lambdaHessian0 = rec.hessian ?? NaN;
+          tally.lambdaNtk0 = rec.lambda!;
+          tally.lambdaHessian0 = rec.hessian ?? NaN;
         }
       }
       if (o.flow !== undefined) {
@@ -182,14 +235,14 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
         rec.sigma2 = probe.sigma2;
         rec.sharpness = probe.sharpness;
       }
-      if (t === 0) loss0 = L;
-      peakLoss = Math.max(peakLoss, L);
-      if (convergedAt === null && L <= o.convergeFraction * loss0) convergedAt = t;
+      if (t === 0) tally.loss0 = L;
+      tally.peakLoss = Math.max(tally.peakLoss, L);
+      if (tally.convergedAt === null && L <= o.convergeFraction * tally.loss0) tally.convergedAt = t;
       if (whole && !last) rec.batchLoss = step.loss.value.data[0] + (o.l2 > 0 ? 0.5 * o.l2 * norm * norm : 0);
       keep(rec);
       o.onStep?.(rec);
       if (last) break;
-      if ((convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
+      if ((tally.convergedAt !== null && o.stopAtConvergence) || o.stopWhen?.(rec, records[records.length - 2])) {
         if (rec.lambda === undefined && o.measureLambda !== false) measure(rec, f, loss);
         break;
       }
@@ -211,6 +264,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   }
   const kept = params.map((p) => tensor(p.shape.slice(), releaseF64(p.data)));
   optimizer.free();
+  const { lambdaNtk0, loss0, peakLoss, convergedAt, finalLambda, lambdaHessian0, finalHessian } = tally;
   const phase = classifyPhase({ diverged: diverged !== null, convergedAt, peakLoss, loss0 });
   return { records, lambdaNtk0, loss0, peakLoss, convergedAt, diverged, phase, finalLambda, lambdaHessian0, finalHessian, params: kept };
 }

@@ -21,6 +21,8 @@ const HOOKS: Readonly<Record<keyof TrainHooks, true>> = {
   stopWhen: true,
   onStep: true,
   keepRecords: true,
+  checkpoint: true,
+  resume: true,
 };
 
 /** The keys `train` knows: η, the declared settings (TRAIN_OPTIONS, SCHEDULE_OPTIONS) and the hooks. */

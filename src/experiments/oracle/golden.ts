@@ -1,11 +1,11 @@
 // Golden trajectories (schema `catapult-golden` v1): one GD run recorded step by step, written as JSON or .npz, and rechecked.
-import * as crypto from 'crypto';
 import * as path from 'path';
 import { Tensor, sameShape, shapeString, tensor } from '../../linalg/tensor';
 import { parseNpz, serializeNpz } from '../../io/npz';
 import { serializeNpyBytes } from '../../io/npy';
 import { checkJsonDepth, readFileOrThrow, writeFileAtomic } from '../../io/files';
 import { exactJson } from '../../io/output';
+import { sha256Tensors } from '../../io/digest';
 import { backendInfo } from '../../linalg/backend';
 import { Values, savedFields, withDefaults } from '../../options';
 import { Model, StepRecord, appliedModelConfig, lambdaAt, optimizerSettings, train } from '../../models';
@@ -19,28 +19,8 @@ import { reproducibleDigits } from './goldenDigits';
 import { GOLDEN_SCHEMA, GOLDEN_SCHEMA_VERSION, Golden, GoldenMeta, ORACLE_OPTIONS, OracleOptions } from './goldenFormat';
 
 export * from './goldenFormat';
+export { sha256Tensors } from '../../io/digest';
 import { goldenOptimizer } from './goldenFormat';
-
-/**
- * SHA-256 of tensors' float64 little-endian bytes, concatenated in order. In numpy:
- * `hashlib.sha256(b''.join(np.ascontiguousarray(a, '<f8').tobytes() for a in arrays)).hexdigest()`.
- *
- * @example
- * sha256Tensors([u, v]); // '9f86d0…'
- */
-export function sha256Tensors(ts: readonly Tensor[]): string {
-  const h = crypto.createHash('sha256');
-  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  for (const t of ts) {
-    if (le) h.update(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    else {
-      const b = Buffer.alloc(8 * t.data.length);
-      t.data.forEach((x, i) => b.writeDoubleLE(x, 8 * i));
-      h.update(b);
-    }
-  }
-  return h.digest('hex');
-}
 
 function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor {
   const size = shape.reduce((a, b) => a * b, 1);

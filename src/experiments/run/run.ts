@@ -172,17 +172,18 @@ export function trajectoryRows(result: TrainResult, eta: number): Row[] {
 
 /**
  * Writes trajectory.csv, trajectory.json and summary.json into `dir`; `streamed` when trajectory.csv was written as
- * the run went (its rows are then not all in `result`, and trajectory.json is written only if they are).
+ * the run went (its rows are then not all in `result`, and trajectory.json is written only if they are); `earlier`
+ * holds the rows before a resumed run's first record.
  */
 export function writeRun(
   dir: string,
   result: TrainResult,
   summary: RunSummary,
-  streamed: { csv: boolean; allRecords: boolean } = { csv: false, allRecords: true },
+  streamed: { csv: boolean; allRecords: boolean; earlier?: readonly Row[] } = { csv: false, allRecords: true },
 ): void {
-  const rows = trajectoryRows(result, summary.eta);
+  const rows = [...(streamed.earlier ?? []), ...trajectoryRows(result, summary.eta)];
   const columns = trajectoryColumns(
-    result.records.some((r) => r.batchLoss !== undefined),
+    rows.some((r) => r.batch_loss !== undefined),
     summary.schedule?.flow as 'gradient' | 'central' | undefined,
   );
   if (!streamed.csv) writeFileAtomic(path.join(dir, 'trajectory.csv'), toCsv(columns, rows));
