@@ -44,7 +44,7 @@ test('bad inputs: each error names its parameter, as the CLI words it; the other
 });
 
 test('unknown views and parameters are errors of the URL as a whole', () => {
-  assert.match(parseState('?view=nope').errors._, /unknown view 'nope' \(choose phases, surface, diagram\)/);
+  assert.match(parseState('?view=nope').errors._, /unknown view 'nope' \(choose phases, surface, diagram, eos\)/);
   assert.match(parseState('?view=phases&wdith=3').errors._, /the phases view does not use 'wdith'/);
   assert.match(parseState('?view=diagram&from=3&to=2').errors.to, /--to must be > --from/);
   assert.match(parseState('?view=diagram&widths=10,10').errors.widths, /distinct integers/);
@@ -57,7 +57,7 @@ test('the η·λ0 slider writes --lr as the CLI takes it, and the CLI arguments 
   const mlpOnly = { depth: 3, act: 'tanh', param: 'standard', dataset: 'synthetic' } as const;
   const args = phasesCliArgs({ model: 'linear', width: 50, seed: 3, lr: parseLr('0.7'), steps: 20, ...mlpOnly });
   assert.equal(args, ['train', '--model', 'linear', '--width', '50', '--seed', '3', '--lr', '0.7', '--steps', '20']);
-  assert.equal(VIEW_NAMES, ['phases', 'surface', 'diagram']);
+  assert.equal(VIEW_NAMES, ['phases', 'surface', 'diagram', 'eos']);
 });
 
 test('switching views keeps the shared parameters that are valid in both', () => {
