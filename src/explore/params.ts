@@ -1,6 +1,6 @@
 // The explorer's views and their URL parameters, declared once: the page's inputs, its URL and its errors derive from here.
 import { OptionDecl, Values, choice, decimal, int, num, oneOf, parsed } from '../options';
-import { ACTIVATIONS, MODEL_KINDS, ModelKind, PARAMETERIZATIONS, TRAIN_OPTIONS } from '../models';
+import { ACTIVATIONS, MODEL_KINDS, ModelKind, PARAMETERIZATIONS, SCHEDULE_OPTIONS, TRAIN_OPTIONS } from '../models';
 import { SETUP_OPTIONS } from '../experiments/run/setupOptions';
 import { LrSpec, formatLr, parseLr } from '../experiments/run/lr';
 
@@ -135,8 +135,39 @@ export const DIAGRAM_PARAMS = {
   }),
 };
 
+/**
+ * Edge of stability: a tanh mlp (standard parameterization) on 20 Chebyshev points, GD at a fixed absolute η with the
+ * sharpness every step, and gradient flow from the same initialization. The defaults end at the edge (S·η/2 ≈ 0.96) in seconds.
+ */
+export const EOS_PARAMS = {
+  eta: param(num({ flag: 'lr', arg: 'η', help: 'learning rate η (absolute)', above: 0, default: 0.08 }), {
+    label: 'learning rate η',
+    slider: { min: 0.005, max: 0.3, step: 0.005 },
+  }),
+  width: param(int({ flag: 'width', arg: 'N', help: 'width n', min: 1, max: 256, default: 16 }), {
+    label: 'width n',
+    slider: { min: 2, max: 64, step: 1 },
+  }),
+  // The CLI's --depth, except that it always applies here (the model is an mlp; no `model` parameter to depend on).
+  depth: param(int({ ...SETUP_OPTIONS.depth, onlyWhen: undefined, defaultText: undefined, min: 1, max: 4, default: 3 }), {
+    label: 'depth (hidden layers)',
+    slider: { min: 1, max: 4, step: 1 },
+  }),
+  steps: param(int({ flag: 'steps', arg: 'T', help: TRAIN_OPTIONS.steps.help, min: 1, max: 5000, default: 400 }), {
+    label: 'steps',
+    slider: { min: 50, max: 2000, step: 50 },
+  }),
+  seed,
+  // RK4 substeps of min(α/S, η). At the CLI's α = 0.5 the flow takes about twice as long; at 2 (inside RK4's stability
+  // interval, h·S < 2.78) the flow's S stays within 0.6 % of an α = 0.25 integration from step 100 on, 7 % at step 2.
+  flowAlpha: param(num({ flag: 'flow-alpha', arg: 'α', help: SCHEDULE_OPTIONS.flowAlpha.help, above: 0, default: 2 }), {
+    label: 'gradient flow: RK4 step α/S',
+    slider: { min: 0.25, max: 2.5, step: 0.25 },
+  }),
+};
+
 /** Every view and its parameters, in the order the page's tabs show them. */
-export const VIEWS = { phases: PHASES_PARAMS, surface: SURFACE_PARAMS, diagram: DIAGRAM_PARAMS } as const;
+export const VIEWS = { phases: PHASES_PARAMS, surface: SURFACE_PARAMS, diagram: DIAGRAM_PARAMS, eos: EOS_PARAMS } as const;
 export type ViewName = keyof typeof VIEWS;
 export const VIEW_NAMES = Object.keys(VIEWS) as ViewName[];
 
@@ -145,6 +176,7 @@ export type ViewValues<V extends ViewName> = ParamValues<(typeof VIEWS)[V]>;
 export type PhasesValues = ViewValues<'phases'>;
 export type SurfaceValues = ViewValues<'surface'>;
 export type DiagramValues = ViewValues<'diagram'>;
+export type EosValues = ViewValues<'eos'>;
 
 /** A parameter's value as the URL (and the CLI) writes it. */
 export function formatValue(v: unknown): string {

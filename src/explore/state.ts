@@ -70,11 +70,12 @@ export function stateQuery(view: ViewName, texts: Readonly<Record<string, string
 }
 
 /**
- * The query of view `to` that keeps what the current state shares with it (same flag, valid here): switching tabs keeps
- * the width, seed, η and steps where the other view has them.
+ * The query of view `to` that keeps what the current state changed from its defaults and shares with it (same flag,
+ * valid there): switching tabs keeps a width, seed, η or steps the user set. A default is not carried: it is this
+ * view's choice, not the user's (the phases view's depth 1 and 200 steps would put the eos view's run far below the edge).
  *
  * @example
- * carriedQuery(parseState('?view=phases&width=300&model=mlp'), 'surface'); // '?view=surface&width=300&seed=0&lr=1.5x&steps=200'
+ * carriedQuery(parseState('?view=phases&width=300&model=mlp&seed=0'), 'surface'); // '?view=surface&width=300'
  */
 export function carriedQuery(from: ViewState, to: ViewName): string {
   const here = VIEWS[from.view] as Record<string, Param<unknown>>;
@@ -83,6 +84,8 @@ export function carriedQuery(from: ViewState, to: ViewName): string {
   for (const [key, p] of Object.entries(there)) {
     const mine = Object.entries(here).find(([, q]) => q.decl.flag === p.decl.flag);
     if (mine === undefined || from.errors[mine[0]] !== undefined) continue;
+    const value = (from.values as Record<string, unknown>)[mine[0]];
+    if (formatValue(value) === formatValue(defaultOf(mine[1]))) continue;
     try {
       p.decl.parse(from.texts[mine[0]]); // within the other view's bounds too
       texts[key] = from.texts[mine[0]];

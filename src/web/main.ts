@@ -2,7 +2,7 @@
 import fma from 'catapult-wasm:fma';
 import simd from 'catapult-wasm:simd';
 import { startPageEngine } from '../explore/pageEngine';
-import { DiagramValues, PhasesValues, SurfaceValues, VIEW_NAMES, ViewName } from '../explore/params';
+import { DiagramValues, EosValues, PhasesValues, SurfaceValues, VIEW_NAMES, ViewName } from '../explore/params';
 import { ViewState, carriedQuery, parseState, runnable, stateQuery } from '../explore/state';
 import { VERSION } from '../experiments/run/version';
 import { afterPaint, byId, h } from './dom';
@@ -11,14 +11,21 @@ import { setPageError, setStatus } from './page';
 import { showPhases } from './phasesView';
 import { showSurface } from './surfaceView';
 import { showDiagram } from './diagramView';
+import { showEos } from './eosView';
 
-const TITLES: Record<ViewName, string> = { phases: 'Phases', surface: 'Loss surface (Fig. S1)', diagram: 'Phase diagram' };
+const TITLES: Record<ViewName, string> = {
+  phases: 'Phases',
+  surface: 'Loss surface (Fig. S1)',
+  diagram: 'Phase diagram',
+  eos: 'Edge of stability',
+};
 
 /** How each view shows a valid state. */
 const SHOW: Record<ViewName, (s: ViewState) => void | Promise<void>> = {
   phases: (s) => showPhases(s.values as PhasesValues),
   surface: (s) => showSurface(s.values as SurfaceValues),
   diagram: (s) => showDiagram(s.values as DiagramValues),
+  eos: (s) => showEos(s.values as EosValues),
 };
 
 let state = parseState(location.search);

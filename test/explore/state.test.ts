@@ -44,7 +44,7 @@ test('bad inputs: each error names its parameter, as the CLI words it; the other
 });
 
 test('unknown views and parameters are errors of the URL as a whole', () => {
-  assert.match(parseState('?view=nope').errors._, /unknown view 'nope' \(choose phases, surface, diagram\)/);
+  assert.match(parseState('?view=nope').errors._, /unknown view 'nope' \(choose phases, surface, diagram, eos\)/);
   assert.match(parseState('?view=phases&wdith=3').errors._, /the phases view does not use 'wdith'/);
   assert.match(parseState('?view=diagram&from=3&to=2').errors.to, /--to must be > --from/);
   assert.match(parseState('?view=diagram&widths=10,10').errors.widths, /distinct integers/);
@@ -57,14 +57,25 @@ test('the η·λ0 slider writes --lr as the CLI takes it, and the CLI arguments 
   const mlpOnly = { depth: 3, act: 'tanh', param: 'standard', dataset: 'synthetic' } as const;
   const args = phasesCliArgs({ model: 'linear', width: 50, seed: 3, lr: parseLr('0.7'), steps: 20, ...mlpOnly });
   assert.equal(args, ['train', '--model', 'linear', '--width', '50', '--seed', '3', '--lr', '0.7', '--steps', '20']);
-  assert.equal(VIEW_NAMES, ['phases', 'surface', 'diagram']);
+  assert.equal(VIEW_NAMES, ['phases', 'surface', 'diagram', 'eos']);
 });
 
 test('switching views keeps the shared parameters that are valid in both', () => {
   const q = carriedQuery(parseState('?view=phases&model=mlp&width=300&seed=4&lr=1.2x&steps=3000'), 'surface');
   // steps 3000 is beyond the surface view's 2000: that view takes its own default there.
   assert.is(q, '?view=surface&width=300&seed=4&lr=1.2x');
-  assert.is(carriedQuery(parseState('?view=phases&width=-1'), 'diagram'), '?view=diagram&seed=0');
+  assert.is(carriedQuery(parseState('?view=phases&width=-1&seed=3'), 'diagram'), '?view=diagram&seed=3');
+});
+
+test("only what differs from the view's defaults is carried: the Edge-of-stability tab opens on its own default run", () => {
+  // The phases defaults (depth 1, 200 steps) would turn the eos run into one far below the edge (S·η/2 = 0.26).
+  assert.is(carriedQuery(parseState('?view=phases'), 'eos'), '?view=eos');
+  assert.is(carriedQuery(parseState('?view=phases&model=mlp&width=1000&seed=0&lr=1.5x&steps=200&depth=1'), 'eos'), '?view=eos');
+  assert.is(
+    carriedQuery(parseState('?view=phases&model=mlp&width=64&seed=5&depth=2&steps=300'), 'eos'),
+    '?view=eos&width=64&depth=2&steps=300&seed=5',
+  );
+  assert.is(carriedQuery(parseState('?view=eos&lr=0.1&steps=300'), 'phases'), '?view=phases&lr=0.1&steps=300');
 });
 
 test.run();

@@ -172,17 +172,23 @@ function checkRunFits(o: SetupOptions, rows: number, inputDim: number, outputs: 
 
 /**
  * Builds everything a run needs, with one-line errors for any inconsistency; options the CLI would refuse (unknown
- * keys, values its declared checks refuse) are a CatapultInputError naming the key.
+ * keys, values its declared checks refuse) are a CatapultInputError naming the key. `dataFile` is the content of
+ * `input.data` where the caller has it in memory (the explorer page reads no files); the rest is as for the file.
  *
  * @example
  * const s = setup({ model: 'mlp', width: 64, depth: 2, samples: 32 });
+ * const t = setup({ model: 'mlp', width: 16, data: 'eos-chebyshev.npz' }, chebyshevData(20, 'eos-chebyshev.npz'));
  */
-export function setup(input: SetupInput): Setup {
+export function setup(input: SetupInput, dataFile?: Dataset): Setup {
   checkSetupInput(input);
   const o: SetupOptions = withDefaults(SETUP_OPTIONS, input);
+  if (dataFile !== undefined && (o.data === undefined || o.dataset !== undefined || o.model === 'warmup'))
+    throw new Error(
+      'setup: data given in memory stand for --data FILE; give data (the file name) and no dataset, on a model that takes data',
+    );
   const loss = o.loss ?? 'mse';
   checkRowsFit(o);
-  let { data, test } = loadData(o);
+  let { data, test } = dataFile !== undefined ? { data: dataFile, test: undefined } : loadData(o);
   if (loss === 'logistic') {
     data = binaryLabels(data);
     test = test && binaryLabels(test);
