@@ -3,7 +3,7 @@
 
     python3 python/eos_replay.py RUN_DIR [--steps 100] [--tol 1e-10]
 
-RUN_DIR is what `catapult train --track hessian --eig-every 1 --out RUN_DIR` writes (trajectory.csv, summary.json)
+RUN_DIR is what `catapult train --track hessian --out RUN_DIR` writes (sharpness compared where --eig-every measured it) (trajectory.csv, summary.json)
 beside the run's init.npz (its initial parameters under the engine's names, as --init reads them) and data.npz (X, Y
 as --data reads them). The mlp of summary.json's model is rebuilt by sharpness_reference.mlp_loss (tanh, relu or
 identity; standard, NTK or μP parameterization; biases on or off; layer norm; any depth; mse, logistic or ce loss)
@@ -11,10 +11,10 @@ and trained by full-batch GD at summary.json's eta (μP's per-layer factors on i
 heavy-ball momentum where the summary records one). At every step t = 0 ... STEPS the loss and the loss Hessian's top
 eigenvalue (eigsh at tol 0 on torch Hessian-vector products, warm-started from the last eigenvector) are compared with
 trajectory.csv's loss and hessian columns. Prints the largest relative differences and their steps; exits 1 when one
-exceeds --tol, 2 on unusable input (what it does not rebuild: other models, flows, minibatches, a blank sharpness).
+exceeds --tol, 2 on unusable input (what it does not rebuild: other models, flows, minibatches; no sharpness at all).
 
-summary.json does not record train's --momentum, --l2, --optimizer or --layer-lr: a run made with them is replayed as
-plain GD, and departs (exit 1) rather than being refused.
+summary.json records the update rule (momentum, l2, optimizer, batch, layer_lr): heavy-ball momentum is replayed, and
+any other rule is refused (exit 2).
 """
 import csv
 import json
@@ -154,15 +154,17 @@ def read_trajectory(run, steps, diverged_at):
     for i, r in enumerate(rows[: last + 1]):
         try:
             t, loss = int(r['t']), float(r['loss'])
-            hessian = float(r['hessian'])
+            # A blank sharpness is a step where --eig-every did not measure it: compared where it was measured.
+            hessian = None if r['hessian'] == '' else float(r['hessian'])
         except (TypeError, ValueError):
-            raise ReplayError('%s: row t = %s: hessian is blank or t, loss are not numbers; record the run with '
-                              '--track hessian --eig-every 1' % (path, r.get('t')))
+            raise ReplayError('%s: row t = %s: t, loss or hessian is not a number' % (path, r.get('t')))
         if t != i:
             raise ReplayError('%s: record %d has t = %d; expected consecutive steps from 0' % (path, i + 1, t))
         out.append((t, loss, hessian))
     if not out:
         raise ReplayError('%s: no record to compare (the run diverged at step 0)' % path)
+    if all(h is None for _, _, h in out):
+        raise ReplayError('%s: no sharpness recorded in the steps compared; record the run with --track hessian' % path)
     return out
 
 
@@ -258,8 +260,10 @@ def top_eigen(params, g, start):
     return vals[0], vecs[:, 0]
 
 
-def replay(c, names, init, X, Y, lr_at, momentum, count):
-    """Loss and sharpness of GD's first `count` records: θ_{t+1} = θ_t − η_t a b_t, b_t = γ b_{t−1} + ∇L(θ_t), a μP's factor."""
+def replay(c, names, init, X, Y, lr_at, momentum, measured):
+    """Loss and sharpness (None where `measured[t]` is false) of GD's records: θ_{t+1} = θ_t − η_t a b_t,
+    b_t = γ b_{t−1} + ∇L(θ_t), a μP's factor."""
+    count = len(measured)
     params = [torch.tensor(init[n], requires_grad=True) for n in names]
     rates = mup_rates(c, names, 'gd')
     velocity = [torch.zeros_like(p) for p in params]
@@ -269,7 +273,9 @@ def replay(c, names, init, X, Y, lr_at, momentum, count):
         # Parameters the loss does not reach (NTK biases at σ_b = 0) have zero gradient, as in the engine.
         g = [torch.zeros_like(p) if d is None else d
              for p, d in zip(params, torch.autograd.grad(loss, params, create_graph=True, allow_unused=True))]
-        sharpness, start = top_eigen(params, g, start)
+        sharpness = None
+        if measured[t]:
+            sharpness, start = top_eigen(params, g, start)
         out.append((loss.item(), sharpness))
         if t + 1 == count:
             break
@@ -305,18 +311,20 @@ def main(argv):
         print('eos_replay.py: error: %s' % e, file=sys.stderr)
         return 2
     started = time.perf_counter()
-    replayed = replay(c, names, init, X, Y, lr_at, momentum, len(records))
+    replayed = replay(c, names, init, X, Y, lr_at, momentum, [r[2] is not None for r in records])
     seconds = time.perf_counter() - started
     T = len(records) - 1
     short = '' if T == steps else ' (the run %s)' % (
         'has no record past t = %d' % T if diverged is None else 'diverged at step %d' % diverged)
     print('replayed t = 0 ... %d of %s in PyTorch float64 (eigsh tol 0 on double-backward HVPs) in %.1f s%s' % (T, run, seconds, short))
     if c['param'] != 'mup':      # GD's edge of stability; μP's per-layer rates move it
-        edge = max(range(len(records)), key=lambda t: records[t][2] * lr_at(t))
+        edge = max((t for t in range(len(records)) if records[t][2] is not None), key=lambda t: records[t][2] * lr_at(t))
         print('largest S*eta/2: %.6g at t = %d' % (records[edge][2] * lr_at(edge) / 2, edge))
     bad = []
     for what, column in (('loss', 1), ('sharpness', 2)):
-        worst, at = largest_difference([r[column] for r in records], [r[column - 1] for r in replayed])
+        kept = [t for t in range(len(records)) if records[t][column] is not None]
+        worst, at = largest_difference([records[t][column] for t in kept], [replayed[t][column - 1] for t in kept])
+        at = kept[at] if kept else 0
         print('%-9s max relative difference %.3e at t = %d' % (what, worst, at))
         if not worst <= tol:
             bad.append(what)

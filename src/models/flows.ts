@@ -4,7 +4,7 @@ import { freeF64 } from '../linalg/backend';
 import { curvatureGradient, hessianTopEigenvalues, splitParameters, vjp } from '../autodiff';
 import type { Dataset } from '../data';
 import type { Model } from './model';
-import { symmetricEigen } from '../linalg/eigen';
+import { edgeCovariance } from './edgeQp';
 import { forwardPass } from './forward';
 
 export type FlowKind = 'gradient' | 'central';
@@ -30,6 +30,8 @@ export interface FlowProbe {
 /** The flow's state across steps: the last top eigenvector (a warm start for Lanczos) and the last probe. */
 export interface FlowState {
   vector?: Float64Array;
+  /** The sharpness the last stage saw: whether the next can try a lone top eigenpair first (topEigenpairs). */
+  lastSharpness?: number;
   probe?: FlowProbe;
 }
 
@@ -62,42 +64,22 @@ function thirdDerivatives(loss: Parameters<typeof curvatureGradient>[0], us: Flo
 const dotF = (a: Float64Array, b: Float64Array) => a.reduce((acc, x, i) => acc + x * b[i], 0);
 
 /**
- * Σ ≽ 0 (k×k) of the central flow's semidefinite complementarity problem, as the convex QP it is the optimality
- * condition of: min over Σ ≽ 0 of ¼⟨Σ, 𝒯*𝒯Σ⟩ + ⟨Σ, C⟩, with (𝒯*𝒯Σ)_ij = Σ_kl ⟨T_ij, T_kl⟩Σ_kl and C_ij = ⟨T_ij, ∇L⟩ + target_ij
- * (KKT: Σ ≽ 0, dA/dτ − target = −(½𝒯*𝒯Σ + C) ≼ 0, complementary; A = [u_iᵀHu_j] the edge block).
- * Projected gradient (eigenvalues clipped at 0) from Σ = 0; k ≤ 4, so each iteration is a few hundred flops.
+ * The loss Hessian's top eigenpairs a stage needs: one for gradient flow; for the central flow the top EDGE_EIGENVALUES,
+ * except that a lone top pair settles it when the sharpness is below the band (then no eigenvalue is at the edge). The
+ * lone pair is tried first when the last stage's S was well below the band, so most stages far from the edge cost one
+ * warm-started Lanczos instead of a three-vector one; the active set is the same either way.
  */
-export function edgeCovariance(
-  gram: (i: number, j: number, k: number, l: number) => number,
-  C: number[][],
-  iterations = 20000,
-): number[][] {
-  const k = C.length;
-  let lipschitz = 0;
-  for (let i = 0; i < k; i++)
-    for (let j = 0; j < k; j++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) lipschitz += gram(i, j, a, b) ** 2;
-  const step = 1 / Math.max(0.5 * Math.sqrt(lipschitz), 1e-300);
-  let S = C.map((row) => row.map(() => 0));
-  for (let it = 0; it < iterations; it++) {
-    const G = S.map((row, i) =>
-      row.map((_, j) => 0.5 * S.reduce((acc, r, a) => acc + r.reduce((t, v, b) => t + gram(i, j, a, b) * v, 0), 0) + C[i][j]),
-    );
-    const next = psdPart(S.map((row, i) => row.map((v, j) => v - step * G[i][j])));
-    const change = next.reduce((acc, r, i) => acc + r.reduce((t, v, j) => t + Math.abs(v - S[i][j]), 0), 0);
-    S = next;
-    if (change <= 1e-16 * (1 + S.reduce((acc, r) => acc + r.reduce((t, v) => t + Math.abs(v), 0), 0))) break;
+function topEigenpairs(loss: Parameters<typeof hessianTopEigenvalues>[0], eta: number, s: FlowSettings, state: FlowState) {
+  const band = (1 - EDGE_BAND) * (2 / eta);
+  const farBelow = state.lastSharpness !== undefined && state.lastSharpness < (1 - EDGE_BAND) * band;
+  if (s.kind === 'gradient' || farBelow) {
+    const one = hessianTopEigenvalues(loss, 1, 1e-12, state.vector);
+    state.lastSharpness = one.values[0];
+    if (s.kind === 'gradient' || one.values[0] < band) return one;
   }
-  return S;
-}
-
-/** The nearest positive semidefinite matrix (Frobenius): negative eigenvalues set to 0. */
-function psdPart(A: number[][]): number[][] {
-  const k = A.length;
-  const sym = Float64Array.from(A.flatMap((r, i) => r.map((v, j) => 0.5 * (v + A[j][i]))));
-  const { values, vectors } = symmetricEigen(k, sym);
-  return A.map((_, i) =>
-    A.map((__, j) => values.reduce((acc, lam, m) => acc + Math.max(lam, 0) * vectors![i * k + m] * vectors![j * k + m], 0)),
-  );
+  const top = hessianTopEigenvalues(loss, EDGE_EIGENVALUES, 1e-12, state.vector);
+  state.lastSharpness = top.values[0];
+  return top;
 }
 
 /**
@@ -120,7 +102,7 @@ function velocity(
     const grad = swept.map((g) => Float64Array.from(g));
     new Set(swept).forEach(freeF64);
     if (!needsSharpness) return { v: grad.map((g) => g.map((x) => -x)), probe: { loss: loss.value.data[0], sharpness: NaN, sigma2: 0 } };
-    const top = hessianTopEigenvalues(loss, s.kind === 'central' ? EDGE_EIGENVALUES : 1, 1e-12, state.vector);
+    const top = topEigenpairs(loss, eta, s, state);
     state.vector = top.vectors[0];
     const S = top.values[0];
     const probe: FlowProbe = { loss: loss.value.data[0], sharpness: S, sigma2: 0 };

@@ -155,7 +155,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     from && { slots: from.optimizer, steps: from.step },
   );
   const rates = paramRates(model, o);
-  const flowState: FlowState = { vector: from?.flowVector?.slice() };
+  const flowState: FlowState = { vector: from?.flowVector?.slice(), lastSharpness: from?.tally.flowSharpness ?? undefined };
   const records: StepRecord[] = [];
   const tally: TrainTally = from ? { ...from.tally } : freshTally();
   let diverged: TrainResult['diverged'] = null,
@@ -189,6 +189,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
   for (let t = start; t <= o.steps; t++) {
     if (o.checkpoint !== undefined && t > start && t % o.checkpoint.every === 0) {
       const warm = { lambda: eigvec, hessian: hessvec, flow: flowState.vector };
+      tally.flowSharpness = flowState.lastSharpness ?? null;
       o.checkpoint.save(snapshot(t, o.lr, params, optimizer, warm, tally));
     }
     const rows = rowsOf?.() ?? null;

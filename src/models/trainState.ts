@@ -10,6 +10,8 @@ export interface TrainTally {
   finalLambda: number | null;
   lambdaHessian0: number;
   finalHessian: number | null;
+  /** The sharpness the flow's last stage saw (FlowState.lastSharpness: which Lanczos the next stage starts with), or null. */
+  flowSharpness: number | null;
 }
 
 /**
@@ -42,6 +44,7 @@ export function freshTally(): TrainTally {
     finalLambda: null,
     lambdaHessian0: NaN,
     finalHessian: null,
+    flowSharpness: null,
   };
 }
 
@@ -87,7 +90,7 @@ export function checkTrainState(state: TrainState, shape: StateShape): void {
   if (state.flowVector !== undefined) vector('flowVector', state.flowVector, P);
   const t = state.tally as Partial<TrainTally> | null;
   const numbers = ['lambdaNtk0', 'loss0', 'peakLoss', 'lambdaHessian0'] as const;
-  const orNull = ['convergedAt', 'finalLambda', 'finalHessian'] as const;
+  const orNull = ['convergedAt', 'finalLambda', 'finalHessian', 'flowSharpness'] as const;
   if (t === null || typeof t !== 'object') return fail(`tally must be a TrainTally, got ${describeValue(t)}`);
   const bad = [...numbers, ...orNull].find((k) => typeof t[k] !== 'number' && !(orNull.includes(k as never) && t[k] === null));
   if (bad !== undefined)

@@ -139,9 +139,11 @@ test('a study folder exports its figures and nothing else', () => {
       true,
       `${s.name}/index.ts: named re-exports only`,
     );
-    const { FIGURE_TABLE } = require(path.resolve(__dirname, '../../src/experiments/figures')) as { FIGURE_TABLE: { id: string }[] };
-    const ids = new Set(FIGURE_TABLE.map((f) => f.id));
-    for (const name of exported) assert.ok(ids.has(name), `${s.name}/index.ts exports ${name}, which is not a figure of FIGURE_TABLE`);
+    const { FIGURE_TABLE } = require(path.resolve(__dirname, '../../src/experiments/figures')) as { FIGURE_TABLE: unknown[] };
+    // The exported values themselves must be table entries (an id like eos-sharpening is no identifier, so names may differ).
+    const study = require(path.resolve(__dirname, '../../src/experiments/figures', s.name)) as Record<string, unknown>;
+    for (const name of exported)
+      assert.ok(FIGURE_TABLE.includes(study[name]), `${s.name}/index.ts exports ${name}, which is not a figure of FIGURE_TABLE`);
   }
 });
 

@@ -229,8 +229,17 @@ function checkSameRun(meta: CheckpointMeta, id: RunIdentity, file: string): void
 }
 
 function decodeTally(t: CheckpointMeta['tally'], file: string): TrainTally {
-  const keys: (keyof TrainTally)[] = ['lambdaNtk0', 'loss0', 'peakLoss', 'convergedAt', 'finalLambda', 'lambdaHessian0', 'finalHessian'];
-  const nullable = new Set<keyof TrainTally>(['convergedAt', 'finalLambda', 'finalHessian']);
+  const keys: (keyof TrainTally)[] = [
+    'lambdaNtk0',
+    'loss0',
+    'peakLoss',
+    'convergedAt',
+    'finalLambda',
+    'lambdaHessian0',
+    'finalHessian',
+    'flowSharpness',
+  ];
+  const nullable = new Set<keyof TrainTally>(['convergedAt', 'finalLambda', 'finalHessian', 'flowSharpness']);
   return Object.fromEntries(
     keys.map((k) => {
       const v = t[k];

@@ -61,6 +61,12 @@ export interface RunSummary {
   converged_at: number | null;
   diverged_at: number | null;
   diverged_reason: string | null;
+  /** The update rule beyond η, so that a replay (python/eos_replay.py) can follow it or refuse it: heavy-ball γ, L2, the optimizer's name, the batch size (null: full batch), per-layer factors (null: none). */
+  momentum: number;
+  l2: number;
+  optimizer: string;
+  batch: number | null;
+  layer_lr: number[] | null;
   /** The decay schedule and augmentation under their saved names (decay_at, final_lr, …), where given. */
   schedule?: Record<string, unknown>;
 }
@@ -127,6 +133,11 @@ export function runTraining(s: Setup, o: RunOptions, seed: number | null, lambda
     converged_at: result.convergedAt,
     diverged_at: result.diverged?.step ?? null,
     diverged_reason: result.diverged?.reason ?? null,
+    momentum: o.momentum ?? 0,
+    l2: o.l2 ?? 0,
+    optimizer: o.optimizer ?? 'gd',
+    batch: o.batch ?? null,
+    layer_lr: o.layerLr ?? null,
   };
   const sched = savedFields(SCHEDULE_OPTIONS, pickValues(SCHEDULE_OPTIONS, o));
   if (Object.keys(sched).length > 0) summary.schedule = sched;

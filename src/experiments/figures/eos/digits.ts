@@ -2,11 +2,9 @@
 import { Tensor, tensor } from '../../../linalg/tensor';
 import { PrecisionReport, agreeingDigits, precisionReport } from '../../run/precision';
 import { median } from '../../report/stats';
-import { ComputeContext, FigureSpec, seedAndWidth } from '../spec';
-import { writeRunDir } from './files';
-import { DIGITS_DEFAULTS, DIGITS_FULL, DigitsOptions } from './options';
+import type { ComputeContext } from '../spec';
+import type { DigitsOptions } from './options';
 import { EdgeStats, EosRun, edgeStats, eosRun, eosSetup } from './runs';
-import { reportDigits } from './digitsReport';
 
 /**
  * θ with every entry moved `ulps` units in the last place away from zero: where another float64 implementation
@@ -70,7 +68,7 @@ export function computeDigits(o: DigitsOptions, ctx: Pick<ComputeContext<EosRun>
     const name = `${o.act}-${o.loss}-${kind}-${from.tag}`;
     ctx.progress(0.4 + 0.15 * (kind === 'gd' ? i : 2 + 2 * i), name);
     const flow = kind === 'central' ? { flow: 'central' as const, flowAlpha: o.flowAlpha, eigEvery: 0 } : { eigEvery: o.eigEvery };
-    const r = eosRun(s, name, { lr: eta, steps: o.steps, ...flow }, from);
+    const r = eosRun(s, name, { lr: eta, steps: kind === 'central' ? o.flowSteps : o.steps, ...flow }, from);
     ctx.checkpoint(r);
     return r;
   };
@@ -101,18 +99,3 @@ export function predictedParting(p: PrecisionReport): number | null {
 
 /** The median of a list, or NaN when it is empty (a flow that never reached the edge). */
 export const medianOrNaN = (xs: number[]) => (xs.length ? median(xs) : NaN);
-
-export const eosDigits: FigureSpec<DigitsOptions, DigitsData, EosRun> = {
-  id: 'eos-digits',
-  title: 'How many digits of an edge-of-stability trajectory survive, and which quantities stay reproducible',
-  suite: 'eos',
-  weight: 3,
-  takesDataset: true,
-  defaults: DIGITS_DEFAULTS,
-  full: DIGITS_FULL,
-  overrides: seedAndWidth('width'),
-  compute: computeDigits,
-  checkpoint: { save: (run, o, dir) => writeRunDir(dir, run) },
-  reportTitle: (o) => `Digits at the edge of stability: fc-${o.act}, ${o.loss}, η = ${o.edgeFraction}·2/S_0, float64 against double-double`,
-  report: reportDigits,
-};

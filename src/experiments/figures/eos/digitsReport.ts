@@ -46,7 +46,7 @@ function checks(d: DigitsData, o: DigitsOptions, out: FigureOutput): void {
   const [c0, c1] = d.central.map((r) => r.result.records[r.result.records.length - 1]);
   const flowDigits = agreeingDigits(c0.loss, c1.loss);
   out.report.check({
-    quantity: `the central flow's loss at τ = ${o.steps}·η from the two starts, and its S·η/2 from GD's crossing on`,
+    quantity: `the central flow's loss at τ = ${o.flowSteps}·η from the two starts, and its S·η/2 from GD's crossing on`,
     paper: `the central flow is a smooth ODE: reproducible to many digits (our bar ≥ ${FLOW_DIGITS})`,
     measured: `${c0.loss} and ${c1.loss} (${fmt(flowDigits, 3)} digits); median S·η/2 ${fmt(medianOrNaN(flowRatio(d, 0)), 6)}`,
     pass: flowDigits >= FLOW_DIGITS,

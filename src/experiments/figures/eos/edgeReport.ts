@@ -69,7 +69,7 @@ const diverged = (r: EosRun) => (r.result.diverged ? ` (diverged at step ${r.res
 export function checkEdge(report: Report, runs: readonly EdgeRun[], edgeText: string, ratioText: string): void {
   const each = (f: (e: EdgeRun) => string) => runs.map((e) => `${e.run.name}: ${f(e)}${diverged(e.run)}`).join('; ');
   report.check({
-    quantity: `first step with S ≥ ${edgeText} (S_0·${ratioText} at θ_0 given)`,
+    quantity: `first step with S ≥ ${edgeText} (in brackets: ${ratioText} at θ_0)`,
     paper: `reached: S rises under GD (progressive sharpening) until it meets ${edgeText}`,
     measured: each((e) => `${e.stats.crossedAt ?? 'never'} (from ${fmt(e.sharpness0 / e.run.edge, 3)})`),
     pass: runs.every((e) => e.stats.crossedAt !== null && !e.run.result.diverged),
@@ -88,6 +88,8 @@ export function checkEdge(report: Report, runs: readonly EdgeRun[], edgeText: st
         ? 'no crossing'
         : `${fmt(e.stats.lossAtCrossing)} → ${fmt(e.stats.finalLoss)}, ${fmt(100 * (e.stats.riseFraction ?? 0), 3)} % rose, ×${fmt(e.stats.largestRise ?? NaN, 4)}`,
     ),
-    pass: runs.every((e) => e.stats.lossAtCrossing !== null && e.stats.finalLoss < e.stats.lossAtCrossing && (e.stats.riseFraction ?? 0) > 0),
+    pass: runs.every(
+      (e) => e.stats.lossAtCrossing !== null && e.stats.finalLoss < e.stats.lossAtCrossing && (e.stats.riseFraction ?? 0) > 0,
+    ),
   });
 }

@@ -42,6 +42,16 @@ export interface FlowComparison {
   };
 }
 
+/** eos-flows' data: the three runs from one θ_0, GD's edge statistics and the comparison. */
+export interface FlowsData {
+  gd: EosRun;
+  gradient: EosRun;
+  central: EosRun;
+  sharpness0: number;
+  edge: EdgeStats;
+  compare: FlowComparison;
+}
+
 /** ‖a − b‖₂ over all parameters, summed in parameter order. */
 function distance(a: readonly Float64Array[], b: readonly Float64Array[]): number {
   let s = 0;
@@ -84,7 +94,13 @@ function lossPrediction(gd: EosRun, gradient: EosRun, central: EosRun, from: num
     rows.push({ t, gd_average: avg, central_predicted: cf.loss + (cf.sigma2 ?? 0) / gd.eta, central: cf.loss, gradient: gf.loss });
   }
   const rel = (k: keyof LossPredictionRow) => rows.map((r) => Math.abs(r[k] - r.gd_average) / r.gd_average);
-  return { count: rows.length, rows, central: errors(rel('central_predicted')), centralAlone: errors(rel('central')), gradient: errors(rel('gradient')) };
+  return {
+    count: rows.length,
+    rows,
+    central: errors(rel('central_predicted')),
+    centralAlone: errors(rel('central')),
+    gradient: errors(rel('gradient')),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 // eos-flows' plots: distances from GD to the flows, the losses with the central flow's prediction, and the three sharpnesses.
 import type { Series } from '../../report/plot';
 import type { FigureOutput } from '../output';
-import type { FlowsData } from './flowsFigure';
+import type { FlowsData } from './flowCompare';
 import { sharpnessSeries } from './runs';
 
 export async function plotFlows(out: FigureOutput, d: FlowsData): Promise<void> {

@@ -5,19 +5,10 @@ import type { FigureOutput } from '../output';
 import { ComputeContext, FigureSpec, seedAndWidth } from '../spec';
 import { writeRunDir } from './files';
 import { FLOWS_DEFAULTS, FLOWS_FULL, FlowsOptions } from './options';
-import { EdgeStats, EosRun, edgeStats, eosRun, eosSetup } from './runs';
+import { EosRun, edgeStats, eosRun, eosSetup } from './runs';
 import { describeNet } from './text';
-import { FlowComparison, compareFlows } from './flowCompare';
+import { FlowsData, compareFlows } from './flowCompare';
 import { plotFlows } from './flowPlots';
-
-export interface FlowsData {
-  gd: EosRun;
-  gradient: EosRun;
-  central: EosRun;
-  sharpness0: number;
-  edge: EdgeStats;
-  compare: FlowComparison;
-}
 
 /** GD, gradient flow and the central flow from the same θ_0 at η = c·2/S_0, θ kept every `compareEvery` steps. */
 export function computeFlows(o: FlowsOptions, ctx: Pick<ComputeContext<EosRun>, 'progress' | 'checkpoint'>): FlowsData {
@@ -26,7 +17,8 @@ export function computeFlows(o: FlowsOptions, ctx: Pick<ComputeContext<EosRun>, 
   const kept = { recordParams: true, recordParamsEvery: o.compareEvery };
   // The flows cost a Lanczos solve per RK4 stage (the central flow also D³L per edge eigenvector): GD's share is small.
   const share = [0.05, 0.3, 0.65];
-  const note = (i: number, name: string) => (t: number) => ctx.progress(share.slice(0, i).reduce((a, b) => a + b, 0) + (share[i] * t) / o.steps, name);
+  const note = (i: number, name: string) => (t: number) =>
+    ctx.progress(share.slice(0, i).reduce((a, b) => a + b, 0) + (share[i] * t) / o.steps, name);
   const runs = (['gd', 'gradient', 'central'] as const).map((kind, i) => {
     const onStep = note(i, kind);
     const run = eosRun(s, `${o.act}-${o.loss}-${kind}`, {
@@ -69,7 +61,9 @@ function checks(d: FlowsData, o: FlowsOptions, out: FigureOutput): void {
       : 'no steps after the crossing to compare',
     pass: p.count > 0 && p.central.median <= 0.1,
   });
-  const cf = d.central.result.records.filter((r) => cross !== null && r.t >= cross && r.sharpness !== undefined).map((r) => (r.sharpness! * d.gd.eta) / 2);
+  const cf = d.central.result.records
+    .filter((r) => cross !== null && r.t >= cross && r.sharpness !== undefined)
+    .map((r) => (r.sharpness! * d.gd.eta) / 2);
   out.report.check({
     quantity: "the central flow's S·η/2 from GD's crossing on: median [min, max]",
     paper: 'held at 1 (the central flow keeps S at 2/η)',
@@ -86,8 +80,16 @@ async function reportFlows(d: FlowsData, o: FlowsOptions, out: FigureOutput): Pr
       `are integrated by RK4 with substeps min(${o.flowAlpha}/S, η) and recorded at τ = t·η, so the three overlay step for step; ∇S is exact (third-order jets, docs/eos.md). ` +
       `θ of the three is compared every ${o.compareEvery} steps (distances.csv). tr Σ is the column sigma2 of the central flow's trajectory.`,
   );
-  out.table('distances', ['t', 'gd_gradient', 'gd_central', 'gradient_travel'], d.compare.rows.map((r) => ({ t: r.t, gd_gradient: r.gdGradient, gd_central: r.gdCentral, gradient_travel: r.gradientTravel })), { options: o });
-  out.table('loss_prediction', ['t', 'gd_average', 'central_predicted', 'central', 'gradient'], d.compare.prediction.rows, { options: o, window: o.averageWindow });
+  out.table(
+    'distances',
+    ['t', 'gd_gradient', 'gd_central', 'gradient_travel'],
+    d.compare.rows.map((r) => ({ t: r.t, gd_gradient: r.gdGradient, gd_central: r.gdCentral, gradient_travel: r.gradientTravel })),
+    { options: o },
+  );
+  out.table('loss_prediction', ['t', 'gd_average', 'central_predicted', 'central', 'gradient'], d.compare.prediction.rows, {
+    options: o,
+    window: o.averageWindow,
+  });
   for (const r of [d.gd, d.gradient, d.central]) writeRunDir(out, r);
   await plotFlows(out, d);
 }

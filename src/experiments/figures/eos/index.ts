@@ -2,4 +2,4 @@
 export { eosSharpening } from './sharpening';
 export { eosFlows } from './flowsFigure';
 export { eosMomentum } from './momentum';
-export { eosDigits } from './digits';
+export { eosDigits } from './digitsFigure';

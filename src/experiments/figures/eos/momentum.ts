@@ -41,7 +41,13 @@ async function reportMomentum(d: MomentumData, o: MomentumOptions, out: FigureOu
   writeEdgeTable(out, d.runs, { options: o });
   for (const r of d.runs) writeRunDir(out, r.run);
   const runs = d.runs.map((e) => e.run);
-  await plotEdgeRatio(out, 'eos_momentum_sharpness', `heavy ball, γ = ${o.momentum}`, runs, 'S_t·η/(2 + 2γ) against steps; 1 is the heavy-ball edge.');
+  await plotEdgeRatio(
+    out,
+    'eos_momentum_sharpness',
+    `heavy ball, γ = ${o.momentum}`,
+    runs,
+    'S_t·η/(2 + 2γ) against steps; 1 is the heavy-ball edge.',
+  );
   await plotLoss(out, 'eos_momentum_loss', `heavy ball, γ = ${o.momentum}`, runs, 'The training loss against steps.');
 }
 

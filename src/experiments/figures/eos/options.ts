@@ -30,7 +30,17 @@ export interface EosNet {
   seed: number;
 }
 
-export const EOS_NET: EosNet = { width: 32, depth: 2, sigmaW: 1 / Math.sqrt(3), sigmaB: 0, trainSize: 200, pool: 4, dataset: 'mnist', dataSeed: 0, seed: 0 };
+export const EOS_NET: EosNet = {
+  width: 32,
+  depth: 2,
+  sigmaW: 1 / Math.sqrt(3),
+  sigmaB: 0,
+  trainSize: 200,
+  pool: 4,
+  dataset: 'mnist',
+  dataSeed: 0,
+  seed: 0,
+};
 /** The paper's sizes: [200, 200] nets on 5,000 images. */
 export const EOS_NET_FULL: Partial<EosNet> = { width: 200, trainSize: 5000, pool: 1 };
 
@@ -49,7 +59,10 @@ export interface SharpeningOptions extends EosNet {
    */
   edgeFractions: number[];
   steps: number;
-  /** S is measured every this many steps (Lanczos on exact HVPs). */
+  /**
+   * S is measured every this many steps (Lanczos on exact HVPs). Odd, so that the samples alternate between the two
+   * phases of GD's period-2 oscillation at the edge: an even stride sees one phase only, and its median is biased.
+   */
   eigEvery: number;
 }
 
@@ -59,9 +72,9 @@ export const SHARPENING_DEFAULTS: SharpeningOptions = {
   losses: ['mse', 'ce'],
   edgeFractions: [0.6, 0.75, 0.9],
   steps: 400,
-  eigEvery: 10,
+  eigEvery: 5,
 };
-export const SHARPENING_FULL: Partial<SharpeningOptions> = { ...EOS_NET_FULL, steps: 4000, eigEvery: 10 };
+export const SHARPENING_FULL: Partial<SharpeningOptions> = { ...EOS_NET_FULL, steps: 4000, eigEvery: 11 };
 
 /** A figure that follows one setting for a while after it reaches the edge (flows, momentum, digits). */
 export interface EdgeRunOptions extends EosNet, EosSetting {
@@ -73,7 +86,7 @@ export interface EdgeRunOptions extends EosNet, EosSetting {
 }
 
 export interface FlowsOptions extends EdgeRunOptions {
-  /** θ of GD and of both flows are compared every this many steps. */
+  /** θ of GD and of both flows are compared every this many steps (odd, for the reason of eigEvery). */
   compareEvery: number;
   /** GD's loss is averaged over this many steps (centred) before it is set against the central flow's prediction. */
   averageWindow: number;
@@ -94,7 +107,7 @@ export const FLOWS_DEFAULTS: FlowsOptions = {
   averageWindow: 20,
   leaveFraction: 0.1,
 };
-export const FLOWS_FULL: Partial<FlowsOptions> = { ...EOS_NET_FULL, trainSize: 1000, steps: 2000, eigEvery: 1, compareEvery: 10 };
+export const FLOWS_FULL: Partial<FlowsOptions> = { ...EOS_NET_FULL, trainSize: 1000, steps: 2000, eigEvery: 1, compareEvery: 11 };
 
 export interface MomentumOptions extends EosNet, EosSetting {
   /** Heavy ball: b ← γb + ∇L, θ ← θ − ηb; GD is stable on a quadratic of curvature S up to S = (2 + 2γ)/η. */
@@ -114,11 +127,13 @@ export const MOMENTUM_DEFAULTS: MomentumOptions = {
   steps: 600,
   eigEvery: 5,
 };
-export const MOMENTUM_FULL: Partial<MomentumOptions> = { ...EOS_NET_FULL, steps: 4000, eigEvery: 10 };
+export const MOMENTUM_FULL: Partial<MomentumOptions> = { ...EOS_NET_FULL, steps: 4000, eigEvery: 11 };
 
 export interface DigitsOptions extends EdgeRunOptions {
   /** GD's θ_0 is also run nudged by this many ulps in every entry: what another float64 implementation would start from. */
   nudgeUlps: number;
+  /** The central flow from both starts runs this many steps of physical time η (it costs a Lanczos solve per RK4 stage). */
+  flowSteps: number;
 }
 
 export const DIGITS_DEFAULTS: DigitsOptions = {
@@ -129,5 +144,6 @@ export const DIGITS_DEFAULTS: DigitsOptions = {
   steps: 200,
   eigEvery: 5,
   nudgeUlps: 1,
+  flowSteps: 60,
 };
-export const DIGITS_FULL: Partial<DigitsOptions> = { ...EOS_NET_FULL, trainSize: 1000, steps: 2000, eigEvery: 1 };
+export const DIGITS_FULL: Partial<DigitsOptions> = { ...EOS_NET_FULL, trainSize: 1000, steps: 2000, eigEvery: 1, flowSteps: 2000 };

@@ -11,7 +11,13 @@ export const runLabel = (r: EosRun) => `${r.act} ${r.loss}, η = ${r.eta.toPreci
  * @example
  * await plotEdgeRatio(out, 'eos_sharpness_mse', 'MSE', runs, 'S·η/2 against steps.');
  */
-export async function plotEdgeRatio(out: FigureOutput, name: string, what: string, runs: readonly EosRun[], caption: string): Promise<void> {
+export async function plotEdgeRatio(
+  out: FigureOutput,
+  name: string,
+  what: string,
+  runs: readonly EosRun[],
+  caption: string,
+): Promise<void> {
   const series: Series[] = runs.map((r) => {
     const s = sharpnessSeries(r.result);
     return { name: runLabel(r), x: s.t, y: s.S.map((v) => v / r.edge) };
@@ -37,6 +43,10 @@ export async function plotEdgeRatio(out: FigureOutput, name: string, what: strin
  * await plotLoss(out, 'eos_loss_mse', 'MSE', runs, 'Loss against steps.');
  */
 export async function plotLoss(out: FigureOutput, name: string, what: string, runs: readonly EosRun[], caption: string): Promise<void> {
-  const series: Series[] = runs.map((r) => ({ name: runLabel(r), x: r.result.records.map((x) => x.t), y: r.result.records.map((x) => x.loss) }));
+  const series: Series[] = runs.map((r) => ({
+    name: runLabel(r),
+    x: r.result.records.map((x) => x.t),
+    y: r.result.records.map((x) => x.loss),
+  }));
   await out.plot(name, { kind: 'line', title: `training loss (${what})`, xLabel: 'step t', yLabel: 'loss', yLog: true, series }, caption);
 }
