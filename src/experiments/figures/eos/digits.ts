@@ -40,6 +40,8 @@ export interface DigitsData {
   lossDigits: number[];
   /** The first step at which the two GD runs share less than one digit of the loss, or null. */
   partedAt: number | null;
+  /** Digits the two central flows share in the loss, step by step. */
+  centralDigits: number[];
 }
 
 function averages(r: EosRun): TimeAverages {
@@ -68,14 +70,13 @@ export function computeDigits(o: DigitsOptions, ctx: Pick<ComputeContext<EosRun>
     const name = `${o.act}-${o.loss}-${kind}-${from.tag}`;
     ctx.progress(0.4 + 0.15 * (kind === 'gd' ? i : 2 + 2 * i), name);
     const flow = kind === 'central' ? { flow: 'central' as const, flowAlpha: o.flowAlpha, eigEvery: 0 } : { eigEvery: o.eigEvery };
-    const r = eosRun(s, name, { lr: eta, steps: kind === 'central' ? o.flowSteps : o.steps, ...flow }, from);
+    const r = eosRun(s, name, { lr: eta, steps: o.steps, ...flow }, from);
     ctx.checkpoint(r);
     return r;
   };
   const gd: [EosRun, EosRun] = [run('gd', 0), run('gd', 1)];
   const central: [EosRun, EosRun] = [run('central', 0), run('central', 1)];
-  const [a, b] = gd.map((r) => r.result.records);
-  const lossDigits = a.slice(0, Math.min(a.length, b.length)).map((x, t) => agreeingDigits(x.loss, b[t].loss));
+  const lossDigits = sharedLossDigits(gd);
   const parted = lossDigits.findIndex((d) => d < 1);
   return {
     eta,
@@ -86,7 +87,14 @@ export function computeDigits(o: DigitsOptions, ctx: Pick<ComputeContext<EosRun>
     averages: [averages(gd[0]), averages(gd[1])],
     lossDigits,
     partedAt: parted < 0 ? null : parted,
+    centralDigits: sharedLossDigits(central),
   };
+}
+
+/** The digits two runs share in the loss at each step both recorded. */
+function sharedLossDigits(pair: [EosRun, EosRun]): number[] {
+  const [a, b] = pair.map((r) => r.result.records);
+  return a.slice(0, Math.min(a.length, b.length)).map((x, t) => agreeingDigits(x.loss, b[t].loss));
 }
 
 /** The step at which the fitted growth δ_t = δ_from·e^{rate·(t − from)} reaches 1: all digits gone. */

@@ -45,10 +45,11 @@ function checks(d: DigitsData, o: DigitsOptions, out: FigureOutput): void {
   });
   const [c0, c1] = d.central.map((r) => r.result.records[r.result.records.length - 1]);
   const flowDigits = agreeingDigits(c0.loss, c1.loss);
+  const belowAt = d.centralDigits.findIndex((x) => x < FLOW_DIGITS);
   out.report.check({
-    quantity: `the central flow's loss at τ = ${o.flowSteps}·η from the two starts, and its S·η/2 from GD's crossing on`,
+    quantity: `the central flow's loss at τ = ${o.steps}·η from the two starts, and its S·η/2 from GD's crossing on`,
     paper: `the central flow is a smooth ODE: reproducible to many digits (our bar ≥ ${FLOW_DIGITS})`,
-    measured: `${c0.loss} and ${c1.loss} (${fmt(flowDigits, 3)} digits); median S·η/2 ${fmt(medianOrNaN(flowRatio(d, 0)), 6)}`,
+    measured: `${c0.loss} and ${c1.loss} (${fmt(flowDigits, 3)} digits; fewer than ${FLOW_DIGITS} from step ${belowAt < 0 ? '—' : belowAt}); median S·η/2 ${fmt(medianOrNaN(flowRatio(d, 0)), 6)}`,
     pass: flowDigits >= FLOW_DIGITS,
   });
 }
@@ -69,13 +70,14 @@ export async function reportDigits(d: DigitsData, o: DigitsOptions, out: FigureO
   );
   out.table(
     'digits',
-    ['t', 'float64_dd_digits', 'theta_deviation', 'predicted_digits', 'nudged_loss_digits'],
+    ['t', 'float64_dd_digits', 'theta_deviation', 'predicted_digits', 'nudged_loss_digits', 'central_loss_digits'],
     d.precision.steps.map((st) => ({
       t: st.t,
       float64_dd_digits: st.digits,
       theta_deviation: st.theta,
       predicted_digits: Number.isFinite(st.predictedDigits) ? st.predictedDigits : null,
       nudged_loss_digits: d.lossDigits[st.t] ?? null,
+      central_loss_digits: d.centralDigits[st.t] ?? null,
     })),
     { options: o, eta: d.eta, lyapunov: d.precision.lyapunov, parted_at: d.partedAt },
   );
@@ -92,9 +94,10 @@ export async function reportDigits(d: DigitsData, o: DigitsOptions, out: FigureO
         { name: 'float64 vs double-double', x: steps.map((s) => s.t), y: steps.map((s) => s.digits) },
         { name: 'tangent-linear prediction', x: steps.map((s) => s.t), y: steps.map((s) => s.predictedDigits), dashed: true },
         { name: `loss, GD vs GD nudged ${o.nudgeUlps} ulp`, x: d.lossDigits.map((_, t) => t), y: d.lossDigits },
+        { name: `loss, central flow vs nudged`, x: d.centralDigits.map((_, t) => t), y: d.centralDigits },
       ],
     },
-    'Digits shared with the double-double reference, and by two float64 runs one ulp apart, against steps.',
+    'Digits shared with the double-double reference, and by two float64 runs (GD, and the central flow) one ulp apart, against steps.',
   );
   await out.plot(
     'eos_digits_sharpness',

@@ -66,6 +66,6 @@ export async function plotFlows(out: FigureOutput, d: FlowsData): Promise<void> 
       ] as Series[],
       hlines: [{ at: 1, label: 'S = 2/η' }],
     },
-    'S·η/2 of GD (measured every step) and of the flows (the S their RK4 steps follow).',
+    "S·η/2 of GD (where measured: its trajectory's hessian column) and of the flows (the S their RK4 steps follow).",
   );
 }

@@ -54,7 +54,7 @@ function checks(d: FlowsData, o: FlowsOptions, out: FigureOutput): void {
   });
   const p = c.prediction;
   out.report.check({
-    quantity: `GD's loss averaged over ${o.averageWindow} steps against L(θ_CF) + tr Σ/η, after the crossing (${p.count} steps)`,
+    quantity: `GD's loss averaged over a centred window of ${2 * Math.floor(o.averageWindow / 2) + 1} steps against L(θ_CF) + tr Σ/η, after the crossing (${p.count} steps)`,
     paper: 'E[L(θ_GD)] ≈ L(θ_CF) + tr Σ/η (the central flow predicts the time-averaged loss); our tolerance: median relative error ≤ 10 %',
     measured: p.count
       ? `median rel. error ${fmt(p.central.median, 3)} (max ${fmt(p.central.max, 3)}); L(θ_CF) alone ${fmt(p.centralAlone.median, 3)}, L(θ_GF) ${fmt(p.gradient.median, 3)}`

@@ -88,7 +88,7 @@ export interface EdgeRunOptions extends EosNet, EosSetting {
 export interface FlowsOptions extends EdgeRunOptions {
   /** θ of GD and of both flows are compared every this many steps (odd, for the reason of eigEvery). */
   compareEvery: number;
-  /** GD's loss is averaged over this many steps (centred) before it is set against the central flow's prediction. */
+  /** GD's loss is averaged over a centred window of 2·⌊W/2⌋ + 1 steps before it is set against the central flow's prediction. */
   averageWindow: number;
   /** GD has left gradient flow once ‖θ_GD − θ_GF‖ exceeds this fraction of ‖θ_GF − θ_0‖. */
   leaveFraction: number;
@@ -132,8 +132,6 @@ export const MOMENTUM_FULL: Partial<MomentumOptions> = { ...EOS_NET_FULL, steps:
 export interface DigitsOptions extends EdgeRunOptions {
   /** GD's θ_0 is also run nudged by this many ulps in every entry: what another float64 implementation would start from. */
   nudgeUlps: number;
-  /** The central flow from both starts runs this many steps of physical time η (it costs a Lanczos solve per RK4 stage). */
-  flowSteps: number;
 }
 
 export const DIGITS_DEFAULTS: DigitsOptions = {
@@ -144,6 +142,5 @@ export const DIGITS_DEFAULTS: DigitsOptions = {
   steps: 200,
   eigEvery: 5,
   nudgeUlps: 1,
-  flowSteps: 60,
 };
-export const DIGITS_FULL: Partial<DigitsOptions> = { ...EOS_NET_FULL, trainSize: 1000, steps: 2000, eigEvery: 1, flowSteps: 2000 };
+export const DIGITS_FULL: Partial<DigitsOptions> = { ...EOS_NET_FULL, trainSize: 1000, steps: 2000, eigEvery: 1 };
