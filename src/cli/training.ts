@@ -34,6 +34,7 @@ import {
   writeRun,
 } from '../experiments';
 import { setupFrom } from './setupFrom';
+import { CRITICAL_OPTIONS, runCritical } from './critical';
 import { defineCommand } from './command';
 import { dense, lr, lrGrid, out, quiet, saveParams as saveParamsOption, top } from './options';
 import { progress } from './progress';
@@ -200,9 +201,10 @@ export const hessian = defineCommand({
 export const phaseSweepCommand = defineCommand({
   name: 'phase-sweep',
   summary: 'train every η of a grid from one initialization; prints the phase table',
-  options: { ...SETUP_OPTIONS, ...TRAIN_OPTIONS, lrs: lrGrid, out: out('output directory', 'out/phase-sweep'), quiet },
+  options: { ...SETUP_OPTIONS, ...TRAIN_OPTIONS, lrs: lrGrid, ...CRITICAL_OPTIONS, out: out('output directory', 'out/phase-sweep'), quiet },
   defaults: { model: 'warmup', steps: 3000 },
   run(o, ctx) {
+    if (o.critical) return runCritical(o, ctx);
     const lrs = parseLrGrid(o.lrs);
     const s = setupFrom(o, ctx);
     ensureDir(o.out);

@@ -14,6 +14,8 @@ export * from './oracle/goldenCheck';
 export * from './sweep/sweep';
 export * from './sweep/sweepPlot';
 export * from './sweep/phaseSweep';
+export * from './sweep/critical';
+export * from './sweep/criticalGrid';
 export * from './report/report';
 export * from './report/stats';
 export * from './report/plot';
