@@ -200,7 +200,7 @@ export const hessian = defineCommand({
 
 export const phaseSweepCommand = defineCommand({
   name: 'phase-sweep',
-  summary: 'train every η of a grid from one initialization; prints the phase table',
+  summary: "train every η of a grid from one initialization; prints the phase table (--critical: Kalra & Barkeshli's critical c's)",
   options: { ...SETUP_OPTIONS, ...TRAIN_OPTIONS, lrs: lrGrid, ...CRITICAL_OPTIONS, out: out('output directory', 'out/phase-sweep'), quiet },
   defaults: { model: 'warmup', steps: 3000 },
   run(o, ctx) {
