@@ -83,15 +83,7 @@ function onFace(gram: EdgeGram, C: number[][], S: number[][]): number[][] | null
     pairs.map(([a, b]) => R.reduce((acc, row, i) => acc + row.reduce((t, v, j) => t + U[a][i] * v * U[b][j], 0), 0));
   const zero = C.map((row) => row.map(() => 0));
   // Columns of the (linear) face map M ↦ Uᵀ(½𝒯*𝒯 U M Uᵀ)U, and its right-hand side −UᵀCU.
-  const columns = pairs.map((_, q) =>
-    project(
-      residual(
-        gram,
-        zero.map((row) => row.slice()),
-        sigmaOf(pairs.map((__, p) => (p === q ? 1 : 0))),
-      ),
-    ),
-  );
+  const columns = pairs.map((_, q) => project(residual(gram, zero, sigmaOf(pairs.map((__, p) => (p === q ? 1 : 0))))));
   const A = pairs.map((_, row) => pairs.map((__, q) => columns[q][row]));
   const m = solve(
     A,

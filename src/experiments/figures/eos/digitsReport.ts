@@ -5,7 +5,7 @@ import type { FigureOutput } from '../output';
 import type { DigitsOptions } from './options';
 import { DigitsData, medianOrNaN, predictedParting } from './digits';
 import { writeRunDir } from './files';
-import { sharpnessSeries } from './runs';
+import { flowEdgeRatios, sharpnessSeries } from './runs';
 import { describeNet } from './text';
 
 /** What "stays reproducible" means here, fixed before any run: digits two runs one ulp apart must share. */
@@ -49,15 +49,9 @@ function checks(d: DigitsData, o: DigitsOptions, out: FigureOutput): void {
   out.report.check({
     quantity: `the central flow's loss at τ = ${o.steps}·η from the two starts, and its S·η/2 from GD's crossing on`,
     paper: `the central flow is a smooth ODE: reproducible to many digits (our bar ≥ ${FLOW_DIGITS})`,
-    measured: `${c0.loss} and ${c1.loss} (${fmt(flowDigits, 3)} digits; fewer than ${FLOW_DIGITS} from step ${belowAt < 0 ? '—' : belowAt}); median S·η/2 ${fmt(medianOrNaN(flowRatio(d, 0)), 6)}`,
+    measured: `${c0.loss} and ${c1.loss} (${fmt(flowDigits, 3)} digits; fewer than ${FLOW_DIGITS} from step ${belowAt < 0 ? '—' : belowAt}); median S·η/2 ${fmt(medianOrNaN(flowEdgeRatios(d.central[0], d.averages[0].edge.crossedAt)), 6)}`,
     pass: flowDigits >= FLOW_DIGITS,
   });
-}
-
-/** The central flow's S·η/2 from GD's first crossing on. */
-function flowRatio(d: DigitsData, i: 0 | 1): number[] {
-  const from = d.averages[i].edge.crossedAt ?? Infinity;
-  return d.central[i].result.records.filter((r) => r.t >= from && r.sharpness !== undefined).map((r) => (r.sharpness! * d.eta) / 2);
 }
 
 export async function reportDigits(d: DigitsData, o: DigitsOptions, out: FigureOutput): Promise<void> {

@@ -20,7 +20,7 @@ export function writeRunDir(out: FigureDir, r: EosRun): void {
   const dir = path.join(out.dir, 'runs', r.name);
   ensureDir(dir);
   writeRun(dir, r.result, r.summary);
-  saveParams(path.join(dir, 'init.npz'), r.setup.model, r.init);
+  saveParams(path.join(dir, 'init.npz'), r.setup.model, r.setup.init);
   writeNpz(path.join(dir, 'data.npz'), { X: r.setup.data.X, Y: r.setup.data.Y });
   out.written.push(...RUN_FILES.map((f) => `runs/${r.name}/${f}`));
 }

@@ -5,7 +5,7 @@ import type { FigureOutput } from '../output';
 import { ComputeContext, FigureSpec, seedAndWidth } from '../spec';
 import { writeRunDir } from './files';
 import { FLOWS_DEFAULTS, FLOWS_FULL, FlowsOptions } from './options';
-import { EosRun, edgeStats, eosRun, eosSetup } from './runs';
+import { EosRun, edgeStats, eosRun, eosSetup, flowEdgeRatios } from './runs';
 import { describeNet } from './text';
 import { FlowsData, compareFlows } from './flowCompare';
 import { plotFlows } from './flowPlots';
@@ -61,9 +61,7 @@ function checks(d: FlowsData, o: FlowsOptions, out: FigureOutput): void {
       : 'no steps after the crossing to compare',
     pass: p.count > 0 && p.central.median <= 0.1,
   });
-  const cf = d.central.result.records
-    .filter((r) => cross !== null && r.t >= cross && r.sharpness !== undefined)
-    .map((r) => (r.sharpness! * d.gd.eta) / 2);
+  const cf = flowEdgeRatios(d.central, cross);
   out.report.check({
     quantity: "the central flow's S·η/2 from GD's crossing on: median [min, max]",
     paper: 'held at 1 (the central flow keeps S at 2/η)',

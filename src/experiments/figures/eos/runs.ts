@@ -51,7 +51,7 @@ export interface EosRun extends EosSetting {
   edge: number;
   result: TrainResult;
   summary: RunSummary;
-  init: Tensor[];
+  /** The run's model, data and θ_0 (setup.init: the seeded θ_0 or the one the run was given). */
   setup: Setup;
 }
 
@@ -73,13 +73,23 @@ export function eosRun(
   const run: Setup = { ...s.setup, init: from.init };
   const { eta, result, summary } = runTraining(run, { ...o, lr: { value: o.lr, unit: 'abs' }, trackHessian: true }, from.seed);
   const momentum = o.momentum ?? 0;
-  return { act: s.act, loss: s.loss, name, eta, momentum, edge: edgeOf(eta, momentum), result, summary, init: from.init, setup: run };
+  return { act: s.act, loss: s.loss, name, eta, momentum, edge: edgeOf(eta, momentum), result, summary, setup: run };
 }
 
 /** The sharpness where it was measured: steps and S_t. */
 export function sharpnessSeries(r: TrainResult): { t: number[]; S: number[] } {
   const kept = r.records.filter((x): x is StepRecord & { hessian: number } => x.hessian !== undefined);
   return { t: kept.map((x) => x.t), S: kept.map((x) => x.hessian) };
+}
+
+/**
+ * A flow's S·η/2 (the S its RK4 steps follow) at the recorded steps from `from` on; none when `from` is null (GD never
+ * reached the edge, so there is nothing to compare from).
+ * @example
+ * const held = flowEdgeRatios(centralRun, edgeStats(gd.result, gd.edge).crossedAt);
+ */
+export function flowEdgeRatios(r: EosRun, from: number | null): number[] {
+  return r.result.records.filter((x) => from !== null && x.t >= from && x.sharpness !== undefined).map((x) => (x.sharpness! * r.eta) / 2);
 }
 
 /** How a trajectory meets its edge: when S first reaches it, how S sits there afterwards, and what the loss does. */
