@@ -53,7 +53,9 @@ function asKilled(out: string, keepRows: number): void {
 
 test('central flow: killed (SIGKILL) after its first checkpoint and resumed, every output is bitwise the uninterrupted run', async () => {
   // A checkpoint every step: the kill lands while trajectory.csv still buffers rows, unless the checkpoint synced them.
-  const args = ['--lr', '0.5', '--steps', '9', '--eig-every', '0', '--flow', 'central', '--checkpoint-every', '1'];
+  // 40 steps (about 2 s after the first checkpoint here) so that the kill lands before the end on a loaded machine too:
+  // at 9 steps a run whose far-below-the-edge stages cost one Lanczos could finish before the poll saw its checkpoint.
+  const args = ['--lr', '0.5', '--steps', '40', '--eig-every', '0', '--flow', 'central', '--checkpoint-every', '1'];
   whole('central', args);
   const child = spawn(process.execPath, [BIN, ...train('killed', args)], { cwd: dir, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
