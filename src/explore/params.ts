@@ -3,6 +3,7 @@ import { OptionDecl, Values, choice, decimal, int, num, oneOf, parsed } from '..
 import { ACTIVATIONS, MODEL_KINDS, ModelKind, PARAMETERIZATIONS, SCHEDULE_OPTIONS, TRAIN_OPTIONS } from '../models';
 import { SETUP_OPTIONS } from '../experiments/run/setupOptions';
 import { LrSpec, formatLr, parseLr } from '../experiments/run/lr';
+import { DEFAULT_CRITICAL_GRID, parseCriticalGrid } from '../experiments/sweep/criticalGrid';
 
 /** How a parameter is edited on the page: a slider (with its number box) over a range, or a list of words. */
 export interface Control {
@@ -117,22 +118,114 @@ function widthList(t: string): number[] {
   return xs;
 }
 
-/** Phase diagram: λ at t·η = τ against η·λ0 on a grid, one curve per width (Fig. 2c with widths overlaid). */
+/** The diagram's two modes: λ at t·η = τ against η·λ0 per width, or Kalra & Barkeshli's critical constants against d/w. */
+export const DIAGRAM_MODES = ['eta', 'depth'] as const;
+const inMode = (mode: (typeof DIAGRAM_MODES)[number]) => ({ option: 'mode', values: [mode] });
+const ETA_MODE = inMode('eta');
+const DEPTH_MODE = inMode('depth');
+
+/** Depth-mode nets stay small: a Lanczos at every step of every c of every net runs in the page. */
+const MAX_NET_WIDTH = 512;
+const MAX_NETS_PER_AXIS = 6;
+
+/** A comma-separated list of at most MAX_NETS_PER_AXIS distinct integers in [lo, hi], named by its flag in errors. */
+function intList(flag: string, lo: number, hi: number): (t: string) => number[] {
+  return (t) => {
+    const xs = t.split(',').map(decimal);
+    if (xs.length > MAX_NETS_PER_AXIS || xs.some((x, i) => !Number.isInteger(x) || x < lo || x > hi || xs.indexOf(x) !== i))
+      throw new Error(`--${flag} must be at most ${MAX_NETS_PER_AXIS} distinct integers in [${lo}, ${hi}] separated by commas, got '${t}'`);
+    return xs;
+  };
+}
+
+/** At most this many points in depth mode's c grid (each is a run of T steps with a Lanczos per step, in the page). */
+const MAX_PAGE_GRID = 400;
+
+/**
+ * Depth mode's c grid as its text (the URL keeps `2^0:10:0.1`, not 101 numbers), checked: parseCriticalGrid's forms,
+ * with fewer points than the CLI allows; depthGrid gives the values.
+ */
+function pageGrid(t: string): string {
+  const n = parseCriticalGrid(t).length;
+  if (n > MAX_PAGE_GRID) throw new Error(`--cs '${t}' has ${n} points; the page runs at most ${MAX_PAGE_GRID}`);
+  return t.trim();
+}
+
+/**
+ * Phase diagram. Mode eta: λ at t·η = τ against η·λ0 on a grid, one curve per width (Fig. 2c with widths overlaid).
+ * Mode depth: Kalra & Barkeshli's c_loss, c_sharp, c_max and c_barrier of ReLU nets (NTK, no bias) against d/w.
+ */
 export const DIAGRAM_PARAMS = {
-  widths: param(parsed({ flag: 'widths', arg: 'N,N,...', help: 'widths', default: [100, 1000], parse: widthList }), {
+  mode: param(
+    choice({
+      flag: 'mode',
+      help: "eta: λ at t·η = τ against η·λ0; depth: Kalra & Barkeshli's critical constants against depth/width",
+      values: DIAGRAM_MODES,
+      default: 'eta',
+    }),
+    { label: 'mode', choices: DIAGRAM_MODES },
+  ),
+  widths: param(parsed({ flag: 'widths', arg: 'N,N,...', help: 'widths', default: [100, 1000], parse: widthList, onlyWhen: ETA_MODE }), {
     label: 'widths',
   }),
   seed,
-  tau: param(num({ flag: 'tau', arg: 'τ', help: 'physical time τ at which λ is read', above: 0, default: 25 }), {
+  tau: param(num({ flag: 'tau', arg: 'τ', help: 'physical time τ at which λ is read', above: 0, default: 25, onlyWhen: ETA_MODE }), {
     label: 'τ = t·η',
     slider: { min: 1, max: 100, step: 1 },
   }),
-  from: param(num({ flag: 'from', arg: 'c', help: 'smallest η·λ0', above: 0, default: 0.2 }), { label: 'η·λ0 from', marks: PHASE_MARKS }),
-  to: param(num({ flag: 'to', arg: 'c', help: 'largest η·λ0', above: 0, default: 4.6 }), { label: 'η·λ0 to', marks: PHASE_MARKS }),
-  points: param(int({ flag: 'points', arg: 'K', help: 'grid points', min: 2, max: 200, default: 23 }), {
+  from: param(num({ flag: 'from', arg: 'c', help: 'smallest η·λ0', above: 0, default: 0.2, onlyWhen: ETA_MODE }), {
+    label: 'η·λ0 from',
+    marks: PHASE_MARKS,
+  }),
+  to: param(num({ flag: 'to', arg: 'c', help: 'largest η·λ0', above: 0, default: 4.6, onlyWhen: ETA_MODE }), {
+    label: 'η·λ0 to',
+    marks: PHASE_MARKS,
+  }),
+  points: param(int({ flag: 'points', arg: 'K', help: 'grid points', min: 2, max: 200, default: 23, onlyWhen: ETA_MODE }), {
     label: 'grid points',
     slider: { min: 2, max: 100, step: 1 },
   }),
+  depths: param(
+    parsed({
+      flag: 'depths',
+      arg: 'D,D,...',
+      help: 'hidden layers d of the nets',
+      default: [1, 2, 3, 4],
+      parse: intList('depths', 1, MAX_DEPTH),
+      onlyWhen: DEPTH_MODE,
+    }),
+    { label: 'depths d' },
+  ),
+  netWidths: param(
+    parsed({
+      flag: 'net-widths',
+      arg: 'W,W,...',
+      help: 'widths w of the nets',
+      default: [16, 32, 64, 128],
+      parse: intList('net-widths', 2, MAX_NET_WIDTH),
+      onlyWhen: DEPTH_MODE,
+    }),
+    { label: 'widths w' },
+  ),
+  samples: param(
+    int({ flag: 'samples', arg: 'M', help: 'Gaussian training points', min: 1, max: 256, default: 16, onlyWhen: DEPTH_MODE }),
+    { label: 'data points', slider: { min: 4, max: 64, step: 1 } },
+  ),
+  horizon: param(int({ flag: 'horizon', arg: 'T', help: 'steps T judged per c', min: 1, max: 100, default: 10, onlyWhen: DEPTH_MODE }), {
+    label: 'horizon T',
+    slider: { min: 1, max: 40, step: 1 },
+  }),
+  cs: param(
+    parsed({
+      flag: 'cs',
+      arg: '2^a:b:h|a:b:h|a,b,...',
+      help: 'the grid in c = η·λ_H0',
+      default: DEFAULT_CRITICAL_GRID,
+      parse: pageGrid,
+      onlyWhen: DEPTH_MODE,
+    }),
+    { label: 'grid in c' },
+  ),
 };
 
 /**
@@ -199,7 +292,8 @@ export function applies(p: Param<unknown>, values: Readonly<Record<string, unkno
 
 /** Checks on a view's values that no single declaration can make; [parameter, problem] or null. */
 export function crossCheck(view: ViewName, v: Record<string, unknown>): [string, string] | null {
-  if (view === 'diagram' && (v.to as number) <= (v.from as number)) return ['to', `--to must be > --from (${formatValue(v.from)})`];
+  if (view === 'diagram' && v.mode === 'eta' && (v.to as number) <= (v.from as number))
+    return ['to', `--to must be > --from (${formatValue(v.from)})`];
   return null;
 }
 

@@ -208,6 +208,33 @@ test('rendering is deterministic, also for renders running at the same time', as
   assert.ok(c1.includes('clip-path='), 'the clipped plot does clip');
 });
 
+/** loss() with two fills, one of whose points (lo = 0) has no place on the log y axis. */
+const filled = (): LinePlot => ({
+  ...loss(),
+  fills: [
+    { label: 'low region', x: [1, 2, 4], lo: [1e-8, 0, 1e-8], hi: [1e-4, 1e-4, 1e-3], color: '#54a24b' },
+    { label: 'high region', x: [1, 2, 4], lo: [1e-4, 1e-4, 1e-3], hi: [1, 1, 1] },
+  ],
+});
+
+test('fills: an area between lo and hi per fill under the series, unplottable points dropped, labelled; ragged ones are errors', async () => {
+  const layers = (toVegaLite(filled()) as { layer: Layer[] }).layer;
+  const areas = layers.filter((l) => l.mark.type === 'area');
+  assert.is(areas.length, 2);
+  assert.is(layers.indexOf(areas[1]), 1, 'the fills come first, under everything else');
+  assert.equal(areas[0].data!.values, [
+    { x: 1, lo: 1e-8, hi: 1e-4 },
+    { x: 4, lo: 1e-8, hi: 1e-3 },
+  ]);
+  assert.is(areas[0].mark.color, '#54a24b');
+  assert.equal(Object.keys(areas[0].encoding), ['x', 'y', 'y2']);
+  const svg = await renderSvg(filled());
+  for (const s of ['low region', 'high region']) assert.ok(texts(svg).includes(s), `no label '${s}'`);
+  assert.ok(svg.includes('mark-area'), 'the SVG has area marks');
+  const ragged = { ...loss(), fills: [{ label: 'r', x: [1, 2], lo: [1], hi: [2, 3] }] };
+  assert.throws(() => toVegaLite(ragged), /fill 'r' has 2 x values but 1 lower and 2 upper/);
+});
+
 test('the specs compile without vega-lite warnings', async () => {
   const warnings: unknown[][] = [];
   const warn = console.warn;
@@ -215,6 +242,7 @@ test('the specs compile without vega-lite warnings', async () => {
   try {
     for (const p of [
       loss(),
+      filled(),
       { ...loss(), xDomain: [1, 4], yDomain: [1e-6, 1] } as LinePlot,
       landscape(4),
       { ...landscape(4), zLog: false },

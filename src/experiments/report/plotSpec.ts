@@ -1,5 +1,8 @@
 // Report figures as data: line plots and heatmaps, and the vega-lite spec of each (no rendering, no files: the page uses it too).
 import { BAND_COLORS, PATH_COLORS, RULE_COLOR, RULE_TEXT, TABLEAU10, TABLEAU20 } from './plotColors';
+import { Fill, Json, fillLayers, labelLayers, plottable } from './plotMarks';
+
+export type { Fill };
 
 export interface Series {
   /** Legend entry; unique within a plot. */
@@ -48,6 +51,8 @@ export interface LinePlot {
   vlines?: Rule[];
   hlines?: Rule[];
   bands?: Band[];
+  /** Regions between curves, drawn under everything else. */
+  fills?: Fill[];
   /**
    * Strips of LANE_PX each across the top, in order, above the data (the plot grows by their height): shading that
    * holds for one curve only, which a full-height band would claim for all. Rule labels start below them.
@@ -82,18 +87,11 @@ export interface Heatmap {
 
 export type Plot = LinePlot | Heatmap;
 
-type Json = { [key: string]: unknown };
-
 const WIDTH = 480;
 const HEIGHT = 300;
 const DASH = [6, 4];
 /** Height (px) of a lane: its band labels (10 px) fit inside. */
 export const LANE_PX = 16;
-
-/** A point survives if it is finite and, on a log axis, positive. */
-function plottable(v: number, log: boolean | undefined): boolean {
-  return Number.isFinite(v) && (!log || v > 0);
-}
 
 /** Rows {series, x, y, i, seg} of the plottable points: i keeps the array order, seg changes at every dropped point
  *  so that a line breaks there instead of bridging the gap. */
@@ -135,15 +133,6 @@ function axis(field: string, title: string, log: boolean | undefined, domain: [n
   if (domain) Object.assign(scale, { domain, nice: false });
   if (range) scale.range = range;
   return { field, type: 'quantitative', title, scale, ...(log ? { axis: { labelExpr: LOG_LABELS } } : {}) };
-}
-
-/** Text labels over a white halo, so that they stay readable where they cross a line. */
-function labelLayers(data: readonly object[], mark: Json, encoding: Json): Json[] {
-  const text = { type: 'text', fontSize: 11, ...mark };
-  return [
-    { data: { values: data }, mark: { ...text, stroke: 'white', strokeWidth: 3, strokeJoin: 'round', strokeOpacity: 0.9 }, encoding },
-    { data: { values: data }, mark: text, encoding },
-  ];
 }
 
 /** Layers drawing the series (plain lines, lines with markers, markers only) on the plot's data. */
@@ -242,7 +231,8 @@ function lineSpec(p: LinePlot): Json {
   const vlines = (p.vlines ?? []).filter((r) => plottable(r.at, p.xLog));
   const hlines = (p.hlines ?? []).filter((r) => plottable(r.at, p.yLog));
 
-  const layers: Json[] = [];
+  const fills = fillLayers(p.fills ?? [], X, Y, p, clip);
+  const layers: Json[] = [...fills.areas];
   bands.forEach((b, k) => {
     // A rect with x and x2 only spans the full height.
     layers.push({
@@ -264,7 +254,7 @@ function lineSpec(p: LinePlot): Json {
       ...labelLayers([b], { clip, color: colors[k][1], align: 'center', baseline: 'top', dy: 4 }, { x: X('mid'), y: { value: 0 }, text }),
     );
   });
-  layers.push(...inLanes.labels);
+  layers.push(...inLanes.labels, ...fills.labels);
   if (vlines.length) {
     // Vertical, along the line, so that labels of close lines do not run into each other or into band labels; below
     // the lanes, which hold labels of their own.

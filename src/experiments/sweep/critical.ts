@@ -141,6 +141,38 @@ export function criticalConstants(points: readonly CriticalPoint[]): CriticalCon
 }
 
 /**
+ * λ_H0 and L_0 of the setup, checked: λ_H0 sets η = c/λ_H0 and L_0 is what "the loss rose" is judged against.
+ *
+ * @example
+ * const { hessian0, loss0 } = criticalStart(setup({ model: 'mlp', width: 64 }), {});
+ */
+export function criticalStart(s: Setup, o: Pick<CriticalOptions, 'run'>): { hessian0: number; loss0: number } {
+  const hessian0 = hessianAt(s.model, s.init, s.data);
+  if (!(Number.isFinite(hessian0) && hessian0 > 0))
+    throw new Error(`the loss Hessian's top eigenvalue at θ_0 is ${hessian0}: c = η·λ_H0 sets no learning rate`);
+  const loss0 = lossAt(s, s.init, o.run?.l2 ?? 0);
+  // Every run would count as divergent at step 0, and every c as one whose loss rose.
+  if (!(loss0 <= CRITICAL_MAX_LOSS)) throw new Error(`the loss at θ_0 is ${loss0}, above the divergence bound ${CRITICAL_MAX_LOSS}`);
+  return { hessian0, loss0 };
+}
+
+/**
+ * The grid's points one at a time, in increasing c, up to and with the first divergence: a caller that must stay
+ * responsive (the explorer runs one per frame) can stop between any two. criticalSweep is this, collected.
+ *
+ * @example
+ * const { hessian0 } = criticalStart(s, o);
+ * for (const p of criticalPoints(s, hessian0, o)) console.log(p.c, p.loss_rose);
+ */
+export function* criticalPoints(s: Setup, hessian0: number, o: CriticalOptions): Generator<CriticalPoint, void, undefined> {
+  for (const c of o.cs) {
+    const p = criticalPoint(s, c, hessian0, o);
+    yield p;
+    if (p.diverged_at !== null) return;
+  }
+}
+
+/**
  * Trains T steps from θ_0 at every c of the grid, in increasing c, up to and with the first divergence, and returns
  * the constants with every point's data (no files: the CLI writes critical.json).
  *
@@ -148,18 +180,11 @@ export function criticalConstants(points: readonly CriticalPoint[]): CriticalCon
  * const r = criticalSweep(setup({ model: 'mlp', width: 64 }), { cs: parseCriticalGrid('2^0:4:0.1'), horizon: 10 });
  */
 export function criticalSweep(s: Setup, o: CriticalOptions): CriticalResult {
-  const hessian0 = hessianAt(s.model, s.init, s.data);
-  if (!(Number.isFinite(hessian0) && hessian0 > 0))
-    throw new Error(`the loss Hessian's top eigenvalue at θ_0 is ${hessian0}: c = η·λ_H0 sets no learning rate`);
-  const loss0 = lossAt(s, s.init, o.run?.l2 ?? 0);
-  // Every run would count as divergent at step 0, and every c as one whose loss rose.
-  if (!(loss0 <= CRITICAL_MAX_LOSS)) throw new Error(`the loss at θ_0 is ${loss0}, above the divergence bound ${CRITICAL_MAX_LOSS}`);
+  const { hessian0, loss0 } = criticalStart(s, o);
   const points: CriticalPoint[] = [];
-  for (const c of o.cs) {
-    const p = criticalPoint(s, c, hessian0, o);
+  for (const p of criticalPoints(s, hessian0, o)) {
     points.push(p);
     o.onPoint?.(points.length, o.cs.length, p);
-    if (p.diverged_at !== null) break;
   }
   const divergent = points.find((p) => p.diverged_at !== null);
   return {

@@ -1,0 +1,69 @@
+// Pieces the report figures' layers share: which values plot, labels over a halo, and fills between two curves.
+import { BAND_COLORS } from './plotColors';
+
+export type Json = { [key: string]: unknown };
+
+/** A region between two curves over the same x (e.g. one regime of a phase diagram), shaded and labelled inside. */
+export interface Fill {
+  label: string;
+  /** Ascending. */
+  x: ArrayLike<number>;
+  /** The lower and upper curve at each x; a point that is not plottable on its axis is left out. */
+  lo: ArrayLike<number>;
+  hi: ArrayLike<number>;
+  /** CSS colour of the fill (at low opacity) and its label; default: red, grey, blue in turn. */
+  color?: string;
+}
+
+/** A point survives if it is finite and, on a log axis, positive. */
+export function plottable(v: number, log: boolean | undefined): boolean {
+  return Number.isFinite(v) && (!log || v > 0);
+}
+
+/** Text labels over a white halo, so that they stay readable where they cross a line. */
+export function labelLayers(data: readonly object[], mark: Json, encoding: Json): Json[] {
+  const text = { type: 'text', fontSize: 11, ...mark };
+  return [
+    { data: { values: data }, mark: { ...text, stroke: 'white', strokeWidth: 3, strokeJoin: 'round', strokeOpacity: 0.9 }, encoding },
+    { data: { values: data }, mark: text, encoding },
+  ];
+}
+
+/**
+ * Area layers of the fills (their points plottable on both axes) and, to go last in the plot, their labels at the middle point.
+ *
+ * @example
+ * const { areas, labels } = fillLayers(p.fills ?? [], X, Y, p, clip); // areas under the series, labels over them
+ */
+export function fillLayers(
+  fills: readonly Fill[],
+  X: (f: string) => Json,
+  Y: (f: string) => Json,
+  axes: { xLog?: boolean; yLog?: boolean },
+  clip: boolean,
+) {
+  const areas: Json[] = [],
+    labels: Json[] = [];
+  fills.forEach((f, k) => {
+    if (f.x.length !== f.lo.length || f.x.length !== f.hi.length)
+      throw new Error(`plot: fill '${f.label}' has ${f.x.length} x values but ${f.lo.length} lower and ${f.hi.length} upper`);
+    const rows: Json[] = [];
+    for (let i = 0; i < f.x.length; i++) {
+      const [x, lo, hi] = [f.x[i], f.lo[i], f.hi[i]];
+      if (plottable(x, axes.xLog) && plottable(lo, axes.yLog) && plottable(hi, axes.yLog)) rows.push({ x, lo, hi });
+    }
+    if (rows.length === 0) return;
+    const [fill, text] = f.color ? [f.color, f.color] : BAND_COLORS[k % BAND_COLORS.length];
+    const y2 = { field: 'hi' };
+    areas.push({
+      data: { values: rows },
+      mark: { type: 'area', clip, color: fill, opacity: 0.18 },
+      encoding: { x: X('x'), y: Y('lo'), y2 },
+    });
+    const mid = rows[Math.floor((rows.length - 1) / 2)] as { x: number; lo: number; hi: number };
+    const at = { x: mid.x, y: axes.yLog ? Math.sqrt(mid.lo * mid.hi) : (mid.lo + mid.hi) / 2, label: f.label };
+    const mark = { clip, color: text, align: 'center', baseline: 'middle' };
+    labels.push(...labelLayers([at], mark, { x: X('x'), y: Y('y'), text: { field: 'label' } }));
+  });
+  return { areas, labels };
+}

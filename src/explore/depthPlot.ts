@@ -1,0 +1,75 @@
+// Kalra & Barkeshli's phase diagram from the depth mode's nets: c_loss, c_sharp, c_max, c_barrier against d/w, regimes shaded.
+import type { Fill, LinePlot, Series } from '../experiments/report/plotSpec';
+import type { DepthNet } from './depth';
+
+/** The four regimes, bottom to top, and their colours. */
+export const REGIMES = [
+  { label: 'sharpness reduction', color: '#54a24b' },
+  { label: 'loss catapult', color: '#4c78a8' },
+  { label: 'sharpness catapult', color: '#f58518' },
+  { label: 'divergence', color: '#e45756' },
+] as const;
+
+const CONSTANTS = ['c_loss', 'c_sharp', 'c_max', 'c_barrier'] as const;
+
+/**
+ * A net's regime edges in c, from the grid's bottom to `top`, made monotone so that the four regions tile the column:
+ * c_loss (or `top` if the loss never rose), then c_sharp clamped into [c_loss, c_max] (a sharpness that already rose
+ * below c_loss leaves no loss-catapult region), then c_max (the bottom if the first c diverged, `top` if none did).
+ */
+function edges(n: DepthNet, bottom: number, top: number): [number, number, number, number, number] {
+  const max = n.c_max ?? (n.first_divergent_c !== null ? bottom : top);
+  const loss = Math.min(n.c_loss ?? top, max);
+  const sharp = Math.min(Math.max(n.c_sharp ?? max, loss), max);
+  return [bottom, loss, sharp, max, top];
+}
+
+/** The mean of each constant over the nets of each d/w (K&B average over nets), NaN where none has it. */
+function byRatio(nets: readonly DepthNet[]): { ratio: number; nets: DepthNet[] }[] {
+  const ratios = [...new Set(nets.map((n) => n.ratio))].sort((a, b) => a - b);
+  return ratios.map((ratio) => ({ ratio, nets: nets.filter((n) => n.ratio === ratio) }));
+}
+
+const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+/**
+ * The constants against d/w (log-log; nets of the same d/w averaged) over the four regimes shaded between the mean edges:
+ * below c_loss, c_loss … c_sharp, c_sharp … c_max, above c_max (up to the largest first divergent c, or the grid's end).
+ *
+ * @example
+ * depthPlot(nets, depthGrid(v)); // K&B's Fig. 1 for the nets run so far
+ */
+export function depthPlot(nets: readonly DepthNet[], grid: readonly number[]): LinePlot {
+  const bottom = grid[0];
+  const top = Math.max(bottom, ...nets.map((n) => n.first_divergent_c ?? grid[grid.length - 1]));
+  const groups = byRatio(nets);
+  const x = groups.map((g) => g.ratio);
+  const series: Series[] = CONSTANTS.map((key) => ({
+    name: key,
+    x,
+    y: groups.map((g) => mean(g.nets.map((n) => n[key]).filter((c): c is number => c !== null))),
+    points: true,
+    dashed: key === 'c_barrier',
+  }));
+  const edgeMeans = groups.map((g) => [0, 1, 2, 3, 4].map((e) => mean(g.nets.map((n) => edges(n, bottom, top)[e]))));
+  const fills: Fill[] = REGIMES.map((r, k) => ({
+    label: r.label,
+    color: r.color,
+    x,
+    lo: edgeMeans.map((m) => m[k]),
+    hi: edgeMeans.map((m) => m[k + 1]),
+  }));
+  return {
+    kind: 'line',
+    title: 'critical constants against depth/width',
+    xLabel: 'd/w',
+    yLabel: 'c = η·λ_H0',
+    xLog: true,
+    yLog: true,
+    series,
+    fills,
+    yDomain: [bottom, top],
+    width: 480,
+    height: 300,
+  };
+}
