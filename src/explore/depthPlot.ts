@@ -10,6 +10,9 @@ export const REGIMES = [
   { label: 'divergence', color: '#e45756' },
 ] as const;
 
+/** The x axis's margin beyond the outer nets, as a factor in d/w. */
+const PAD = 1.25;
+
 const CONSTANTS = ['c_loss', 'c_sharp', 'c_max', 'c_barrier'] as const;
 
 /**
@@ -52,12 +55,15 @@ export function depthPlot(nets: readonly DepthNet[], grid: readonly number[]): L
     dashed: key === 'c_barrier',
   }));
   const edgeMeans = groups.map((g) => [0, 1, 2, 3, 4].map((e) => mean(g.nets.map((n) => edges(n, bottom, top)[e]))));
+  // The axis reaches PAD beyond the outer nets, so that their markers are not cut in half; the regimes run on to its ends.
+  const xDomain: [number, number] | undefined = x.length > 0 ? [x[0] / PAD, x[x.length - 1] * PAD] : undefined;
+  const ends = <T>(xs: T[]) => (xs.length > 0 ? [xs[0], ...xs, xs[xs.length - 1]] : xs);
   const fills: Fill[] = REGIMES.map((r, k) => ({
     label: r.label,
     color: r.color,
-    x,
-    lo: edgeMeans.map((m) => m[k]),
-    hi: edgeMeans.map((m) => m[k + 1]),
+    x: xDomain ? [xDomain[0], ...x, xDomain[1]] : [],
+    lo: ends(edgeMeans.map((m) => m[k])),
+    hi: ends(edgeMeans.map((m) => m[k + 1])),
   }));
   return {
     kind: 'line',
@@ -68,6 +74,7 @@ export function depthPlot(nets: readonly DepthNet[], grid: readonly number[]): L
     yLog: true,
     series,
     fills,
+    xDomain,
     yDomain: [bottom, top],
     width: 480,
     height: 300,

@@ -5,7 +5,7 @@ import { depthPlot } from '../explore/depthPlot';
 import { toJson } from '../io/output';
 import type { GridJob } from './diagramView';
 
-const fmtC = (c: number | null) => (c === null ? '–' : c.toPrecision(4));
+const fmtC = (c: number | null) => (c === null ? 'none' : c.toPrecision(4));
 
 /**
  * The depth mode's job: every net's grid up to its first divergence; the plot and #result hold the finished nets.
@@ -40,7 +40,8 @@ export function depthJob(v: DiagramValues): GridJob<DepthStep> {
       const tail = narrowest
         ? `; at d/w = ${narrowest.ratio.toPrecision(3)}: c_loss ${fmtC(narrowest.c_loss)}, c_sharp ${fmtC(narrowest.c_sharp)}, c_max ${fmtC(narrowest.c_max)}`
         : '';
-      return { json: toJson({ complete, nets: done }), verdict: `${done.length} of ${nets.length} nets, ${runs} runs${tail}` };
+      // cs: the grid as this engine computed it (2^x by its own Math.pow, which may differ from Node's in the last bit).
+      return { json: toJson({ complete, cs: grid, nets: done }), verdict: `${done.length} of ${nets.length} nets, ${runs} runs${tail}` };
     },
   };
 }

@@ -126,7 +126,13 @@ test('depthPlot: the constants against d/w (same d/w averaged), four regimes til
     p.fills!.map((f) => f.label),
     REGIMES.map((r) => r.label),
   );
-  const col = (i: number) => [p.fills![0].lo[i], ...p.fills!.map((f) => f.hi[i])];
+  // The regimes run on to the axis' ends, PAD = 1.25 beyond the outer nets, as the outer columns are.
+  assert.equal(p.xDomain, [1 / 64 / 1.25, 1.25 / 4]);
+  assert.equal(Array.from(p.fills![0].x), [1 / 64 / 1.25, 1 / 64, 1 / 16, 1 / 4, 1.25 / 4]);
+  const column = (j: number) => [p.fills![0].lo[j], ...p.fills!.map((f) => f.hi[j])];
+  const col = (i: number) => column(i + 1);
+  assert.equal(column(0), col(0));
+  assert.equal(column(4), col(2));
   assert.equal(col(0), [1, 16, 16, 16, 16], 'never rose, never diverged: lazy up to the top');
   assert.equal(col(1), [1, 3, 3.5, 10, 16], 'the mean edges of the two nets at d/w = 1/16');
   assert.equal(col(2), [1, 2, 2, 8, 16], 'c_sharp below c_loss: the loss-catapult region is empty');

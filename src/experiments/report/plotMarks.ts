@@ -29,6 +29,20 @@ export function labelLayers(data: readonly object[], mark: Json, encoding: Json)
   ];
 }
 
+type FillRow = { x: number; lo: number; hi: number };
+
+/** Where a fill's label goes: the middle of its x range and of its lo … hi there (both measured on the axes' scales). */
+function middle(rows: readonly FillRow[], axes: { xLog?: boolean; yLog?: boolean }): { x: number; y: number } {
+  const [fx, fy] = [axes.xLog, axes.yLog].map((log) => (log ? Math.log : (v: number) => v));
+  const [gx, gy] = [axes.xLog, axes.yLog].map((log) => (log ? Math.exp : (v: number) => v));
+  const u = (fx(rows[0].x) + fx(rows[rows.length - 1].x)) / 2;
+  const j = Math.max(0, rows.findIndex((r) => fx(r.x) >= u) - 1);
+  const [a, b] = [rows[j], rows[Math.min(j + 1, rows.length - 1)]];
+  const s = fx(b.x) > fx(a.x) ? (u - fx(a.x)) / (fx(b.x) - fx(a.x)) : 0;
+  const along = (k: 'lo' | 'hi') => fy(a[k]) + s * (fy(b[k]) - fy(a[k]));
+  return { x: gx(u), y: gy((along('lo') + along('hi')) / 2) };
+}
+
 /**
  * Area layers of the fills (their points plottable on both axes) and, to go last in the plot, their labels at the middle point.
  *
@@ -60,8 +74,7 @@ export function fillLayers(
       mark: { type: 'area', clip, color: fill, opacity: 0.18 },
       encoding: { x: X('x'), y: Y('lo'), y2 },
     });
-    const mid = rows[Math.floor((rows.length - 1) / 2)] as { x: number; lo: number; hi: number };
-    const at = { x: mid.x, y: axes.yLog ? Math.sqrt(mid.lo * mid.hi) : (mid.lo + mid.hi) / 2, label: f.label };
+    const at = { ...middle(rows as FillRow[], axes), label: f.label };
     const mark = { clip, color: text, align: 'center', baseline: 'middle' };
     labels.push(...labelLayers([at], mark, { x: X('x'), y: Y('y'), text: { field: 'label' } }));
   });
