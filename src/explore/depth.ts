@@ -36,12 +36,22 @@ export interface DepthStep {
   net: DepthNet | null;
 }
 
-/** The c grid of the values (its text is checked when the URL is parsed). */
+/**
+ * The c grid of the values (its text is checked when the URL is parsed).
+ *
+ * @example
+ * depthGrid({ ...v, cs: '2^0:1:0.5' }); // [1, 1.41…, 2]
+ */
 export function depthGrid(v: DiagramValues): number[] {
   return parseCriticalGrid(v.cs);
 }
 
-/** Every (d, w) of the view, in the order they run: by depth, then width. */
+/**
+ * Every (d, w) of the view, in the order they run: by depth, then width.
+ *
+ * @example
+ * depthNets({ ...v, depths: [1, 2], netWidths: [16] }); // [{ depth: 1, width: 16 }, { depth: 2, width: 16 }]
+ */
 export function depthNets(v: DiagramValues): { depth: number; width: number }[] {
   return v.depths.flatMap((depth) => v.netWidths.map((width) => ({ depth, width })));
 }
@@ -56,7 +66,12 @@ export function depthSetup(depth: number, width: number, v: Pick<DiagramValues, 
   return { ...DEPTH_NET, depth, width, samples: v.samples, seed: v.seed, dataSeed: v.seed };
 }
 
-/** The options of criticalSweep that the view's values give (plain GD, as `phase-sweep --critical` by default). */
+/**
+ * The options of criticalSweep that the view's values give (plain GD, as `phase-sweep --critical` by default).
+ *
+ * @example
+ * criticalSweep(setup(depthSetup(2, 16, v)), depthCriticalOptions(v)); // what the page computes for that net
+ */
 export function depthCriticalOptions(v: DiagramValues): CriticalOptions {
   return { cs: depthGrid(v), horizon: v.horizon };
 }

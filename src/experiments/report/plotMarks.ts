@@ -15,12 +15,22 @@ export interface Fill {
   color?: string;
 }
 
-/** A point survives if it is finite and, on a log axis, positive. */
+/**
+ * A point survives if it is finite and, on a log axis, positive.
+ *
+ * @example
+ * plottable(0, true); // false
+ */
 export function plottable(v: number, log: boolean | undefined): boolean {
   return Number.isFinite(v) && (!log || v > 0);
 }
 
-/** Text labels over a white halo, so that they stay readable where they cross a line. */
+/**
+ * Text labels over a white halo, so that they stay readable where they cross a line.
+ *
+ * @example
+ * layers.push(...labelLayers([{ x: 2, label: 'peak' }], { color: RULE_TEXT }, { x: X('x'), y: { value: 0 }, text: { field: 'label' } }));
+ */
 export function labelLayers(data: readonly object[], mark: Json, encoding: Json): Json[] {
   const text = { type: 'text', fontSize: 11, ...mark };
   return [
