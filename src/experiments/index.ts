@@ -16,6 +16,7 @@ export * from './sweep/sweepPlot';
 export * from './sweep/phaseSweep';
 export * from './sweep/critical';
 export * from './sweep/criticalGrid';
+export * from './sweep/uvBoundaries';
 export * from './report/report';
 export * from './report/stats';
 export * from './report/plot';

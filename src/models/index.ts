@@ -7,6 +7,7 @@ export * from './trainOptions';
 export * from './forward';
 export * from './spectra';
 export * from './phase';
+export * from './uvExact';
 export * from './train';
 export { TRAIN_OPTION_KEYS, checkTrainInputs } from './trainInputs';
 export * from './memory';
