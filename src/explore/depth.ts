@@ -9,9 +9,9 @@ import type { DiagramValues } from './params';
  * Kalra & Barkeshli's nets: NTK parameterization, ReLU, no biases, σ_w² = 2 (the default √2) and readout σ_w = 1, MSE,
  * on Gaussian inputs of this dimension (the net docs/critical.md checks against PyTorch).
  */
-export const DEPTH_NET = { model: 'mlp', param: 'ntk', act: 'relu', bias: false, readoutSigmaW: 1, inputDim: 4 } as const;
+export const DEPTH_NET = { model: 'mlp', param: 'standard', act: 'relu', bias: false, readoutSigmaW: 1, inputDim: 4 } as const;
 
-/** The constants of one net (d hidden layers of width w), as criticalSweep reports them, without the per-point data. */
+/** The constants of one net (K&B's depth d: d weight layers, d − 1 hidden of width w), as criticalSweep reports them, without the per-point data. */
 export interface DepthNet {
   depth: number;
   width: number;
@@ -63,7 +63,8 @@ export function depthNets(v: DiagramValues): { depth: number; width: number }[] 
  * setup(depthSetup(2, 32, v)); // the net criticalSweep and the page both run
  */
 export function depthSetup(depth: number, width: number, v: Pick<DiagramValues, 'samples' | 'seed'>): SetupInput {
-  return { ...DEPTH_NET, depth, width, samples: v.samples, seed: v.seed, dataSeed: v.seed };
+  // K&B's d counts weight layers; the engine's --depth counts hidden layers.
+  return { ...DEPTH_NET, depth: depth - 1, width, samples: v.samples, seed: v.seed, dataSeed: v.seed };
 }
 
 /**

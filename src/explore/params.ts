@@ -189,9 +189,9 @@ export const DIAGRAM_PARAMS = {
     parsed({
       flag: 'depths',
       arg: 'D,D,...',
-      help: 'hidden layers d of the nets',
-      default: [1, 2, 3, 4],
-      parse: intList('depths', 1, MAX_DEPTH),
+      help: "K&B's depths d of the nets: weight layers (d − 1 hidden)",
+      default: [2, 3, 4, 5],
+      parse: intList('depths', 2, MAX_DEPTH + 1),
       onlyWhen: DEPTH_MODE,
     }),
     { label: 'depths d' },

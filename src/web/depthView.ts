@@ -1,7 +1,7 @@
 // The Phase-diagram view's depth mode on the page: K&B's critical constants of nets of several depths and widths, one c per step.
 import type { DiagramValues } from '../explore/params';
 import { DepthNet, DepthStep, depthGrid, depthNets, depthProgress, depthRuns } from '../explore/depth';
-import { depthPlot } from '../explore/depthPlot';
+import { phaseDiagramPlot } from '../experiments/figures/kalra2023/diagramPlot';
 import { toJson } from '../io/output';
 import type { GridJob } from './diagramView';
 
@@ -32,7 +32,7 @@ export function depthJob(v: DiagramValues): GridJob<DepthStep> {
         text: `net ${s.k + 1} of ${nets.length} (d = ${depth}, w = ${width}), c = ${fmtC(s.point.c)}`,
       };
     },
-    plot: (steps) => depthPlot(finished(steps), grid),
+    plot: (steps) => phaseDiagramPlot(finished(steps), grid),
     finish(steps, complete) {
       const done: DepthNet[] = finished(steps);
       const runs = steps.length;

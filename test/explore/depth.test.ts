@@ -13,10 +13,10 @@ import {
   depthRuns,
   depthSetup,
 } from '../../src/explore/depth';
-import { REGIMES, depthPlot } from '../../src/explore/depthPlot';
+import { REGIMES, phaseDiagramPlot } from '../../src/experiments/figures/kalra2023/diagramPlot';
 import { criticalSweep, setup } from '../../src/experiments';
 
-const TINY = '?view=diagram&mode=depth&depths=1,2&net-widths=16&cs=2^0:3:0.5&horizon=10&samples=16&seed=0';
+const TINY = '?view=diagram&mode=depth&depths=2,3&net-widths=16&cs=2^0:3:0.5&horizon=10&samples=16&seed=0';
 const values = (q: string) => parseState(q).values as DiagramValues;
 
 test('depthRuns: one step per c, each net ending in criticalSweep’s constants and points for the same setup, exactly', () => {
@@ -26,8 +26,8 @@ test('depthRuns: one step per c, each net ending in criticalSweep’s constants 
   assert.equal(grid, [1, 2 ** 0.5, 2, 2 ** 1.5, 4, 2 ** 2.5, 8]);
   const nets = depthNets(v);
   assert.equal(nets, [
-    { depth: 1, width: 16 },
     { depth: 2, width: 16 },
+    { depth: 3, width: 16 },
   ]);
   let diverged = 0;
   nets.forEach(({ depth, width }, k) => {
@@ -62,7 +62,7 @@ test('depthRuns: one step per c, each net ending in criticalSweep’s constants 
 
 test('the nets are K&B’s: NTK ReLU mlp without biases, readout σ_w = 1, Gaussian data of the given size seeded by --seed', () => {
   const s = setup(depthSetup(3, 32, { samples: 12, seed: 5 }));
-  assert.equal([s.model.config.kind, s.model.config.depth, s.model.config.width, s.data.X.shape[0]], ['mlp', 3, 32, 12]);
+  assert.equal([s.model.config.kind, s.model.config.depth, s.model.config.width, s.data.X.shape[0]], ['mlp', 2, 32, 12]);
   assert.ok(
     s.model.specs.every((p) => p.name.startsWith('W')),
     'no biases',
@@ -79,8 +79,8 @@ test('URL: mode=depth parses its parameters; bad ones are one-line errors naming
   assert.ok(runnable(parseState('?view=diagram&mode=depth&from=5&to=1')), 'from/to belong to mode eta');
   assert.not.ok(runnable(parseState('?view=diagram&from=5&to=1')));
   const error = (q: string, key: string) => parseState(`?view=diagram&mode=depth&${q}`).errors[key];
-  assert.is(error('depths=0,2', 'depths'), "--depths must be at most 6 distinct integers in [1, 8] separated by commas, got '0,2'");
-  assert.is(error('depths=1,1', 'depths'), "--depths must be at most 6 distinct integers in [1, 8] separated by commas, got '1,1'");
+  assert.is(error('depths=0,2', 'depths'), "--depths must be at most 6 distinct integers in [2, 9] separated by commas, got '0,2'");
+  assert.is(error('depths=2,2', 'depths'), "--depths must be at most 6 distinct integers in [2, 9] separated by commas, got '2,2'");
   assert.is(
     error('net-widths=16,1000', 'netWidths'),
     "--net-widths must be at most 6 distinct integers in [2, 512] separated by commas, got '16,1000'",
@@ -114,7 +114,7 @@ test('depthPlot: the constants against d/w (same d/w averaged), four regimes til
     net(4, 16, { c_sharp: 1, c_barrier: null }), // sharpness rose below c_loss: no loss-catapult region
     net(1, 64, { c_loss: null, c_sharp: null, c_max: null, c_barrier: null, first_divergent_c: null }), // all lazy
   ];
-  const p = depthPlot(nets, [1, 2, 4, 8, 16]);
+  const p = phaseDiagramPlot(nets, [1, 2, 4, 8, 16]);
   assert.ok(p.xLog && p.yLog);
   assert.equal(p.yDomain, [1, 16]);
   const series = Object.fromEntries(p.series.map((s) => [s.name, Array.from(s.y)]));

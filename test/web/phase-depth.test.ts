@@ -21,7 +21,7 @@ declare const document: {
 
 const CHROMIUM = process.env.CATAPULT_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(process.env.CATAPULT_SCREENSHOTS ?? path.join(os.tmpdir(), 'catapult-explorer-screens'));
-const TINY = '?view=diagram&mode=depth&depths=1,2&net-widths=16&cs=2^0:3:0.5&horizon=10&samples=16&seed=0';
+const TINY = '?view=diagram&mode=depth&depths=2,3&net-widths=16&cs=2^0:3:0.5&horizon=10&samples=16&seed=0';
 
 let browser: Browser;
 let page: Page;
@@ -63,7 +63,7 @@ if (!fs.existsSync(CHROMIUM)) {
   test('depth mode: progress, then cancel keeps the finished nets and says so', async () => {
     await page.goto(`${server.url}?view=diagram&mode=depth`);
     assert.is(await settled(), 'idle');
-    assert.match(await text('#verdict'), /^16 nets \(depths 1,2,3,4 × widths 16,32,64,128\), up to 101 values of c each, T = 10/);
+    assert.match(await text('#verdict'), /^16 nets \(depths 2,3,4,5 × widths 16,32,64,128\), up to 101 values of c each, T = 10/);
     await page.click('#compute');
     await page.waitForFunction(() => Number(document.getElementById('progress')!.getAttribute('value')) > 0, { timeout: 10_000 });
     await page.click('#cancel');
@@ -96,7 +96,7 @@ if (!fs.existsSync(CHROMIUM)) {
       assert.equal(r.nets[k], { depth, width, ratio: depth / width, ...want, runs: points.length }, `d = ${depth}, w = ${width}`);
       assert.is(horizon, 10);
     });
-    assert.match(await text('#verdict'), /^2 of 2 nets, \d+ runs; at d\/w = 0\.125: c_loss /);
+    assert.match(await text('#verdict'), /^2 of 2 nets, \d+ runs; at d\/w = 0\.188: c_loss /);
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'explorer-diagram-depth-tiny.png') });
   });

@@ -90,3 +90,36 @@ export function fillLayers(
   });
   return { areas, labels };
 }
+
+/** Vertical bars y ± err at the points of a series, in the series' colour. */
+export interface ErrorBars {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  err: ArrayLike<number>;
+  color: string;
+}
+
+/**
+ * Error bars as rules from y − err to y + err (bars reaching 0 or below on a log axis start at the point itself).
+ * @example
+ * errorBarLayers([{ x: [1], y: [4], err: [0.5], color: '#1f77b4' }], X, Y, false, true);
+ */
+export function errorBarLayers(
+  bars: readonly ErrorBars[],
+  X: (f: string) => Json,
+  Y: (f: string) => Json,
+  yLog: boolean | undefined,
+  clip: boolean,
+): Json[] {
+  return bars.map((b) => {
+    const rows = Array.from(b.x, (x, i) => {
+      const [y, e] = [b.y[i], b.err[i]];
+      return { x, lo: yLog && y - e <= 0 ? y : y - e, hi: y + e };
+    }).filter((r) => [r.x, r.lo, r.hi].every(Number.isFinite));
+    return {
+      data: { values: rows },
+      mark: { type: 'rule', clip, color: b.color, strokeWidth: 1.5 },
+      encoding: { x: X('x'), y: Y('lo'), y2: { field: 'hi' } },
+    };
+  });
+}

@@ -1,8 +1,8 @@
 // Report figures as data: line plots and heatmaps, and the vega-lite spec of each (no rendering, no files: the page uses it too).
 import { BAND_COLORS, PATH_COLORS, RULE_COLOR, RULE_TEXT, TABLEAU10, TABLEAU20 } from './plotColors';
-import { Fill, Json, fillLayers, labelLayers, plottable } from './plotMarks';
+import { ErrorBars, Fill, Json, errorBarLayers, fillLayers, labelLayers, plottable } from './plotMarks';
 
-export type { Fill };
+export type { ErrorBars, Fill };
 
 export interface Series {
   /** Legend entry; unique within a plot. */
@@ -53,6 +53,8 @@ export interface LinePlot {
   bands?: Band[];
   /** Regions between curves, drawn under everything else. */
   fills?: Fill[];
+  /** Vertical bars y ± err (e.g. one standard deviation over seeds), drawn under the series. */
+  errorBars?: ErrorBars[];
   /**
    * Strips of LANE_PX each across the top, in order, above the data (the plot grows by their height): shading that
    * holds for one curve only, which a full-height band would claim for all. Rule labels start below them.
@@ -246,6 +248,7 @@ function lineSpec(p: LinePlot): Json {
   const rule = { type: 'rule', clip, color: RULE_COLOR, strokeDash: [4, 4], strokeWidth: 1 };
   if (vlines.length) layers.push({ data: { values: vlines }, mark: rule, encoding: { x: X('at') } });
   if (hlines.length) layers.push({ data: { values: hlines }, mark: rule, encoding: { y: Y('at') } });
+  layers.push(...errorBarLayers(p.errorBars ?? [], X, Y, p.yLog, clip));
   layers.push(...seriesLayers(p.series, p.series.length > 10 ? TABLEAU20 : TABLEAU10, X('x'), Y('y'), clip));
   // Labels last, so that no line is drawn over them.
   const text = { field: 'label' };
