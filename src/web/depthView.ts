@@ -3,7 +3,7 @@ import type { DiagramValues } from '../explore/params';
 import { DepthNet, DepthStep, depthGrid, depthNets, depthProgress, depthRuns } from '../explore/depth';
 import { phaseDiagramPlot } from '../experiments/figures/kalra2023/diagramPlot';
 import { toJson } from '../io/output';
-import type { GridJob } from './diagramView';
+import type { GridJob } from './gridJob';
 
 const fmtC = (c: number | null) => (c === null ? 'none' : c.toPrecision(4));
 

@@ -1,31 +1,15 @@
 // The Phase-diagram view: a grid of runs computed on demand one at a time, with a progress bar and cancel (modes eta and depth).
 import type { DiagramValues } from '../explore/params';
 import { DiagramPoint, diagramGrid, diagramPlot, diagramRuns } from '../explore/diagram';
-import type { Plot } from '../experiments/report/plotSpec';
 import { toJson } from '../io/output';
 import { byId, h } from './dom';
 import { drawPlot } from './plots';
 import { depthJob } from './depthView';
+import type { GridJob } from './gridJob';
 import { plotBoxes, setPageError, setResult, setStatus, showCli, showVerdict } from './page';
 
 /** Each slice of work runs for about this long before the page gets a frame (progress, cancel clicks). */
 const SLICE_MS = 40;
-
-/** What a mode runs: its steps one by one, how far a step is, and what the page shows of the steps so far. */
-export interface GridJob<P> {
-  /** The progress bar's end, in the units of `progress`. */
-  total: number;
-  /** What `total` counts (runs, grid points). */
-  unit: string;
-  /** The status line before compute. */
-  intro: string;
-  runs: Iterator<P>;
-  /** The progress after `step`, the `count`-th, and its text. */
-  progress(step: P, count: number): { value: number; text: string };
-  plot(steps: readonly P[]): Plot;
-  /** The #result JSON and the verdict once the runs ended (complete: none was left out). */
-  finish(steps: readonly P[], complete: boolean): { json: string; verdict: string };
-}
 
 let cancelled = false;
 let running = false;
