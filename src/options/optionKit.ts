@@ -26,6 +26,11 @@ export interface OptionDecl<T> {
   readonly saved?: string;
   /** The option is used only when `option` has one of `values` (e.g. --act only with --model mlp). */
   readonly onlyWhen?: { readonly option: string; readonly values: readonly string[] };
+  /**
+   * Where this option's `value` wraps another option's (`--model quadratic` expands its `--base`): the options that apply
+   * only with some of this option's values then go by the value of option `by` (a flag name), which must be given.
+   */
+  readonly standsFor?: { readonly value: string; readonly by: string };
   /** The option means something only beside this other flag (e.g. --train-size needs --dataset). */
   readonly needs?: string;
 }
@@ -50,6 +55,7 @@ interface Common<T> {
   saved?: string;
   required?: string;
   onlyWhen?: OptionDecl<T>['onlyWhen'];
+  standsFor?: OptionDecl<T>['standsFor'];
   needs?: string;
 }
 
@@ -248,15 +254,36 @@ export function parseValues<S extends Schema>(
       throw new CatapultInputError(`--${d.flag}`, `--${d.flag} needs --${d.needs}`);
     const w = d.onlyWhen;
     if (w === undefined || raw[d.flag] === undefined) continue;
-    const on = Object.entries(schema).find(([, e]) => e.flag === w.option);
-    // An option without a declared default that was not given stands for the default its help names.
-    const value = on ? (out[on[0]] ?? on[1].defaultText) : raw[w.option];
+    const valueOfFlag = (flagName: string): unknown => {
+      const on = Object.entries(schema).find(([, e]) => e.flag === flagName);
+      // An option without a declared default that was not given stands for the default its help names.
+      return on ? (out[on[0]] ?? on[1].defaultText) : raw[flagName];
+    };
+    const { value, as } = conditionValue(schema, d, w.option, valueOfFlag);
     if (!w.values.includes(String(value))) {
-      const why = `--${d.flag} does not apply with --${w.option} ${String(value)} (only with --${w.option} ${w.values.join('|')})`;
+      const why = `--${d.flag} does not apply with ${as} (only with --${w.option} ${w.values.join('|')})`;
       throw new CatapultInputError(`--${d.flag}`, why);
     }
   }
   return out as Values<S>;
+}
+
+/**
+ * The value an `onlyWhen` on `option` reads for the dependent declaration `d`, and how to name it: the option's own, or
+ * where that value wraps another option's (`standsFor`), the other's (`--model quadratic --base cnn` reads as cnn).
+ */
+function conditionValue(
+  schema: Schema,
+  d: OptionDecl<unknown>,
+  option: string,
+  valueOfFlag: (flagName: string) => unknown,
+): { value: unknown; as: string } {
+  const value = valueOfFlag(option);
+  const s = Object.values(schema).find((e) => e.flag === option)?.standsFor;
+  if (s === undefined || String(value) !== s.value || d.flag === s.by) return { value, as: `--${option} ${String(value)}` };
+  const by = valueOfFlag(s.by);
+  if (by === undefined) throw new CatapultInputError(`--${s.by}`, `--${option} ${s.value} needs --${s.by}`);
+  return { value: by, as: `--${option} ${s.value} --${s.by} ${String(by)}` };
 }
 
 /**
@@ -370,7 +397,7 @@ function valueOf(schema: Schema, values: OptionValues, flagName: string): unknow
 export function notApplied<S extends Schema>(schema: S, values: Partial<Values<S>>, key: keyof S): string | null {
   const d = schema[key];
   const w = d.onlyWhen;
-  if (w !== undefined && !w.values.includes(String(valueOf(schema, values, w.option))))
+  if (w !== undefined && !w.values.includes(String(conditionValue(schema, d, w.option, (f) => valueOf(schema, values, f)).value)))
     return `only with --${w.option} ${w.values.join('|')}`;
   if (d.needs !== undefined && valueOf(schema, values, d.needs) === undefined) return `only with --${d.needs}`;
   return null;
