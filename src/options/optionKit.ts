@@ -1,5 +1,6 @@
 // Options declared once (flag, type, default, check, saved name): the CLI, the library types and the saved configs derive from them.
 import { CatapultInputError, describeValue } from './inputError';
+import { Wrapping, conditionValue } from './standsFor';
 
 /** What a declaration knows of the other options while it checks its own (raw CLI text, or parsed values). */
 export type OptionValues = Readonly<Record<string, unknown>>;
@@ -26,11 +27,8 @@ export interface OptionDecl<T> {
   readonly saved?: string;
   /** The option is used only when `option` has one of `values` (e.g. --act only with --model mlp). */
   readonly onlyWhen?: { readonly option: string; readonly values: readonly string[] };
-  /**
-   * Where this option's `value` wraps another option's (`--model quadratic` expands its `--base`): the options that apply
-   * only with some of this option's values then go by the value of option `by` (a flag name), which must be given.
-   */
-  readonly standsFor?: { readonly value: string; readonly by: string };
+  /** This option's `value` wraps option `by`'s (--model quadratic, --base): an `onlyWhen` on it then reads `by`'s. */
+  readonly standsFor?: Wrapping;
   /** The option means something only beside this other flag (e.g. --train-size needs --dataset). */
   readonly needs?: string;
 }
@@ -254,10 +252,10 @@ export function parseValues<S extends Schema>(
       throw new CatapultInputError(`--${d.flag}`, `--${d.flag} needs --${d.needs}`);
     const w = d.onlyWhen;
     if (w === undefined || raw[d.flag] === undefined) continue;
-    const valueOfFlag = (flagName: string): unknown => {
-      const on = Object.entries(schema).find(([, e]) => e.flag === flagName);
-      // An option without a declared default that was not given stands for the default its help names.
-      return on ? (out[on[0]] ?? on[1].defaultText) : raw[flagName];
+    // An option without a declared default that was not given stands for the default its help names.
+    const valueOfFlag = (f: string) => {
+      const on = Object.entries(schema).find(([, e]) => e.flag === f);
+      return on ? (out[on[0]] ?? on[1].defaultText) : raw[f];
     };
     const { value, as } = conditionValue(schema, d, w.option, valueOfFlag);
     if (!w.values.includes(String(value))) {
@@ -266,24 +264,6 @@ export function parseValues<S extends Schema>(
     }
   }
   return out as Values<S>;
-}
-
-/**
- * The value an `onlyWhen` on `option` reads for the dependent declaration `d`, and how to name it: the option's own, or
- * where that value wraps another option's (`standsFor`), the other's (`--model quadratic --base cnn` reads as cnn).
- */
-function conditionValue(
-  schema: Schema,
-  d: OptionDecl<unknown>,
-  option: string,
-  valueOfFlag: (flagName: string) => unknown,
-): { value: unknown; as: string } {
-  const value = valueOfFlag(option);
-  const s = Object.values(schema).find((e) => e.flag === option)?.standsFor;
-  if (s === undefined || String(value) !== s.value || d.flag === s.by) return { value, as: `--${option} ${String(value)}` };
-  const by = valueOfFlag(s.by);
-  if (by === undefined) throw new CatapultInputError(`--${s.by}`, `--${option} ${s.value} needs --${s.by}`);
-  return { value: by, as: `--${option} ${s.value} --${s.by} ${String(by)}` };
 }
 
 /**
