@@ -35,6 +35,11 @@ def layer_norm(h):
 
 def mlp_loss(c, names, params, X, Y):
     """The loss of catapult's mlp at params (a list in the order of names)."""
+    return LOSSES[c.get('loss', 'mse')](mlp_outputs(c, names, params, X), Y)
+
+
+def mlp_outputs(c, names, params, X):
+    """The outputs f (m×k) of catapult's mlp at params (a list in the order of names)."""
     p = dict(zip(names, params))
     depth = c['depth'] + 1
     a = X
@@ -57,7 +62,7 @@ def mlp_loss(c, names, params, X, Y):
             a = ACTS[c['act']](layer_norm(h) if c.get('norm', 'none') == 'layer' else h)
         else:
             a = h
-    return LOSSES[c.get('loss', 'mse')](a, Y)
+    return a
 
 
 def main(argv):

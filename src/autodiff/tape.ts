@@ -25,6 +25,8 @@ export class Tape {
   readonly active: boolean[] = [];
   /** The recorded outputs whose memory the tape owns: not those that share an input's array (reshape). */
   private readonly owned: Float64Array[] = [];
+  /** Tapes whose values this one reads as constants (a jet replay's source): disposed with it. */
+  private readonly adopted: Tape[] = [];
 
   /** A leaf that derivatives are taken with respect to. */
   param(t: Tensor): Var {
@@ -57,10 +59,19 @@ export class Tape {
    * reuse. Training calls it when a step is over; the tape and its Vars must not be used afterwards.
    */
   dispose(): void {
+    for (const t of this.adopted.splice(0)) t.dispose();
     for (const d of this.owned) freeF64(d);
     this.owned.length = 0;
     this.values.length = 0;
     this.nodes.length = 0;
+  }
+
+  /**
+   * Ties `source`'s lifetime to this tape's: a replay (replayJets) reads the source's recorded values as constants, so
+   * the source may be disposed only when this tape is.
+   */
+  adopt(source: Tape): void {
+    this.adopted.push(source);
   }
 
   private leaf(t: Tensor, active: boolean): Var {

@@ -11,6 +11,7 @@ import {
   checkGolden,
   ensureDir,
   makeGolden,
+  refuseUnrecordedModel,
   readGolden,
   writeGolden,
 } from '../experiments';
@@ -41,6 +42,7 @@ export const oracle = defineCommand({
   refuses: NOT_RECORDED,
   run(o, ctx) {
     const { lr: spec, out, ...so } = o;
+    refuseUnrecordedModel(so.model);
     const s = setupFrom(so, ctx);
     const g = makeGolden(s, pickValues(SETUP_OPTIONS, so), { ...pickValues(ORACLE_OPTIONS, so), lr: spec });
     ensureDir(path.dirname(path.resolve(out)));

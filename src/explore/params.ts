@@ -41,8 +41,8 @@ const PHASE_MARKS = [
 const MAX_WIDTH = 20000;
 const MAX_DEPTH = 8;
 
-/** The models a page can run from width alone (cnn and wrn need an architecture and image data). */
-const PAGE_MODELS = MODEL_KINDS.filter((k) => k !== 'cnn' && k !== 'wrn');
+/** The models a page can run from width alone (cnn and wrn need an architecture and image data; quadratic a --base). */
+const PAGE_MODELS = MODEL_KINDS.filter((k) => k !== 'cnn' && k !== 'wrn' && k !== 'quadratic');
 
 const model = param(
   parsed({

@@ -1,9 +1,13 @@
 // The model config as a result file records it: only the fields that shape a model of its kind (and its initialization).
 import type { ModelConfig } from './model';
-import type { ModelKind } from './modelOptions';
+import type { BaseKind, ModelKind } from './modelOptions';
 
-/** A recorded model config: the kind, its inputs and outputs, and whichever other fields apply to the kind. */
-export type AppliedModelConfig = Pick<ModelConfig, 'kind' | 'inputDim' | 'outputs'> & Partial<ModelConfig>;
+/**
+ * A recorded model config: the kind, its inputs and outputs, and whichever other fields apply to the kind; a quadratic
+ * model records the model it expands, whole, under `base`.
+ */
+export type AppliedModelConfig = Pick<ModelConfig, 'kind' | 'inputDim' | 'outputs'> &
+  Partial<Omit<ModelConfig, 'base'>> & { base?: AppliedModelConfig };
 
 /** The fields each kind reads, besides kind, inputDim, outputs and loss (warmup and linear fix the rest, SM A). */
 export const KIND_FIELDS: { readonly [K in ModelKind]: readonly (keyof ModelConfig)[] } = {
@@ -12,6 +16,7 @@ export const KIND_FIELDS: { readonly [K in ModelKind]: readonly (keyof ModelConf
   mlp: ['width', 'depth', 'act', 'param', 'sigmaW', 'sigmaB', 'readoutSigmaW', 'bias', 'norm', 'mupBase'],
   cnn: ['arch', 'inputShape', 'param', 'sigmaW', 'sigmaB'],
   wrn: ['depth', 'widen', 'inputShape', 'param', 'sigmaW', 'sigmaB'],
+  quadratic: [],
 };
 
 /** The σ's: under NTK they scale the forward pass; under standard and μP they set the initial draw's std only. */
@@ -25,6 +30,10 @@ const SIGMAS: readonly (keyof ModelConfig)[] = ['sigmaW', 'sigmaB', 'readoutSigm
  * appliedModelConfig(cnn.config, { initFromFile: false }); // no width, depth or act: a cnn has none
  */
 export function appliedModelConfig(c: ModelConfig, o: { initFromFile: boolean }): AppliedModelConfig {
+  if (c.kind === 'quadratic') {
+    const base = appliedModelConfig({ ...c, kind: c.base!, base: undefined }, o);
+    return { kind: c.kind, base, inputDim: c.inputDim, outputs: c.outputs, ...(c.loss !== undefined && { loss: c.loss }) };
+  }
   const out: Record<string, unknown> = { kind: c.kind };
   const drawn = !o.initFromFile || c.param === 'ntk';
   for (const key of Object.keys(c) as (keyof ModelConfig)[]) {
@@ -44,5 +53,8 @@ export function appliedModelConfig(c: ModelConfig, o: { initFromFile: boolean })
  * makeModel(completeModelConfig({ kind: 'warmup', width: 100, inputDim: 1, outputs: 1 }));
  */
 export function completeModelConfig(c: AppliedModelConfig): ModelConfig {
-  return { width: 1, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, ...c };
+  const { base, ...own } = c;
+  // A quadratic model's config is its base's with kind 'quadratic' and the base's kind (quadraticModel builds it).
+  if (base !== undefined) return { ...completeModelConfig(base), ...own, kind: c.kind, base: base.kind as BaseKind };
+  return { width: 1, depth: 1, act: 'identity', param: 'ntk', sigmaW: 1, sigmaB: 0, ...own };
 }

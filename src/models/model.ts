@@ -5,7 +5,7 @@ import { ops, Var } from '../autodiff';
 import type { LossKind } from './loss';
 import { layerSpecs, layersForward, parseArch, wrnLayers, Layer, ParamSpec, Parameterization } from './layers';
 import { MUP_RULES, mupRole } from './mup';
-import { Activation, MODEL_KINDS, MODEL_OPTIONS, ModelKind } from './modelOptions';
+import { Activation, BaseKind, MODEL_KINDS, MODEL_OPTIONS, ModelKind } from './modelOptions';
 import { CatapultInputError, Values, checkValues, describeValue, refuseUnknownKeys } from '../options';
 import { checkFits } from '../io/files';
 
@@ -38,6 +38,8 @@ export interface ModelConfig {
   inputShape?: readonly number[];
   /** wrn only: the widening factor K (channels 16K, 32K, 64K). */
   widen?: number;
+  /** quadratic only: the kind of model it expands (the other fields are that model's); see quadraticModel. */
+  base?: BaseKind;
   /** mlp with param 'mup': the base width n0 at which μP is the standard parameterization (default 1, "pure" μP). */
   mupBase?: number;
 }
@@ -235,6 +237,7 @@ const READS: Readonly<Record<ModelKind, readonly (keyof ModelConfig)[]>> = {
   mlp: ['depth', 'act', 'param', 'sigmaW', 'sigmaB', 'outputs'],
   cnn: ['param', 'sigmaW', 'sigmaB'],
   wrn: ['depth', 'param', 'sigmaW', 'sigmaB', 'outputs'],
+  quadratic: ['base'],
 };
 
 /**
@@ -282,6 +285,9 @@ export function makeModel(c: ModelConfig): Model {
       const specs = mlpSpecs(c);
       return { config: c, specs, forward: mlpForward(c, specs) };
     }
+    case 'quadratic':
+      // Its expansion point θ0 is no part of a config: quadraticModel(makeModel({ ...c, kind: c.base }), θ0) builds it.
+      throw new CatapultInputError('kind', 'the quadratic model expands a base model at its θ0: build it with quadraticModel(base, θ0)');
     case 'cnn':
     case 'wrn':
       if (c.param === 'mup')

@@ -1,12 +1,15 @@
 // The options that fix a model's architecture, declared once: the CLI's flags (through SETUP_OPTIONS) and makeModel's checks.
-import { choice, int, num, parsed, text } from '../options/optionKit';
+import { choice, int, num, oneOf, parsed, text } from '../options/optionKit';
 import { LOSSES } from './loss';
 import type { Parameterization } from './layers';
 
-export type ModelKind = 'warmup' | 'linear' | 'mlp' | 'cnn' | 'wrn';
+export type ModelKind = 'warmup' | 'linear' | 'mlp' | 'cnn' | 'wrn' | 'quadratic';
+/** The models a neural quadratic model (--model quadratic) can expand: every kind but itself. */
+export type BaseKind = Exclude<ModelKind, 'quadratic'>;
 export type Activation = 'relu' | 'tanh' | 'identity';
 
-export const MODEL_KINDS: readonly ModelKind[] = ['warmup', 'linear', 'mlp', 'cnn', 'wrn'];
+export const BASE_KINDS: readonly BaseKind[] = ['warmup', 'linear', 'mlp', 'cnn', 'wrn'];
+export const MODEL_KINDS: readonly ModelKind[] = [...BASE_KINDS, 'quadratic'];
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'identity'];
 export const PARAMETERIZATIONS: readonly Parameterization[] = ['ntk', 'standard', 'mup'];
 
@@ -41,6 +44,14 @@ function onOff(flagName: string) {
  * with their declared checks, so a library call is refused exactly where the CLI would refuse the flag.
  */
 export const MODEL_OPTIONS = {
+  base: parsed({
+    flag: 'base',
+    arg: BASE_KINDS.join('|'),
+    help: 'the model whose second-order Taylor expansion in the weights at θ0 --model quadratic trains (its options apply)',
+    parse: oneOf<BaseKind>('base', BASE_KINDS),
+    check: (v) => (BASE_KINDS.includes(v) ? null : `must be one of ${BASE_KINDS.join('|')}`),
+    onlyWhen: { option: 'model', values: ['quadratic'] },
+  }),
   width: int({
     flag: 'width',
     arg: 'N',

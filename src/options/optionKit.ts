@@ -1,5 +1,6 @@
 // Options declared once (flag, type, default, check, saved name): the CLI, the library types and the saved configs derive from them.
 import { CatapultInputError, describeValue } from './inputError';
+import { Wrapping, conditionValue } from './standsFor';
 
 /** What a declaration knows of the other options while it checks its own (raw CLI text, or parsed values). */
 export type OptionValues = Readonly<Record<string, unknown>>;
@@ -26,6 +27,8 @@ export interface OptionDecl<T> {
   readonly saved?: string;
   /** The option is used only when `option` has one of `values` (e.g. --act only with --model mlp). */
   readonly onlyWhen?: { readonly option: string; readonly values: readonly string[] };
+  /** This option's `value` wraps option `by`'s (--model quadratic, --base): an `onlyWhen` on it then reads `by`'s. */
+  readonly standsFor?: Wrapping;
   /** The option means something only beside this other flag (e.g. --train-size needs --dataset). */
   readonly needs?: string;
 }
@@ -50,6 +53,7 @@ interface Common<T> {
   saved?: string;
   required?: string;
   onlyWhen?: OptionDecl<T>['onlyWhen'];
+  standsFor?: OptionDecl<T>['standsFor'];
   needs?: string;
 }
 
@@ -248,11 +252,14 @@ export function parseValues<S extends Schema>(
       throw new CatapultInputError(`--${d.flag}`, `--${d.flag} needs --${d.needs}`);
     const w = d.onlyWhen;
     if (w === undefined || raw[d.flag] === undefined) continue;
-    const on = Object.entries(schema).find(([, e]) => e.flag === w.option);
     // An option without a declared default that was not given stands for the default its help names.
-    const value = on ? (out[on[0]] ?? on[1].defaultText) : raw[w.option];
+    const valueOfFlag = (f: string) => {
+      const on = Object.entries(schema).find(([, e]) => e.flag === f);
+      return on ? (out[on[0]] ?? on[1].defaultText) : raw[f];
+    };
+    const { value, as } = conditionValue(schema, d, w.option, valueOfFlag);
     if (!w.values.includes(String(value))) {
-      const why = `--${d.flag} does not apply with --${w.option} ${String(value)} (only with --${w.option} ${w.values.join('|')})`;
+      const why = `--${d.flag} does not apply with ${as} (only with --${w.option} ${w.values.join('|')})`;
       throw new CatapultInputError(`--${d.flag}`, why);
     }
   }
@@ -370,7 +377,7 @@ function valueOf(schema: Schema, values: OptionValues, flagName: string): unknow
 export function notApplied<S extends Schema>(schema: S, values: Partial<Values<S>>, key: keyof S): string | null {
   const d = schema[key];
   const w = d.onlyWhen;
-  if (w !== undefined && !w.values.includes(String(valueOf(schema, values, w.option))))
+  if (w !== undefined && !w.values.includes(String(conditionValue(schema, d, w.option, (f) => valueOf(schema, values, f)).value)))
     return `only with --${w.option} ${w.values.join('|')}`;
   if (d.needs !== undefined && valueOf(schema, values, d.needs) === undefined) return `only with --${d.needs}`;
   return null;

@@ -81,7 +81,8 @@ export function trajectoryColumns(sgd: boolean, flow?: 'gradient' | 'central'): 
 }
 
 function predictedPhase(model: Model, etaLambda: number): string | null {
-  if (model.config.kind === 'mlp') return null;
+  const c = model.config;
+  if (c.kind === 'mlp' || (c.kind === 'quadratic' && c.base === 'mlp')) return null;
   return etaLambda < 2 ? 'lazy' : etaLambda < 4 ? 'catapult' : 'divergent';
 }
 

@@ -2,7 +2,7 @@
 import { Tensor, sameShape, shapeString } from '../../linalg/tensor';
 import { NpzArchive, openNpzFile, writeNpz } from '../../io/npz';
 import { DEFAULT_MLP_DEPTH, DEFAULT_WIDTH, DEFAULT_WRN_DEPTH, SETUP_OPTIONS, SetupInput, SetupOptions } from './setupOptions';
-import { CatapultInputError, refuseUnknownKeys, withDefaults } from '../../options';
+import { CatapultInputError, checkValues, refuseUnknownKeys, withDefaults } from '../../options';
 import { Dataset, gaussianData, loadClassification, readDataNpz, warmupData } from '../../data';
 import {
   Model,
@@ -15,6 +15,7 @@ import {
   makeModel,
   mlpSize,
   parseArch,
+  quadraticModel,
   validateTargets,
 } from '../../models';
 
@@ -128,6 +129,14 @@ function readInit(file: string, archive: NpzArchive, model: Model): Tensor[] {
   });
 }
 
+/** The options of a quadratic model's base: the same, with --base as the model. */
+function baseInput<I extends Partial<SetupInput>>(input: I): I {
+  const { base, ...rest } = input;
+  if (base === undefined) throw new CatapultInputError('base', '--model quadratic needs --base (the model it expands)');
+  checkValues(SETUP_OPTIONS, { base });
+  return { ...rest, model: base } as unknown as I;
+}
+
 /** An options object of known keys with a model: what the declared checks (in withDefaults) cannot say alone. */
 function checkSetupInput(input: Partial<SetupInput>): void {
   refuseUnknownKeys('setup options', input, Object.keys(SETUP_OPTIONS));
@@ -143,6 +152,7 @@ function checkSetupInput(input: Partial<SetupInput>): void {
  */
 export function trainingRows(input: Omit<SetupInput, 'width' | 'seed' | 'init'>): number {
   checkSetupInput(input);
+  if (input.model === 'quadratic') return trainingRows(baseInput(input));
   // No width is given here (a sweep has several): the run is sized per width when each is set up.
   return loadData(withDefaults(SETUP_OPTIONS, input), false).data.X.shape[0];
 }
@@ -181,6 +191,13 @@ function checkRunFits(o: SetupOptions, rows: number, inputDim: number, outputs: 
  */
 export function setup(input: SetupInput, dataFile?: Dataset): Setup {
   checkSetupInput(input);
+  if (input.model === 'quadratic') {
+    // The base model's run (its data, θ0 from --seed or --init, its checks), then its expansion at θ0, trained from θ0.
+    const s = setup(baseInput(input), dataFile);
+    const model = quadraticModel(s.model, s.init);
+    checkTrainingFits(model, s.data.X.shape[0]);
+    return { ...s, model };
+  }
   const o: SetupOptions = withDefaults(SETUP_OPTIONS, input);
   if (dataFile !== undefined && (o.data === undefined || o.dataset !== undefined || o.model === 'warmup'))
     throw new Error(

@@ -29,10 +29,13 @@ export const SETUP_OPTIONS = {
   model: parsed({
     flag: 'model',
     arg: MODEL_KINDS.join('|'),
-    help: 'the model (SM A): warmup f = n^-1/2 vᵀu, linear, a fully connected net, a cnn (--arch) or a Wide ResNet',
+    help: 'the model (SM A): warmup f = n^-1/2 vᵀu, linear, a fully connected net, a cnn (--arch), a Wide ResNet, or the quadratic model of --base',
     required: `one of ${MODEL_KINDS.join('|')}`,
     parse: oneOf<ModelKind>('model', MODEL_KINDS),
+    // The neural quadratic model has its base model's options: --width etc. apply by --base.
+    standsFor: { value: 'quadratic', by: 'base' },
   }),
+  base: MODEL_OPTIONS.base,
   // The model's own options (MODEL_OPTIONS, which makeModel checks with) in their places of the saved order.
   width: MODEL_OPTIONS.width,
   depth: MODEL_OPTIONS.depth,
