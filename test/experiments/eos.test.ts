@@ -6,7 +6,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { SUITES } from '../../src/experiments/figures';
 import { runSpec } from '../../src/experiments/figures/reproduce';
-import { RUN_FILES } from '../../src/experiments/figures/eos/files';
+import { RUN_FILES } from '../../src/experiments/figures/runDir';
 import { DIGITS_DEFAULTS, SHARPENING_DEFAULTS } from '../../src/experiments/figures/eos/options';
 import { TORCH_PYTHON, torchPythonHas } from '../util';
 import { scratch } from '../cli/helpers';

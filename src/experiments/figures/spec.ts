@@ -10,6 +10,7 @@ export const SUITE_TITLES = {
   convolutional: 'the convolutional and Wide ResNet experiments of Lewkowycz et al. (2020)',
   eos: 'the edge of stability after the catapult (Cohen et al. 2021; Damian et al. 2023; Cohen, Damian et al. 2025)',
   phases: 'the early-training phase diagram in depth and width (Kalra & Barkeshli 2023)',
+  quadratic: 'catapults in the neural quadratic model and in SGD (Zhu, Liu, Radhakrishnan, Belkin 2024)',
 } as const;
 export type Suite = keyof typeof SUITE_TITLES;
 

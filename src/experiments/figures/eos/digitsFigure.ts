@@ -2,7 +2,7 @@
 import { FigureSpec, seedAndWidth } from '../spec';
 import { DigitsData, computeDigits } from './digits';
 import { reportDigits } from './digitsReport';
-import { writeRunDir } from './files';
+import { writeRunDir } from '../runDir';
 import { DIGITS_DEFAULTS, DIGITS_FULL, DigitsOptions } from './options';
 import type { EosRun } from './runs';
 

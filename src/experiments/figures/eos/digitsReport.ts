@@ -4,7 +4,7 @@ import { fmt } from '../../report/report';
 import type { FigureOutput } from '../output';
 import type { DigitsOptions } from './options';
 import { DigitsData, medianOrNaN, predictedParting } from './digits';
-import { writeRunDir } from './files';
+import { writeRunDir } from '../runDir';
 import { flowEdgeRatios, sharpnessSeries } from './runs';
 import { describeNet } from './text';
 

@@ -3,7 +3,7 @@ import { fmt } from '../../report/report';
 import { median } from '../../report/stats';
 import type { FigureOutput } from '../output';
 import { ComputeContext, FigureSpec, seedAndWidth } from '../spec';
-import { writeRunDir } from './files';
+import { writeRunDir } from '../runDir';
 import { FLOWS_DEFAULTS, FLOWS_FULL, FlowsOptions } from './options';
 import { EosRun, edgeStats, eosRun, eosSetup, flowEdgeRatios } from './runs';
 import { describeNet } from './text';

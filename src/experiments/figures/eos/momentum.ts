@@ -2,7 +2,7 @@
 import type { FigureOutput } from '../output';
 import { ComputeContext, FigureSpec, seedAndWidth } from '../spec';
 import { EDGE_MEDIAN_TOL, EdgeRun, checkEdge, withEdge, writeEdgeTable } from './edgeReport';
-import { writeRunDir } from './files';
+import { writeRunDir } from '../runDir';
 import { MOMENTUM_DEFAULTS, MOMENTUM_FULL, MomentumOptions } from './options';
 import { plotEdgeRatio, plotLoss } from './plots';
 import { EosRun, edgeOf, eosRun, eosSetup } from './runs';

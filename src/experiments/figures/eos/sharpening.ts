@@ -3,7 +3,7 @@ import { Report } from '../../report/report';
 import type { FigureOutput } from '../output';
 import { ComputeContext, FigureSpec, seedAndWidth } from '../spec';
 import { EDGE_MEDIAN_TOL, EdgeRun, checkEdge, withEdge, writeEdgeTable } from './edgeReport';
-import { writeRunDir } from './files';
+import { writeRunDir } from '../runDir';
 import { SHARPENING_DEFAULTS, SHARPENING_FULL, SharpeningOptions } from './options';
 import { plotEdgeRatio, plotLoss } from './plots';
 import { EosRun, eosRun, eosSetup } from './runs';
