@@ -45,7 +45,7 @@ import os
 import sys
 
 _MODULES = ('catapult_golden_format', 'catapult_golden_models', 'catapult_golden_conv', 'catapult_golden_conv_layers',
-            'catapult_golden_optim', 'catapult_golden_replay', 'catapult_golden_compare')
+            'catapult_golden_optim', 'catapult_golden_replay', 'catapult_golden_compare', 'catapult_golden_quadratic')
 
 
 class _ModuleFinder(importlib.abc.MetaPathFinder):

@@ -141,16 +141,18 @@ function checkSetup(meta: GoldenMeta, file: string): void {
       throw new Error(`${at(key)}: ${(e as Error).message}`);
     }
   }
-  for (const key of Object.keys(so) as (keyof SetupOptions)[]) {
-    const why = setupNotApplied(so, key);
-    if (why !== null) throw new Error(`${at(key)} does not apply to this run (${why})`);
-  }
   if (so.model !== model.kind) throw new Error(`${at('model')} ${so.model} disagrees with config.model.kind ${model.kind}`);
   // A quadratic model's options are its base's (--model quadratic --base mlp --width 16): compared with config.model.base.
   const own = (model.kind === 'quadratic' ? model.base : model) as Partial<ModelConfig> & Record<string, unknown>;
   const where = model.kind === 'quadratic' ? 'config.model.base' : 'config.model';
   if (model.kind === 'quadratic' && so.base !== own.kind)
-    throw new Error(`${at('base')} ${JSON.stringify(so.base)} disagrees with config.model.base.kind ${own.kind}`);
+    throw new Error(
+      `${at('base')} ${so.base === undefined ? 'is missing' : `${so.base} disagrees`} (config.model.base.kind is ${own.kind})`,
+    );
+  for (const key of Object.keys(so) as (keyof SetupOptions)[]) {
+    const why = setupNotApplied(so, key);
+    if (why !== null) throw new Error(`${at(key)} does not apply to this run (${why})`);
+  }
   for (const key of SHARED) {
     if (so[key] !== undefined && own[key] !== undefined && JSON.stringify(so[key]) !== JSON.stringify(own[key]))
       throw new Error(`${at(key)} ${JSON.stringify(so[key])} disagrees with ${where}.${key} ${JSON.stringify(own[key])}`);
