@@ -5,7 +5,8 @@ A golden file (schema ``catapult-golden`` v1, written by ``catapult oracle`` as 
 records one training run step by step: the loss, the outputs f, the top NTK eigenvalue λ_t,
 ‖θ_t‖ and θ_t at saved steps, with the exact initial parameters and data. This module rebuilds the
 model from the file's ``config.model`` (warmup, linear, mlp in NTK or standard parameterization,
-relu/tanh/identity, optional readout σ_w, no biases, layer norm; MSE, logistic or cross-entropy loss),
+relu/tanh/identity, optional readout σ_w, no biases, layer norm; the neural quadratic model of a warmup, linear or
+mlp base, in PyTorch; MSE, logistic or cross-entropy loss),
 reruns the recorded update rule from the stored ``init`` and ``data`` at ``config.eta`` (GD with momentum,
 or torch.optim's Adam/AdamW from ``config.optimizer``; L2; per-layer rates ``config.layer_lr``; minibatch SGD
 over the rows stored in ``batches`` when ``config.batch`` is set), and compares every field with the
@@ -17,8 +18,9 @@ batches of B, a remainder < B dropped (see minibatch_rows).
 ``check_trajectory(golden, loss, params)`` compares a trajectory computed elsewhere (another framework's
 per-step loss, and optionally θ at the saved steps) with the same metric, without replaying anything.
 
-Only numpy and the standard library are used, and the backward pass is derived by hand, so the
-check is independent of catapult's autodiff. Import it by path::
+Only numpy and the standard library are used (and torch for the quadratic model's replay), and the backward
+pass is derived by hand (torch's autograd for the quadratic model), so the check is independent of catapult's
+autodiff. Import it by path::
 
     import sys; sys.path.insert(0, 'python')
     import catapult_golden
@@ -33,8 +35,9 @@ dense Jacobian (one backward pass per output), so it is skipped, with a note, fo
 
 The helper is split by concern into modules beside this file: catapult_golden_format (the file format and reading),
 catapult_golden_models (warmup, linear, mlp, the losses, λ), catapult_golden_conv with catapult_golden_conv_layers
-(cnn, wrn), catapult_golden_optim (update rules, per-parameter rates, minibatches), catapult_golden_replay (load,
-replay) and catapult_golden_compare (the metric, the reports, check_trajectory). This file finds them in its own
+(cnn, wrn), catapult_golden_quadratic (the quadratic model, torch imported when it is first evaluated),
+catapult_golden_optim (update rules, per-parameter rates, minibatches), catapult_golden_replay (load, replay) and
+catapult_golden_compare (the metric, the reports, check_trajectory). This file finds them in its own
 directory, also when it is loaded by path from elsewhere, re-exports their public names and is the CLI.
 """
 import argparse
@@ -45,7 +48,7 @@ import os
 import sys
 
 _MODULES = ('catapult_golden_format', 'catapult_golden_models', 'catapult_golden_conv', 'catapult_golden_conv_layers',
-            'catapult_golden_optim', 'catapult_golden_replay', 'catapult_golden_compare')
+            'catapult_golden_optim', 'catapult_golden_replay', 'catapult_golden_compare', 'catapult_golden_quadratic')
 
 
 class _ModuleFinder(importlib.abc.MetaPathFinder):

@@ -1,7 +1,8 @@
 """The models of catapult_golden.py: warmup, linear and mlp (NTK, standard or μP), the losses, the initialization
 and the NTK's top eigenvalue, each forward pass as in src/models/model.ts and each backward pass derived by hand.
 
-cnn and wrn are in catapult_golden_conv.py, which build_model imports lazily.
+cnn and wrn are in catapult_golden_conv.py, the quadratic model (in PyTorch) in catapult_golden_quadratic.py; build_model
+imports them lazily.
 """
 import json
 import math
@@ -195,8 +196,15 @@ def _conv_module():
     return conv
 
 
-def build_model(c):
-    """The model of a golden file's config.model (warmup, linear, mlp; cnn and wrn from catapult_golden_conv)."""
+def _quadratic_module():
+    """catapult_golden_quadratic (the neural quadratic model, in torch), imported on first use like _conv_module."""
+    import catapult_golden_quadratic as quadratic
+    return quadratic
+
+
+def build_model(c, theta0=None):
+    """The model of a golden file's config.model (warmup, linear, mlp; cnn and wrn from catapult_golden_conv; the
+    quadratic model of a base from catapult_golden_quadratic, expanded at theta0, the file's init)."""
     if not isinstance(c, dict):
         raise GoldenError('config.model must be an object')
     kind = c.get('kind')
@@ -210,7 +218,9 @@ def build_model(c):
         return MLP(c)
     if kind in ('cnn', 'wrn'):                       # numpy cnn/wrn: python/catapult_golden_conv.py, imported lazily
         return _conv_module().build_conv_model(c, GoldenError)
-    raise GoldenError('config.model.kind must be warmup|linear|mlp|cnn|wrn, got %s' % json.dumps(kind))
+    if kind == 'quadratic':                          # its parameters are the base's; torch only once it is evaluated
+        return _quadratic_module().QuadraticModel(c, theta0, build_model, GoldenError)
+    raise GoldenError('config.model.kind must be warmup|linear|mlp|cnn|wrn|quadratic, got %s' % json.dumps(kind))
 
 
 def loss_and_grad(kind, f, Y):
@@ -262,7 +272,7 @@ def ntk_top(model, params, cache, shape):
 
 def model_for(g):
     """The model and loss of a golden file, checked against its param_names and param_shapes."""
-    model = build_model(g.config['model'])
+    model = build_model(g.config['model'], g.init)
     if [s.name for s in model.specs] != list(g.meta['param_names']) or [s.shape for s in model.specs] != [p.shape for p in g.init]:
         raise GoldenError('param_names/param_shapes do not match config.model (expected %s)'
                           % ', '.join('%s%s' % (s.name, list(s.shape)) for s in model.specs))

@@ -20,6 +20,14 @@ from catapult_golden_optim import Optimizer, layer_rates, minibatch_rows, mup_ra
 # Loading: the digests and the training settings
 
 
+def trained_config(model_config):
+    """The config whose parameterization the training follows: a quadratic model's base (its parameters, μP rates
+    and layers are the base's), any other model's own."""
+    if isinstance(model_config, dict) and model_config.get('kind') == 'quadratic' and isinstance(model_config.get('base'), dict):
+        return model_config['base']
+    return model_config if isinstance(model_config, dict) else {}
+
+
 def load(path) -> Golden:
     """Reads a golden file (.json or .npz), checks schema and version, shapes and both SHA-256 digests.
 
@@ -88,8 +96,9 @@ def _check_training(g):
     c, path, m = g.config, g.path, g.X.shape[0]
     try:
         optimizer_settings(c)
-        if c.get('layer_lr') is not None and c['model'].get('kind') != 'mlp':
-            raise GoldenError('config.layer_lr applies to the mlp model only, got config.model.kind %s' % json.dumps(c['model'].get('kind')))
+        if c.get('layer_lr') is not None and trained_config(c['model']).get('kind') != 'mlp':
+            raise GoldenError('config.layer_lr applies to the mlp model (or its quadratic model) only, got config.model.kind %s'
+                              % json.dumps(c['model'].get('kind')))
         layer_rates(g.meta['param_names'], c.get('layer_lr'))
     except GoldenError as e:
         raise GoldenError('%s: %s' % (path, e))
@@ -151,7 +160,7 @@ def replay(g: Golden, lambdas=None) -> Trajectory:
     eta, l2, m = float(c['eta']), float(c['l2']), g.X.shape[0]
     steps, eig_every, every, max_loss, conv = c['steps'], c['eig_every'], c['params_every'], c['max_loss'], c['converge']
     names = g.meta['param_names']
-    mup = mup_rates(c['model'], names, optimizer_settings(c).name)
+    mup = mup_rates(trained_config(c['model']), names, optimizer_settings(c).name)
     rates = [eta * a * b for a, b in zip(layer_rates(names, c.get('layer_lr')), mup)]
     params = [p.copy() for p in g.init]
     optimizer = Optimizer(optimizer_settings(c), params)

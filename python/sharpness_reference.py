@@ -17,7 +17,6 @@ import sys
 
 import numpy as np
 import torch
-from scipy.sparse.linalg import LinearOperator, eigsh
 
 torch.set_default_dtype(torch.float64)
 LOSSES = {
@@ -66,6 +65,8 @@ def mlp_outputs(c, names, params, X):
 
 
 def main(argv):
+    # Imported here: the mlp (mlp_outputs), which catapult_golden_quadratic also uses, needs torch alone.
+    from scipy.sparse.linalg import LinearOperator, eigsh
     if not argv or argv[0].startswith('-'):
         print(__doc__.strip().split('\n\n')[1])
         return 2

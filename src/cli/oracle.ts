@@ -11,7 +11,6 @@ import {
   checkGolden,
   ensureDir,
   makeGolden,
-  refuseUnrecordedModel,
   readGolden,
   writeGolden,
 } from '../experiments';
@@ -42,7 +41,6 @@ export const oracle = defineCommand({
   refuses: NOT_RECORDED,
   run(o, ctx) {
     const { lr: spec, out, ...so } = o;
-    refuseUnrecordedModel(so.model);
     const s = setupFrom(so, ctx);
     const g = makeGolden(s, pickValues(SETUP_OPTIONS, so), { ...pickValues(ORACLE_OPTIONS, so), lr: spec });
     ensureDir(path.dirname(path.resolve(out)));
@@ -60,6 +58,7 @@ const fmt = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential
 
 /** The model in a few words, from the fields that apply to its kind. */
 function describeModel(m: Golden['meta']['config']['model']): string {
+  if (m.kind === 'quadratic' && m.base !== undefined) return `quadratic model of the ${describeModel(m.base)}`;
   if (m.kind === 'cnn') return `cnn model ${m.arch} on ${m.inputShape?.join('×')}`;
   if (m.kind === 'wrn') return `wrn model WRN-${m.depth}-${m.widen ?? 1} on ${m.inputShape?.join('×')}`;
   return `${m.kind} model, width ${m.width}${m.kind === 'mlp' ? `, depth ${m.depth}` : ''}`;

@@ -2,7 +2,8 @@
 import { Tensor, sameShape, shapeString } from '../linalg/tensor';
 import { Tape, ops, replayJets } from '../autodiff';
 import type { Var } from '../autodiff';
-import type { Model } from './model';
+import type { Model, ModelConfig } from './model';
+import type { BaseKind } from './modelOptions';
 import { modelSize } from './memory';
 
 /**
@@ -27,6 +28,17 @@ function checkAnchor(base: Model, theta0: readonly Tensor[]): void {
 }
 
 /**
+ * The config of the quadratic model of a base model with config `base`: the base's fields, its kind under `base`.
+ *
+ * @example
+ * quadraticConfig(mlp.config); // { ...mlp.config, kind: 'quadratic', base: 'mlp' }
+ */
+export function quadraticConfig(base: ModelConfig): ModelConfig {
+  if (base.kind === 'quadratic') throw new Error('the quadratic model expands a base model, not another quadratic model');
+  return { ...base, kind: 'quadratic', base: base.kind as BaseKind };
+}
+
+/**
  * The neural quadratic model of `base` at `theta0`: f_q(θ) = f(θ0) + J(θ0)Δ + ½·D²f(θ0)[Δ, Δ] with Δ = θ − θ0, exactly
  * (no finite differences). Its forward pass records the base's at θ0 and replays it as second-order jets (jets.ts)
  * along Δ, so every part is an ordinary primitive on the caller's tape: its VJP is J(θ0)ᵀw + (Σ_i w_i ∇²f_i(θ0))Δ,
@@ -38,7 +50,7 @@ function checkAnchor(base: Model, theta0: readonly Tensor[]): void {
  * const nqm = quadraticModel(base, theta0); train(nqm, theta0, data, { lr: 3 / lambdaAt(base, theta0, data), steps: 100 });
  */
 export function quadraticModel(base: Model, theta0: readonly Tensor[]): Model {
-  if (base.config.kind === 'quadratic') throw new Error('the quadratic model expands a base model, not another quadratic model');
+  const config = quadraticConfig(base.config);
   checkAnchor(base, theta0);
   const anchor = theta0.map((p) => ({ shape: p.shape.slice(), data: p.data.slice() }));
   const forward = (params: readonly Var[], X: Var): Var => {
@@ -55,7 +67,7 @@ export function quadraticModel(base: Model, theta0: readonly Tensor[]): Model {
     return jet.t2 === null ? linear : ops.add(linear, ops.scale(jet.t2, 0.5));
   };
   return {
-    config: { ...base.config, kind: 'quadratic', base: base.config.kind },
+    config,
     specs: base.specs,
     forward,
     activationsPerSample: QUADRATIC_TAPE_FACTOR * modelSize(base).hidden,

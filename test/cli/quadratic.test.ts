@@ -39,12 +39,6 @@ test("an option of another base: the base's options apply, others are refused na
     /--act does not apply with --model quadratic --base cnn \(only with --model mlp\)/,
   ));
 
-test('oracle refuses the quadratic model: golden files have no place for θ0 yet', () =>
-  rejects(
-    ['oracle', '--model', 'quadratic', '--base', 'mlp', '--samples', '4', '--lr', '1x', '--out', 'q.json'],
-    /golden files do not cover --model quadratic yet/,
-  ));
-
 test('summary.json records the model as quadratic with the base under model.base; --init replays the same run from θ0', () => {
   const r = run(quadratic('q', '--width', '16', '--depth', '2', '--act', 'tanh'));
   assert.is(r.code, 0, r.stderr);

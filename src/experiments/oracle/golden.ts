@@ -8,7 +8,7 @@ import { exactJson } from '../../io/output';
 import { sha256Tensors } from '../../io/digest';
 import { backendInfo } from '../../linalg/backend';
 import { Values, savedFields, withDefaults } from '../../options';
-import { Model, ModelKind, StepRecord, appliedModelConfig, lambdaAt, optimizerSettings, train } from '../../models';
+import { Model, StepRecord, appliedModelConfig, lambdaAt, optimizerSettings, train } from '../../models';
 import { formatLr, resolveRunLr } from '../run/lr';
 import type { Setup } from '../run/setup';
 import { SETUP_OPTIONS, SetupInput, appliedSetup } from '../run/setupOptions';
@@ -30,17 +30,6 @@ function stack(rows: readonly Float64Array[], shape: readonly number[]): Tensor 
 }
 
 /**
- * Refuses a model golden files do not describe yet: the quadratic model, whose expansion point the schema has no place
- * for, so `check` could not rerun it.
- *
- * @example
- * refuseUnrecordedModel('quadratic'); // Error: golden files do not cover --model quadratic yet; use train
- */
-export function refuseUnrecordedModel(kind: ModelKind): void {
-  if (kind === 'quadratic') throw new Error('golden files do not cover --model quadratic yet (check could not rerun it); use train');
-}
-
-/**
  * Runs GD from `s` and records the golden trajectory (loss, f, λ_t every `eigEvery` steps, θ every `paramsEvery`).
  *
  * @example
@@ -49,7 +38,6 @@ export function refuseUnrecordedModel(kind: ModelKind): void {
  * writeGolden('golden.json', g);
  */
 export function makeGolden(s: Setup, so: SetupInput, o: OracleOptions): Golden {
-  refuseUnrecordedModel(s.model.config.kind);
   const lambda0 = lambdaAt(s.model, s.init, s.data);
   const { eta, reference, hessian0 } = resolveRunLr(s, o.lr, lambda0);
   const { lr: _lr, ...given } = o;

@@ -2,10 +2,11 @@
 import type { Tensor } from '../../linalg/tensor';
 import { backendInfo } from '../../linalg/backend';
 import { fromSaved, withDefaults } from '../../options';
-import { completeModelConfig, hessianAt, initParams, lambdaAt, makeModel } from '../../models';
+import { Model, hessianAt, initParams, lambdaAt } from '../../models';
 import { setup } from '../run/setup';
 import { Golden, ORACLE_OPTIONS, optimizerOptions, sha256Tensors, trainGolden, trajectoryArrays } from './golden';
 import { checkGoldenMeta } from './goldenSchema';
+import { goldenModel } from './goldenModel';
 import { checkGoldenArrays } from './goldenArrays';
 import { reproducibleDigits } from './goldenDigits';
 
@@ -160,7 +161,7 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
     throw new Error('its initial parameters (init) do not match its sha256.init; the file is corrupt');
   if (sha256Tensors([g.data.X, g.data.Y]) !== meta.sha256.data)
     throw new Error('its data (X, Y) do not match its sha256.data; the file is corrupt');
-  const model = makeModel(completeModelConfig(c.model));
+  const model = goldenModel(c.model, g.init);
   const b = backendInfo();
   if (b.name !== meta.backend.name || b.flavor !== meta.backend.flavor) {
     notes.push(
@@ -233,9 +234,9 @@ export function checkGolden(g: Golden, tol: number): CheckReport {
 }
 
 /** The data and (from a seed) the initialization regenerated from config.setup, against the stored ones. */
-function regenerated(g: Golden, model: ReturnType<typeof makeModel>, tol: number, notes: string[]): Deviation[] {
+function regenerated(g: Golden, model: Model, tol: number, notes: string[]): Deviation[] {
   const c = g.meta.config,
-    m = c.model;
+    m = c.model.kind === 'quadratic' ? c.model.base! : c.model; // a quadratic model's sizes are its base's
   const sizes = { ...(m.width !== undefined && { width: m.width }), ...(m.depth !== undefined && { depth: m.depth }), outputs: m.outputs };
   try {
     const s = setup({ ...c.setup, init: undefined, ...sizes });

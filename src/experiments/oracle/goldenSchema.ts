@@ -1,11 +1,12 @@
 // What a golden file's metadata must satisfy before anything is rerun: the published JSON Schema, and what a schema cannot say.
 import * as fs from 'fs';
 import Ajv, { ValidateFunction } from 'ajv';
-import { ModelConfig, appliedModelConfig, completeModelConfig, makeModel } from '../../models';
+import { AppliedModelConfig, ModelConfig, appliedModelConfig } from '../../models';
 import { OptionDecl, checkSavedValue } from '../../options';
 import { parseLr, lrReference, resolveLr } from '../run/lr';
 import { SETUP_OPTIONS, SetupInput, SetupOptions, setupNotApplied } from '../run/setupOptions';
 import { GOLDEN_SCHEMA, GOLDEN_SCHEMA_FILE, GOLDEN_SCHEMA_VERSION, GoldenMeta } from './goldenFormat';
+import { describedModel } from './goldenModel';
 
 /** schema/catapult-golden.schema.json, compiled once (ajv) on first use. */
 let validator: ValidateFunction | null = null;
@@ -57,21 +58,14 @@ export function checkGoldenMeta(meta: unknown, file: string): GoldenMeta {
 export function checkConsistency(meta: GoldenMeta, file: string): void {
   const c = meta.config,
     r = meta.result;
-  const recorded = c.model as Record<string, unknown>;
-  let model: ReturnType<typeof makeModel>;
+  let model: ReturnType<typeof describedModel>;
   try {
-    model = makeModel(completeModelConfig(c.model));
+    model = describedModel(c.model);
   } catch (e) {
     throw new Error(`${file}: config.model does not describe a model (${(e as Error).message})`);
   }
-  const applied = appliedModelConfig(model.config, { initFromFile: 'file' in c.init }) as Record<string, unknown>;
-  for (const key of new Set([...Object.keys(recorded), ...Object.keys(applied)])) {
-    const at = `${file}: golden field config.model.${key}`;
-    if (!(key in applied)) throw new Error(`${at} does not apply to ${notModelled(c.model, key)}`);
-    if (!(key in recorded)) throw new Error(`${at} is missing (the ${c.model.kind} model needs it)`);
-    if (JSON.stringify(recorded[key]) !== JSON.stringify(applied[key]))
-      throw new Error(`${at} is ${JSON.stringify(recorded[key])}, but the model the config describes has ${JSON.stringify(applied[key])}`);
-  }
+  const applied = appliedModelConfig(model.config, { initFromFile: 'file' in c.init });
+  checkModelFields(c.model, applied, `${file}: golden field config.model`);
   const described = JSON.stringify(model.specs.map((s) => [s.name, s.shape])),
     stored = JSON.stringify(meta.param_names.map((n, i) => [n, meta.param_shapes[i]]));
   if (described !== stored)
@@ -85,8 +79,25 @@ export function checkConsistency(meta: GoldenMeta, file: string): void {
   }
 }
 
+/**
+ * The recorded model config holds exactly the applied fields, each with the applied value; a quadratic model's `base`
+ * field by field, so the message names the base's field.
+ */
+function checkModelFields(recorded: AppliedModelConfig, applied: AppliedModelConfig, at: string): void {
+  const got = recorded as Record<string, unknown>,
+    want = applied as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(got), ...Object.keys(want)])) {
+    if (!(key in want)) throw new Error(`${at}.${key} does not apply to ${notModelled(recorded, key)}`);
+    if (!(key in got)) throw new Error(`${at}.${key} is missing (the ${recorded.kind} model needs it)`);
+    if (key === 'base' && recorded.base !== undefined && applied.base !== undefined)
+      checkModelFields(recorded.base, applied.base, `${at}.base`);
+    else if (JSON.stringify(got[key]) !== JSON.stringify(want[key]))
+      throw new Error(`${at}.${key} is ${JSON.stringify(got[key])}, but the model the config describes has ${JSON.stringify(want[key])}`);
+  }
+}
+
 /** What a model field that does not apply is not part of: the kind, or (σ's) an initialization that drew nothing. */
-function notModelled(m: GoldenMeta['config']['model'], key: string): string {
+function notModelled(m: AppliedModelConfig, key: string): string {
   if (key.toLowerCase().includes('sigma') && m.param !== 'ntk' && m.param !== undefined)
     return `a ${m.param} model initialized from config.init.file (its σ's set only the std of a draw)`;
   return `the ${m.kind} model`;
@@ -118,7 +129,7 @@ const SHARED: readonly (keyof SetupOptions & keyof ModelConfig)[] = [
  */
 function checkSetup(meta: GoldenMeta, file: string): void {
   const so = meta.config.setup as SetupInput & Record<string, unknown>,
-    model = meta.config.model as Partial<ModelConfig> & Record<string, unknown>,
+    model = meta.config.model,
     init = meta.config.init;
   const at = (key: string) => `${file}: golden field config.setup.${key}`;
   for (const [key, value] of Object.entries(so)) {
@@ -130,14 +141,21 @@ function checkSetup(meta: GoldenMeta, file: string): void {
       throw new Error(`${at(key)}: ${(e as Error).message}`);
     }
   }
+  if (so.model !== model.kind) throw new Error(`${at('model')} ${so.model} disagrees with config.model.kind ${model.kind}`);
+  // A quadratic model's options are its base's (--model quadratic --base mlp --width 16): compared with config.model.base.
+  const own = (model.kind === 'quadratic' ? model.base : model) as Partial<ModelConfig> & Record<string, unknown>;
+  const where = model.kind === 'quadratic' ? 'config.model.base' : 'config.model';
+  if (model.kind === 'quadratic' && so.base !== own.kind)
+    throw new Error(
+      `${at('base')} ${so.base === undefined ? 'is missing' : `${so.base} disagrees`} (config.model.base.kind is ${own.kind})`,
+    );
   for (const key of Object.keys(so) as (keyof SetupOptions)[]) {
     const why = setupNotApplied(so, key);
     if (why !== null) throw new Error(`${at(key)} does not apply to this run (${why})`);
   }
-  if (so.model !== model.kind) throw new Error(`${at('model')} ${so.model} disagrees with config.model.kind ${model.kind}`);
   for (const key of SHARED) {
-    if (so[key] !== undefined && model[key] !== undefined && JSON.stringify(so[key]) !== JSON.stringify(model[key]))
-      throw new Error(`${at(key)} ${JSON.stringify(so[key])} disagrees with config.model.${key} ${JSON.stringify(model[key])}`);
+    if (so[key] !== undefined && own[key] !== undefined && JSON.stringify(so[key]) !== JSON.stringify(own[key]))
+      throw new Error(`${at(key)} ${JSON.stringify(so[key])} disagrees with ${where}.${key} ${JSON.stringify(own[key])}`);
   }
   const given = 'file' in init ? so.init : (so.seed ?? 0);
   if (('file' in init ? init.file : init.seed) !== given || ('rng' in init && so.init !== undefined))
