@@ -4,6 +4,7 @@ import { freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
 import { Tape, vjp } from '../autodiff';
 import type { Model } from './model';
+import { parseArch } from './layers';
 
 /** A d×d AGOP, row-major. */
 export interface Agop {
@@ -21,6 +22,11 @@ export interface Agop {
  * const { d, G } = agop(model, params, data.X); // d = data.X.shape[1]; G[a·d + b] = G_ab
  */
 export function agop(model: Model, params: readonly Tensor[], X: Tensor): Agop {
+  const c = model.config,
+    kind = c.kind === 'quadratic' ? c.base : c.kind;
+  // Batch normalization couples the rows (its statistics are the batch's): the summed sweep would mix examples.
+  if (kind === 'wrn' || (kind === 'cnn' && parseArch(c.arch ?? '').some((l) => l.kind === 'bn')))
+    throw new Error(`AGOP: the ${kind} model's batch normalization couples the examples; per-example input gradients need a model without bn`);
   const [m, d] = X.shape;
   const tape = new Tape();
   try {

@@ -59,6 +59,23 @@ function residualAt(model: Model, params: readonly Tensor[], data: Dataset): Flo
 }
 
 /**
+ * The top-k eigenpairs of the empirical NTK Θ = JJᵀ/N at θ on the data (N = m·outputs), by matrix-free Lanczos to a
+ * relative residual of 1e-10: orthonormal vectors of length N, values descending.
+ *
+ * @example
+ * const { values, vectors } = ntkTopSpace(model, params, data, 5);
+ */
+export function ntkTopSpace(model: Model, params: readonly Tensor[], data: Dataset, k: number) {
+  const { tape, f } = forwardPass(model, params, data);
+  try {
+    const r = lanczosTop(ntkMatvec(f), f.value.data.length, { k, tol: 1e-10 });
+    return { values: Array.from(r.values), vectors: r.vectors, converged: r.converged };
+  } finally {
+    tape.dispose();
+  }
+}
+
+/**
  * The top-k eigenvectors of the empirical NTK at a spike's start θ_s (matrix-free Lanczos, 1e-10) and the share of the
  * residual's change from θ_s to the peak θ_p that lies in their span; also the loss split into that span and the rest
  * at both points (a catapult rises in the first and leaves the second about flat).
@@ -73,15 +90,7 @@ export function topEigenspaceShare(
   data: Dataset,
   k: number,
 ): EigenspaceShare {
-  const { tape, f } = forwardPass(model, start, data);
-  let U: Float64Array[], values: number[], converged: boolean;
-  try {
-    const N = f.value.data.length;
-    const r = lanczosTop(ntkMatvec(f), N, { k, tol: 1e-10 });
-    [U, values, converged] = [r.vectors, Array.from(r.values), r.converged];
-  } finally {
-    tape.dispose();
-  }
+  const { vectors: U, values, converged } = ntkTopSpace(model, start, data, k);
   const rs = residualAt(model, start, data),
     rp = residualAt(model, peak, data);
   const delta = rp.map((v, i) => v - rs[i]);

@@ -54,13 +54,16 @@ export class SpikeTracker<P = never> {
       else if (loss > (1 + this.rise) * this.refLoss) {
         this.open = { start: this.refStep, peak: t, end: null, lossStart: this.refLoss, lossPeak: loss, lossEnd: null };
         if (this.refState !== undefined) this.open.atStart = this.refState;
-        this.open.atPeak = snapshot?.();
+        keep(this.open, 'atPeak', snapshot);
       }
       return;
     }
-    if (loss > spike.lossPeak) [spike.peak, spike.lossPeak, spike.atPeak] = [t, loss, snapshot?.()];
-    else if (loss <= (1 + this.rise) * spike.lossStart) {
-      [spike.end, spike.lossEnd, spike.atEnd] = [t, loss, snapshot?.()];
+    if (loss > spike.lossPeak) {
+      [spike.peak, spike.lossPeak] = [t, loss];
+      keep(spike, 'atPeak', snapshot);
+    } else if (loss <= (1 + this.rise) * spike.lossStart) {
+      [spike.end, spike.lossEnd] = [t, loss];
+      keep(spike, 'atEnd', snapshot);
       this.done.push(spike);
       this.open = null;
       this.onSpike?.(spike);
@@ -72,6 +75,12 @@ export class SpikeTracker<P = never> {
   finish(): Spike<P>[] {
     return this.open === null ? this.done.slice() : [...this.done, this.open];
   }
+}
+
+/** The caller's state at this step under `key`, when the caller keeps any (no key at all otherwise). */
+function keep<P>(spike: Spike<P>, key: 'atPeak' | 'atEnd', snapshot: (() => P) | undefined): void {
+  if (snapshot === undefined) delete spike[key];
+  else spike[key] = snapshot();
 }
 
 /**
