@@ -92,10 +92,12 @@ function printReport(r: SpikesReport): void {
   const fmt = (x: number | null) => (x === null ? '—' : x.toPrecision(4));
   console.log(`spikes (loss > ${1 + r.rise}× its last minimum): ${r.count}, catapults: ${r.catapults}; 2/η = ${fmt(r.two_over_eta)}`);
   for (const s of r.spikes) {
+    const batch = s.lambda_batch_start === null ? '' : ` (batch ${fmt(s.lambda_batch_start)})`;
     const align = s.agop_alignment_start === null ? '' : `, AGOP alignment ${fmt(s.agop_alignment_start)} → ${fmt(s.agop_alignment_end)}`;
     console.log(
       `  steps ${s.start}–${s.peak}–${s.end ?? 'open'}: loss ${fmt(s.loss_start)} → ${fmt(s.loss_peak)}, ` +
-        `top-${s.top_k} share ${fmt(s.top_k_fraction)}, λ ${fmt(s.lambda_start)} → ${fmt(s.lambda_end)}${align}`,
+        `top-${s.top_k} share ${fmt(s.top_k_fraction)}, λ ${fmt(s.lambda_start)}${batch} → ${fmt(s.lambda_end)}` +
+        `${s.catapult ? ' (catapult)' : ''}${align}`,
     );
   }
   if (r.agop_alignment_init !== null)

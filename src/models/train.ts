@@ -206,7 +206,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       if (o.decayAt !== undefined) rec.time = timeAt(t);
       if (o.recordOutputs) rec.outputs = f.value.data.slice();
       if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => p.data.slice());
-      o.watchParams?.(t, L, views);
+      o.watchParams?.(t, L, views, rows);
       if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
         diverged = {
           step: t,

@@ -1,7 +1,7 @@
 // A run's loss spikes analysed as it trains: top-k NTK eigenspace share, λ against 2/η, and AGOP alignment with a teacher's.
 import { Tensor, tensor } from '../../linalg/tensor';
 import { agop, agopAlignment, lambdaAt, topEigenspaceShare } from '../../models';
-import { Dataset, teacherAgop, teacherNetwork, SYNTHETIC_CLASSES } from '../../data';
+import { Dataset, SYNTHETIC_CLASSES, stepData, teacherAgop, teacherNetwork } from '../../data';
 import { DEFAULT_SPIKE_RISE, Spike, SpikeTracker } from './spikes';
 import type { Setup } from './setup';
 
@@ -37,10 +37,15 @@ export interface SpikeRow {
   rest_loss: [number, number];
   lanczos_converged: boolean;
   lambda_start: number;
+  /** Under SGD, λ of the NTK on the rows of update `start` at θ_start (the kernel that step descends); null under GD. */
+  lambda_batch_start: number | null;
   lambda_peak: number;
   lambda_end: number | null;
   two_over_eta: number;
-  /** λ fell over the spike and ended below 2/η (null while the spike is open). */
+  /**
+   * λ at the start above 2/η (under SGD that of the start step's batch, lambda_batch_start) and the training set's λ
+   * at the end below 2/η: the catapult mechanism (null while the spike is open).
+   */
   catapult: boolean | null;
   agop_alignment_start: number | null;
   agop_alignment_end: number | null;
@@ -80,19 +85,26 @@ export function syntheticAgopStar(dataset: string | undefined, inputDim: number,
  * const spikes = spikeAnalysis(s, { eta, top: 5, agopStar });
  * train(s.model, s.init, s.data, { lr: eta, batch: 8, watchParams: spikes.watch }); const report = spikes.finish(result.params);
  */
+/** What the tracker keeps of a step: θ_t and, under SGD, the rows of update t. */
+interface StepState {
+  params: Float64Array[];
+  rows: Int32Array | null;
+}
+
 export function spikeAnalysis(s: Setup, o: SpikeSettings) {
   const rise = o.rise ?? DEFAULT_SPIKE_RISE,
     top = o.top ?? DEFAULT_SPIKE_TOP;
   const rows: SpikeRow[] = [];
   const asTensors = (params: Float64Array[]) => params.map((p, i) => tensor(s.init[i].shape.slice(), p));
   const alignment = (params: readonly Tensor[]) => (o.agopStar ? agopAlignment(agop(s.model, params, s.data.X).G, o.agopStar) : null);
-  const analyse = (spike: Spike<Float64Array[]>) => {
+  const analyse = (spike: Spike<StepState>) => {
     rows.push(spikeRow(s.model, s.data, spike, asTensors, alignment, top, o.eta));
     (delete spike.atStart, delete spike.atPeak, delete spike.atEnd);
   };
-  const tracker = new SpikeTracker<Float64Array[]>(rise, analyse);
+  const tracker = new SpikeTracker<StepState>(rise, analyse);
   return {
-    watch: (t: number, loss: number, params: readonly Float64Array[]) => tracker.push(t, loss, () => params.map((p) => p.slice())),
+    watch: (t: number, loss: number, params: readonly Float64Array[], rows: Int32Array | null) =>
+      tracker.push(t, loss, () => ({ params: params.map((p) => p.slice()), rows: rows && rows.slice() })),
     finish(final: readonly Tensor[]): SpikesReport {
       const all = tracker.finish();
       const open = all[all.length - 1];
@@ -116,17 +128,19 @@ export function spikeAnalysis(s: Setup, o: SpikeSettings) {
 function spikeRow(
   model: Setup['model'],
   data: Dataset,
-  spike: Spike<Float64Array[]>,
+  spike: Spike<StepState>,
   asTensors: (p: Float64Array[]) => Tensor[],
   alignment: (p: readonly Tensor[]) => number | null,
   top: number,
   eta: number,
 ): SpikeRow {
-  const start = asTensors(spike.atStart!),
-    peak = asTensors(spike.atPeak!);
-  const end = spike.atEnd && asTensors(spike.atEnd);
+  const start = asTensors(spike.atStart!.params),
+    peak = asTensors(spike.atPeak!.params);
+  const end = spike.atEnd && asTensors(spike.atEnd.params);
   const share = topEigenspaceShare(model, start, peak, data, top);
   const lambdaStart = share.values[0];
+  const rows = spike.atStart!.rows;
+  const lambdaBatch = rows === null ? null : lambdaAt(model, start, stepData(data, rows));
   const lambdaEnd = end ? lambdaAt(model, end, data) : null;
   return {
     start: spike.start,
@@ -142,10 +156,11 @@ function spikeRow(
     rest_loss: share.restLoss,
     lanczos_converged: share.converged,
     lambda_start: lambdaStart,
+    lambda_batch_start: lambdaBatch,
     lambda_peak: lambdaAt(model, peak, data),
     lambda_end: lambdaEnd,
     two_over_eta: 2 / eta,
-    catapult: lambdaEnd === null ? null : lambdaEnd < lambdaStart && lambdaEnd < 2 / eta,
+    catapult: lambdaEnd === null ? null : (lambdaBatch ?? lambdaStart) > 2 / eta && lambdaEnd < 2 / eta,
     agop_alignment_start: alignment(start),
     agop_alignment_end: end ? alignment(end) : null,
   };
