@@ -26,7 +26,9 @@ export function agop(model: Model, params: readonly Tensor[], X: Tensor): Agop {
     kind = c.kind === 'quadratic' ? c.base : c.kind;
   // Batch normalization couples the rows (its statistics are the batch's): the summed sweep would mix examples.
   if (kind === 'wrn' || (kind === 'cnn' && parseArch(c.arch ?? '').some((l) => l.kind === 'bn')))
-    throw new Error(`AGOP: the ${kind} model's batch normalization couples the examples; per-example input gradients need a model without bn`);
+    throw new Error(
+      `AGOP: the ${kind} model's batch normalization couples the examples; per-example input gradients need a model without bn`,
+    );
   const [m, d] = X.shape;
   const tape = new Tape();
   try {
