@@ -11,7 +11,16 @@ import {
 import { symmetricEigen } from '../linalg/eigen';
 import { lanczosTop } from '../linalg/lanczos';
 import { Values, pickValues } from '../options';
-import { OPTIMIZER_RULES, SCHEDULE_OPTIONS, TRAIN_OPTIONS, TrainState, forwardPass, optimizerSettings, schedule } from '../models';
+import {
+  OPTIMIZER_RULES,
+  SCHEDULE_OPTIONS,
+  TRAIN_OPTIONS,
+  TrainState,
+  forwardPass,
+  lambdaAt,
+  optimizerSettings,
+  schedule,
+} from '../models';
 import {
   CHECKPOINT_FILE,
   CHECKPOINT_OPTIONS,
@@ -29,6 +38,7 @@ import {
   formatSweepTable,
   parseLrGrid,
   phaseSweep,
+  resolveRunLr,
   runTraining,
   saveParams,
   writeRun,
@@ -38,6 +48,7 @@ import { CRITICAL_OPTIONS, runCritical } from './critical';
 import { defineCommand } from './command';
 import { dense, lr, lrGrid, out, quiet, saveParams as saveParamsOption, top } from './options';
 import { progress } from './progress';
+import { SPIKE_OPTIONS, spikeRun, spikesRefusal } from './spikes';
 
 /** Runs up to this many steps keep every record in memory (and get trajectory.json); longer ones stream only. */
 export const KEPT_STEPS = 1_000_000;
@@ -54,11 +65,20 @@ const TRAIN_COMMAND_OPTIONS = {
   saveParams: saveParamsOption,
   quiet,
   ...CHECKPOINT_OPTIONS,
+  ...SPIKE_OPTIONS,
 };
 type TrainCommandValues = Values<typeof TRAIN_COMMAND_OPTIONS>;
 
 /** The options of `train` that do not change its numbers: a resume may give them otherwise (--steps only to grow). */
-const NOT_NUMBERS: ReadonlySet<string> = new Set(['out', 'saveParams', 'quiet', 'checkpointEvery', 'resume', 'steps']);
+const NOT_NUMBERS: ReadonlySet<string> = new Set([
+  'out',
+  'saveParams',
+  'quiet',
+  'checkpointEvery',
+  'resume',
+  'steps',
+  ...Object.keys(SPIKE_OPTIONS),
+]);
 
 /**
  * trajectory.csv and the checkpoints of a run: a fresh file (and no checkpoint left from another run), or with
@@ -97,6 +117,11 @@ export const train = defineCommand({
     if (ctx.given.has('steps') && o.decayAt !== undefined)
       throw new Error('--steps and --decay-at both set the run length; use one of them');
     const s = setupFrom(o, ctx);
+    const refusal = o.spikes ? spikesRefusal(o, ctx.given, s.model.config.loss ?? 'mse') : null;
+    if (refusal !== null) throw new Error(refusal);
+    // The spike analysis needs η before the run (a spike is analysed when it ends): λ0 is then measured here, once.
+    const lambda0 = o.spikes ? lambdaAt(s.model, s.init, s.data) : undefined;
+    const spikes = lambda0 === undefined ? null : spikeRun(o, s, resolveRunLr(s, o.lr, lambda0).eta);
     ensureDir(o.out);
     // With --decay-at the length depends on η, known here only for an absolute η (for Cx it waits for λ0).
     const steps = o.decayAt === undefined ? o.steps : o.lr.unit === 'abs' ? schedule({ ...o, lr: o.lr.value }).steps : 0;
@@ -117,13 +142,16 @@ export const train = defineCommand({
         keepRecords: allRecords,
         resume,
         checkpoint,
+        watchParams: spikes?.watch,
       },
       seedOf(o),
+      lambda0,
     );
     csv.close();
     bar.finish();
     writeRun(o.out, result, summary, { csv: true, allRecords, earlier });
     if (o.saveParams) saveParams(o.saveParams, s.model, result.params);
+    spikes?.write(o.out, result.params);
     if (summary.hessian0 !== null) {
       const rel =
         summary.lr_reference === 'hessian'

@@ -44,6 +44,8 @@ export interface Classification {
 }
 
 export const DEFAULT_TRAIN_SIZE = 512;
+/** The synthetic teacher's number of classes when the options do not say (the CLI does not). */
+export const SYNTHETIC_CLASSES = 10;
 export const DEFAULT_TEST_SIZE = 1000;
 const FORMS = 'fashion-mnist, mnist, mnist:DIR, cifar10:DIR, npz:FILE or synthetic';
 
@@ -166,7 +168,7 @@ interface Selection {
 
 function syntheticSelection(opts: ClassificationOptions): Selection {
   const inputDim = opts.inputDim ?? 20,
-    numClasses = opts.numClasses ?? 10;
+    numClasses = opts.numClasses ?? SYNTHETIC_CLASSES;
   for (const [v, what] of [
     [inputDim, 'input-dim'],
     [numClasses, 'number of classes'],

@@ -5,3 +5,5 @@ export { CIFAR_RECORD, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, cifar10Pools } from '
 export * from './augment';
 export * from './batches';
 export { CHEBYSHEV_TARGET, chebyshevData } from './chebyshev';
+export { teacherAgop, teacherNetwork } from './teacher';
+export type { TeacherNetwork } from './teacher';

@@ -19,6 +19,71 @@ export interface TeacherDraw {
   test: number[][];
 }
 
+/** The teacher network f*(x) = W2 (relu(W1 x) − center): W1 is hidden×d, W2 K×hidden (row-major), hidden = 2d. */
+export interface TeacherNetwork {
+  d: number;
+  hidden: number;
+  outputs: number;
+  W1: Float64Array;
+  W2: Float64Array;
+  center: Float64Array;
+}
+
+/** The teacher's weights, the first draws of the stream `rs` (which goes on to draw X). */
+function drawTeacher(rs: RandomState, d: number, K: number): TeacherNetwork {
+  const h = 2 * d;
+  // Division (not multiplication by 1/√d) so the weights equal numpy's bit for bit.
+  const W1 = rs.standardNormalArray(h * d).map((w) => w / Math.sqrt(d));
+  const W2 = rs.standardNormalArray(K * h).map((w) => w / Math.sqrt(h));
+  const center = Float64Array.from(
+    { length: h },
+    (_, a) => Math.sqrt(W1.subarray(a * d, (a + 1) * d).reduce((s, w) => s + w * w, 0)) / Math.sqrt(2 * Math.PI),
+  );
+  return { d, hidden: h, outputs: K, W1, W2, center };
+}
+
+/**
+ * The teacher that labels `teacherDraw`'s examples for these settings (the same seed, input dimension and class count).
+ *
+ * @example
+ * const t = teacherNetwork({ inputDim: 20, numClasses: 10, seed: 0 }); // t.W1: 40×20, t.W2: 10×40
+ */
+export function teacherNetwork(o: Pick<TeacherOptions, 'inputDim' | 'numClasses' | 'seed'>): TeacherNetwork {
+  return drawTeacher(new RandomState(o.seed), o.inputDim, o.numClasses);
+}
+
+/**
+ * The AGOP of the teacher's K logits on the rows of X (m×d): G* = (1/m) Σ_i J*(x_i)ᵀ J*(x_i), with the exact input
+ * Jacobian J*(x) = W2 diag(1[W1 x > 0]) W1 (K×d). Its logits, not its argmax labels, are the true predictor whose
+ * gradients carry the features: the argmax is piecewise constant, with zero gradient almost everywhere.
+ *
+ * @example
+ * const Gstar = teacherAgop(teacherNetwork({ inputDim: 20, numClasses: 10, seed: 0 }), train.X.data, 20); // 20×20
+ */
+export function teacherAgop(t: TeacherNetwork, X: Float64Array, d: number): Float64Array {
+  if (d !== t.d || X.length % d !== 0) throw new Error(`teacherAgop: inputs of dimension ${d} for a teacher of input dimension ${t.d}`);
+  const m = X.length / d,
+    h = t.hidden,
+    K = t.outputs;
+  const G = new Float64Array(d * d);
+  const J = new Float64Array(K * d);
+  for (let i = 0; i < m; i++) {
+    const x = X.subarray(i * d, (i + 1) * d);
+    J.fill(0);
+    for (let a = 0; a < h; a++) {
+      let s = 0;
+      for (let b = 0; b < d; b++) s += t.W1[a * d + b] * x[b];
+      if (s <= 0) continue;
+      for (let c = 0; c < K; c++) {
+        const w = t.W2[c * h + a];
+        for (let b = 0; b < d; b++) J[c * d + b] += w * t.W1[a * d + b];
+      }
+    }
+    for (let c = 0; c < K; c++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) G[a * d + b] += (J[c * d + a] * J[c * d + b]) / m;
+  }
+  return G;
+}
+
 /**
  * Draws labelled examples from one numpy-compatible stream, reproducible in numpy as
  * `rs = RandomState(seed); W1 = rs.standard_normal((2d, d)) / sqrt(d); W2 = rs.standard_normal((K, 2d)) / sqrt(2d);
@@ -35,16 +100,9 @@ export interface TeacherDraw {
  */
 export function teacherDraw(o: TeacherOptions): TeacherDraw {
   const d = o.inputDim,
-    h = 2 * d,
     K = o.numClasses;
   const rs = new RandomState(o.seed);
-  // Division (not multiplication by 1/√d) so the weights equal numpy's bit for bit.
-  const W1 = rs.standardNormalArray(h * d).map((w) => w / Math.sqrt(d));
-  const W2 = rs.standardNormalArray(K * h).map((w) => w / Math.sqrt(h));
-  const center = Float64Array.from(
-    { length: h },
-    (_, a) => Math.sqrt(W1.subarray(a * d, (a + 1) * d).reduce((s, w) => s + w * w, 0)) / Math.sqrt(2 * Math.PI),
-  );
+  const { hidden: h, W1, W2, center } = drawTeacher(rs, d, K);
   const need = o.perTrain + o.perTest;
   const slot = new Map(o.classes.map((c, j) => [c, j]));
   const kept: number[][] = o.classes.map(() => []);

@@ -23,3 +23,5 @@ export * from './report/plot';
 export * from '../io/output';
 export * from './figures/reproduce';
 export * as figures from './figures';
+export * from './run/spikes';
+export * from './run/spikeReport';

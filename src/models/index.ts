@@ -31,3 +31,5 @@ export {
 } from './optimizers';
 export * from './mup';
 export { freshTally, checkTrainState } from './trainState';
+export * from './agop';
+export * from './spikeSpectra';

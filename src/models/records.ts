@@ -28,6 +28,12 @@ export interface TrainHooks {
   recordParamsEvery?: number;
   /** Ends the run after this record when it returns true (e.g. once the loss first rises). */
   stopWhen?: (r: StepRecord, previous: StepRecord | undefined) => boolean;
+  /**
+   * Sees θ_t as soon as the loss at θ_t is known, before anything moves θ: views into the live parameters (copy what
+   * is kept), with that loss (the record's, L2 term included) and, under SGD, the rows update t will take (null under
+   * GD). Spike analysis keeps θ only at a few steps this way.
+   */
+  watchParams?: (t: number, loss: number, params: readonly Float64Array[], rows: Int32Array | null) => void;
   /** Called after each recorded step (progress, streaming output). */
   onStep?: (r: StepRecord) => void;
   /**

@@ -168,6 +168,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
     return o.augment === undefined ? rowsData : augmentBatch(rowsData, shape!, o.augment, o.augmentSeed ?? 0, t);
   };
   const { lrAt, timeAt } = schedule(o);
+  const views = params.map((p) => p.data);
   // λ (and the Hessian's top eigenvalue) of the recorded outputs and loss, or of one pass over a fixed subset when
   // `lambdaData` is given; each warm-started from its last eigenvector.
   const measure = (rec: StepRecord, f: Var, loss: Var) => {
@@ -205,6 +206,7 @@ export function train(model: Model, init: readonly Tensor[], data: Dataset, opti
       if (o.decayAt !== undefined) rec.time = timeAt(t);
       if (o.recordOutputs) rec.outputs = f.value.data.slice();
       if (o.recordParams && t % (o.recordParamsEvery ?? 1) === 0) rec.params = params.map((p) => p.data.slice());
+      o.watchParams?.(t, L, views, rows);
       if (!Number.isFinite(L) || L > o.maxLoss || !Number.isFinite(rec.paramNorm)) {
         diverged = {
           step: t,

@@ -19,6 +19,7 @@ const HOOKS: Readonly<Record<keyof TrainHooks, true>> = {
   recordParams: true,
   recordParamsEvery: true,
   stopWhen: true,
+  watchParams: true,
   onStep: true,
   keepRecords: true,
   checkpoint: true,
