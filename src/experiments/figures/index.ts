@@ -26,14 +26,14 @@ import { haas } from './haas';
 import { sadrtdinov } from './sadrtdinov';
 import { eosDigits, eosFlows, eosMomentum, eosSharpening } from './eos';
 import { phaseDiagram } from './kalra2023';
-import { nqm } from './zhu2024';
+import { nqm, sgdCatapults } from './zhu2024';
 
 export * from './spec';
 export { FIGURE_DATASET } from './common';
 
 /**
  * Every figure, once: each names its suite, and a suite runs its figures in this order (linear: issue 3; nonlinear: §3, §4,
- * SM C, SM F; followups: the logistic and cross-entropy papers; convolutional: Fig. 1b, 3d–f, 5; eos: sharpening, flows, momentum, digits; phases: the d/w diagram; quadratic: the NQM). Adding a figure is its module plus one entry here.
+ * SM C, SM F; followups: the logistic and cross-entropy papers; convolutional: Fig. 1b, 3d–f, 5; eos: sharpening, flows, momentum, digits; phases: the d/w diagram; quadratic: the NQM, SGD's catapults). Adding a figure is its module plus one entry here.
  */
 export const FIGURE_TABLE: readonly Figure[] = [
   fig2,
@@ -64,6 +64,7 @@ export const FIGURE_TABLE: readonly Figure[] = [
   eosDigits,
   phaseDiagram,
   nqm,
+  sgdCatapults,
 ];
 
 const inSuite = (s: Suite) => FIGURE_TABLE.filter((f) => f.suite === s);

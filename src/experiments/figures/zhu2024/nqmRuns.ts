@@ -57,12 +57,19 @@ export function nqmData(o: NqmOptions): { train: Dataset; test: Dataset } {
   return { train, test };
 }
 
+/** The fc net both studies train: `depth` hidden layers of `width`, NTK parameterization, no biases, MSE. */
+export interface FcNet {
+  width: number;
+  depth: number;
+  act: NqmOptions['act'];
+}
+
 /**
- * The base net of a seed: NTK parameterization, no biases, MSE on one-hot targets.
+ * The net of a seed on the data: NTK parameterization, no biases, MSE on one-hot targets.
  * @example
- * const s = nqmSetup(NQM_DEFAULTS, nqmData(NQM_DEFAULTS).train, 0);
+ * const s = fcSetup(NQM_DEFAULTS, nqmData(NQM_DEFAULTS).train, 0);
  */
-export function nqmSetup(o: NqmOptions, data: Dataset, seed: number): Setup {
+export function fcSetup(o: FcNet, data: Dataset, seed: number): Setup {
   const model = makeModel({
     kind: 'mlp',
     width: o.width,
@@ -132,7 +139,7 @@ export function computeNqm(o: NqmOptions, ctx: Pick<ComputeContext<never>, 'prog
   const lambda0: Record<number, number> = {};
   const total = o.seeds.length * o.etaLambda0s.length;
   o.seeds.forEach((seed, i) => {
-    const s = nqmSetup(o, train, seed);
+    const s = fcSetup(o, train, seed);
     const l0 = (lambda0[seed] = lambdaAt(s.model, s.init, s.data));
     o.etaLambda0s.forEach((c, j) => {
       ctx.progress((i * o.etaLambda0s.length + j) / total, `seed ${seed}, η·λ0 = ${c}`);
