@@ -19,18 +19,20 @@ export function trainNtkFits(lin: Linearization): boolean {
  * The train NTK Θ = J0 J0ᵀ (mk × mk, row-major, unscaled) of the θ0 tape: column a is J0·(J0ᵀe_a), one VJP and one
  * JVP over the whole tape (the model may mix examples, as batch norm does), so building it costs mk VJPs and mk JVPs
  * — as much as mk parameter-space steps — and (mk)² float64s, refused with one line when over the memory limit.
- * Only the lower triangle of each column is kept and mirrored, so Θ is exactly symmetric.
+ * Only the lower triangle of each column is kept and mirrored, so Θ is exactly symmetric. `onColumn(a)` is called
+ * before column a (for progress: at the paper's fig6 size the build takes minutes).
  *
  * @example
  * const theta = trainNtk(linearize(model, theta0, data)); // data: 20 examples × 3 outputs → 60 × 60
  */
-export function trainNtk(lin: Linearization): Float64Array {
+export function trainNtk(lin: Linearization, onColumn?: (a: number) => void): Float64Array {
   const N = lin.f0.length;
   const [m, k] = lin.data.Y.shape;
   checkFits(`the dense train NTK Θ (m·k = ${m}·${k} = ${N}: ${N} × ${N} float64s)`, ntkBytes(lin));
   const theta = new Float64Array(N * N);
   const e = new Float64Array(N);
   for (let a = 0; a < N; a++) {
+    onColumn?.(a);
     e[a] = 1;
     const g = vjp(lin.f, e);
     e[a] = 0;
