@@ -30,15 +30,23 @@ function withLimit<T>(limit: string, f: () => T): T {
   }
 }
 
-test('linearizedSpace: function space when Θ fits and the cap reaches m·k steps (or Θ is built), parameter space otherwise', () => {
-  const lin = linearize(setup.inst.model, setup.inst.init, setup.inst.data);
+test('linearizedSpace: function space when Θ fits and the cap repays its build, or Θ is built and a step costs less; parameter space otherwise', () => {
+  const linOf = (width: number) => {
+    const s = fig4Setup({ ...SMALL, width }, 0);
+    return linearize(s.inst.model, s.inst.init, s.inst.data);
+  };
+  // Width 32: P = 25,450, a function-space step costs r = 3·520²/(52·P) ≈ 0.61 of a parameter-space one.
+  const lin = linOf(32);
+  const narrow = linOf(2); // P = 1600: r ≈ 9.8, a matvec costs more than a JVP and a VJP
   try {
-    assert.is(linearizedSpace(lin, 519, false), 'parameter', 'a cap below the build cost');
-    assert.is(linearizedSpace(lin, 520, false), 'function');
+    assert.is(linearizedSpace(lin, 520, false), 'parameter', 'm·k steps do not repay m·k steps of build at r ≈ 0.61');
+    assert.is(linearizedSpace(lin, 5200, false), 'function');
     assert.is(linearizedSpace(lin, 10, true), 'function', 'Θ already built');
-    withLimit('2M', () => assert.is(linearizedSpace(lin, 10000, true), 'parameter', 'Θ over the memory limit'));
+    assert.is(linearizedSpace(narrow, 1e6, true), 'parameter', 'a step in function space would cost more');
+    withLimit('2M', () => assert.is(linearizedSpace(lin, 1e6, true), 'parameter', 'Θ over the memory limit'));
   } finally {
     lin.f.tape.dispose();
+    narrow.f.tape.dispose();
   }
 });
 
@@ -58,9 +66,9 @@ test('linearizedAccuracy: function and parameter space give the same test accura
   assert.is(fs10, ps10);
 });
 
-test('fig6 at a cap past m·k steps: function space, one Θ at θ0 per seed for every η, and the accuracies of parameter space', () => {
-  // Caps of 2100 (η·λ0 = 1) and 700 (3) steps, both past m·k = 520.
-  const o = { ...SMALL, physTime: Math.ceil((2100 * 1) / lambda0) };
+test('fig6 with caps that repay Θ: function space, one Θ at θ0 per seed for every η, and the accuracies of parameter space', () => {
+  // Caps of 4200 (η·λ0 = 1) and 1400 (3) steps, both past the 520/(1 − 0.61) ≈ 1340 that repay Θ's build.
+  const o = { ...SMALL, physTime: Math.ceil((1400 * 3) / lambda0) };
   const notes: string[] = [];
   const ctx = (log: boolean) => ({ progress: (_: number, n?: string) => void (log && n && notes.push(n)), checkpoint: () => {} });
   const fsRuns = computeFig4(o, true, ctx(true)).runs;

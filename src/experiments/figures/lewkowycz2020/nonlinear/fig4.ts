@@ -131,15 +131,29 @@ function networkRun(setup: SeedSetup, seed: number, c: number, o: Fig4Options, p
 export type LinearizedSpace = 'function' | 'parameter';
 
 /**
- * Function space when Θ fits in memory and is already built, or when the run may take more steps than building it
- * costs (m·k VJP+JVP pairs, about m·k parameter-space steps): at the paper's size (runs of 7,000–50,000 steps, m·k =
- * 5120) it pays; at CI size (caps of 100–3000 steps) it would not, and parameter space stays.
+ * A function-space step (one matvec streaming Θ's (mk)² entries from memory) costs about this many times
+ * (mk)²/(m·P) parameter-space steps (a JVP and a VJP, O(m·P) each, for P parameters): measured on the native backend
+ * (OpenBLAS, 2 loaded cores) for fig6's net on 512 digits, 2.9 at width 2048 (12 against 136 ms a step) and 1.5–3.5 at 256.
+ */
+const MATVEC_STEP_COST = 3;
+
+/**
+ * Function space when Θ fits in memory and the run's cap of `steps` steps would repay building it: Θ costs m·k VJP+JVP
+ * pairs (about m·k parameter-space steps, nothing when `built`), after which each step saves 1 − r of a
+ * parameter-space step, r = MATVEC_STEP_COST·(mk)²/(m·P). At the paper's size (width 2048, m·k = 5120, r ≈ 0.09) caps
+ * from about 5,600 steps pay; at CI size (width 256, r ≈ 0.76, caps up to ~3000 steps) parameter space stays.
  *
  * @example
- * linearizedSpace(lin, 20000, false); // 'function' for 512 digits × 10 classes, whose Θ needs 200 MiB
+ * linearizedSpace(lin, 20000, false); // 'function' for the paper's net (width 2048) on 512 digits × 10 classes
  */
 export function linearizedSpace(lin: Linearization, steps: number, built: boolean): LinearizedSpace {
-  return trainNtkFits(lin) && (built || steps >= lin.f0.length) ? 'function' : 'parameter';
+  if (!trainNtkFits(lin)) return 'parameter';
+  const N = lin.f0.length,
+    m = lin.data.Y.shape[0];
+  const tape = lin.f.tape;
+  const P = tape.params.reduce((sum, id) => sum + tape.values[id].data.length, 0);
+  const saved = 1 - (MATVEC_STEP_COST * N * N) / (m * P);
+  return saved > 0 && steps * saved >= (built ? 0 : N) ? 'function' : 'parameter';
 }
 
 /** A train NTK kept for reuse: fig6's model linearized at θ0 has one Θ for every η of a seed. */
