@@ -13,6 +13,7 @@ export { TRAIN_OPTION_KEYS, checkTrainInputs } from './trainInputs';
 export * from './memory';
 export * from './evaluate';
 export * from './linearized';
+export * from './linearizedFunctionSpace';
 export * from './quadratic';
 export * from './loss';
 export * from './tangent';

@@ -47,16 +47,29 @@ export interface LinearizedRun {
   steps: number;
 }
 
-/**
- * Full-batch GD on 1/(2km)·Σ(f_lin − y)²: each step is one JVP (outputs) and one VJP (gradient
- * J(θ0)ᵀ(f_lin − y)/(km)) over the θ0 tape, so J itself is never formed.
- */
-export function trainLinearized(
-  lin: Linearization,
-  o: { lr: number; steps: number; maxLoss?: number; stopAccuracy?: number; onStep?: (t: number, loss: number) => void },
-): LinearizedRun {
+/** GD on a linearized model: at most `steps` steps at `lr`, stopped early at a training accuracy ≥ `stopAccuracy`. */
+export interface LinearizedOptions {
+  lr: number;
+  steps: number;
+  /** A loss above this (or not finite) is divergence; default DIVERGENCE_LOSS. */
+  maxLoss?: number;
+  stopAccuracy?: number;
+  onStep?: (t: number, loss: number) => void;
+}
+
+/** Refuses a learning rate or step count that GD cannot take. */
+export function checkLinearizedOptions(o: LinearizedOptions): void {
   if (!(Number.isFinite(o.lr) && o.lr > 0)) throw new Error(`learning rate must be a finite number > 0, got ${o.lr}`);
   if (!(Number.isInteger(o.steps) && o.steps >= 0)) throw new Error(`steps must be an integer ≥ 0, got ${o.steps}`);
+}
+
+/**
+ * Full-batch GD on 1/(2km)·Σ(f_lin − y)²: each step is one JVP (outputs) and one VJP (gradient
+ * J(θ0)ᵀ(f_lin − y)/(km)) over the θ0 tape, so J itself is never formed. Runs needing many more steps than m·k are
+ * cheaper in function space (trainLinearizedFunctionSpace).
+ */
+export function trainLinearized(lin: Linearization, o: LinearizedOptions): LinearizedRun {
+  checkLinearizedOptions(o);
   const tape = lin.f.tape;
   const delta = tape.params.map((id) => new Float64Array(tape.values[id].data.length));
   const Y = lin.data.Y.data,

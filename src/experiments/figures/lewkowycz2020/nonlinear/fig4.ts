@@ -2,7 +2,17 @@
 import type { Tensor } from '../../../../linalg/tensor';
 import { tensor } from '../../../../linalg/tensor';
 import { Dataset, firstRows, loadClassification } from '../../../../data';
-import { classification, linearize, linearOutputs, outputsOf, trainLinearized } from '../../../../models';
+import {
+  Linearization,
+  classification,
+  linearize,
+  linearOutputs,
+  outputsOf,
+  trainLinearized,
+  trainLinearizedFunctionSpace,
+  trainNtk,
+  trainNtkFits,
+} from '../../../../models';
 import { Instance, etaLabel, figureDataset, gd, mlpInstance, poolImages } from '../../common';
 import { Fig4Run } from './fig4Stats';
 import { FIG4_DEFAULTS, FIG4_FULL, Fig4Data, Fig4Options } from './fig4Options';
@@ -117,19 +127,74 @@ function networkRun(setup: SeedSetup, seed: number, c: number, o: Fig4Options, p
   };
 }
 
-/** Test accuracy of the model linearized at θ, trained by GD at η to training accuracy 1 or `steps`; null if it diverged. */
-function linearizedAccuracy(
-  s: SeedSetup,
-  theta: readonly Tensor[],
+/** Where a linearized model's GD runs: 'function' (dense train NTK, one matvec a step) or 'parameter' (a JVP and a VJP a step). */
+export type LinearizedSpace = 'function' | 'parameter';
+
+/**
+ * A function-space step (one matvec streaming Θ's (mk)² entries from memory) costs about this many times
+ * (mk)²/(m·P) parameter-space steps (a JVP and a VJP, O(m·P) each, for P parameters): measured on the native backend
+ * (OpenBLAS, 2 loaded cores) for fig6's net on 512 digits, 2.9 at width 2048 (12 against 136 ms a step) and 1.5–3.5 at 256.
+ */
+const MATVEC_STEP_COST = 3;
+
+/**
+ * Function space when Θ fits in memory and the run's cap of `steps` steps would repay building it: Θ costs m·k VJP+JVP
+ * pairs (about m·k parameter-space steps, nothing when `built`), after which each step saves 1 − r of a
+ * parameter-space step, r = MATVEC_STEP_COST·(mk)²/(m·P). At the paper's size (width 2048, m·k = 5120, r ≈ 0.09) caps
+ * from about 5,600 steps pay; at CI size (width 256, r ≈ 0.76, caps up to ~3000 steps) parameter space stays.
+ *
+ * @example
+ * linearizedSpace(lin, 20000, false); // 'function' for the paper's net (width 2048) on 512 digits × 10 classes
+ */
+export function linearizedSpace(lin: Linearization, steps: number, built: boolean): LinearizedSpace {
+  if (!trainNtkFits(lin)) return 'parameter';
+  const N = lin.f0.length,
+    m = lin.data.Y.shape[0];
+  const tape = lin.f.tape;
+  const P = tape.params.reduce((sum, id) => sum + tape.values[id].data.length, 0);
+  const saved = 1 - (MATVEC_STEP_COST * N * N) / (m * P);
+  return saved > 0 && steps * saved >= (built ? 0 : N) ? 'function' : 'parameter';
+}
+
+/** A train NTK kept for reuse: fig6's model linearized at θ0 has one Θ for every η of a seed. */
+export interface NtkSlot {
+  ntk: Float64Array | null;
+}
+
+/** GD on `onTrain` to training accuracy 1 or `steps`, where `space` says (a given slot's Θ is used, or built into it). */
+function trainIn(
+  onTrain: Linearization,
+  space: LinearizedSpace,
   eta: number,
   steps: number,
   progress: Progress,
   note: string,
+  slot?: NtkSlot,
+) {
+  const tick = stepTicker(progress, steps, `${note} (${space} space)`);
+  const o = { lr: eta, steps, stopAccuracy: 1, onStep: (t: number) => tick(t, '') };
+  if (space === 'parameter') return trainLinearized(onTrain, o);
+  const N = onTrain.f0.length;
+  const ntk = slot?.ntk ?? trainNtk(onTrain, (a) => a % 100 === 0 && progress(0, `${note}, train NTK column ${a} of ${N}`));
+  if (slot) slot.ntk = ntk;
+  return trainLinearizedFunctionSpace(onTrain, { ...o, ntk });
+}
+
+/**
+ * Test accuracy of the model linearized at θ, trained by GD at η to training accuracy 1 or `steps`; null if it
+ * diverged. `space` overrides {@link linearizedSpace}'s choice (both give the same run up to rounding).
+ */
+export function linearizedAccuracy(
+  s: SeedSetup,
+  theta: readonly Tensor[],
+  eta: number,
+  steps: number,
+  o: { progress: Progress; note: string; slot?: NtkSlot; space?: LinearizedSpace },
 ): number | null {
   const onTrain = linearize(s.inst.model, theta, s.inst.data);
   try {
-    const tick = stepTicker(progress, steps, note);
-    const r = trainLinearized(onTrain, { lr: eta, steps, stopAccuracy: 1, onStep: (t) => tick(t, '') });
+    const space = o.space ?? linearizedSpace(onTrain, steps, !!o.slot?.ntk);
+    const r = trainIn(onTrain, space, eta, steps, o.progress, o.note, o.slot);
     if (r.diverged) return null;
     const onTest = linearize(s.inst.model, theta, s.test);
     try {
@@ -143,23 +208,26 @@ function linearizedAccuracy(
   }
 }
 
-/** fig6's addition to a network run: the models linearized at step 0 and at `linearizeAt`, within the network's budget. */
-function withLinearized(s: SeedSetup, net: Fig4Run, o: Fig4Options, progress: Progress): Fig4Run {
+/**
+ * fig6's addition to a network run: the models linearized at step 0 and at `linearizeAt`, within the network's
+ * budget. `slot0` keeps the seed's Θ at θ0 (when function space builds one) for the other η.
+ */
+function withLinearized(s: SeedSetup, net: Fig4Run, o: Fig4Options, progress: Progress, slot0: NtkSlot): Fig4Run {
   if (net.diverged) return net;
   const steps = Math.ceil(o.physTime / net.eta);
   const what = `seed ${net.seed}, ${etaLabel(net.etaLambda0)}`;
-  const lin0 = linearizedAccuracy(s, s.inst.init, net.eta, steps, (f, n) => progress(f / 2, n), `${what}, linearized at 0`);
+  const lin0 = linearizedAccuracy(s, s.inst.init, net.eta, steps, {
+    progress: (f, n) => progress(f / 2, n),
+    note: `${what}, linearized at 0`,
+    slot: slot0,
+  });
   const early = gd(s.inst, net.eta, { steps: o.linearizeAt, eigEvery: 0, measureLambda: false });
   const linT = early.diverged
     ? null
-    : linearizedAccuracy(
-        s,
-        early.params,
-        net.eta,
-        Math.max(0, steps - o.linearizeAt),
-        (f, n) => progress(0.5 + f / 2, n),
-        `${what}, linearized at ${o.linearizeAt}`,
-      );
+    : linearizedAccuracy(s, early.params, net.eta, Math.max(0, steps - o.linearizeAt), {
+        progress: (f, n) => progress(0.5 + f / 2, n),
+        note: `${what}, linearized at ${o.linearizeAt}`,
+      });
   return { ...net, lin0, linT };
 }
 
@@ -178,6 +246,8 @@ export function computeFig4(
   const units = o.seeds.length * o.grid.length;
   let unit = 0;
   for (const seed of o.seeds) {
+    // Θ at this seed's θ0, shared by its η (released with the next seed).
+    const slot0: NtkSlot = { ntk: null };
     for (const c of o.grid) {
       const base = unit++;
       const at = (f: number, note?: string) => ctx.progress((base + f) / units, note);
@@ -191,7 +261,7 @@ export function computeFig4(
       const share = linearized ? 0.4 : 1;
       const net = networkRuns.get(key) ?? networkRun(setup, seed, c, o, (f, n) => at(share * f, n));
       networkRuns.set(key, net);
-      done.push(linearized ? withLinearized(setup, net, o, (f, n) => at(share + (1 - share) * f, n)) : net);
+      done.push(linearized ? withLinearized(setup, net, o, (f, n) => at(share + (1 - share) * f, n), slot0) : net);
       ctx.checkpoint(done);
     }
   }
