@@ -94,7 +94,7 @@ test("makeModel refuses what the CLI's declared options refuse, with the declara
 
 test('setup and the parsers name their bad argument instead of throwing bare TypeErrors', () => {
   refuses(() => setup(null as never), 'setup options', /setup options must be an object of options, got null/);
-  refuses(() => setup({} as never), 'model', /setup options need model \(one of warmup\|linear\|mlp\|cnn\|wrn\)/);
+  refuses(() => setup({} as never), 'model', /setup options need model \(one of warmup\|linear\|mlp\|cnn\|wrn\|quadratic\)/);
   refuses(() => setup({ model: 'mlp', samples: -5 }), 'samples', /samples must be an integer ≥ 1, got -5/);
   refuses(() => parseNpy('x' as never), 'buf', /parseNpy: buf must be a Buffer or Uint8Array of the file's bytes, got 'x'/);
   refuses(() => parseNpz(42 as never), 'buf', /parseNpz: buf must be a Buffer or Uint8Array/);

@@ -33,7 +33,7 @@ test('parseValues: text to values, declared defaults, per-command defaults, requ
     precision: undefined, // no declared default: float64 unless `--precision dd` is given
   });
   assert.throws(() => parseValues(TRAIN_OPTIONS, { momentum: '1' }), /--momentum must be in \[0, 1\), got '1'/);
-  assert.throws(() => parseValues(SETUP_OPTIONS, {}), /--model is required \(one of warmup\|linear\|mlp\|cnn\|wrn\)/);
+  assert.throws(() => parseValues(SETUP_OPTIONS, {}), /--model is required \(one of warmup\|linear\|mlp\|cnn\|wrn\|quadratic\)/);
   assert.throws(() => parseValues(SETUP_OPTIONS, { model: 'mlp', 'train-size': '8' }), /--train-size needs --dataset/);
 });
 
