@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import type { Browser, Page } from 'puppeteer-core';
-import { startExplorer } from '../../src/cli/explore';
+import { CHROMIUM, openExplorer } from './browser';
 import type { StaticServer } from '../../src/cli/staticServer';
 import { writeNpz } from '../../src/io/npz';
 import { BIN } from '../cli/helpers';
@@ -19,7 +19,6 @@ declare const document: { body: { dataset: Record<string, string | undefined> } 
 type TextInput = { value: string; dispatchEvent(e: unknown): boolean };
 declare const Event: new (type: string, init?: { bubbles: boolean }) => unknown;
 
-const CHROMIUM = process.env.CATAPULT_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(process.env.CATAPULT_SCREENSHOTS ?? path.join(os.tmpdir(), 'catapult-explorer-screens'));
 /** The CLI's runs read the page's data from here, as the page's command line says (`--data eos-chebyshev.npz`). */
 const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-eos-view-'));
@@ -104,12 +103,7 @@ if (!fs.existsSync(CHROMIUM)) {
   console.log(`edge-of-stability browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 } else {
   test.before(async () => {
-    const puppeteer = await import('puppeteer-core');
-    server = await startExplorer(0);
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1240, height: 860 });
-    page.on('pageerror', (e) => console.error(`page error: ${e instanceof Error ? e.message : String(e)}`));
+    ({ server, browser, page } = await openExplorer(860));
     const d = eosData();
     writeNpz(path.join(scratchDir, EOS_DATA_FILE), { X: d.X, Y: d.Y });
   });

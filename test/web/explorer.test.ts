@@ -6,7 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import type { Browser, Page } from 'puppeteer-core';
-import { explorerDir, startExplorer } from '../../src/cli/explore';
+import { CHROMIUM, openExplorer } from './browser';
+import { explorerDir } from '../../src/cli/explore';
 import type { StaticServer } from '../../src/cli/staticServer';
 import { useBackend } from '../../src/linalg/backend';
 import { BIN } from '../cli/helpers';
@@ -22,7 +23,6 @@ declare const document: {
 type TextInput = { value: string; dispatchEvent(e: unknown): boolean };
 declare const Event: new (type: string, init?: { bubbles: boolean }) => unknown;
 
-const CHROMIUM = process.env.CATAPULT_CHROMIUM ?? '/usr/bin/chromium';
 /** Where the screenshots go (CATAPULT_SCREENSHOTS=docs refreshes those docs/explorer.md shows). */
 const SHOTS = path.resolve(process.env.CATAPULT_SCREENSHOTS ?? path.join(os.tmpdir(), 'catapult-explorer-screens'));
 const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'catapult-explorer-'));
@@ -108,12 +108,7 @@ if (!fs.existsSync(CHROMIUM)) {
   console.log(`explorer browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 } else {
   test.before(async () => {
-    const puppeteer = await import('puppeteer-core');
-    server = await startExplorer(0);
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1240, height: 780 });
-    page.on('pageerror', (e) => console.error(`page error: ${e instanceof Error ? e.message : String(e)}`));
+    ({ server, browser, page } = await openExplorer(780));
   });
 
   test.after(async () => {

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'puppeteer-core';
-import { startExplorer } from '../../src/cli/explore';
+import { CHROMIUM, openExplorer } from './browser';
 import type { StaticServer } from '../../src/cli/staticServer';
 import { useBackend } from '../../src/linalg/backend';
 import { parseState } from '../../src/explore/state';
@@ -19,7 +19,6 @@ declare const document: {
   getElementById(id: string): { getAttribute(name: string): string | null } | null;
 };
 
-const CHROMIUM = process.env.CATAPULT_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(process.env.CATAPULT_SCREENSHOTS ?? path.join(os.tmpdir(), 'catapult-explorer-screens'));
 const TINY = '?view=diagram&mode=depth&depths=2,3&net-widths=16&cs=2^0:3:0.5&horizon=10&samples=16&seed=0';
 
@@ -47,12 +46,7 @@ if (!fs.existsSync(CHROMIUM)) {
   console.log(`phase-diagram depth-mode browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 } else {
   test.before(async () => {
-    const puppeteer = await import('puppeteer-core');
-    server = await startExplorer(0);
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1240, height: 780 });
-    page.on('pageerror', (e) => console.error(`page error: ${e instanceof Error ? e.message : String(e)}`));
+    ({ server, browser, page } = await openExplorer(780));
   });
 
   test.after(async () => {

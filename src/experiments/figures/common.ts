@@ -184,3 +184,33 @@ export function runSeries(etaLambda0: number, eta: number, r: TrainResult): RunS
 export function etaLabel(etaLambda: number): string {
   return `η·λ0 = ${Number(etaLambda.toFixed(3))}`;
 }
+
+/** The shape of a bias-free fc net trained on MSE: the rest of its config comes from the data. */
+export interface BiasFreeMlp {
+  width: number;
+  /** Hidden layers. */
+  depth: number;
+  act: Activation;
+  param: Parameterization;
+  sigmaW: number;
+  readoutSigmaW?: number;
+}
+
+/**
+ * A bias-free fc net for MSE on `data` (outputs and inputs from its shapes), checked to fit, with θ_0 from `seed`.
+ * @example
+ * const s = biasFreeMlpSetup({ width: 64, depth: 1, act: 'relu', param: 'ntk', sigmaW: Math.SQRT2 }, data, 0);
+ */
+export function biasFreeMlpSetup(net: BiasFreeMlp, data: Dataset, seed: number): { model: Model; data: Dataset; init: Tensor[] } {
+  const model = makeModel({
+    kind: 'mlp',
+    ...net,
+    sigmaB: 0,
+    bias: false,
+    outputs: data.Y.shape[1],
+    inputDim: data.X.shape[1],
+    loss: 'mse',
+  });
+  checkTrainingFits(model, data.X.shape[0]);
+  return { model, data, init: initParams(model, seed) };
+}

@@ -1,11 +1,10 @@
 // The phase diagram's sweeps: one `phase-sweep --critical` per (panel, depth, width, seed), checkpointed as each finishes.
 import { tensor } from '../../../linalg/tensor';
 import { Dataset, loadClassification } from '../../../data';
-import { checkTrainingFits, initParams, makeModel } from '../../../models';
 import type { Setup } from '../../run/setup';
 import { CriticalResult, criticalSweep } from '../../sweep/critical';
 import { parseCriticalGrid } from '../../sweep/criticalGrid';
-import { poolImages } from '../common';
+import { biasFreeMlpSetup, poolImages } from '../common';
 import type { FigureDir } from '../output';
 import type { ComputeContext } from '../spec';
 import type { PhaseDiagramOptions, PhasePanel } from './options';
@@ -63,22 +62,8 @@ export function phaseData(o: PhaseDiagramOptions): Dataset {
  */
 export function phaseSetup(o: PhaseDiagramOptions, data: Dataset, depth: number, width: number, seed: number): Setup {
   if (depth < 2) throw new Error(`depth ${depth}: K&B's d counts weight layers, so a net with a hidden layer has d ≥ 2`);
-  const model = makeModel({
-    kind: 'mlp',
-    width,
-    depth: depth - 1,
-    act: 'relu',
-    param: 'standard',
-    sigmaW: o.sigmaW,
-    sigmaB: 0,
-    readoutSigmaW: o.readoutSigmaW,
-    bias: false,
-    outputs: data.Y.shape[1],
-    inputDim: data.X.shape[1],
-    loss: 'mse',
-  });
-  checkTrainingFits(model, data.X.shape[0]);
-  return { model, data, init: initParams(model, seed) };
+  const net = { width, depth: depth - 1, act: 'relu', param: 'standard', sigmaW: o.sigmaW, readoutSigmaW: o.readoutSigmaW } as const;
+  return biasFreeMlpSetup(net, data, seed);
 }
 
 /** Every sweep of the options, in the order they run: panel, then depth, width and seed. */

@@ -2,22 +2,19 @@
 import { Dataset, loadClassification } from '../../../data';
 import {
   Phase,
-  checkTrainingFits,
   classification,
   classifyPhase,
   evaluate,
-  initParams,
   lambdaAt,
   linearOutputs,
   linearize,
-  makeModel,
   quadraticModel,
   trainLinearized,
 } from '../../../models';
 import type { Setup } from '../../run/setup';
 import { runTraining } from '../../run/run';
 import type { RunDirContents } from '../runDir';
-import { poolImages } from '../common';
+import { biasFreeMlpSetup, poolImages } from '../common';
 import type { ComputeContext } from '../spec';
 import type { NqmOptions } from './options';
 
@@ -70,21 +67,7 @@ export interface FcNet {
  * const s = fcSetup(NQM_DEFAULTS, nqmData(NQM_DEFAULTS).train, 0);
  */
 export function fcSetup(o: FcNet, data: Dataset, seed: number): Setup {
-  const model = makeModel({
-    kind: 'mlp',
-    width: o.width,
-    depth: o.depth,
-    act: o.act,
-    param: 'ntk',
-    sigmaW: Math.SQRT2,
-    sigmaB: 0,
-    bias: false,
-    outputs: data.Y.shape[1],
-    inputDim: data.X.shape[1],
-    loss: 'mse',
-  });
-  checkTrainingFits(model, data.X.shape[0]);
-  return { model, data, init: initParams(model, seed) };
+  return biasFreeMlpSetup({ width: o.width, depth: o.depth, act: o.act, param: 'ntk', sigmaW: Math.SQRT2 }, data, seed);
 }
 
 /** The net or its NQM (a Model like any other) by GD at η, with λ_t every eigEvery steps. */
