@@ -30,6 +30,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import catapult_golden as cg  # noqa: E402
+from test_runner import run_tests  # noqa: E402
 from sharpness_reference import mlp_outputs  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
@@ -161,14 +162,4 @@ def test_without_torch_a_quadratic_golden_loads_and_its_replay_is_one_line():
 
 
 if __name__ == '__main__':
-    failed = 0
-    tests = [(k, v) for k, v in list(globals().items()) if k.startswith('test_') and callable(v)]
-    for name, fn in tests:
-        try:
-            fn()
-            print('ok   %s' % name)
-        except Exception as e:  # report every failing test, then exit non-zero
-            failed += 1
-            print('FAIL %s: %s: %s' % (name, type(e).__name__, e))
-    print('%d of %d tests failed' % (failed, len(tests)) if failed else 'all %d tests passed' % len(tests))
-    sys.exit(1 if failed else 0)
+    run_tests(globals())
