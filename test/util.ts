@@ -79,3 +79,17 @@ export const TORCH_PYTHON = '/usr/bin/python3';
 export function torchPythonHas(modules: string): boolean {
   return fs.existsSync(TORCH_PYTHON) && spawnSync(TORCH_PYTHON, ['-c', `import ${modules}`], { encoding: 'utf8' }).status === 0;
 }
+
+/**
+ * θ + t·d: the parameters moved along a direction given per parameter (finite differences, lines through θ).
+ * @example
+ * const plus = along(params, u, 1e-3);
+ */
+export function along(theta: readonly Tensor[], d: readonly Float64Array[], t: number): Tensor[] {
+  return theta.map((p, k) =>
+    tensor(
+      p.shape,
+      p.data.map((x, i) => x + t * d[k][i]),
+    ),
+  );
+}

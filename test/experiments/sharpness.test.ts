@@ -10,7 +10,7 @@ import { gaussianData } from '../../src/data';
 import { makeModel } from '../../src/models';
 import { measureSharpness } from '../../src/experiments';
 import { RandomState } from '../../src/random/randomState';
-import { TORCH_PYTHON, relErr, torchPythonHas, within } from '../util';
+import { TORCH_PYTHON, along, relErr, torchPythonHas, within } from '../util';
 import { scratch } from '../cli/helpers';
 
 /** The same number two ways (Lanczos's Ritz value, the jet's uᵀHu; ours and torch's): rounding only. */
@@ -45,17 +45,7 @@ test(`∇S is the derivative of λ1 itself: ⟨∇S, w⟩ vs Richardson differen
   within(relErr(s.curvature, s.values[0]), SAME_MATH_TOL, 'uᵀHu from the jets vs the Ritz value');
   assert.ok(s.gap > 1e-3 * s.values[0], `a simple top eigenvalue (gap ${s.gap})`);
   const w = params.map((p) => rng.standardNormalArray(p.data.length));
-  const at = (h: number) =>
-    measureSharpness(
-      model,
-      params.map((p, k) =>
-        tensor(
-          p.shape,
-          p.data.map((x, i) => x + h * w[k][i]),
-        ),
-      ),
-      data,
-    ).values[0];
+  const at = (h: number) => measureSharpness(model, along(params, w, h), data).values[0];
   const central = (h: number) => (at(h) - at(-h)) / (2 * h);
   const fd = (4 * central(5e-4) - central(1e-3)) / 3;
   const exact = s.grad.reduce((acc, g, k) => acc + g.data.reduce((a, x, i) => a + x * w[k][i], 0), 0);

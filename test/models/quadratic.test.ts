@@ -18,7 +18,7 @@ import {
   train,
 } from '../../src/models';
 import { RandomState } from '../../src/random/randomState';
-import { TORCH_PYTHON, dotList, maxRelErr, relErr, torchPythonHas, within } from '../util';
+import { TORCH_PYTHON, along, dotList, maxRelErr, relErr, torchPythonHas, within } from '../util';
 
 /** The same numbers by two exact routes (a quadratic's values and differences; ours and torch's): rounding only. */
 const ROUNDING_TOL = 1e-12;
@@ -39,16 +39,6 @@ const TANH_MLP: ModelConfig = {
   loss: 'mse',
 };
 const RELU_MLP: ModelConfig = { ...TANH_MLP, act: 'relu', param: 'standard' };
-
-/** θ0 + t·Δ. */
-function along(theta0: readonly Tensor[], delta: readonly Float64Array[], t: number): Tensor[] {
-  return theta0.map((p, k) =>
-    tensor(
-      p.shape,
-      p.data.map((x, i) => x + t * delta[k][i]),
-    ),
-  );
-}
 
 /** f (m×k) of `model` at `params` on the test data. */
 function outputs(model: Model, params: readonly Tensor[]): Float64Array {
@@ -118,17 +108,7 @@ for (const [name, config] of [
     let worst = 0;
     for (let trial = 0; trial < 3; trial++) {
       const u = theta.map((p) => rng.standardNormalArray(p.data.length));
-      const shifted = (h: number) =>
-        pairing(
-          nqm,
-          theta.map((p, k) =>
-            tensor(
-              p.shape,
-              p.data.map((x, i) => x + h * u[k][i]),
-            ),
-          ),
-          w,
-        ).value;
+      const shifted = (h: number) => pairing(nqm, along(theta, u, h), w).value;
       const [plus, minus] = [shifted(1), shifted(-1)];
       const analytic = dotList(grad, u);
       const err = Math.abs(analytic - (plus - minus) / 2) / Math.max(Math.abs(plus), Math.abs(minus), Math.abs(analytic));
