@@ -5,6 +5,7 @@ export { rules } from './rules';
 export type { Prim } from './rules';
 export * as ops from './ops';
 export { vjp, jvp, sweepCounts } from './sweeps';
+export { structuredNtk, structuredNtkCost } from './structuredNtk';
 export { ntkMatvec, ntkDense, ntkTopEigenvalue, ntkTopEigenvalues, ntkDenseEigenvalues } from './ntk';
 export { hvp } from './sweeps';
 export {

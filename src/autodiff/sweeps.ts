@@ -65,12 +65,13 @@ function pullBack(tape: Tape, node: Node, store: (Float64Array | null)[], g: Flo
 
 /**
  * Jᵀw: pulls the cotangent `w` of `output` back to every parameter of the tape (in `tape.params`
- * order). Nodes recorded after `output` cannot influence it and are skipped.
+ * order). Nodes recorded after `output` cannot influence it and are skipped. `seen(id, g)`, when given, is shown
+ * each intermediate value's complete cotangent (valid only during the call: copy what you keep).
  *
  * @example
  * const grads = vjp(loss, Float64Array.of(1)); // gradient of a scalar loss
  */
-export function vjp(output: Var, w: Float64Array): Float64Array[] {
+export function vjp(output: Var, w: Float64Array, seen?: (valueId: number, g: Float64Array) => void): Float64Array[] {
   const tape = output.tape;
   checkLength('vjp cotangent', w.length, output.value.data.length);
   sweepCounts.vjp++;
@@ -81,6 +82,8 @@ export function vjp(output: Var, w: Float64Array): Float64Array[] {
     const node = tape.nodes[n];
     const g = ct[node.out];
     if (node.out > output.id || g === null) continue;
+    // `seen` reads a value's finished cotangent before its memory can be handed on or reused.
+    seen?.(node.out, g);
     // A cotangent is dead once propagated (the sweep made it and nothing else holds it): reuse its memory.
     if (!pullBack(tape, node, ct, g, inputs(node), tape.values[node.out])) freeF64(g);
     ct[node.out] = null;

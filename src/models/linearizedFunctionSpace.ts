@@ -1,7 +1,7 @@
 // The linearized model's full-batch GD run in function space: the train NTK Θ = J0 J0ᵀ formed once, then one mk×mk matvec per step.
 import { freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
-import { jvp, vjp } from '../autodiff';
+import { jvp, structuredNtk, vjp } from '../autodiff';
 import { checkFits, memoryLimit } from '../io/files';
 import { DIVERGENCE_LOSS } from './trainOptions';
 import { classification } from './evaluate';
@@ -15,12 +15,47 @@ export function trainNtkFits(lin: Linearization): boolean {
   return ntkBytes(lin) <= memoryLimit();
 }
 
+/** Column a of Θ = J0 J0ᵀ: J0·(J0ᵀe_a), one VJP and one JVP over the whole tape. */
+function ntkColumn(lin: Linearization, e: Float64Array, a: number): Float64Array {
+  e[a] = 1;
+  const g = vjp(lin.f, e);
+  e[a] = 0;
+  const column = jvp(lin.f, g);
+  // The JVP may hand back one of g's arrays (an output that is a parameter): free each once.
+  for (const x of new Set(g)) if (x !== column) freeF64(x);
+  return column;
+}
+
 /**
- * The train NTK Θ = J0 J0ᵀ (mk × mk, row-major, unscaled) of the θ0 tape: column a is J0·(J0ᵀe_a), one VJP and one
- * JVP over the whole tape (the model may mix examples, as batch norm does), so building it costs mk VJPs and mk JVPs
- * — as much as mk parameter-space steps — and (mk)² float64s, refused with one line when over the memory limit.
- * Only the lower triangle of each column is kept and mirrored, so Θ is exactly symmetric. `onColumn(a)` is called
- * before column a (for progress: at the paper's fig6 size the build takes minutes).
+ * How far Θ's structured form may stray from a column built by sweeps before it is taken for a model whose examples
+ * interact (batch norm): rounding differs by ~1e-15 of the column's largest entry, interaction by order one.
+ */
+const STRUCTURE_CHECK = 1e-9;
+
+/** Θ from {@link structuredNtk}, if the tape allows it, memory holds a second (mk)² product, and two columns agree. */
+function structuredTrainNtk(lin: Linearization): Float64Array | null {
+  const N = lin.f0.length;
+  if (2 * ntkBytes(lin) > memoryLimit()) return null;
+  const theta = structuredNtk(lin.f);
+  if (theta === null) return null;
+  const e = new Float64Array(N);
+  for (const a of new Set([0, N - 1])) {
+    const column = ntkColumn(lin, e, a);
+    const scale = column.reduce((s, x) => Math.max(s, Math.abs(x)), 0);
+    const worst = column.reduce((s, x, b) => Math.max(s, Math.abs(x - theta[b * N + a])), 0);
+    freeF64(column);
+    if (!(worst <= STRUCTURE_CHECK * scale)) return null;
+  }
+  return theta;
+}
+
+/**
+ * The train NTK Θ = J0 J0ᵀ (mk × mk, row-major, unscaled) of the θ0 tape, exactly symmetric; (mk)² float64s,
+ * refused with one line when over the memory limit. Where every parameter enters by one per-example product (an
+ * MLP), it is {@link structuredNtk}: k reverse sweeps and a Gram product a layer, checked against two columns
+ * built by sweeps. Otherwise (the model mixes examples, as batch norm does) column a is J0·(J0ᵀe_a), so building it
+ * costs mk VJPs and mk JVPs — as much as mk parameter-space steps; only the lower triangle of each column is kept and
+ * mirrored. `onColumn(a)` is called before column a (for progress: at the paper's fig6 size that takes minutes).
  *
  * @example
  * const theta = trainNtk(linearize(model, theta0, data)); // data: 20 examples × 3 outputs → 60 × 60
@@ -29,17 +64,21 @@ export function trainNtk(lin: Linearization, onColumn?: (a: number) => void): Fl
   const N = lin.f0.length;
   const [m, k] = lin.data.Y.shape;
   checkFits(`the dense train NTK Θ (m·k = ${m}·${k} = ${N}: ${N} × ${N} float64s)`, ntkBytes(lin));
+  const structured = structuredTrainNtk(lin);
+  if (structured !== null) return structured;
+  return columnTrainNtk(lin, onColumn);
+}
+
+/** Θ column by column (see {@link trainNtk}); exported for the test that the two builds agree. */
+export function columnTrainNtk(lin: Linearization, onColumn?: (a: number) => void): Float64Array {
+  const N = lin.f0.length;
   const theta = new Float64Array(N * N);
   const e = new Float64Array(N);
   for (let a = 0; a < N; a++) {
     onColumn?.(a);
-    e[a] = 1;
-    const g = vjp(lin.f, e);
-    e[a] = 0;
-    const column = jvp(lin.f, g);
+    const column = ntkColumn(lin, e, a);
     for (let b = a; b < N; b++) theta[a * N + b] = theta[b * N + a] = column[b];
-    // The JVP may hand back one of g's arrays (an output that is a parameter): free each once.
-    for (const x of new Set([...g, column])) freeF64(x);
+    freeF64(column);
   }
   return theta;
 }

@@ -2,6 +2,7 @@
 import type { Tensor } from '../../../../linalg/tensor';
 import { tensor } from '../../../../linalg/tensor';
 import { Dataset, firstRows, loadClassification } from '../../../../data';
+import { structuredNtkCost } from '../../../../autodiff';
 import {
   Linearization,
   classification,
@@ -138,10 +139,12 @@ export type LinearizedSpace = 'function' | 'parameter';
 const MATVEC_STEP_COST = 3;
 
 /**
- * Function space when Θ fits in memory and the run's cap of `steps` steps would repay building it: Θ costs m·k VJP+JVP
- * pairs (about m·k parameter-space steps, nothing when `built`), after which each step saves 1 − r of a
- * parameter-space step, r = MATVEC_STEP_COST·(mk)²/(m·P). At the paper's size (width 2048, m·k = 5120, r ≈ 0.09) caps
- * from about 5,600 steps pay; at CI size (width 256, r ≈ 0.76, caps up to ~3000 steps) parameter space stays.
+ * Function space when Θ fits in memory and the run's cap of `steps` steps would repay building it, each step saving
+ * 1 − r of a parameter-space step, r = MATVEC_STEP_COST·(mk)²/(m·P). Θ costs nothing when `built`; else, for a net
+ * where Θ is structured (an MLP), k reverse sweeps and Gram products, counted as parameter-space steps of about
+ * 4·m·P multiply-adds (a JVP and a VJP); else m·k VJP+JVP pairs, about m·k steps. At fig6's sizes (one hidden layer,
+ * 512 digits × 10 classes) the structured Θ repays within a few hundred steps, at width 2048 (r ≈ 0.09) and at 256
+ * (r ≈ 0.76) alike.
  *
  * @example
  * linearizedSpace(lin, 20000, false); // 'function' for the paper's net (width 2048) on 512 digits × 10 classes
@@ -149,11 +152,13 @@ const MATVEC_STEP_COST = 3;
 export function linearizedSpace(lin: Linearization, steps: number, built: boolean): LinearizedSpace {
   if (!trainNtkFits(lin)) return 'parameter';
   const N = lin.f0.length,
-    m = lin.data.Y.shape[0];
+    [m, k] = lin.data.Y.shape;
   const tape = lin.f.tape;
   const P = tape.params.reduce((sum, id) => sum + tape.values[id].data.length, 0);
   const saved = 1 - (MATVEC_STEP_COST * N * N) / (m * P);
-  return saved > 0 && steps * saved >= (built ? 0 : N) ? 'function' : 'parameter';
+  const gram = structuredNtkCost(lin.f);
+  const build = built ? 0 : gram === null ? N : k + gram / (4 * m * P);
+  return saved > 0 && steps * saved >= build ? 'function' : 'parameter';
 }
 
 /** A train NTK kept for reuse: fig6's model linearized at θ0 has one Θ for every η of a seed. */
