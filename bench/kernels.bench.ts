@@ -4,6 +4,7 @@ import * as blas from '../src/linalg/blas';
 import { dgemm as jsGemm, dgemmNaive } from '../src/linalg/gemm';
 import { kernels } from '../src/linalg/kernels';
 import { nativeAvailable } from '../src/linalg/native/kernels';
+import { ofPeak } from './machine';
 import { best, fill, fmt, numpy, once, pick, table, torch, withBackend, writeResults } from './harness';
 
 export const name = 'kernels';
@@ -75,6 +76,8 @@ function gemmRows(): object[] {
     const torch1 = pick(pt1, { kind: 'gemm', n })?.gflops ?? null,
       torch2 = pick(pt2, { kind: 'gemm', n })?.gflops ?? null;
     const ratio = (a: number | null, b: number | undefined) => (a !== null && b ? a / b : null);
+    const peak1 = ofPeak(native1, 1),
+      peak2 = ofPeak(native2, 2);
     rows.push({
       n,
       naive,
@@ -99,9 +102,13 @@ function gemmRows(): object[] {
       wasm2OverNaive: wasm2 / naive,
       speedup2: wasm2 / wasm1,
       nativeSpeedup2: ratio(native2, native1 ?? undefined),
+      native1OfNominalPeak: peak1.ofNominal,
+      native2OfNominalPeak: peak2.ofNominal,
+      native1OfDgemmPeak: peak1.ofDgemm,
+      native2OfDgemmPeak: peak2.ofDgemm,
     });
     console.log(
-      `  gemm ${n}: native ${fmt(native1, 1)} / ${fmt(native2, 1)} GFLOP/s on 1 / 2 threads, wasm ${fmt(wasm1, 1)} / ${fmt(wasm2, 1)}, numpy ${fmt(n1, 1)} / ${fmt(n2, 1)}, PyTorch ${fmt(torch1, 1)} / ${fmt(torch2, 1)}`,
+      `  gemm ${n}: native ${fmt(native1, 1)} / ${fmt(native2, 1)} GFLOP/s on 1 / 2 threads, wasm ${fmt(wasm1, 1)} / ${fmt(wasm2, 1)}, numpy ${fmt(n1, 1)} / ${fmt(n2, 1)}, PyTorch ${fmt(torch1, 1)} / ${fmt(torch2, 1)}; native at ${fmt(peak1.ofNominal && peak1.ofNominal * 100, 0)} / ${fmt(peak2.ofNominal && peak2.ofNominal * 100, 0)} % of the nominal peak`,
     );
   }
   return rows;

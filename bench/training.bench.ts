@@ -6,6 +6,7 @@ import { stagingCounts } from '../src/linalg/wasm/kernels';
 import { forwardPass, lambdaAt, train } from '../src/models';
 import { setup, Setup } from '../src/experiments';
 import { nativeAvailable } from '../src/linalg/native/kernels';
+import { ofPeak } from './machine';
 import { best, fmt, gdStep, numpy, once, pick, reluMlpSetup, table, torch, withBackend, writeResults } from './harness';
 
 export const name = 'training';
@@ -108,6 +109,16 @@ function warmupBench(s: Setup, np: ReturnType<typeof numpy>, pt: ReturnType<type
   };
 }
 
+/**
+ * The GD step's gemm flops: per layer of fan-in i and fan-out o on a batch of b, the forward product and the weight
+ * gradient (2·b·i·o each), and the input gradient except at the first layer (nothing upstream of the data).
+ * Elementwise work (ReLU, loss, update) is left out: it is a few passes over the activations, < 1 % of these.
+ */
+export function gdGemmFlops(d: { width: number; depth: number; batch: number; inputDim: number; outputs: number }): number {
+  const sizes = [d.inputDim, ...Array<number>(d.depth).fill(d.width), d.outputs];
+  return sizes.slice(1).reduce((sum, o, l) => sum + 2 * d.batch * sizes[l] * o * (l === 0 ? 2 : 3), 0);
+}
+
 /** Seconds per GD step (`train`'s step: forward, gradient, update) on each backend and thread count, against numpy's and PyTorch's. */
 function gdBench(): Record<string, unknown> {
   const s = reluMlpSetup(GD);
@@ -130,8 +141,15 @@ function gdBench(): Record<string, unknown> {
   const np = ref(numpy, 'numpy'),
     pt = ref(torch, 'PyTorch');
   const over = (a: number | null, b: number | null) => (a !== null && b !== null ? a / b : null);
+  const flops = gdGemmFlops(GD);
+  const nativeGflops = native.map((x) => (x === null ? null : flops / x / 1e9));
+  const peak = nativeGflops.map((g, i) => ofPeak(g, i + 1));
   return {
     ...GD,
+    gemmFlopsPerStep: flops,
+    nativeGflops,
+    nativeOfNominalPeak: peak.map((p) => p.ofNominal),
+    nativeOfDgemmPeak: peak.map((p) => p.ofDgemm),
     nativeSeconds: native,
     wasmSeconds: wasm,
     numpySeconds: np,
@@ -172,6 +190,9 @@ export async function run(): Promise<void> {
         pair(gd.nativeOverTorchTime, 1, 2),
       ],
     ],
+  );
+  console.log(
+    `  native: ${pair(gd.nativeGflops, 1)} GFLOP/s of gemm, ${pair(gd.nativeOfNominalPeak, 100, 0)} % of the nominal peak, ${pair(gd.nativeOfDgemmPeak, 100, 0)} % of the large-dgemm rate (peak bench), on 1 / 2 threads`,
   );
   console.log(
     `\nMLP step (width ${MLP.width}, ${MLP.depth} hidden ReLU layers, batch ${MLP.batch}×${MLP.inputDim}): forward + gradient + one NTK matvec; ${info.flavor} on ${info.threads} threads, numpy on 2`,
