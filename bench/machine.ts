@@ -50,8 +50,9 @@ export function nominalPeak(cpuinfo: string, maxKHz: number | null): NominalPeak
   const ghz = maxKHz !== null ? maxKHz / 1e6 : mhz / 1e3;
   const clockSource = maxKHz !== null ? '/sys cpuinfo_max_freq' : "cpuinfo 'cpu MHz': the nominal clock, boost not visible";
   const v = vectorDoubles(flags, vendor, family);
-  const fmaUnits = 2;
-  const flopsPerCycle = fmaUnits * v.doubles * 2;
+  const fmaUnits = flags.has('fma') ? 2 : 0;
+  // An FMA is two flops; without FMA units, an add pipe and a multiply pipe each do one.
+  const flopsPerCycle = fmaUnits > 0 ? fmaUnits * v.doubles * 2 : 2 * v.doubles;
   const gflops = cores * ghz * flopsPerCycle;
   const unit = flags.has('fma')
     ? `${fmaUnits} FMA units (assumed: cpuinfo does not list them)`
@@ -67,7 +68,7 @@ export function nominalPeak(cpuinfo: string, maxKHz: number | null): NominalPeak
     gflops,
     derivation:
       `${cores} cores × ${ghz.toFixed(3)} GHz (${clockSource}) × ${flopsPerCycle} flop/cycle ` +
-      `(${v.why} × ${unit} × 2 flop an FMA) = ${gflops.toFixed(1)} GFLOP/s`,
+      `(${v.why} × ${unit}) = ${gflops.toFixed(1)} GFLOP/s`,
   };
 }
 
