@@ -12,10 +12,21 @@ import { setup, Setup } from '../src/experiments';
 import { loadReasons, Measurement, measurement, snapshot, STABILITY, stableMinimum, wallClock, LOAD_RULE } from './timing';
 import { machinePeak } from './machine';
 
-/** Every row timed in this process, in order; tables and results files take the rows since their previous call. */
+/** Every row timed in this process, in order; a results file takes the rows since the previous one. */
 export const journal: Measurement[] = [];
-let tableMark = 0,
-  resultsMark = 0;
+let resultsMark = 0;
+
+/** `f`'s value and the rows timed while it ran. */
+export function measuring<T>(f: () => T): { value: T; timed: Measurement[] } {
+  const mark = journal.length;
+  const value = f();
+  return { value, timed: journal.slice(mark) };
+}
+
+/** The rows timed since `mark` (a `journal.length` taken before them): what a table row or a results row was measured by. */
+export function measuredSince(mark: number): Measurement[] {
+  return journal.slice(mark);
+}
 
 /** The active backend and its threads, the default name of a row. */
 function backendLabel(): { what: string; threads: number } {
@@ -190,21 +201,20 @@ export const fmt = (x: number | null | undefined, d = 2): string =>
 function loadCells(ms: Measurement[]): string[] {
   const load = Math.max(...ms.map((m) => m.loadBefore[0] ?? NaN));
   const shares = ms.filter((m) => m.wallSeconds > 0).map((m) => m.cpuSeconds / m.wallSeconds);
-  const share = shares.length === 0 ? '-' : `${fmt(Math.min(...shares))}–${fmt(Math.max(...shares))}`;
+  const [lo, hi] = [fmt(Math.min(...shares)), fmt(Math.max(...shares))];
+  const share = shares.length === 0 ? '-' : lo === hi ? lo : `${lo}–${hi}`;
   const flags = [ms.some((m) => m.loaded) ? 'LOADED' : '', ms.some((m) => m.stable === false) ? '~' : ''].filter(Boolean);
   return [[fmt(load), ...flags].join(' '), share];
 }
 
 /**
- * Prints an aligned table: first column left, the rest right. When rows were timed since the previous table, two
- * columns say how: the 1-min load average before them and their CPU/wall time, LOADED for a row measured under load
- * (and ~ for a minimum not stable within its budget). `perRow` gives each row its own measurements; without it
- * every row gets all the rows timed since the previous table (a loaded one marks them all: the cautious reading).
+ * Prints an aligned table: first column left, the rest right. When rows were timed, two columns say how: the 1-min
+ * load average before them and their CPU/wall time, LOADED for a row measured under load (and ~ for a minimum not
+ * stable within its budget). `perRow` gives each row its own measurements; without it every row gets all the rows
+ * timed since the previous results file (a loaded one marks them all: the cautious reading).
  */
 export function table(header: string[], rows: string[][], perRow?: Measurement[][]): void {
-  const window = journal.slice(tableMark);
-  tableMark = journal.length;
-  const timed = rows.map((_, i) => perRow?.[i] ?? window);
+  const timed = rows.map((_, i) => perRow?.[i] ?? journal.slice(resultsMark));
   const withLoad = timed.some((ms) => ms.length > 0);
   if (withLoad) {
     header = [...header, 'load 1m', 'cpu/wall'];

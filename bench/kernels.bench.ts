@@ -5,12 +5,25 @@ import { dgemm as jsGemm, dgemmNaive } from '../src/linalg/gemm';
 import { kernels } from '../src/linalg/kernels';
 import { nativeAvailable } from '../src/linalg/native/kernels';
 import { ofPeak } from './machine';
-import { best, fill, fmt, numpy, once, pick, table, torch, withBackend, writeResults } from './harness';
+import { best, fill, fmt, journal, measuredSince, numpy, once, pick, table, torch, withBackend, writeResults } from './harness';
+import type { Measurement } from './timing';
 
 export const name = 'kernels';
 
 const GEMM_SIZES = [256, 512, 1024, 2048];
 let sink = 0;
+/** Each result row's measurements (its references' included), for the table's load columns and the row's `loaded`. */
+const timedRows = new Map<object, Measurement[]>();
+
+/** Marks `row` loaded when any of its measurements was, and keeps them for the table. */
+function withLoad<T extends object>(row: T, timed: Measurement[]): T & { loaded: boolean } {
+  const r = { ...row, loaded: timed.some((m) => m.loaded) };
+  timedRows.set(r, timed);
+  return r;
+}
+
+/** The reference cases of size n among `refs` (their rows are named '<script> <kind> n=<n> …'). */
+const refsOf = (refs: Measurement[], kind: string, n: number) => refs.filter((m) => m.what.includes(` ${kind} n=${n} `));
 
 /** A zeroed array in the wasm heap (where the engine's tensors live), falling back to JS memory. */
 function heapArray(n: number): Float64Array {
@@ -27,6 +40,7 @@ function onNative<T>(threads: number, f: () => T): T | null {
 }
 
 function gemmRows(): object[] {
+  const refMark = journal.length;
   const np1 = numpy(
     GEMM_SIZES.map((n) => ({ kind: 'gemm', n })),
     1,
@@ -46,8 +60,10 @@ function gemmRows(): object[] {
   if (np1.error) console.log(`  numpy columns skipped: ${np1.error}`);
   if (pt1.error) console.log(`  PyTorch columns skipped: ${pt1.error}`);
   if (!nativeAvailable()) console.log('  native columns skipped: the addon is not built');
+  const refs = measuredSince(refMark);
   const rows = [];
   for (const n of GEMM_SIZES) {
+    const mark = journal.length;
     const flops = 2 * n * n * n,
       gf = (s: number) => flops / s / 1e9;
     useBackend('wasm', 2);
@@ -78,7 +94,7 @@ function gemmRows(): object[] {
     const ratio = (a: number | null, b: number | undefined) => (a !== null && b ? a / b : null);
     const peak1 = ofPeak(native1, 1),
       peak2 = ofPeak(native2, 2);
-    rows.push({
+    const row = {
       n,
       naive,
       tiled,
@@ -106,7 +122,8 @@ function gemmRows(): object[] {
       native2OfNominalPeak: peak2.ofNominal,
       native1OfDgemmPeak: peak1.ofDgemm,
       native2OfDgemmPeak: peak2.ofDgemm,
-    });
+    };
+    rows.push(withLoad(row, [...refsOf(refs, 'gemm', n), ...measuredSince(mark)]));
     console.log(
       `  gemm ${n}: native ${fmt(native1, 1)} / ${fmt(native2, 1)} GFLOP/s on 1 / 2 threads, wasm ${fmt(wasm1, 1)} / ${fmt(wasm2, 1)}, numpy ${fmt(n1, 1)} / ${fmt(n2, 1)}, PyTorch ${fmt(torch1, 1)} / ${fmt(torch2, 1)}; native at ${fmt(peak1.ofNominal && peak1.ofNominal * 100, 0)} / ${fmt(peak2.ofNominal && peak2.ofNominal * 100, 0)} % of the nominal peak`,
     );
@@ -128,9 +145,12 @@ function memoryBoundRows(): object[] {
     { kind: 'axpy', n: 16000 },
     { kind: 'axpy', n: 1e6 },
   ];
+  const refMark = journal.length;
   const np1 = numpy(cases, 1);
+  const refs = measuredSince(refMark);
   const rows = [];
   for (const c of cases) {
+    const mark = journal.length;
     useBackend('wasm', 1);
     const n = c.n;
     const flops = c.kind === 'gemv' ? 2 * n * n : 2 * n,
@@ -159,7 +179,7 @@ function memoryBoundRows(): object[] {
       native2 = t2 === null ? null : gf(t2);
     free(A, x, y);
     const np = pick(np1, { kind: c.kind, n: c.n });
-    rows.push({
+    const row = {
       ...c,
       js,
       wasm1,
@@ -170,7 +190,8 @@ function memoryBoundRows(): object[] {
       numpyImpl: np?.impl,
       wasm1OverNumpy1: np?.gflops ? wasm1 / np.gflops : null,
       native1OverNumpy1: np?.gflops && native1 !== null ? native1 / np.gflops : null,
-    });
+    };
+    rows.push(withLoad(row, [...refsOf(refs, c.kind, n), ...measuredSince(mark)]));
     console.log(`  ${c.kind} ${n}: native ${fmt(native1)} GFLOP/s, wasm ${fmt(wasm1)}, js ${fmt(js)}, numpy ${fmt(np?.gflops)}`);
   }
   return rows;
@@ -222,6 +243,7 @@ export async function run(): Promise<void> {
       fmt(r.native2OverWasm2),
       fmt(r.wasm2OverNumpy2, 3),
     ]),
+    gemm.map((r) => timedRows.get(r) ?? []),
   );
   console.log('\nmemory-bound kernels, GFLOP/s (1 thread unless marked)');
   table(
@@ -238,6 +260,7 @@ export async function run(): Promise<void> {
       fmt(r.native1OverNumpy1 as number | null, 3),
       fmt(r.wasm1OverNumpy1 as number | null, 3),
     ]),
+    mem.map((r) => timedRows.get(r) ?? []),
   );
   writeResults('kernels', { gemm, memoryBound: mem, sink });
 }

@@ -7,7 +7,7 @@ import { forwardPass, lambdaAt, train } from '../src/models';
 import { setup, Setup } from '../src/experiments';
 import { nativeAvailable } from '../src/linalg/native/kernels';
 import { ofPeak } from './machine';
-import { best, fmt, gdStep, numpy, once, pick, reluMlpSetup, table, torch, withBackend, writeResults } from './harness';
+import { best, fmt, gdStep, measuring, numpy, once, pick, reluMlpSetup, table, torch, withBackend, writeResults } from './harness';
 
 export const name = 'training';
 
@@ -164,13 +164,17 @@ function gdBench(): Record<string, unknown> {
 export async function run(): Promise<void> {
   const s = warmupSetup();
   const lr = 1 / lambdaAt(s.model, s.init, s.data); // η·λ0 = 1: lazy, so every timed step is finite
-  const np = numpy([{ kind: 'mlp_step', ...MLP }], 2, 3);
-  const npw = numpy([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
-  const ptw = torch([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
+  // Each table row gets the measurements it was made of (references included), for its load columns and `loaded`.
+  const { value: np, timed: npTimed } = measuring(() => numpy([{ kind: 'mlp_step', ...MLP }], 2, 10));
+  const { value: refs, timed: warmRefsTimed } = measuring(() => ({
+    npw: numpy([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1),
+    ptw: torch([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1),
+  }));
   if (np.error) console.log(`  numpy columns skipped: ${np.error}`);
-  const gd = gdBench() as Record<string, Array<number | null>>;
-  const mlp = mlpBench(np);
-  const warm = warmupBench(s, npw, ptw, lr);
+  const { value: gd, timed: gdTimed } = measuring(() => gdBench() as Record<string, Array<number | null>>);
+  const { value: mlp, timed: mlpTimed } = measuring(() => mlpBench(np));
+  const { value: warm, timed: warmTimed } = measuring(() => warmupBench(s, refs.npw, refs.ptw, lr));
+  const timed = { gd: gdTimed, mlp: [...npTimed, ...mlpTimed], warmup: [...warmRefsTimed, ...warmTimed] };
   const info = backendInfo();
   console.log(
     `\nMLP GD step (${GD.depth}×${GD.width} ReLU, batch ${GD.batch}×${GD.inputDim}, ${GD.outputs} outputs, MSE: forward, gradient, update), ms on 1 / 2 threads`,
@@ -190,6 +194,7 @@ export async function run(): Promise<void> {
         pair(gd.nativeOverTorchTime, 1, 2),
       ],
     ],
+    [timed.gd],
   );
   console.log(
     `  native: ${pair(gd.nativeGflops, 1)} GFLOP/s of gemm, ${pair(gd.nativeOfNominalPeak, 100, 0)} % of the nominal peak, ${pair(gd.nativeOfDgemmPeak, 100, 0)} % of the large-dgemm rate (peak bench), on 1 / 2 threads`,
@@ -209,6 +214,7 @@ export async function run(): Promise<void> {
         fmt(mlp.stepPeakOverParams as number),
       ],
     ],
+    [timed.mlp],
   );
   console.log(
     `\nwarmup-model GD at n = ${WARMUP_N} (train(), ${WARMUP_STEPS} steps, no λ; ${info.flavor}): catapult's tape against numpy's hand-derived loop and PyTorch autograd`,
@@ -225,6 +231,13 @@ export async function run(): Promise<void> {
         fmt(warm.speedOverTorch as number | null, 3),
       ],
     ],
+    [timed.warmup],
   );
-  writeResults('training', { gd, mlp, warmup: warm, numpy: { version: np.numpy, blas: np.blas } });
+  const loaded = (ms: typeof timed.gd) => ({ loaded: ms.some((m) => m.loaded) });
+  writeResults('training', {
+    gd: { ...gd, ...loaded(timed.gd) },
+    mlp: { ...mlp, ...loaded(timed.mlp) },
+    warmup: { ...warm, ...loaded(timed.warmup) },
+    numpy: { version: np.numpy, blas: np.blas },
+  });
 }

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { journal, referenceMeasurement, table, writeResults } from '../../bench/harness';
+import { best, journal, measuring, once, referenceMeasurement, table, writeResults } from '../../bench/harness';
 import { Measurement } from '../../bench/timing';
 
 /** A journal row: quiet unless given load reasons. */
@@ -95,9 +95,58 @@ test('a table marks rows timed under load LOADED, with their load average and CP
   );
   assert.match(lines[0], /load 1m +cpu\/wall$/);
   assert.not.match(lines[1], /LOADED/);
-  assert.match(lines[1], /0\.30 +0\.98–0\.98$/);
-  assert.match(lines[2], /5\.00 LOADED +0\.98–0\.98$/);
+  assert.match(lines[1], /0\.30 +0\.98$/);
+  assert.match(lines[2], /5\.00 LOADED +0\.98$/);
   assert.match(lines[3], /LOADED: 1 measurement\(s\), e\.g\. l: 1-min load 5\.00/);
+});
+
+test('best and once journal their row: wall and CPU time, load averages, repeats and stability', () => {
+  let x = 0;
+  const spin = () => {
+    for (let i = 0; i < 1000; i++) x += Math.sqrt(i);
+  };
+  const { value, timed } = measuring(() => [best(spin, 0.05, 1, 'spin'), once(spin, 2)]);
+  assert.ok(x > 0 && value.every((t) => t > 0));
+  assert.equal(
+    timed.map((m) => [
+      m.what,
+      m.seconds === value[timed.indexOf(m)],
+      typeof m.stable,
+      m.loadBefore.length,
+      m.cpuSeconds >= 0,
+      m.wallSeconds > 0,
+    ]),
+    [
+      ['spin', true, 'boolean', 3, true, true],
+      [timed[1].what, true, 'object', 3, true, true],
+    ],
+  );
+  assert.equal([timed[1].repeats, timed[1].stable], [2, null], 'once: a fixed count, not judged stable');
+});
+
+test('without per-row measurements, a table gives every row those of its results file so far', () => {
+  const dir = scratch();
+  printed(() => writeResults('reset', {}, { dir, env: { CATAPULT_BENCH_ALLOW_LOADED: '1' } }));
+  journal.push(row('l', ['1-min load 5.00 before the row > 2.5']));
+  const lines = printed(() =>
+    table(
+      ['', 'ms'],
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ],
+    ),
+  );
+  assert.equal(
+    lines.slice(1, 3).map((l) => /LOADED/.test(l)),
+    [true, true],
+  );
+  printed(() => writeResults('reset', {}, { dir, env: { CATAPULT_BENCH_ALLOW_LOADED: '1' } }));
+  assert.equal(
+    printed(() => table(['', 'ms'], [['a', '1']])),
+    ['   ms', 'a   1'],
+    'nothing timed: no load columns',
+  );
 });
 
 test('a Python reference case is judged by the same rule from the figures it reports', () => {
