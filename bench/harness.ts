@@ -151,7 +151,7 @@ export function referenceMeasurement(script: string, r: NumpyResult, threads: nu
   return { ...m, loaded: reasons.length > 0, loadReasons: reasons };
 }
 
-/** Runs bench/numpy_ref.py on `cases` with `threads` BLAS threads. */
+/** Runs bench/numpy_ref.py on `cases` with `threads` BLAS threads, each case repeated until its minimum is stable within `minTime` seconds. */
 export function numpy(cases: object[], threads: number, minTime = 0.5): NumpyRun {
   return pythonRef('numpy_ref.py', 'python3', cases, threads, minTime);
 }
@@ -170,7 +170,7 @@ export function torchUnavailable(): string | null {
   return torchMissing;
 }
 
-/** Runs bench/torch_ref.py (torch.set_num_threads(threads)) on `cases`; an error run when PyTorch is not there. */
+/** Runs bench/torch_ref.py (torch.set_num_threads(threads)) on `cases`, each within `minTime` seconds as numpy's; an error run when PyTorch is not there. */
 export function torch(cases: object[], threads: number, minTime = 0.5): NumpyRun {
   const missing = torchUnavailable();
   return missing ? { error: missing, results: [] } : pythonRef('torch_ref.py', TORCH_PYTHON, cases, threads, minTime);

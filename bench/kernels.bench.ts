@@ -72,11 +72,13 @@ function gemmRows(): object[] {
       C = heapArray(n * n);
     const call = (f: typeof jsGemm) => () => f(false, false, n, n, n, 1, A, n, 1, 0, B, n, 1, 0, 0, C, n, 1, 0);
     const slow = n >= 1024;
-    const naive = gf(n >= 2048 ? once(call(dgemmNaive)) : best(call(dgemmNaive), slow ? 2 : 1, 1));
-    const tiled = gf(best(call(jsGemm), slow ? 3 : 1.5, 3));
-    const wasm1 = gf(withBackend('wasm', 1, () => best(call(kernels.dgemm), 2, 5)));
-    const wasm2 = gf(withBackend('wasm', 2, () => best(call(kernels.dgemm), 2, 5)));
-    const simd2 = gf(withBackend('wasm-simd', 2, () => best(call(kernels.dgemm), 2, 5)));
+    const naive = gf(
+      n >= 2048 ? once(call(dgemmNaive), 1, `naive JS gemm n=${n}`) : best(call(dgemmNaive), slow ? 2 : 1, 1, `naive JS gemm n=${n}`),
+    );
+    const tiled = gf(best(call(jsGemm), slow ? 3 : 1.5, 3, `tiled JS gemm n=${n}`));
+    const wasm1 = gf(withBackend('wasm', 1, () => best(call(kernels.dgemm), 2, 5, `wasm gemm n=${n} 1t`)));
+    const wasm2 = gf(withBackend('wasm', 2, () => best(call(kernels.dgemm), 2, 5, `wasm gemm n=${n} 2t`)));
+    const simd2 = gf(withBackend('wasm-simd', 2, () => best(call(kernels.dgemm), 2, 5, `wasm-simd gemm n=${n} 2t`)));
     free(A, B, C);
     // Native operands are plain JS arrays, where the engine's tensors live on that backend.
     const jA = A.slice(),

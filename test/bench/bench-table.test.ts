@@ -6,7 +6,6 @@ import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '../../..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const script = require(path.join(ROOT, 'scripts', 'bench-table.js')) as {
   render: (dir?: string) => string;
   replaceBlock: (doc: string, block: string) => string;
