@@ -27,6 +27,8 @@ const range = (xs, d = 1) => {
     hi = Math.max(...v).toFixed(d);
   return lo === hi ? lo : `${lo}–${hi}`;
 };
+/** The field k of every row. */
+const pluck = (rows, k) => rows.map((x) => x[k]);
 const pct = (xs) =>
   range(
     xs.map((x) => (num(x) ? 100 * x : null)),
@@ -64,32 +66,23 @@ function rows(r) {
     const g = kernels.gemm ?? [];
     const at = (ns) => g.filter((x) => ns.includes(x.n));
     const big = at([1024, 2048]);
-    const col = (rowsOf, k) => range(rowsOf.map((x) => x[k]));
+    const col = (rowsOf, k, d = 1) => range(pluck(rowsOf, k), d);
+    const native1 = pluck(g, 'native1');
     out.push([
       `gemm 1 thread, n = ${g.length > 0 ? `${g[0].n} … ${g[g.length - 1].n}` : NA}`,
       `${col(g, 'native1')} GFLOP/s`,
       col(g, 'numpy1'),
       col(g, 'torch1'),
-      `${range(
-        g.map((x) => x.native1OverNumpy1),
-        2,
-      )}× numpy, ${ofPeak(
-        g.map((x) => x.native1),
-        1,
-      )} (wasm: ${col(g, 'wasm1')})`,
+      `${col(g, 'native1OverNumpy1', 2)}× numpy, ${ofPeak(native1, 1)} (wasm: ${col(g, 'wasm1')})`,
     ]);
+    const each = (k) => big.map((x) => f(x[k])).join(' / ');
+    const native2 = pluck(big, 'native2');
     out.push([
       'gemm 2 threads, n = 1024 / 2048',
-      `${big.map((x) => f(x.native2)).join(' / ')} GFLOP/s`,
-      big.map((x) => f(x.numpy2)).join(' / '),
-      big.map((x) => f(x.torch2)).join(' / '),
-      `${range(
-        big.map((x) => x.native2OverNumpy2),
-        2,
-      )}× numpy, ${ofPeak(
-        big.map((x) => x.native2),
-        2,
-      )} (wasm: ${range(big.map((x) => x.wasm2))})`,
+      `${each('native2')} GFLOP/s`,
+      each('numpy2'),
+      each('torch2'),
+      `${col(big, 'native2OverNumpy2', 2)}× numpy, ${ofPeak(native2, 2)} (wasm: ${col(big, 'wasm2')})`,
     ]);
   }
   const gd = training?.gd;
