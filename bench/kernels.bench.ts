@@ -4,12 +4,26 @@ import * as blas from '../src/linalg/blas';
 import { dgemm as jsGemm, dgemmNaive } from '../src/linalg/gemm';
 import { kernels } from '../src/linalg/kernels';
 import { nativeAvailable } from '../src/linalg/native/kernels';
-import { best, fill, fmt, numpy, once, pick, table, torch, withBackend, writeResults } from './harness';
+import { ofPeak } from './machine';
+import { best, fill, fmt, journal, measuredSince, numpy, once, pick, table, torch, withBackend, writeResults } from './harness';
+import type { Measurement } from './timing';
 
 export const name = 'kernels';
 
 const GEMM_SIZES = [256, 512, 1024, 2048];
 let sink = 0;
+/** Each result row's measurements (its references' included), for the table's load columns and the row's `loaded`. */
+const timedRows = new Map<object, Measurement[]>();
+
+/** Marks `row` loaded when any of its measurements was, and keeps them for the table. */
+function withLoad<T extends object>(row: T, timed: Measurement[]): T & { loaded: boolean } {
+  const r = { ...row, loaded: timed.some((m) => m.loaded) };
+  timedRows.set(r, timed);
+  return r;
+}
+
+/** The reference cases of size n among `refs` (their rows are named '<script> <kind> n=<n> …'). */
+const refsOf = (refs: Measurement[], kind: string, n: number) => refs.filter((m) => m.what.includes(` ${kind} n=${n} `));
 
 /** A zeroed array in the wasm heap (where the engine's tensors live), falling back to JS memory. */
 function heapArray(n: number): Float64Array {
@@ -26,6 +40,7 @@ function onNative<T>(threads: number, f: () => T): T | null {
 }
 
 function gemmRows(): object[] {
+  const refMark = journal.length;
   const np1 = numpy(
     GEMM_SIZES.map((n) => ({ kind: 'gemm', n })),
     1,
@@ -45,8 +60,10 @@ function gemmRows(): object[] {
   if (np1.error) console.log(`  numpy columns skipped: ${np1.error}`);
   if (pt1.error) console.log(`  PyTorch columns skipped: ${pt1.error}`);
   if (!nativeAvailable()) console.log('  native columns skipped: the addon is not built');
+  const refs = measuredSince(refMark);
   const rows = [];
   for (const n of GEMM_SIZES) {
+    const mark = journal.length;
     const flops = 2 * n * n * n,
       gf = (s: number) => flops / s / 1e9;
     useBackend('wasm', 2);
@@ -55,11 +72,13 @@ function gemmRows(): object[] {
       C = heapArray(n * n);
     const call = (f: typeof jsGemm) => () => f(false, false, n, n, n, 1, A, n, 1, 0, B, n, 1, 0, 0, C, n, 1, 0);
     const slow = n >= 1024;
-    const naive = gf(n >= 2048 ? once(call(dgemmNaive)) : best(call(dgemmNaive), slow ? 2 : 1, 1));
-    const tiled = gf(best(call(jsGemm), slow ? 3 : 1.5, 3));
-    const wasm1 = gf(withBackend('wasm', 1, () => best(call(kernels.dgemm), 2, 5)));
-    const wasm2 = gf(withBackend('wasm', 2, () => best(call(kernels.dgemm), 2, 5)));
-    const simd2 = gf(withBackend('wasm-simd', 2, () => best(call(kernels.dgemm), 2, 5)));
+    const naive = gf(
+      n >= 2048 ? once(call(dgemmNaive), 1, `naive JS gemm n=${n}`) : best(call(dgemmNaive), slow ? 2 : 1, 1, `naive JS gemm n=${n}`),
+    );
+    const tiled = gf(best(call(jsGemm), slow ? 3 : 1.5, 3, `tiled JS gemm n=${n}`));
+    const wasm1 = gf(withBackend('wasm', 1, () => best(call(kernels.dgemm), 2, 5, `wasm gemm n=${n} 1t`)));
+    const wasm2 = gf(withBackend('wasm', 2, () => best(call(kernels.dgemm), 2, 5, `wasm gemm n=${n} 2t`)));
+    const simd2 = gf(withBackend('wasm-simd', 2, () => best(call(kernels.dgemm), 2, 5, `wasm-simd gemm n=${n} 2t`)));
     free(A, B, C);
     // Native operands are plain JS arrays, where the engine's tensors live on that backend.
     const jA = A.slice(),
@@ -75,7 +94,9 @@ function gemmRows(): object[] {
     const torch1 = pick(pt1, { kind: 'gemm', n })?.gflops ?? null,
       torch2 = pick(pt2, { kind: 'gemm', n })?.gflops ?? null;
     const ratio = (a: number | null, b: number | undefined) => (a !== null && b ? a / b : null);
-    rows.push({
+    const peak1 = ofPeak(native1, 1),
+      peak2 = ofPeak(native2, 2);
+    const row = {
       n,
       naive,
       tiled,
@@ -99,9 +120,14 @@ function gemmRows(): object[] {
       wasm2OverNaive: wasm2 / naive,
       speedup2: wasm2 / wasm1,
       nativeSpeedup2: ratio(native2, native1 ?? undefined),
-    });
+      native1OfNominalPeak: peak1.ofNominal,
+      native2OfNominalPeak: peak2.ofNominal,
+      native1OfDgemmPeak: peak1.ofDgemm,
+      native2OfDgemmPeak: peak2.ofDgemm,
+    };
+    rows.push(withLoad(row, [...refsOf(refs, 'gemm', n), ...measuredSince(mark)]));
     console.log(
-      `  gemm ${n}: native ${fmt(native1, 1)} / ${fmt(native2, 1)} GFLOP/s on 1 / 2 threads, wasm ${fmt(wasm1, 1)} / ${fmt(wasm2, 1)}, numpy ${fmt(n1, 1)} / ${fmt(n2, 1)}, PyTorch ${fmt(torch1, 1)} / ${fmt(torch2, 1)}`,
+      `  gemm ${n}: native ${fmt(native1, 1)} / ${fmt(native2, 1)} GFLOP/s on 1 / 2 threads, wasm ${fmt(wasm1, 1)} / ${fmt(wasm2, 1)}, numpy ${fmt(n1, 1)} / ${fmt(n2, 1)}, PyTorch ${fmt(torch1, 1)} / ${fmt(torch2, 1)}; native at ${fmt(peak1.ofNominal && peak1.ofNominal * 100, 0)} / ${fmt(peak2.ofNominal && peak2.ofNominal * 100, 0)} % of the nominal peak`,
     );
   }
   return rows;
@@ -121,9 +147,12 @@ function memoryBoundRows(): object[] {
     { kind: 'axpy', n: 16000 },
     { kind: 'axpy', n: 1e6 },
   ];
+  const refMark = journal.length;
   const np1 = numpy(cases, 1);
+  const refs = measuredSince(refMark);
   const rows = [];
   for (const c of cases) {
+    const mark = journal.length;
     useBackend('wasm', 1);
     const n = c.n;
     const flops = c.kind === 'gemv' ? 2 * n * n : 2 * n,
@@ -152,7 +181,7 @@ function memoryBoundRows(): object[] {
       native2 = t2 === null ? null : gf(t2);
     free(A, x, y);
     const np = pick(np1, { kind: c.kind, n: c.n });
-    rows.push({
+    const row = {
       ...c,
       js,
       wasm1,
@@ -163,7 +192,8 @@ function memoryBoundRows(): object[] {
       numpyImpl: np?.impl,
       wasm1OverNumpy1: np?.gflops ? wasm1 / np.gflops : null,
       native1OverNumpy1: np?.gflops && native1 !== null ? native1 / np.gflops : null,
-    });
+    };
+    rows.push(withLoad(row, [...refsOf(refs, c.kind, n), ...measuredSince(mark)]));
     console.log(`  ${c.kind} ${n}: native ${fmt(native1)} GFLOP/s, wasm ${fmt(wasm1)}, js ${fmt(js)}, numpy ${fmt(np?.gflops)}`);
   }
   return rows;
@@ -215,6 +245,7 @@ export async function run(): Promise<void> {
       fmt(r.native2OverWasm2),
       fmt(r.wasm2OverNumpy2, 3),
     ]),
+    gemm.map((r) => timedRows.get(r) ?? []),
   );
   console.log('\nmemory-bound kernels, GFLOP/s (1 thread unless marked)');
   table(
@@ -231,6 +262,7 @@ export async function run(): Promise<void> {
       fmt(r.native1OverNumpy1 as number | null, 3),
       fmt(r.wasm1OverNumpy1 as number | null, 3),
     ]),
+    mem.map((r) => timedRows.get(r) ?? []),
   );
   writeResults('kernels', { gemm, memoryBound: mem, sink });
 }

@@ -1,6 +1,9 @@
 # Independent numpy reference timings for the catapult benchmarks: JSON cases on stdin, JSON timings on stdout.
 #
-#   python3 bench/numpy_ref.py < cases.json      # {"cases": [...], "minTime": 0.3} -> {"numpy", "threadsEnv", "blas", "results"}
+#   python3 bench/numpy_ref.py < cases.json      # {"cases": [...], "minTime": 0.3, "stability": {...}} -> {"numpy", "threadsEnv", "blas", "results"}
+#
+# minTime is each case's time budget: it is repeated until its minimum is stable (ref_timing.py), and each result
+# carries its repeats, stability, wall and CPU seconds and load averages beside the time.
 #   python3 bench/numpy_ref.py --selftest        # small sizes of every kind plus gradient checks; prints OK
 #
 # Stdout carries only the final JSON so the TypeScript bench can parse it; diagnostics go to stderr.
@@ -248,18 +251,18 @@ CASES = {
 }
 
 
-def run_case(case, min_time, **kw):
+def run_case(case, min_time, rule=None, **kw):
     kind = case.get('kind')
     if kind not in CASES:
         raise ValueError(f'unknown case kind {kind!r}; expected one of {sorted(CASES)}')
     fn, flops, impl = CASES[kind](case, np.random.default_rng(0), **kw)
-    seconds, reps = best_time(fn, min_time)
-    result = dict(case, seconds=seconds, reps=reps, impl=impl)
+    seconds, info = best_time(fn, min_time, rule)
+    result = dict(case, seconds=seconds, impl=impl, **info)
     if kind == 'warmup_gd':
         result['seconds'] = seconds / case['steps']  # one call is the whole loop; report per step
     if flops is not None:
         result['gflops'] = flops / seconds / 1e9
-    log(f'{json.dumps(case)}: {result["seconds"]:.3e} s ({reps} reps, {impl})')
+    log(f'{json.dumps(case)}: {result["seconds"]:.3e} s ({info["reps"]} reps, {"stable" if info["stable"] else "NOT stable"}, {impl})')
     return result
 
 
@@ -311,7 +314,7 @@ def main():
     min_time = float(request.get('minTime', 0.3))
     out = header()
     log(f'numpy {out["numpy"]}, blas {out["blas"]}, env {out["threadsEnv"]}')
-    out['results'] = [run_case(c, min_time) for c in request['cases']]
+    out['results'] = [run_case(c, min_time, request.get('stability')) for c in request['cases']]
     json.dump(out, sys.stdout)
     sys.stdout.write('\n')
 

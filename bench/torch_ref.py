@@ -1,6 +1,7 @@
 # PyTorch reference timings for the catapult benchmarks (float64, CPU, autograd): JSON cases on stdin, JSON timings on stdout.
 #
-#   /usr/bin/python3 bench/torch_ref.py < cases.json    # {"cases": [...], "minTime": 0.5, "threads": 2} -> {"torch", "threads", "results"}
+#   /usr/bin/python3 bench/torch_ref.py < cases.json    # {"cases": [...], "minTime": 0.5, "threads": 2, "stability": {...}} -> {"torch", "threads", "results"}
+#   (minTime is each case's time budget; see ref_timing.py for the stability rule and what each result reports)
 #   /usr/bin/python3 bench/torch_ref.py --selftest      # small sizes of every kind plus a loss-decrease check; prints OK
 #
 # Debian's python3-torch runs under the system interpreter; the caller checks that `import torch` works there.
@@ -148,20 +149,20 @@ def case_lambda_run(case, gen):
 CASES = {'gemm': case_gemm, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd, 'lambda_run': case_lambda_run, 'cnn_sgd': case_cnn_sgd}
 
 
-def run_case(case, min_time):
+def run_case(case, min_time, rule=None):
     kind = case.get('kind')
     if kind not in CASES:
         raise ValueError(f'unknown case kind {kind!r}; expected one of {sorted(CASES)}')
     fn, flops, impl, *extra = CASES[kind](case, torch.Generator().manual_seed(0))
-    seconds, reps = best_time(fn, min_time)
-    result = dict(case, seconds=seconds, reps=reps, impl=impl)
+    seconds, info = best_time(fn, min_time, rule)
+    result = dict(case, seconds=seconds, impl=impl, **info)
     if extra:
         result['lambdas'] = extra[0]
     if kind == 'warmup_gd':
         result['seconds'] = seconds / case['steps']
     if flops is not None:
         result['gflops'] = flops / seconds / 1e9
-    log(f'{json.dumps(case)}: {result["seconds"]:.3e} s ({reps} reps, {impl})')
+    log(f'{json.dumps(case)}: {result["seconds"]:.3e} s ({info["reps"]} reps, {"stable" if info["stable"] else "NOT stable"}, {impl})')
     return result
 
 
@@ -189,7 +190,7 @@ def main():
     torch.set_num_threads(threads)
     out = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'results': []}
     log(f'torch {out["torch"]} on {out["threads"]} threads')
-    out['results'] = [run_case(c, float(request.get('minTime', 0.3))) for c in request['cases']]
+    out['results'] = [run_case(c, float(request.get('minTime', 0.3)), request.get('stability')) for c in request['cases']]
     json.dump(out, sys.stdout)
     sys.stdout.write('\n')
 

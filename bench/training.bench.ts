@@ -6,7 +6,8 @@ import { stagingCounts } from '../src/linalg/wasm/kernels';
 import { forwardPass, lambdaAt, train } from '../src/models';
 import { setup, Setup } from '../src/experiments';
 import { nativeAvailable } from '../src/linalg/native/kernels';
-import { best, fmt, gdStep, numpy, once, pick, reluMlpSetup, table, torch, withBackend, writeResults } from './harness';
+import { ofPeak } from './machine';
+import { best, fmt, gdStep, measuring, numpy, once, pick, reluMlpSetup, table, torch, withBackend, writeResults } from './harness';
 
 export const name = 'training';
 
@@ -108,6 +109,16 @@ function warmupBench(s: Setup, np: ReturnType<typeof numpy>, pt: ReturnType<type
   };
 }
 
+/**
+ * The GD step's gemm flops: per layer of fan-in i and fan-out o on a batch of b, the forward product and the weight
+ * gradient (2·b·i·o each), and the input gradient except at the first layer (nothing upstream of the data).
+ * Elementwise work (ReLU, loss, update) is left out: it is a few passes over the activations, < 1 % of these.
+ */
+export function gdGemmFlops(d: { width: number; depth: number; batch: number; inputDim: number; outputs: number }): number {
+  const sizes = [d.inputDim, ...Array<number>(d.depth).fill(d.width), d.outputs];
+  return sizes.slice(1).reduce((sum, o, l) => sum + 2 * d.batch * sizes[l] * o * (l === 0 ? 2 : 3), 0);
+}
+
 /** Seconds per GD step (`train`'s step: forward, gradient, update) on each backend and thread count, against numpy's and PyTorch's. */
 function gdBench(): Record<string, unknown> {
   const s = reluMlpSetup(GD);
@@ -130,8 +141,15 @@ function gdBench(): Record<string, unknown> {
   const np = ref(numpy, 'numpy'),
     pt = ref(torch, 'PyTorch');
   const over = (a: number | null, b: number | null) => (a !== null && b !== null ? a / b : null);
+  const flops = gdGemmFlops(GD);
+  const nativeGflops = native.map((x) => (x === null ? null : flops / x / 1e9));
+  const peak = nativeGflops.map((g, i) => ofPeak(g, i + 1));
   return {
     ...GD,
+    gemmFlopsPerStep: flops,
+    nativeGflops,
+    nativeOfNominalPeak: peak.map((p) => p.ofNominal),
+    nativeOfDgemmPeak: peak.map((p) => p.ofDgemm),
     nativeSeconds: native,
     wasmSeconds: wasm,
     numpySeconds: np,
@@ -146,13 +164,17 @@ function gdBench(): Record<string, unknown> {
 export async function run(): Promise<void> {
   const s = warmupSetup();
   const lr = 1 / lambdaAt(s.model, s.init, s.data); // η·λ0 = 1: lazy, so every timed step is finite
-  const np = numpy([{ kind: 'mlp_step', ...MLP }], 2, 3);
-  const npw = numpy([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
-  const ptw = torch([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1);
+  // Each table row gets the measurements it was made of (references included), for its load columns and `loaded`.
+  const { value: np, timed: npTimed } = measuring(() => numpy([{ kind: 'mlp_step', ...MLP }], 2, 10));
+  const { value: refs, timed: warmRefsTimed } = measuring(() => ({
+    npw: numpy([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1),
+    ptw: torch([{ kind: 'warmup_gd', n: WARMUP_N, steps: WARMUP_STEPS, lr }], 1),
+  }));
   if (np.error) console.log(`  numpy columns skipped: ${np.error}`);
-  const gd = gdBench() as Record<string, Array<number | null>>;
-  const mlp = mlpBench(np);
-  const warm = warmupBench(s, npw, ptw, lr);
+  const { value: gd, timed: gdTimed } = measuring(() => gdBench() as Record<string, Array<number | null>>);
+  const { value: mlp, timed: mlpTimed } = measuring(() => mlpBench(np));
+  const { value: warm, timed: warmTimed } = measuring(() => warmupBench(s, refs.npw, refs.ptw, lr));
+  const timed = { gd: gdTimed, mlp: [...npTimed, ...mlpTimed], warmup: [...warmRefsTimed, ...warmTimed] };
   const info = backendInfo();
   console.log(
     `\nMLP GD step (${GD.depth}×${GD.width} ReLU, batch ${GD.batch}×${GD.inputDim}, ${GD.outputs} outputs, MSE: forward, gradient, update), ms on 1 / 2 threads`,
@@ -172,6 +194,10 @@ export async function run(): Promise<void> {
         pair(gd.nativeOverTorchTime, 1, 2),
       ],
     ],
+    [timed.gd],
+  );
+  console.log(
+    `  native: ${pair(gd.nativeGflops, 1)} GFLOP/s of gemm, ${pair(gd.nativeOfNominalPeak, 100, 0)} % of the nominal peak, ${pair(gd.nativeOfDgemmPeak, 100, 0)} % of the large-dgemm rate (peak bench), on 1 / 2 threads`,
   );
   console.log(
     `\nMLP step (width ${MLP.width}, ${MLP.depth} hidden ReLU layers, batch ${MLP.batch}×${MLP.inputDim}): forward + gradient + one NTK matvec; ${info.flavor} on ${info.threads} threads, numpy on 2`,
@@ -188,6 +214,7 @@ export async function run(): Promise<void> {
         fmt(mlp.stepPeakOverParams as number),
       ],
     ],
+    [timed.mlp],
   );
   console.log(
     `\nwarmup-model GD at n = ${WARMUP_N} (train(), ${WARMUP_STEPS} steps, no λ; ${info.flavor}): catapult's tape against numpy's hand-derived loop and PyTorch autograd`,
@@ -204,6 +231,13 @@ export async function run(): Promise<void> {
         fmt(warm.speedOverTorch as number | null, 3),
       ],
     ],
+    [timed.warmup],
   );
-  writeResults('training', { gd, mlp, warmup: warm, numpy: { version: np.numpy, blas: np.blas } });
+  const loaded = (ms: typeof timed.gd) => ({ loaded: ms.some((m) => m.loaded) });
+  writeResults('training', {
+    gd: { ...gd, ...loaded(timed.gd) },
+    mlp: { ...mlp, ...loaded(timed.mlp) },
+    warmup: { ...warm, ...loaded(timed.warmup) },
+    numpy: { version: np.numpy, blas: np.blas },
+  });
 }
