@@ -1,4 +1,5 @@
 // Bench plumbing: timing until the minimum is stable, the numpy and PyTorch subprocesses, a GD step, tables, and bench/results/*.json.
+import Benchmark from 'benchmark';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -9,7 +10,7 @@ import type { Tensor } from '../src/linalg/tensor';
 import { vjp } from '../src/autodiff';
 import { forwardPass } from '../src/models';
 import { setup, Setup } from '../src/experiments';
-import { loadReasons, Measurement, measurement, snapshot, STABILITY, stableMinimum, wallClock, LOAD_RULE } from './timing';
+import { loadReasons, Measurement, measurement, snapshot, STABILITY, stopSampling, wallClock, LOAD_RULE } from './timing';
 import { machinePeak } from './machine';
 
 /** Every row timed in this process, in order; a results file takes the rows since the previous one. */
@@ -34,38 +35,36 @@ function backendLabel(): { what: string; threads: number } {
   return { what: `${info.name} ${info.threads}t`, threads: info.threads };
 }
 
-/** Calls `fn` in batches doubling until one lasts STABILITY.batchSeconds (also the warm-up); the batch size. */
-function calibrate(fn: () => void): number {
-  for (let batch = 1; ; batch *= 2) {
-    const t0 = wallClock();
-    for (let i = 0; i < batch; i++) fn();
-    if (wallClock() - t0 >= STABILITY.batchSeconds) return batch;
-  }
-}
-
 /**
  * Fastest per-call time of `fn` in seconds, sampled until the minimum is stable (timing.ts's STABILITY: the last 5
- * samples improved it by at most 1 %), within `maxTime` seconds and after at least `minSamples` samples. The best
- * sample, not the mean: interference only ever adds time. The row, with its load average and CPU time, goes to the
- * journal as `what` (default: the backend and its threads).
+ * samples improved it by at most 1 %), within `maxTime` seconds and after at least `minSamples` samples. Benchmark.js
+ * takes the samples (it sizes each sample's loop so the timer's resolution does not matter and warms `fn` up); the
+ * stability rule stops it. The best sample, not the mean: interference only ever adds time. The row, with its load
+ * average and CPU time, goes to the journal as `what` (default: the backend and its threads).
  */
 export function best(fn: () => void, maxTime = 1.5, minSamples = 5, what?: string): number {
-  const batch = calibrate(fn);
   const before = snapshot();
-  const r = stableMinimum(
-    () => {
-      const t0 = wallClock();
-      for (let i = 0; i < batch; i++) fn();
-      return (wallClock() - t0) / batch;
-    },
+  const mins: number[] = [];
+  let stop: 'stable' | 'budget' | null = null;
+  const bench: Benchmark = new Benchmark(fn, {
     maxTime,
     minSamples,
-  );
+    initCount: 1,
+    onCycle: () => {
+      // Calibration cycles add no sample; a timed cycle adds one.
+      for (const s of bench.stats.sample.slice(mins.length)) mins.push(Math.min(s, mins[mins.length - 1] ?? Infinity));
+      stop = stopSampling(mins, wallClock() - before.wall, maxTime, minSamples);
+      if (stop !== null) bench.abort(); // abort resets Benchmark's stats: `mins` keeps the samples
+    },
+  });
+  bench.run({ async: false });
+  if (bench.error) throw bench.error;
+  if (mins.length === 0) throw new Error('bench: Benchmark.js took no sample');
+  const min = mins[mins.length - 1];
   const label = backendLabel();
-  journal.push(
-    measurement({ ...label, what: what ?? label.what, seconds: r.min, repeats: r.repeats, stable: r.stable }, before, snapshot()),
-  );
-  return r.min;
+  const row = { ...label, what: what ?? label.what, seconds: min, repeats: mins.length, stable: stop === 'stable' };
+  journal.push(measurement(row, before, snapshot()));
+  return min;
 }
 
 /**

@@ -72,15 +72,32 @@ export function stableMinimum(
 ): StableMinimum {
   const t0 = now();
   const mins: number[] = [];
-  const needed = Math.max(minRepeats, rule.repeats + 1);
   for (;;) {
     const s = sample();
     mins.push(Math.min(s, mins.length > 0 ? mins[mins.length - 1] : Infinity));
-    const n = mins.length;
-    const min = mins[n - 1];
-    if (n >= needed && min >= (1 - rule.tolerance) * mins[n - 1 - rule.repeats]) return { min, repeats: n, stable: true };
-    if (n >= minRepeats && now() - t0 >= budget) return { min, repeats: n, stable: false };
+    const stop = stopSampling(mins, now() - t0, budget, minRepeats, rule);
+    if (stop !== null) return { min: mins[mins.length - 1], repeats: mins.length, stable: stop === 'stable' };
   }
+}
+
+/**
+ * The stopping test of {@link stableMinimum} on the running minima so far and the seconds spent: 'stable', 'budget'
+ * (out of time, not stable) or null (sample again). `best` applies it to Benchmark.js's samples as they come.
+ *
+ * @example
+ *   stopSampling([3, 2, 2, 2, 2, 2, 2], 1, 10, 1); // 'stable'
+ */
+export function stopSampling(
+  mins: readonly number[],
+  elapsed: number,
+  budget: number,
+  minRepeats: number,
+  rule: { repeats: number; tolerance: number } = STABILITY,
+): 'stable' | 'budget' | null {
+  const n = mins.length;
+  const needed = Math.max(minRepeats, rule.repeats + 1);
+  if (n >= needed && mins[n - 1] >= (1 - rule.tolerance) * mins[n - 1 - rule.repeats]) return 'stable';
+  return n >= minRepeats && elapsed >= budget ? 'budget' : null;
 }
 
 /** Seconds on a monotonic clock. */
