@@ -3,7 +3,6 @@ import { kernels } from '../linalg/kernels';
 import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
 import type { Var } from './tape';
 import { Padding, im2colForward, im2colGeometry, permuteForward, rowMaxForward } from './gather';
-import { keepWherePositive } from './elementwise';
 
 export type { Padding } from './gather';
 
@@ -151,7 +150,7 @@ export function square(a: Var): Var {
 /** max(x, 0). Nothing is saved: both sweeps read the output, which is positive exactly where x is. */
 export function relu(a: Var): Var {
   const out = kernelTensor(a.value.shape, false); // every entry is written
-  keepWherePositive(a.value.data, a.value.data, out.data);
+  kernels.dkeep(out.data.length, a.value.data, 0, a.value.data, 0, out.data, 0);
   return a.tape.record('relu', [a], out, null);
 }
 

@@ -29,26 +29,6 @@ export function addConstant(t: Target | null, w: number): void {
   else for (let i = 0; i < t.a.length; i++) t.a[i] += w;
 }
 
-/**
- * out[i] = src[i] where key[i] > 0, else +0: relu's forward (key = src = x) and its sweeps (key = the output, which
- * is positive exactly where the input was). Written on the bit patterns, ANDed with an all-ones or all-zeros word,
- * because relu's signs are a coin flip per entry and a branch (or a ternary) mispredicts half the time: this runs
- * in about half the time, with the same result for every input (NaN and −0 give +0, as `x > 0 ? x : 0`).
- *
- * @example
- * keepWherePositive(x, x, y); // y = max(x, 0)
- */
-export function keepWherePositive(key: Float64Array, src: Float64Array, out: Float64Array): void {
-  const s = new Int32Array(src.buffer, src.byteOffset, 2 * src.length),
-    o = new Int32Array(out.buffer, out.byteOffset, 2 * out.length);
-  let keep = 0;
-  for (let i = 0, j = 0; i < key.length; i++, j += 2) {
-    keep = -(key[i] > 0);
-    o[j] = s[j] & keep;
-    o[j + 1] = s[j + 1] & keep;
-  }
-}
-
 /** An accumulator that already holds a sum (or zeros), as a Target; vjpTangent rules add into those. */
 export function adding(a: Float64Array | null): Target | null {
   return a === null ? null : { a, beta: 1 };

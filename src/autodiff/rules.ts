@@ -3,7 +3,7 @@ import { kernels } from '../linalg/kernels';
 import { allocF64, freeF64 } from '../linalg/backend';
 import { copyF64 } from '../linalg/tensor';
 import type { Prim, Rule, SavedByPrim, Target } from './prims';
-import { addConstant, addProduct, addScaled, adding, combine, keepWherePositive, linear, product, scaled, unaryRule } from './elementwise';
+import { addConstant, addProduct, addScaled, adding, combine, linear, product, scaled, unaryRule } from './elementwise';
 export type { Prim, Rule, SavedByPrim, SavedOf, Target, VjpCtx, JvpCtx, VjpTangentCtx } from './prims';
 import { im2colRule, permuteRule, rowMaxRule } from './gather';
 
@@ -168,14 +168,14 @@ export const rules: { [P in Prim]: Rule<P> } = {
         y = c.y.data;
       if (t === null) return;
       const a = t.a;
-      if (t.beta === 0) keepWherePositive(y, c.g, a);
+      if (t.beta === 0) kernels.dkeep(a.length, y, 0, c.g, 0, a, 0);
       else for (let i = 0; i < a.length; i++) if (y[i] > 0) a[i] += c.g[i];
     },
     jvp: (c) => {
       const t = c.t[0];
       if (t === null) return null;
       const o = allocF64(t.length, false);
-      keepWherePositive(c.y.data, t, o);
+      kernels.dkeep(t.length, c.y.data, 0, t, 0, o, 0);
       return o;
     },
     // The mask is locally constant (ReLU'' = 0 away from the kink, which has measure zero).

@@ -5,7 +5,6 @@ import { RandomState } from '../../src/random/randomState';
 import { Tape, Var, ddForward, ddJvp, ddVjp, hvp, jvp, ops, vjp } from '../../src/autodiff';
 import * as D from '../../src/linalg/dd/arith';
 import { DdTensor, ddFrom } from '../../src/linalg/dd/tensor';
-import { keepWherePositive } from '../../src/autodiff/elementwise';
 import { Tensor, tensor } from '../../src/linalg/tensor';
 import { maxRelErr, randn, within } from '../util';
 
@@ -107,16 +106,6 @@ test('dense records one matmul carrying alpha and no scale node (a bias adds its
     tape.nodes.map((n) => n.prim),
     ['matmul', 'matmul', 'addBias'],
   );
-});
-
-test('keepWherePositive is `key > 0 ? src : 0` bit for bit, at ±0, ±∞, NaN and subnormals', () => {
-  const special = [0, -0, Infinity, -Infinity, NaN, 5e-324, -5e-324, 1, -1, Number.MAX_VALUE, -Number.MIN_VALUE];
-  const key = Float64Array.from(special.flatMap((k) => special.map(() => k))),
-    src = Float64Array.from(special.flatMap(() => special)),
-    out = new Float64Array(key.length).fill(7);
-  keepWherePositive(key, src, out);
-  const want = Float64Array.from(key, (k, i) => (k > 0 ? src[i] : 0));
-  assert.equal([...new Uint8Array(out.buffer)], [...new Uint8Array(want.buffer)]);
 });
 
 test.run();
