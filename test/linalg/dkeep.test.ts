@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BackendName } from '../../src/linalg/backend';
 import { dkeep } from '../../src/linalg/blas';
-import { kernels } from '../../src/linalg/kernels';
-import { nativeAvailable } from '../../src/linalg/native/kernels';
+import { NativeAddon, nativeAvailable, nativeKernels } from '../../src/linalg/native/kernels';
+import { jsKernels, kernels } from '../../src/linalg/kernels';
 import { on } from './kernelCases';
 import { RandomState } from '../../src/random/randomState';
 
@@ -56,6 +56,17 @@ test(`dkeep on ${backends.map(([b, t]) => `${b}/${t}`).join(', ')} is the js ker
       assert.ok(Buffer.compare(Buffer.from(got.buffer), Buffer.from(want.buffer)) === 0, `${name} on ${threads} threads, n = ${n}`);
     }
   }
+});
+
+test('an addon built before dkeep (a stale prebuilt dist/native) runs the JS loop instead of failing', () => {
+  const { dkeep: _absent, ...older } = jsKernels;
+  const stale = { ...older, setThreads: () => 1, config: () => '', corename: () => '' } as unknown as NativeAddon;
+  const { key, x } = inputs(1000);
+  const want = new Float64Array(key.length),
+    got = new Float64Array(key.length);
+  dkeep(key.length, key, 0, x, 0, want, 0);
+  nativeKernels(stale).dkeep(key.length, key, 0, x, 0, got, 0);
+  assert.equal(bytes(got), bytes(want));
 });
 
 test.run();
