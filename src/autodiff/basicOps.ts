@@ -80,10 +80,13 @@ export function scale(a: Var, alpha: number): Var {
 }
 
 /**
- * op(A)·op(B) for 2-D A and B, where op transposes when the flag is set. No operand is copied:
- * the transpose is a stride swap inside gemm.
+ * alpha·op(A)·op(B) for 2-D A and B, where op transposes when the flag is set. No operand is copied:
+ * the transpose is a stride swap inside gemm, and alpha is the gemm's (applied inside the product, see gemm.ts).
+ *
+ * @example
+ * const h = matmul(x, W, false, true, Math.SQRT2 / Math.sqrt(784)); // σ_w/√n_in · x Wᵀ
  */
-export function matmul(a: Var, b: Var, transA = false, transB = false): Var {
+export function matmul(a: Var, b: Var, transA = false, transB = false, alpha = 1): Var {
   const sa = a.value.shape,
     sb = b.value.shape;
   if (sa.length !== 2 || sb.length !== 2) throw new Error(`matmul: needs 2-D operands, got ${shapeString(sa)} and ${shapeString(sb)}`);
@@ -93,8 +96,8 @@ export function matmul(a: Var, b: Var, transA = false, transB = false): Var {
     N = transB ? sb[0] : sb[1];
   if (K !== Kb) throw new Error(`matmul: inner dimensions differ: op(A) is ${M}×${K}, op(B) is ${Kb}×${N}`);
   const out = kernelTensor([M, N], false); // gemm with beta = 0 writes every entry
-  kernels.dgemm(transA, transB, M, N, K, 1, a.value.data, sa[1], 1, 0, b.value.data, sb[1], 1, 0, 0, out.data, N, 1, 0);
-  return a.tape.record('matmul', [a, b], out, { transA, transB, M, N, K });
+  kernels.dgemm(transA, transB, M, N, K, alpha, a.value.data, sa[1], 1, 0, b.value.data, sb[1], 1, 0, 0, out.data, N, 1, 0);
+  return a.tape.record('matmul', [a, b], out, { transA, transB, M, N, K, alpha });
 }
 
 /** x[i,j] + b[j]: a bias row broadcast over the rows of x. */
@@ -144,18 +147,11 @@ export function square(a: Var): Var {
   );
 }
 
-/** max(x, 0), recorded with its mask so both sweeps are a masked copy. */
+/** max(x, 0). Nothing is saved: both sweeps read the output, which is positive exactly where x is. */
 export function relu(a: Var): Var {
-  const x = a.value.data,
-    mask = new Uint8Array(x.length);
-  const out = kernelTensor(a.value.shape),
-    y = out.data;
-  for (let i = 0; i < x.length; i++)
-    if (x[i] > 0) {
-      mask[i] = 1;
-      y[i] = x[i];
-    }
-  return a.tape.record('relu', [a], out, { mask });
+  const out = kernelTensor(a.value.shape, false); // every entry is written
+  kernels.dkeep(out.data.length, a.value.data, 0, a.value.data, 0, out.data, 0);
+  return a.tape.record('relu', [a], out, null);
 }
 
 export function tanh(a: Var): Var {
@@ -261,10 +257,12 @@ export function logSigmoid(a: Var): Var {
   return neg(softplus(neg(a)));
 }
 
-/** Dense layer: alpha · x Wᵀ + beta · b, with W stored [n_out, n_in] as in the paper's W_l. */
+/**
+ * Dense layer: alpha · x Wᵀ + beta · b, with W stored [n_out, n_in] as in the paper's W_l. alpha goes into the
+ * gemm: a separate scale would be one more pass over the layer's output in each sweep.
+ */
 export function dense(x: Var, W: Var, b: Var | null, alpha = 1, beta = 1): Var {
-  let h = matmul(x, W, false, true);
-  if (alpha !== 1) h = scale(h, alpha);
+  const h = matmul(x, W, false, true, alpha);
   if (b === null || beta === 0) return h;
   return addBias(h, beta === 1 ? b : scale(b, beta));
 }

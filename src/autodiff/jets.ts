@@ -150,7 +150,7 @@ export const jetRules: { [P in Prim]: JetRule<P> } = {
   mul: bilinearJet((a, b) => ops.mul(a, b)),
   neg: linearJet((x) => ops.neg(x)),
   scale: linearJet((x, c) => ops.scale(x, c.node.saved.alpha)),
-  matmul: bilinearJet((a, b, c) => ops.matmul(a, b, c.node.saved.transA, c.node.saved.transB)),
+  matmul: bilinearJet((a, b, c) => ops.matmul(a, b, c.node.saved.transA, c.node.saved.transB, c.node.saved.alpha)),
   addBias: (c) => {
     const [x, b] = c.x;
     const biasOnly = (t: MaybeVar) => t && ops.addBias(full(c.tape, x.v.value.shape, 0), t);

@@ -26,16 +26,19 @@ export interface SavedByPrim {
   mul: null;
   neg: null;
   scale: { alpha: number };
-  /** out = op(A)·op(B); A is stored [M,K] (or [K,M] when transA), B is [K,N] (or [N,K]). */
-  matmul: { transA: boolean; transB: boolean; M: number; N: number; K: number };
+  /**
+   * out = alpha·op(A)·op(B); A is stored [M,K] (or [K,M] when transA), B is [K,N] (or [N,K]). alpha is the gemm's own
+   * (a dense layer's NTK multiplier), so the product is not followed by a separate pass over its output.
+   */
+  matmul: { transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number };
   /** out[i,j] = x[i,j] + b[j]. */
   addBias: null;
   sum: null;
   mean: null;
   reshape: null;
   square: null;
-  /** 1 where the input was positive: the rule for both sweeps is multiplication by this mask. */
-  relu: { mask: Uint8Array };
+  /** Nothing: the output is positive exactly where the input was, so both sweeps mask by the output. */
+  relu: null;
   tanh: null;
   exp: null;
   log: null;

@@ -8,8 +8,9 @@ export type { Prim, Rule, SavedByPrim, SavedOf, Target, VjpCtx, JvpCtx, VjpTange
 import { im2colRule, permuteRule, rowMaxRule } from './gather';
 
 /**
- * The cotangents of out = op(A)·op(B) added into gA and gB (either may be null). Forward-over-reverse
- * calls it again with a tangent in place of A or B, since each cotangent is bilinear in (g, other operand).
+ * The cotangents of out = alpha·op(A)·op(B) added into gA and gB (either may be null): each is a gemm with the
+ * node's alpha. Forward-over-reverse calls it again with a tangent in place of A or B, since each cotangent is
+ * bilinear in (g, other operand).
  */
 function matmulVjp(
   s: SavedByPrim['matmul'],
@@ -19,18 +20,18 @@ function matmulVjp(
   gA: Target | null,
   gB: Target | null,
 ): void {
-  const { transA, transB, M, N, K } = s;
+  const { transA, transB, M, N, K, alpha } = s;
   const lda = transA ? M : K,
     ldb = transB ? K : N;
   if (gA !== null) {
-    // op(A)ᵀ-shaped result: dA = g·op(B)ᵀ (A stored M×K) or op(B)·gᵀ (A stored K×M).
-    if (!transA) kernels.dgemm(false, !transB, M, K, N, 1, g, N, 1, 0, B, ldb, 1, 0, gA.beta, gA.a, K, 1, 0);
-    else kernels.dgemm(transB, true, K, M, N, 1, B, ldb, 1, 0, g, N, 1, 0, gA.beta, gA.a, M, 1, 0);
+    // op(A)ᵀ-shaped result: dA = alpha·g·op(B)ᵀ (A stored M×K) or alpha·op(B)·gᵀ (A stored K×M).
+    if (!transA) kernels.dgemm(false, !transB, M, K, N, alpha, g, N, 1, 0, B, ldb, 1, 0, gA.beta, gA.a, K, 1, 0);
+    else kernels.dgemm(transB, true, K, M, N, alpha, B, ldb, 1, 0, g, N, 1, 0, gA.beta, gA.a, M, 1, 0);
   }
   if (gB !== null) {
-    // dB = op(A)ᵀ·g (B stored K×N) or gᵀ·op(A) (B stored N×K).
-    if (!transB) kernels.dgemm(!transA, false, K, N, M, 1, A, lda, 1, 0, g, N, 1, 0, gB.beta, gB.a, N, 1, 0);
-    else kernels.dgemm(true, transA, N, K, M, 1, g, N, 1, 0, A, lda, 1, 0, gB.beta, gB.a, K, 1, 0);
+    // dB = alpha·op(A)ᵀ·g (B stored K×N) or alpha·gᵀ·op(A) (B stored N×K).
+    if (!transB) kernels.dgemm(!transA, false, K, N, M, alpha, A, lda, 1, 0, g, N, 1, 0, gB.beta, gB.a, N, 1, 0);
+    else kernels.dgemm(true, transA, N, K, M, alpha, g, N, 1, 0, A, lda, 1, 0, gB.beta, gB.a, K, 1, 0);
   }
 }
 
@@ -83,18 +84,19 @@ export const rules: { [P in Prim]: Rule<P> } = {
   matmul: {
     // Both cotangents are gemms into the targets (beta 0 for a first one); transposes are stride swaps.
     vjp: (c) => matmulVjp(c.node.saved, c.g, c.x[0].data, c.x[1].data, c.target(0), c.target(1)),
+    // alpha·(Ȧ·B + A·Ḃ): each gemm carries alpha, the second adding into the first.
     jvp: (c) => {
-      const { transA, transB, M, N, K } = c.node.saved;
+      const { transA, transB, M, N, K, alpha } = c.node.saved;
       const [tA, tB] = c.t;
       if (tA === null && tB === null) return null;
       const lda = transA ? M : K,
         ldb = transB ? K : N;
       const out = allocF64(M * N, tA === null); // unwritten when the first gemm below has beta = 0
-      if (tA !== null) kernels.dgemm(transA, transB, M, N, K, 1, tA, lda, 1, 0, c.x[1].data, ldb, 1, 0, 0, out, N, 1, 0);
-      if (tB !== null) kernels.dgemm(transA, transB, M, N, K, 1, c.x[0].data, lda, 1, 0, tB, ldb, 1, 0, 1, out, N, 1, 0);
+      if (tA !== null) kernels.dgemm(transA, transB, M, N, K, alpha, tA, lda, 1, 0, c.x[1].data, ldb, 1, 0, 0, out, N, 1, 0);
+      if (tB !== null) kernels.dgemm(transA, transB, M, N, K, alpha, c.x[0].data, lda, 1, 0, tB, ldb, 1, 0, 1, out, N, 1, 0);
       return out;
     },
-    // dA = g·op(B)ᵀ moves by g·op(Ḃ)ᵀ, and dB = op(A)ᵀ·g by op(Ȧ)ᵀ·g.
+    // dA = alpha·g·op(B)ᵀ moves by alpha·g·op(Ḃ)ᵀ, and dB = alpha·op(A)ᵀ·g by alpha·op(Ȧ)ᵀ·g.
     vjpTangent: (c) => {
       const [tA, tB] = c.t,
         A = c.x[0].data,
@@ -160,20 +162,20 @@ export const rules: { [P in Prim]: Rule<P> } = {
   },
   square: unaryRule('square'),
   relu: {
+    // g where y > 0 (y > 0 exactly where x > 0); a sum in progress takes only those entries.
     vjp: (c) => {
       const t = c.target(0),
-        m = c.node.saved.mask;
+        y = c.y.data;
       if (t === null) return;
       const a = t.a;
-      if (t.beta === 0) for (let i = 0; i < a.length; i++) a[i] = m[i] ? c.g[i] : 0;
-      else for (let i = 0; i < a.length; i++) if (m[i]) a[i] += c.g[i];
+      if (t.beta === 0) kernels.dkeep(a.length, y, 0, c.g, 0, a, 0);
+      else for (let i = 0; i < a.length; i++) if (y[i] > 0) a[i] += c.g[i];
     },
     jvp: (c) => {
-      const t = c.t[0],
-        m = c.node.saved.mask;
+      const t = c.t[0];
       if (t === null) return null;
-      const o = allocF64(t.length);
-      for (let i = 0; i < t.length; i++) o[i] = m[i] ? t[i] : 0;
+      const o = allocF64(t.length, false);
+      kernels.dkeep(t.length, c.y.data, 0, t, 0, o, 0);
       return o;
     },
     // The mask is locally constant (ReLU'' = 0 away from the kink, which has measure zero).

@@ -10,6 +10,7 @@ export interface Kernels {
   dnrm2: typeof blas.dnrm2;
   dgemv: typeof blas.dgemv;
   dgemm: typeof dgemm;
+  dkeep: typeof blas.dkeep;
 }
 
 /** The plain-JS reference backend. */
@@ -20,6 +21,7 @@ export const jsKernels: Kernels = {
   dnrm2: blas.dnrm2,
   dgemv: blas.dgemv,
   dgemm,
+  dkeep: blas.dkeep,
 };
 
 let firstUse: (() => void) | null = null;
@@ -62,6 +64,7 @@ export const kernels: Kernels = {
   dnrm2: deferred('dnrm2'),
   dgemv: deferred('dgemv'),
   dgemm: deferred('dgemm'),
+  dkeep: deferred('dkeep'),
 };
 
 /** Replaces the active kernels (all or some of them). */

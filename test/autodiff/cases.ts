@@ -32,6 +32,9 @@ export function primitiveCases(rng: RandomState): { [P in Prim]: [Tensor[], Buil
       [[randn(rng, [4, 3]), randn(rng, [4, 5])], ([a, b]) => ops.matmul(a, b, true, false)],
       [[randn(rng, [3, 4]), randn(rng, [5, 4])], ([a, b]) => ops.matmul(a, b, false, true)],
       [[randn(rng, [4, 3]), randn(rng, [5, 4])], ([a, b]) => ops.matmul(a, b, true, true)],
+      // alpha inside the gemm (dense's NTK multiplier): with op(A) = A, where it scales g, and with op(A) = Aᵀ, where it scales B.
+      [[randn(rng, [3, 4]), randn(rng, [5, 4])], ([a, b]) => ops.matmul(a, b, false, true, -0.37)],
+      [[randn(rng, [4, 3]), randn(rng, [4, 5])], ([a, b]) => ops.matmul(a, b, true, false, Math.SQRT2 / Math.sqrt(3))],
     ],
     addBias: [[[A(), randn(rng, [4])], ([x, b]) => ops.addBias(x, b)]],
     sum: [[[A()], ([a]) => ops.sum(a)]],

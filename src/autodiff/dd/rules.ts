@@ -40,12 +40,22 @@ function unary<P extends Prim>(f: (x: DD) => DD, derivative: (x: DD, y: DD) => D
   };
 }
 
-/** (i, j) of op(A)·op(B): C = op(A)·op(B) from the node's saved flags. */
+/**
+ * alpha·t for the matmul's recorded double alpha, in dd (mulD per entry), as a scale node after the product would
+ * compute it: the dd run keeps the product exact to dd and applies alpha once, so it is the unfolded composite's
+ * dd value bit for bit. alpha = 1 returns t itself.
+ */
+function timesAlpha(node: Node<'matmul'>, t: DdTensor): DdTensor {
+  const { alpha } = node.saved;
+  return alpha === 1 ? t : ddMap(t, (v) => D.mulD(v, alpha));
+}
+
+/** alpha·op(A)·op(B) from the node's saved flags and alpha. */
 function matmulForward(node: Node<'matmul'>, A: DdTensor, B: DdTensor): DdTensor {
   const { transA, transB, M, N, K } = node.saved;
   const out = ddZeros([M, N]);
   ddGemm(transA, transB, M, N, K, A, B, out);
-  return out;
+  return timesAlpha(node, out);
 }
 
 /** Column sums of g (m×n) into gb, row by row (the float64 rule's order). */
@@ -94,19 +104,20 @@ export const ddRules: { [P in Prim]: DdRule<P> } = {
   },
   matmul: {
     forward: (x, node) => matmulForward(node, x[0], x[1]),
-    // dA = g·op(B)ᵀ (A stored M×K) or op(B)·gᵀ (K×M); dB = op(A)ᵀ·g (K×N) or gᵀ·op(A) (N×K): as the float64 rule.
+    // With ĝ = alpha·g: dA = ĝ·op(B)ᵀ (A stored M×K) or op(B)·ĝᵀ (K×M); dB = op(A)ᵀ·ĝ (K×N) or ĝᵀ·op(A) (N×K).
     vjp: (c) => {
       const { transA, transB, M, N, K } = c.node.saved;
       const [A, B] = c.x,
         gA = c.acc(0),
-        gB = c.acc(1);
+        gB = c.acc(1),
+        g = timesAlpha(c.node, c.g);
       if (gA !== null) {
-        if (!transA) ddGemm(false, !transB, M, K, N, c.g, B, gA);
-        else ddGemm(transB, true, K, M, N, B, c.g, gA);
+        if (!transA) ddGemm(false, !transB, M, K, N, g, B, gA);
+        else ddGemm(transB, true, K, M, N, B, g, gA);
       }
       if (gB !== null) {
-        if (!transB) ddGemm(!transA, false, K, N, M, A, c.g, gB);
-        else ddGemm(true, transA, N, K, M, c.g, A, gB);
+        if (!transB) ddGemm(!transA, false, K, N, M, A, g, gB);
+        else ddGemm(true, transA, N, K, M, g, A, gB);
       }
     },
     jvp: (c) => {
@@ -116,7 +127,7 @@ export const ddRules: { [P in Prim]: DdRule<P> } = {
       const out = ddZeros([M, N]);
       if (tA !== null) ddGemm(transA, transB, M, N, K, tA, c.x[1], out);
       if (tB !== null) ddGemm(transA, transB, M, N, K, c.x[0], tB, out);
-      return out;
+      return timesAlpha(c.node, out);
     },
   },
   addBias: {

@@ -65,6 +65,7 @@ napi_value dscal(napi_env env, napi_callback_info info);
 napi_value dnrm2(napi_env env, napi_callback_info info);
 napi_value dgemv(napi_env env, napi_callback_info info);
 napi_value dgemm(napi_env env, napi_callback_info info);
+napi_value dkeep(napi_env env, napi_callback_info info);
 
 #pragma GCC visibility pop
 

@@ -98,5 +98,7 @@ export function nativeKernels(a: NativeAddon): Kernels {
       (M * N < SMALL ? blas.dgemv : a.dgemv)(trans, M, N, alpha, A, sA1, sA2, oA, x, sx, ox, beta, y, sy, oy),
     dgemm: (tA, tB, M, N, K, alpha, A, sA1, sA2, oA, B, sB1, sB2, oB, beta, C, sC1, sC2, oC) =>
       (M * N * K < SMALL ? jsDgemm : a.dgemm)(tA, tB, M, N, K, alpha, A, sA1, sA2, oA, B, sB1, sB2, oB, beta, C, sC1, sC2, oC),
+    // An addon built before dkeep existed (a prebuilt dist/native not yet rebuilt) runs the JS loop rather than fail.
+    dkeep: (N, key, ok, x, ox, y, oy) => (N < SMALL || a.dkeep === undefined ? blas.dkeep : a.dkeep)(N, key, ok, x, ox, y, oy),
   };
 }

@@ -1,6 +1,7 @@
-// Level 1: ddot, daxpy, dscal and dnrm2 as loops written here, in the order of src/linalg/blas.ts.
+// Level 1: ddot, daxpy, dscal, dnrm2 and dkeep as loops written here, in the order of src/linalg/blas.ts.
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "catapult_native.h"
 
 // ---------------------------------------------------------------- level 1 (the order of src/linalg/blas.ts)
@@ -93,6 +94,37 @@ napi_value dscal(napi_env env, napi_callback_info info) {
   Vec v = { integer(&a, 0), integer(&a, 3), 0, num(&a, 1), NULL, NULL };
   v.x = view(&a, 2, v.n, 1, v.sx, 0, integer(&a, 4));
   if (a.ok && v.alpha != 1.0 && v.n > 0) parallel(vec_parts(&v), vec_part, &v);
+  return NULL;
+}
+
+/** y = x where key > 0, else +0, over part p (blas.ts's dkeep). */
+typedef struct {
+  int64_t n;
+  const double *key, *x;
+  double *y;
+} Keep;
+
+static void keep_part(void *ctx, int64_t p, int64_t parts) {
+  const Keep *k = ctx;
+  int64_t i0 = p * k->n / parts, i1 = (p + 1) * k->n / parts;
+  uint64_t bits;
+  // The bits of x ANDed with all ones or all zeros (as in blas.ts): no branch on relu's coin-flip signs, and it vectorizes.
+  for (int64_t i = i0; i < i1; i++) {
+    memcpy(&bits, k->x + i, sizeof bits);
+    bits &= -(uint64_t)(k->key[i] > 0.0);
+    memcpy(k->y + i, &bits, sizeof bits);
+  }
+}
+
+napi_value dkeep(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(&a, env, info, 7)) return NULL;
+  Keep k = { integer(&a, 0), NULL, NULL, NULL };
+  k.key = view(&a, 1, k.n, 1, 1, 0, integer(&a, 2));
+  k.x = view(&a, 3, k.n, 1, 1, 0, integer(&a, 4));
+  k.y = view(&a, 5, k.n, 1, 1, 0, integer(&a, 6));
+  // Each entry depends on its own index only: any split gives the same bits.
+  if (a.ok && k.n > 0) parallel(k.n < PARALLEL_VECTOR ? 1 : pool_threads(), keep_part, &k);
   return NULL;
 }
 

@@ -196,6 +196,7 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
     }
   };
 
-  // dnrm2 stays in JS: Blue's scaled algorithm is branchy, O(n) and off the hot path.
-  return { ddot, daxpy, dscal, dnrm2: blas.dnrm2, dgemv, dgemm };
+  // dnrm2 stays in JS: Blue's scaled algorithm is branchy, O(n) and off the hot path. dkeep's JS loop reads wasm
+  // memory in place, so it needs no staging.
+  return { ddot, daxpy, dscal, dnrm2: blas.dnrm2, dgemv, dgemm, dkeep: blas.dkeep };
 }
