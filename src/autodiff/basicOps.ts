@@ -3,6 +3,7 @@ import { kernels } from '../linalg/kernels';
 import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
 import type { Var } from './tape';
 import { Padding, im2colForward, im2colGeometry, permuteForward, rowMaxForward } from './gather';
+import { convolveInto } from './convolve';
 
 export type { Padding } from './gather';
 
@@ -220,6 +221,27 @@ export function im2col(x: Var, kh: number, kw: number, stride: number, padding: 
   const g = im2colGeometry(s, kh, kw, stride, padding);
   const out = tensor([g.N * g.oH * g.oW, g.C * kh * kw], im2colForward(g, x.value.data));
   return x.tape.record('im2col', [x], out, g);
+}
+
+/**
+ * The cross-correlation of x (N, C, H, W) with W (O, C, kh, kw), as PyTorch's conv2d without bias: out (N, O, oH,
+ * oW), windows as im2col's. The primitive behind the conv2d composite: each image's patches and one gemm, no
+ * batch-sized patch matrix.
+ *
+ * @example
+ * const y = convolve(x, W, 1, 'same'); // (N, O, H, W)
+ */
+export function convolve(x: Var, W: Var, stride: number, padding: Padding): Var {
+  const s = x.value.shape,
+    ws = W.value.shape;
+  if (s.length !== 4) throw new Error(`convolve: needs an (N, C, H, W) input, got ${shapeString(s)}`);
+  if (ws.length !== 4 || ws[1] !== s[1])
+    throw new Error(`convolve: weights ${shapeString(ws)} do not fit (O, ${s[1]}, kh, kw) for input ${shapeString(s)}`);
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`convolve: stride ${stride} must be a positive integer`);
+  const g = { ...im2colGeometry(s, ws[2], ws[3], stride, padding), O: ws[0] };
+  const out = kernelTensor([g.N, g.O, g.oH, g.oW], false);
+  convolveInto(g, x.value.data, W.value.data, out.data, 0);
+  return x.tape.record('convolve', [x, W], out, g);
 }
 
 /**

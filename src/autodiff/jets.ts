@@ -1,9 +1,10 @@
 // Second-order jets: each primitive's Taylor rule written in primitives, so a tape can be replayed along a direction and differentiated again.
-import { tensor, Tensor } from '../linalg/tensor';
+import { kernelTensor, tensor, Tensor } from '../linalg/tensor';
 import type { Node, Prim } from './prims';
 import { Tape, Var } from './tape';
 import * as ops from './basicOps';
 import { im2colForward } from './gather';
+import { convolveInto } from './convolve';
 
 /**
  * A value with its first two derivatives along a direction u: v = x(θ), t1 = Dx[u], t2 = D²x[u, u] (not halved).
@@ -181,6 +182,11 @@ export const jetRules: { [P in Prim]: JetRule<P> } = {
   logSumExp: logSumExpJet,
   // The gathers are linear: the recorded geometry and axes applied to each part.
   im2col: linearJet((x, c) => x.tape.record('im2col', [x], tensor(c.y.shape, im2colForward(c.node.saved, x.value.data)), c.node.saved)),
+  convolve: bilinearJet((x, W, c) => {
+    const out = kernelTensor(c.y.shape, false);
+    convolveInto(c.node.saved, x.value.data, W.value.data, out.data, 0);
+    return x.tape.record('convolve', [x, W], out, c.node.saved);
+  }),
   permute: linearJet((x, c) => ops.permute(x, c.node.saved.axes)),
   rowMax: rowMaxJet,
 };

@@ -6,6 +6,7 @@ import type { Prim, Rule, SavedByPrim, Target } from './prims';
 import { addConstant, addProduct, addScaled, adding, combine, linear, product, scaled, unaryRule } from './elementwise';
 export type { Prim, Rule, SavedByPrim, SavedOf, Target, VjpCtx, JvpCtx, VjpTangentCtx } from './prims';
 import { im2colRule, permuteRule, rowMaxRule } from './gather';
+import { convolveRule } from './convolve';
 
 /**
  * The cotangents of out = op(A)·op(B) added into gA and gB (either may be null). Forward-over-reverse
@@ -224,6 +225,7 @@ export const rules: { [P in Prim]: Rule<P> } = {
     },
   },
   im2col: im2colRule,
+  convolve: convolveRule,
   permute: permuteRule,
   rowMax: rowMaxRule,
 };

@@ -1,6 +1,6 @@
-// Data-movement rules in dd (gatherRule), and those of the convolution primitives: im2col and permute are fixed index maps, rowMax an argmax taken on the dd values.
+// Data-movement rules in dd (gatherRule), and those of the convolution primitives: im2col and permute are fixed index maps, rowMax an argmax taken on the dd values, convolve a gather and a gemm.
 import { freeF64 } from '../../linalg/backend';
-import { DdTensor, ddAddAt, ddGet, ddSet, ddZeros } from '../../linalg/dd/tensor';
+import { DdTensor, ddAddAt, ddGemm, ddGet, ddSet, ddZeros } from '../../linalg/dd/tensor';
 import { im2colForward, permuteForward } from '../gather';
 import type { Im2colGeometry, Node, Prim } from '../prims';
 import type { DdRule } from './prims';
@@ -85,3 +85,69 @@ function ddRowArgmax(node: Node<'rowMax'>, x: DdTensor): Int32Array {
 
 /** rowMax in dd: a gather of each row's argmax. */
 export const ddRowMax: DdRule<'rowMax'> = gatherRule<'rowMax'>(ddRowArgmax);
+
+const convolveMaps = new WeakMap<Node<'convolve'>, Int32Array>();
+
+/**
+ * convolve in dd, as the old composite: the batch's patches (n, oh, ow; c, i, j) by im2col's index map, one dd gemm
+ * with Wᵀ, and the (n·P, O) result moved to NCHW. Its sums run in increasing k and (n, p), the float64 contract's order.
+ */
+function ddConvolveForward(node: Node<'convolve'>, x: DdTensor, W: DdTensor, shape: readonly number[]): DdTensor {
+  const { N, O, oH, oW } = node.saved,
+    P = oH * oW;
+  const cols = ddPatches(node, x),
+    K = cols.hi.length / (N * P),
+    h = ddZeros([N * P, O]);
+  ddGemm(false, true, N * P, O, K, cols, W, h);
+  const out = ddZeros(shape);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++) for (let p = 0; p < P; p++) ddSet(out, (n * O + o) * P + p, ddGet(h, (n * P + p) * O + o));
+  return out;
+}
+
+/** The batch's patch matrix (N·oH·oW, C·kh·kw) of x, zeros where a window overhangs. */
+function ddPatches(node: Node<'convolve'>, x: DdTensor): DdTensor {
+  const { N, C, kh, kw, oH, oW } = node.saved;
+  const index = indexMap(convolveMaps, node, x.hi.length, (iota) => im2colForward(node.saved, iota));
+  const cols = ddZeros([N * oH * oW, C * kh * kw]);
+  for (let i = 0; i < index.length; i++) if (index[i] >= 0) ddSet(cols, i, ddGet(x, index[i]));
+  return cols;
+}
+
+/**
+ * convolve in dd: forward and jvp by the gemm above, vjp as the composite's (dW = ghᵀ·cols, dcols = gh·W scattered
+ * back in increasing row order).
+ *
+ * @example
+ * ddRules.convolve.forward([x, W], node, [N, O, oH, oW]);
+ */
+export const ddConvolve: DdRule<'convolve'> = {
+  forward: (x, node, shape) => ddConvolveForward(node, x[0], x[1], shape),
+  vjp: (c) => {
+    const { N, O, oH, oW } = c.node.saved,
+      P = oH * oW;
+    const gx = c.acc(0),
+      gW = c.acc(1),
+      gh = ddZeros([N * P, O]);
+    for (let n = 0; n < N; n++)
+      for (let o = 0; o < O; o++) for (let p = 0; p < P; p++) ddSet(gh, (n * P + p) * O + o, ddGet(c.g, (n * O + o) * P + p));
+    const cols = ddPatches(c.node, c.x[0]),
+      K = cols.hi.length / (N * P);
+    if (gW !== null) ddGemm(true, false, O, K, N * P, gh, cols, gW);
+    if (gx !== null) {
+      const dcols = ddZeros([N * P, K]);
+      ddGemm(false, false, N * P, K, O, gh, c.x[1], dcols);
+      const index = indexMap(convolveMaps, c.node, c.x[0].hi.length, (iota) => im2colForward(c.node.saved, iota));
+      for (let i = 0; i < index.length; i++) if (index[i] >= 0) ddAddAt(gx, index[i], ddGet(dcols, i));
+    }
+  },
+  jvp: (c) => {
+    const [tx, tW] = c.t,
+      [x, W] = c.x;
+    const a = tx === null ? null : ddConvolveForward(c.node, tx, W, c.y.shape),
+      b = tW === null ? null : ddConvolveForward(c.node, x, tW, c.y.shape);
+    if (a === null || b === null) return a ?? b;
+    for (let i = 0; i < a.hi.length; i++) ddAddAt(a, i, ddGet(b, i));
+    return a;
+  },
+};

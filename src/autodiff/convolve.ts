@@ -1,0 +1,139 @@
+// The convolution primitive's kernels and rule: one image at a time, its patches as a (C·kh·kw, oH·oW) matrix, so W·patches is the image's NCHW output.
+//
+// Reduction order contract (what each output sums, in which order; the same on every thread count, since every gemm's
+// shape is fixed by the layer and the batch, never by the threads):
+// - y[n, o, p] = Σ_k W[o, k]·patches_n[k, p], k = (c, i, j): one gemm per image through the kernel boundary, so the
+//   sum is in that backend's gemm order (js and wasm: increasing k, one accumulator; native: OpenBLAS's, by shape).
+// - dW[o, k] = Σ_n Σ_p g[n, o, p]·patches_n[k, p]: images in increasing n, each a gemm with beta = 1 that resumes
+//   from the running sum, so on js and wasm it is one chain over (n, p) in increasing order, as the old composite's
+//   single gemm over rows (n, p) was.
+// - dx: dpatches_n = Wᵀ·g_n (a gemm over o), then every input pixel adds its taps into the cotangent already
+//   there, in increasing tap order (c, i, j), and within a tap in increasing output pixel (which hits it at most once).
+import { kernels } from '../linalg/kernels';
+import { allocF64, freeF64 } from '../linalg/backend';
+import type { ConvGeometry, Rule, Target } from './prims';
+
+/** The range [lo, hi) of output columns ow whose tap j reads inside the row: 0 ≤ ow·s + j − padLeft < W. */
+function insideColumns(g: ConvGeometry, j: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((g.padLeft - j) / g.stride)),
+    hi = Math.min(g.oW, Math.floor((g.W - 1 - j + g.padLeft) / g.stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * patches[(c·kh + i)·kw + j, oh·oW + ow] = x[xo + (c·H + ih)·W + iw] with ih = oh·s + i − padTop, iw = ow·s + j −
+ * padLeft, 0 outside the image: one image's im2col, transposed so its rows run along the output pixels.
+ */
+function imagePatches(g: ConvGeometry, x: Float64Array, xo: number, patches: Float64Array): void {
+  const { C, H, W, kh, kw, stride, padTop, padLeft, oH, oW } = g;
+  let row = 0,
+    ow = 0;
+  for (let c = 0; c < C; c++)
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++, row += oH * oW) {
+        const [lo, hi] = insideColumns(g, j);
+        for (let oh = 0, dst = row; oh < oH; oh++, dst += oW) {
+          const ih = oh * stride + i - padTop;
+          if (ih < 0 || ih >= H) {
+            patches.fill(0, dst, dst + oW);
+            continue;
+          }
+          const src = xo + (c * H + ih) * W + j - padLeft;
+          for (ow = 0; ow < lo; ow++) patches[dst + ow] = 0;
+          for (ow = lo; ow < hi; ow++) patches[dst + ow] = x[src + ow * stride];
+          for (ow = hi; ow < oW; ow++) patches[dst + ow] = 0;
+        }
+      }
+}
+
+/** The adjoint of imagePatches: x[xo + …] += patches[…], taps (c, i, j) in increasing order (the contract's). */
+function addImagePatches(g: ConvGeometry, patches: Float64Array, x: Float64Array, xo: number): void {
+  const { C, H, W, kh, kw, stride, padTop, padLeft, oH, oW } = g;
+  let row = 0,
+    ow = 0;
+  for (let c = 0; c < C; c++)
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++, row += oH * oW) {
+        const [lo, hi] = insideColumns(g, j);
+        for (let oh = 0, dst = row; oh < oH; oh++, dst += oW) {
+          const ih = oh * stride + i - padTop;
+          if (ih < 0 || ih >= H) continue;
+          const src = xo + (c * H + ih) * W + j - padLeft;
+          for (ow = lo; ow < hi; ow++) x[src + ow * stride] += patches[dst + ow];
+        }
+      }
+}
+
+const taps = (g: ConvGeometry) => g.C * g.kh * g.kw;
+
+/**
+ * out (N, O, oH, oW) = W ⋆ x (cross-correlation, no bias), written (beta 0) or added (beta 1), image by image.
+ *
+ * @example
+ * const y = allocF64(N * O * oH * oW, false);
+ * convolveInto(geometry, x, W, y, 0);
+ */
+export function convolveInto(g: ConvGeometry, x: Float64Array, W: Float64Array, out: Float64Array, beta: 0 | 1): void {
+  const K = taps(g),
+    P = g.oH * g.oW,
+    patches = allocF64(K * P, false);
+  for (let n = 0; n < g.N; n++) {
+    imagePatches(g, x, n * g.C * g.H * g.W, patches);
+    kernels.dgemm(false, false, g.O, P, K, 1, W, K, 1, 0, patches, P, 1, 0, beta, out, P, 1, n * g.O * P);
+  }
+  freeF64(patches);
+}
+
+/**
+ * The cotangents of y = W ⋆ x for the output cotangent gy: dW = Σ_n gy_n·patches(x_n)ᵀ into gW, and dx = the
+ * adjoint gather of Wᵀ·gy_n added into gx. Forward-over-reverse calls it with tangents in place of x or W, since
+ * each cotangent is bilinear in (gy, the other operand).
+ */
+function convolveVjp(
+  g: ConvGeometry,
+  gy: Float64Array,
+  x: Float64Array | null,
+  W: Float64Array | null,
+  gx: Float64Array | null,
+  gW: Target | null,
+): void {
+  const K = taps(g),
+    P = g.oH * g.oW,
+    image = g.C * g.H * g.W,
+    patches = allocF64(K * P, false);
+  for (let n = 0; n < g.N; n++) {
+    if (gW !== null && x !== null) {
+      imagePatches(g, x, n * image, patches);
+      const beta = n === 0 ? gW.beta : 1;
+      kernels.dgemm(false, true, g.O, K, P, 1, gy, P, 1, n * g.O * P, patches, P, 1, 0, beta, gW.a, K, 1, 0);
+    }
+    if (gx !== null && W !== null) {
+      kernels.dgemm(true, false, K, P, g.O, 1, W, K, 1, 0, gy, P, 1, n * g.O * P, 0, patches, P, 1, 0);
+      addImagePatches(g, patches, gx, n * image);
+    }
+  }
+  freeF64(patches);
+}
+
+const adding = (a: Float64Array | null): Target | null => (a === null ? null : { a, beta: 1 });
+
+/** convolve's rule: bilinear in (x, W), so its forward-over-reverse is its vjp with one operand replaced by its tangent. */
+export const convolveRule: Rule<'convolve'> = {
+  vjp: (c) => {
+    const [x, W] = c.x;
+    convolveVjp(c.node.saved, c.g, x.data, W.data, c.acc(0), c.target(1));
+  },
+  jvp: (c) => {
+    const [tx, tW] = c.t;
+    if (tx === null && tW === null) return null;
+    const s = c.node.saved,
+      out = allocF64(c.y.data.length, false);
+    if (tx !== null) convolveInto(s, tx, c.x[1].data, out, 0);
+    if (tW !== null) convolveInto(s, c.x[0].data, tW, out, tx === null ? 0 : 1);
+    return out;
+  },
+  vjpTangent: (c) => {
+    const [tx, tW] = c.t;
+    convolveVjp(c.node.saved, c.g, tx, tW, tW === null ? null : c.acc(0), tx === null ? null : adding(c.acc(1)));
+  },
+};
