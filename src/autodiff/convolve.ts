@@ -1,4 +1,4 @@
-// The convolution primitive's kernels and rule: one image at a time, its patches as a (C·kh·kw, oH·oW) matrix, so W·patches is the image's NCHW output.
+// The convolution primitive's kernels and rule: one image at a time, its patches (dim2col) as a (C·kh·kw, oH·oW) matrix, so W·patches is the image's NCHW output.
 //
 // Reduction order contract (what each output sums, in which order; the same on every thread count, since every gemm's
 // shape is fixed by the layer and the batch, never by the threads):
@@ -8,61 +8,11 @@
 //   from the running sum, so on js and wasm it is one chain over (n, p) in increasing order, as the old composite's
 //   single gemm over rows (n, p) was.
 // - dx: dpatches_n = Wᵀ·g_n (a gemm over o), then every input pixel adds its taps into the cotangent already
-//   there, in increasing tap order (c, i, j), and within a tap in increasing output pixel (which hits it at most once).
+//   there (dcol2im), in increasing tap order (c, i, j), and within a tap in increasing output pixel (which hits it
+//   at most once). dim2col and dcol2im are the same loops on every backend.
 import { kernels } from '../linalg/kernels';
 import { allocF64, freeF64 } from '../linalg/backend';
 import type { ConvGeometry, Rule, Target } from './prims';
-
-/** The range [lo, hi) of output columns ow whose tap j reads inside the row: 0 ≤ ow·s + j − padLeft < W. */
-function insideColumns(g: ConvGeometry, j: number): [number, number] {
-  const lo = Math.max(0, Math.ceil((g.padLeft - j) / g.stride)),
-    hi = Math.min(g.oW, Math.floor((g.W - 1 - j + g.padLeft) / g.stride) + 1);
-  return [lo, Math.max(lo, hi)];
-}
-
-/**
- * patches[(c·kh + i)·kw + j, oh·oW + ow] = x[xo + (c·H + ih)·W + iw] with ih = oh·s + i − padTop, iw = ow·s + j −
- * padLeft, 0 outside the image: one image's im2col, transposed so its rows run along the output pixels.
- */
-function imagePatches(g: ConvGeometry, x: Float64Array, xo: number, patches: Float64Array): void {
-  const { C, H, W, kh, kw, stride, padTop, padLeft, oH, oW } = g;
-  let row = 0,
-    ow = 0;
-  for (let c = 0; c < C; c++)
-    for (let i = 0; i < kh; i++)
-      for (let j = 0; j < kw; j++, row += oH * oW) {
-        const [lo, hi] = insideColumns(g, j);
-        for (let oh = 0, dst = row; oh < oH; oh++, dst += oW) {
-          const ih = oh * stride + i - padTop;
-          if (ih < 0 || ih >= H) {
-            patches.fill(0, dst, dst + oW);
-            continue;
-          }
-          const src = xo + (c * H + ih) * W + j - padLeft;
-          for (ow = 0; ow < lo; ow++) patches[dst + ow] = 0;
-          for (ow = lo; ow < hi; ow++) patches[dst + ow] = x[src + ow * stride];
-          for (ow = hi; ow < oW; ow++) patches[dst + ow] = 0;
-        }
-      }
-}
-
-/** The adjoint of imagePatches: x[xo + …] += patches[…], taps (c, i, j) in increasing order (the contract's). */
-function addImagePatches(g: ConvGeometry, patches: Float64Array, x: Float64Array, xo: number): void {
-  const { C, H, W, kh, kw, stride, padTop, padLeft, oH, oW } = g;
-  let row = 0,
-    ow = 0;
-  for (let c = 0; c < C; c++)
-    for (let i = 0; i < kh; i++)
-      for (let j = 0; j < kw; j++, row += oH * oW) {
-        const [lo, hi] = insideColumns(g, j);
-        for (let oh = 0, dst = row; oh < oH; oh++, dst += oW) {
-          const ih = oh * stride + i - padTop;
-          if (ih < 0 || ih >= H) continue;
-          const src = xo + (c * H + ih) * W + j - padLeft;
-          for (ow = lo; ow < hi; ow++) x[src + ow * stride] += patches[dst + ow];
-        }
-      }
-}
 
 const taps = (g: ConvGeometry) => g.C * g.kh * g.kw;
 
@@ -78,7 +28,7 @@ export function convolveInto(g: ConvGeometry, x: Float64Array, W: Float64Array, 
     P = g.oH * g.oW,
     patches = allocF64(K * P, false);
   for (let n = 0; n < g.N; n++) {
-    imagePatches(g, x, n * g.C * g.H * g.W, patches);
+    kernels.dim2col(g, x, n * g.C * g.H * g.W, patches, 0);
     kernels.dgemm(false, false, g.O, P, K, 1, W, K, 1, 0, patches, P, 1, 0, beta, out, P, 1, n * g.O * P);
   }
   freeF64(patches);
@@ -103,13 +53,13 @@ function convolveVjp(
     patches = allocF64(K * P, false);
   for (let n = 0; n < g.N; n++) {
     if (gW !== null && x !== null) {
-      imagePatches(g, x, n * image, patches);
+      kernels.dim2col(g, x, n * image, patches, 0);
       const beta = n === 0 ? gW.beta : 1;
       kernels.dgemm(false, true, g.O, K, P, 1, gy, P, 1, n * g.O * P, patches, P, 1, 0, beta, gW.a, K, 1, 0);
     }
     if (gx !== null && W !== null) {
       kernels.dgemm(true, false, K, P, g.O, 1, W, K, 1, 0, gy, P, 1, n * g.O * P, 0, patches, P, 1, 0);
-      addImagePatches(g, patches, gx, n * image);
+      kernels.dcol2im(g, patches, 0, gx, n * image);
     }
   }
   freeF64(patches);

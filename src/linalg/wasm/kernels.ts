@@ -1,5 +1,6 @@
 // The wasm backend's Kernels: stdlib-style signatures over the SIMD module, arrays outside wasm memory staged in and out.
 import * as blas from '../blas';
+import * as im2col from '../im2col';
 import { dgemm as jsDgemm } from '../gemm';
 import type { Kernels } from '../kernels';
 import type { WasmRuntime } from './runtime';
@@ -196,6 +197,7 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
     }
   };
 
-  // dnrm2 stays in JS: Blue's scaled algorithm is branchy, O(n) and off the hot path.
-  return { ddot, daxpy, dscal, dnrm2: blas.dnrm2, dgemv, dgemm };
+  // dnrm2 stays in JS: Blue's scaled algorithm is branchy, O(n) and off the hot path. The im2col copies stay in
+  // JS too: they read and write the wasm heap in place, and a copy gains little from wasm.
+  return { ddot, daxpy, dscal, dnrm2: blas.dnrm2, dgemv, dgemm, dim2col: im2col.dim2col, dcol2im: im2col.dcol2im };
 }
