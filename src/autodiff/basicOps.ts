@@ -3,7 +3,7 @@ import { kernels } from '../linalg/kernels';
 import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
 import type { Var } from './tape';
 import { Padding, im2colForward, im2colGeometry, permuteForward, rowMaxForward } from './gather';
-import { convolveInto } from './convolve';
+import { convolveInto, fillChannels } from './convolve';
 
 export type { Padding } from './gather';
 
@@ -224,24 +224,27 @@ export function im2col(x: Var, kh: number, kw: number, stride: number, padding: 
 }
 
 /**
- * The cross-correlation of x (N, C, H, W) with W (O, C, kh, kw), as PyTorch's conv2d without bias: out (N, O, oH,
- * oW), windows as im2col's. The primitive behind the conv2d composite: each image's patches and one gemm, no
- * batch-sized patch matrix.
+ * The cross-correlation of x (N, C, H, W) with W (O, C, kh, kw) plus b (O) per channel when given, as PyTorch's
+ * conv2d: out (N, O, oH, oW), windows as im2col's. The primitive behind the conv2d composite: each image's patches
+ * and one gemm, no batch-sized patch matrix.
  *
  * @example
- * const y = convolve(x, W, 1, 'same'); // (N, O, H, W)
+ * const y = convolve(x, W, b, 1, 'same'); // (N, O, H, W)
  */
-export function convolve(x: Var, W: Var, stride: number, padding: Padding): Var {
+export function convolve(x: Var, W: Var, b: Var | null, stride: number, padding: Padding): Var {
   const s = x.value.shape,
     ws = W.value.shape;
   if (s.length !== 4) throw new Error(`convolve: needs an (N, C, H, W) input, got ${shapeString(s)}`);
   if (ws.length !== 4 || ws[1] !== s[1])
     throw new Error(`convolve: weights ${shapeString(ws)} do not fit (O, ${s[1]}, kh, kw) for input ${shapeString(s)}`);
+  if (b !== null && b.value.shape.join() !== String(ws[0]))
+    throw new Error(`convolve: bias ${shapeString(b.value.shape)} does not fit (${ws[0]}) output channels`);
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`convolve: stride ${stride} must be a positive integer`);
   const g = { ...im2colGeometry(s, ws[2], ws[3], stride, padding), O: ws[0] };
   const out = kernelTensor([g.N, g.O, g.oH, g.oW], false);
-  convolveInto(g, x.value.data, W.value.data, out.data, 0);
-  return x.tape.record('convolve', [x, W], out, g);
+  if (b !== null) fillChannels(g, b.value.data, out.data);
+  convolveInto(g, x.value.data, W.value.data, out.data, b === null ? 0 : 1);
+  return x.tape.record('convolve', b === null ? [x, W] : [x, W, b], out, g);
 }
 
 /**

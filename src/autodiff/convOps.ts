@@ -25,21 +25,9 @@ export interface ConvOptions {
 }
 
 /**
- * h + b[o] at every pixel of channel o, h (N, O, oH, oW): b spread over a channel's plane and over the batch by
- * two outer products with ones, so its gradient sums each channel over n, then over the pixels.
- */
-function addChannelBias(h: Var, b: Var): Var {
-  const [N, O, oH, oW] = shape4('conv2d', h),
-    P = oH * oW;
-  const plane = matmul(reshape(b, [O, 1]), filled(h, 1, P, 1)); // (O, P)
-  const batch = matmul(filled(h, N, 1, 1), reshape(plane, [1, O * P])); // (N, O·P)
-  return reshape(add(reshape(h, [N, O * P]), batch), [N, O, oH, oW]);
-}
-
-/**
  * 2-D cross-correlation as PyTorch's conv2d (no kernel flip): x (N, C, H, W), W (O, C, kh, kw), b (O) or null,
  * out (N, O, oH, oW) = (alpha·W) ⋆ x + beta·b. It is the convolve primitive (each image's patches and one gemm,
- * landing in NCHW) on the scaled weights, then the bias per channel.
+ * landing in NCHW) on the scaled weights and bias.
  *
  * @example
  * const h = conv2d(x, W, b, { stride: 2, padding: 'same', alpha: Math.SQRT2 / Math.sqrt(C * 9) });
@@ -52,9 +40,8 @@ export function conv2d(x: Var, W: Var, b: Var | null, o: ConvOptions = {}): Var 
   const alpha = o.alpha ?? 1,
     beta = o.beta ?? 1;
   // alpha scales the O·C·kh·kw weights, not the N·O·oH·oW outputs: the same product, a much smaller pass.
-  const h = convolve(x, alpha === 1 ? W : scale(W, alpha), o.stride ?? 1, o.padding ?? 'same');
-  if (b === null || beta === 0) return h;
-  return addChannelBias(h, beta === 1 ? b : scale(b, beta));
+  const bias = b === null || beta === 0 ? null : beta === 1 ? b : scale(b, beta);
+  return convolve(x, alpha === 1 ? W : scale(W, alpha), bias, o.stride ?? 1, o.padding ?? 'same');
 }
 
 /** Each channel's k×k VALID windows (stride k) as rows of (N·C·oH·oW, k²), with (oH, oW). */

@@ -2,14 +2,16 @@
 //
 // Reduction order contract (what each output sums, in which order; the same on every thread count, since every gemm's
 // shape is fixed by the layer and the batch, never by the threads):
-// - y[n, o, p] = Σ_k W[o, k]·patches_n[k, p], k = (c, i, j): one gemm per image through the kernel boundary, so the
-//   sum is in that backend's gemm order (js and wasm: increasing k, one accumulator; native: OpenBLAS's, by shape).
+// - y[n, o, p] = b[o] + Σ_k W[o, k]·patches_n[k, p], k = (c, i, j): one gemm per image through the kernel boundary
+//   with beta = 1 on rows filled with b[o] (beta = 0 without a bias), so the sum is in that backend's gemm order (js
+//   and wasm: from b[o], increasing k, one accumulator; native: OpenBLAS's, by shape).
 // - dW[o, k] = Σ_n Σ_p g[n, o, p]·patches_n[k, p]: images in increasing n, each a gemm with beta = 1 that resumes
 //   from the running sum, so on js and wasm it is one chain over (n, p) in increasing order, as the old composite's
 //   single gemm over rows (n, p) was.
 // - dx: dpatches_n = Wᵀ·g_n (a gemm over o), then every input pixel adds its taps into the cotangent already
 //   there (dcol2im), in increasing tap order (c, i, j), and within a tap in increasing output pixel (which hits it
 //   at most once). dim2col and dcol2im are the same loops on every backend.
+// - db[o] = Σ_n Σ_p g[n, o, p]: one running sum from the cotangent already there, n outer, p inner.
 import { kernels } from '../linalg/kernels';
 import { allocF64, freeF64 } from '../linalg/backend';
 import type { ConvGeometry, Rule, Target } from './prims';
@@ -17,7 +19,28 @@ import type { ConvGeometry, Rule, Target } from './prims';
 const taps = (g: ConvGeometry) => g.C * g.kh * g.kw;
 
 /**
- * out (N, O, oH, oW) = W ⋆ x (cross-correlation, no bias), written (beta 0) or added (beta 1), image by image.
+ * out[n, o, ·] = b[o] for every image: the rows a biased convolution adds its products to.
+ *
+ * @example
+ * fillChannels(geometry, b, y); // then convolveInto(geometry, x, W, y, 1)
+ */
+export function fillChannels(g: ConvGeometry, b: Float64Array, out: Float64Array): void {
+  const P = g.oH * g.oW;
+  for (let n = 0, r = 0; n < g.N; n++) for (let o = 0; o < g.O; o++, r += P) out.fill(b[o], r, r + P);
+}
+
+/** db[o] += Σ_n Σ_p g[n, o, p], one running sum per channel (the contract's order). */
+function addChannelSums(g: ConvGeometry, gy: Float64Array, db: Float64Array): void {
+  const P = g.oH * g.oW;
+  for (let o = 0; o < g.O; o++) {
+    let s = db[o];
+    for (let n = 0; n < g.N; n++) for (let p = 0, r = (n * g.O + o) * P; p < P; p++) s += gy[r + p];
+    db[o] = s;
+  }
+}
+
+/**
+ * out (N, O, oH, oW) = W ⋆ x (cross-correlation), written (beta 0) or added (beta 1), image by image.
  *
  * @example
  * const y = allocF64(N * O * oH * oW, false);
@@ -67,19 +90,27 @@ function convolveVjp(
 
 const adding = (a: Float64Array | null): Target | null => (a === null ? null : { a, beta: 1 });
 
-/** convolve's rule: bilinear in (x, W), so its forward-over-reverse is its vjp with one operand replaced by its tangent. */
+/**
+ * convolve's rule: bilinear in (x, W) plus the bias, linear. Its forward-over-reverse is its vjp with one operand
+ * replaced by its tangent; the bias adds nothing there.
+ */
 export const convolveRule: Rule<'convolve'> = {
   vjp: (c) => {
     const [x, W] = c.x;
     convolveVjp(c.node.saved, c.g, x.data, W.data, c.acc(0), c.target(1));
+    const db = c.x.length > 2 ? c.acc(2) : null;
+    if (db !== null) addChannelSums(c.node.saved, c.g, db);
   },
   jvp: (c) => {
-    const [tx, tW] = c.t;
-    if (tx === null && tW === null) return null;
+    const [tx, tW] = c.t,
+      tb = c.t.length > 2 ? c.t[2] : null;
+    if (tx === null && tW === null && tb === null) return null;
     const s = c.node.saved,
       out = allocF64(c.y.data.length, false);
-    if (tx !== null) convolveInto(s, tx, c.x[1].data, out, 0);
-    if (tW !== null) convolveInto(s, c.x[0].data, tW, out, tx === null ? 0 : 1);
+    let beta: 0 | 1 = 0;
+    if (tb !== null) (fillChannels(s, tb, out), (beta = 1));
+    if (tx !== null) (convolveInto(s, tx, c.x[1].data, out, beta), (beta = 1));
+    if (tW !== null) convolveInto(s, c.x[0].data, tW, out, beta);
     return out;
   },
   vjpTangent: (c) => {

@@ -70,11 +70,12 @@ export function primitiveCases(rng: RandomState): { [P in Prim]: [Tensor[], Buil
       [[randn(rng, [1, 2, 6, 5])], ([x]) => ops.tanh(ops.im2col(x, 3, 2, 2, 'same'))],
       [[randn(rng, [2, 1, 5, 5])], ([x]) => ops.tanh(ops.im2col(x, 2, 3, 2, 'valid'))],
     ],
-    // Bilinear: alone, and under tanh so the HVP test sees its cross term (x against W); SAME and VALID, strides 1 and 2.
+    // Bilinear plus a bias: alone, and under tanh so the HVP test sees its cross term (x against W); SAME and VALID, strides 1 and 2.
     convolve: [
-      [[randn(rng, [2, 2, 5, 4]), randn(rng, [3, 2, 3, 3])], ([x, W]) => ops.convolve(x, W, 1, 'same')],
-      [[randn(rng, [1, 2, 6, 5]), randn(rng, [2, 2, 3, 2])], ([x, W]) => ops.tanh(ops.convolve(x, W, 2, 'same'))],
-      [[randn(rng, [2, 1, 5, 5]), randn(rng, [2, 1, 2, 3])], ([x, W]) => ops.tanh(ops.convolve(x, W, 2, 'valid'))],
+      [[randn(rng, [2, 2, 5, 4]), randn(rng, [3, 2, 3, 3])], ([x, W]) => ops.convolve(x, W, null, 1, 'same')],
+      [[randn(rng, [2, 2, 5, 4]), randn(rng, [3, 2, 3, 3]), randn(rng, [3])], ([x, W, b]) => ops.convolve(x, W, b, 1, 'same')],
+      [[randn(rng, [1, 2, 6, 5]), randn(rng, [2, 2, 3, 2]), randn(rng, [2])], ([x, W, b]) => ops.tanh(ops.convolve(x, W, b, 2, 'same'))],
+      [[randn(rng, [2, 1, 5, 5]), randn(rng, [2, 1, 2, 3])], ([x, W]) => ops.tanh(ops.convolve(x, W, null, 2, 'valid'))],
     ],
     permute: [
       [[randn(rng, [2, 3, 4])], ([x]) => ops.permute(x, [2, 0, 1])],

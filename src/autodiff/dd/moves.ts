@@ -92,12 +92,13 @@ const convolveMaps = new WeakMap<Node<'convolve'>, Int32Array>();
  * convolve in dd, as the old composite: the batch's patches (n, oh, ow; c, i, j) by im2col's index map, one dd gemm
  * with Wᵀ, and the (n·P, O) result moved to NCHW. Its sums run in increasing k and (n, p), the float64 contract's order.
  */
-function ddConvolveForward(node: Node<'convolve'>, x: DdTensor, W: DdTensor, shape: readonly number[]): DdTensor {
+function ddConvolveForward(node: Node<'convolve'>, x: DdTensor, W: DdTensor, b: DdTensor | null, shape: readonly number[]): DdTensor {
   const { N, O, oH, oW } = node.saved,
     P = oH * oW;
   const cols = ddPatches(node, x),
     K = cols.hi.length / (N * P),
     h = ddZeros([N * P, O]);
+  if (b !== null) for (let r = 0; r < N * P; r++) for (let o = 0; o < O; o++) ddSet(h, r * O + o, ddGet(b, o));
   ddGemm(false, true, N * P, O, K, cols, W, h);
   const out = ddZeros(shape);
   for (let n = 0; n < N; n++)
@@ -115,14 +116,14 @@ function ddPatches(node: Node<'convolve'>, x: DdTensor): DdTensor {
 }
 
 /**
- * convolve in dd: forward and jvp by the gemm above, vjp as the composite's (dW = ghᵀ·cols, dcols = gh·W scattered
- * back in increasing row order).
+ * convolve in dd: forward and jvp by the gemm above (the bias as the gemm's starting value), vjp as the composite's
+ * (dW = ghᵀ·cols, dcols = gh·W scattered back in increasing row order, db the sums over (n, p)).
  *
  * @example
  * ddRules.convolve.forward([x, W], node, [N, O, oH, oW]);
  */
 export const ddConvolve: DdRule<'convolve'> = {
-  forward: (x, node, shape) => ddConvolveForward(node, x[0], x[1], shape),
+  forward: (x, node, shape) => ddConvolveForward(node, x[0], x[1], x.length > 2 ? x[2] : null, shape),
   vjp: (c) => {
     const { N, O, oH, oW } = c.node.saved,
       P = oH * oW;
@@ -134,6 +135,8 @@ export const ddConvolve: DdRule<'convolve'> = {
     const cols = ddPatches(c.node, c.x[0]),
       K = cols.hi.length / (N * P);
     if (gW !== null) ddGemm(true, false, O, K, N * P, gh, cols, gW);
+    const gb = c.x.length > 2 ? c.acc(2) : null;
+    if (gb !== null) for (let i = 0; i < c.g.hi.length; i++) ddAddAt(gb, Math.floor(i / P) % O, ddGet(c.g, i));
     if (gx !== null) {
       const dcols = ddZeros([N * P, K]);
       ddGemm(false, false, N * P, K, O, gh, c.x[1], dcols);
@@ -143,11 +146,15 @@ export const ddConvolve: DdRule<'convolve'> = {
   },
   jvp: (c) => {
     const [tx, tW] = c.t,
+      tb = c.t.length > 2 ? c.t[2] : null,
       [x, W] = c.x;
-    const a = tx === null ? null : ddConvolveForward(c.node, tx, W, c.y.shape),
-      b = tW === null ? null : ddConvolveForward(c.node, x, tW, c.y.shape);
-    if (a === null || b === null) return a ?? b;
-    for (let i = 0; i < a.hi.length; i++) ddAddAt(a, i, ddGet(b, i));
-    return a;
+    const parts = [
+      tx === null ? null : ddConvolveForward(c.node, tx, W, null, c.y.shape),
+      tW === null ? null : ddConvolveForward(c.node, x, tW, null, c.y.shape),
+      tb === null ? null : ddConvolveForward(c.node, ddZeros(x.shape), W, tb, c.y.shape),
+    ].filter((t): t is DdTensor => t !== null);
+    if (parts.length === 0) return null;
+    for (const t of parts.slice(1)) for (let i = 0; i < t.hi.length; i++) ddAddAt(parts[0], i, ddGet(t, i));
+    return parts[0];
   },
 };
