@@ -2,7 +2,7 @@
 import { kernels } from '../linalg/kernels';
 import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
 import type { Var } from './tape';
-import { Padding, im2colForward, im2colGeometry, permuteForward, rowMaxForward } from './gather';
+import { Padding, im2colForward, im2colGeometry, maxPoolForward, permuteForward, rowMaxForward } from './gather';
 import { convolveInto, fillChannels } from './convolve';
 
 export type { Padding } from './gather';
@@ -245,6 +245,23 @@ export function convolve(x: Var, W: Var, b: Var | null, stride: number, padding:
   if (b !== null) fillChannels(g, b.value.data, out.data);
   convolveInto(g, x.value.data, W.value.data, out.data, b === null ? 0 : 1);
   return x.tape.record('convolve', b === null ? [x, W] : [x, W, b], out, g);
+}
+
+/**
+ * k×k max pooling, stride k, VALID: (N, C, H, W) → (N, C, ⌊H/k⌋, ⌊W/k⌋). Ties go to the first entry of the window
+ * in row-major order.
+ *
+ * @example
+ * const p = maxPool2d(h, 2); // (N, C, ⌊H/2⌋, ⌊W/2⌋)
+ */
+export function maxPool2d(x: Var, k: number): Var {
+  const s = x.value.shape;
+  if (s.length !== 4) throw new Error(`maxPool2d: needs an (N, C, H, W) input, got ${shapeString(s)}`);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`maxPool2d: window ${k} must be a positive integer`);
+  const [N, C, H, W] = s,
+    windows = im2colGeometry([N * C, 1, H, W], k, k, k, 'valid');
+  const { y, argmax } = maxPoolForward(x.value.data, windows);
+  return x.tape.record('maxPool2d', [x], tensor([N, C, windows.oH, windows.oW], y), { argmax, windows });
 }
 
 /**

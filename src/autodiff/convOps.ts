@@ -1,8 +1,8 @@
-// Convolutional composites (conv2d, pools, batch norm, flatten) built from convolve, im2col, permute, rowMax and matmul: no rules of their own.
+// Convolutional composites (conv2d, average pools, batch norm, flatten) built from convolve, im2col, permute and matmul: no rules of their own.
 import { shapeString, tensor } from '../linalg/tensor';
 import type { Var } from './tape';
 import { im2colGeometry } from './gather';
-import { Padding, addBias, add, convolve, exp, im2col, log, matmul, mul, permute, reshape, rowMax, scale, square, sub } from './basicOps';
+import { Padding, addBias, add, convolve, exp, im2col, log, matmul, mul, permute, reshape, scale, square, sub } from './basicOps';
 
 function shape4(op: string, x: Var): [number, number, number, number] {
   const s = x.value.shape;
@@ -50,18 +50,6 @@ function poolWindows(op: string, x: Var, k: number): { cols: Var; oH: number; oW
   const cols = im2col(reshape(x, [N * C, 1, H, W]), k, k, k, 'valid');
   const { oH, oW } = im2colGeometry([N * C, 1, H, W], k, k, k, 'valid');
   return { cols, oH, oW };
-}
-
-/**
- * k×k max pooling, stride k, VALID. Ties go to the first entry of the window in row-major order.
- *
- * @example
- * const p = maxPool2d(h, 2); // (N, C, ⌊H/2⌋, ⌊W/2⌋)
- */
-export function maxPool2d(x: Var, k: number): Var {
-  const [N, C] = shape4('maxPool2d', x);
-  const { cols, oH, oW } = poolWindows('maxPool2d', x, k);
-  return reshape(rowMax(cols), [N, C, oH, oW]);
 }
 
 /**

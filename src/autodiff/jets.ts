@@ -1,6 +1,6 @@
 // Second-order jets: each primitive's Taylor rule written in primitives, so a tape can be replayed along a direction and differentiated again.
 import { kernelTensor, tensor, Tensor } from '../linalg/tensor';
-import type { Node, Prim } from './prims';
+import type { Node, Prim, SavedOf } from './prims';
 import { Tape, Var } from './tape';
 import * as ops from './basicOps';
 import { im2colForward } from './gather';
@@ -135,6 +135,27 @@ const rowMaxJet: JetRule<'rowMax'> = (c) => {
 };
 
 /**
+ * max pooling selects one entry per window (fixed near a point without ties): the selection applied to ẋ and ẍ, built
+ * from primitives as the windows' im2col times a constant 0/1 mask of the chosen entries, summed over each window.
+ */
+const maxPool2dJet: JetRule<'maxPool2d'> = (c) => {
+  const [x] = c.x;
+  const v = ops.maxPool2d(x.v, c.node.saved.windows.kh);
+  const { argmax, windows } = c.tape.nodes[c.tape.nodes.length - 1].saved as SavedOf<'maxPool2d'>;
+  const { N: planes, H, W, kh: k } = windows,
+    taps = k * k;
+  // Entry (r, q) of the windows' im2col reads x at the position im2col maps it to: 1 where that is the window's argmax.
+  const position = im2colForward(
+    windows,
+    Float64Array.from({ length: planes * H * W }, (_, i) => i + 1),
+  );
+  const pick = mask(c.tape, [argmax.length, taps], (i) => position[i] - 1 === argmax[Math.floor(i / taps)]);
+  const select = (t: MaybeVar) =>
+    t && ops.reshape(rowSums(ops.mul(pick, ops.im2col(ops.reshape(t, [planes, 1, H, W]), k, k, k, 'valid')), c.tape), c.y.shape);
+  return { v, t1: select(x.t1), t2: select(x.t2) };
+};
+
+/**
  * convolve, bilinear in (x, W) plus a linear bias: t1 = (ẋ ⋆ W) + (x ⋆ Ẇ) + ḃ, t2 = (ẍ ⋆ W) + 2(ẋ ⋆ Ẇ) + (x ⋆ Ẅ) + b̈.
  * A bias derivative rides on the first unscaled product there is (added once), else on a convolution of zeros.
  */
@@ -229,6 +250,7 @@ export const jetRules: { [P in Prim]: JetRule<P> } = {
   convolve: convolveJet,
   permute: linearJet((x, c) => ops.permute(x, c.node.saved.axes)),
   rowMax: rowMaxJet,
+  maxPool2d: maxPool2dJet,
 };
 
 /**

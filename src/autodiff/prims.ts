@@ -55,6 +55,11 @@ export interface SavedByPrim {
   permute: { shape: readonly number[]; axes: readonly number[] };
   /** The maximum of each row of a 2-D input; `argmax` is its flat position (the first one on ties). */
   rowMax: { argmax: Int32Array };
+  /**
+   * k×k max pooling at stride k, VALID, of an (N, C, H, W) input: `argmax` is each window's flat position in the input
+   * (the first in row-major order on ties), `windows` the windows as an im2col of the (N·C, 1, H, W) planes.
+   */
+  maxPool2d: { argmax: Int32Array; windows: Im2colGeometry };
 }
 export type Prim = keyof SavedByPrim;
 export type SavedOf<P extends Prim> = SavedByPrim[P];

@@ -5,7 +5,7 @@ import { copyF64 } from '../linalg/tensor';
 import type { Prim, Rule, SavedByPrim, Target } from './prims';
 import { addConstant, addProduct, addScaled, adding, combine, linear, product, scaled, unaryRule } from './elementwise';
 export type { Prim, Rule, SavedByPrim, SavedOf, Target, VjpCtx, JvpCtx, VjpTangentCtx } from './prims';
-import { im2colRule, permuteRule, rowMaxRule } from './gather';
+import { im2colRule, maxPool2dRule, permuteRule, rowMaxRule } from './gather';
 import { convolveRule } from './convolve';
 
 /**
@@ -228,4 +228,5 @@ export const rules: { [P in Prim]: Rule<P> } = {
   convolve: convolveRule,
   permute: permuteRule,
   rowMax: rowMaxRule,
+  maxPool2d: maxPool2dRule,
 };

@@ -86,6 +86,26 @@ function ddRowArgmax(node: Node<'rowMax'>, x: DdTensor): Int32Array {
 /** rowMax in dd: a gather of each row's argmax. */
 export const ddRowMax: DdRule<'rowMax'> = gatherRule<'rowMax'>(ddRowArgmax);
 
+/** Each pooling window's largest entry (first in row-major order on ties), found on the dd values, as a flat position. */
+function ddWindowArgmax(node: Node<'maxPool2d'>, x: DdTensor): Int32Array {
+  const { N: planes, H, W, kh: k, oH, oW } = node.saved.windows,
+    index = new Int32Array(planes * oH * oW);
+  const above = (i: number, j: number) => x.hi[i] > x.hi[j] || (x.hi[i] === x.hi[j] && x.lo[i] > x.lo[j]);
+  let r = 0;
+  for (let q = 0; q < planes; q++)
+    for (let oh = 0; oh < oH; oh++)
+      for (let ow = 0; ow < oW; ow++, r++) {
+        const corner = (q * H + oh * k) * W + ow * k;
+        let best = corner;
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) if (above(corner + i * W + j, best)) best = corner + i * W + j;
+        index[r] = best;
+      }
+  return index;
+}
+
+/** maxPool2d in dd: a gather of each window's argmax. */
+export const ddMaxPool2d: DdRule<'maxPool2d'> = gatherRule<'maxPool2d'>(ddWindowArgmax);
+
 const convolveMaps = new WeakMap<Node<'convolve'>, Int32Array>();
 
 /**
