@@ -4,6 +4,7 @@ import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '..
 import type { Var } from './tape';
 import { Padding, im2colForward, im2colGeometry, maxPoolForward, permuteForward, rowMaxForward } from './gather';
 import { convolveInto, fillChannels } from './convolve';
+import { keepWhere } from './elementwise';
 
 export type { Padding } from './gather';
 
@@ -149,13 +150,9 @@ export function square(a: Var): Var {
 export function relu(a: Var): Var {
   const x = a.value.data,
     mask = new Uint8Array(x.length);
-  const out = kernelTensor(a.value.shape),
-    y = out.data;
-  for (let i = 0; i < x.length; i++)
-    if (x[i] > 0) {
-      mask[i] = 1;
-      y[i] = x[i];
-    }
+  const out = kernelTensor(a.value.shape, false);
+  for (let i = 0; i < x.length; i++) mask[i] = +(x[i] > 0); // 1 or 0, without a branch
+  keepWhere(mask, x, out.data);
   return a.tape.record('relu', [a], out, { mask });
 }
 

@@ -29,6 +29,26 @@ export function addConstant(t: Target | null, w: number): void {
   else for (let i = 0; i < t.a.length; i++) t.a[i] += w;
 }
 
+/** The two 32-bit halves of each float64 of a (a view on the same memory). */
+const halves = (a: Float64Array) => new Int32Array(a.buffer, a.byteOffset, 2 * a.length);
+
+/**
+ * out[i] = keep[i] ? x[i] : +0, bit for bit, without a branch: both halves of x ANDed with all ones or all zeros.
+ * ReLU's signs are a coin flip per entry, so a branch mispredicts half the time; this costs the same either way.
+ *
+ * @example
+ * keepWhere(Uint8Array.of(1, 0), Float64Array.of(-2, 3), out); // out = [-2, 0]
+ */
+export function keepWhere(keep: Uint8Array, x: Float64Array, out: Float64Array): void {
+  const xi = halves(x),
+    oi = halves(out);
+  for (let i = 0; i < keep.length; i++) {
+    const m = -keep[i];
+    oi[2 * i] = xi[2 * i] & m;
+    oi[2 * i + 1] = xi[2 * i + 1] & m;
+  }
+}
+
 /** An accumulator that already holds a sum (or zeros), as a Target; vjpTangent rules add into those. */
 export function adding(a: Float64Array | null): Target | null {
   return a === null ? null : { a, beta: 1 };

@@ -3,7 +3,7 @@ import { kernels } from '../linalg/kernels';
 import { allocF64, freeF64 } from '../linalg/backend';
 import { copyF64 } from '../linalg/tensor';
 import type { Prim, Rule, SavedByPrim, Target } from './prims';
-import { addConstant, addProduct, addScaled, adding, combine, linear, product, scaled, unaryRule } from './elementwise';
+import { addConstant, addProduct, addScaled, adding, combine, keepWhere, linear, product, scaled, unaryRule } from './elementwise';
 export type { Prim, Rule, SavedByPrim, SavedOf, Target, VjpCtx, JvpCtx, VjpTangentCtx } from './prims';
 import { im2colRule, maxPool2dRule, permuteRule, rowMaxRule } from './gather';
 import { convolveRule } from './convolve';
@@ -166,7 +166,7 @@ export const rules: { [P in Prim]: Rule<P> } = {
         m = c.node.saved.mask;
       if (t === null) return;
       const a = t.a;
-      if (t.beta === 0) for (let i = 0; i < a.length; i++) a[i] = m[i] ? c.g[i] : 0;
+      if (t.beta === 0) keepWhere(m, c.g, a);
       else for (let i = 0; i < a.length; i++) if (m[i]) a[i] += c.g[i];
     },
     jvp: (c) => {
