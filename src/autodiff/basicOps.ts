@@ -2,7 +2,8 @@
 import { kernels } from '../linalg/kernels';
 import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
 import type { Var } from './tape';
-import { Padding, im2colForward, im2colGeometry, permuteForward, rowMaxForward } from './gather';
+import { Padding, im2colForward, im2colGeometry, maxPoolForward, permuteForward, rowMaxForward } from './gather';
+import { convolveInto, fillChannels } from './convolve';
 
 export type { Padding } from './gather';
 
@@ -216,6 +217,47 @@ export function im2col(x: Var, kh: number, kw: number, stride: number, padding: 
   const g = im2colGeometry(s, kh, kw, stride, padding);
   const out = tensor([g.N * g.oH * g.oW, g.C * kh * kw], im2colForward(g, x.value.data));
   return x.tape.record('im2col', [x], out, g);
+}
+
+/**
+ * The cross-correlation of x (N, C, H, W) with W (O, C, kh, kw) plus b (O) per channel when given, as PyTorch's
+ * conv2d: out (N, O, oH, oW), windows as im2col's. The primitive behind the conv2d composite: each image's patches
+ * and one gemm, no batch-sized patch matrix.
+ *
+ * @example
+ * const y = convolve(x, W, b, 1, 'same'); // (N, O, H, W)
+ */
+export function convolve(x: Var, W: Var, b: Var | null, stride: number, padding: Padding): Var {
+  const s = x.value.shape,
+    ws = W.value.shape;
+  if (s.length !== 4) throw new Error(`convolve: needs an (N, C, H, W) input, got ${shapeString(s)}`);
+  if (ws.length !== 4 || ws[1] !== s[1])
+    throw new Error(`convolve: weights ${shapeString(ws)} do not fit (O, ${s[1]}, kh, kw) for input ${shapeString(s)}`);
+  if (b !== null && b.value.shape.join() !== String(ws[0]))
+    throw new Error(`convolve: bias ${shapeString(b.value.shape)} does not fit (${ws[0]}) output channels`);
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`convolve: stride ${stride} must be a positive integer`);
+  const g = { ...im2colGeometry(s, ws[2], ws[3], stride, padding), O: ws[0] };
+  const out = kernelTensor([g.N, g.O, g.oH, g.oW], false);
+  if (b !== null) fillChannels(g, b.value.data, out.data);
+  convolveInto(g, x.value.data, W.value.data, out.data, b === null ? 0 : 1);
+  return x.tape.record('convolve', b === null ? [x, W] : [x, W, b], out, g);
+}
+
+/**
+ * k×k max pooling, stride k, VALID: (N, C, H, W) → (N, C, ⌊H/k⌋, ⌊W/k⌋). Ties go to the first entry of the window
+ * in row-major order.
+ *
+ * @example
+ * const p = maxPool2d(h, 2); // (N, C, ⌊H/2⌋, ⌊W/2⌋)
+ */
+export function maxPool2d(x: Var, k: number): Var {
+  const s = x.value.shape;
+  if (s.length !== 4) throw new Error(`maxPool2d: needs an (N, C, H, W) input, got ${shapeString(s)}`);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`maxPool2d: window ${k} must be a positive integer`);
+  const [N, C, H, W] = s,
+    windows = im2colGeometry([N * C, 1, H, W], k, k, k, 'valid');
+  const { y, argmax } = maxPoolForward(x.value.data, windows);
+  return x.tape.record('maxPool2d', [x], tensor([N, C, windows.oH, windows.oW], y), { argmax, windows });
 }
 
 /**

@@ -1,8 +1,8 @@
-// Convolutional composites (conv2d, pools, batch norm, flatten) built from im2col, permute, rowMax and matmul: no rules of their own.
+// Convolutional composites (conv2d, average pools, batch norm, flatten) built from convolve, im2col, permute and matmul: no rules of their own.
 import { shapeString, tensor } from '../linalg/tensor';
 import type { Var } from './tape';
 import { im2colGeometry } from './gather';
-import { Padding, addBias, add, exp, im2col, log, matmul, mul, permute, reshape, rowMax, scale, square, sub } from './basicOps';
+import { Padding, addBias, add, convolve, exp, im2col, log, matmul, mul, permute, reshape, scale, square, sub } from './basicOps';
 
 function shape4(op: string, x: Var): [number, number, number, number] {
   const s = x.value.shape;
@@ -26,26 +26,22 @@ export interface ConvOptions {
 
 /**
  * 2-D cross-correlation as PyTorch's conv2d (no kernel flip): x (N, C, H, W), W (O, C, kh, kw), b (O) or null,
- * out (N, O, oH, oW) = alpha·(W ⋆ x) + beta·b. It is im2col, one gemm through the kernel boundary, and a permute
- * from (n, oh, ow; o) rows back to NCHW.
+ * out (N, O, oH, oW) = (alpha·W) ⋆ x + beta·b. It is the convolve primitive (each image's patches and one gemm,
+ * landing in NCHW) on the scaled weights and bias.
  *
  * @example
  * const h = conv2d(x, W, b, { stride: 2, padding: 'same', alpha: Math.SQRT2 / Math.sqrt(C * 9) });
  */
 export function conv2d(x: Var, W: Var, b: Var | null, o: ConvOptions = {}): Var {
-  const [N, C] = shape4('conv2d', x),
+  const C = shape4('conv2d', x)[1],
     ws = W.value.shape;
   if (ws.length !== 4 || ws[1] !== C)
     throw new Error(`conv2d: weights ${shapeString(ws)} do not fit (O, ${C}, kh, kw) for input ${shapeString(x.value.shape)}`);
-  const [O, , kh, kw] = ws;
-  const stride = o.stride ?? 1,
-    padding = o.padding ?? 'same';
-  const cols = im2col(x, kh, kw, stride, padding),
-    { oH, oW } = im2colGeometry(x.value.shape, kh, kw, stride, padding);
-  let h = matmul(cols, reshape(W, [O, C * kh * kw]), false, true); // (N·oH·oW, O)
-  if ((o.alpha ?? 1) !== 1) h = scale(h, o.alpha!);
-  if (b !== null && (o.beta ?? 1) !== 0) h = addBias(h, (o.beta ?? 1) === 1 ? b : scale(b, o.beta!));
-  return reshape(permute(reshape(h, [N, oH * oW, O]), [0, 2, 1]), [N, O, oH, oW]);
+  const alpha = o.alpha ?? 1,
+    beta = o.beta ?? 1;
+  // alpha scales the O·C·kh·kw weights, not the N·O·oH·oW outputs: the same product, a much smaller pass.
+  const bias = b === null || beta === 0 ? null : beta === 1 ? b : scale(b, beta);
+  return convolve(x, alpha === 1 ? W : scale(W, alpha), bias, o.stride ?? 1, o.padding ?? 'same');
 }
 
 /** Each channel's k×k VALID windows (stride k) as rows of (N·C·oH·oW, k²), with (oH, oW). */
@@ -54,18 +50,6 @@ function poolWindows(op: string, x: Var, k: number): { cols: Var; oH: number; oW
   const cols = im2col(reshape(x, [N * C, 1, H, W]), k, k, k, 'valid');
   const { oH, oW } = im2colGeometry([N * C, 1, H, W], k, k, k, 'valid');
   return { cols, oH, oW };
-}
-
-/**
- * k×k max pooling, stride k, VALID. Ties go to the first entry of the window in row-major order.
- *
- * @example
- * const p = maxPool2d(h, 2); // (N, C, ⌊H/2⌋, ⌊W/2⌋)
- */
-export function maxPool2d(x: Var, k: number): Var {
-  const [N, C] = shape4('maxPool2d', x);
-  const { cols, oH, oW } = poolWindows('maxPool2d', x, k);
-  return reshape(rowMax(cols), [N, C, oH, oW]);
 }
 
 /**

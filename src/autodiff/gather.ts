@@ -1,4 +1,4 @@
-// The data-movement primitives (im2col gather, axis permutation, row maximum): kernels and rules, all linear or piecewise linear.
+// The data-movement primitives (im2col gather, axis permutation, row maximum, max pooling): kernels and rules, all linear or piecewise linear.
 import { allocF64 } from '../linalg/backend';
 import type { Im2colGeometry, Rule, SavedByPrim } from './prims';
 
@@ -110,8 +110,29 @@ export function rowMaxForward(x: Float64Array, m: number, k: number): { y: Float
   return { y, argmax };
 }
 
+/**
+ * k×k max pooling at stride k (VALID) of `planes` H×W planes: each window's maximum, and its flat position in x
+ * (the first in row-major order on ties, as rowMax's). The windows do not overlap, so each entry has one reader.
+ */
+export function maxPoolForward(x: Float64Array, g: Im2colGeometry): { y: Float64Array; argmax: Int32Array } {
+  const { N: planes, H, W, kh: k, oH, oW } = g;
+  const y = allocF64(planes * oH * oW, false),
+    argmax = new Int32Array(y.length);
+  let r = 0;
+  for (let q = 0; q < planes; q++)
+    for (let oh = 0; oh < oH; oh++)
+      for (let ow = 0; ow < oW; ow++, r++) {
+        const corner = (q * H + oh * k) * W + ow * k;
+        let best = corner;
+        for (let i = 0; i < k; i++) for (let j = 0, at = corner + i * W; j < k; j++, at++) if (x[at] > x[best]) best = at;
+        argmax[r] = best;
+        y[r] = x[best];
+      }
+  return { y, argmax };
+}
+
 /** A linear map's rule from its action on a vector (forward) and its transpose added into an accumulator. */
-function linearRule<P extends 'im2col' | 'permute' | 'rowMax'>(
+function linearRule<P extends 'im2col' | 'permute' | 'rowMax' | 'maxPool2d'>(
   apply: (s: SavedByPrim[P], t: Float64Array) => Float64Array,
   transposeAdd: (s: SavedByPrim[P], g: Float64Array, acc: Float64Array) => void,
 ): Rule<P> {
@@ -136,13 +157,18 @@ export const permuteRule = linearRule<'permute'>(
   (s, g, acc) => permuteCopy(s.shape, s.axes, acc, g, true),
 );
 
-export const rowMaxRule = linearRule<'rowMax'>(
-  (s, t) => {
-    const out = allocF64(s.argmax.length);
-    for (let r = 0; r < out.length; r++) out[r] = t[s.argmax[r]];
-    return out;
-  },
-  (s, g, acc) => {
-    for (let r = 0; r < g.length; r++) acc[s.argmax[r]] += g[r];
-  },
-);
+/** out[r] = t[argmax[r]], and its transpose acc[argmax[r]] += g[r]: the rule of a selection (rowMax, maxPool2d). */
+const selectionRule = <P extends 'rowMax' | 'maxPool2d'>() =>
+  linearRule<P>(
+    (s, t) => {
+      const out = allocF64(s.argmax.length);
+      for (let r = 0; r < out.length; r++) out[r] = t[s.argmax[r]];
+      return out;
+    },
+    (s, g, acc) => {
+      for (let r = 0; r < g.length; r++) acc[s.argmax[r]] += g[r];
+    },
+  );
+
+export const rowMaxRule = selectionRule<'rowMax'>();
+export const maxPool2dRule = selectionRule<'maxPool2d'>();

@@ -1,9 +1,10 @@
 // Second-order jets: each primitive's Taylor rule written in primitives, so a tape can be replayed along a direction and differentiated again.
-import { tensor, Tensor } from '../linalg/tensor';
-import type { Node, Prim } from './prims';
+import { kernelTensor, tensor, Tensor } from '../linalg/tensor';
+import type { Node, Prim, SavedOf } from './prims';
 import { Tape, Var } from './tape';
 import * as ops from './basicOps';
 import { im2colForward } from './gather';
+import { convolveInto, fillChannels } from './convolve';
 
 /**
  * A value with its first two derivatives along a direction u: v = x(θ), t1 = Dx[u], t2 = D²x[u, u] (not halved).
@@ -134,6 +135,71 @@ const rowMaxJet: JetRule<'rowMax'> = (c) => {
 };
 
 /**
+ * max pooling selects one entry per window (fixed near a point without ties): the selection applied to ẋ and ẍ, built
+ * from primitives as the windows' im2col times a constant 0/1 mask of the chosen entries, summed over each window.
+ */
+const maxPool2dJet: JetRule<'maxPool2d'> = (c) => {
+  const [x] = c.x;
+  const v = ops.maxPool2d(x.v, c.node.saved.windows.kh);
+  const { argmax, windows } = c.tape.nodes[c.tape.nodes.length - 1].saved as SavedOf<'maxPool2d'>;
+  const { N: planes, H, W, kh: k } = windows,
+    taps = k * k;
+  // Entry (r, q) of the windows' im2col reads x at the position im2col maps it to: 1 where that is the window's argmax.
+  const position = im2colForward(
+    windows,
+    Float64Array.from({ length: planes * H * W }, (_, i) => i + 1),
+  );
+  const pick = mask(c.tape, [argmax.length, taps], (i) => position[i] - 1 === argmax[Math.floor(i / taps)]);
+  const select = (t: MaybeVar) =>
+    t && ops.reshape(rowSums(ops.mul(pick, ops.im2col(ops.reshape(t, [planes, 1, H, W]), k, k, k, 'valid')), c.tape), c.y.shape);
+  return { v, t1: select(x.t1), t2: select(x.t2) };
+};
+
+/**
+ * convolve, bilinear in (x, W) plus a linear bias: t1 = (ẋ ⋆ W) + (x ⋆ Ẇ) + ḃ, t2 = (ẍ ⋆ W) + 2(ẋ ⋆ Ẇ) + (x ⋆ Ẅ) + b̈.
+ * A bias derivative rides on the first unscaled product there is (added once), else on a convolution of zeros.
+ */
+const convolveJet: JetRule<'convolve'> = (c) => {
+  const [x, W] = c.x,
+    b = c.x.length > 2 ? c.x[2] : null;
+  const record = (u: Var, V: Var, bias: MaybeVar) => {
+    const out = kernelTensor(c.y.shape, false);
+    if (bias !== null) fillChannels(c.node.saved, bias.value.data, out.data);
+    convolveInto(c.node.saved, u.value.data, V.value.data, out.data, bias === null ? 0 : 1);
+    return u.tape.record('convolve', bias === null ? [u, V] : [u, V, bias], out, c.node.saved);
+  };
+  const affine = (terms: [MaybeVar, MaybeVar, number][], bias: MaybeVar): MaybeVar => {
+    const parts: MaybeVar[] = [];
+    for (const [u, V, k] of terms) {
+      if (u === null || V === null) continue;
+      const rides = k === 1 ? bias : null;
+      if (k === 1) bias = null;
+      parts.push(k === 1 ? record(u, V, rides) : ops.scale(record(u, V, null), k));
+    }
+    if (bias !== null) parts.push(record(full(c.tape, x.v.value.shape, 0), W.v, bias));
+    return plus(...parts);
+  };
+  return {
+    v: record(x.v, W.v, b && b.v),
+    t1: affine(
+      [
+        [x.t1, W.v, 1],
+        [x.v, W.t1, 1],
+      ],
+      b && b.t1,
+    ),
+    t2: affine(
+      [
+        [x.t2, W.v, 1],
+        [x.v, W.t2, 1],
+        [x.t1, W.t1, 2],
+      ],
+      b && b.t2,
+    ),
+  };
+};
+
+/**
  * Every primitive's jet rule: a new primitive without one is a compile error. Only primitives appear on the
  * right-hand sides, so the replay is an ordinary tape and its reverse sweep uses the rules of rules.ts.
  */
@@ -181,8 +247,10 @@ export const jetRules: { [P in Prim]: JetRule<P> } = {
   logSumExp: logSumExpJet,
   // The gathers are linear: the recorded geometry and axes applied to each part.
   im2col: linearJet((x, c) => x.tape.record('im2col', [x], tensor(c.y.shape, im2colForward(c.node.saved, x.value.data)), c.node.saved)),
+  convolve: convolveJet,
   permute: linearJet((x, c) => ops.permute(x, c.node.saved.axes)),
   rowMax: rowMaxJet,
+  maxPool2d: maxPool2dJet,
 };
 
 /**

@@ -19,6 +19,11 @@ export interface Im2colGeometry {
   oW: number;
 }
 
+/** The convolve primitive's geometry: an im2col's, and the O output channels of its (O, C, kh, kw) weights. */
+export interface ConvGeometry extends Im2colGeometry {
+  O: number;
+}
+
 /** What each primitive keeps from its forward pass (beyond input and output values). */
 export interface SavedByPrim {
   add: null;
@@ -47,10 +52,17 @@ export interface SavedByPrim {
   logSumExp: { k: number };
   /** Patches of an (N, C, H, W) input as rows (n, oh, ow) × columns (c, i, j): convolution is this times a weight matrix. */
   im2col: Im2colGeometry;
+  /** out (N, O, oH, oW) = W ⋆ x, the cross-correlation of x (N, C, H, W) with W (O, C, kh, kw): bilinear, no bias. */
+  convolve: ConvGeometry;
   /** out.shape[d] = shape[axes[d]] for the input's `shape`. */
   permute: { shape: readonly number[]; axes: readonly number[] };
   /** The maximum of each row of a 2-D input; `argmax` is its flat position (the first one on ties). */
   rowMax: { argmax: Int32Array };
+  /**
+   * k×k max pooling at stride k, VALID, of an (N, C, H, W) input: `argmax` is each window's flat position in the input
+   * (the first in row-major order on ties), `windows` the windows as an im2col of the (N·C, 1, H, W) planes.
+   */
+  maxPool2d: { argmax: Int32Array; windows: Im2colGeometry };
 }
 export type Prim = keyof SavedByPrim;
 export type SavedOf<P extends Prim> = SavedByPrim[P];

@@ -5,7 +5,8 @@ import { copyF64 } from '../linalg/tensor';
 import type { Prim, Rule, SavedByPrim, Target } from './prims';
 import { addConstant, addProduct, addScaled, adding, combine, linear, product, scaled, unaryRule } from './elementwise';
 export type { Prim, Rule, SavedByPrim, SavedOf, Target, VjpCtx, JvpCtx, VjpTangentCtx } from './prims';
-import { im2colRule, permuteRule, rowMaxRule } from './gather';
+import { im2colRule, maxPool2dRule, permuteRule, rowMaxRule } from './gather';
+import { convolveRule } from './convolve';
 
 /**
  * The cotangents of out = alpha·op(A)·op(B) added into gA and gB (either may be null): each is a gemm with the
@@ -226,6 +227,8 @@ export const rules: { [P in Prim]: Rule<P> } = {
     },
   },
   im2col: im2colRule,
+  convolve: convolveRule,
   permute: permuteRule,
   rowMax: rowMaxRule,
+  maxPool2d: maxPool2dRule,
 };

@@ -1,6 +1,7 @@
 // The kernel boundary: every BLAS-like routine the engine calls goes through `kernels`, so a faster backend can replace it.
 import * as blas from './blas';
 import { dgemm } from './gemm';
+import * as im2col from './im2col';
 
 /** The set of kernels a backend must provide (stdlib-style strided signatures). */
 export interface Kernels {
@@ -11,6 +12,9 @@ export interface Kernels {
   dgemv: typeof blas.dgemv;
   dgemm: typeof dgemm;
   dkeep: typeof blas.dkeep;
+  /** One image's patches as a (C·kh·kw, oH·oW) matrix (im2col.ts), and their adjoint added back into the image. */
+  dim2col: typeof im2col.dim2col;
+  dcol2im: typeof im2col.dcol2im;
 }
 
 /** The plain-JS reference backend. */
@@ -22,6 +26,8 @@ export const jsKernels: Kernels = {
   dgemv: blas.dgemv,
   dgemm,
   dkeep: blas.dkeep,
+  dim2col: im2col.dim2col,
+  dcol2im: im2col.dcol2im,
 };
 
 let firstUse: (() => void) | null = null;
@@ -65,6 +71,8 @@ export const kernels: Kernels = {
   dgemv: deferred('dgemv'),
   dgemm: deferred('dgemm'),
   dkeep: deferred('dkeep'),
+  dim2col: deferred('dim2col'),
+  dcol2im: deferred('dcol2im'),
 };
 
 /** Replaces the active kernels (all or some of them). */

@@ -21,6 +21,9 @@ export function primitiveCases(rng: RandomState): { [P in Prim]: [Tensor[], Buil
       rng.standardNormalArray(12).map((x) => (x >= 0 ? 0.1 + x : x - 0.1)),
     );
 
+  // The convolution primitives added later draw from their own stream, so every older case keeps the inputs (and
+  // the tests after them the random directions) it had.
+  const conv = new RandomState(29);
   const cases: { [P in Prim]: [Tensor[], Build][] } = {
     add: [[[A(), A()], ([a, b]) => ops.add(a, b)]],
     sub: [[[A(), A()], ([a, b]) => ops.sub(a, b)]],
@@ -73,11 +76,22 @@ export function primitiveCases(rng: RandomState): { [P in Prim]: [Tensor[], Buil
       [[randn(rng, [1, 2, 6, 5])], ([x]) => ops.tanh(ops.im2col(x, 3, 2, 2, 'same'))],
       [[randn(rng, [2, 1, 5, 5])], ([x]) => ops.tanh(ops.im2col(x, 2, 3, 2, 'valid'))],
     ],
+    // Bilinear plus a bias: alone, and under tanh so the HVP test sees its cross term (x against W); SAME and VALID, strides 1 and 2.
+    convolve: [
+      [[randn(conv, [2, 2, 5, 4]), randn(conv, [3, 2, 3, 3])], ([x, W]) => ops.convolve(x, W, null, 1, 'same')],
+      [[randn(conv, [2, 2, 5, 4]), randn(conv, [3, 2, 3, 3]), randn(conv, [3])], ([x, W, b]) => ops.convolve(x, W, b, 1, 'same')],
+      [[randn(conv, [1, 2, 6, 5]), randn(conv, [2, 2, 3, 2]), randn(conv, [2])], ([x, W, b]) => ops.tanh(ops.convolve(x, W, b, 2, 'same'))],
+      [[randn(conv, [2, 1, 5, 5]), randn(conv, [2, 1, 2, 3])], ([x, W]) => ops.tanh(ops.convolve(x, W, null, 2, 'valid'))],
+    ],
     permute: [
       [[randn(rng, [2, 3, 4])], ([x]) => ops.permute(x, [2, 0, 1])],
       [[randn(rng, [2, 3, 2, 2])], ([x]) => ops.tanh(ops.permute(x, [0, 2, 3, 1]))],
     ],
     // Distinct random entries: the gap to the runner-up is far above the finite-difference step.
+    maxPool2d: [
+      [[randn(conv, [2, 2, 4, 6])], ([x]) => ops.maxPool2d(x, 2)],
+      [[randn(conv, [1, 3, 7, 6])], ([x]) => ops.tanh(ops.maxPool2d(x, 3))],
+    ],
     rowMax: [
       [[A()], ([x]) => ops.rowMax(x)],
       [[A()], ([x]) => ops.tanh(ops.rowMax(x))],

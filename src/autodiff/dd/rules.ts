@@ -4,7 +4,7 @@ import { DD } from '../../linalg/dd/arith';
 import { DdTensor, ddAddAt, ddGemm, ddGet, ddMap, ddMap2, ddSet, ddSum, ddView, ddZeros } from '../../linalg/dd/tensor';
 import type { Node, Prim } from '../prims';
 import type { DdRule } from './prims';
-import { ddIm2col, ddPermute, ddRowMax } from './moves';
+import { ddConvolve, ddIm2col, ddMaxPool2d, ddPermute, ddRowMax } from './moves';
 
 export type { DdRule, DdVjpCtx, DdJvpCtx } from './prims';
 
@@ -74,8 +74,10 @@ const isPositive = (v: DD) => v.hi > 0 || (v.hi === 0 && v.lo > 0);
 
 export const ddRules: { [P in Prim]: DdRule<P> } = {
   im2col: ddIm2col,
+  convolve: ddConvolve,
   permute: ddPermute,
   rowMax: ddRowMax,
+  maxPool2d: ddMaxPool2d,
   add: {
     forward: (x) => ddMap2(x[0], x[1], D.add),
     vjp: (c) => (addScaled(c.acc(0), 1, c.g), addScaled(c.acc(1), 1, c.g)),

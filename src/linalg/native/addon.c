@@ -38,6 +38,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "dgemv", NULL, dgemv, NULL, NULL, NULL, napi_default, NULL },
     { "dgemm", NULL, dgemm, NULL, NULL, NULL, napi_default, NULL },
     { "dkeep", NULL, dkeep, NULL, NULL, NULL, napi_default, NULL },
+    { "dim2col", NULL, dim2col, NULL, NULL, NULL, napi_default, NULL },
+    { "dcol2im", NULL, dcol2im, NULL, NULL, NULL, napi_default, NULL },
     { "setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL },
     { "config", NULL, config, NULL, NULL, NULL, napi_default, NULL },
     { "corename", NULL, corename, NULL, NULL, NULL, napi_default, NULL },

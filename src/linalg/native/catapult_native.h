@@ -15,7 +15,8 @@
 // threads here takes the parts: any T computes the same parts, hence the same bits.
 //
 // The files, compiled together by scripts/build-native.js: args.c (reading N-API arguments), pool.c (the
-// thread pool), level1.c (ddot, daxpy, dscal, dnrm2), gemm.c (dgemv, dgemm on OpenBLAS), addon.c (the exports).
+// thread pool), level1.c (ddot, daxpy, dscal, dnrm2), gemm.c (dgemv, dgemm on OpenBLAS), im2col.c (dim2col,
+// dcol2im: one image's patches and their adjoint), addon.c (the exports).
 #ifndef CATAPULT_NATIVE_H
 #define CATAPULT_NATIVE_H
 
@@ -56,7 +57,7 @@ int set_pool_threads(int t);
 /** The current T, read without the lock (a hint for how many parts an elementwise loop gets). */
 int pool_threads(void);
 
-// ---------------------------------------------------------------- the kernels (level1.c, gemm.c)
+// ---------------------------------------------------------------- the kernels (level1.c, gemm.c, im2col.c)
 
 double dot(int64_t n, const double *x, int64_t sx, const double *y, int64_t sy);
 napi_value ddot(napi_env env, napi_callback_info info);
@@ -66,6 +67,8 @@ napi_value dnrm2(napi_env env, napi_callback_info info);
 napi_value dgemv(napi_env env, napi_callback_info info);
 napi_value dgemm(napi_env env, napi_callback_info info);
 napi_value dkeep(napi_env env, napi_callback_info info);
+napi_value dim2col(napi_env env, napi_callback_info info);
+napi_value dcol2im(napi_env env, napi_callback_info info);
 
 #pragma GCC visibility pop
 

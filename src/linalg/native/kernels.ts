@@ -3,9 +3,13 @@ import * as blas from '../blas';
 import { locateAddon } from './locate';
 import { dgemm as jsDgemm } from '../gemm';
 import type { Kernels } from '../kernels';
+import type { ImageWindow } from '../im2col';
 
 /** What scripts/build-native.js compiles from the .c files of this folder (addon.c registers them): the kernels with blas.ts/gemm.ts signatures, plus OpenBLAS's identity. */
-export interface NativeAddon extends Kernels {
+export interface NativeAddon extends Omit<Kernels, 'dim2col' | 'dcol2im'> {
+  /** im2col.ts's kernels with the window spread into numbers: (C, H, W, kh, kw, stride, padTop, padLeft, oH, oW, from, its offset, to, its offset). */
+  dim2col(...a: [...WindowNumbers, Float64Array, number, Float64Array, number]): void;
+  dcol2im(...a: [...WindowNumbers, Float64Array, number, Float64Array, number]): void;
   /** Sets OpenBLAS's thread count; returns the count it took. */
   setThreads(threads: number): number;
   /** `openblas_get_config()`, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */
@@ -28,6 +32,11 @@ export interface OpenBlasInfo {
  * gemv the choice depends on the shape alone, so neither do the bits of a run on its thread count.
  */
 const SMALL = 256;
+
+type WindowNumbers = [number, number, number, number, number, number, number, number, number, number];
+
+/** The window as the addon's ten leading numbers. */
+const windowNumbers = (g: ImageWindow): WindowNumbers => [g.C, g.H, g.W, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oH, g.oW];
 
 let addon: NativeAddon | null = null;
 let loadError: string | null = null;
@@ -100,5 +109,8 @@ export function nativeKernels(a: NativeAddon): Kernels {
       (M * N * K < SMALL ? jsDgemm : a.dgemm)(tA, tB, M, N, K, alpha, A, sA1, sA2, oA, B, sB1, sB2, oB, beta, C, sC1, sC2, oC),
     // An addon built before dkeep existed (a prebuilt dist/native not yet rebuilt) runs the JS loop rather than fail.
     dkeep: (N, key, ok, x, ox, y, oy) => (N < SMALL || a.dkeep === undefined ? blas.dkeep : a.dkeep)(N, key, ok, x, ox, y, oy),
+    // The C loops are the JS loops (copies, and additions in the same order), so the bits do not depend on the size.
+    dim2col: (g, x, ox, cols, oc) => a.dim2col(...windowNumbers(g), x, ox, cols, oc),
+    dcol2im: (g, cols, oc, x, ox) => a.dcol2im(...windowNumbers(g), cols, oc, x, ox),
   };
 }

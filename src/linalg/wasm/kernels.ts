@@ -1,5 +1,6 @@
 // The wasm backend's Kernels: stdlib-style signatures over the SIMD module, arrays outside wasm memory staged in and out.
 import * as blas from '../blas';
+import * as im2col from '../im2col';
 import { dgemm as jsDgemm } from '../gemm';
 import type { Kernels } from '../kernels';
 import type { WasmRuntime } from './runtime';
@@ -196,7 +197,8 @@ export function wasmKernels(rt: WasmRuntime): Kernels {
     }
   };
 
-  // dnrm2 stays in JS: Blue's scaled algorithm is branchy, O(n) and off the hot path. dkeep's JS loop reads wasm
-  // memory in place, so it needs no staging.
-  return { ddot, daxpy, dscal, dnrm2: blas.dnrm2, dgemv, dgemm, dkeep: blas.dkeep };
+  // dnrm2 stays in JS: Blue's scaled algorithm is branchy, O(n) and off the hot path. dkeep's JS loop and the im2col
+  // copies read and write the wasm heap in place, so they need no staging (and a copy gains little from wasm).
+  const { dim2col, dcol2im } = im2col;
+  return { ddot, daxpy, dscal, dnrm2: blas.dnrm2, dgemv, dgemm, dkeep: blas.dkeep, dim2col, dcol2im };
 }
