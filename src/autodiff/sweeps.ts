@@ -87,6 +87,9 @@ export function vjp(output: Var, w: Float64Array): Float64Array[] {
 /**
  * Jᵀw without the cotangents of the parameters in `skip` (null in their place, no gemm spent on them); before a node
  * whose output id is a key of `seen` pulls back, its output cotangent is handed to that callback (valid only then).
+ *
+ * @example
+ * const g = vjpExcept(f, w, new Set([W.id]), new Map([[h.id, (gh) => keep(gh.slice())]])); // g[0] === null for W
  */
 export function vjpExcept(
   output: Var,
@@ -161,6 +164,9 @@ export type TangentHook = (node: Node, out: Float64Array | null) => Float64Array
 /**
  * J v for parameter tangents of which some are null (zero, nothing spent on them), with `after` adding to each node's
  * tangent once its rule has made it.
+ *
+ * @example
+ * const jv = jvpWith(f, [null, dV], (node, t) => t); // the identity hook: jvp(f, [0, dV])
  */
 export function jvpWith(output: Var, v: readonly (Float64Array | null)[], after: TangentHook): Float64Array {
   sweepCounts.jvp++;
