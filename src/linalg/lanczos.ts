@@ -21,7 +21,7 @@ export interface LanczosOptions {
   trueResiduals?: boolean;
 }
 
-/** Result of `lanczosTop`: Ritz pairs sorted by descending value, with true residuals ‖Op y − θ y‖. */
+/** Result of `lanczosTop`: Ritz pairs sorted by descending value, with residuals ‖Op y − θ y‖ (estimates if `trueResiduals` is false). */
 export interface LanczosResult {
   values: Float64Array;
   vectors: Float64Array[];
