@@ -33,17 +33,17 @@ def mlp_params(case, gen):
     return W, alpha
 
 
-def mlp_forward(W, alpha, X):
+def mlp_forward(W, alpha, X, act=torch.relu):
     a = X
     for l, (w, s) in enumerate(zip(W, alpha)):
         a = (a @ w.T) * s
         if l < len(W) - 1:
-            a = torch.relu(a)
+            a = act(a)
     return a
 
 
-def mlp_loss(W, alpha, X, Y):
-    return 0.5 * ((mlp_forward(W, alpha, X) - Y) ** 2).sum() / Y.numel()
+def mlp_loss(W, alpha, X, Y, act=torch.relu):
+    return 0.5 * ((mlp_forward(W, alpha, X, act) - Y) ** 2).sum() / Y.numel()
 
 
 def gd_update(loss, params, lr):
@@ -102,11 +102,24 @@ def case_cnn_sgd(case, gen):
     return step, None, 'torch autograd: F.pad + F.conv2d, max_pool2d, linear; forward + backward + in-place update'
 
 
-def ntk_top(W, alpha, X, v0):
-    """λ = top eigenvalue of Θ = J Jᵀ/(km) by scipy eigsh on the operator w -> J(Jᵀw)/(km), from a vjp and a
-    double-vjp (Jv = d/du <Jᵀu, v>), as edge-of-stability code builds it; warm-started from v0."""
+def top_eigen(n, matvec, v0):
+    """The top (algebraically largest) eigenpair by scipy eigsh on a matrix-free operator, to machine precision
+    (tol=0), warm-started from v0; returns the matvecs it took too."""
     from scipy.sparse.linalg import LinearOperator, eigsh
-    f = mlp_forward(W, alpha, X)
+    calls = [0]
+
+    def counted(w):
+        calls[0] += 1
+        return matvec(w)
+
+    vals, vecs = eigsh(LinearOperator((n, n), matvec=counted, dtype='float64'), k=1, which='LA', tol=0, v0=v0)
+    return float(vals[0]), vecs[:, 0], calls[0]
+
+
+def ntk_top(W, alpha, X, v0, act):
+    """λ = top eigenvalue of Θ = J Jᵀ/(km) on the operator w -> J(Jᵀw)/(km), from a vjp and a double-vjp
+    (Jv = d/du <Jᵀu, v>), as edge-of-stability code builds it."""
+    f = mlp_forward(W, alpha, X, act)
     km = f.numel()
     u = torch.zeros_like(f, requires_grad=True)
     jt_u = torch.autograd.grad(f, W, u, create_graph=True)  # Jᵀu, linear in u
@@ -117,36 +130,69 @@ def ntk_top(W, alpha, X, v0):
         j_jt_w = torch.autograd.grad(jt_u, u, jt_w, retain_graph=True)[0]
         return (j_jt_w / km).reshape(-1).numpy()
 
-    vals, vecs = eigsh(LinearOperator((km, km), matvec=matvec, dtype='float64'), k=1, which='LA', tol=0, v0=v0)
-    return float(vals[0]), vecs[:, 0]
+    return top_eigen(km, matvec, v0)
 
 
-def case_lambda_run(case, gen):
-    """`steps` GD steps with λ_t at every step (t = 0 … steps), from catapult's own init and data (an .npz the bench
-    writes: W0…W{L}, X, Y), so the λ's can be compared; the result carries them."""
+def hessian_top(W, alpha, X, Y, v0, act):
+    """The loss Hessian's top eigenvalue on the operator v -> Hv by double backward (grad of <∇L, v>), over the
+    flattened weights."""
+    g = torch.autograd.grad(mlp_loss(W, alpha, X, Y, act), W, create_graph=True)
+    sizes = [w.numel() for w in W]
+
+    def matvec(v):
+        vs = torch.from_numpy(v.astype('float64')).split(sizes)
+        dot = sum((gi * vi.view_as(gi)).sum() for gi, vi in zip(g, vs))
+        return torch.cat([h.reshape(-1) for h in torch.autograd.grad(dot, W, retain_graph=True)]).numpy()
+
+    return top_eigen(sum(sizes), matvec, v0)
+
+
+ACTS = {'relu': torch.relu, 'tanh': torch.tanh}
+
+
+def tracked_run(case, hessian):
+    """`steps` GD steps with λ_t (and, with `hessian`, the loss Hessian's top eigenvalue) at every step t = 0 … steps,
+    each warm-started from the last eigenvector, from catapult's own init and data (an .npz the bench writes: W0…W{L},
+    X, Y), so the eigenvalues can be compared; the result carries them and the matvecs of the last run."""
     import numpy as np
     z = np.load(case['npz'])
     L = case['depth'] + 1
     W0 = [torch.from_numpy(z[f'W{l}']) for l in range(L)]
     X, Y = torch.from_numpy(z['X']), torch.from_numpy(z['Y'])
     alpha = [SIGMA_W / math.sqrt(w.shape[1]) for w in W0]
-    lambdas = []
+    act = ACTS[case.get('act', 'relu')]
+    out = {'lambdas': [], 'hessians': [], 'matvecs': 0}
 
     def run():
         W = [w.clone().requires_grad_() for w in W0]
-        v, lams = None, []
+        v, vh, lams, hs, calls = None, None, [], [], 0
         for t in range(case['steps'] + 1):
-            lam, v = ntk_top(W, alpha, X, v)
+            lam, v, c = ntk_top(W, alpha, X, v, act)
             lams.append(lam)
+            calls += c
+            if hessian:
+                h, vh, c = hessian_top(W, alpha, X, Y, vh, act)
+                hs.append(h)
+                calls += c
             if t == case['steps']:
                 break
-            gd_update(0.5 * ((mlp_forward(W, alpha, X) - Y) ** 2).sum() / Y.numel(), W, case['lr'])
-        lambdas[:] = lams
+            gd_update(mlp_loss(W, alpha, X, Y, act), W, case['lr'])
+        out.update(lambdas=lams, hessians=hs, matvecs=calls)
 
-    return run, None, 'torch autograd GD + scipy eigsh (vjp and double-vjp NTK operator)', lambdas
+    return run, out
 
 
-CASES = {'gemm': case_gemm, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd, 'lambda_run': case_lambda_run, 'cnn_sgd': case_cnn_sgd}
+def case_lambda_run(case, gen):
+    run, out = tracked_run(case, False)
+    return run, None, 'torch autograd GD + scipy eigsh (vjp and double-vjp NTK operator)', out
+
+
+def case_hessian_run(case, gen):
+    run, out = tracked_run(case, True)
+    return run, None, 'torch autograd GD + scipy eigsh (NTK operator; double-backward HVPs)', out
+
+
+CASES = {'gemm': case_gemm, 'mlp_gd': case_mlp_gd, 'warmup_gd': case_warmup_gd, 'lambda_run': case_lambda_run, 'hessian_run': case_hessian_run, 'cnn_sgd': case_cnn_sgd}
 
 
 def run_case(case, min_time, rule=None):
@@ -157,7 +203,7 @@ def run_case(case, min_time, rule=None):
     seconds, info = best_time(fn, min_time, rule)
     result = dict(case, seconds=seconds, impl=impl, **info)
     if extra:
-        result['lambdas'] = extra[0]
+        result.update(extra[0])
     if kind == 'warmup_gd':
         result['seconds'] = seconds / case['steps']
     if flops is not None:

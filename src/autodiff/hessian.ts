@@ -101,15 +101,16 @@ export interface HessianSpectrum {
 }
 
 /**
- * The top-k eigenvalues of the loss Hessian by Lanczos on the HVP operator (warm-started from `start`).
+ * The top-k eigenvalues of the loss Hessian by Lanczos on the HVP operator (warm-started from `start`); residuals
+ * recomputed by one HVP per pair, or the stopping rule's estimates with `trueResiduals` false.
  *
  * @example
  * const sharpness = hessianTopEigenvalues(loss).values[0];
  */
-export function hessianTopEigenvalues(loss: Var, k = 1, tol = 1e-10, start?: Float64Array): HessianSpectrum {
+export function hessianTopEigenvalues(loss: Var, k = 1, tol = 1e-10, start?: Float64Array, trueResiduals = true): HessianSpectrum {
   const P = parameterCount(loss);
   const maxIter = Math.max(k + 1, Math.min(300, Math.floor(HESSIAN_BASIS_BYTES / (8 * P))));
-  const r = lanczosTop(hessianMatvec(loss), P, { k, tol, start, maxIter });
+  const r = lanczosTop(hessianMatvec(loss), P, { k, tol, start, maxIter, trueResiduals });
   return { values: r.values, residuals: r.residuals, vectors: r.vectors, iterations: r.iterations, converged: r.converged };
 }
 

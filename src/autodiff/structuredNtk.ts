@@ -1,7 +1,7 @@
 // The dense empirical NTK J Jᵀ from k reverse sweeps and Gram products, where every parameter enters by one per-example product.
 import { freeF64 } from '../linalg/backend';
 import { kernels } from '../linalg/kernels';
-import { vjp } from './sweeps';
+import { vjpExcept } from './sweeps';
 import type { Node, Var } from './tape';
 
 /**
@@ -79,13 +79,18 @@ function classCotangents(f: Var, list: readonly Entry[], m: number, k: number): 
   const w = new Float64Array(m * k);
   for (let a = 0; a < k; a++) {
     for (let i = 0; i < m; i++) w[i * k + a] = 1;
-    const grads = vjp(f, w, (id, g) => {
-      const G = byOut.get(id);
-      if (G === undefined) return;
-      const n = G.length / (m * k);
-      for (let i = 0; i < m; i++) G.set(g.subarray(i * n, (i + 1) * n), (i * k + a) * n);
-    });
-    for (const g of new Set(grads)) freeF64(g);
+    const seen = new Map(
+      [...byOut].map(([id, G]) => {
+        const n = G.length / (m * k);
+        const keep = (g: Float64Array) => {
+          for (let i = 0; i < m; i++) G.set(g.subarray(i * n, (i + 1) * n), (i * k + a) * n);
+        };
+        return [id, keep] as const;
+      }),
+    );
+    // The parameters' own cotangents are not needed: skip their gemms.
+    const grads = vjpExcept(f, w, new Set(tape.params), seen);
+    for (const g of new Set(grads)) if (g !== null) freeF64(g);
     w.fill(0);
   }
   return byOut;

@@ -32,10 +32,19 @@ function accumulator(tape: Tape, node: Node, store: (Float64Array | null)[]) {
  * Runs one node's vjp rule with its cotangent `g`, writing the inputs' cotangents into `store`. A first cotangent
  * is allocated unwritten (beta 0: the rule sets it, so no zero fill and no read), and an identity rule's `pass`
  * hands g over whole. Returns whether g was handed over (then the sweep must not free it). `vjp` and `hvp` share it.
+ * Values in `skip` get no cotangent, as if inactive.
  */
-function pullBack(tape: Tape, node: Node, store: (Float64Array | null)[], g: Float64Array, x: readonly Tensor[], y: Tensor): boolean {
+function pullBack(
+  tape: Tape,
+  node: Node,
+  store: (Float64Array | null)[],
+  g: Float64Array,
+  x: readonly Tensor[],
+  y: Tensor,
+  skip?: ReadonlySet<number>,
+): boolean {
   let handedOver = false;
-  const activeId = (i: number) => (tape.active[node.inputs[i]] ? node.inputs[i] : -1);
+  const activeId = (i: number) => (tape.active[node.inputs[i]] && !skip?.has(node.inputs[i]) ? node.inputs[i] : -1);
   const ctx: VjpCtx<Prim> = {
     node,
     g,
@@ -65,13 +74,40 @@ function pullBack(tape: Tape, node: Node, store: (Float64Array | null)[], g: Flo
 
 /**
  * Jᵀw: pulls the cotangent `w` of `output` back to every parameter of the tape (in `tape.params`
- * order). Nodes recorded after `output` cannot influence it and are skipped. `seen(id, g)`, when given, is shown
- * each intermediate value's complete cotangent (valid only during the call: copy what you keep).
+ * order). Nodes recorded after `output` cannot influence it and are skipped.
  *
  * @example
  * const grads = vjp(loss, Float64Array.of(1)); // gradient of a scalar loss
  */
-export function vjp(output: Var, w: Float64Array, seen?: (valueId: number, g: Float64Array) => void): Float64Array[] {
+export function vjp(output: Var, w: Float64Array): Float64Array[] {
+  const ct = reverseSweep(output, w);
+  return output.tape.params.map((id) => ct[id] ?? allocF64(output.tape.values[id].data.length));
+}
+
+/**
+ * Jᵀw without the cotangents of the parameters in `skip` (null in their place, no gemm spent on them); before a node
+ * whose output id is a key of `seen` pulls back, its output cotangent is handed to that callback (valid only then).
+ *
+ * @example
+ * const g = vjpExcept(f, w, new Set([W.id]), new Map([[h.id, (gh) => keep(gh.slice())]])); // g[0] === null for W
+ */
+export function vjpExcept(
+  output: Var,
+  w: Float64Array,
+  skip: ReadonlySet<number>,
+  seen: ReadonlyMap<number, (g: Float64Array) => void>,
+): (Float64Array | null)[] {
+  const ct = reverseSweep(output, w, skip, seen);
+  return output.tape.params.map((id) => (skip.has(id) ? null : (ct[id] ?? allocF64(output.tape.values[id].data.length))));
+}
+
+/** The reverse sweep of `vjp` and `vjpExcept`: every value's cotangent that reached a parameter (others freed). */
+function reverseSweep(
+  output: Var,
+  w: Float64Array,
+  skip?: ReadonlySet<number>,
+  seen?: ReadonlyMap<number, (g: Float64Array) => void>,
+): (Float64Array | null)[] {
   const tape = output.tape;
   checkLength('vjp cotangent', w.length, output.value.data.length);
   sweepCounts.vjp++;
@@ -82,13 +118,12 @@ export function vjp(output: Var, w: Float64Array, seen?: (valueId: number, g: Fl
     const node = tape.nodes[n];
     const g = ct[node.out];
     if (node.out > output.id || g === null) continue;
-    // `seen` reads a value's finished cotangent before its memory can be handed on or reused.
-    seen?.(node.out, g);
+    seen?.get(node.out)?.(g);
     // A cotangent is dead once propagated (the sweep made it and nothing else holds it): reuse its memory.
-    if (!pullBack(tape, node, ct, g, inputs(node), tape.values[node.out])) freeF64(g);
+    if (!pullBack(tape, node, ct, g, inputs(node), tape.values[node.out], skip)) freeF64(g);
     ct[node.out] = null;
   }
-  return tape.params.map((id) => ct[id] ?? allocF64(tape.values[id].data.length));
+  return ct;
 }
 
 /**
@@ -96,13 +131,18 @@ export function vjp(output: Var, w: Float64Array, seen?: (valueId: number, g: Fl
  * rules. `made` lists the arrays the rules allocated (not the caller's v, nor an input a rule passed through,
  * as reshape does), which the caller frees.
  */
-function forwardTangents(output: Var, v: readonly Float64Array[]): { tan: (Float64Array | null)[]; made: Set<Float64Array> } {
+function forwardTangents(
+  output: Var,
+  v: readonly (Float64Array | null)[],
+  after?: TangentHook,
+): { tan: (Float64Array | null)[]; made: Set<Float64Array> } {
   const tape = output.tape;
   checkLength('jvp tangent list', v.length, tape.params.length);
   const tan: (Float64Array | null)[] = new Array(tape.values.length).fill(null);
   tape.params.forEach((id, k) => {
-    checkLength(`jvp tangent ${k}`, v[k].length, tape.values[id].data.length);
-    tan[id] = v[k];
+    const vk = v[k];
+    if (vk !== null) checkLength(`jvp tangent ${k}`, vk.length, tape.values[id].data.length);
+    tan[id] = vk;
   });
   const made = new Set<Float64Array>();
   for (const node of tape.nodes) {
@@ -110,11 +150,30 @@ function forwardTangents(output: Var, v: readonly Float64Array[]): { tan: (Float
     if (!tape.active[node.out]) continue;
     const t = node.inputs.map((i) => tan[i]);
     const x = node.inputs.map((i) => tape.values[i]);
-    const out = (rules[node.prim] as Rule<Prim>).jvp({ node, t, x, y: tape.values[node.out] });
+    const ruled = (rules[node.prim] as Rule<Prim>).jvp({ node, t, x, y: tape.values[node.out] });
+    const out = after ? after(node, ruled) : ruled;
     if (out !== null && !t.includes(out)) made.add(out);
     tan[node.out] = out;
   }
   return { tan, made };
+}
+
+/** Adds to a node's tangent as its jvp rule made it (null: none), returning the tangent (a new array when it was null). */
+export type TangentHook = (node: Node, out: Float64Array | null) => Float64Array | null;
+
+/**
+ * J v for parameter tangents of which some are null (zero, nothing spent on them), with `after` adding to each node's
+ * tangent once its rule has made it.
+ *
+ * @example
+ * const jv = jvpWith(f, [null, dV], (node, t) => t); // the identity hook: jvp(f, [0, dV])
+ */
+export function jvpWith(output: Var, v: readonly (Float64Array | null)[], after: TangentHook): Float64Array {
+  sweepCounts.jvp++;
+  const { tan, made } = forwardTangents(output, v, after);
+  const result = tan[output.id] ?? allocF64(output.value.data.length);
+  for (const m of made) if (m !== result) freeF64(m);
+  return result;
 }
 
 /**

@@ -14,9 +14,14 @@ export interface LanczosOptions {
   maxIter?: number;
   /** Start vector (copied, normalized); default: the fixed-seed mulberry32 sequence, see `lanczosStartVector`. */
   start?: Float64Array;
+  /**
+   * Whether `residuals` are recomputed as ‖Op y − θ y‖, one matvec per pair (default true). With false they are the
+   * estimates |β_m·s_{m,i}| the stopping rule used: a tracker that starts each call from the last vector never reads them.
+   */
+  trueResiduals?: boolean;
 }
 
-/** Result of `lanczosTop`: Ritz pairs sorted by descending value, with true residuals ‖Op y − θ y‖. */
+/** Result of `lanczosTop`: Ritz pairs sorted by descending value, with residuals ‖Op y − θ y‖ (estimates if `trueResiduals` is false). */
 export interface LanczosResult {
   values: Float64Array;
   vectors: Float64Array[];
@@ -80,7 +85,8 @@ function reorthogonalize(n: number, m: number, Q: Float64Array, w: Float64Array,
  * Stops when every wanted Ritz pair has |β_j·s_{j,i}| ≤ tol·|θ|_max, when the Krylov space is exhausted
  * (β_j ≤ max(n, 16)·ε·‖T‖: the Ritz values are then exact; if fewer than k values are known yet, the process
  * restarts from a fresh pseudo-random vector orthogonal to the basis), or after maxIter steps.
- * Reported residuals are recomputed as ‖Op y − θ y‖ (one extra matvec per pair).
+ * Reported residuals are recomputed as ‖Op y − θ y‖ (one extra matvec per pair), or with `trueResiduals: false` are
+ * the stopping rule's estimates (no extra matvec).
  * Like every single-vector Krylov method it finds one copy of an exactly repeated eigenvalue per invariant
  * subspace, so k > 1 with exactly repeated top eigenvalues may return the next distinct ones instead.
  *
@@ -101,7 +107,8 @@ export function lanczosTop(matvec: (x: Float64Array, y: Float64Array) => void, n
   const Q = allocF64(maxIter * n); // Lanczos basis, one row per vector
   const w = allocF64(n);
   try {
-    return lanczosIterate(matvec, n, kk, tol, maxIter, Q, w, opts.start);
+    const r = lanczosIterate(matvec, n, kk, tol, maxIter, Q, w, opts.start);
+    return ritzPairs(opts.trueResiduals === false ? null : matvec, n, kk, Q, w, r);
   } finally {
     freeF64(Q);
     freeF64(w);
@@ -118,7 +125,7 @@ function lanczosIterate(
   Q: Float64Array,
   w: Float64Array,
   start: Float64Array | undefined,
-): LanczosResult {
+): LanczosRun {
   const alpha = new Float64Array(maxIter);
   const beta = new Float64Array(maxIter); // beta[j] couples q_j and q_{j+1}; 0 marks a restart
   const h = new Float64Array(maxIter);
@@ -182,7 +189,15 @@ function lanczosIterate(
     if (m === maxIter) break;
     for (i = 0; i < n; i++) Q[m * n + i] = w[i] / bnorm;
   }
-  return ritzPairs(matvec, n, m, kk, Q, alpha, beta, w, m, converged);
+  return { m, alpha, beta, converged };
+}
+
+/** What `lanczosIterate` leaves: T_m (alpha, beta; beta[m − 1] is the residual scale of every Ritz pair, 0 after a restart). */
+interface LanczosRun {
+  m: number;
+  alpha: Float64Array;
+  beta: Float64Array;
+  converged: boolean;
 }
 
 /**
@@ -213,19 +228,19 @@ function ritzConverged(
   return true;
 }
 
-/** Ritz vectors y_i = Qᵀ s_i for the top kk eigenpairs of T_m, normalized, with true residuals. */
+/**
+ * Ritz vectors y_i = Qᵀ s_i for the top kk eigenpairs of T_m, normalized, with true residuals (one matvec each) or,
+ * without a matvec, the estimates |β_m·s_{m,i}|.
+ */
 function ritzPairs(
-  matvec: (x: Float64Array, y: Float64Array) => void,
+  matvec: ((x: Float64Array, y: Float64Array) => void) | null,
   n: number,
-  m: number,
   kk: number,
   Q: Float64Array,
-  alpha: Float64Array,
-  beta: Float64Array,
   w: Float64Array,
-  iterations: number,
-  converged: boolean,
+  run: LanczosRun,
 ): LanczosResult {
+  const { m, alpha, beta, converged } = run;
   const nv = Math.min(kk, m);
   const eig = tridiagonalEigen(m, alpha.subarray(0, m), beta.subarray(0, Math.max(m - 1, 0)), true);
   const S = eig.vectors as Float64Array;
@@ -244,10 +259,13 @@ function ritzPairs(
     kernels.dgemv(true, m, n, 1.0, Q, n, 1, 0, s, 1, 0, 0.0, y, 1, 0);
     nrm = kernels.dnrm2(n, y, 1, 0);
     kernels.dscal(n, 1.0 / nrm, y, 1, 0);
-    matvec(y, w);
-    kernels.daxpy(n, -values[i], y, 1, 0, w, 1, 0);
-    residuals[i] = kernels.dnrm2(n, w, 1, 0);
+    if (matvec === null) residuals[i] = Math.abs(beta[m - 1] * s[m - 1]);
+    else {
+      matvec(y, w);
+      kernels.daxpy(n, -values[i], y, 1, 0, w, 1, 0);
+      residuals[i] = kernels.dnrm2(n, w, 1, 0);
+    }
     vectors.push(y);
   }
-  return { values, vectors, residuals, iterations, converged };
+  return { values, vectors, residuals, iterations: m, converged };
 }

@@ -15,12 +15,13 @@ export interface TopEigen {
 
 /**
  * Top NTK eigenvalue and eigenvector of the recorded f (Lanczos on Θv = J(Jᵀv)/(km)), warm-started from `start`.
+ * Its residual is not recomputed (the matvec that would cost is one in twenty of a tracked step's): no caller reads it.
  *
  * @example
  * const { value: lambda0 } = ntkTop(forwardPass(model, init, data).f);
  */
 export function ntkTop(f: Var, start?: Float64Array): TopEigen {
-  const r = lanczosTop(ntkMatvec(f), f.value.data.length, { k: 1, tol: 1e-12, start });
+  const r = lanczosTop(ntkMatvec(f), f.value.data.length, { k: 1, tol: 1e-12, start, trueResiduals: false });
   return { value: r.values[0], vector: r.vectors[0], iterations: r.iterations };
 }
 
@@ -31,7 +32,7 @@ export function ntkTop(f: Var, start?: Float64Array): TopEigen {
  * const { value } = hessianTop(forwardPass(model, init, data).loss);
  */
 export function hessianTop(loss: Var, start?: Float64Array): TopEigen {
-  const r = hessianTopEigenvalues(loss, 1, 1e-10, start);
+  const r = hessianTopEigenvalues(loss, 1, 1e-10, start, false);
   return { value: r.values[0], vector: r.vectors[0], iterations: r.iterations };
 }
 

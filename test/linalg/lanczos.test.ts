@@ -154,5 +154,29 @@ test('maxIter cap: returns converged = false with honest residuals', () => {
   assert.throws(() => lanczosTop(denseMatvec(2, new Float64Array(4)), 2, { start: new Float64Array(2) }), /zero/);
 });
 
+test('trueResiduals false: the same pairs, one matvec per step and none more, residuals the estimates', () => {
+  const n = 200;
+  const A = gram(n, 200);
+  let calls = 0;
+  const op = denseMatvec(n, A);
+  const counted = (x: Float64Array, y: Float64Array) => {
+    calls++;
+    op(x, y);
+  };
+  const full = lanczosTop(counted, n, { k: 2 });
+  assert.is(calls, full.iterations + 2, 'one residual matvec per pair by default');
+  calls = 0;
+  const lean = lanczosTop(counted, n, { k: 2, trueResiduals: false });
+  assert.is(calls, lean.iterations);
+  for (let i = 0; i < 2; i++) {
+    assert.ok(Object.is(lean.values[i], full.values[i]), 'the values must not depend on how residuals are reported');
+    for (let j = 0; j < n; j++) assert.ok(Object.is(lean.vectors[i][j], full.vectors[i][j]));
+    // Both are ≤ tol·|θ|max; with full reorthogonalization the estimate matches the true residual to rounding.
+    const lmax = Math.abs(full.values[0]);
+    assert.ok(lean.residuals[i] <= 1e-12 * lmax, `estimate ${lean.residuals[i]}`);
+    assert.ok(Math.abs(lean.residuals[i] - full.residuals[i]) <= 1e-13 * lmax, `${lean.residuals[i]} vs ${full.residuals[i]}`);
+  }
+});
+
 test.after(() => reportWorst(FILE));
 test.run();
