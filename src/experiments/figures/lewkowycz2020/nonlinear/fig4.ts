@@ -180,7 +180,11 @@ function trainIn(
   const o = { lr: eta, steps, stopAccuracy: 1, onStep: (t: number) => tick(t, '') };
   if (space === 'parameter') return trainLinearized(onTrain, o);
   const N = onTrain.f0.length;
-  const ntk = slot?.ntk ?? trainNtk(onTrain, (a) => a % 100 === 0 && progress(0, `${note}, train NTK column ${a} of ${N}`));
+  const build = () => {
+    progress(0, `${note}, train NTK`);
+    return trainNtk(onTrain, (a) => a % 100 === 0 && progress(0, `${note}, train NTK column ${a} of ${N}`));
+  };
+  const ntk = slot?.ntk ?? build();
   if (slot) slot.ntk = ntk;
   return trainLinearizedFunctionSpace(onTrain, { ...o, ntk });
 }
