@@ -243,8 +243,9 @@ export async function reportFig6(d: Fig4Data, o: Fig4Options, out: FigureOutput,
   });
   report.text(protocolText(o, run, d.inputDim));
   report.text(
-    `The linearized models f_lin(θ) = f(θ_t0) + J(θ_t0)(θ − θ_t0) (t0 = 0 and ${o.linearizeAt}) are trained by full-batch GD at the same η, to training accuracy 1 or the network's step budget, through the engine's JVP (outputs) and VJP ` +
-      '(gradient J(θ_t0)ᵀ(f_lin − y)/(km)), one of each per step, on the tape recorded at θ_t0; J is never formed. Test predictions use a second tape at θ_t0 on the test inputs.',
+    `The linearized models f_lin(θ) = f(θ_t0) + J(θ_t0)(θ − θ_t0) (t0 = 0 and ${o.linearizeAt}) are trained by full-batch GD at the same η, to training accuracy 1 or the network's step budget, ` +
+      'in parameter space (one JVP for the outputs and one VJP for the gradient J(θ_t0)ᵀ(f_lin − y)/(km) a step, on the tape recorded at θ_t0; J is never formed) or, where the train NTK Θ = J Jᵀ fits in memory and the step budget repays building it, exactly in function space (r ← r − (η/(km))·Θr, θ − θ_t0 from one VJP at the end); the two agree to rounding. ' +
+      'Test predictions use a second tape at θ_t0 on the test inputs.',
   );
   resumedText(d, out);
   const lin0 = summarizeGrid(d.runs, o.grid, 'lin0', o.testSize);
