@@ -1,22 +1,14 @@
 // The primitive set as types: what each primitive saves, the tape's node, and the shape of a rule (rules.ts holds the table).
 import type { Tensor } from '../linalg/tensor';
+import type { ImageWindow } from '../linalg/im2col';
 
 /**
- * Where an im2col reads: input (N, C, H, W), a kh×kw window moved by `stride`, the input offset by
- * (padTop, padLeft) with zeros outside, giving oH×oW windows. Output row (n, oh, ow), column (c, i, j).
+ * Where an im2col reads: input (N, C, H, W), each image's window as the kernels' ImageWindow (a kh×kw window moved
+ * by `stride`, the input offset by (padTop, padLeft) with zeros outside, giving oH×oW windows). Output row
+ * (n, oh, ow), column (c, i, j).
  */
-export interface Im2colGeometry {
+export interface Im2colGeometry extends ImageWindow {
   N: number;
-  C: number;
-  H: number;
-  W: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  padTop: number;
-  padLeft: number;
-  oH: number;
-  oW: number;
 }
 
 /** The convolve primitive's geometry: an im2col's, and the O output channels of its (O, C, kh, kw) weights. */
