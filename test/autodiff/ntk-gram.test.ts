@@ -5,6 +5,7 @@ import { Tape, jvp, ntkMatvec, ops, vjp } from '../../src/autodiff';
 import { gramNtkProduct } from '../../src/autodiff/ntkGram';
 import { tensor } from '../../src/linalg/tensor';
 import { rng } from '../linalg/helpers';
+import { maxRelErr } from '../util';
 
 /** Both routes sum the same products in other orders: a few roundings of the output's scale apart. */
 const ROUTE_TOL = 1e-14;
@@ -20,17 +21,6 @@ function plainProduct(f: ReturnType<Tape['param']>, w: Float64Array): Float64Arr
   return jvp(f, vjp(f, w)).slice();
 }
 
-/** max_i |a_i − b_i| / max_i |b_i|. */
-function relMax(a: Float64Array, b: Float64Array): number {
-  let d = 0,
-    s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
-}
-
 function checkRoutes(what: string, f: ReturnType<Tape['param']>, gramNodes: boolean): void {
   const gram = gramNtkProduct(f);
   assert.is(gram !== null, gramNodes, `${what}: the Gram route ${gramNodes ? 'must' : 'must not'} be taken`);
@@ -39,7 +29,7 @@ function checkRoutes(what: string, f: ReturnType<Tape['param']>, gramNodes: bool
     const w = random([f.value.data.length]).data;
     const out = new Float64Array(w.length);
     gram(w, out);
-    const err = relMax(out, plainProduct(f, w));
+    const err = maxRelErr(out, plainProduct(f, w));
     assert.ok(err <= ROUTE_TOL, `${what}: Gram vs plain ${err}`);
   }
 }
@@ -102,7 +92,7 @@ test('ntkMatvec takes the Gram route: within rounding of J(Jᵀw)/(km)', () => {
     out = new Float64Array(8);
   ntkMatvec(f)(w, out);
   const want = plainProduct(f, w).map((x) => x / 8);
-  assert.ok(relMax(out, want) <= ROUTE_TOL, `ntkMatvec vs plain ${relMax(out, want)}`);
+  assert.ok(maxRelErr(out, want) <= ROUTE_TOL, `ntkMatvec vs plain ${maxRelErr(out, want)}`);
 });
 
 test.run();
