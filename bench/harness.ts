@@ -10,7 +10,7 @@ import type { Tensor } from '../src/linalg/tensor';
 import { vjp } from '../src/autodiff';
 import { forwardPass } from '../src/models';
 import { setup, Setup } from '../src/experiments';
-import { loadReasons, Measurement, measurement, snapshot, STABILITY, stopSampling, wallClock, LOAD_RULE } from './timing';
+import { loadReasons, Measurement, measurement, settle, SETTLE, snapshot, STABILITY, stopSampling, wallClock, LOAD_RULE } from './timing';
 import { machinePeak } from './machine';
 
 /** Every row timed in this process, in order; a results file takes the rows since the previous one. */
@@ -43,6 +43,7 @@ function backendLabel(): { what: string; threads: number } {
  * average and CPU time, goes to the journal as `what` (default: the backend and its threads).
  */
 export function best(fn: () => void, maxTime = 1.5, minSamples = 5, what?: string): number {
+  settle();
   const before = snapshot();
   const mins: number[] = [];
   let stop: 'stable' | 'budget' | null = null;
@@ -74,6 +75,7 @@ export function best(fn: () => void, maxTime = 1.5, minSamples = 5, what?: strin
  * gemm at 2048); journaled with `stable: null`.
  */
 export function once(fn: () => void, repeats = 1, what?: string): number {
+  settle();
   const before = snapshot();
   let t = Infinity;
   for (let r = 0; r < repeats; r++) {
@@ -121,7 +123,12 @@ function pythonRef(script: string, python: string, cases: object[], threads: num
   const file = path.join(__dirname, '..', '..', 'bench', script);
   const r = spawnSync(python, [file], {
     env,
-    input: JSON.stringify({ cases, minTime, threads, stability: STABILITY }),
+    input: JSON.stringify({
+      cases,
+      minTime,
+      threads,
+      stability: { ...STABILITY, settle: { ...SETTLE, loadMargin: LOAD_RULE.loadMargin } },
+    }),
     encoding: 'utf8',
     maxBuffer: 1 << 26,
     timeout: 1800_000,
@@ -259,7 +266,7 @@ export function writeResults(name: string, data: object, opts: { dir?: string; e
     peak: machinePeak(),
     load: { before: measurements[0]?.loadBefore ?? os.loadavg(), after: measurements.at(-1)?.loadAfter ?? os.loadavg() },
     loaded: loaded.length > 0,
-    rules: { stability: STABILITY, load: LOAD_RULE },
+    rules: { stability: STABILITY, load: LOAD_RULE, settle: SETTLE },
     measurements,
   };
   fs.writeFileSync(file, JSON.stringify(body, null, 2) + '\n');

@@ -49,6 +49,19 @@ def machine_busy_seconds():
     return (user + nice + system + irq + softirq + steal) / 100
 
 
+def settle(rule, load=lambda: os.getloadavg()[0], sleep=time.sleep, cpus=None):
+    """Waits (timing.ts's settle, with its SETTLE values in rule['settle']) until the 1-min load is within the load
+    rule's limit, at most rule['settle']['seconds']; returns the seconds waited. Without those values, no wait."""
+    s = rule.get('settle')
+    if not s:
+        return 0
+    limit, waited = (cpus or os.cpu_count() or 1) + s['loadMargin'], 0
+    while load() > limit and waited < s['seconds']:
+        sleep(s['pollSeconds'])
+        waited += s['pollSeconds']
+    return waited
+
+
 def snapshot():
     return {'load': list(os.getloadavg()), 'wall': time.perf_counter(), 'cpu': time.process_time(), 'busy': machine_busy_seconds()}
 
@@ -77,6 +90,7 @@ def best_time(fn, min_time, rule=None):
             fn()
         return (time.perf_counter() - t0) / batch
 
+    settle(rule)
     before = snapshot()
     best, repeats, stable = stable_minimum(sample, min_time, 1, rule)
     after = snapshot()
@@ -115,6 +129,11 @@ def selftest():
     # Improving by 5 % each time never settles: the budget of 8 fake seconds stops it, unstable.
     clock[0] = 0.0
     assert stable_minimum(feed([0.95 ** i for i in range(50)]), 8, 1, rule, lambda: clock[0]) == (0.95 ** 7, 8, False)
+    # The settle wait polls until the load is back within 2 CPUs + 0.5, and gives up at its limit.
+    loads, slept = iter([3.1, 2.8, 2.4]), []
+    s = {'settle': {'seconds': 90, 'pollSeconds': 2, 'loadMargin': 0.5}}
+    assert settle(s, lambda: next(loads), slept.append, 2) == 4 and slept == [2, 2]
+    assert settle({'settle': {**s['settle'], 'seconds': 6}}, lambda: 9.0, lambda _: None, 2) == 6
     seconds, info = best_time(lambda: sum(range(100)), 0.05)
     assert seconds > 0 and info['reps'] >= 1 and info['cpuSeconds'] > 0 and len(info['loadBefore']) == 3
     print('OK')

@@ -3,7 +3,7 @@ import { kernels } from '../linalg/kernels';
 import { kernelTensor, sameShape, sizeOf, tensor, Tensor, shapeString } from '../linalg/tensor';
 import type { Var } from './tape';
 import { Padding, im2colForward, im2colGeometry, maxPoolForward, permuteForward, rowMaxForward } from './gather';
-import { convolveInto, fillChannels } from './convolve';
+import { convolveInto } from './convolve';
 
 export type { Padding } from './gather';
 
@@ -238,8 +238,7 @@ export function convolve(x: Var, W: Var, b: Var | null, stride: number, padding:
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`convolve: stride ${stride} must be a positive integer`);
   const g = { ...im2colGeometry(s, ws[2], ws[3], stride, padding), O: ws[0] };
   const out = kernelTensor([g.N, g.O, g.oH, g.oW], false);
-  if (b !== null) fillChannels(g, b.value.data, out.data);
-  convolveInto(g, x.value.data, W.value.data, out.data, b === null ? 0 : 1);
+  convolveInto(g, x.value.data, W.value.data, out.data, 0, b === null ? null : b.value.data);
   return x.tape.record('convolve', b === null ? [x, W] : [x, W, b], out, g);
 }
 

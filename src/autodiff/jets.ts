@@ -4,7 +4,7 @@ import type { Node, Prim, SavedOf } from './prims';
 import { Tape, Var } from './tape';
 import * as ops from './basicOps';
 import { im2colForward } from './gather';
-import { convolveInto, fillChannels } from './convolve';
+import { convolveInto } from './convolve';
 
 /**
  * A value with its first two derivatives along a direction u: v = x(θ), t1 = Dx[u], t2 = D²x[u, u] (not halved).
@@ -164,8 +164,7 @@ const convolveJet: JetRule<'convolve'> = (c) => {
     b = c.x.length > 2 ? c.x[2] : null;
   const record = (u: Var, V: Var, bias: MaybeVar) => {
     const out = kernelTensor(c.y.shape, false);
-    if (bias !== null) fillChannels(c.node.saved, bias.value.data, out.data);
-    convolveInto(c.node.saved, u.value.data, V.value.data, out.data, bias === null ? 0 : 1);
+    convolveInto(c.node.saved, u.value.data, V.value.data, out.data, 0, bias === null ? null : bias.value.data);
     return u.tape.record('convolve', bias === null ? [u, V] : [u, V, bias], out, c.node.saved);
   };
   const affine = (terms: [MaybeVar, MaybeVar, number][], bias: MaybeVar): MaybeVar => {

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { loadReasons, measurement, othersCores, Snapshot, stableMinimum } from '../../bench/timing';
+import { loadReasons, measurement, othersCores, settle, SETTLE, Snapshot, stableMinimum } from '../../bench/timing';
 import { nominalPeak } from '../../bench/machine';
 
 const RULE = { repeats: 5, tolerance: 0.01 };
@@ -61,6 +61,37 @@ test('a row is loaded by the 1-min load before it, by other processes, or by CPU
   assert.match(loadReasons({ ...QUIET, othersCores: 0.9 }, 2).join(), /other processes used 0.90 CPUs/);
   assert.match(loadReasons({ ...QUIET, cpuSeconds: 1 }, 2).join(), /CPU time 0.50× the wall time/);
   assert.equal(loadReasons({ ...QUIET, wallSeconds: 0.01, cpuSeconds: 0.001 }, 2), [], 'too short to judge by CPU time');
+});
+
+test('a row waits for the 1-min load to fall within the rule, polling, and gives up at SETTLE.seconds', () => {
+  const loads = [3.1, 2.8, 2.4],
+    slept: number[] = [];
+  assert.is(
+    settle(
+      2,
+      () => loads.shift()!,
+      (s) => slept.push(s),
+    ),
+    2 * SETTLE.pollSeconds,
+  );
+  assert.equal(slept, [SETTLE.pollSeconds, SETTLE.pollSeconds]);
+  assert.is(
+    settle(
+      2,
+      () => 1.0,
+      () => assert.unreachable('a quiet machine does not wait'),
+    ),
+    0,
+  );
+  assert.is(
+    settle(
+      2,
+      () => 9,
+      () => {},
+    ),
+    SETTLE.seconds,
+    'a load that stays is judged, not waited out',
+  );
 });
 
 test('other processes’ CPUs are the machine’s busy time less ours, over the wall time', () => {

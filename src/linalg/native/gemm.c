@@ -8,15 +8,20 @@
 
 /** Products below this many multiply-adds run as one part: waking a thread costs more than it saves. */
 #define PART_MIN_WORK (1 << 22)
-/** 1, 2 or 4 parts (even shares for 1, 2 and 4 threads), each at least PART_MIN_EXTENT rows (or columns) of C, cut at multiples of 32. */
-#define MAX_PARTS 4
-#define PART_MIN_EXTENT 128
+/**
+ * 1, 2 or 4 parts (even shares for 1, 2 and 4 threads), cut at multiples of 32. Every part re-packs the operand it
+ * shares with the others, which costs 4-10 % of a part narrower than 512 (measured on 256×1024×1024 and conv-shaped
+ * products, 1 thread). So 2 parts need ≥ PART2_MIN_EXTENT rows (or columns) each and 4 parts ≥ PART4_MIN_EXTENT:
+ * a 1024-wide MLP layer is cut in 2 (a 2-core machine loses nothing), a width-4096 layer in 4.
+ */
+#define PART2_MIN_EXTENT 128
+#define PART4_MIN_EXTENT 512
 
 /** How many parts a product of `work` multiply-adds cut along `extent` gets: from the shape alone, never from T. */
 static int64_t parts_for(int64_t extent, double work) {
-  int64_t p = 1;
-  if (work >= PART_MIN_WORK) while (p < MAX_PARTS && extent >= 2 * p * PART_MIN_EXTENT) p *= 2;
-  return p;
+  if (work < PART_MIN_WORK) return 1;
+  if (extent >= 4 * PART4_MIN_EXTENT) return 4;
+  return extent >= 2 * PART2_MIN_EXTENT ? 2 : 1;
 }
 
 /** First index of part p of `parts` over [0, extent), aligned to 32 (OpenBLAS's tiles stay whole). */
