@@ -98,15 +98,17 @@ function rows(r) {
       `${pair(rev(gd.nativeOverNumpyTime), 2)}× numpy's time, ${pair(rev(gd.nativeOverTorchTime), 2)}× PyTorch's; gemm at ${pair([rate(2), rate(1)])} GFLOP/s, ${ofPeak([rate(2)], 2)} on 2 threads, ${ofPeak([rate(1)], 1)} on 1 (wasm: ${pair(rev(gd.wasmSeconds), 0, 1e3)} ms)`,
     ]);
   }
-  if (lambda) {
-    const by = (t) => (lambda.rows ?? []).find((x) => x.threads === t) ?? {};
+  for (const run of lambda?.runs ?? []) {
+    const by = (t) => (run.rows ?? []).find((x) => x.threads === t) ?? {};
     const two = [by(2), by(1)];
+    const hessian = run.track === 'hessian';
+    const agree = (key) => two.map((x) => (num(x[key]) ? x[key].toExponential(1) : NA)).join(' / ');
     out.push([
-      `${lambda.steps} GD steps with λ_t at every step (Lanczos on the tape vs PyTorch + scipy \`eigsh\`), 2 / 1 threads`,
+      `${run.steps} GD steps with λ_t${hessian ? ' and the loss Hessian’s λ_H,t' : ''} at every step (${run.depth}×${run.width} ${run.act}, batch ${run.batch}; Lanczos on the tape vs PyTorch${hessian ? ' double-backward HVPs' : ''} + scipy \`eigsh\`), 2 / 1 threads`,
       `${two.map((x) => f(x.seconds)).join(' / ')} s`,
       '',
       `${two.map((x) => f(x.torchSeconds)).join(' / ')} s`,
-      `${two.map((x) => f(x.speedOverTorch, 2)).join(' / ')}× faster than PyTorch; λ's agree to ${two.map((x) => (num(x.maxRelLambdaDiff) ? x.maxRelLambdaDiff.toExponential(1) : NA)).join(' / ')}`,
+      `${two.map((x) => f(x.speedOverTorch, 2)).join(' / ')}× faster than PyTorch; λ's agree to ${agree('maxRelLambdaDiff')}${hessian ? `, λ_H's to ${agree('maxRelHessianDiff')}` : ''}`,
     ]);
   }
   const mlp = training?.mlp;
@@ -135,15 +137,14 @@ function rows(r) {
       pair(conv.torchSeconds, 0, 1e3),
       `${pair(conv.nativeOverTorchTime, 2)}× PyTorch's time (wasm: ${pair(conv.wasmSeconds, 0, 1e3)} ms)`,
     ]);
-  if (hessian) {
-    // Older files timed it on wasm only: say which backend the figures are from.
-    const [on, h] = hessian.native ? ['native', hessian.native] : ['wasm', hessian.wasm ?? {}];
+  for (const h of hessian?.rows ?? []) {
+    const [on, t] = h.native ? ['native', h.native] : ['js', h.js ?? {}];
     out.push([
-      `exact HVP vs one gradient (${hessian.depth}×${hessian.width} ReLU, batch ${hessian.batch}×${hessian.inputDim})`,
-      `${f(h.hvp, 3)} vs ${f(h.grad, 3)} s (${on})`,
+      `exact HVP vs one gradient (${h.label}, batch ${h.batch}×${h.inputDim})`,
+      `${f(t.hvp, 3)} vs ${f(t.grad, 3)} s (${on})`,
       '',
       '',
-      `${f(hessian.hvpOverGradient, 2)}× a gradient`,
+      `${f(h.hvpOverGradient, 2)}× a gradient`,
     ]);
   }
   for (const p of wide?.points ?? [])

@@ -341,7 +341,7 @@ if (!available) {
   });
 }
 
-test('the native buffer pool reuses freed arrays by exact length, zeroed, and never holds more than 1.5× the live high-water mark', () => {
+test('the native buffer pool reuses freed arrays by exact length, zeroed, and never holds more than the live high-water mark plus half (at most 512 MiB)', () => {
   const pool = new BufferPool();
   const a = pool.alloc(5000),
     b = pool.alloc(8000);
@@ -361,7 +361,7 @@ test('the native buffer pool reuses freed arrays by exact length, zeroed, and ne
   );
   assert.ok(pool.alloc(5000) !== a, 'an array is handed out once');
   assert.ok(pool.alloc(100) !== pool.alloc(100), 'short arrays are not pooled');
-  // Capacity: live + pooled never passes 1.5× the most ever live; the size freed least recently makes room first.
+  // Capacity: live + pooled never passes 1.5× the most ever live (below the 512 MiB cap); the size freed least recently makes room first.
   const q = new BufferPool();
   const x = q.alloc(10000),
     y = q.alloc(20000);

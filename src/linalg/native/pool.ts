@@ -9,15 +9,17 @@
 const POOL_MIN = 4096;
 
 /**
- * Live plus pooled bytes stay within POOL_SLACK times the most ever live. Reuse is by exact length, and in a backward
- * sweep the cotangents of a size are asked for while that size's activations are still live, as arrays of other sizes
- * come free. With the capacity at 1× the peak, the pool dropped and re-made ~65 MB of arrays every CNN bench step
- * (fresh pages and external-memory GCs: median step 220 → 184 ms, 1 thread). 1.5 is the least of 1, 1.25, 1.5 and 2
- * that re-made none.
+ * Live plus pooled bytes stay within the most ever live plus POOL_SLACK of it, at most POOL_SLACK_MAX_BYTES. Reuse is
+ * by exact length, and in a backward sweep the cotangents of a size are asked for while that size's activations are
+ * still live, as arrays of other sizes come free. With no slack the pool dropped and re-made ~65 MB of arrays every
+ * CNN bench step (fresh pages and external-memory GCs: median step 220 → 184 ms, 1 thread); half the peak was the
+ * least of 0, ¼, ½ and 1 that re-made none. The cap keeps a width-16000 run's memory near its peak: uncapped, its
+ * peak RSS went from 6.6 to 8.8 GiB.
  */
-const POOL_SLACK = 1.5;
+const POOL_SLACK = 0.5;
+const POOL_SLACK_MAX_BYTES = 2 ** 29;
 
-/** Exact-length free lists of JS Float64Arrays; live plus pooled bytes stay within POOL_SLACK × the most ever live. */
+/** Exact-length free lists of JS Float64Arrays; live plus pooled bytes stay within the capacity (POOL_SLACK). */
 export class BufferPool {
   private readonly free = new Map<number, Float64Array[]>();
   /** Arrays handed out and not yet handed back: only these may enter the pool (never a subarray, never twice). */
@@ -25,7 +27,7 @@ export class BufferPool {
   /** Bytes handed out and not handed back (arrays of at least POOL_MIN elements), and the most since `resetPeak`. */
   live = 0;
   peak = 0;
-  /** The most live bytes ever (live + pooled stays within POOL_SLACK times it). */
+  /** The most live bytes ever (live + pooled stays within it plus the slack). */
   private highWater = 0;
   /** Bytes held for reuse. */
   pooled = 0;
@@ -89,7 +91,8 @@ export class BufferPool {
   }
 
   private fits(bytes: number): boolean {
-    return this.live + this.pooled + bytes <= POOL_SLACK * this.highWater;
+    const capacity = this.highWater + Math.min(POOL_SLACK * this.highWater, POOL_SLACK_MAX_BYTES);
+    return this.live + this.pooled + bytes <= capacity;
   }
 
   /** Starts a new peak measurement from the current live bytes (the bench's memory columns). */
