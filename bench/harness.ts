@@ -35,6 +35,9 @@ function backendLabel(): { what: string; threads: number } {
   return { what: `${info.name} ${info.threads}t`, threads: info.threads };
 }
 
+/** What runs before each row: timing.ts's settle (a test replaces it, so the suite does not wait on the machine's load). */
+export const hooks = { settle: (): number => settle() };
+
 /**
  * Fastest per-call time of `fn` in seconds, sampled until the minimum is stable (timing.ts's STABILITY: the last 5
  * samples improved it by at most 1 %), within `maxTime` seconds and after at least `minSamples` samples. Benchmark.js
@@ -43,7 +46,7 @@ function backendLabel(): { what: string; threads: number } {
  * average and CPU time, goes to the journal as `what` (default: the backend and its threads).
  */
 export function best(fn: () => void, maxTime = 1.5, minSamples = 5, what?: string): number {
-  settle();
+  hooks.settle();
   const before = snapshot();
   const mins: number[] = [];
   let stop: 'stable' | 'budget' | null = null;
@@ -75,7 +78,7 @@ export function best(fn: () => void, maxTime = 1.5, minSamples = 5, what?: strin
  * gemm at 2048); journaled with `stable: null`.
  */
 export function once(fn: () => void, repeats = 1, what?: string): number {
-  settle();
+  hooks.settle();
   const before = snapshot();
   let t = Infinity;
   for (let r = 0; r < repeats; r++) {

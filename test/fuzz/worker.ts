@@ -12,7 +12,7 @@ export interface Outcome {
   stack: boolean;
   errorLines: number;
   ms: number;
-  /** Peak resident set of this worker so far, MB (resourceUsage's maxRSS: it only grows). */
+  /** Peak resident set of this worker so far, MB (ownPeakMb: it only grows). */
   peakMb: number;
   message: string;
 }
@@ -64,9 +64,24 @@ async function runCase(main: (argv: string[]) => Promise<number>, c: FuzzCase, d
     stack: /\n\s+at \S/.test(err) || /^\s+at \S/.test(err),
     errorLines: err.split('\n').filter((l) => l.startsWith('catapult: error')).length,
     ms,
-    peakMb: process.resourceUsage().maxRSS / 1024,
+    peakMb: ownPeakMb(),
     message: err.trim().split('\n')[0]?.slice(0, 200) ?? '',
   };
+}
+
+/**
+ * This process's own peak resident set, MB: /proc/self/status's VmHWM, which starts afresh at exec. resourceUsage's
+ * maxRSS does not: Linux carries it across fork and exec, so a worker spawned by a test process of 576 MB reported
+ * 576 MB for every case. Off Linux, maxRSS.
+ */
+function ownPeakMb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // no /proc: below
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 async function runWorker(): Promise<void> {
