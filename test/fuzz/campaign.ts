@@ -5,7 +5,7 @@ import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { FUZZ_CLASSES, FuzzClass, makeBases, readBases, writeBases } from './bases';
 import { makeCase } from './cases';
-import type { Outcome } from './worker';
+import { procStatusMb, type Outcome } from './worker';
 
 export const LIMITS = {
   /** A case over this is a hang: the worker is killed and the next one starts after it. */
@@ -53,14 +53,8 @@ function breaksOf(o: Outcome, expect: 'nonzero' | 'zero' | 'any'): Break[] {
   return b;
 }
 
-function residentMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+/** A worker's resident set now, MB (0 once it is gone). */
+const residentMb = (pid: number): number => procStatusMb(pid, 'VmRSS') ?? 0;
 
 /** Cases [from, to) in one worker after another: a hang, a crash or a memory blow-up ends a worker, the next starts after that case. */
 async function runRange(

@@ -70,18 +70,27 @@ async function runCase(main: (argv: string[]) => Promise<number>, c: FuzzCase, d
 }
 
 /**
- * This process's own peak resident set, MB: /proc/self/status's VmHWM, which starts afresh at exec. resourceUsage's
- * maxRSS does not: Linux carries it across fork and exec, so a worker spawned by a test process of 576 MB reported
- * 576 MB for every case. Off Linux, maxRSS.
+ * A size field of /proc/<pid>/status (VmRSS, VmHWM), MB; null where it cannot be read (no /proc, a process gone).
+ *
+ * @example
+ * procStatusMb('self', 'VmHWM'); // 61.2
+ */
+export function procStatusMb(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number | null {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * This process's own peak resident set, MB: VmHWM, which starts afresh at exec. resourceUsage's maxRSS does not:
+ * Linux carries it across fork and exec, so a worker spawned by a test process of 576 MB reported 576 MB for every
+ * case. Off Linux, maxRSS.
  */
 function ownPeakMb(): number {
-  try {
-    const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) / 1024;
-  } catch {
-    // no /proc: below
-  }
-  return process.resourceUsage().maxRSS / 1024;
+  return procStatusMb('self', 'VmHWM') ?? process.resourceUsage().maxRSS / 1024;
 }
 
 async function runWorker(): Promise<void> {
